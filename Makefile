@@ -1,0 +1,52 @@
+# The two commands: `make run` (a demo on http://127.0.0.1:8000) and `make test` (everything, on SQLite and PostgreSQL).
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install system lint types contracts test-sqlite test-postgres bench schema clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/loyalty db upgrade
+	$(BIN)/loyalty demo --base-url http://$(HOST):$(PORT)
+	$(BIN)/loyalty serve --host $(HOST) --port $(PORT)
+
+system:
+	bash scripts/ensure-system.sh
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+
+types: install
+	$(BIN)/mypy
+
+contracts: install
+	$(BIN)/lint-imports
+
+test-sqlite: install
+	$(BIN)/pytest -q -p no:cacheprovider
+
+test-postgres: install
+	bash scripts/with-postgres.sh env LOYALTY_TEST_DATABASE=postgresql $(BIN)/pytest -q -p no:cacheprovider -m "not browser"
+
+test: install system lint types contracts test-sqlite test-postgres
+
+bench: install
+	bash scripts/with-postgres.sh $(PY) benchmarks/pos.py
+	$(PY) benchmarks/engine.py
+
+schema: install
+	$(PY) scripts/make_initial_migration.py
+
+clean:
+	rm -rf $(VENV) loyalty.db loyalty.db-wal loyalty.db-shm

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the system packages the tests need when they are missing: PostgreSQL 15 server, Chromium.
+set -euo pipefail
+want=()
+[ -x /usr/lib/postgresql/15/bin/initdb ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || want+=(postgresql)
+command -v pgbench >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pgbench >/dev/null 2>&1 || want+=(postgresql-contrib)
+[ "${LOYALTY_SKIP_BROWSER:-0}" = 1 ] || command -v chromium >/dev/null 2>&1 || want+=(chromium)
+if [ ${#want[@]} -gt 0 ]; then
+  echo "installing system packages: ${want[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+fi

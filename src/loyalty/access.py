@@ -1,0 +1,156 @@
+"""Businesses, branches, terminals and API keys: who may do what, for which business."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from loyalty.audit import record
+from loyalty.db.models import ApiKey, Branch, Business, Terminal, now
+from loyalty.errors import InvalidInput, NotFound
+
+KEY_KINDS = ("admin", "pos", "member")
+
+
+class KeyInvalid(Exception):
+    """Missing, unknown, expired or revoked key."""
+
+
+class KeyKindRefused(Exception):
+    """A valid key of a kind this endpoint does not take."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key's kind, its business and, for a till, its branch and terminal."""
+
+    key_id: uuid.UUID
+    kind: str
+    business_id: uuid.UUID
+    branch_id: uuid.UUID | None = None
+    terminal_id: uuid.UUID | None = None
+    member_id: uuid.UUID | None = None
+
+    @property
+    def actor(self) -> str:
+        return f"key:{self.key_id}"
+
+
+@dataclass(frozen=True)
+class NewBusiness:
+    business: Business
+    branch: Branch
+    terminal: Terminal
+    admin_key: str
+    pos_key: str
+
+
+def hash_key(raw: str) -> str:
+    # Keys carry 256 random bits, so a plain SHA-256 cannot be reversed and stays indexable.
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def create_business(
+    session: Session, *, name: str, currency: str = "EUR", country: str = "CH", timezone: str = "Europe/Zurich"
+) -> NewBusiness:
+    if len(currency) != 3 or not currency.isalpha():
+        raise InvalidInput("currency", f"{currency!r} is not an ISO 4217 code such as EUR or CHF")
+    check_timezone(timezone)
+    business = Business(name=name, currency=currency.upper(), country=country.upper(), timezone=timezone)
+    session.add(business)
+    session.flush()
+    branch = Branch(business_id=business.id, name="Main branch")
+    session.add(branch)
+    session.flush()
+    terminal = Terminal(business_id=business.id, branch_id=branch.id, name="Till 1")
+    session.add(terminal)
+    session.flush()
+    admin_key, _ = issue_key(session, business_id=business.id, kind="admin", name="first admin key")
+    pos_key, _ = issue_key(session, business_id=business.id, kind="pos", name="Till 1", terminal=terminal)
+    record(session, business.id, actor="cli", action="business.create", obj=business)
+    return NewBusiness(business, branch, terminal, admin_key, pos_key)
+
+
+def issue_key(
+    session: Session,
+    *,
+    business_id: uuid.UUID,
+    kind: str,
+    name: str = "",
+    terminal: Terminal | None = None,
+    member_id: uuid.UUID | None = None,
+    lifetime: timedelta | None = None,
+) -> tuple[str, ApiKey]:
+    """Make a key; the raw key is returned once and only its hash is kept."""
+    if kind not in KEY_KINDS:
+        raise ValueError(f"unknown key kind {kind!r}")
+    if kind == "pos" and terminal is None:
+        raise ValueError("a pos key belongs to a terminal")
+    raw = f"lk_{kind}_{secrets.token_urlsafe(32)}"
+    key = ApiKey(
+        business_id=business_id,
+        kind=kind,
+        name=name,
+        prefix=raw[: len(kind) + 8],
+        key_hash=hash_key(raw),
+        branch_id=terminal.branch_id if terminal else None,
+        terminal_id=terminal.id if terminal else None,
+        member_id=member_id,
+        expires_at=now() + lifetime if lifetime else None,
+    )
+    session.add(key)
+    session.flush()
+    return raw, key
+
+
+def authenticate(session: Session, raw: str | None, *, at: datetime | None = None) -> Principal:
+    if not raw:
+        raise KeyInvalid("no key")
+    key = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(raw)))
+    moment = at or now()
+    if key is None or key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= moment):
+        raise KeyInvalid("unknown, expired or revoked key")
+    return Principal(key.id, key.kind, key.business_id, key.branch_id, key.terminal_id, key.member_id)
+
+
+def revoke_key(session: Session, *, business_id: uuid.UUID, key_id: uuid.UUID, actor: str) -> ApiKey:
+    key = session.get(ApiKey, key_id)
+    if key is None or key.business_id != business_id:
+        raise NotFound("key")
+    if key.revoked_at is None:
+        key.revoked_at = now()
+        record(session, business_id, actor=actor, action="key.revoke", obj=key)
+    return key
+
+
+def keys(session: Session, *, business_id: uuid.UUID) -> list[ApiKey]:
+    query = select(ApiKey).where(ApiKey.business_id == business_id, ApiKey.kind != "member")
+    return list(session.scalars(query.order_by(ApiKey.created_at)))
+
+
+def check_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput("timezone", f"{name!r} is not an IANA time zone such as Europe/Zurich") from None
+
+
+def business(session: Session, business_id: uuid.UUID) -> Business:
+    found = session.get(Business, business_id)
+    if found is None:
+        raise NotFound("business")
+    return found
+
+
+def terminal(session: Session, *, business_id: uuid.UUID, terminal_id: uuid.UUID) -> Terminal:
+    found = session.get(Terminal, terminal_id)
+    if found is None or found.business_id != business_id:
+        raise NotFound("terminal")
+    return found

@@ -1,0 +1,59 @@
+"""The HTTP application: create_app(settings) wires the database, the routes and the pages."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+
+from loyalty import __version__
+from loyalty.api import errors
+from loyalty.api.routes import admin, system
+from loyalty.db.engine import Database
+from loyalty.settings import Settings
+
+log = logging.getLogger("loyalty.http")
+
+
+def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
+    app = FastAPI(
+        title="loyalty",
+        version=__version__,
+        summary="Points, benefits and promo codes behind a point of sale.",
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+    )
+    app.state.settings = settings
+    app.state.db = db or Database(settings.database_url)
+    errors.install(app)
+    for router in (system.router, admin.router):
+        app.include_router(router)
+
+    @app.middleware("http")
+    async def access_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        # The path only: query strings may carry a phone number or an e-mail address.
+        log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.url.path,
+                "status": response.status_code,
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+        return response
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The factory `loyalty serve` hands to uvicorn (each worker builds its own)."""
+    from loyalty import logs
+
+    settings = Settings.from_env()
+    logs.configure(settings.log_level)
+    return create_app(settings)

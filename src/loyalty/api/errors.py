@@ -1,0 +1,76 @@
+"""Every refusal as one JSON envelope: {"error": {"code", "message", "details"}}. The one exception → status table."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from loyalty.access import KeyInvalid, KeyKindRefused
+from loyalty.errors import Conflict, InvalidInput, LoyaltyError, NotFound, Refused
+
+log = logging.getLogger("loyalty.api")
+
+STATUS: list[tuple[type[Exception], int]] = [
+    (KeyInvalid, 401),
+    (KeyKindRefused, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (InvalidInput, 422),
+    (Refused, 422),
+]
+
+
+def envelope(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    body = {"error": {"code": code, "message": message, "details": details or {}}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def field_path(location: tuple[Any, ...] | list[Any]) -> str:
+    """("body", "items", 0, "amount") → "items.0.amount"."""
+    parts = [str(part) for part in location if part not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(KeyInvalid)
+    async def key_invalid(_: Request, error: KeyInvalid) -> JSONResponse:
+        return envelope(401, "unauthorized", "A valid API key is required: Authorization: Bearer <key>.")
+
+    @app.exception_handler(KeyKindRefused)
+    async def key_kind(_: Request, error: KeyKindRefused) -> JSONResponse:
+        return envelope(403, "forbidden", str(error))
+
+    @app.exception_handler(LoyaltyError)
+    async def domain(_: Request, error: LoyaltyError) -> JSONResponse:
+        status = next((code for kind, code in STATUS if isinstance(error, kind)), 400)
+        return envelope(status, error.code, error.message, error.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        problems = [{"field": field_path(item["loc"]), "message": item["msg"]} for item in error.errors()]
+        first = problems[0] if problems else {"field": "body", "message": "invalid request"}
+        details = {"field": first["field"], "errors": problems}
+        return envelope(422, "invalid_input", f"{first['field']}: {first['message']}", details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        return envelope(error.status_code, code, str(error.detail))
+
+    @app.exception_handler(DBAPIError)
+    async def database(_: Request, error: DBAPIError) -> JSONResponse:
+        # Reached only after the retries gave up: nothing was committed, the client may retry.
+        log.warning("database unavailable: %s", type(error.orig).__name__)
+        return envelope(503, "database_busy", "The database is busy; nothing was recorded. Please retry.")
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error")
+        return envelope(500, "internal_error", "Something went wrong on our side; nothing was recorded.")

@@ -1,0 +1,217 @@
+"""The business, its branches, terminals and API keys (admin keys only)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from loyalty import access
+from loyalty.access import Principal
+from loyalty.api.deps import admin, database
+from loyalty.audit import record
+from loyalty.db.engine import Database
+from loyalty.db.models import ApiKey, Branch, Business, Terminal
+from loyalty.errors import InvalidInput
+from loyalty.money import currency_exponent, from_minor, to_minor
+
+router = APIRouter(prefix="/v1", tags=["business"])
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BusinessOut(BaseModel):
+    id: str
+    name: str
+    currency: str
+    country: str
+    timezone: str
+    points_decimals: int
+    point_value: str
+    identification_code_length: int
+    identification_code_ttl_seconds: int
+    allow_negative_balance: bool
+
+
+class BusinessPatch(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    points_decimals: int | None = Field(default=None, ge=0, le=2)
+    point_value: Decimal | None = Field(default=None, gt=0)
+    identification_code_length: int | None = Field(default=None, ge=4, le=8)
+    identification_code_ttl_seconds: int | None = Field(default=None, ge=30, le=86_400)
+    allow_negative_balance: bool | None = None
+    timezone: str | None = None
+
+
+class NamedIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class TerminalIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    branch_id: uuid.UUID
+
+
+class PlaceOut(BaseModel):
+    id: str
+    name: str
+    branch_id: str | None = None
+
+
+class KeyIn(Strict):
+    kind: Literal["admin", "pos"]
+    name: str = Field(default="", max_length=200)
+    terminal_id: uuid.UUID | None = Field(default=None, description="Required for a pos key.")
+
+
+class KeyOut(BaseModel):
+    id: str
+    kind: str
+    name: str
+    prefix: str
+    terminal_id: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+    key: str | None = Field(default=None, description="The key itself, shown only in the answer that creates it.")
+
+
+def business_out(business: Business) -> BusinessOut:
+    return BusinessOut(
+        id=str(business.id),
+        name=business.name,
+        currency=business.currency,
+        country=business.country,
+        timezone=business.timezone,
+        points_decimals=business.points_decimals,
+        point_value=str(from_minor(business.point_value_minor, currency_exponent(business.currency))),
+        identification_code_length=business.identification_code_length,
+        identification_code_ttl_seconds=business.identification_code_ttl_seconds,
+        allow_negative_balance=business.allow_negative_balance,
+    )
+
+
+def key_out(key: ApiKey, raw: str | None = None) -> KeyOut:
+    return KeyOut(
+        id=str(key.id),
+        kind=key.kind,
+        name=key.name,
+        prefix=key.prefix,
+        terminal_id=str(key.terminal_id) if key.terminal_id else None,
+        created_at=key.created_at,
+        revoked_at=key.revoked_at,
+        key=raw,
+    )
+
+
+@router.get("/business", response_model=BusinessOut)
+def show_business(who: Principal = Depends(admin), db: Database = Depends(database)) -> BusinessOut:
+    with db.read() as session:
+        return business_out(access.business(session, who.business_id))
+
+
+@router.patch("/business", response_model=BusinessOut)
+def change_business(
+    patch: BusinessPatch, who: Principal = Depends(admin), db: Database = Depends(database)
+) -> BusinessOut:
+    def work(session: Session) -> BusinessOut:
+        business = access.business(session, who.business_id)
+        changes = patch.model_dump(exclude_none=True)
+        if "point_value" in changes:
+            try:
+                business.point_value_minor = to_minor(changes.pop("point_value"), currency_exponent(business.currency))
+            except ValueError:
+                raise InvalidInput("point_value", f"has more decimals than {business.currency} allows") from None
+        if "timezone" in changes:
+            access.check_timezone(changes["timezone"])
+        for name, value in changes.items():
+            setattr(business, name, value)
+        record(
+            session,
+            business.id,
+            actor=who.actor,
+            action="business.update",
+            obj=business,
+            details=patch.model_dump(exclude_none=True, mode="json"),
+        )
+        return business_out(business)
+
+    return db.write(work)
+
+
+@router.get("/branches", response_model=list[PlaceOut])
+def list_branches(who: Principal = Depends(admin), db: Database = Depends(database)) -> list[PlaceOut]:
+    with db.read() as session:
+        rows = session.scalars(select(Branch).where(Branch.business_id == who.business_id).order_by(Branch.created_at))
+        return [PlaceOut(id=str(row.id), name=row.name) for row in rows]
+
+
+@router.post("/branches", response_model=PlaceOut, status_code=201)
+def create_branch(body: NamedIn, who: Principal = Depends(admin), db: Database = Depends(database)) -> PlaceOut:
+    def work(session: Session) -> PlaceOut:
+        branch = Branch(business_id=who.business_id, name=body.name)
+        session.add(branch)
+        session.flush()
+        record(session, who.business_id, actor=who.actor, action="branch.create", obj=branch)
+        return PlaceOut(id=str(branch.id), name=branch.name)
+
+    return db.write(work)
+
+
+@router.get("/terminals", response_model=list[PlaceOut])
+def list_terminals(who: Principal = Depends(admin), db: Database = Depends(database)) -> list[PlaceOut]:
+    with db.read() as session:
+        query = select(Terminal).where(Terminal.business_id == who.business_id).order_by(Terminal.created_at)
+        return [PlaceOut(id=str(row.id), name=row.name, branch_id=str(row.branch_id)) for row in session.scalars(query)]
+
+
+@router.post("/terminals", response_model=PlaceOut, status_code=201)
+def create_terminal(body: TerminalIn, who: Principal = Depends(admin), db: Database = Depends(database)) -> PlaceOut:
+    def work(session: Session) -> PlaceOut:
+        branch = session.get(Branch, body.branch_id)
+        if branch is None or branch.business_id != who.business_id:
+            raise InvalidInput("branch_id", "is not a branch of this business")
+        terminal = Terminal(business_id=who.business_id, branch_id=branch.id, name=body.name)
+        session.add(terminal)
+        session.flush()
+        record(session, who.business_id, actor=who.actor, action="terminal.create", obj=terminal)
+        return PlaceOut(id=str(terminal.id), name=terminal.name, branch_id=str(branch.id))
+
+    return db.write(work)
+
+
+@router.get("/api-keys", response_model=list[KeyOut])
+def list_keys(who: Principal = Depends(admin), db: Database = Depends(database)) -> list[KeyOut]:
+    with db.read() as session:
+        return [key_out(key) for key in access.keys(session, business_id=who.business_id)]
+
+
+@router.post("/api-keys", response_model=KeyOut, status_code=201)
+def create_key(body: KeyIn, who: Principal = Depends(admin), db: Database = Depends(database)) -> KeyOut:
+    def work(session: Session) -> KeyOut:
+        terminal = None
+        if body.kind == "pos":
+            if body.terminal_id is None:
+                raise InvalidInput("terminal_id", "is required for a pos key")
+            terminal = access.terminal(session, business_id=who.business_id, terminal_id=body.terminal_id)
+        raw, key = access.issue_key(
+            session, business_id=who.business_id, kind=body.kind, name=body.name, terminal=terminal
+        )
+        record(session, who.business_id, actor=who.actor, action="key.create", obj=key)
+        return key_out(key, raw)
+
+    return db.write(work)
+
+
+@router.post("/api-keys/{key_id}/revoke", response_model=KeyOut)
+def revoke_key(key_id: uuid.UUID, who: Principal = Depends(admin), db: Database = Depends(database)) -> KeyOut:
+    return db.write(
+        lambda session: key_out(access.revoke_key(session, business_id=who.business_id, key_id=key_id, actor=who.actor))
+    )

@@ -1,0 +1,32 @@
+"""The audit trail: one record per mutation, written in the same transaction as the mutation."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from loyalty.db.models import AuditRecord
+
+
+def record(
+    session: Session,
+    business_id: uuid.UUID,
+    *,
+    actor: str,
+    action: str,
+    obj: Any,
+    details: dict[str, Any] | None = None,
+) -> AuditRecord:
+    """Note that `actor` did `action` to `obj` (any model with an `id`)."""
+    entry = AuditRecord(
+        business_id=business_id,
+        actor=actor,
+        action=action,
+        object_type=type(obj).__tablename__ if hasattr(type(obj), "__tablename__") else type(obj).__name__,
+        object_id=str(obj.id),
+        details=details or {},
+    )
+    session.add(entry)
+    return entry

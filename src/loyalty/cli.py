@@ -1,0 +1,125 @@
+"""The `loyalty` command."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import typer
+
+from loyalty import access, ledger
+from loyalty.db import migrate
+from loyalty.db.engine import Database
+from loyalty.errors import LoyaltyError
+from loyalty.settings import Settings
+
+app = typer.Typer(help="loyalty: points, benefits and promo codes behind a point of sale.", no_args_is_help=True)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+business_app = typer.Typer(help="Businesses.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(business_app, name="business")
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def _database(*, upgrade: bool = True) -> Database:
+    settings = _settings()
+    if upgrade:
+        migrate.upgrade(settings.database_url)
+    return Database(settings.database_url)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, help="Worker processes (each with its own connection pool)."),
+) -> None:
+    """Serve the API and the web pages (migrates the schema first)."""
+    import uvicorn
+
+    from loyalty import logs
+
+    settings = _settings()
+    migrate.upgrade(settings.database_url)
+    logs.configure(settings.log_level)
+    uvicorn.run(
+        "loyalty.api.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_level="warning",
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema to the newest version."""
+    migrate.upgrade(_settings().database_url)
+    typer.echo("schema is up to date")
+
+
+@business_app.command("create")
+def business_create(
+    name: str,
+    currency: str = typer.Option("EUR", help="ISO 4217 currency."),
+    country: str = typer.Option("CH", help="ISO 3166 country, the default region of phone numbers."),
+    timezone: str = typer.Option("Europe/Zurich", help="IANA time zone for weekdays and opening hours in rules."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Create a business with one branch, one terminal, an admin key and a pos key."""
+    db = _database()
+    try:
+        new = db.write(
+            lambda session: access.create_business(
+                session, name=name, currency=currency, country=country, timezone=timezone
+            )
+        )
+    except LoyaltyError as error:
+        typer.echo(error.message, err=True)
+        raise typer.Exit(2) from None
+    result = {
+        "business_id": str(new.business.id),
+        "branch_id": str(new.branch.id),
+        "terminal_id": str(new.terminal.id),
+        "admin_key": new.admin_key,
+        "pos_key": new.pos_key,
+    }
+    if as_json:
+        typer.echo(json.dumps(result))
+    else:
+        for label, value in result.items():
+            typer.echo(f"{label:12} {value}")
+        typer.echo("The keys are shown only now: keep them safe.")
+
+
+@app.command()
+def demo(
+    base_url: str = typer.Option("http://127.0.0.1:8000", help="Where the server will be reachable."),
+) -> None:
+    """A ready demo business; prints fresh keys and where to click."""
+    from loyalty.demo import ensure_demo
+
+    made = _database().write(ensure_demo)
+    typer.echo(f"{'Created' if made.created else 'Using'} the demo business {made.business_id}")
+    typer.echo(f"  admin key   {made.admin_key}")
+    typer.echo(f"  pos key     {made.pos_key}")
+    typer.echo(f"  API docs    {base_url}/docs")
+
+
+@app.command()
+def verify() -> None:
+    """Recompute every balance from the ledger; exit 1 on any difference."""
+    db = _database()
+    with db.read() as session:
+        problems = ledger.verify(session)
+    for problem in problems:
+        typer.echo(problem)
+    if problems:
+        typer.echo(f"{len(problems)} difference(s) found", err=True)
+        sys.exit(1)
+    typer.echo("ledger verified: every transaction balances, every cached balance matches its entries")

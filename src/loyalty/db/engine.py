@@ -1,0 +1,113 @@
+"""Engines and transactions: SQLite made safe for concurrent writers, PostgreSQL as production.
+
+SQLite: WAL so readers never block the writer, foreign keys on, a busy timeout, and every write
+transaction opened with BEGIN IMMEDIATE. pysqlite's default deferred BEGIN lets two processes read the
+same balance and both write it back (a lost update); IMMEDIATE takes the write lock before the read.
+
+Every write runs through `Database.write(fn)`: one transaction, committed before the caller answers,
+retried whole on a serialization failure (SQLSTATE 40001/40P01) or SQLite's "database is locked".
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+T = TypeVar("T")
+log = logging.getLogger("loyalty.db")
+
+RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def make_engine(url: str, *, immediate: bool = True, pool_size: int = 10) -> Engine:
+    """An engine for `url`. On SQLite, `immediate=False` gives a reader whose BEGIN takes no write lock."""
+    if is_sqlite(url):
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        _make_sqlite_safe(engine, begin="BEGIN IMMEDIATE" if immediate else "BEGIN")
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _make_sqlite_safe(engine: Engine, *, begin: str) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from pysqlite so our own BEGIN is the one that runs.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL mode
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql(begin)
+
+
+def is_retryable(error: BaseException) -> bool:
+    """True for failures that a fresh attempt of the same transaction can succeed after."""
+    if not isinstance(error, DBAPIError):
+        return False
+    sqlstate = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    if sqlstate in RETRYABLE_SQLSTATES:
+        return True
+    return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
+
+
+class Database:
+    """The writer and reader engines of one database URL, and the transaction runner."""
+
+    def __init__(self, url: str, *, max_attempts: int = 8) -> None:
+        self.url = url
+        self.writer = make_engine(url)
+        self.reader = make_engine(url, immediate=False) if is_sqlite(url) else self.writer
+        self._write_sessions = sessionmaker(self.writer, expire_on_commit=False)
+        self._read_sessions = sessionmaker(self.reader, expire_on_commit=False)
+        self.max_attempts = max_attempts
+
+    @property
+    def is_sqlite(self) -> bool:
+        return is_sqlite(self.url)
+
+    def write(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in one write transaction and commit; retry the whole of it when that is safe.
+
+        `work` must have no effect outside the session: it may run more than once.
+        """
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                with self._write_sessions() as session, session.begin():
+                    return work(session)
+            except DBAPIError as error:
+                if attempt == self.max_attempts or not is_retryable(error):
+                    raise
+                log.info(
+                    "retrying a write transaction", extra={"attempt": attempt, "reason": type(error.orig).__name__}
+                )
+                time.sleep(random.uniform(0, 0.005 * 2**attempt))
+        raise AssertionError("unreachable")
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reads only; closing it rolls its transaction back, loaded objects stay readable."""
+        with self._read_sessions() as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.writer.dispose()
+        if self.reader is not self.writer:
+            self.reader.dispose()

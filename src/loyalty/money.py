@@ -1,0 +1,151 @@
+"""Exact money and points arithmetic: Decimal in memory, integers at rest, every rounding named.
+
+- `D()` builds a Decimal from a string, an int or a Decimal and refuses floats: a float has already lost the
+  cents it was meant to carry ("never use floating point in an accounting system").
+- Amounts are quantized with banker's rounding (`ROUND_HALF_EVEN`); earned points are cut down with
+  `ROUND_FLOOR`, so a member never earns a fraction the rule did not give.
+- The database keeps money in minor units (cents) and points in hundredths, both as integers; the converters
+  refuse a value that does not fit exactly instead of rounding it silently.
+- `allocate()` splits a total over weights by largest remainder: the shares always add up to the total.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+__all__ = [
+    "D",
+    "POINTS_EXPONENT",
+    "allocate",
+    "currency_exponent",
+    "floor_points",
+    "from_minor",
+    "hundredths_to_points",
+    "points_to_hundredths",
+    "quantize_money",
+    "to_minor",
+]
+
+# Points are stored as integer hundredths: the finest points precision a business can choose.
+POINTS_EXPONENT = 2
+
+# ISO 4217 minor units that differ from the usual 2. Anything not listed has cents.
+_EXPONENT_EXCEPTIONS: dict[str, int] = {
+    # no minor unit in use
+    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
+    "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+    # thousandths
+    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+}  # fmt: skip
+
+
+def D(value: str | int | Decimal) -> Decimal:
+    """A finite Decimal from a string ("12.50"), an int or a Decimal. Floats raise TypeError."""
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, bool) or not isinstance(value, (str, int)):
+        # bool is an int subclass, and True is not an amount.
+        raise TypeError(f"an amount must be a str, int or Decimal, not {type(value).__name__}")
+    elif isinstance(value, int):
+        result = Decimal(value)
+    else:
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError(f"{value!r} is not a decimal number") from None
+    if not result.is_finite():
+        raise ValueError(f"{value!r} is not a finite number")
+    return result
+
+
+def _unit(exponent: int) -> Decimal:
+    if not 0 <= exponent <= 6:
+        raise ValueError(f"exponent must be between 0 and 6, not {exponent}")
+    return Decimal(1).scaleb(-exponent)
+
+
+def quantize_money(amount: Decimal, exponent: int = 2) -> Decimal:
+    """`amount` rounded to `exponent` decimals with banker's rounding (ROUND_HALF_EVEN)."""
+    return amount.quantize(_unit(exponent), rounding=ROUND_HALF_EVEN)
+
+
+def floor_points(value: Decimal, decimals: int) -> Decimal:
+    """Points cut down (ROUND_FLOOR) to `decimals` places: earning never rounds up."""
+    return value.quantize(_unit(decimals), rounding=ROUND_FLOOR)
+
+
+def to_minor(amount: Decimal, exponent: int) -> int:
+    """`amount` as an integer count of minor units (12.50 at exponent 2 -> 1250). Raises if it does not fit."""
+    scaled = amount.scaleb(exponent)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{amount} has more than {exponent} decimals")
+    return int(scaled)
+
+
+def from_minor(minor: int, exponent: int) -> Decimal:
+    """The Decimal amount of `minor` minor units (1250 at exponent 2 -> Decimal("12.50"))."""
+    if isinstance(minor, bool) or not isinstance(minor, int):
+        raise TypeError(f"minor units must be an int, not {type(minor).__name__}")
+    return Decimal(minor).scaleb(-exponent).quantize(_unit(exponent))
+
+
+def points_to_hundredths(points: Decimal) -> int:
+    """Points as the integer hundredths the database stores. Raises for a finer value."""
+    return to_minor(points, POINTS_EXPONENT)
+
+
+def hundredths_to_points(hundredths: int) -> Decimal:
+    """The Decimal points of a stored integer count of hundredths."""
+    return from_minor(hundredths, POINTS_EXPONENT)
+
+
+def currency_exponent(code: str) -> int:
+    """The number of decimals of an ISO 4217 currency (JPY 0, KWD 3, most others 2)."""
+    normalized = code.strip().upper()
+    if len(normalized) != 3 or not normalized.isalpha():
+        raise ValueError(f"{code!r} is not an ISO 4217 currency code")
+    return _EXPONENT_EXCEPTIONS.get(normalized, 2)
+
+
+def allocate(total: Decimal, weights: Sequence[Decimal], exponent: int) -> list[Decimal]:
+    """Split `total` over `weights` in proportion, in units of 10**-exponent, by largest remainder.
+
+    The shares add up to `total` exactly. Each share is the floor of its exact proportion, and the units left over
+    go one each to the largest remainders; equal remainders go to the lower index, so the result never depends on
+    anything but the inputs. Weights must be non-negative; when they are all zero the total is split equally.
+    A negative total is split like its absolute value and the shares negated.
+    """
+    if not weights:
+        if total:
+            raise ValueError("cannot allocate a non-zero total over no weights")
+        return []
+    if any(weight < 0 for weight in weights):
+        raise ValueError("weights must not be negative")
+    units = to_minor(total, exponent)
+    sign = -1 if units < 0 else 1
+    units = abs(units)
+    integer_weights = _as_integers(weights)
+    weight_sum = sum(integer_weights)
+    if weight_sum == 0:
+        integer_weights = [1] * len(weights)
+        weight_sum = len(weights)
+    shares: list[int] = []
+    remainders: list[int] = []
+    for weight in integer_weights:
+        share, remainder = divmod(units * weight, weight_sum)
+        shares.append(share)
+        remainders.append(remainder)
+    left_over = units - sum(shares)
+    if left_over:
+        # Largest remainder first; the lower index wins a tie.
+        ranked = sorted(range(len(shares)), key=lambda index: (-remainders[index], index))
+        for index in ranked[:left_over]:
+            shares[index] += 1
+    return [from_minor(sign * share, exponent) for share in shares]
+
+
+def _as_integers(weights: Sequence[Decimal]) -> list[int]:
+    """The weights scaled by a common power of ten to integers: same proportions, exact integer arithmetic."""
+    decimals = max(0, max(-int(weight.as_tuple().exponent) for weight in weights))
+    return [int(weight.scaleb(decimals)) for weight in weights]

@@ -1,0 +1,55 @@
+"""Settings from LOYALTY_* environment variables, validated once at start."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class SettingsInvalid(ValueError):
+    """A LOYALTY_* variable has a value the server cannot start with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///loyalty.db"
+    # Failed identification attempts allowed per terminal and per business in one window.
+    identify_failures_per_terminal: int = 20
+    identify_failures_per_business: int = 200
+    identify_window_seconds: int = 600
+    # Where the member app's one-time login codes go: "console" or an SMTP URL.
+    notifier: str = "console"
+    smtp_from: str = "loyalty@localhost"
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        url = env.get("LOYALTY_DATABASE_URL") or f"sqlite:///{Path('loyalty.db').resolve()}"
+        if not url.startswith(("sqlite", "postgresql")):
+            raise SettingsInvalid(
+                f"LOYALTY_DATABASE_URL must be sqlite:/// or postgresql+psycopg://, not {url.split(':')[0]}"
+            )
+        return cls(
+            database_url=url,
+            identify_failures_per_terminal=_positive_int(env, "LOYALTY_IDENTIFY_FAILURES_PER_TERMINAL", 20),
+            identify_failures_per_business=_positive_int(env, "LOYALTY_IDENTIFY_FAILURES_PER_BUSINESS", 200),
+            identify_window_seconds=_positive_int(env, "LOYALTY_IDENTIFY_WINDOW_SECONDS", 600),
+            notifier=env.get("LOYALTY_NOTIFIER", "console"),
+            smtp_from=env.get("LOYALTY_SMTP_FROM", "loyalty@localhost"),
+            log_level=env.get("LOYALTY_LOG_LEVEL", "INFO").upper(),
+        )
+
+
+def _positive_int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsInvalid(f"{name} must be a whole number, not {raw!r}") from None
+    if value <= 0:
+        raise SettingsInvalid(f"{name} must be positive, not {value}")
+    return value
