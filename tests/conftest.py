@@ -7,7 +7,10 @@ Tests that need a whole database to themselves use `fresh_database_url`.
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +24,7 @@ from loyalty.api.app import create_app
 from loyalty.db import migrate
 from loyalty.db.engine import Database
 from loyalty.settings import Settings
+from tests.support.server import LiveServer
 
 BACKEND = os.environ.get("LOYALTY_TEST_DATABASE", "sqlite")
 
@@ -113,3 +117,26 @@ def other_tenant(db: Database, app_client: TestClient) -> Tenant:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def live_server(fresh_database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
+    """A real server process on a database of its own."""
+    server = LiveServer(fresh_database_url, log_path=tmp_path / "server.log").start()
+    yield server
+    server.stop()
+
+
+def create_tenant_via_cli(database_url: str, name: str = "Live shop") -> dict[str, str]:
+    """A business made by `loyalty business create --json`, for tests against a live server."""
+    env = os.environ | {"LOYALTY_DATABASE_URL": database_url}
+    made = subprocess.run(
+        [sys.executable, "-m", "loyalty", "business", "create", name, "--currency", "CHF", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result: dict[str, str] = json.loads(made.stdout)
+    return result
