@@ -58,6 +58,11 @@ def _make_sqlite_safe(engine: Engine, *, begin: str) -> None:
         connection.exec_driver_sql(begin)
 
 
+class RetryTransaction(Exception):  # noqa: N818 - an instruction, not an error
+    """Raised inside a write to have it rolled back and run again from the start, e.g. after losing an insert
+    race on a unique key, when the fresh attempt will see the winner's committed row."""
+
+
 def is_retryable(error: BaseException) -> bool:
     """True for failures that a fresh attempt of the same transaction can succeed after."""
     if not isinstance(error, DBAPIError):
@@ -92,12 +97,11 @@ class Database:
             try:
                 with self._write_sessions() as session, session.begin():
                     return work(session)
-            except DBAPIError as error:
-                if attempt == self.max_attempts or not is_retryable(error):
+            except (DBAPIError, RetryTransaction) as error:
+                if attempt == self.max_attempts or not (isinstance(error, RetryTransaction) or is_retryable(error)):
                     raise
-                log.info(
-                    "retrying a write transaction", extra={"attempt": attempt, "reason": type(error.orig).__name__}
-                )
+                reason = type(getattr(error, "orig", error)).__name__
+                log.info("retrying a write transaction", extra={"attempt": attempt, "reason": reason})
                 time.sleep(random.uniform(0, 0.005 * 2**attempt))
         raise AssertionError("unreachable")
 

@@ -99,6 +99,8 @@ class Business(Base):
     identification_code_length: Mapped[int] = mapped_column(Integer, default=4)
     identification_code_ttl_seconds: Mapped[int] = mapped_column(Integer, default=300)
     allow_negative_balance: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Bumped by every change of a rule: workers rebuild their cached rule index when it moves.
+    rules_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=now)
 
 
@@ -434,11 +436,15 @@ class PointsPayment(Base):
     """Part of a sale paid with points; counted as MOP "points" in that transaction's accumulation."""
 
     __tablename__ = "points_payment"
-    __table_args__ = (Index("ix_points_payment_txn", "business_id", "terminal_id", "transaction_id"),)
+    __table_args__ = (
+        Index("ix_points_payment_txn", "business_id", "terminal_id", "transaction_id"),
+        UniqueConstraint("business_id", "terminal_id", "idempotency_key"),
+    )
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
     terminal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("terminal.id"))
     transaction_id: Mapped[str] = mapped_column(String(128))
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))  # a retried request pays once
     member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("member.id"))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     points: Mapped[int] = mapped_column(BigInteger)  # hundredths

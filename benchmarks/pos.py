@@ -1,0 +1,237 @@
+"""Confirmed purchases per second at N concurrent tills, on SQLite and PostgreSQL, beside pgbench.
+
+    bash scripts/with-postgres.sh .venv/bin/python benchmarks/pos.py      # both databases (make bench)
+    .venv/bin/python benchmarks/pos.py                                     # SQLite only
+
+Each backend gets a fresh database, a business with two active rules and 200 members, and `loyalty serve`
+with --workers processes. N clients (asyncio, one connection each) confirm purchases of three lines for random
+members for --seconds after a warm-up; every answer must be a 201. In the same run, PostgreSQL's own pgbench
+(built-in TPC-B-like script, the same client count, scale = clients so branches do not serialise it) gives
+the yardstick; the ratio is purchases/s ÷ pgbench tps. Peak memory is the sum of the server processes'
+VmHWM. Figures are medians over --rounds rounds; the machine is small and noisy, read ratios, not absolutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.server import LiveServer  # noqa: E402
+
+
+@dataclass
+class Round:
+    purchases_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    peak_mb: float
+
+
+def loyalty(*args: str, url: str) -> str:
+    env = os.environ | {"LOYALTY_DATABASE_URL": url}
+    return subprocess.run(
+        [sys.executable, "-m", "loyalty", *args], env=env, capture_output=True, text=True, check=True, timeout=300
+    ).stdout
+
+
+def prepare(url: str, server: LiveServer, members: int) -> tuple[dict[str, str], list[str]]:
+    keys = json.loads(loyalty("business", "create", "Bench cinema", "--currency", "CHF", "--json", url=url))
+    admin = {"Authorization": f"Bearer {keys['admin_key']}"}
+    with httpx.Client(base_url=server.url, timeout=30, headers=admin) as client:
+        for rule in (
+            {
+                "name": "1 point per 1.00 on tickets",
+                "trigger": "purchase",
+                "status": "active",
+                "actions": [
+                    {
+                        "type": "add_points",
+                        "mode": "rate",
+                        "points": "1",
+                        "per": "1.00",
+                        "items": {"departments": ["tickets"]},
+                        "exclude_mops": ["points"],
+                    }
+                ],
+            },
+            {
+                "name": "10 points per drink",
+                "trigger": "purchase",
+                "status": "active",
+                "actions": [{"type": "add_points", "mode": "repeat", "points": "10", "items": {"tags": ["drink"]}}],
+            },
+        ):
+            client.post("/v1/rules", json=rule).raise_for_status()
+        ids = []
+        for n in range(members):
+            made = client.post("/v1/members", json={"phone": f"+4179{5000000 + n}"})
+            made.raise_for_status()
+            ids.append(made.json()["id"])
+    return {"Authorization": f"Bearer {keys['pos_key']}"}, ids
+
+
+def sale(member_id: str) -> dict[str, object]:
+    return {
+        "transaction_id": uuid.uuid4().hex,
+        "member_id": member_id,
+        "items": [
+            {"line_id": "1", "code": "TICKET", "department": "tickets", "quantity": 2, "amount": "32.00"},
+            {"line_id": "2", "code": "COLA", "department": "bar", "quantity": 1, "amount": "4.50", "tags": ["drink"]},
+            {"line_id": "3", "code": "POPCORN", "department": "bar", "quantity": 1, "amount": "7.00"},
+        ],
+        "payments": [{"mop": "card", "amount": "43.50"}],
+    }
+
+
+async def load(
+    url: str, pos: dict[str, str], members: list[str], clients: int, seconds: float, warmup: float
+) -> tuple[list[float], int, float]:
+    latencies: list[float] = []
+    errors = 0
+    rng = random.Random(3)
+    start = time.perf_counter()
+    measure_from = start + warmup
+    stop_at = measure_from + seconds
+
+    async def till() -> None:
+        nonlocal errors
+        async with httpx.AsyncClient(base_url=url, headers=pos, timeout=30) as client:
+            while (now := time.perf_counter()) < stop_at:
+                response = await client.post("/v1/purchases", json=sale(rng.choice(members)))
+                took = time.perf_counter() - now
+                if now >= measure_from:
+                    if response.status_code == 201:
+                        latencies.append(took)
+                    else:
+                        errors += 1
+
+    await asyncio.gather(*(till() for _ in range(clients)))
+    return latencies, errors, seconds
+
+
+def peak_memory_mb(server: LiveServer) -> float:
+    """The sum of VmHWM over the server process and its workers."""
+    assert server.process is not None
+    pids = [server.process.pid]
+    children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
+    if children.exists():
+        pids += [int(pid) for pid in children.read_text().split()]
+    total_kb = 0
+    for pid in pids:
+        status = Path(f"/proc/{pid}/status")
+        if status.exists():
+            match = re.search(r"VmHWM:\s+(\d+) kB", status.read_text())
+            total_kb += int(match.group(1)) if match else 0
+    return total_kb / 1024
+
+
+def run_backend(url: str, args: argparse.Namespace) -> list[Round]:
+    rounds = []
+    server = LiveServer(url, workers=args.workers).start()
+    try:
+        pos, members = prepare(url, server, args.members)
+        for _ in range(args.rounds):
+            latencies, errors, seconds = asyncio.run(load(server.url, pos, members, args.clients, args.seconds, 2.0))
+            latencies.sort()
+            rounds.append(
+                Round(
+                    purchases_per_second=len(latencies) / seconds,
+                    p50_ms=1000 * latencies[len(latencies) // 2],
+                    p99_ms=1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+                    errors=errors,
+                    peak_mb=peak_memory_mb(server),
+                )
+            )
+    finally:
+        server.stop()
+    return rounds
+
+
+def new_postgres_database(server_url: str) -> str:
+    import psycopg
+
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server_url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def pgbench_tps(server_url: str, clients: int, seconds: float) -> float:
+    host, port = re.search(r"@([^:/]+):(\d+)/", server_url).groups()  # type: ignore[union-attr]
+    pgbench = str(Path(os.environ.get("LOYALTY_TEST_PGBIN", "/usr/lib/postgresql/15/bin")) / "pgbench")
+    database = new_postgres_database(server_url).rsplit("/", 1)[1]
+    common = ["-h", host, "-p", port, "-U", "postgres"]
+    subprocess.run([pgbench, *common, "-i", "-q", "-s", str(clients), database], check=True, capture_output=True)
+    out = subprocess.run(
+        [pgbench, *common, "-n", "-c", str(clients), "-j", "2", "-T", str(int(seconds)), database],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--members", type=int, default=200)
+    args = parser.parse_args()
+
+    results: dict[str, list[Round]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        sqlite_url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        loyalty("db", "upgrade", url=sqlite_url)
+        results["SQLite"] = run_backend(sqlite_url, args)
+    postgres = os.environ.get("LOYALTY_TEST_POSTGRES_URL")
+    pgbench: list[float] = []
+    if postgres:
+        url = new_postgres_database(postgres)
+        loyalty("db", "upgrade", url=url)
+        results["PostgreSQL"] = run_backend(url, args)
+        pgbench = [pgbench_tps(postgres, args.clients, args.seconds) for _ in range(args.rounds)]
+
+    print(
+        f"\nConfirmed purchases, {args.clients} concurrent clients, {args.workers} server workers, "
+        f"{args.seconds:.0f} s x {args.rounds} rounds (medians)\n"
+    )
+    print(f"| {'database':10} | {'purchases/s':>11} | {'p50 ms':>7} | {'p99 ms':>7} | {'errors':>6} | {'peak MB':>7} |")
+    print(f"|{'-' * 12}|{'-' * 13}|{'-' * 9}|{'-' * 9}|{'-' * 8}|{'-' * 9}|")
+    for name, rounds in results.items():
+        print(
+            f"| {name:10} | {statistics.median(r.purchases_per_second for r in rounds):11.0f} "
+            f"| {statistics.median(r.p50_ms for r in rounds):7.1f} "
+            f"| {statistics.median(r.p99_ms for r in rounds):7.1f} "
+            f"| {sum(r.errors for r in rounds):6d} | {max(r.peak_mb for r in rounds):7.0f} |"
+        )
+    if pgbench:
+        tps = statistics.median(pgbench)
+        ours = statistics.median(r.purchases_per_second for r in results["PostgreSQL"])
+        print(
+            f"\npgbench (TPC-B-like, {args.clients} clients): {tps:.0f} tps; "
+            f"loyalty on PostgreSQL / pgbench = {ours / tps:.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+"""Rules firing for a member: evaluate with the engine, then apply the Outcome in the caller's transaction.
+
+Applying means: each award becomes one ledger transaction linked to its rule revision (and purchase), each
+fired rule is noted for its per-member limits, granted benefits go to the wallet, tags change. When earning
+lifts the member's lifetime points over a `lifetime_points` threshold, those rules fire too, once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from loyalty import campaigns, ledger
+from loyalty import rules as engine
+from loyalty.db.models import Business, Member, RuleUse
+from loyalty.money import currency_exponent, hundredths_to_points, points_to_hundredths
+from loyalty.rules.facts import TriggerKind
+
+# Lifetime thresholds can cascade (a lifetime bonus crossing the next threshold); this bounds the chain.
+MAX_LIFETIME_ROUNDS = 10
+
+
+@dataclass
+class Applied:
+    """What applying outcomes changed: every outcome, the ledger transactions, the wallet entries granted."""
+
+    outcomes: list[engine.Outcome] = field(default_factory=list)
+    points: int = 0  # hundredths
+    granted_asset_ids: list[uuid.UUID] = field(default_factory=list)
+
+    @property
+    def awards(self) -> list[engine.Award]:
+        return [award for outcome in self.outcomes for award in outcome.awards]
+
+
+def context(business: Business) -> engine.Context:
+    return engine.Context(
+        points_decimals=business.points_decimals,
+        currency_exponent=currency_exponent(business.currency),
+        timezone=ZoneInfo(business.timezone),
+    )
+
+
+def member_facts(session: Session, member: Member, index: engine.RuleIndex) -> engine.Member:
+    """The member as the engine sees them, with the firings that limited rules count."""
+    limited = [
+        uuid.UUID(rule.id) for rule in index.rules if rule.id and (rule.limits or rule.trigger == "lifetime_points")
+    ]
+    uses: dict[str, list[datetime]] = {}
+    if limited:
+        query = select(RuleUse.rule_id, RuleUse.at).where(
+            RuleUse.business_id == member.business_id,
+            RuleUse.member_id == member.id,
+            RuleUse.rule_id.in_(limited),
+            RuleUse.reversed_at.is_(None),
+        )
+        for rule_id, at in session.execute(query):
+            uses.setdefault(str(rule_id), []).append(at)
+    return engine.Member(
+        id=str(member.id),
+        tags=frozenset(member.tags or ()),
+        lifetime_points=hundredths_to_points(member.lifetime_points),
+        rule_uses={rule_id: tuple(times) for rule_id, times in uses.items()},
+    )
+
+
+def evaluate(
+    session: Session,
+    *,
+    business: Business,
+    member: Member,
+    trigger: engine.Trigger,
+    at: datetime,
+    purchase: engine.Purchase | None = None,
+    line_discounts: Mapping[str, Decimal] | None = None,
+    explain: bool = False,
+) -> engine.Outcome:
+    """What the business's active rules give `member` for `trigger`; writes nothing."""
+    index = campaigns.active_rules(session, business=business)
+    return engine.evaluate(
+        purchase,
+        member_facts(session, member, index),
+        index,
+        at=at,
+        context=context(business),
+        trigger=trigger,
+        line_discounts=line_discounts,
+        explain=explain,
+    )
+
+
+def apply(
+    session: Session,
+    *,
+    business: Business,
+    member: Member,
+    outcome: engine.Outcome,
+    at: datetime,
+    purchase_id: uuid.UUID | None = None,
+    applied: Applied | None = None,
+) -> Applied:
+    """Write `outcome` for `member`, then fire any lifetime thresholds it crossed."""
+    from loyalty import benefits  # the wallet; imported late because it uses this module for rule-granted benefits
+
+    applied = applied or Applied()
+    applied.outcomes.append(outcome)
+    lifetime_before = member.lifetime_points
+    for award in outcome.awards:
+        amount = points_to_hundredths(award.points)
+        cause = ledger.Cause(
+            purchase_id=purchase_id,
+            rule_id=_uuid(award.rule_id),
+            rule_revision=award.revision,
+            reason=award.explanation,
+        )
+        ledger.post(session, business=business, member_id=member.id, kind="earn", amount=amount, cause=cause)
+        applied.points += amount
+    for fired in outcome.fired:
+        if fired.rule_id:
+            session.add(
+                RuleUse(
+                    business_id=business.id,
+                    rule_id=uuid.UUID(fired.rule_id),
+                    revision=fired.revision or 1,
+                    member_id=member.id,
+                    purchase_id=purchase_id,
+                    at=at,
+                )
+            )
+    for effect in outcome.effects:
+        if effect.kind == "grant_benefit":
+            asset = benefits.grant(
+                session,
+                business=business,
+                member_id=member.id,
+                benefit_id=uuid.UUID(effect.value),
+                source=f"rule:{effect.rule_id}@{effect.revision}",
+                at=at,
+            )
+            applied.granted_asset_ids.append(asset.id)
+    if outcome.tags_to_add or outcome.tags_to_remove:
+        member.tags = sorted((set(member.tags or ()) | outcome.tags_to_add) - outcome.tags_to_remove)
+    session.flush()
+    session.refresh(member, ["points_balance", "lifetime_points"])
+    if member.lifetime_points > lifetime_before and len(applied.outcomes) < MAX_LIFETIME_ROUNDS:
+        crossing = engine.Trigger.lifetime_points(before=hundredths_to_points(lifetime_before))
+        more = evaluate(session, business=business, member=member, trigger=crossing, at=at)
+        if more.fired:
+            apply(
+                session, business=business, member=member, outcome=more, at=at, purchase_id=purchase_id, applied=applied
+            )
+    return applied
+
+
+def fire(
+    session: Session,
+    *,
+    business: Business,
+    member: Member,
+    trigger: engine.Trigger | str,
+    at: datetime,
+    code: str | None = None,
+    event: str | None = None,
+    purchase: engine.Purchase | None = None,
+    line_discounts: Mapping[str, Decimal] | None = None,
+    purchase_id: uuid.UUID | None = None,
+) -> Applied:
+    """Evaluate the rules for `trigger` ("joined", "code_used" with `code`, "event" with `event`, or an
+    engine Trigger) and apply what they give, in the caller's transaction."""
+    occasion = (
+        trigger
+        if isinstance(trigger, engine.Trigger)
+        else engine.Trigger(kind=cast(TriggerKind, trigger), code=code, event=event)
+    )
+    outcome = evaluate(
+        session,
+        business=business,
+        member=member,
+        trigger=occasion,
+        at=at,
+        purchase=purchase,
+        line_discounts=line_discounts,
+    )
+    return apply(session, business=business, member=member, outcome=outcome, at=at, purchase_id=purchase_id)
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    return uuid.UUID(value) if value else None

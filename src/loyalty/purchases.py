@@ -1,0 +1,460 @@
+"""The point of sale: price a sale (quote), confirm it, and what a confirmed purchase recorded.
+
+`price()` is the one computation behind both a quote and a confirmation, so a till's preview and the
+recorded purchase never disagree: benefits and codes become per-line discounts (the engine's
+`apply_discounts`), the points payments recorded for the transaction count as MOP `points`, and the engine's
+`evaluate()` gives the points on what is left after the discounts.
+
+`confirm()` is one database transaction: the purchase row first (its unique key makes a concurrent copy wait
+and then replay), then the redemptions (guarded updates: a benefit or one-time code is spent once), the
+points payments, the ledger posts, and the answer, stored to be replayed verbatim.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from loyalty import awards, benefits, codes, payments
+from loyalty import rules as engine
+from loyalty.audit import record
+from loyalty.db.engine import RetryTransaction
+from loyalty.db.models import Asset, Business, Member, PointsPayment, PromoCode, Purchase, PurchaseLine
+from loyalty.errors import Conflict, InvalidInput, NotFound
+from loyalty.money import (
+    currency_exponent,
+    floor_points,
+    from_minor,
+    hundredths_to_points,
+    points_to_hundredths,
+    to_minor,
+)
+
+
+@dataclass(frozen=True)
+class Sale:
+    """A purchase as the till sends it (for a quote or a confirmation)."""
+
+    transaction_id: str
+    member_id: uuid.UUID | None
+    lines: tuple[engine.Line, ...]
+    payments: tuple[engine.Payment, ...] = ()
+    benefits: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
+
+    def fingerprint(self) -> str:
+        """A digest of what the till sent: the same transaction id with another body is a conflict."""
+        body = {
+            "transaction_id": self.transaction_id,
+            "member_id": str(self.member_id) if self.member_id else None,
+            "lines": [
+                [
+                    line.line_id,
+                    line.code,
+                    line.name,
+                    line.department,
+                    str(line.quantity.normalize()),
+                    str(line.amount.normalize()),
+                    sorted(line.tags),
+                ]
+                for line in self.lines
+            ],
+            "payments": [[payment.mop, str(payment.amount.normalize())] for payment in self.payments],
+            "benefits": list(self.benefits),
+            "codes": [codes.normalise(text) for text in self.codes],
+        }
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass
+class Priced:
+    """Everything `price()` found out about a sale."""
+
+    sale: Sale
+    member: Member | None
+    discounts: engine.Discounts
+    outcome: engine.Outcome | None
+    rejected: list[dict[str, str]]
+    assets: dict[str, Asset] = field(default_factory=dict)
+    promo_codes: dict[str, PromoCode] = field(default_factory=dict)
+    trigger_codes: list[PromoCode] = field(default_factory=list)
+    points_payments: list[PointsPayment] = field(default_factory=list)
+    facts: engine.Purchase | None = None
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((line.amount for line in self.sale.lines), Decimal(0))
+
+    @property
+    def total(self) -> Decimal:
+        return self.subtotal - self.discounts.total
+
+
+def check_amounts(sale: Sale, business: Business) -> None:
+    """Amounts with more decimals than the currency has are refused, naming the field."""
+    exponent = currency_exponent(business.currency)
+    seen: set[str] = set()
+    for index, line in enumerate(sale.lines):
+        _fits(line.amount, exponent, f"items.{index}.amount", business.currency)
+        if line.line_id in seen:
+            raise InvalidInput(f"items.{index}.line_id", f"{line.line_id!r} appears twice in this purchase")
+        seen.add(line.line_id)
+    for index, payment in enumerate(sale.payments):
+        _fits(payment.amount, exponent, f"payments.{index}.amount", business.currency)
+
+
+def _fits(amount: Decimal, exponent: int, where: str, currency: str) -> None:
+    try:
+        to_minor(amount, exponent)
+    except ValueError:
+        raise InvalidInput(where, f"has more decimals than {currency} allows") from None
+
+
+def price(
+    session: Session,
+    *,
+    business: Business,
+    terminal_id: uuid.UUID,
+    branch_id: uuid.UUID | None,
+    sale: Sale,
+    at: datetime,
+) -> Priced:
+    """Discounts, points and refusals for `sale`, as a quote shows them and a confirmation records them."""
+    check_amounts(sale, business)
+    member = _member(session, business.id, sale.member_id)
+    exponent = currency_exponent(business.currency)
+    rejected: list[dict[str, str]] = []
+    requests: list[engine.DiscountRequest] = []
+    priced = Priced(sale, member, engine.Discounts(), None, rejected)
+
+    for asset_id in sale.benefits:
+        asset, why_not = _usable_asset(session, business, member, asset_id, at)
+        if asset is None:
+            rejected.append({"id": asset_id, "reason": why_not})
+            continue
+        priced.assets[asset_id] = asset
+        template = _template(session, business, asset.benefit_id)
+        requests.append(engine.DiscountRequest(asset_id, "benefit", template.name, template))
+    for text in sale.codes:
+        try:
+            code = codes.find_usable(
+                session, business_id=business.id, text=text, member_id=member.id if member else None, at=at
+            )
+        except codes.CodeRefused as refusal:
+            rejected.append({"code": text, "reason": refusal.reason})
+            continue
+        priced.promo_codes[text] = code
+        if code.effect == "trigger" or code.benefit_id is None:
+            priced.trigger_codes.append(code)
+            continue
+        template = _template(session, business, code.benefit_id)
+        requests.append(engine.DiscountRequest(text, "code", template.name, template))
+
+    priced.discounts = engine.apply_discounts(sale.lines, requests, currency_exponent=exponent)
+    for unapplied in priced.discounts.rejected:
+        key = "id" if unapplied.source == "benefit" else "code"
+        rejected.append({key: unapplied.id, "reason": f"{unapplied.name} {unapplied.reason}"})
+
+    if member is not None:
+        priced.points_payments = payments.for_transaction(
+            session, business_id=business.id, terminal_id=terminal_id, transaction_id=sale.transaction_id
+        )
+        priced.facts = engine.Purchase(
+            transaction_id=sale.transaction_id,
+            lines=sale.lines,
+            payments=_with_points_payments(sale.payments, priced.points_payments, exponent),
+            branch_id=str(branch_id) if branch_id else None,
+        )
+        priced.outcome = awards.evaluate(
+            session,
+            business=business,
+            member=member,
+            trigger=engine.Trigger.purchase(),
+            at=at,
+            purchase=priced.facts,
+            line_discounts=priced.discounts.line_discounts,
+        )
+    return priced
+
+
+def _usable_asset(
+    session: Session, business: Business, member: Member | None, asset_id: str, at: datetime
+) -> tuple[Asset | None, str]:
+    """The wallet entry if this member can use it now, else None and why (in a cashier's words)."""
+    try:
+        found = session.get(Asset, uuid.UUID(asset_id))
+    except ValueError:
+        found = None
+    if found is None or member is None or found.business_id != business.id or found.member_id != member.id:
+        return None, "this benefit is not in this member's wallet"
+    standing = benefits.standing(found, at=at, timezone=business.timezone)
+    if not standing.redeemable:
+        return None, standing.reason or "this benefit cannot be used"
+    return found, ""
+
+
+def _template(session: Session, business: Business, benefit_id: uuid.UUID) -> engine.Benefit:
+    """The engine's view of a stored benefit template."""
+    stored = benefits.get(session, business_id=business.id, benefit_id=benefit_id)
+    body = {"name": stored.name, "kind": stored.kind, **stored.definition, "valid_days": stored.valid_days}
+    return engine.parse_benefit(body, currency_exponent=currency_exponent(business.currency))
+
+
+def _with_points_payments(
+    reported: Sequence[engine.Payment], recorded: Sequence[PointsPayment], exponent: int
+) -> tuple[engine.Payment, ...]:
+    """The payments accumulation sees: recorded points payments stand for MOP `points`, whether or not the till
+    listed them (a listed `points` amount is replaced, never added, so nothing counts twice)."""
+    if not recorded:
+        return tuple(reported)
+    paid = sum((from_minor(payment.amount_minor, exponent) for payment in recorded), Decimal(0))
+    others = tuple(payment for payment in reported if payment.mop != payments.POINTS_MOP)
+    return (*others, engine.Payment(mop=payments.POINTS_MOP, amount=paid))
+
+
+def quote_answer(priced: Priced, business: Business) -> dict[str, Any]:
+    view = _View(business)
+    outcome = priced.outcome
+    return {
+        "transaction_id": priced.sale.transaction_id,
+        "member_id": str(priced.member.id) if priced.member else None,
+        "subtotal": view.money(priced.subtotal),
+        "discounts": view.discounts(priced.discounts),
+        "discount_total": view.money(priced.discounts.total),
+        "total": view.money(priced.total),
+        "points_earned": view.points(outcome.points if outcome else Decimal(0)),
+        "earned": [view.award(award) for award in outcome.awards] if outcome else [],
+        "rejected": priced.rejected,
+    }
+
+
+def confirm(
+    session: Session,
+    *,
+    business: Business,
+    terminal_id: uuid.UUID,
+    branch_id: uuid.UUID | None,
+    sale: Sale,
+    at: datetime,
+    actor: str,
+) -> tuple[dict[str, Any], bool]:
+    """Record `sale` once. Returns the answer and whether it was recorded now (False: a replay)."""
+    fingerprint = sale.fingerprint()
+    earlier = _recorded(session, business.id, terminal_id, sale.transaction_id)
+    if earlier is not None:
+        return _replay(earlier, fingerprint), False
+    check_amounts(sale, business)
+    purchase = Purchase(
+        business_id=business.id,
+        branch_id=branch_id,
+        terminal_id=terminal_id,
+        transaction_id=sale.transaction_id,
+        member_id=sale.member_id,
+        request_hash=fingerprint,
+        response={},
+        total_minor=0,
+        created_at=at,
+    )
+    try:
+        with session.begin_nested():
+            session.add(purchase)
+            session.flush()  # first write: a concurrent copy of this transaction waits here, then replays
+    except IntegrityError:
+        raise RetryTransaction() from None
+
+    priced = price(session, business=business, terminal_id=terminal_id, branch_id=branch_id, sale=sale, at=at)
+    if priced.rejected:
+        first = priced.rejected[0]
+        raise Conflict(
+            "benefit_unavailable",
+            f"{first.get('id') or first.get('code')}: {first['reason']}",
+            rejected=priced.rejected,
+        )
+    member = priced.member
+    exponent = currency_exponent(business.currency)
+    try:
+        for asset in priced.assets.values():
+            benefits.redeem(
+                session,
+                business_id=business.id,
+                member_id=asset.member_id,
+                asset_id=asset.id,
+                purchase_id=purchase.id,
+                at=at,
+            )
+        for code in priced.promo_codes.values():
+            codes.use(session, code=code, member_id=member.id if member else None, purchase_id=purchase.id, at=at)
+    except (benefits.BenefitNotRedeemable, codes.CodeRefused) as lost:
+        # Another till spent it between this sale's quote and now: nothing of this purchase is kept.
+        raise Conflict("benefit_unavailable", lost.message, **lost.details) from None
+    if priced.points_payments:
+        session.execute(
+            update(PointsPayment)
+            .where(
+                PointsPayment.id.in_([payment.id for payment in priced.points_payments]),
+                PointsPayment.purchase_id.is_(None),
+            )
+            .values(purchase_id=purchase.id)
+        )
+
+    applied = awards.Applied()
+    if member is not None and priced.outcome is not None:
+        awards.apply(
+            session,
+            business=business,
+            member=member,
+            outcome=priced.outcome,
+            at=at,
+            purchase_id=purchase.id,
+            applied=applied,
+        )
+        for code in priced.trigger_codes:
+            outcome = awards.evaluate(
+                session, business=business, member=member, at=at, trigger=engine.Trigger.code_used(code.code)
+            )
+            awards.apply(
+                session,
+                business=business,
+                member=member,
+                outcome=outcome,
+                at=at,
+                purchase_id=purchase.id,
+                applied=applied,
+            )
+
+    line_discounts = priced.discounts.line_discounts
+    line_points = _points_per_line(priced.outcome)
+    for line in sale.lines:
+        session.add(
+            PurchaseLine(
+                business_id=business.id,
+                purchase_id=purchase.id,
+                line_id=line.line_id,
+                code=line.code,
+                name=line.name,
+                department=line.department or "",
+                tags=list(line.tags),
+                quantity=str(line.quantity),
+                amount_minor=to_minor(line.amount, exponent),
+                discount_minor=to_minor(line_discounts.get(line.line_id, Decimal(0)), exponent),
+                points_earned=line_points.get(line.line_id, 0),
+            )
+        )
+
+    view = _View(business)
+    purchase.total_minor = to_minor(priced.total, exponent)
+    purchase.discount_minor = to_minor(priced.discounts.total, exponent)
+    purchase.points_earned = applied.points
+    if member is not None:
+        session.flush()
+        session.refresh(member, ["points_balance"])
+    answer = {
+        "id": str(purchase.id),
+        "transaction_id": sale.transaction_id,
+        "member_id": str(member.id) if member else None,
+        "status": "completed",
+        "subtotal": view.money(priced.subtotal),
+        "total": view.money(priced.total),
+        "discount_total": view.money(priced.discounts.total),
+        "points_earned": view.points(hundredths_to_points(applied.points)),
+        "points_paid": view.points(hundredths_to_points(sum(p.points for p in priced.points_payments))),
+        "points_balance": view.points(hundredths_to_points(member.points_balance)) if member else None,
+        "earned": [view.award(award) for award in applied.awards],
+        "discounts": view.discounts(priced.discounts),
+        "redeemed": [str(asset.id) for asset in priced.assets.values()],
+        "codes_used": [code.code for code in priced.promo_codes.values()],
+        "granted": [str(asset_id) for asset_id in applied.granted_asset_ids],
+        "created_at": at.isoformat(),
+    }
+    purchase.response = answer
+    record(session, business.id, actor=actor, action="purchase.confirm", obj=purchase)
+    return answer, True
+
+
+def _points_per_line(outcome: engine.Outcome | None) -> dict[str, int]:
+    per_line: dict[str, int] = {}
+    for award in outcome.awards if outcome else ():
+        for share in award.lines:
+            per_line[share.line_id] = per_line.get(share.line_id, 0) + points_to_hundredths(share.points)
+    return per_line
+
+
+def _recorded(session: Session, business_id: uuid.UUID, terminal_id: uuid.UUID, transaction_id: str) -> Purchase | None:
+    return session.scalar(
+        select(Purchase).where(
+            Purchase.business_id == business_id,
+            Purchase.terminal_id == terminal_id,
+            Purchase.transaction_id == transaction_id,
+        )
+    )
+
+
+def _replay(earlier: Purchase, fingerprint: str) -> dict[str, Any]:
+    if earlier.request_hash != fingerprint:
+        raise Conflict(
+            "transaction_conflict",
+            f"Transaction {earlier.transaction_id} was already recorded with a different content.",
+        )
+    return dict(earlier.response)
+
+
+def _member(session: Session, business_id: uuid.UUID, member_id: uuid.UUID | None) -> Member | None:
+    if member_id is None:
+        return None
+    member = session.get(Member, member_id)
+    if member is None or member.business_id != business_id:
+        raise NotFound("member")
+    return member
+
+
+def find(session: Session, *, business_id: uuid.UUID, purchase_id: uuid.UUID) -> Purchase:
+    purchase = session.get(Purchase, purchase_id)
+    if purchase is None or purchase.business_id != business_id:
+        raise NotFound("purchase")
+    return purchase
+
+
+class _View:
+    """Money and points as the API writes them: decimal strings at the business's precision."""
+
+    def __init__(self, business: Business) -> None:
+        self.exponent = currency_exponent(business.currency)
+        self.points_decimals = business.points_decimals
+
+    def money(self, amount: Decimal) -> str:
+        return str(amount.quantize(Decimal(1).scaleb(-self.exponent)))
+
+    def points(self, points: Decimal) -> str:
+        return str(floor_points(points, self.points_decimals))
+
+    def award(self, award: engine.Award) -> dict[str, Any]:
+        return {
+            "rule_id": award.rule_id,
+            "revision": award.revision,
+            "rule_name": award.rule_name,
+            "points": self.points(award.points),
+            "explanation": award.explanation,
+            "lines": [{"line_id": share.line_id, "points": self.points(share.points)} for share in award.lines],
+        }
+
+    def discounts(self, discounts: engine.Discounts) -> list[dict[str, Any]]:
+        return [
+            {
+                "source": applied.source,
+                "id": applied.id,
+                "name": applied.name,
+                "amount": self.money(applied.amount),
+                "lines": [{"line_id": line.line_id, "amount": self.money(line.amount)} for line in applied.lines],
+            }
+            for applied in discounts.applied
+        ]
