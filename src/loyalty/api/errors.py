@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from loyalty.access import KeyInvalid, KeyKindRefused
 from loyalty.errors import Conflict, InvalidInput, LoyaltyError, NotFound, Refused
+from loyalty.identification import TooManyAttempts
 
 log = logging.getLogger("loyalty.api")
 
@@ -20,6 +21,7 @@ STATUS: list[tuple[type[Exception], int]] = [
     (KeyInvalid, 401),
     (KeyKindRefused, 403),
     (NotFound, 404),
+    (TooManyAttempts, 429),
     (Conflict, 409),
     (InvalidInput, 422),
     (Refused, 422),
@@ -28,6 +30,8 @@ STATUS: list[tuple[type[Exception], int]] = [
 
 def envelope(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 429 and details and "retry_after" in details:
+        headers = {"Retry-After": str(details["retry_after"])}
     body = {"error": {"code": code, "message": message, "details": details or {}}}
     return JSONResponse(body, status_code=status, headers=headers)
 

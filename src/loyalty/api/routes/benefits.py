@@ -1,0 +1,95 @@
+"""Benefit templates (the wallet entries live under /v1/members/{id}/benefits)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from loyalty import access, benefits
+from loyalty.access import Principal
+from loyalty.api.deps import admin, admin_or_pos, database
+from loyalty.audit import record
+from loyalty.db.engine import Database
+from loyalty.db.models import now
+
+router = APIRouter(prefix="/v1", tags=["benefits"])
+
+Amount = str | int | Decimal
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DiscountIn(Strict):
+    percent: Amount | None = Field(default=None, description='"10" for 10%; with an optional max')
+    max: Amount | None = Field(default=None, description="The most a percent discount gives, in money.")
+    amount: Amount | None = Field(default=None, description="A fixed amount off, in money.")
+
+
+class SelectorIn(Strict):
+    codes: list[str] | None = None
+    departments: list[str] | None = None
+    tags: list[str] | None = None
+
+
+class ConditionsIn(Strict):
+    min_spend: Amount | None = None
+
+
+class BenefitIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["discount", "free_item"]
+    discount: DiscountIn | None = None
+    items: SelectorIn | None = Field(default=None, description="Which lines it applies to; all when absent.")
+    max_units: int | None = Field(default=None, description="free_item: how many units are free (default 1).")
+    valid_days: int | None = Field(default=None, description="Days a granted entry stays valid; forever when absent.")
+    conditions: ConditionsIn | None = None
+
+
+class BenefitOut(BaseModel):
+    id: str
+    name: str
+    kind: str
+    discount: dict[str, str] | None
+    items: dict[str, list[str]] | None
+    max_units: int | None
+    conditions: dict[str, str] | None
+    valid_days: int | None
+    status: str
+    created_at: datetime
+
+
+def benefit_out(benefit: Any) -> BenefitOut:
+    return BenefitOut(**benefits.outline(benefit))
+
+
+@router.post("/benefits", response_model=BenefitOut, status_code=201)
+def create(body: BenefitIn, who: Principal = Depends(admin), db: Database = Depends(database)) -> BenefitOut:
+    data = body.model_dump(exclude_none=True)
+
+    def work(session: Session) -> BenefitOut:
+        business = access.business(session, who.business_id)
+        benefit = benefits.create(session, business=business, data=data, at=now())
+        record(session, business.id, actor=who.actor, action="benefit.create", obj=benefit)
+        return benefit_out(benefit)
+
+    return db.write(work)
+
+
+@router.get("/benefits", response_model=list[BenefitOut])
+def listing(who: Principal = Depends(admin_or_pos), db: Database = Depends(database)) -> list[BenefitOut]:
+    with db.read() as session:
+        return [benefit_out(benefit) for benefit in benefits.templates(session, business_id=who.business_id)]
+
+
+@router.get("/benefits/{benefit_id}", response_model=BenefitOut)
+def show(benefit_id: uuid.UUID, who: Principal = Depends(admin_or_pos), db: Database = Depends(database)) -> BenefitOut:
+    with db.read() as session:
+        return benefit_out(benefits.get(session, business_id=who.business_id, benefit_id=benefit_id))

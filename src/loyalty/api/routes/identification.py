@@ -1,0 +1,138 @@
+"""Identification at the till: the member's short code and QR, `POST /v1/identify`, and the guessing risk."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from loyalty import access, identification, members
+from loyalty.access import Principal
+from loyalty.api.deps import admin, database, pos, require
+from loyalty.api.routes.members import MemberOut, member_view
+from loyalty.audit import record
+from loyalty.db.engine import Database
+from loyalty.db.models import Member, now
+from loyalty.errors import InvalidInput
+from loyalty.settings import Settings
+
+router = APIRouter(prefix="/v1", tags=["identification"])
+
+
+class CodeOut(BaseModel):
+    code: str = Field(description="The short code the member reads out at the till.")
+    qr: str = Field(description="The payload of the QR code shown beside it.")
+    expires_at: datetime
+
+
+class IdentifyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str | None = Field(default=None, max_length=40)
+    code: str | None = Field(default=None, max_length=16)
+    qr: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    member_number: str | None = Field(default=None, max_length=64)
+
+
+class RiskOut(BaseModel):
+    live_codes: int
+    code_length: int
+    code_space: int
+    attempts_per_day: int = Field(description="Failed guesses a day the business-wide limit lets through.")
+    attempts_per_day_one_terminal: int
+    chance_per_attempt: str = Field(description="live_codes / code_space, as a decimal string")
+    daily_chance: str = Field(description="Chance of at least one hit in a day of guessing at the business limit.")
+    daily_chance_one_terminal: str
+    warning: str | None = Field(description="Set when daily_chance passes 1%.")
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+@router.post("/members/{member_id}/identification-code", response_model=CodeOut, status_code=201)
+def issue_code(
+    member_id: uuid.UUID,
+    who: Principal = Depends(require("member", "admin")),
+    db: Database = Depends(database),
+) -> CodeOut:
+    if who.kind == "member" and who.member_id != member_id:
+        raise members.MemberNotFound()  # another member's id: the same answer as a missing one
+
+    def work(session: Session) -> CodeOut:
+        business = access.business(session, who.business_id)
+        issued = identification.issue_code(session, business=business, member_id=member_id, at=now())
+        member = session.get(Member, member_id)
+        record(session, business.id, actor=who.actor, action="member.identification_code", obj=member)
+        return CodeOut(code=issued.code, qr=issued.qr, expires_at=issued.expires_at)
+
+    return db.write(work)
+
+
+@router.post("/identify", response_model=MemberOut)
+def identify(
+    body: IdentifyIn,
+    who: Principal = Depends(pos),
+    db: Database = Depends(database),
+    settings: Settings = Depends(settings_of),
+) -> MemberOut:
+    given = [(name, value) for name, value in body.model_dump().items() if value is not None]
+    if not given:
+        raise InvalidInput("body", "send exactly one of phone, code, qr, email, member_number")
+    if len(given) > 1:
+        raise InvalidInput(given[1][0], f"send only one way to identify, not both {given[0][0]} and {given[1][0]}")
+    way, value = given[0]
+    if not value.strip():
+        raise InvalidInput(way, "must not be empty")
+
+    def work(session: Session) -> MemberOut | None:
+        business = access.business(session, who.business_id)
+        member = identification.identify(
+            session,
+            business=business,
+            terminal_id=who.terminal_id,
+            way=way,
+            value=value,
+            settings=settings,
+            at=now(),
+        )
+        if member is None:
+            return None
+        record(session, business.id, actor=who.actor, action="member.identify", obj=member, details={"by": way})
+        return member_view(session, business, member, who)
+
+    found = db.write(work)
+    if found is None:
+        # Only now: the failed attempt had to be committed for the limits to count it.
+        raise members.MemberNotFound()
+    return found
+
+
+@router.get("/identification/risk", response_model=RiskOut)
+def risk(
+    who: Principal = Depends(admin), db: Database = Depends(database), settings: Settings = Depends(settings_of)
+) -> RiskOut:
+    with db.read() as session:
+        business = access.business(session, who.business_id)
+        found = identification.risk(session, business=business, settings=settings, at=now())
+    return RiskOut(
+        live_codes=found.live_codes,
+        code_length=found.code_length,
+        code_space=found.code_space,
+        attempts_per_day=found.attempts_per_day,
+        attempts_per_day_one_terminal=found.attempts_per_day_one_terminal,
+        chance_per_attempt=_text(found.chance_per_attempt),
+        daily_chance=_text(found.daily_chance),
+        daily_chance_one_terminal=_text(found.daily_chance_one_terminal),
+        warning=found.warning,
+    )
+
+
+def _text(chance: Decimal) -> str:
+    return format(chance.quantize(Decimal("1e-12")).normalize(), "f")
