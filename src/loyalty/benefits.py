@@ -20,11 +20,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
 
+from loyalty import rules as engine
 from loyalty.db.models import Asset, Benefit, Business, Member
 from loyalty.errors import Conflict, InvalidInput, NotFound
 from loyalty.money import currency_exponent
-from loyalty.rules import fields
-from loyalty.rules.fields import FieldInvalid
 
 KINDS = ("discount", "free_item")
 STATUSES = ("active", "redeemed", "expired", "deactivated")
@@ -54,78 +53,21 @@ class BenefitNotRedeemable(Conflict):
 
 
 def validate(business: Business, data: Mapping[str, Any]) -> tuple[str, str, dict[str, Any], int | None]:
-    """(name, kind, definition, valid_days) of a template body; InvalidInput naming the field otherwise."""
+    """(name, kind, definition, valid_days) of a template body; InvalidInput naming the field otherwise.
+
+    The engine's own parser decides what is valid, so a stored template is always one the discount engine reads.
+    """
     try:
-        return _validate(business, data)
-    except FieldInvalid as error:
-        raise InvalidInput(error.field, error.message) from None
-
-
-def _validate(business: Business, data: Mapping[str, Any]) -> tuple[str, str, dict[str, Any], int | None]:
-    exponent = currency_exponent(business.currency)
-    name = fields.text_field(data.get("name"), "name")
-    kind = data.get("kind")
-    if kind not in KINDS:
-        raise FieldInvalid("kind", f"must be one of {', '.join(KINDS)}")
-    definition: dict[str, Any] = {}
-    discount = data.get("discount")
-    if kind == "discount":
-        if discount is None:
-            raise FieldInvalid("discount", 'is required: {"percent": "10", "max": "20.00"} or {"amount": "5.00"}')
-        definition["discount"] = _discount(discount, exponent)
-        if data.get("max_units") is not None:
-            raise FieldInvalid("max_units", "belongs to a free_item benefit")
-    else:
-        if discount is not None:
-            raise FieldInvalid("discount", "belongs to a discount benefit")
-        if data.get("items") is None:
-            raise FieldInvalid("items", "is required: which items are free")
-        raw_units = data.get("max_units")
-        definition["max_units"] = (
-            1 if raw_units is None else fields.positive_int_field(raw_units, "max_units", "a whole number, 1 or more")
-        )
-    if data.get("items") is not None:
-        selector = fields.selector_field(data["items"], "items")
-        definition["items"] = {
-            key: sorted(getattr(selector, key)) for key in fields.SELECTOR_KEYS if getattr(selector, key)
-        }
-    conditions = data.get("conditions")
-    if conditions is not None:
-        conditions = fields.object_field(conditions, "conditions")
-        fields.no_unknown_fields(conditions, ("min_spend",), "conditions", "a benefit's conditions")
-        if conditions.get("min_spend") is not None:
-            spend = fields.amount_field(
-                conditions["min_spend"], "conditions.min_spend", exponent=exponent, positive=False
-            )
-            definition["conditions"] = {"min_spend": str(spend)}
-    valid_days = data.get("valid_days")
-    if valid_days is not None:
-        valid_days = fields.positive_int_field(valid_days, "valid_days", "a whole number of days, 1 or more")
-        if valid_days > MAX_VALID_DAYS:
-            raise FieldInvalid("valid_days", f"must be at most {MAX_VALID_DAYS}")
-    return name, str(kind), definition, valid_days
-
-
-def _discount(raw: object, exponent: int) -> dict[str, str]:
-    data = fields.object_field(raw, "discount")
-    fields.no_unknown_fields(data, ("percent", "max", "amount"), "discount", "a discount")
-    if data.get("percent") is not None and data.get("amount") is not None:
-        raise FieldInvalid("discount", "takes either percent (with an optional max) or amount, not both")
-    if data.get("amount") is not None:
-        if data.get("max") is not None:
-            raise FieldInvalid("discount.max", "goes with percent, not with a fixed amount")
-        return {"amount": str(fields.amount_field(data["amount"], "discount.amount", exponent=exponent, positive=True))}
-    if data.get("percent") is None:
-        raise FieldInvalid("discount", 'needs percent ({"percent": "10"}) or amount ({"amount": "5.00"})')
-    percent = fields.quantity_field(
-        data["percent"], "discount.percent", positive=True, expected='a percentage more than 0, like "10"'
-    )
-    if percent > 100:
-        raise FieldInvalid("discount.percent", "must be at most 100")
-    out = {"percent": fields.plain(percent)}
-    if data.get("max") is not None:
-        out["max"] = str(fields.amount_field(data["max"], "discount.max", exponent=exponent, positive=True))
-    return out
+        parsed = engine.parse_benefit(data, currency_exponent=currency_exponent(business.currency))
+    except engine.BenefitInvalid as error:
+        raise InvalidInput(error.field or "body", error.message) from None
+    if parsed.valid_days is not None and parsed.valid_days > MAX_VALID_DAYS:
+        raise InvalidInput("valid_days", f"must be at most {MAX_VALID_DAYS}")
+    canonical = engine.benefit_to_dict(parsed)
+    definition = {key: value for key, value in canonical.items() if key not in ("name", "kind", "valid_days")}
+    if not definition.get("conditions"):
+        definition.pop("conditions", None)
+    return parsed.name, parsed.kind, definition, parsed.valid_days
 
 
 def create(session: Session, *, business: Business, data: Mapping[str, Any], at: datetime) -> Benefit:

@@ -128,9 +128,10 @@ def test_a_member_of_another_business_is_not_found(tenant: Tenant, other_tenant:
     for headers in (tenant.admin, tenant.pos):
         answer = tenant.client.get(f"/v1/members/{theirs['id']}", headers=headers)
         assert answer.status_code == 404 and answer.json()["error"]["code"] == "member_not_found"
-    assert tenant.client.patch(
-        f"/v1/members/{theirs['id']}", json={"first_name": "X"}, headers=tenant.admin
-    ).status_code == 404
+    assert (
+        tenant.client.patch(f"/v1/members/{theirs['id']}", json={"first_name": "X"}, headers=tenant.admin).status_code
+        == 404
+    )
     assert tenant.client.get(f"/v1/members/{uuid.uuid4()}", headers=tenant.admin).status_code == 404
 
 

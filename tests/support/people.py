@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from typing import Any
 
@@ -63,3 +66,11 @@ def active_rule(db: Database, tenant: Tenant, **definition: Any) -> str:
         return str(campaigns.create(session, business=business, data=body, actor="test").id)
 
     return db.write(work)
+
+
+def verify(database_url: str) -> subprocess.CompletedProcess[str]:
+    """`python -m loyalty verify` against a database, as an operator would run it."""
+    env = os.environ | {"LOYALTY_DATABASE_URL": database_url}
+    return subprocess.run(
+        [sys.executable, "-m", "loyalty", "verify"], env=env, capture_output=True, text=True, timeout=120
+    )
