@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from loyalty import rules as engine
 from loyalty.audit import record
 from loyalty.db.models import Business, Rule, RuleRevision, now
-from loyalty.errors import InvalidInput, NotFound
+from loyalty.errors import Conflict, InvalidInput, NotFound
 from loyalty.money import currency_exponent
 
 
@@ -47,16 +48,50 @@ class StoredRule:
         }
 
 
+# Kept by the server; a rule read from the API or an export may carry them back, and they are ignored.
+READ_ONLY_FIELDS: Final = ("created_at", "updated_at")
+
+
 def parse(
-    data: Mapping[str, object], *, business: Business, rule_id: str | None = None, revision: int | None = None
+    data: Mapping[str, object],
+    *,
+    business: Business,
+    rule_id: str | None = None,
+    revision: int | None = None,
+    where: str = "",
 ) -> engine.Rule:
-    """The engine's rule for `data`, or InvalidInput naming the field."""
+    """The engine's rule for `data`, or InvalidInput naming the field (after `where`, e.g. `rules.2.`)."""
     try:
         return engine.parse_rule(
             data, id=rule_id, revision=revision, currency_exponent=currency_exponent(business.currency)
         )
     except engine.RuleInvalid as error:
-        raise InvalidInput(error.field or "body", error.message) from None
+        raise InvalidInput(_join(where, error.field or "body"), error.message) from None
+    except ArithmeticError:
+        # Decimal gives up on numbers like 1e999999: name the value instead of answering a 500.
+        field = next(_out_of_range(data), "") or "body"
+        raise InvalidInput(_join(where, field), "is out of range: numbers in a rule stay below 10^15") from None
+
+
+def _out_of_range(value: object, where: str = "") -> Iterator[str]:
+    """The paths of the numbers (or numeric texts) in `value` too large or too small for a rule."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _out_of_range(item, _join(where, str(key)))
+    elif isinstance(value, list):
+        for position, item in enumerate(value):
+            yield from _out_of_range(item, _join(where, str(position)))
+    elif isinstance(value, (str, int, Decimal)) and not isinstance(value, bool):
+        try:
+            number = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
+        except (InvalidOperation, ValueError):
+            return
+        if number.is_finite() and number != 0 and not -15 <= number.adjusted() < 15:
+            yield where
+
+
+def _join(prefix: str, field: str) -> str:
+    return f"{prefix}.{field}" if prefix else field
 
 
 def _definition(rule: engine.Rule) -> dict[str, Any]:
@@ -67,9 +102,20 @@ def _definition(rule: engine.Rule) -> dict[str, Any]:
     return canonical
 
 
-def create(session: Session, *, business: Business, data: Mapping[str, object], actor: str) -> StoredRule:
-    parsed = parse(data, business=business)
+def create(
+    session: Session,
+    *,
+    business: Business,
+    data: Mapping[str, object],
+    actor: str,
+    rule_id: uuid.UUID | None = None,
+    where: str = "",
+) -> StoredRule:
+    """A new rule at revision 1. `rule_id` keeps the id of a loaded file's rule (the caller checks it is free)."""
+    parsed = parse(data, business=business, where=where)
     row = Rule(business_id=business.id, name=parsed.name, trigger=parsed.trigger, status=parsed.status, revision=1)
+    if rule_id is not None:
+        row.id = rule_id
     session.add(row)
     session.flush()
     session.add(RuleRevision(business_id=business.id, rule_id=row.id, revision=1, definition=_definition(parsed)))
@@ -79,13 +125,29 @@ def create(session: Session, *, business: Business, data: Mapping[str, object], 
 
 
 def revise(
-    session: Session, *, business: Business, rule_id: uuid.UUID, data: Mapping[str, object], actor: str
+    session: Session,
+    *,
+    business: Business,
+    rule_id: uuid.UUID,
+    data: Mapping[str, object],
+    actor: str,
+    expected_revision: int | None = None,
+    where: str = "",
 ) -> StoredRule:
-    """A new revision of a rule; the status stays unless `data` names one."""
+    """A new revision of a rule; the status stays unless `data` names one. With `expected_revision` (the
+    revision the caller read), a rule revised meanwhile is a Conflict rather than a silent overwrite."""
     row = _row(session, business.id, rule_id, lock=True)
+    if expected_revision is not None and expected_revision != row.revision:
+        raise Conflict(
+            "rule_revision_conflict",
+            f"The rule is at revision {row.revision}, not {expected_revision}: it changed since it was read. "
+            "Read it again and make the change on the current revision.",
+            revision=row.revision,
+        )
     body = dict(data)
-    body.setdefault("status", row.status)
-    parsed = parse(body, business=business)
+    if body.get("status") is None:
+        body["status"] = row.status
+    parsed = parse(body, business=business, where=where)
     row.revision += 1
     row.name, row.trigger, row.status, row.updated_at = parsed.name, parsed.trigger, parsed.status, now()
     session.add(
@@ -136,6 +198,100 @@ def listing(session: Session, *, business_id: uuid.UUID, status: str | None = No
 def engine_rule(view: StoredRule, *, business: Business) -> engine.Rule:
     body = {**view.definition, "status": view.status}
     return parse(body, business=business, rule_id=str(view.id), revision=view.revision)
+
+
+def drafts(bodies: Sequence[object], *, business: Business, where: str = "rules") -> list[engine.Rule]:
+    """Unsaved rules to try a basket with ("try a basket"): each taken as active, with the id `draft-N`."""
+    parsed = []
+    for position, body in enumerate(bodies):
+        at = _join(where, str(position))
+        if not isinstance(body, Mapping):
+            raise InvalidInput(at, "must be a rule (a JSON object)")
+        # A rule copied from GET /v1/rules may be tried as it is: what the server keeps is dropped.
+        data = {key: value for key, value in body.items() if key not in (*READ_ONLY_FIELDS, "id", "revision")}
+        data["status"] = "active"
+        parsed.append(parse(data, business=business, rule_id=f"draft-{position + 1}", where=at))
+    return parsed
+
+
+@dataclass(frozen=True)
+class Change:
+    """What loading one rule of a file did: created, revised, activated, stopped, drafted or unchanged."""
+
+    action: str
+    rule: StoredRule
+    note: str = ""
+
+    def line(self) -> str:
+        name = self.rule.definition.get("name", "")
+        text = f"{self.action:<9} {self.rule.id}  revision {self.rule.revision}  {self.rule.status:<7}  {name}"
+        return f"{text}  ({self.note})" if self.note else text
+
+
+def load(
+    session: Session, *, business: Business, bodies: Sequence[object], actor: str, where: str = "rules"
+) -> list[Change]:
+    """Make the business's rules match a file's: a rule whose `id` is one of the business's gets a new revision
+    only when its definition changed (and a status change when only that differs); any other rule is
+    created, keeping its id when no rule has it, so loading the same file twice changes nothing. Raises
+    InvalidInput naming `rules.N.field` (the caller's transaction then loads nothing)."""
+    changes: list[Change] = []
+    seen: set[uuid.UUID] = set()
+    for position, body in enumerate(bodies):
+        at = _join(where, str(position))
+        if not isinstance(body, Mapping):
+            raise InvalidInput(at, "must be a rule (an object with name, trigger and actions)")
+        data = {key: value for key, value in body.items() if key not in (*READ_ONLY_FIELDS, "id", "revision")}
+        parsed = parse(data, business=business, where=at)
+        rule_id = _file_id(body.get("id"), _join(at, "id"))
+        if rule_id is not None and rule_id in seen:
+            raise InvalidInput(_join(at, "id"), "appears twice in the file")
+        row = None if rule_id is None else session.scalar(_of_business(business.id, rule_id))
+        if row is None:
+            free = rule_id is not None and session.get(Rule, rule_id) is None
+            made = create(
+                session, business=business, data=data, actor=actor, rule_id=rule_id if free else None, where=at
+            )
+            note = "" if free or rule_id is None else f"id {rule_id} belongs to another business: a new id"
+            changes.append(Change("created", made, note))
+            seen.add(made.id)
+            continue
+        seen.add(row.id)
+        current = stored(session, business_id=business.id, rule_id=row.id)
+        note = ""
+        read = body.get("revision")
+        if isinstance(read, int) and read != row.revision:
+            note = f"the file was written at revision {read}; the file wins"
+        if _definition(parsed) != current.definition:
+            revised = revise(session, business=business, rule_id=row.id, data=data, actor=actor, where=at)
+            changes.append(Change("revised", revised, note))
+        elif data.get("status") is not None and data["status"] != row.status:
+            status = str(data["status"])
+            changed = set_status(session, business=business, rule_id=row.id, status=status, actor=actor)
+            changes.append(Change({"active": "activated", "stopped": "stopped"}.get(status, "drafted"), changed))
+        else:
+            changes.append(Change("unchanged", current))
+    return changes
+
+
+def export(session: Session, *, business: Business) -> list[dict[str, object]]:
+    """The current revision of every rule, in the canonical form `load` takes back (id, revision, status first)."""
+    return [
+        engine.rule_to_dict(engine_rule(view, business=business)) for view in listing(session, business_id=business.id)
+    ]
+
+
+def _file_id(value: object, where: str) -> uuid.UUID | None:
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise InvalidInput(where, "must be a rule id from an export (a UUID); leave it out for a new rule") from None
+
+
+def _of_business(business_id: uuid.UUID, rule_id: uuid.UUID) -> Select[Rule]:
+    return select(Rule).where(Rule.id == rule_id, Rule.business_id == business_id).with_for_update()
 
 
 # Built indexes, per business and rules version: rebuilding on every purchase would dominate its cost.

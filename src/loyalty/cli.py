@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
+import uuid
+from pathlib import Path
 
 import typer
+from sqlalchemy.orm import Session
 
 from loyalty import access, ledger
 from loyalty.db import migrate
@@ -16,8 +19,12 @@ from loyalty.settings import Settings
 app = typer.Typer(help="loyalty: points, benefits and promo codes behind a point of sale.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 business_app = typer.Typer(help="Businesses.", no_args_is_help=True)
+rules_app = typer.Typer(
+    help="The Campaign Center's rules as files (JSON or YAML), to version in git.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(business_app, name="business")
+app.add_typer(rules_app, name="rules")
 
 
 def _settings() -> Settings:
@@ -123,3 +130,82 @@ def verify() -> None:
         typer.echo(f"{len(problems)} difference(s) found", err=True)
         sys.exit(1)
     typer.echo("ledger verified: every transaction balances, every cached balance matches its entries")
+
+
+# --- rules as files -------------------------------------------------------------------------------
+
+
+class _DryRun(Exception):
+    """Raised to roll a dry run back, carrying what it would have changed."""
+
+
+def _business_id(raw: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        typer.echo(f"--business: {raw!r} is not a business id", err=True)
+        raise typer.Exit(2) from None
+
+
+@rules_app.command("load")
+def rules_load(
+    file: Path = typer.Argument(..., help='A JSON or YAML file: a list of rules, or {"rules": [...]}.'),
+    business: str = typer.Option(..., "--business", help="The business id."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would change, change nothing."),
+) -> None:
+    """Make the business's rules match the file: a rule with one of its ids gets a new revision only when its
+    definition changed; a rule without one is created. All or nothing: an invalid rule loads nothing (exit 2)."""
+    from loyalty import campaigns, rule_files
+
+    business_id = _business_id(business)
+    try:
+        bodies = rule_files.read(file)
+    except rule_files.RuleFileInvalid as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+
+    def work(session: Session) -> list[campaigns.Change]:
+        found = access.business(session, business_id)
+        changes = campaigns.load(session, business=found, bodies=bodies, actor="cli")
+        if dry_run:
+            raise _DryRun(changes)
+        return changes
+
+    try:
+        changes = _database().write(work)
+    except _DryRun as rolled_back:
+        changes = rolled_back.args[0]
+    except LoyaltyError as error:
+        typer.echo(f"{file}: {error.message}; nothing was loaded", err=True)
+        raise typer.Exit(2) from None
+    for change in changes:
+        typer.echo(change.line())
+    changed = sum(change.action != "unchanged" for change in changes)
+    typer.echo(f"{changed} of {len(changes)} rule(s) {'would change (dry run)' if dry_run else 'changed'}")
+
+
+@rules_app.command("export")
+def rules_export(
+    business: str = typer.Option(..., "--business", help="The business id."),
+    format: str = typer.Option("json", "--format", help="json or yaml."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of printing."),
+) -> None:
+    """The current revision of every rule, in the format `loyalty rules load` takes back."""
+    from loyalty import campaigns, rule_files
+
+    if format not in ("json", "yaml"):
+        typer.echo(f"--format: must be json or yaml, not {format!r}", err=True)
+        raise typer.Exit(2)
+    business_id = _business_id(business)
+    with _database().read() as session:
+        try:
+            rules = campaigns.export(session, business=access.business(session, business_id))
+        except LoyaltyError as error:
+            typer.echo(error.message, err=True)
+            raise typer.Exit(2) from None
+    text = rule_files.dump(rules, "yaml" if format == "yaml" else "json")
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"{len(rules)} rule(s) written to {output}", err=True)

@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request, Response
 
 from loyalty import __version__
 from loyalty.api import errors
-from loyalty.api.routes import admin, benefits, codes, identification, members, pos, system
+from loyalty.api.routes import admin, benefits, codes, identification, members, pos, rules, system
 from loyalty.db.engine import Database
 from loyalty.settings import Settings
 
@@ -28,7 +28,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
     errors.install(app)
-    for router in (system.router, admin.router, members.router, identification.router, benefits.router, codes.router, pos.router):
+    for router in (system.router, admin.router, members.router, identification.router, benefits.router, codes.router, pos.router, rules.router):
         app.include_router(router)
 
     @app.middleware("http")
