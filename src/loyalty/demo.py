@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loyalty import access
+from loyalty import access, campaigns
 from loyalty.db.models import ApiKey, Business, Terminal, now
 
 DEMO_NAME = "Cinema Lumière (demo)"
@@ -44,3 +44,29 @@ def ensure_demo(session: Session) -> Demo:
 
 def fill(session: Session, business: Business) -> None:
     """Members, rules, benefits and codes for the demo business."""
+    _rules(session, business)  # first: members registered afterwards get the welcome points
+
+
+# The cinema's earning rules, as a marketer would set them up in the Campaign Center.
+DEMO_RULES: tuple[dict[str, object], ...] = (
+    {"name": "Tickets: 1 point per 1.00, not on points", "trigger": "purchase", "status": "active",
+     "actions": [{"type": "add_points", "mode": "rate", "points": "1", "per": "1.00",
+                  "items": {"departments": ["tickets"]}, "exclude_mops": ["points"]}]},
+    {"name": "Drinks: 10 points each", "trigger": "purchase", "status": "active",
+     "actions": [{"type": "add_points", "mode": "repeat", "points": "10", "every": "1",
+                  "items": {"departments": ["drinks"]}}]},
+    {"name": "Welcome: 50 points", "trigger": "joined", "status": "active",
+     "actions": [{"type": "add_points", "mode": "fixed", "points": "50"}]},
+    {"name": "500 lifetime points: 100 bonus points", "trigger": "lifetime_points", "status": "active",
+     "conditions": {"lifetime_points_at_least": "500"},
+     "actions": [{"type": "add_points", "mode": "fixed", "points": "100"}]},
+    {"name": "Tuesday double on tickets (draft)", "trigger": "purchase", "status": "draft",
+     "conditions": {"weekdays": ["tue"]},
+     "actions": [{"type": "add_points", "mode": "rate", "points": "1", "per": "1.00",
+                  "items": {"departments": ["tickets"]}, "exclude_mops": ["points"]}]},
+)  # fmt: skip
+
+
+def _rules(session: Session, business: Business) -> None:
+    for rule in DEMO_RULES:
+        campaigns.create(session, business=business, data=rule, actor="demo")
