@@ -16,7 +16,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, insert, or_, select, update
@@ -78,9 +78,14 @@ def _check_target(
     return benefit_id
 
 
-def _check_window(valid_from: datetime | None, valid_until: datetime | None) -> None:
+def _check_window(valid_from: datetime | None, valid_until: datetime | None) -> tuple[datetime | None, datetime | None]:
+    """The validity window in UTC, as it is stored (and so answered the same at creation and later)."""
     if valid_from is not None and valid_until is not None and valid_until <= valid_from:
         raise InvalidInput("valid_until", "must be after valid_from")
+    return (
+        valid_from.astimezone(UTC) if valid_from else None,
+        valid_until.astimezone(UTC) if valid_until else None,
+    )
 
 
 def create(
@@ -101,7 +106,7 @@ def create(
     if not SHARED_CODE.match(text):
         raise InvalidInput("code", "must be 3 to 64 letters, digits, - or _, starting with a letter or digit")
     target = _check_target(session, business=business, benefit_id=benefit_id, effect=effect)
-    _check_window(valid_from, valid_until)
+    valid_from, valid_until = _check_window(valid_from, valid_until)
     for name, value in (("max_uses", max_uses), ("max_uses_per_member", max_uses_per_member)):
         if value is not None and value < 1:
             raise InvalidInput(name, "must be 1 or more, or absent for no limit")
@@ -145,7 +150,7 @@ def create_batch(
     if not MIN_LENGTH <= length <= MAX_LENGTH:
         raise InvalidInput("length", f"must be between {MIN_LENGTH} and {MAX_LENGTH}")
     target = _check_target(session, business=business, benefit_id=benefit_id, effect=effect)
-    _check_window(valid_from, valid_until)
+    valid_from, valid_until = _check_window(valid_from, valid_until)
     batch = CodeBatch(business_id=business.id, benefit_id=target, count=count, length=length, created_at=at)
     session.add(batch)
     session.flush()
