@@ -75,7 +75,12 @@ class IssuedCode:
 
 def issue_code(session: Session, *, business: Business, member_id: uuid.UUID, at: datetime) -> IssuedCode:
     """A fresh code and QR payload for the member, replacing their previous ones. The caller audits."""
-    members.get(session, business_id=business.id, member_id=member_id)
+    # The member's row lock makes two concurrent requests for a code queue, so only the newest code stays live.
+    locked = session.scalar(
+        select(Member.id).where(Member.id == member_id, Member.business_id == business.id).with_for_update()
+    )
+    if locked is None:
+        raise members.MemberNotFound()
     session.execute(
         delete(IdentificationCode).where(
             IdentificationCode.business_id == business.id, IdentificationCode.member_id == member_id
@@ -242,7 +247,7 @@ def risk(session: Session, *, business: Business, settings: Settings, at: dateti
     warning = None
     if daily > WARNING_THRESHOLD:
         warning = (
-            f"With {live} live codes of {length} digits, a till guessing at the limit "
+            f"With {live} live code{'' if live == 1 else 's'} of {length} digits, guessing at the limit "
             f"({attempts} attempts a day) has a {_percent(daily)} chance a day of finding someone's code. "
             f"Use longer codes (identification_code_length), a shorter lifetime, or the QR code."
         )

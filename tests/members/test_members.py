@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from loyalty.db.engine import Database
 from loyalty.db.models import AuditRecord
@@ -266,3 +267,31 @@ def test_the_masked_phone_keeps_the_country_code_and_last_two_digits() -> None:
     assert mask_phone("+41791234567") == "+41 •• ••• •• 67"
     assert mask_phone("+447911123456") == "+44 •••• ••••56"
     assert mask_phone("garbage-12") == "•••12"
+
+
+def test_ten_concurrent_registrations_of_one_phone_make_one_member(tenant: Tenant, db: Database) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from loyalty import access, members
+    from loyalty.db.models import now
+
+    start = threading.Barrier(10)
+
+    def attempt(index: int) -> str:
+        def work(session: Session) -> str:
+            business = access.business(session, uuid.UUID(tenant.business_id))
+            members.register(session, business=business, phone=ADA_PHONE, actor="test", at=now())
+            return "created"
+
+        start.wait()
+        try:
+            return db.write(work)
+        except members.MemberExists as refused:
+            return refused.code
+
+    with ThreadPoolExecutor(10) as pool:
+        results = list(pool.map(attempt, range(10)))
+    assert sorted(results) == ["created"] + ["member_exists"] * 9
+    listed = tenant.client.get("/v1/members", headers=tenant.admin).json()["items"]
+    assert [item["phone"] for item in listed] == [ADA_E164]
