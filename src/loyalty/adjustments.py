@@ -40,10 +40,10 @@ def parse_points(business: Business, raw: str | int | Decimal, field: str = "poi
         raise InvalidInput(field, 'must be a number of points, like "12.50" or "-7"') from None
     if not points.is_finite():
         raise InvalidInput(field, 'must be a number of points, like "12.50" or "-7"')
+    if abs(points) >= Decimal(10) ** 15:  # before quantize, which cannot take "1e999999"
+        raise InvalidInput(field, "is too large")
     if points != points.quantize(Decimal(1).scaleb(-business.points_decimals)):
         raise InvalidInput(field, f"has more decimals than the business's {business.points_decimals}")
-    if abs(points) >= Decimal(10) ** 15:
-        raise InvalidInput(field, "is too large")
     return points_to_hundredths(points)
 
 

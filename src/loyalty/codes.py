@@ -82,10 +82,13 @@ def _check_window(valid_from: datetime | None, valid_until: datetime | None) -> 
     """The validity window in UTC, as it is stored (and so answered the same at creation and later)."""
     if valid_from is not None and valid_until is not None and valid_until <= valid_from:
         raise InvalidInput("valid_until", "must be after valid_from")
-    return (
-        valid_from.astimezone(UTC) if valid_from else None,
-        valid_until.astimezone(UTC) if valid_until else None,
-    )
+    try:
+        return (
+            valid_from.astimezone(UTC) if valid_from else None,
+            valid_until.astimezone(UTC) if valid_until else None,
+        )
+    except OverflowError:  # 9999-12-31T23:00-05:00 is past the last representable UTC moment
+        raise InvalidInput("valid_until" if valid_until else "valid_from", "is too far in the future") from None
 
 
 def create(

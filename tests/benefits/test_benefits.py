@@ -49,6 +49,8 @@ def test_an_admin_makes_a_fixed_amount_discount_and_a_free_item(tenant: Tenant) 
         ({"name": "x", "kind": "discount", "discount": {"percent": "10", "amount": "5"}}, "discount"),
         ({"name": "x", "kind": "discount", "discount": {"percent": "150"}}, "discount.percent"),
         ({"name": "x", "kind": "discount", "discount": {"amount": "5.001"}}, "discount.amount"),
+        ({"name": "x", "kind": "discount", "discount": {"amount": "1e999999"}}, "discount.amount"),
+        ({"name": "x", "kind": "discount", "discount": {"percent": "1e-999999"}}, "discount.percent"),
         ({"name": "x", "kind": "discount", "discount": {"amount": "5", "max": "2"}}, "discount.max"),
         ({"name": "x", "kind": "discount", "discount": {"amount": "5"}, "valid_days": 0}, "valid_days"),
         ({"name": "x", "kind": "discount", "discount": {"amount": "5"}, "valid_days": 10**9}, "valid_days"),

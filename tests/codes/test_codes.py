@@ -90,6 +90,8 @@ def test_a_code_that_exists_in_any_case_is_a_conflict(tenant: Tenant) -> None:
         ),
         ({"code": "SUMMER", "effect": "trigger", "valid_from": "2030-01-01T00:00:00"}, "valid_from"),
         ({"code": "SUMMER", "effect": "trigger", "colour": "red"}, "colour"),
+        ({"code": "SUMMER", "effect": "trigger", "max_uses": 10**12}, "max_uses"),
+        ({"code": "SUMMER", "effect": "trigger", "valid_until": "9999-12-31T23:00:00-05:00"}, "valid_until"),
     ],
 )
 def test_an_invalid_code_request_is_a_422_naming_the_field(tenant: Tenant, body: dict[str, Any], field: str) -> None:

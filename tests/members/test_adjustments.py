@@ -58,6 +58,8 @@ def test_an_adjustment_needs_a_reason_and_exact_points(tenant: Tenant) -> None:
         ({"points": "0", "reason": "r"}, "points"),
         ({"points": "lots", "reason": "r"}, "points"),
         ({"points": "NaN", "reason": "r"}, "points"),
+        ({"points": "1e999999", "reason": "r"}, "points"),
+        ({"points": "-1e-999999", "reason": "r"}, "points"),
         ({"points": "5", "reason": "r", "note": "x"}, "note"),
     ]
     for body, field in cases:

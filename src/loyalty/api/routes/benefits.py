@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,7 +20,8 @@ from loyalty.db.models import now
 
 router = APIRouter(prefix="/v1", tags=["benefits"])
 
-Amount = str | int | Decimal
+# Bounded digits: "1e999999" is a finite Decimal that no quantize survives; refuse it here, by field name.
+Amount = Annotated[Decimal, Field(max_digits=24)]
 
 
 class Strict(BaseModel):

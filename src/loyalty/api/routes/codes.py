@@ -29,7 +29,7 @@ class CodesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: str | None = Field(default=None, max_length=64, description="A shared code such as SUMMER10.")
-    count: int | None = Field(default=None, description="How many one-time codes to make.")
+    count: int | None = Field(default=None, description=f"How many one-time codes to make (1 to {codes.MAX_BATCH}).")
     length: int | None = Field(
         default=None, description=f"One-time codes' length ({codes.MIN_LENGTH} to {codes.MAX_LENGTH}, default 8)."
     )
@@ -37,8 +37,8 @@ class CodesIn(BaseModel):
     effect: Literal["benefit", "trigger"] | None = Field(
         default=None, description='"trigger" fires the code_used rules instead of giving a benefit.'
     )
-    max_uses: int | None = Field(default=None, ge=1)
-    max_uses_per_member: int | None = Field(default=None, ge=1)
+    max_uses: int | None = Field(default=None, ge=1, le=1_000_000_000)
+    max_uses_per_member: int | None = Field(default=None, ge=1, le=1_000_000_000)
     valid_from: AwareDatetime | None = None
     valid_until: AwareDatetime | None = None
 
