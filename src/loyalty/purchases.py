@@ -254,6 +254,7 @@ def confirm(
     if earlier is not None:
         return _replay(earlier, fingerprint), False
     check_amounts(sale, business)
+    _member(session, business.id, sale.member_id)  # a 404 before anything is written
     purchase = Purchase(
         business_id=business.id,
         branch_id=branch_id,

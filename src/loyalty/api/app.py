@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 
-from loyalty import __version__
+from loyalty import __version__, web
 from loyalty.api import errors
 from loyalty.api.routes import admin, benefits, codes, identification, members, pos, rules, system
 from loyalty.db.engine import Database
@@ -30,6 +30,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     errors.install(app)
     for router in (system.router, admin.router, members.router, identification.router, benefits.router, codes.router, pos.router, rules.router):
         app.include_router(router)
+    web.install(app)  # the pages, their static files and the member-app and report endpoints
 
     @app.middleware("http")
     async def access_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

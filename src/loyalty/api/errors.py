@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from loyalty.access import KeyInvalid, KeyKindRefused
+from loyalty.db.engine import RetryTransaction
 from loyalty.errors import Conflict, InvalidInput, LoyaltyError, NotFound, Refused
 from loyalty.identification import TooManyAttempts
 
@@ -68,10 +69,11 @@ def install(app: FastAPI) -> None:
         code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
         return envelope(error.status_code, code, str(error.detail))
 
+    @app.exception_handler(RetryTransaction)
     @app.exception_handler(DBAPIError)
-    async def database(_: Request, error: DBAPIError) -> JSONResponse:
+    async def database(_: Request, error: Exception) -> JSONResponse:
         # Reached only after the retries gave up: nothing was committed, the client may retry.
-        log.warning("database unavailable: %s", type(error.orig).__name__)
+        log.warning("database unavailable: %s", type(getattr(error, "orig", error)).__name__)
         return envelope(503, "database_busy", "The database is busy; nothing was recorded. Please retry.")
 
     @app.exception_handler(Exception)
