@@ -62,15 +62,42 @@ def parse(
 ) -> engine.Rule:
     """The engine's rule for `data`, or InvalidInput naming the field (after `where`, e.g. `rules.2.`)."""
     try:
-        return engine.parse_rule(
+        parsed = engine.parse_rule(
             data, id=rule_id, revision=revision, currency_exponent=currency_exponent(business.currency)
         )
+        _within_bounds(engine.rule_to_dict(parsed), where)
+        return parsed
     except engine.RuleInvalid as error:
         raise InvalidInput(_join(where, error.field or "body"), error.message) from None
     except ArithmeticError:
         # Decimal gives up on numbers like 1e999999: name the value instead of answering a 500.
         field = next(_out_of_range(data), "") or "body"
         raise InvalidInput(_join(where, field), "is out of range: numbers in a rule stay below 10^15") from None
+
+
+# Upper bounds of a rule's numbers: far above any real campaign, low enough that a typo ("percent": "1e20")
+# is refused here instead of overflowing the ledger's integers at the first purchase.
+BOUNDS: Final[dict[str, Decimal]] = {
+    "points": Decimal(100_000),
+    "percent": Decimal(1_000),
+    "every": Decimal(1_000_000),
+    "per": Decimal(10) ** 12,
+    "min_spend": Decimal(10) ** 12,
+    "min_quantity": Decimal(1_000_000),
+    "lifetime_points_at_least": Decimal(10) ** 12,
+}
+
+
+def _within_bounds(value: object, where: str) -> None:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            bound = BOUNDS.get(key)
+            if bound is not None and isinstance(item, str) and Decimal(item) > bound:
+                raise InvalidInput(_join(where, key), f"must be at most {bound:,}")
+            _within_bounds(item, _join(where, key))
+    elif isinstance(value, list):
+        for position, item in enumerate(value):
+            _within_bounds(item, _join(where, str(position)))
 
 
 def _out_of_range(value: object, where: str = "") -> Iterator[str]:
@@ -192,7 +219,7 @@ def listing(session: Session, *, business_id: uuid.UUID, status: str | None = No
     )
     if status:
         query = query.where(Rule.status == status)
-    return [_stored(row, revision.definition) for row, revision in session.execute(query).tuples()]
+    return [_stored(row, revision.definition) for row, revision in session.execute(query).all()]
 
 
 def engine_rule(view: StoredRule, *, business: Business) -> engine.Rule:
