@@ -1,0 +1,24 @@
+"""The three web faces (the cashier's till, the member app, the Campaign Center) and the endpoints only they use.
+
+`install(app)` is the one call create_app makes: the pages, their static files, the member-app and report
+endpoints, and the notifier that sends login codes (chosen by the settings, checked at start).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from loyalty import notify
+from loyalty.api.routes import member_app, reports
+from loyalty.settings import Settings
+from loyalty.web import pages
+
+
+def install(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    app.state.notifier = notify.make(settings)
+    app.include_router(member_app.router)
+    app.include_router(reports.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")

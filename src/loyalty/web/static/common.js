@@ -1,0 +1,181 @@
+// What the three faces share: the API call, errors in plain words, exact money, and a tiny DOM builder.
+
+export class ApiError extends Error {
+  constructor(status, code, message, details = {}, retryAfter = null) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+    this.retryAfter = retryAfter;
+  }
+}
+
+// One request to the public API. Resolves with the parsed body; rejects with an ApiError.
+export async function api(key, method, path, body, extraHeaders = {}) {
+  const headers = { Accept: "application/json", ...extraHeaders };
+  if (key) headers.Authorization = `Bearer ${key}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, "network", "The server cannot be reached.");
+  }
+  if (response.status === 204) return null;
+  const type = response.headers.get("content-type") || "";
+  const data = type.includes("json") ? await response.json().catch(() => null) : await response.text();
+  if (!response.ok) {
+    const error = data && data.error ? data.error : { code: `http_${response.status}`, message: "" };
+    throw new ApiError(response.status, error.code, error.message, error.details || {}, response.headers.get("Retry-After"));
+  }
+  return data;
+}
+
+// Errors in words a cashier, a member or a marketer understands; the server's own sentence otherwise.
+const WORDS = {
+  network: "The server cannot be reached. Check the network, then try again.",
+  unauthorized: "This device's key is not accepted (wrong, expired or revoked). Set up a new key.",
+  forbidden: "This key is not allowed to do that. Check that you pasted the right kind of key.",
+  member_not_found: "No member found. Check the number, or ask the member for a fresh code from the app.",
+  transaction_conflict: "This sale number was already recorded with other items. Start a new sale.",
+  insufficient_points: "The member does not have enough points for that.",
+  database_busy: "The system is busy right now. Nothing was recorded: please try again.",
+  internal_error: "Something went wrong on the server. Nothing was recorded: please try again.",
+  benefit_unavailable: "A benefit in this sale can no longer be used (it was used or expired meanwhile).",
+  login_code_invalid: "This code is wrong, used or expired. Check it, or ask for a new one.",
+};
+
+export function words(error) {
+  if (!(error instanceof ApiError)) return "Something unexpected happened. Please try again.";
+  if (error.code === "too_many_attempts") {
+    const seconds = Number(error.retryAfter || error.details.retry_after || 60);
+    const wait = seconds >= 90 ? `${Math.ceil(seconds / 60)} minutes` : `${seconds} seconds`;
+    return `Too many searches that found no one. Please wait ${wait}, then try again.`;
+  }
+  if (WORDS[error.code]) return WORDS[error.code];
+  if (error.status === 422 && error.message) return sentence(error.message);
+  return error.message ? sentence(error.message) : `The request failed (${error.status}).`;
+}
+
+function sentence(text) {
+  const trimmed = text.trim();
+  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
+// --- exact money: decimal strings <-> BigInt minor units (no floats near anything that is recorded) ----
+
+export function toMinor(text, decimals) {
+  const match = /^\s*(-)?(\d*)(?:\.(\d*))?\s*$/.exec(String(text ?? ""));
+  if (!match || (match[2] === "" && !match[3])) return null;
+  const fraction = match[3] || "";
+  if (fraction.length > decimals) return null;
+  const value = BigInt((match[2] || "0") + fraction.padEnd(decimals, "0"));
+  return match[1] ? -value : value;
+}
+
+export function fromMinor(minor, decimals) {
+  const negative = minor < 0n;
+  const digits = (negative ? -minor : minor).toString().padStart(decimals + 1, "0");
+  const whole = decimals ? digits.slice(0, -decimals) : digits;
+  const fraction = decimals ? `.${digits.slice(-decimals)}` : "";
+  return `${negative ? "-" : ""}${whole}${fraction}`;
+}
+
+export function decimalsOf(text) {
+  const at = String(text).indexOf(".");
+  return at < 0 ? 0 : String(text).length - at - 1;
+}
+
+function group(whole) {
+  return whole.replace(/\B(?=(\d{3})+(?!\d))/g, "\u2009");
+}
+
+// "1234.50" -> "1 234.50" (display only; the string itself is what the server computed).
+export function money(text) {
+  if (text === null || text === undefined) return "";
+  const [whole, fraction] = String(text).split(".");
+  const sign = whole.startsWith("-") ? "−" : "";
+  return `${sign}${group(whole.replace("-", ""))}${fraction !== undefined ? `.${fraction}` : ""}`;
+}
+
+// Points read better without a zero fraction: "50.00" -> "50", "12.50" -> "12.50".
+export function points(text) {
+  if (text === null || text === undefined) return "";
+  const plain = /^-?\d+\.0+$/.test(String(text)) ? String(text).split(".")[0] : String(text);
+  return money(plain);
+}
+
+export function signedPoints(text) {
+  const value = String(text);
+  return value.startsWith("-") ? points(value) : `+${points(value)}`;
+}
+
+// --- the DOM -------------------------------------------------------------------------------------
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === "class") node.className = value;
+    else if (name === "text") node.textContent = value;
+    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else if (name === "dataset") Object.assign(node.dataset, value);
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export function clear(node, ...children) {
+  node.replaceChildren(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
+  return node;
+}
+
+// A message in a live region: "error", "ok" or "info". An empty text hides it.
+export function say(region, text, kind = "info") {
+  if (!region) return;
+  region.textContent = text || "";
+  region.dataset.kind = kind;
+  region.hidden = !text;
+}
+
+export function localDateTime(iso) {
+  if (!iso) return "";
+  const date = new Date(iso);
+  return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+export function localDate(iso) {
+  if (!iso) return "";
+  return new Date(iso).toLocaleDateString(undefined, { dateStyle: "medium" });
+}
+
+// A key arriving in the URL fragment (#key=…) is stored, then wiped from the address bar and history.
+export function keyFromFragment(storageName) {
+  const params = new URLSearchParams(window.location.hash.slice(1));
+  const key = params.get("key");
+  if (key) {
+    localStorage.setItem(storageName, key.trim());
+    params.delete("key");
+    const rest = params.toString();
+    history.replaceState(null, "", window.location.pathname + window.location.search + (rest ? `#${rest}` : ""));
+  }
+  return localStorage.getItem(storageName);
+}
+
+export function uid(prefix) {
+  const bytes = new Uint8Array(6);
+  crypto.getRandomValues(bytes);
+  return `${prefix}-${Date.now().toString(36)}-${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+export function splitList(text) {
+  return String(text || "")
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean);
+}
