@@ -78,7 +78,7 @@ def adjust(
         obj=transaction,
         details={"member_id": str(member_id), "hundredths": amount, "reason": reason},
     )
-    member = members.locked(session, business_id=business.id, member_id=member_id)
+    member = members.reloaded(session, business_id=business.id, member_id=member_id)
     return Adjusted(transaction, amount, member)
 
 

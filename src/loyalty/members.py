@@ -131,7 +131,7 @@ def get(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID) -> Me
     return member
 
 
-def locked(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID) -> Member:
+def reloaded(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID) -> Member:
     """The member, re-read from the database (a guarded UPDATE may have moved the cached balance)."""
     member = session.scalar(
         select(Member)
@@ -289,12 +289,6 @@ def update(
         details={"fields": sorted(changes)},  # names only: the audit trail keeps no contact details
     )
     return member
-
-
-def tag(session: Session, *, member: Member, add: Iterable[str] = (), remove: Iterable[str] = ()) -> None:
-    """Add and remove tags (for rules' tag_member/untag_member); the caller audits."""
-    tags = [existing for existing in member.tags if existing not in set(remove)]
-    member.tags = normalise_tags([*tags, *add])
 
 
 def _consent_columns(consent: Mapping[str, bool]) -> dict[str, bool]:
