@@ -148,8 +148,6 @@ def apply(
             applied.granted_asset_ids.append(asset.id)
     if outcome.tags_to_add or outcome.tags_to_remove:
         member.tags = sorted((set(member.tags or ()) | outcome.tags_to_add) - outcome.tags_to_remove)
-    session.flush()
-    session.refresh(member, ["points_balance", "lifetime_points"])
     if member.lifetime_points > lifetime_before and len(applied.outcomes) < MAX_LIFETIME_ROUNDS:
         crossing = engine.Trigger.lifetime_points(before=hundredths_to_points(lifetime_before))
         more = evaluate(session, business=business, member=member, trigger=crossing, at=at)

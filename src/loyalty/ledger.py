@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from loyalty.db.models import Business, LedgerEntry, LedgerTransaction, Member
 from loyalty.errors import Refused
@@ -63,15 +65,23 @@ def post(
     guarded = update(Member).where(Member.id == member_id, Member.business_id == business.id)
     if amount < 0 and not allow_negative:
         guarded = guarded.where(Member.points_balance + amount >= 0)
-    result = session.execute(
+    moved = session.execute(
         guarded.values(
             points_balance=Member.points_balance + amount,
             lifetime_points=Member.lifetime_points + lifetime_change,
-        ).execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+        )
+        .returning(Member.points_balance, Member.lifetime_points)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if moved is None:
         raise InsufficientPoints(-amount)
+    member = session.identity_map.get(identity_key(Member, member_id))
+    if member is not None:
+        # Keep a loaded member in step with the row without another SELECT.
+        set_committed_value(member, "points_balance", moved.points_balance)
+        set_committed_value(member, "lifetime_points", moved.lifetime_points)
     transaction = LedgerTransaction(
+        id=uuid.uuid4(),  # known before the INSERT, so the entries need no flush in between
         business_id=business.id,
         kind=kind,
         member_id=member_id,
@@ -81,22 +91,11 @@ def post(
         rule_revision=cause.rule_revision,
         reason=cause.reason,
     )
+    transaction.entries = [
+        LedgerEntry(business_id=business.id, account="member", member_id=member_id, amount=amount),
+        LedgerEntry(business_id=business.id, account=COUNTER_ACCOUNT[kind], amount=-amount),
+    ]
     session.add(transaction)
-    session.flush()
-    session.add_all(
-        [
-            LedgerEntry(
-                business_id=business.id,
-                transaction_id=transaction.id,
-                account="member",
-                member_id=member_id,
-                amount=amount,
-            ),
-            LedgerEntry(
-                business_id=business.id, transaction_id=transaction.id, account=COUNTER_ACCOUNT[kind], amount=-amount
-            ),
-        ]
-    )
     return transaction
 
 

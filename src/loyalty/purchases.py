@@ -266,12 +266,11 @@ def confirm(
         total_minor=0,
         created_at=at,
     )
+    session.add(purchase)
     try:
-        with session.begin_nested():
-            session.add(purchase)
-            session.flush()  # first write: a concurrent copy of this transaction waits here, then replays
+        session.flush()  # the first write: a concurrent copy of this transaction waits here, then replays
     except IntegrityError:
-        raise RetryTransaction() from None
+        raise RetryTransaction() from None  # the whole transaction is rolled back and run again
 
     priced = price(session, business=business, terminal_id=terminal_id, branch_id=branch_id, sale=sale, at=at)
     if priced.rejected:
@@ -356,9 +355,6 @@ def confirm(
     purchase.total_minor = to_minor(priced.total, exponent)
     purchase.discount_minor = to_minor(priced.discounts.total, exponent)
     purchase.points_earned = applied.points
-    if member is not None:
-        session.flush()
-        session.refresh(member, ["points_balance"])
     answer = {
         "id": str(purchase.id),
         "transaction_id": sale.transaction_id,

@@ -124,12 +124,11 @@ def return_lines(
         response={},
         created_at=at,
     )
+    session.add(entry)
     try:
-        with session.begin_nested():
-            session.add(entry)
-            session.flush()
+        session.flush()
     except IntegrityError:
-        raise RetryTransaction() from None
+        raise RetryTransaction() from None  # a concurrent copy won: run again and replay its answer
 
     recorded = {
         line.line_id: line

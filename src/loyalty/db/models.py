@@ -27,7 +27,7 @@ from sqlalchemy import (
     Uuid,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -361,6 +361,8 @@ class LedgerTransaction(Base):
     rule_revision: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=now)
+    # Lets one flush insert a transaction and its entries in order, without a flush in between.
+    entries: Mapped[list[LedgerEntry]] = relationship(lazy="raise")
 
 
 class LedgerEntry(Base):
