@@ -59,7 +59,7 @@ def _make_sqlite_safe(engine: Engine, *, begin: str) -> None:
         connection.exec_driver_sql(begin)
 
 
-class RetryTransaction(Exception):  # noqa: N818 - an instruction, not an error
+class RetryTransaction(Exception):
     """Raised inside a write to have it rolled back and run again from the start, e.g. after losing an insert
     race on a unique key, when the fresh attempt will see the winner's committed row."""
 
