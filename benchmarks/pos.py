@@ -4,26 +4,24 @@
     .venv/bin/python benchmarks/pos.py                                     # SQLite only
 
 Each backend gets a fresh database, a business with two active rules and 200 members, and `loyalty serve`
-with --workers processes. N clients (asyncio, one connection each) confirm purchases of three lines for random
-members for --seconds after a warm-up; every answer must be a 201. In the same run, PostgreSQL's own pgbench
-(built-in TPC-B-like script, the same client count, scale = clients so branches do not serialise it) gives
-the yardstick; the ratio is purchases/s ÷ pgbench tps. Peak memory is the sum of the server processes'
-VmHWM. Figures are medians over --rounds rounds; the machine is small and noisy, read ratios, not absolutes.
+with --workers processes. wrk (N connections) confirms purchases of three lines for random members for
+--seconds after a warm-up; only 201 answers count, anything else is reported as an error. In the same run,
+PostgreSQL's own pgbench (built-in TPC-B-like script, the same client count, scale = clients so branches do
+not serialise it) gives the yardstick; the ratio is purchases/s ÷ pgbench tps. Peak memory is the sum of the
+server processes' VmHWM. Figures are medians over --rounds rounds; the machine is small and noisy: read
+ratios, not absolutes.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
-import random
 import re
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,43 +86,56 @@ def prepare(url: str, server: LiveServer, members: int) -> tuple[dict[str, str],
     return {"Authorization": f"Bearer {keys['pos_key']}"}, ids
 
 
-def sale(member_id: str) -> dict[str, object]:
-    return {
-        "transaction_id": uuid.uuid4().hex,
-        "member_id": member_id,
-        "items": [
-            {"line_id": "1", "code": "TICKET", "department": "tickets", "quantity": 2, "amount": "32.00"},
-            {"line_id": "2", "code": "COLA", "department": "bar", "quantity": 1, "amount": "4.50", "tags": ["drink"]},
-            {"line_id": "3", "code": "POPCORN", "department": "bar", "quantity": 1, "amount": "7.00"},
-        ],
-        "payments": [{"mop": "card", "amount": "43.50"}],
+SALE = {
+    "transaction_id": "%s",
+    "member_id": "%s",
+    "items": [
+        {"line_id": "1", "code": "TICKET", "department": "tickets", "quantity": 2, "amount": "32.00"},
+        {"line_id": "2", "code": "COLA", "department": "bar", "quantity": 1, "amount": "4.50", "tags": ["drink"]},
+        {"line_id": "3", "code": "POPCORN", "department": "bar", "quantity": 1, "amount": "7.00"},
+    ],
+    "payments": [{"mop": "card", "amount": "43.50"}],
+}
+
+# wrk drives the load: a C client leaves the two cores to the server and the database. Each request is a new
+# purchase (a unique transaction id per thread and request) for a random member.
+WRK_SCRIPT = """
+local members = {%(members)s}
+local template = [[%(template)s]]
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("tid", threads) end
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "%(authorization)s"
+local counter = 0
+request = function()
+  counter = counter + 1
+  local body = string.format(template, "%(run)s-" .. tid .. "-" .. counter, members[math.random(#members)])
+  return wrk.format(nil, "/v1/purchases", nil, body)
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %%d %%d %%d %%d %%d\\n", summary.requests, summary.errors.status,
+    latency:percentile(50), latency:percentile(99), summary.duration))
+end
+"""
+
+
+def load(url: str, pos: dict[str, str], members: list[str], clients: int, seconds: float) -> tuple[Round, str]:
+    """One wrk run; returns the round's figures (memory filled in by the caller) and wrk's own report."""
+    script = WRK_SCRIPT % {
+        "members": ", ".join(f'"{member}"' for member in members),
+        "template": json.dumps(SALE),
+        "authorization": pos["Authorization"],
+        "run": uuid.uuid4().hex[:8],
     }
-
-
-async def load(
-    url: str, pos: dict[str, str], members: list[str], clients: int, seconds: float, warmup: float
-) -> tuple[list[float], int, float]:
-    latencies: list[float] = []
-    errors = 0
-    rng = random.Random(3)
-    start = time.perf_counter()
-    measure_from = start + warmup
-    stop_at = measure_from + seconds
-
-    async def till() -> None:
-        nonlocal errors
-        async with httpx.AsyncClient(base_url=url, headers=pos, timeout=30) as client:
-            while (now := time.perf_counter()) < stop_at:
-                response = await client.post("/v1/purchases", json=sale(rng.choice(members)))
-                took = time.perf_counter() - now
-                if now >= measure_from:
-                    if response.status_code == 201:
-                        latencies.append(took)
-                    else:
-                        errors += 1
-
-    await asyncio.gather(*(till() for _ in range(clients)))
-    return latencies, errors, seconds
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(script)
+    command = ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds:.0f}s", "--latency", "-s", file.name, url]
+    out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
+    os.unlink(file.name)
+    requests, errors, p50_us, p99_us, duration_us = map(int, out.split("RESULT")[1].split())
+    good = requests - errors
+    return Round(good / (duration_us / 1e6), p50_us / 1000, p99_us / 1000, errors, 0.0), out
 
 
 def peak_memory_mb(server: LiveServer) -> float:
@@ -148,18 +159,11 @@ def run_backend(url: str, args: argparse.Namespace) -> list[Round]:
     server = LiveServer(url, workers=args.workers).start()
     try:
         pos, members = prepare(url, server, args.members)
+        load(server.url, pos, members, args.clients, 2)  # warm-up: connections, caches
         for _ in range(args.rounds):
-            latencies, errors, seconds = asyncio.run(load(server.url, pos, members, args.clients, args.seconds, 2.0))
-            latencies.sort()
-            rounds.append(
-                Round(
-                    purchases_per_second=len(latencies) / seconds,
-                    p50_ms=1000 * latencies[len(latencies) // 2],
-                    p99_ms=1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
-                    errors=errors,
-                    peak_mb=peak_memory_mb(server),
-                )
-            )
+            measured, _ = load(server.url, pos, members, args.clients, args.seconds)
+            measured.peak_mb = peak_memory_mb(server)
+            rounds.append(measured)
     finally:
         server.stop()
     return rounds

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Installs the system packages the tests need when they are missing: PostgreSQL 15 server, Chromium.
+# Installs the system packages the tests need when they are missing: PostgreSQL server, Chromium (and wrk
+# for the benchmarks when LOYALTY_BENCH=1).
 set -euo pipefail
 want=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || want+=(postgresql)
 command -v pgbench >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pgbench >/dev/null 2>&1 || want+=(postgresql-contrib)
 [ "${LOYALTY_SKIP_BROWSER:-0}" = 1 ] || command -v chromium >/dev/null 2>&1 || want+=(chromium)
+# The benchmarks' load generator.
+[ "${LOYALTY_BENCH:-0}" != 1 ] || command -v wrk >/dev/null 2>&1 || want+=(wrk)
 if [ ${#want[@]} -gt 0 ]; then
   echo "installing system packages: ${want[*]}"
   sudo_cmd=""
