@@ -32,6 +32,15 @@ function newSale() {
   return { transactionId: uid("T"), nextLine: 1, lines: [], member: null, benefits: [], codes: [], payments: [] };
 }
 
+// A fresh sale; a quote still on its way belongs to the old one and is dropped when it lands.
+function resetSale() {
+  sale = newSale();
+  quote = null;
+  quoteSeq += 1;
+  save();
+  render();
+}
+
 function save() {
   localStorage.setItem(SALE, JSON.stringify(sale));
 }
@@ -193,7 +202,14 @@ function sumPoints(list) {
   return fromMinor(total, 2);
 }
 
+// Lists are redrawn after every quote: the control that had the focus gets it back, so keys keep working.
 function render() {
+  const focused = document.activeElement?.dataset?.focus;
+  draw();
+  if (focused) document.querySelector(`[data-focus="${focused}"]`)?.focus();
+}
+
+function draw() {
   view.saleNumber.textContent = sale.transactionId;
   view.saleEmpty.hidden = sale.lines.length > 0;
   const discounts = {};
@@ -210,9 +226,9 @@ function render() {
       el("span", { class: "line-amount", text: money(lineAmount(line)) })),
     el("div", { class: "line-sub" },
       el("span", { class: "stepper" },
-        el("button", { class: "step", type: "button", "aria-label": `One ${line.name} less`, onclick: () => setQuantity(line, line.quantity - 1), text: "−" }),
+        el("button", { class: "step", type: "button", "aria-label": `One ${line.name} less`, "data-focus": `less-${line.line_id}`, onclick: () => setQuantity(line, line.quantity - 1), text: "−" }),
         el("span", { class: "qty", "aria-label": `Quantity ${line.quantity}`, text: `${line.quantity} × ${money(line.price)}` }),
-        el("button", { class: "step", type: "button", "aria-label": `One ${line.name} more`, onclick: () => setQuantity(line, line.quantity + 1), text: "+" })),
+        el("button", { class: "step", type: "button", "aria-label": `One ${line.name} more`, "data-focus": `more-${line.line_id}`, onclick: () => setQuantity(line, line.quantity + 1), text: "+" })),
       earned[line.line_id] ? el("span", { class: "line-points", text: `${signedPoints(sumPoints(earned[line.line_id]))} pts` }) : null),
     (discounts[line.line_id] || []).map((discount) => el("div", { class: "line-discount" },
       el("span", { text: discount.name }), el("span", { text: `−${money(discount.amount)}` }))),
@@ -268,42 +284,39 @@ function renderMember() {
   view.member.hidden = !member;
   view.loyaltyButton.hidden = Boolean(member);
   if (member) view.search.hidden = true;
-  if (!member) return clear(view.member);
+  if (!member) return;
   const usable = member.benefits.filter((benefit) => benefit.status === "active");
   const name = `${member.first_name} ${member.last_name}`.trim() || "Member";
-  clear(view.member,
+  clear($("member-info"),
     el("div", { class: "member-head" },
       el("div", {},
         el("h3", { id: "member-name", class: "member-name", tabindex: "-1", text: name }),
         el("p", { class: "muted", text: [member.phone, member.tags.join(", ")].filter(Boolean).join(" · ") })),
-      el("button", { class: "button ghost small", type: "button", onclick: removeMember, text: "Remove" })),
+      el("button", { class: "button ghost small", type: "button", onclick: removeMember, text: "Remove", "data-focus": "remove-member" })),
     el("div", { class: "balance" },
       el("span", { class: "balance-value", "data-balance": member.points_balance, text: points(member.points_balance) }),
-      el("span", { class: "balance-label", text: "points" })),
-    el("h4", { class: "section-title", text: "Benefits" }),
-    usable.length ? el("ul", { class: "benefits" }, usable.map((benefit) => {
-      const applied = sale.benefits.includes(benefit.id);
-      const refused = applied ? rejection(benefit.id) : null;
-      return el("li", { class: `benefit ${applied ? "applied" : ""}` },
-        el("div", { class: "benefit-text" },
-          el("span", { class: "benefit-name", text: benefit.name }),
-          benefit.redeemable ? (benefit.valid_until ? el("span", { class: "muted small", text: `until ${new Date(benefit.valid_until).toLocaleDateString()}` }) : null)
-            : el("span", { class: "reason", text: benefit.reason || "Cannot be used now." }),
-          refused ? el("span", { class: "reason", text: `Not applied: ${refused.reason}` }) : null),
-        benefit.redeemable ? el("button", {
-          class: `button ${applied ? "primary" : "secondary"} small`, type: "button", "aria-pressed": applied ? "true" : "false",
-          "aria-label": `${applied ? "Remove" : "Apply"} ${benefit.name}`, onclick: () => toggleBenefit(benefit.id),
-          text: applied ? "Applied ✓" : "Apply",
-        }) : null);
-    })) : el("p", { class: "muted", text: "No benefits in the wallet." }),
-    el("h4", { class: "section-title", text: "Pay with points" }),
-    el("form", { class: "inline-form pay", onsubmit: payWithPoints },
-      el("label", { for: "points-amount", class: "visually-hidden", text: "Amount to pay with points" }),
-      el("input", { id: "points-amount", name: "amount", inputmode: "decimal", autocomplete: "off", placeholder: quote ? quote.total : "0.00" }),
-      el("button", { class: "button secondary", type: "submit", disabled: !sale.lines.length, text: "Pay with points" })),
-    sale.payments.length ? el("ul", { class: "payments" }, sale.payments.map((payment) => el("li", {},
-      el("span", { text: `Paid ${money(payment.amount)} with ${points(payment.points_used)} points` }),
-      el("button", { class: "button ghost small", type: "button", onclick: () => undoPayment(payment), text: "Undo" })))) : null);
+      el("span", { class: "balance-label", text: "points" })));
+  clear($("member-benefits"), usable.length ? usable.map((benefit) => {
+    const applied = sale.benefits.includes(benefit.id);
+    const refused = applied ? rejection(benefit.id) : null;
+    return el("li", { class: `benefit ${applied ? "applied" : ""}` },
+      el("div", { class: "benefit-text" },
+        el("span", { class: "benefit-name", text: benefit.name }),
+        benefit.redeemable ? (benefit.valid_until ? el("span", { class: "muted small", text: `until ${new Date(benefit.valid_until).toLocaleDateString()}` }) : null)
+          : el("span", { class: "reason", text: benefit.reason || "Cannot be used now." }),
+        refused ? el("span", { class: "reason", text: `Not applied: ${refused.reason}` }) : null),
+      benefit.redeemable ? el("button", {
+        class: `button ${applied ? "primary" : "secondary"} small`, type: "button", "aria-pressed": applied ? "true" : "false",
+        "aria-label": `${applied ? "Remove" : "Apply"} ${benefit.name}`, "data-focus": `benefit-${benefit.id}`,
+        onclick: () => toggleBenefit(benefit.id), text: applied ? "Applied ✓" : "Apply",
+      }) : null);
+  }) : el("li", { class: "muted", text: "No benefits in the wallet." }));
+  $("pay-button").disabled = !sale.lines.length;
+  clear($("payments"), sale.payments.map((payment) => el("li", {},
+    el("span", { text: `Paid ${money(payment.amount)} with ${points(payment.points_used)} points` }),
+    el("button", { class: "button ghost small", type: "button", onclick: () => undoPayment(payment), text: "Undo",
+      "data-focus": `undo-${payment.id}` }))));
+  return null;
 }
 
 function renderCodes() {
@@ -426,13 +439,16 @@ document.addEventListener("keydown", (event) => {
 
 // --- points payments -----------------------------------------------------------------------------
 
+function due() {
+  return quote ? toMinor(quote.total, decimals) - pointsPaid() : 0n;
+}
+
 async function payWithPoints(event) {
   event.preventDefault();
-  const input = event.target.elements.amount;
-  const text = input.value.trim() || (quote ? fromMinor(toMinor(quote.total, decimals) - pointsPaid(), decimals) : "");
-  const minor = toMinor(text, decimals);
+  const input = $("points-amount");
+  const minor = toMinor(input.value.trim(), decimals);
   if (minor === null || minor <= 0n) {
-    say(view.saleMessage, `Type the amount to pay with points, like ${fromMinor(500n, decimals)}.`, "error");
+    say(view.saleMessage, `Type the amount to pay with points, like ${fromMinor(500n, decimals)}, or press All.`, "error");
     input.focus();
     return;
   }
@@ -442,6 +458,7 @@ async function payWithPoints(event) {
     }, { "Idempotency-Key": uid("P") });
     sale.payments.push({ id: paid.id, amount: paid.amount, points_used: paid.points_used });
     sale.member.points_balance = paid.points_balance;
+    input.value = "";
     const partial = paid.amount !== fromMinor(minor, decimals);
     say(view.saleMessage, partial
       ? `The balance covered ${money(paid.amount)} of ${money(fromMinor(minor, decimals))}. The rest is paid another way.`
@@ -451,6 +468,13 @@ async function payWithPoints(event) {
     say(view.saleMessage, words(error), "error");
   }
 }
+
+$("pay-form").addEventListener("submit", payWithPoints);
+$("pay-all").addEventListener("click", () => {
+  const rest = due();
+  $("points-amount").value = rest > 0n ? fromMinor(rest, decimals) : "";
+  $("points-amount").focus();
+});
 
 async function undoPayment(payment, announce = true) {
   try {
@@ -487,10 +511,7 @@ function twoStep(button, label, action) {
 view.cancel.addEventListener("click", () => twoStep(view.cancel, "Cancel sale", async () => {
   for (const payment of [...sale.payments]) await undoPayment(payment, false);
   if (sale.payments.length) return;
-  sale = newSale();
-  quote = null;
-  save();
-  render();
+  resetSale();
   say(view.saleMessage, "Sale cancelled. Nothing was recorded.", "ok");
 }));
 
@@ -503,9 +524,7 @@ view.confirm.addEventListener("click", async () => {
     const sent = body(paymentsFor(latest.total));
     const recorded = await api(key, "POST", "/v1/purchases", sent);
     showReceipt(recorded, sent);
-    sale = newSale();
-    quote = null;
-    save();
+    resetSale();
   } catch (error) {
     if (error.code === "benefit_unavailable") await refreshMember();
     say(view.saleMessage, words(error), "error");
@@ -554,7 +573,7 @@ function showReceipt(recorded, sent) {
     el("dl", { class: "totals receipt-totals" },
       recorded.discount_total !== fromMinor(0n, decimals) ? row("Discounts", `−${money(recorded.discount_total)}`) : null,
       row("Total", money(recorded.total), "total"),
-      sent.payments.map((payment) => row(payment.mop === "points" ? "Paid with points" : `Paid (${payment.mop})`, money(payment.amount)))),
+      sent.payments.map((payment) => row(payment.mop === "points" ? "Paid with points" : `Paid in ${payment.mop}`, money(payment.amount)))),
     member ? el("section", { class: "receipt-points", "aria-label": "Points" },
       el("p", { class: "earned-big" }, el("strong", { text: `${signedPoints(recorded.points_earned)} points` }), " earned"),
       recorded.earned.length ? el("ul", { class: "explanations" }, recorded.earned.map((award) => el("li", {},

@@ -1,0 +1,116 @@
+// "Try a basket": what the rules would give for a purchase (or another trigger), and why each other rule would not.
+import { api, words, say, el, clear, signedPoints, splitList, toMinor, fromMinor, decimalsOf } from "./common.js";
+
+const $ = (id) => document.getElementById(id);
+const linesBox = $("basket-lines");
+let catalogue = [];
+let lineCount = 0;
+
+export async function setupBasket() {
+  const data = await fetch("/static/catalogue.json").then((response) => response.json());
+  catalogue = data.groups.flatMap((group) => group.items);
+  clear($("basket-add"), el("option", { value: "", text: "Add an item from the catalogue…" }),
+    data.groups.map((group) => el("optgroup", { label: group.name },
+      group.items.map((item) => el("option", { value: item.code, text: `${item.name} — ${item.price}` })))));
+  $("basket-trigger").addEventListener("change", syncTrigger);
+  $("basket-add").addEventListener("change", (event) => {
+    const item = catalogue.find((candidate) => candidate.code === event.target.value);
+    if (item) addLine({ ...item, quantity: "1", amount: item.price });
+    event.target.value = "";
+  });
+  $("basket-add-line").addEventListener("click", () => addLine({})?.querySelector("input").focus());
+  syncTrigger();
+}
+
+function syncTrigger() {
+  const trigger = $("basket-trigger").value;
+  for (const part of document.querySelectorAll("[data-basket-trigger]")) part.hidden = part.dataset.basketTrigger !== trigger;
+}
+
+// Line total = unit price × whole quantity, in minor units; other quantities are left for the marketer to type.
+function total(price, quantity) {
+  const minor = toMinor(price, decimalsOf(price));
+  if (minor === null || !/^\d+$/.test(String(quantity))) return price;
+  return fromMinor(minor * BigInt(quantity), decimalsOf(price));
+}
+
+export function addLine(item) {
+  const n = ++lineCount;
+  const input = (key, label, value, attrs = {}) => el("div", { class: "field" },
+    el("label", { for: `basket-${n}-${key}`, text: label }),
+    el("input", { id: `basket-${n}-${key}`, "data-key": key, value: value ?? "", ...attrs }));
+  const row = el("div", { class: "basket-line", "data-line": String(n), "data-price": item.price || "" },
+    input("name", "Item", item.name),
+    input("code", "Code", item.code),
+    input("department", "Department", item.department),
+    input("tags", "Tags", (item.tags || []).join(", ")),
+    input("quantity", "Qty", item.quantity ?? "1", { inputmode: "decimal" }),
+    input("amount", "Line total", item.amount ?? "", { inputmode: "decimal" }),
+    el("button", { class: "button ghost small", type: "button", "aria-label": `Remove line ${n}`, text: "Remove",
+      onclick: () => row.remove() }));
+  row.querySelector('[data-key="quantity"]').addEventListener("input", (event) => {
+    if (row.dataset.price) row.querySelector('[data-key="amount"]').value = total(row.dataset.price, event.target.value.trim());
+  });
+  linesBox.append(row);
+  return row;
+}
+
+function basketBody(draft, choice) {
+  const trigger = $("basket-trigger").value;
+  const body = { trigger };
+  if (trigger === "purchase") {
+    const items = [...linesBox.children].map((row, index) => {
+      const value = (key) => row.querySelector(`[data-key="${key}"]`).value.trim();
+      return {
+        line_id: String(index + 1), name: value("name"), code: value("code"), department: value("department") || null,
+        tags: splitList(value("tags")), quantity: value("quantity") || "1", amount: value("amount"),
+      };
+    });
+    const payments = [["cash", "basket-pay-cash"], ["points", "basket-pay-points"], ["card", "basket-pay-card"]]
+      .map(([mop, id]) => ({ mop, amount: $(id).value.trim() }))
+      .filter((payment) => payment.amount);
+    body.purchase = { transaction_id: "try", items, payments };
+  }
+  if (trigger === "code_used") body.code = $("basket-code").value.trim();
+  if (trigger === "event") body.event = $("basket-event").value.trim();
+  const tags = splitList($("basket-member-tags").value);
+  const lifetime = $("basket-lifetime").value.trim();
+  if (tags.length || lifetime) body.member = { ...(tags.length ? { tags } : {}), ...(lifetime ? { lifetime_points: lifetime } : {}) };
+  if (choice !== "active") {
+    body.rules = [draft];
+    body.include_active = choice === "both";
+  }
+  return body;
+}
+
+export async function tryBasket(key, draft) {
+  const choice = $("basket-rules").value;
+  const region = $("basket-message");
+  if (choice !== "active" && !draft) return say(region, "Open a rule in the editor first, or try the active rules.", "error");
+  if ($("basket-trigger").value === "purchase" && !linesBox.children.length) {
+    return say(region, "Add at least one item to the basket.", "error");
+  }
+  try {
+    const result = await api(key, "POST", "/v1/rules/simulate", basketBody(draft, choice));
+    say(region, "");
+    show(result);
+  } catch (error) {
+    say(region, words(error), "error");
+  }
+  return null;
+}
+
+function show(result) {
+  const box = $("basket-result");
+  box.hidden = false;
+  clear(box,
+    el("p", {}, el("span", { class: "big-number", "data-points": result.points_earned, text: signedPoints(result.points_earned) }), " points"),
+    result.earned.length ? el("ul", { class: "list" }, result.earned.map((award) => el("li", {},
+      el("span", {}, el("span", { class: "primary-text", text: award.rule_name }),
+        el("span", { class: "secondary-text", text: award.explanation })),
+      el("span", { class: "plus", text: signedPoints(award.points) })))) : el("p", { class: "muted", text: "No rule gives points for this." }),
+    result.effects.length ? [el("h3", { text: "Also" }), el("ul", {}, result.effects.map((effect) => el("li", { text: effect.explanation })))] : null,
+    result.skipped.length ? [el("h3", { text: "Rules that would not fire" }), el("ul", { class: "list" }, result.skipped.map((rule) => el("li", {},
+      el("span", {}, el("span", { class: "primary-text", text: rule.name }), el("span", { class: "secondary-text", text: rule.reason })))))] : null);
+  box.scrollIntoView({ block: "nearest" });
+}
