@@ -12,11 +12,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import (
+    ROUND_FLOOR,
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+)
+from functools import reduce
 
 __all__ = [
-    "D",
     "POINTS_EXPONENT",
+    "D",
     "allocate",
     "currency_exponent",
     "floor_points",
@@ -59,10 +69,15 @@ def D(value: str | int | Decimal) -> Decimal:
     return result
 
 
+_UNITS = tuple(Decimal(1).scaleb(-exponent) for exponent in range(7))
+# Allocation multiplies and divides exactly: a result that would need rounding raises (Inexact is trapped).
+_EXACT = Context(prec=100, traps=[Inexact, InvalidOperation, Overflow, DivisionByZero])
+
+
 def _unit(exponent: int) -> Decimal:
     if not 0 <= exponent <= 6:
         raise ValueError(f"exponent must be between 0 and 6, not {exponent}")
-    return Decimal(1).scaleb(-exponent)
+    return _UNITS[exponent]
 
 
 def quantize_money(amount: Decimal, exponent: int = 2) -> Decimal:
@@ -76,7 +91,7 @@ def floor_points(value: Decimal, decimals: int) -> Decimal:
 
 
 def to_minor(amount: Decimal, exponent: int) -> int:
-    """`amount` as an integer count of minor units (12.50 at exponent 2 -> 1250). Raises if it does not fit."""
+    """`amount` as an integer count of minor units (12.50 at exponent 2 -> 1250). Raises if it won't fit."""
     scaled = amount.scaleb(exponent)
     if scaled != scaled.to_integral_value():
         raise ValueError(f"{amount} has more than {exponent} decimals")
@@ -87,7 +102,8 @@ def from_minor(minor: int, exponent: int) -> Decimal:
     """The Decimal amount of `minor` minor units (1250 at exponent 2 -> Decimal("12.50"))."""
     if isinstance(minor, bool) or not isinstance(minor, int):
         raise TypeError(f"minor units must be an int, not {type(minor).__name__}")
-    return Decimal(minor).scaleb(-exponent).quantize(_unit(exponent))
+    _unit(exponent)
+    return Decimal(minor).scaleb(-exponent, _EXACT)
 
 
 def points_to_hundredths(points: Decimal) -> int:
@@ -111,41 +127,36 @@ def currency_exponent(code: str) -> int:
 def allocate(total: Decimal, weights: Sequence[Decimal], exponent: int) -> list[Decimal]:
     """Split `total` over `weights` in proportion, in units of 10**-exponent, by largest remainder.
 
-    The shares add up to `total` exactly. Each share is the floor of its exact proportion, and the units left over
-    go one each to the largest remainders; equal remainders go to the lower index, so the result never depends on
-    anything but the inputs. Weights must be non-negative; when they are all zero the total is split equally.
-    A negative total is split like its absolute value and the shares negated.
+    The shares add up to `total` exactly. Each share is the floor of its exact proportion, and the units left
+    over go one each to the largest remainders; equal remainders go to the lower index, so the result never
+    depends on anything but the inputs. Weights must be non-negative; when they are all zero the total is
+    split equally. A negative total is split like its absolute value and the shares negated.
     """
     if not weights:
         if total:
             raise ValueError("cannot allocate a non-zero total over no weights")
         return []
-    if any(weight < 0 for weight in weights):
+    if min(weights) < 0:
         raise ValueError("weights must not be negative")
     units = to_minor(total, exponent)
     sign = -1 if units < 0 else 1
     units = abs(units)
-    integer_weights = _as_integers(weights)
-    weight_sum = sum(integer_weights)
+    if len(weights) == 1:
+        return [from_minor(sign * units, exponent)]
+    weight_sum = reduce(_EXACT.add, weights, Decimal(0))
     if weight_sum == 0:
-        integer_weights = [1] * len(weights)
-        weight_sum = len(weights)
-    shares: list[int] = []
-    remainders: list[int] = []
-    for weight in integer_weights:
-        share, remainder = divmod(units * weight, weight_sum)
-        shares.append(share)
-        remainders.append(remainder)
+        weights = [Decimal(1)] * len(weights)
+        weight_sum = Decimal(len(weights))
+    # Exact Decimal arithmetic: floor(units * weight / sum) and its remainder, without any rounding.
+    scaled, divmod_, multiply = Decimal(units), _EXACT.divmod, _EXACT.multiply
+    exact = [divmod_(multiply(scaled, weight), weight_sum) for weight in weights]
+    shares = [int(share) for share, _ in exact]
     left_over = units - sum(shares)
     if left_over:
         # Largest remainder first; the lower index wins a tie.
-        ranked = sorted(range(len(shares)), key=lambda index: (-remainders[index], index))
+        ranked = sorted(range(len(shares)), key=lambda index: (-exact[index][1], index))
         for index in ranked[:left_over]:
             shares[index] += 1
-    return [from_minor(sign * share, exponent) for share in shares]
-
-
-def _as_integers(weights: Sequence[Decimal]) -> list[int]:
-    """The weights scaled by a common power of ten to integers: same proportions, exact integer arithmetic."""
-    decimals = max(0, max(-int(weight.as_tuple().exponent) for weight in weights))
-    return [int(weight.scaleb(decimals)) for weight in weights]
+    scaleb = _EXACT.scaleb
+    power = Decimal(-exponent)
+    return [scaleb(Decimal(sign * share), power) for share in shares]

@@ -1,0 +1,281 @@
+"""What a rule does when it fires: add points (fixed, repeat, rate, percent), grant a benefit, (un)tag.
+
+Every `add_points` action's points are rounded down (ROUND_FLOOR) to the business's points precision, and are
+spread over the lines that earned them so a return can take back exactly what those lines brought.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from loyalty.money import allocate, floor_points
+from loyalty.rules.outcome import Award, Effect, EffectKind, LineShare
+from loyalty.rules.selectors import ItemSelector
+from loyalty.rules.wording import format_money, format_number, format_points, join_or, points_word
+
+if TYPE_CHECKING:
+    from loyalty.rules.rule import Rule
+    from loyalty.rules.situation import Basket, Situation
+
+__all__ = [
+    "Action",
+    "FixedPoints",
+    "GrantBenefit",
+    "PercentPoints",
+    "PointsAction",
+    "RatePoints",
+    "RepeatPoints",
+    "TagMember",
+    "UntagMember",
+    "run_action",
+    "why_nothing",
+]
+
+_HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True, slots=True)
+class FixedPoints:
+    """Simple Mode: `points`, once per trigger."""
+
+    type: ClassVar[Literal["add_points"]] = "add_points"
+    mode: ClassVar[Literal["fixed"]] = "fixed"
+    points: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatPoints:
+    """Repeat Mode: floor(Q / every) x points, Q the quantity of the matching, non-excluded lines."""
+
+    type: ClassVar[Literal["add_points"]] = "add_points"
+    mode: ClassVar[Literal["repeat"]] = "repeat"
+    points: Decimal
+    every: Decimal = Decimal(1)
+    items: ItemSelector | None = None
+    exclude_items: ItemSelector | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RatePoints:
+    """Add by Rate: floor(E / per) x points, E the eligible spend (see IncludedSpend for `exclude_mops`)."""
+
+    type: ClassVar[Literal["add_points"]] = "add_points"
+    mode: ClassVar[Literal["rate"]] = "rate"
+    points: Decimal
+    per: Decimal
+    items: ItemSelector | None = None
+    exclude_items: ItemSelector | None = None
+    exclude_mops: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class PercentPoints:
+    """Add by Percent: E x percent / 100."""
+
+    type: ClassVar[Literal["add_points"]] = "add_points"
+    mode: ClassVar[Literal["percent"]] = "percent"
+    percent: Decimal
+    items: ItemSelector | None = None
+    exclude_items: ItemSelector | None = None
+    exclude_mops: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class GrantBenefit:
+    type: ClassVar[Literal["grant_benefit"]] = "grant_benefit"
+    benefit_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TagMember:
+    type: ClassVar[Literal["tag_member"]] = "tag_member"
+    tag: str
+
+
+@dataclass(frozen=True, slots=True)
+class UntagMember:
+    type: ClassVar[Literal["untag_member"]] = "untag_member"
+    tag: str
+
+
+PointsAction = FixedPoints | RepeatPoints | RatePoints | PercentPoints
+Action = FixedPoints | RepeatPoints | RatePoints | PercentPoints | GrantBenefit | TagMember | UntagMember
+
+
+def run_action(action: Action, index: int, rule: Rule, situation: Situation) -> Award | Effect | None:
+    """The award or effect of one action, or None when it earns nothing on this occasion."""
+    if isinstance(action, GrantBenefit):
+        return _effect(rule, index, "grant_benefit", action.benefit_id, f"grants benefit {action.benefit_id}")
+    if isinstance(action, TagMember):
+        return _effect(rule, index, "tag_member", action.tag, f"tags the member {action.tag}")
+    if isinstance(action, UntagMember):
+        return _effect(rule, index, "untag_member", action.tag, f"removes the member's tag {action.tag}")
+    if isinstance(action, FixedPoints):
+        return _fixed(action, index, rule, situation)
+    basket = situation.basket
+    if basket is None:
+        return None  # repeat, rate and percent need a sale; parse_rule refuses them on other triggers
+    if isinstance(action, RepeatPoints):
+        return _repeat(action, index, rule, situation, basket)
+    return _spend(action, index, rule, situation, basket)
+
+
+def why_nothing(action: Action, situation: Situation) -> str:
+    """Why an action earned nothing, for `evaluate(..., explain=True)`."""
+    basket = situation.basket
+    if isinstance(action, (FixedPoints, GrantBenefit, TagMember, UntagMember)) or basket is None:
+        return "gives less than the smallest point"
+    lines = basket.eligible(action.items, action.exclude_items)
+    if not lines:
+        return f"no item in this sale counts for {_what(action.items, action.exclude_items)}"
+    if isinstance(action, RepeatPoints):
+        quantity = sum((basket.lines[i].quantity for i in lines), Decimal(0))
+        what = _what(action.items, action.exclude_items)
+        return f"needs {format_number(action.every)} {what} (this sale has {format_number(quantity)})"
+    spend = basket.included(action.exclude_mops)
+    if spend.limited and not spend.included:
+        return f"everything was paid with {join_or(spend.excluded_mops)}, which does not earn"
+    exponent = situation.context.currency_exponent
+    eligible = sum((spend.shares[i] for i in lines), Decimal(0))
+    shown, on = format_money(eligible, exponent), _on(action.items, action.exclude_items)
+    if isinstance(action, RatePoints) and eligible < action.per:
+        return f"needs {format_money(action.per, exponent)}{on} (this sale has {shown})"
+    return f"earns less than the smallest point on {shown}{on}"
+
+
+def _fixed(action: FixedPoints, index: int, rule: Rule, situation: Situation) -> Award | None:
+    points = floor_points(action.points, situation.context.points_decimals)
+    if points <= 0:
+        return None
+    basket = situation.basket
+    shares: tuple[LineShare, ...] = ()
+    if basket is not None and basket.lines:
+        # Spread over the whole sale by amount, so returning every line takes the bonus back.
+        shares = _spread(points, range(len(basket.lines)), basket.net, "net", basket, situation)
+    says = f"{format_points(points, situation.context.points_decimals)} {points_word(points)}"
+    explanation = f"{rule.name}: {says} for {_occasion(rule, situation)}"
+    return Award(rule.id, rule.revision, rule.name, index, points, shares, explanation)
+
+
+def _repeat(
+    action: RepeatPoints,
+    index: int,
+    rule: Rule,
+    situation: Situation,
+    basket: Basket,
+) -> Award | None:
+    lines = basket.eligible(action.items, action.exclude_items)
+    quantity = sum((basket.lines[i].quantity for i in lines), Decimal(0))
+    times = quantity // action.every  # exact for Decimals: the whole number of `every` in the quantity
+    decimals = situation.context.points_decimals
+    points = floor_points(times * action.points, decimals)
+    if points <= 0:
+        return None
+    shares = _spread(points, lines, basket.quantities, "quantity", basket, situation)
+    each = format_number(action.points)
+    what = _what(action.items, action.exclude_items)
+    total = format_points(points, decimals)
+    if action.every == 1 and quantity == times:
+        explanation = f"{each} {points_word(action.points)} × {format_number(quantity)} {what} = {total}"
+    else:
+        explanation = (
+            f"{each} {points_word(action.points)} per {format_number(action.every)} {what}: "
+            f"{format_number(quantity)} → {format_number(times)} × {each} = {total}"
+        )
+    return Award(rule.id, rule.revision, rule.name, index, points, shares, explanation)
+
+
+def _spend(
+    action: RatePoints | PercentPoints, index: int, rule: Rule, situation: Situation, basket: Basket
+) -> Award | None:
+    lines = basket.eligible(action.items, action.exclude_items)
+    if not lines:
+        return None
+    spend = basket.included(action.exclude_mops)
+    eligible = sum((spend.shares[i] for i in lines), Decimal(0))
+    decimals = situation.context.points_decimals
+    if isinstance(action, RatePoints):
+        times = eligible // action.per  # exact: whole `per`s in the eligible spend
+        points = floor_points(times * action.points, decimals)
+    else:
+        points = floor_points((eligible * action.percent) / _HUNDRED, decimals)
+    if points <= 0:
+        return None
+    shares = _spread(points, lines, spend.shares, action.exclude_mops, basket, situation)
+    exponent = situation.context.currency_exponent
+    on = _on(action.items, action.exclude_items)
+    paid, note = f"{format_money(eligible, exponent)}{spend.paid_in}", spend.excluded_note
+    total = format_points(points, decimals)
+    if isinstance(action, RatePoints):
+        each = format_number(action.points)
+        explanation = (
+            f"{each} {points_word(action.points)} per {format_money(action.per, exponent)}{on}: "
+            f"{paid}{note} → {format_number(times)} × {each} = {total}"
+        )
+    else:
+        explanation = f"{format_number(action.percent)}% of {paid}{on}{note} = {total}"
+    return Award(rule.id, rule.revision, rule.name, index, points, shares, explanation)
+
+
+def _spread(
+    points: Decimal,
+    lines: Sequence[int],
+    weights: Sequence[Decimal],
+    basis: Hashable,
+    basket: Basket,
+    situation: Situation,
+) -> tuple[LineShare, ...]:
+    """The award over `lines`, in proportion to `weights[line]`; lines whose share is zero are left out.
+
+    `basis` names the weights (line amounts, quantities, or the included shares of a set of excluded MOPs):
+    rules that give the same points over the same lines on the same basis share one computation.
+    """
+    if len(lines) == 1:  # most rules select one line: nothing to split
+        return (LineShare(basket.lines[lines[0]].line_id, points),)
+    key = (basis, points, tuple(lines))
+    cached = basket.spreads.get(key)
+    if cached is None:
+        amounts = allocate(points, [weights[i] for i in lines], situation.context.points_decimals)
+        pairs = zip(lines, amounts, strict=True)
+        cached = tuple(LineShare(basket.lines[i].line_id, amount) for i, amount in pairs if amount)
+        basket.spreads[key] = cached
+    return cached
+
+
+def _effect(rule: Rule, index: int, kind: EffectKind, value: str, says: str) -> Effect:
+    return Effect(kind, value, rule.id, rule.revision, index, f"{rule.name}: {says}")
+
+
+def _occasion(rule: Rule, situation: Situation) -> str:
+    trigger = situation.trigger
+    if trigger.kind == "joined":
+        return "joining"
+    if trigger.kind == "lifetime_points":
+        threshold = rule.conditions.lifetime_points_at_least or Decimal(0)
+        return f"reaching {format_points(threshold, 2)} lifetime points"
+    if trigger.kind == "code_used":
+        return f"using code {rule.conditions.code or trigger.code}"
+    if trigger.kind == "event":
+        return f"the event {trigger.event}"
+    if rule.conditions.min_spend is not None:
+        minimum = format_money(rule.conditions.min_spend, situation.context.currency_exponent)
+        return f"a purchase of at least {minimum}"
+    return "this purchase"
+
+
+def _what(items: ItemSelector | None, exclude: ItemSelector | None) -> str:
+    """What a repeat action counts: "drinks", "items except alcohol"."""
+    what = items.describe() if items is not None else "items"
+    return f"{what} except {exclude.describe()}" if exclude is not None else what
+
+
+def _on(items: ItemSelector | None, exclude: ItemSelector | None) -> str:
+    """ " on dairy", " on everything except alcohol", or nothing for the whole sale."""
+    if items is None and exclude is None:
+        return ""
+    return f" on {items.describe() if items is not None else 'everything'}" + (
+        f" except {exclude.describe()}" if exclude is not None else ""
+    )

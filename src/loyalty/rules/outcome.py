@@ -1,0 +1,101 @@
+"""What an evaluation decided, as data: points per rule and per line, effects, and why, in plain words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+__all__ = ["Award", "Effect", "EffectKind", "FiredRule", "LineShare", "Outcome", "Skipped"]
+
+EffectKind = Literal["grant_benefit", "tag_member", "untag_member"]
+
+
+@dataclass(frozen=True, slots=True)
+class LineShare:
+    """The part of an award that one line earned; a return takes back these points, in proportion."""
+
+    line_id: str
+    points: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Award:
+    """Points earned by one `add_points` action of one rule revision.
+
+    `lines` spreads `points` over the lines that earned them (by amount, by quantity in repeat mode, over
+    every line for a fixed award on a purchase) and adds up to `points` exactly; it is empty without a
+    purchase.
+    """
+
+    rule_id: str | None
+    revision: int | None
+    rule_name: str
+    action_index: int
+    points: Decimal
+    lines: tuple[LineShare, ...]
+    explanation: str
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """A wallet or tag change for the shell to apply: `value` is the benefit id or the tag."""
+
+    kind: EffectKind
+    value: str
+    rule_id: str | None
+    revision: int | None
+    action_index: int
+    explanation: str
+
+
+@dataclass(frozen=True, slots=True)
+class FiredRule:
+    """A rule revision that fired: the shell records it in the member's history so `limits` can count it."""
+
+    rule_id: str | None
+    revision: int | None
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A rule that did not fire and why (only when `evaluate(..., explain=True)`)."""
+
+    rule_id: str | None
+    revision: int | None
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The result of `evaluate`. `points` is the sum of the awards, each already rounded down to the
+    business's points precision. Awards, effects and fired rules are in evaluation order (rule id, action)."""
+
+    points: Decimal
+    awards: tuple[Award, ...] = ()
+    effects: tuple[Effect, ...] = ()
+    fired: tuple[FiredRule, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+
+    @property
+    def benefits_to_grant(self) -> tuple[str, ...]:
+        """Benefit ids to put in the wallet, one per `grant_benefit` effect (two rules give two)."""
+        return tuple(effect.value for effect in self.effects if effect.kind == "grant_benefit")
+
+    @property
+    def tags_to_add(self) -> frozenset[str]:
+        """Tags to add; when rules both add and remove a tag, the later one (in evaluation order) wins."""
+        return frozenset(tag for tag, add in self._final_tags().items() if add)
+
+    @property
+    def tags_to_remove(self) -> frozenset[str]:
+        return frozenset(tag for tag, add in self._final_tags().items() if not add)
+
+    def _final_tags(self) -> dict[str, bool]:
+        final: dict[str, bool] = {}
+        for effect in self.effects:
+            if effect.kind != "grant_benefit":
+                final[effect.value] = effect.kind == "tag_member"
+        return final

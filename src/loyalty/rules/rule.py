@@ -1,0 +1,55 @@
+"""A rule of the Campaign Center, validated: build it with `parse_rule`, never by hand from request data."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Final, Literal
+
+from loyalty.rules.actions import Action
+from loyalty.rules.facts import TriggerKind
+from loyalty.rules.limits import Limits
+from loyalty.rules.selectors import Conditions
+
+__all__ = ["STATUSES", "Rule", "Status"]
+
+Status = Literal["draft", "active", "stopped"]
+STATUSES: Final[tuple[Status, ...]] = ("draft", "active", "stopped")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One revision of a rule. `id` and `revision` are given by the shell that stores it (None while unsaved).
+
+    Only `active` rules fire, and only inside [`valid_from`, `valid_until`).
+    """
+
+    name: str
+    trigger: TriggerKind
+    actions: tuple[Action, ...]
+    status: Status = "draft"
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    conditions: Conditions = field(default_factory=Conditions)
+    limits: Limits | None = None
+    id: str | None = None
+    revision: int | None = None
+
+    def is_live(self, at: datetime) -> bool:
+        """Active and inside its validity window at `at`."""
+        return (
+            self.status == "active"
+            and (self.valid_from is None or self.valid_from <= at)
+            and (self.valid_until is None or at < self.valid_until)
+        )
+
+    @cached_property
+    def order_key(self) -> tuple[str, int, str]:
+        """Rules are evaluated by id, then revision; unsaved ones (no id) by their canonical form: never by
+        list order."""
+        from loyalty.rules.parse import rule_to_dict  # parse builds Rules, so it imports this module
+
+        canonical = "" if self.id is not None else json.dumps(rule_to_dict(self), sort_keys=True)
+        return (self.id or "", self.revision or 0, canonical)
