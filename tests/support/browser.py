@@ -74,11 +74,15 @@ class Shop:
         return made
 
 
+OPEN_PAGES: list[Any] = []  # for a screenshot when a test fails (see tests/web/conftest.py)
+
+
 def open_page(browser: Any, *, width: int, height: int, scale: float = 1) -> tuple[Any, list[str]]:
     """A fresh browser context (its own localStorage) and page; JavaScript errors are collected, not ignored."""
     context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=scale)
     context.set_default_timeout(10_000)
     page = context.new_page()
+    OPEN_PAGES.append(page)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     # A refused API call is logged by the browser as "Failed to load resource": the page handles it, so only

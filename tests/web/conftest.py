@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import create_tenant_via_cli
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, Shop
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, OPEN_PAGES, Shop
 from tests.support.server import LiveServer
 
 
@@ -48,3 +48,27 @@ def browser() -> Iterator[Any]:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.when == "call":
+        item.stash[FAILED] = report.failed
+
+
+FAILED = pytest.StashKey[bool]()
+
+
+@pytest.fixture(autouse=True)
+def pages_closed_and_kept_on_failure(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[None]:
+    """Each test's pages are closed after it; a failing test leaves a screenshot of each in its tmp_path."""
+    yield
+    failed = request.node.stash.get(FAILED, False)
+    for index, page in enumerate(OPEN_PAGES):
+        if failed:
+            page.screenshot(path=str(tmp_path / f"failure-{index}.png"), full_page=True)
+            print(f"screenshot of the failure: {tmp_path / f'failure-{index}.png'}")
+        page.context.close()
+    OPEN_PAGES.clear()

@@ -75,7 +75,8 @@ class HistoryItem(BaseModel):
     id: str
     kind: str = Field(description="earn, unearn, pay, refund or adjust")
     points: str = Field(description="Signed: what this changed on the balance.")
-    label: str = Field(description="What happened, in a sentence for the member.")
+    label: str = Field(description="What happened, for the member: a rule's name, or a payment or correction.")
+    detail: str = Field(description="Why: the rule's arithmetic, or the reason of a correction or return.")
     at: datetime
 
 
@@ -226,16 +227,15 @@ _LABELS = {
 }
 
 
-def _label(transaction: LedgerTransaction, rule_names: dict[uuid.UUID, str]) -> str:
+def _describe(transaction: LedgerTransaction, rule_names: dict[uuid.UUID, str]) -> tuple[str, str]:
+    """A title and a detail for the member: the rule's name and the engine's arithmetic, or what happened."""
     rule = rule_names.get(transaction.rule_id) if transaction.rule_id else None
+    reason = transaction.reason or ""
     if transaction.kind == "earn" and rule:
-        if not transaction.reason or transaction.reason.startswith(rule):
-            return transaction.reason or rule  # the engine's explanation usually names the rule already
-        return f"{rule}: {transaction.reason}"
+        return rule, reason.removeprefix(f"{rule}: ")  # the engine's explanation starts with the rule's name
     if transaction.kind == "pay":
-        return _LABELS["pay"]  # the reason names the till's transaction id, which means nothing to a member
-    base = _LABELS.get(transaction.kind, transaction.kind)
-    return f"{base}: {transaction.reason}" if transaction.reason else base
+        return _LABELS["pay"], ""  # the reason names the till's transaction id, which means nothing to a member
+    return _LABELS.get(transaction.kind, transaction.kind), reason
 
 
 @router.get("/me/history", response_model=HistoryPage)
@@ -261,7 +261,8 @@ def my_history(
                     id=str(transaction.id),
                     kind=transaction.kind,
                     points=members.format_points(business, amount),
-                    label=_label(transaction, names),
+                    label=_describe(transaction, names)[0],
+                    detail=_describe(transaction, names)[1],
                     at=transaction.created_at,
                 )
                 for transaction, amount in page.items

@@ -17,6 +17,7 @@ let business = null;
 let benefits = [];
 let editing = null; // the stored rule open in the editor, or null for a new one
 let draft = null; // the editor's rule, handed to "try a basket"
+let draftFrom = null; // which editor it came from ("new" or a rule id), to bring it back there
 let memberCursor = null;
 let basketReady = false;
 
@@ -74,7 +75,8 @@ async function route() {
     if (link.dataset.nav === (view === "rule" ? "rules" : view)) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
-  say($("cc-message"), "");
+  say($("cc-message"), nextNotice || "", "ok");
+  nextNotice = null;
   try {
     await loaders[view](arg);
   } catch (error) {
@@ -86,7 +88,10 @@ function notice(text, kind = "ok") {
   say($("cc-message"), text, kind);
 }
 
-function go(hash) {
+let nextNotice = null; // said once the next view is shown
+
+function go(hash, message = null) {
+  nextNotice = message;
   if (window.location.hash === hash) route();
   else window.location.hash = hash;
 }
@@ -128,10 +133,10 @@ $("report-days").addEventListener("change", () => loadDashboard().catch((error) 
 // --- rules ----------------------------------------------------------------------------------------
 
 async function loadRules() {
-  const rules = await call("GET", "/v1/rules");
+  const [rules] = await Promise.all([call("GET", "/v1/rules"), benefits.length ? null : loadBenefitChoices()]);
   clear($("rules-body"), rules.length ? rules.map((rule) => el("tr", { "data-rule": rule.name },
     el("td", {}, el("a", { href: `#/rules/${rule.id}`, class: "primary-text", text: rule.name }),
-      el("div", { class: "summary", text: summary(rule) })),
+      el("div", { class: "summary", text: summary(rule, benefits) })),
     el("td", { text: triggerText(rule) }),
     el("td", {}, el("span", { class: `badge ${rule.status}`, text: rule.status })),
     el("td", { class: "num", text: String(rule.revision) }),
@@ -165,17 +170,21 @@ async function loadBenefitChoices() {
 }
 
 async function openRule(id) {
-  await loadBenefitChoices();
+  // The benefits fill their selects when they arrive; the form itself is ready at once, so typing is never lost.
+  const choices = loadBenefitChoices().catch((error) => notice(words(error), "error"));
   clearErrors();
   say($("rule-message"), "");
+  // Back from "try a basket": the editor shows the rule as it was left, not as it was stored.
+  const unsaved = draft && draftFrom === id ? draft : null;
   if (id === "new") {
     editing = null;
-    ruleToForm({ trigger: "purchase", actions: [{ type: "add_points", mode: "fixed" }] });
+    ruleToForm(unsaved || { trigger: "purchase", actions: [{ type: "add_points", mode: "fixed" }] });
     $("rule-title").textContent = "New rule";
     clear($("rule-status"));
   } else {
+    $("rule-title").textContent = "Loading…";
     editing = await call("GET", `/v1/rules/${id}`);
-    ruleToForm(editing);
+    ruleToForm(unsaved || editing);
     $("rule-title").textContent = editing.name;
     clear($("rule-status"), el("span", { class: `badge ${editing.status}`, text: editing.status }), " ",
       el("span", { class: "muted", text: `revision ${editing.revision}` }));
@@ -184,6 +193,7 @@ async function openRule(id) {
   $("rule-save-draft").hidden = Boolean(editing);
   $("rule-save-active").hidden = Boolean(editing) && editing.status === "active";
   $("rule-name").focus();
+  await choices;
 }
 
 $("rule-form").addEventListener("submit", async (event) => {
@@ -196,8 +206,10 @@ $("rule-form").addEventListener("submit", async (event) => {
     const saved = editing
       ? await call("PUT", `/v1/rules/${editing.id}`, { ...rule, revision: editing.revision })
       : await call("POST", "/v1/rules", rule);
-    go("#/rules");
-    setTimeout(() => notice(`"${saved.name}" saved (revision ${saved.revision}, ${saved.status}).`), 50);
+    draft = null;
+    draftFrom = null;
+    $("basket-back").hidden = true;
+    go("#/rules", `"${saved.name}" saved (revision ${saved.revision}, ${saved.status}).`);
   } catch (error) {
     const path = error.details?.field;
     const shown = path && showFieldError(path, error.message.replace(/^[\w.]+: /, ""));
@@ -209,6 +221,9 @@ $("rule-form").addEventListener("submit", async (event) => {
 
 $("rule-try").addEventListener("click", () => {
   draft = formToRule();
+  draftFrom = editing ? editing.id : "new";
+  $("basket-back").href = `#/rules/${draftFrom}`;
+  $("basket-back").hidden = false;
   $("basket-rules").value = "draft";
   $("basket-trigger").value = draft.trigger;
   $("basket-trigger").dispatchEvent(new Event("change"));

@@ -194,6 +194,7 @@ async function loadHistory(more = false) {
   const rows = page.items.map((item) => el("li", {},
     el("span", {},
       el("span", { class: "primary-text", text: item.label }),
+      item.detail ? el("span", { class: "secondary-text", text: item.detail }) : null,
       el("span", { class: "secondary-text", text: localDateTime(item.at) })),
     el("span", { class: item.points.startsWith("-") ? "minus" : "plus", text: signedPoints(item.points) })));
   if (more) $("history").append(...rows);
@@ -201,7 +202,17 @@ async function loadHistory(more = false) {
   $("more-history").hidden = !historyCursor;
 }
 
-async function refreshCode() {
+let refreshing = null;
+
+// One refresh at a time: a new code replaces the previous one, so two in flight could leave a dead code shown.
+function refreshCode() {
+  refreshing ||= issueCode().finally(() => {
+    refreshing = null;
+  });
+  return refreshing;
+}
+
+async function issueCode() {
   const button = $("refresh-code");
   button.disabled = true;
   try {

@@ -81,10 +81,14 @@ function boxToAction(box) {
   const chosen = mode(box);
   const action = { type, mode: chosen };
   const text = (key) => field(box, key).value.trim();
-  if (chosen !== "percent") action.points = text("points");
-  if (chosen === "repeat" && text("every")) action.every = text("every");
-  if (chosen === "rate") action.per = text("per");
-  if (chosen === "percent") action.percent = text("percent");
+  // An empty field is left out, so the server says "is required" rather than "not ''".
+  const put = (key) => {
+    if (text(key)) action[key] = text(key);
+  };
+  if (chosen !== "percent") put("points");
+  if (chosen === "repeat") put("every");
+  if (chosen === "rate") put("per");
+  if (chosen === "percent") put("percent");
   if (chosen !== "fixed") {
     const items = selector(box, "items");
     const exclude = selector(box, "exclude_items");
@@ -243,9 +247,12 @@ export function showFieldError(path, message) {
 }
 
 // A one-line reading of a rule for the list: what it gives and on what.
-export function summary(rule) {
+export function summary(rule, benefits = []) {
+  const limit = rule.limits ? ` · at most ${rule.limits.per_member}× per member${rule.limits.period === "ever" ? "" : ` a ${rule.limits.period}`}` : "";
   return rule.actions.map((action) => {
-    if (action.type === "grant_benefit") return "gives a benefit";
+    if (action.type === "grant_benefit") {
+      return `gives ${benefits.find((benefit) => benefit.id === action.benefit_id)?.name || "a benefit"}`;
+    }
     if (action.type === "tag_member") return `tags "${action.tag}"`;
     if (action.type === "untag_member") return `removes the tag "${action.tag}"`;
     const on = action.items ? ` on ${Object.values(action.items).flat().join(", ")}` : "";
@@ -253,10 +260,11 @@ export function summary(rule) {
     const mops = action.exclude_mops?.length ? `, not paid by ${[].concat(action.exclude_mops).join(", ")}` : "";
     const pts = `${action.points} point${/^1(\.0+)?$/.test(String(action.points)) ? "" : "s"}`;
     if (action.mode === "fixed") return pts;
-    if (action.mode === "repeat") return `${pts} per ${action.every || 1}${on}${but}`;
+    const every = String(action.every || "1");
+    if (action.mode === "repeat") return `${pts} per ${/^1(\.0+)?$/.test(every) ? "item" : `${every} items`}${on}${but}`;
     if (action.mode === "rate") return `${pts} per ${action.per} spent${on}${but}${mops}`;
     return `${action.percent}% of the spend in points${on}${but}${mops}`;
-  }).join(" · ");
+  }).join(" · ") + limit;
 }
 
 export const TRIGGERS = {
