@@ -15,8 +15,12 @@ cleanup() {
 }
 trap cleanup EXIT
 "${run_as[@]}" "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-sync >/dev/null
+# Tests trade durability for speed (fsync off); benchmarks run as production would (LOYALTY_PG_DURABLE=1).
+durability="-c fsync=off -c synchronous_commit=off"
+[ "${LOYALTY_PG_DURABLE:-0}" = 1 ] && durability="-c fsync=on -c synchronous_commit=on"
 "${run_as[@]}" "$bin/pg_ctl" -D "$dir/data" -w -l "$dir/log" \
-  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=300 -c shared_buffers=256MB" start >/dev/null
+  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir $durability -c max_connections=300 -c shared_buffers=256MB" \
+  start >/dev/null
 export LOYALTY_TEST_POSTGRES_URL="postgresql+psycopg://postgres@127.0.0.1:$port/postgres"
 export LOYALTY_TEST_PGBIN="$bin"
 "$@"

@@ -28,8 +28,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
     errors.install(app)
-    for router in (system.router, admin.router, members.router, identification.router, benefits.router, codes.router, pos.router, rules.router):
-        app.include_router(router)
+    for module in (system, admin, members, identification, benefits, codes, pos, rules):
+        app.include_router(module.router)
     web.install(app)  # the pages, their static files and the member-app and report endpoints
 
     @app.middleware("http")
