@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loyalty import access, campaigns
+from loyalty import access, adjustments, benefits, campaigns, codes, members
 from loyalty.db.models import ApiKey, Business, Terminal, now
 
 DEMO_NAME = "Cinema Lumière (demo)"
@@ -45,6 +45,7 @@ def ensure_demo(session: Session) -> Demo:
 def fill(session: Session, business: Business) -> None:
     """Members, rules, benefits and codes for the demo business."""
     _rules(session, business)  # first: members registered afterwards get the welcome points
+    _members_benefits_and_codes(session, business)
 
 
 # The cinema's earning rules, as a marketer would set them up in the Campaign Center.
@@ -70,3 +71,59 @@ DEMO_RULES: tuple[dict[str, object], ...] = (
 def _rules(session: Session, business: Business) -> None:
     for rule in DEMO_RULES:
         campaigns.create(session, business=business, data=rule, actor="demo")
+
+
+DEMO_BENEFITS: dict[str, dict[str, object]] = {
+    "popcorn": {"name": "Free small popcorn", "kind": "free_item", "items": {"codes": ["POPCORN-S"]},
+                "max_units": 1, "valid_days": 60},
+    "ten": {"name": "10% off, up to 10.00", "kind": "discount", "discount": {"percent": "10", "max": "10.00"},
+            "valid_days": 30},
+    "five": {"name": "5.00 off from 20.00", "kind": "discount", "discount": {"amount": "5.00"},
+             "conditions": {"min_spend": "20.00"}},
+}  # fmt: skip
+
+# Phone numbers of the 555 range, reserved for fiction.
+DEMO_MEMBERS: tuple[tuple[str, str, str, str], ...] = (
+    ("+41 79 555 01 01", "Ada", "Lovelace", "ada@example.org"),
+    ("+41 79 555 02 02", "Alan", "Turing", "alan@example.org"),
+    ("+41 79 555 03 03", "Grace", "Hopper", "grace@example.org"),
+)
+
+
+def _members_benefits_and_codes(session: Session, business: Business) -> None:
+    at = now()
+    made = {key: benefits.create(session, business=business, data=body, at=at) for key, body in DEMO_BENEFITS.items()}
+    codes.create(
+        session,
+        business=business,
+        code="SUMMER5",
+        benefit_id=made["five"].id,
+        max_uses=1000,
+        max_uses_per_member=1,
+        at=at,
+    )
+    codes.create_batch(session, business=business, count=20, length=8, benefit_id=made["popcorn"].id, at=at)
+    for index, person in enumerate(DEMO_MEMBERS):
+        member = members.register(
+            session,
+            business=business,
+            consent={"terms": True, "sms": False, "email": True},
+            actor="demo",
+            at=at,
+            **person,
+        )
+        adjustments.adjust(
+            session,
+            business=business,
+            member_id=member.id,
+            points=40 * (index + 1),
+            reason="demo starting balance",
+            actor="demo",
+        )
+        benefits.grant(
+            session, business=business, member_id=member.id, benefit_id=made["popcorn"].id, source="admin", at=at
+        )
+        if index == 0:
+            benefits.grant(
+                session, business=business, member_id=member.id, benefit_id=made["ten"].id, source="admin", at=at
+            )
