@@ -103,14 +103,17 @@ def _members_benefits_and_codes(session: Session, business: Business) -> None:
         at=at,
     )
     codes.create_batch(session, business=business, count=20, length=8, benefit_id=made["popcorn"].id, at=at)
-    for index, person in enumerate(DEMO_MEMBERS):
+    for index, (phone, first_name, last_name, email) in enumerate(DEMO_MEMBERS):
         member = members.register(
             session,
             business=business,
-            consent={"terms": True, "sms": False, "email": True},
+            phone=phone,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            consent={"terms": True, "email": True},
             actor="demo",
             at=at,
-            **person,
         )
         adjustments.adjust(
             session,
