@@ -250,25 +250,26 @@ def my_history(
         business = access.business(session, who.business_id)
         page = adjustments.history(session, business=business, member_id=_member_id(who), cursor=cursor, limit=limit)
         rule_ids = {transaction.rule_id for transaction, _ in page.items if transaction.rule_id}
-        names = (
-            dict(session.execute(select(Rule.id, Rule.name).where(Rule.id.in_(rule_ids))).tuples().all())
-            if rule_ids
-            else {}
-        )
-        return HistoryPage(
-            items=[
+        names: dict[uuid.UUID, str] = {}
+        if rule_ids:
+            names = {
+                rule_id: name
+                for rule_id, name in session.execute(select(Rule.id, Rule.name).where(Rule.id.in_(rule_ids)))
+            }
+        items = []
+        for transaction, amount in page.items:
+            label, detail = _describe(transaction, names)
+            items.append(
                 HistoryItem(
                     id=str(transaction.id),
                     kind=transaction.kind,
                     points=members.format_points(business, amount),
-                    label=_describe(transaction, names)[0],
-                    detail=_describe(transaction, names)[1],
+                    label=label,
+                    detail=detail,
                     at=transaction.created_at,
                 )
-                for transaction, amount in page.items
-            ],
-            next_cursor=page.next_cursor,
-        )
+            )
+        return HistoryPage(items=items, next_cursor=page.next_cursor)
 
 
 @router.post("/me/qr.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}})
