@@ -116,6 +116,12 @@ def demo(
     typer.echo(f"  admin key   {made.admin_key}")
     typer.echo(f"  pos key     {made.pos_key}")
     typer.echo(f"  API docs    {base_url}/docs")
+    # The keys ride in the URL fragment, which browsers never send to a server; the pages keep them locally.
+    typer.echo("Where to click (once `loyalty serve` runs):")
+    typer.echo(f"  the till          {base_url}/till#key={made.pos_key}")
+    typer.echo(f"  Campaign Center   {base_url}/campaigns#key={made.admin_key}")
+    typer.echo(f"  member app        {base_url}/app/{made.business_id}")
+    typer.echo("  find Ada at the till with 079 555 01 01; the member app's login code is printed by the server")
 
 
 @app.command()
