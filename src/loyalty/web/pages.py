@@ -11,9 +11,10 @@ import uuid
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from loyalty import __version__
@@ -73,6 +74,15 @@ def till(request: Request) -> HTMLResponse:
 @router.get("/campaigns", response_class=HTMLResponse)
 def campaign_center(request: Request) -> HTMLResponse:
     return page(request, "campaigns.html")
+
+
+@router.get("/app", response_class=HTMLResponse)
+def member_app_chooser(request: Request, business: str = "") -> Response:
+    """The landing page's "open the member app" form, also without JavaScript."""
+    wanted = business.strip()
+    if wanted:
+        return RedirectResponse(f"/app/{quote(wanted, safe='')}", status_code=303)
+    return page(request, "not_found.html", status=404, what="loyalty programme")
 
 
 @router.get("/app/{business_id}", response_class=HTMLResponse)

@@ -405,7 +405,7 @@ async function searchMembers(more) {
   const rows = page.items.map((member) => {
     const name = `${member.first_name} ${member.last_name}`.trim() || "(no name)";
     return el("tr", { class: "clickable", onclick: () => openMember(member.id) },
-      el("td", {}, el("button", { class: "button ghost small", type: "button", text: name,
+      el("td", {}, el("button", { class: "link-button", type: "button", text: name,
         onclick: (clicked) => { clicked.stopPropagation(); openMember(member.id); } })),
       el("td", { text: member.phone }),
       el("td", { text: member.email || "" }),
