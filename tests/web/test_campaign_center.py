@@ -239,6 +239,7 @@ def test_a_marketer_generates_codes_finds_a_member_corrects_points_and_edits_a_r
     expect(detail).to_contain_text("cinema closed early")
     assert shop.admin("GET", f"/v1/members/{ada['id']}")["benefits"][0]["name"] == "Free small popcorn"
 
+    lausanne = shop.admin("POST", "/v1/branches", {"name": "Lausanne"}, expect=201)
     page.goto(f"{shop.url}/campaigns#/rules/{rule['id']}")
     page.get_by_role("heading", name="Welcome: 50 points").wait_for()
     page.get_by_text("JSON import and export").click()
@@ -250,7 +251,9 @@ def test_a_marketer_generates_codes_finds_a_member_corrects_points_and_edits_a_r
     )
     page.get_by_role("button", name="Fill the form from this JSON").click()
     expect(editor(page).get_by_label("Name", exact=True)).to_have_value("Welcome: 75 points")
+    editor(page).get_by_label("Lausanne").check()
     page.get_by_role("button", name="Save changes").click()
     page.get_by_text('"Welcome: 75 points" saved (revision 2, active).').wait_for()
-    assert shop.admin("GET", f"/v1/rules/{rule['id']}")["actions"][0]["points"] == "75"
+    stored = shop.admin("GET", f"/v1/rules/{rule['id']}")
+    assert stored["actions"][0]["points"] == "75" and stored["conditions"]["branches"] == [lausanne["id"]]
     assert errors == []

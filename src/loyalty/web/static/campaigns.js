@@ -3,7 +3,7 @@ import {
   api, words, say, el, clear, money, points, signedPoints, keyFromFragment, localDate, localDateTime, splitList,
 } from "./common.js";
 import {
-  clearErrors, formToRule, ruleToForm, setBenefits, showFieldError, summary, triggerText,
+  clearErrors, formToRule, ruleToForm, setBenefits, setBranches, showFieldError, summary, triggerText,
 } from "./rule-form.js";
 import { setupBasket, tryBasket } from "./basket.js";
 import { drawChart } from "./chart.js";
@@ -171,7 +171,10 @@ async function loadBenefitChoices() {
 
 async function openRule(id) {
   // The benefits fill their selects when they arrive; the form itself is ready at once, so typing is never lost.
-  const choices = loadBenefitChoices().catch((error) => notice(words(error), "error"));
+  const choices = Promise.all([
+    loadBenefitChoices(),
+    call("GET", "/v1/branches").then(setBranches),
+  ]).catch((error) => notice(words(error), "error"));
   clearErrors();
   say($("rule-message"), "");
   // Back from "try a basket": the editor shows the rule as it was left, not as it was stored.

@@ -140,6 +140,27 @@ function fillBenefits(select) {
   if (chosen) select.value = chosen;
 }
 
+// --- branches, offered when the business has more than one ----------------------------------------
+
+let branchChoices = [];
+
+export function setBranches(branches) {
+  branchChoices = branches;
+  drawBranches(checkedBranches());
+}
+
+function checkedBranches() {
+  return [...form.querySelectorAll('input[name="branch"]:checked')].map((box) => box.value);
+}
+
+function drawBranches(checked) {
+  const known = branchChoices.map((branch) => [branch.id, branch.name]);
+  const unknown = checked.filter((id) => !branchChoices.some((branch) => branch.id === id)).map((id) => [id, id]);
+  document.getElementById("rule-branches").replaceChildren(...[...known, ...unknown].map(([id, name]) => el("label", {},
+    el("input", { type: "checkbox", name: "branch", value: id, checked: checked.includes(id) }), ` ${name}`)));
+  document.getElementById("branches-field").hidden = known.length + unknown.length < 2 && !checked.length;
+}
+
 // --- the whole rule ------------------------------------------------------------------------------
 
 function toIso(local) {
@@ -174,6 +195,8 @@ export function formToRule() {
   }
   const tags = splitList(value("member_tags"));
   if (tags.length) conditions.member_tags = tags;
+  const branches = checkedBranches();
+  if (branches.length) conditions.branches = branches;
   const weekdays = [...form.querySelectorAll('input[name="weekday"]:checked')].map((box) => box.value);
   if (weekdays.length) conditions.weekdays = weekdays;
   if (value("time_from")) conditions.time_from = value("time_from");
@@ -206,6 +229,7 @@ export function ruleToForm(rule) {
   set("contains_min_quantity", conditions.contains?.min_quantity);
   set("member_tags", (conditions.member_tags || []).join(", "));
   for (const box of form.querySelectorAll('input[name="weekday"]')) box.checked = (conditions.weekdays || []).includes(box.value);
+  drawBranches(conditions.branches || []);
   set("time_from", conditions.time_from);
   set("time_until", conditions.time_until);
   set("per_member", rule.limits?.per_member);

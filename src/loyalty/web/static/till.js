@@ -295,7 +295,8 @@ function renderMember() {
       el("button", { class: "button ghost small", type: "button", onclick: removeMember, text: "Remove", "data-focus": "remove-member" })),
     el("div", { class: "balance" },
       el("span", { class: "balance-value", "data-balance": member.points_balance, text: points(member.points_balance) }),
-      el("span", { class: "balance-label", text: "points" })));
+      el("span", { class: "balance-label", text: "points" })),
+    member.status !== "active" ? el("p", { class: "message", "data-kind": "error", text: `This account is ${member.status}. Ask a manager before applying anything.` }) : null);
   clear($("member-benefits"), usable.length ? usable.map((benefit) => {
     const applied = sale.benefits.includes(benefit.id);
     const refused = applied ? rejection(benefit.id) : null;
