@@ -13,6 +13,7 @@ let pending = null; // {phone} or {email}: who is waiting for a login code
 let me = null;
 let idCode = null; // {code, qr, expires_at, issued}
 let historyCursor = null;
+let lastSeen; // the newest history entry seen, undefined before the first look
 let tick = null;
 let poll = null;
 
@@ -150,6 +151,7 @@ $("verify-back").addEventListener("click", () => show("welcome"));
 
 function signedOut(message) {
   key = null;
+  lastSeen = undefined;
   localStorage.removeItem(KEY);
   clearInterval(tick);
   clearInterval(poll);
@@ -190,6 +192,12 @@ async function loadHistory(more = false) {
   const query = new URLSearchParams({ limit: "10" });
   if (more && historyCursor) query.set("cursor", historyCursor);
   const page = await call("GET", `/v1/me/history?${query}`);
+  if (!more) {
+    // Something new happened at the till: the code shown there was most likely just used, so show a fresh one.
+    const newest = page.items[0]?.id || null;
+    if (lastSeen !== undefined && newest !== lastSeen && idCode) refreshCode();
+    lastSeen = newest;
+  }
   historyCursor = page.next_cursor;
   const rows = page.items.map((item) => el("li", {},
     el("span", {},

@@ -80,6 +80,10 @@ view.setupForm.addEventListener("submit", async (event) => {
     say(view.setupMessage, words(error), "error");
     return;
   }
+  if (candidate !== key) {
+    localStorage.removeItem(SALE); // a sale in progress belonged to the other till
+    sale = newSale();
+  }
   key = candidate;
   localStorage.setItem(KEY, key);
   view.setupKey.value = "";
