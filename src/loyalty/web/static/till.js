@@ -3,6 +3,7 @@
 import {
   api, words, say, el, clear, money, points, signedPoints, toMinor, fromMinor, decimalsOf, keyFromFragment, uid,
 } from "./common.js";
+import { identification } from "./identify.js";
 
 const KEY = "loyalty.till.key";
 const SALE = "loyalty.till.sale";
@@ -342,20 +343,6 @@ function openSearch() {
   say(view.searchMessage, "");
   view.searchInput.focus();
   view.searchInput.select();
-}
-
-// What the cashier typed, or a scanner "typed": a phone, a short code, a QR payload, an e-mail or a member number.
-export function identification(text) {
-  const value = text.trim();
-  if (!value) return null;
-  if (value.includes("@")) return { email: value };
-  if (/^\+?[\d\s\-().\/]+$/.test(value)) {
-    const digits = value.replace(/\D/g, "");
-    if (!value.startsWith("+") && digits.length >= 4 && digits.length <= 8) return { code: digits };
-    return { phone: value };
-  }
-  if (/^[A-Za-z0-9_-]{16,}$/.test(value)) return { qr: value };
-  return { member_number: value };
 }
 
 async function identify(query) {

@@ -1,0 +1,15 @@
+// How the till reads its search field: no DOM here, so it can be tested outside a browser.
+
+// What the cashier typed, or a scanner "typed": a phone, a short code, a QR payload, an e-mail or a member number.
+export function identification(text) {
+  const value = text.trim();
+  if (!value) return null;
+  if (value.includes("@")) return { email: value };
+  if (/^\+?[\d\s\-().\/]+$/.test(value)) {
+    const digits = value.replace(/\D/g, "");
+    if (!value.startsWith("+") && digits.length >= 4 && digits.length <= 8) return { code: digits };
+    return { phone: value };
+  }
+  if (/^[A-Za-z0-9_-]{16,}$/.test(value)) return { qr: value };
+  return { member_number: value };
+}
