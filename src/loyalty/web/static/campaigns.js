@@ -139,7 +139,7 @@ async function loadRules() {
       el("div", { class: "summary", text: summary(rule, benefits) })),
     el("td", { text: triggerText(rule) }),
     el("td", {}, el("span", { class: `badge ${rule.status}`, text: rule.status })),
-    el("td", { class: "num", text: String(rule.revision) }),
+    el("td", { class: "num col-revision", text: String(rule.revision) }),
     el("td", {}, el("div", { class: "row-actions" },
       rule.status === "active"
         ? el("button", { class: "button secondary small", type: "button", "aria-label": `Stop ${rule.name}`, text: "Stop", onclick: () => setStatus(rule, "stop") })
