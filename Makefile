@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install system lint types contracts test-sqlite test-postgres bench schema clean
+.PHONY: run test install system lint types contracts test-sqlite test-postgres bench schema screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -45,6 +45,9 @@ bench: install
 	LOYALTY_BENCH=1 LOYALTY_SKIP_BROWSER=1 bash scripts/ensure-system.sh
 	bash scripts/with-postgres.sh $(PY) benchmarks/pos.py
 	$(PY) benchmarks/engine.py
+
+screenshots: install system
+	LOYALTY_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -q -p no:cacheprovider -m browser
 
 schema: install
 	$(PY) scripts/make_initial_migration.py

@@ -4,6 +4,8 @@ read from the live server's file notifier, and screenshots for the README."""
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +22,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# `make screenshots` refreshes the README's pictures; an ordinary run keeps them out of the work tree.
+SCREENSHOTS = Path(os.environ.get("LOYALTY_SCREENSHOTS") or Path(tempfile.gettempdir()) / "loyalty-screenshots")
 
 
 def last_code(outbox: Path, *, phone: str | None = None, email: str | None = None, timeout: float = 10) -> str:
