@@ -22,7 +22,7 @@ from loyalty import access, awards, campaigns, events, members, purchases
 from loyalty import rules as engine
 from loyalty.access import Principal
 from loyalty.api.deps import admin, admin_or_pos, database
-from loyalty.api.routes.pos import ItemIn, PaymentIn
+from loyalty.api.routes.pos import PurchaseIn
 from loyalty.db.engine import Database
 from loyalty.db.models import Business, now
 from loyalty.errors import InvalidInput, NotFound
@@ -193,13 +193,10 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class TriedPurchase(Strict):
+class TriedPurchase(PurchaseIn):
     """A purchase body as the till sends it; benefits and codes are for quotes (they need a real wallet)."""
 
     transaction_id: str = Field(default="simulation", min_length=1, max_length=128)
-    member_id: uuid.UUID | None = None
-    items: list[ItemIn] = Field(min_length=1, max_length=500)
-    payments: list[PaymentIn] = Field(default_factory=list, max_length=20)
     benefits: list[str] = Field(default_factory=list, max_length=20, description="Not simulated: use a quote.")
     codes: list[str] = Field(default_factory=list, max_length=20, description="Not simulated: use a quote.")
 
@@ -514,23 +511,7 @@ def _simulate(session: Session, business: Business, asked: SimulationIn, drafts:
     facts = None
     member_id = tried.member_id if tried else None
     if tried is not None:
-        sale = purchases.Sale(
-            transaction_id=tried.transaction_id,
-            member_id=member_id,
-            lines=tuple(
-                engine.Line(
-                    line_id=item.line_id,
-                    code=item.code,
-                    name=item.name,
-                    department=item.department,
-                    quantity=item.quantity,
-                    amount=item.amount,
-                    tags=tuple(item.tags),
-                )
-                for item in tried.items
-            ),
-            payments=tuple(engine.Payment(mop=payment.mop, amount=payment.amount) for payment in tried.payments),
-        )
+        sale = tried.sale()
         for field in ("benefits", "codes"):
             if getattr(tried, field):
                 raise InvalidInput(f"purchase.{field}", "cannot be simulated here: try them with POST /v1/quotes")
