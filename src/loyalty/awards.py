@@ -113,16 +113,20 @@ def apply(
     applied = applied or Applied()
     applied.outcomes.append(outcome)
     lifetime_before = member.lifetime_points
-    for award in outcome.awards:
-        amount = points_to_hundredths(award.points)
-        cause = ledger.Cause(
-            purchase_id=purchase_id,
-            rule_id=_uuid(award.rule_id),
-            rule_revision=award.revision,
-            reason=award.explanation,
+    postings = [
+        (
+            points_to_hundredths(award.points),
+            ledger.Cause(
+                purchase_id=purchase_id,
+                rule_id=_uuid(award.rule_id),
+                rule_revision=award.revision,
+                reason=award.explanation,
+            ),
         )
-        ledger.post(session, business=business, member_id=member.id, kind="earn", amount=amount, cause=cause)
-        applied.points += amount
+        for award in outcome.awards
+    ]
+    ledger.post_many(session, business=business, member_id=member.id, kind="earn", postings=postings)
+    applied.points += sum(amount for amount, _ in postings)
     for fired in outcome.fired:
         if fired.rule_id:
             session.add(

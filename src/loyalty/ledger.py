@@ -10,6 +10,7 @@ business accounts: one row updated by every purchase would serialise all writers
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select, update
@@ -56,10 +57,34 @@ def post(
     Refuses with InsufficientPoints when the balance would go below zero, unless the business allows it
     (or the caller says so explicitly). A zero amount posts nothing.
     """
+    posted = post_many(
+        session,
+        business=business,
+        member_id=member_id,
+        kind=kind,
+        postings=[(amount, cause)],
+        may_go_negative=may_go_negative,
+    )
+    return posted[0] if posted else None
+
+
+def post_many(
+    session: Session,
+    *,
+    business: Business,
+    member_id: uuid.UUID,
+    kind: str,
+    postings: Sequence[tuple[int, Cause]],
+    may_go_negative: bool | None = None,
+) -> list[LedgerTransaction]:
+    """One ledger transaction per (amount, cause), and one guarded update of the member's balance for them all
+    (a purchase that earns by three rules moves the balance once)."""
     if kind not in COUNTER_ACCOUNT:
         raise ValueError(f"unknown ledger kind {kind!r}")
-    if amount == 0:
-        return None
+    postings = [(amount, cause) for amount, cause in postings if amount != 0]
+    if not postings:
+        return []
+    amount = sum(amount for amount, _ in postings)
     allow_negative = business.allow_negative_balance if may_go_negative is None else may_go_negative
     lifetime_change = amount if kind in LIFETIME_KINDS else 0
     guarded = update(Member).where(Member.id == member_id, Member.business_id == business.id)
@@ -80,23 +105,26 @@ def post(
         # Keep a loaded member in step with the row without another SELECT.
         set_committed_value(member, "points_balance", moved.points_balance)
         set_committed_value(member, "lifetime_points", moved.lifetime_points)
-    transaction = LedgerTransaction(
-        id=uuid.uuid4(),  # known before the INSERT, so the entries need no flush in between
-        business_id=business.id,
-        kind=kind,
-        member_id=member_id,
-        purchase_id=cause.purchase_id,
-        payment_id=cause.payment_id,
-        rule_id=cause.rule_id,
-        rule_revision=cause.rule_revision,
-        reason=cause.reason,
-    )
-    transaction.entries = [
-        LedgerEntry(business_id=business.id, account="member", member_id=member_id, amount=amount),
-        LedgerEntry(business_id=business.id, account=COUNTER_ACCOUNT[kind], amount=-amount),
-    ]
-    session.add(transaction)
-    return transaction
+    transactions = []
+    for leg, cause in postings:
+        transaction = LedgerTransaction(
+            id=uuid.uuid4(),  # known before the INSERT, so the entries need no flush in between
+            business_id=business.id,
+            kind=kind,
+            member_id=member_id,
+            purchase_id=cause.purchase_id,
+            payment_id=cause.payment_id,
+            rule_id=cause.rule_id,
+            rule_revision=cause.rule_revision,
+            reason=cause.reason,
+        )
+        transaction.entries = [
+            LedgerEntry(business_id=business.id, account="member", member_id=member_id, amount=leg),
+            LedgerEntry(business_id=business.id, account=COUNTER_ACCOUNT[kind], amount=-leg),
+        ]
+        transactions.append(transaction)
+    session.add_all(transactions)
+    return transactions
 
 
 def balance(session: Session, member_id: uuid.UUID) -> int:

@@ -254,7 +254,8 @@ def confirm(
     if earlier is not None:
         return _replay(earlier, fingerprint), False
     check_amounts(sale, business)
-    _member(session, business.id, sale.member_id)  # a 404 before anything is written
+    # A 404 before anything is written; holding the row keeps it in the session for `price`.
+    member = _member(session, business.id, sale.member_id)
     purchase = Purchase(
         business_id=business.id,
         branch_id=branch_id,
@@ -280,7 +281,6 @@ def confirm(
             f"{first.get('id') or first.get('code')}: {first['reason']}",
             rejected=priced.rejected,
         )
-    member = priced.member
     exponent = currency_exponent(business.currency)
     try:
         for asset in priced.assets.values():
