@@ -43,7 +43,7 @@ test: install system lint types contracts test-sqlite test-postgres
 
 bench: install
 	LOYALTY_BENCH=1 LOYALTY_SKIP_BROWSER=1 bash scripts/ensure-system.sh
-	bash scripts/with-postgres.sh $(PY) benchmarks/pos.py
+	LOYALTY_PG_DURABLE=1 bash scripts/with-postgres.sh $(PY) benchmarks/pos.py
 	$(PY) benchmarks/engine.py
 
 screenshots: install system

@@ -1,10 +1,11 @@
 """Confirmed purchases per second at N concurrent tills, on SQLite and PostgreSQL, beside pgbench.
 
-    bash scripts/with-postgres.sh .venv/bin/python benchmarks/pos.py      # both databases (make bench)
+    LOYALTY_PG_DURABLE=1 bash scripts/with-postgres.sh .venv/bin/python benchmarks/pos.py   # both (make bench)
     .venv/bin/python benchmarks/pos.py                                     # SQLite only
 
 Each backend gets a fresh database, a business with two active rules and 200 members, and `loyalty serve`
-with --workers processes. wrk (N connections) confirms purchases of three lines for random members for
+(--sqlite-workers and --postgres-workers processes: one writer at a time is SQLite's nature, so one worker
+serves it best). wrk (N connections) confirms purchases of three lines for random members for
 --seconds after a warm-up; only 201 answers count, anything else is reported as an error. In the same run,
 PostgreSQL's own pgbench (built-in TPC-B-like script, the same client count, scale = clients so branches do
 not serialise it) gives the yardstick; the ratio is purchases/s ÷ pgbench tps. Peak memory is the sum of the
@@ -154,9 +155,9 @@ def peak_memory_mb(server: LiveServer) -> float:
     return total_kb / 1024
 
 
-def run_backend(url: str, args: argparse.Namespace) -> list[Round]:
+def run_backend(url: str, workers: int, args: argparse.Namespace) -> list[Round]:
     rounds = []
-    server = LiveServer(url, workers=args.workers).start()
+    server = LiveServer(url, workers=workers).start()
     try:
         pos, members = prepare(url, server, args.members)
         load(server.url, pos, members, args.clients, 2)  # warm-up: connections, caches
@@ -196,7 +197,8 @@ def pgbench_tps(server_url: str, clients: int, seconds: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--sqlite-workers", type=int, default=1)
+    parser.add_argument("--postgres-workers", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--members", type=int, default=200)
@@ -206,17 +208,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         sqlite_url = f"sqlite:///{Path(folder) / 'bench.db'}"
         loyalty("db", "upgrade", url=sqlite_url)
-        results["SQLite"] = run_backend(sqlite_url, args)
+        results["SQLite"] = run_backend(sqlite_url, args.sqlite_workers, args)
     postgres = os.environ.get("LOYALTY_TEST_POSTGRES_URL")
     pgbench: list[float] = []
     if postgres:
         url = new_postgres_database(postgres)
         loyalty("db", "upgrade", url=url)
-        results["PostgreSQL"] = run_backend(url, args)
+        results["PostgreSQL"] = run_backend(url, args.postgres_workers, args)
         pgbench = [pgbench_tps(postgres, args.clients, args.seconds) for _ in range(args.rounds)]
 
     print(
-        f"\nConfirmed purchases, {args.clients} concurrent clients, {args.workers} server workers, "
+        f"\nConfirmed purchases, {args.clients} concurrent clients, server workers: SQLite {args.sqlite_workers}, "
+        f"PostgreSQL {args.postgres_workers}, "
         f"{args.seconds:.0f} s x {args.rounds} rounds (medians)\n"
     )
     print(f"| {'database':10} | {'purchases/s':>11} | {'p50 ms':>7} | {'p99 ms':>7} | {'errors':>6} | {'peak MB':>7} |")
