@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from loyalty import ledger
 from loyalty.audit import record
-from loyalty.db.models import Business, Member, PointsPayment, now
+from loyalty.db.models import Business, Member, PointsPayment, Purchase, now
 from loyalty.errors import Conflict, InvalidInput, NotFound, Refused
 from loyalty.money import (
     currency_exponent,
@@ -89,6 +89,9 @@ def pay(
     member = session.get(Member, request.member_id)
     if member is None or member.business_id != business.id:
         raise NotFound("member")
+    if _confirmed(session, business.id, terminal_id, request.transaction_id):
+        # Points paid now could never become part of that purchase: they would be spent for nothing.
+        raise Conflict("transaction_completed", f"Transaction {request.transaction_id} is already confirmed.")
     paid = min(request.amount, affordable(member.points_balance, business))
     if paid <= 0:
         raise NothingToPayWith()
@@ -173,6 +176,17 @@ def for_transaction(
         PointsPayment.status == "active",
     )
     return list(session.scalars(query.order_by(PointsPayment.created_at, PointsPayment.id)))
+
+
+def _confirmed(session: Session, business_id: uuid.UUID, terminal_id: uuid.UUID, transaction_id: str) -> bool:
+    found = session.scalar(
+        select(Purchase.id).where(
+            Purchase.business_id == business_id,
+            Purchase.terminal_id == terminal_id,
+            Purchase.transaction_id == transaction_id,
+        )
+    )
+    return found is not None
 
 
 def _by_key(session: Session, business_id: uuid.UUID, terminal_id: uuid.UUID, key: str) -> PointsPayment | None:

@@ -89,7 +89,6 @@ class Priced:
     promo_codes: dict[str, PromoCode] = field(default_factory=dict)
     trigger_codes: list[PromoCode] = field(default_factory=list)
     points_payments: list[PointsPayment] = field(default_factory=list)
-    facts: engine.Purchase | None = None
 
     @property
     def subtotal(self) -> Decimal:
@@ -165,11 +164,11 @@ def price(
         key = "id" if unapplied.source == "benefit" else "code"
         rejected.append({key: unapplied.id, "reason": f"{unapplied.name} {unapplied.reason}"})
 
+    priced.points_payments = payments.for_transaction(
+        session, business_id=business.id, terminal_id=terminal_id, transaction_id=sale.transaction_id
+    )
     if member is not None:
-        priced.points_payments = payments.for_transaction(
-            session, business_id=business.id, terminal_id=terminal_id, transaction_id=sale.transaction_id
-        )
-        priced.facts = engine.Purchase(
+        facts = engine.Purchase(
             transaction_id=sale.transaction_id,
             lines=sale.lines,
             payments=_with_points_payments(sale.payments, priced.points_payments, exponent),
@@ -181,7 +180,7 @@ def price(
             member=member,
             trigger=engine.Trigger.purchase(),
             at=at,
-            purchase=priced.facts,
+            purchase=facts,
             line_discounts=priced.discounts.line_discounts,
         )
     return priced
@@ -280,6 +279,11 @@ def confirm(
             "benefit_unavailable",
             f"{first.get('id') or first.get('code')}: {first['reason']}",
             rejected=priced.rejected,
+        )
+    if any(payment.member_id != sale.member_id for payment in priced.points_payments):
+        raise Conflict(
+            "payment_member_mismatch",
+            "This transaction has a points payment of another member: cancel that payment or confirm for its member.",
         )
     exponent = currency_exponent(business.currency)
     try:

@@ -239,3 +239,36 @@ def test_another_business_purchase_is_404(tenant: Tenant, other_tenant: Tenant) 
         tenant.client.post("/v1/purchases", headers=tenant.admin, json=sale(made["member"]["id"], "T-7")).status_code
         == 403
     )
+
+
+def test_points_cannot_be_paid_for_a_transaction_already_confirmed(tenant: Tenant) -> None:
+    made = shop(tenant)
+    ok(tenant.client.post("/v1/purchases", headers=tenant.pos, json=sale(made["member"]["id"], "T-10")), 201)
+    late = tenant.client.post(
+        "/v1/payments",
+        headers=tenant.pos,
+        json={"member_id": made["member"]["id"], "transaction_id": "T-10", "amount": "1.00"},
+    )
+    assert late.status_code == 409 and late.json()["error"]["code"] == "transaction_completed"
+    assert (
+        Decimal(ok(tenant.client.get(f"/v1/members/{made['member']['id']}", headers=tenant.pos))["points_balance"]) > 0
+    )
+
+
+def test_a_sale_confirmed_for_another_member_than_its_points_payment_is_refused(tenant: Tenant) -> None:
+    made = shop(tenant)
+    other = ok(tenant.client.post("/v1/members", headers=tenant.admin, json={"phone": "+41 79 555 07 07"}), 201)
+    ok(
+        tenant.client.post(
+            "/v1/payments",
+            headers=tenant.pos,
+            json={"member_id": made["member"]["id"], "transaction_id": "T-11", "amount": "2.00"},
+        ),
+        201,
+    )
+    for member_id in (other["id"], None):
+        body = sale(other["id"], "T-11")
+        body["member_id"] = member_id
+        refused = tenant.client.post("/v1/purchases", headers=tenant.pos, json=body)
+        assert refused.status_code == 409 and refused.json()["error"]["code"] == "payment_member_mismatch"
+    ok(tenant.client.post("/v1/purchases", headers=tenant.pos, json=sale(made["member"]["id"], "T-11")), 201)
