@@ -89,6 +89,8 @@ def pay(
     member = session.get(Member, request.member_id)
     if member is None or member.business_id != business.id:
         raise NotFound("member")
+    if member.status != "active":
+        raise Refused("member_blocked", "This loyalty account is blocked: its points cannot pay.")
     if _confirmed(session, business.id, terminal_id, request.transaction_id):
         # Points paid now could never become part of that purchase: they would be spent for nothing.
         raise Conflict("transaction_completed", f"Transaction {request.transaction_id} is already confirmed.")

@@ -30,7 +30,7 @@ from loyalty import rules as engine
 from loyalty.audit import record
 from loyalty.db.engine import RetryTransaction
 from loyalty.db.models import Asset, Business, Member, PointsPayment, PromoCode, Purchase, PurchaseLine
-from loyalty.errors import Conflict, InvalidInput, NotFound
+from loyalty.errors import Conflict, InvalidInput, NotFound, Refused
 from loyalty.money import (
     currency_exponent,
     floor_points,
@@ -39,6 +39,13 @@ from loyalty.money import (
     points_to_hundredths,
     to_minor,
 )
+
+
+class MemberBlocked(Refused):
+    """A blocked account neither earns, nor pays with points, nor redeems at the till."""
+
+    def __init__(self) -> None:
+        super().__init__("member_blocked", "This loyalty account is blocked; the sale can go on without it.")
 
 
 @dataclass(frozen=True)
@@ -415,6 +422,8 @@ def _member(session: Session, business_id: uuid.UUID, member_id: uuid.UUID | Non
     member = session.get(Member, member_id)
     if member is None or member.business_id != business_id:
         raise NotFound("member")
+    if member.status != "active":
+        raise MemberBlocked()
     return member
 
 

@@ -272,3 +272,19 @@ def test_a_sale_confirmed_for_another_member_than_its_points_payment_is_refused(
         refused = tenant.client.post("/v1/purchases", headers=tenant.pos, json=body)
         assert refused.status_code == 409 and refused.json()["error"]["code"] == "payment_member_mismatch"
     ok(tenant.client.post("/v1/purchases", headers=tenant.pos, json=sale(made["member"]["id"], "T-11")), 201)
+
+
+def test_a_blocked_account_cannot_be_used_at_the_till(tenant: Tenant) -> None:
+    made = shop(tenant)
+    member_id = made["member"]["id"]
+    ok(tenant.client.patch(f"/v1/members/{member_id}", headers=tenant.admin, json={"status": "blocked"}))
+    for path, body in (
+        ("/v1/quotes", sale(member_id, "T-12")),
+        ("/v1/purchases", sale(member_id, "T-12")),
+        ("/v1/payments", {"member_id": member_id, "transaction_id": "T-12", "amount": "1.00"}),
+    ):
+        refused = tenant.client.post(path, headers=tenant.pos, json=body)
+        assert refused.status_code == 422 and refused.json()["error"]["code"] == "member_blocked", path
+    anonymous = sale(member_id, "T-12")
+    anonymous["member_id"] = None
+    ok(tenant.client.post("/v1/purchases", headers=tenant.pos, json=anonymous), 201)
