@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install system lint types contracts test-sqlite test-postgres bench schema screenshots clean
+.PHONY: run test install system lint types contracts test-sqlite test-postgres bench migration screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -49,8 +49,8 @@ bench: install
 screenshots: install system
 	LOYALTY_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -q -p no:cacheprovider -m browser
 
-schema: install
-	$(PY) scripts/make_initial_migration.py
+migration: install
+	$(PY) scripts/new_migration.py $(MESSAGE)
 
 clean:
 	rm -rf $(VENV) loyalty.db loyalty.db-wal loyalty.db-shm
