@@ -257,3 +257,14 @@ def test_a_marketer_generates_codes_finds_a_member_corrects_points_and_edits_a_r
     stored = shop.admin("GET", f"/v1/rules/{rule['id']}")
     assert stored["actions"][0]["points"] == "75" and stored["conditions"]["branches"] == [lausanne["id"]]
     assert errors == []
+
+
+def test_the_dashboard_warns_when_live_short_codes_make_guessing_likely(browser: Any, shop: Shop) -> None:
+    ada = shop.member("079 123 45 67", first_name="Ada")
+    page, errors = open_center(browser, shop)
+    expect(page.get_by_role("alert")).to_be_hidden()
+    shop.admin("POST", f"/v1/members/{ada['id']}/identification-code", expect=201)  # one live 4-digit code
+    page.get_by_role("link", name="Rules", exact=True).click()
+    page.get_by_role("link", name="Dashboard").click()
+    expect(page.get_by_role("alert")).to_contain_text("chance a day of finding someone's code")
+    assert errors == []

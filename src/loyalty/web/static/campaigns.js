@@ -127,6 +127,9 @@ async function loadDashboard() {
   $("stat-spent").textContent = points(report.totals.spent);
   $("stat-spent-note").textContent = `${points(report.totals.given_back)} given back`;
   drawChart($("chart"), report);
+  // Short codes are guessable by design: warn when the live ones make a guessed hit at a till likely.
+  const risk = await call("GET", "/v1/identification/risk");
+  say($("guess-warning"), risk.warning ? `Identification codes: ${risk.warning}` : "", "error");
 }
 $("report-days").addEventListener("change", () => loadDashboard().catch((error) => notice(words(error), "error")));
 
