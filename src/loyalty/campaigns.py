@@ -333,14 +333,21 @@ def active_rules(session: Session, *, business: Business) -> engine.RuleIndex:
         return cached[1]
     views = listing(session, business_id=business.id, status="active")
     index = engine.RuleIndex(engine_rule(view, business=business) for view in views)
-    with _cache_lock:
-        _index_cache[business.id] = (business.rules_version, index)
+    # Rules changed by this very transaction are not committed yet: if it rolls back, the next attempt reaches
+    # the same version number with other rows, so such an index must not be shared.
+    if not session.info.get(_UNCOMMITTED_RULES):
+        with _cache_lock:
+            _index_cache[business.id] = (business.rules_version, index)
     return index
+
+
+_UNCOMMITTED_RULES = "loyalty.rules_changed"
 
 
 def _rules_changed(session: Session, business: Business) -> None:
     session.execute(update(Business).where(Business.id == business.id).values(rules_version=Business.rules_version + 1))
     session.refresh(business, ["rules_version"])
+    session.info[_UNCOMMITTED_RULES] = True
 
 
 def _row(session: Session, business_id: uuid.UUID, rule_id: uuid.UUID, *, lock: bool = False) -> Rule:
