@@ -49,7 +49,7 @@ class ReturnedLine:
 
 
 def cancel(session: Session, *, business: Business, purchase: Purchase, at: datetime, actor: str) -> dict[str, Any]:
-    """Undo `purchase`. A second cancel changes nothing and answers the same."""
+    """Undo `purchase`. A second cancel changes nothing and answers with the purchase as it stands."""
     cancelled = session.execute(
         update(Purchase)
         .where(Purchase.id == purchase.id, Purchase.status == "completed")
