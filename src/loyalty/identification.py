@@ -168,6 +168,8 @@ def identify(
         member = _by_code(session, business=business, kind=way, value=value.strip(), at=at)
     else:
         member = members.find_by(session, business=business, field=way, value=value)
+    if member is not None and member.status == "pending":
+        member = None  # not a member until the app's login code proved the number or address
     if member is None:
         _note_failure(session, business_id=business.id, terminal_id=terminal_id, settings=settings, at=at)
     return member

@@ -50,7 +50,8 @@ def _digest(business_id: uuid.UUID, member_id: uuid.UUID, code: str) -> str:
 
 
 def find(session: Session, *, business: Business, phone: str | None, email: str | None) -> Member | None:
-    """The active member with this phone or e-mail address, or None. Exactly one of the two must be given."""
+    """The active (or pending: not yet verified) member with this phone or e-mail address, or None. Exactly one
+    of the two must be given."""
     if (phone is None) == (email is None):
         raise InvalidInput("phone", "send a phone number or an e-mail address")
     if phone is not None:
@@ -58,7 +59,7 @@ def find(session: Session, *, business: Business, phone: str | None, email: str 
     else:
         assert email is not None
         found = members.find_by(session, business=business, field="email", value=email)
-    return found if found is not None and found.status == "active" else None
+    return found if found is not None and found.status in ("active", "pending") else None
 
 
 def send_code(session: Session, *, business: Business, member: Member | None, at: datetime) -> Sent | None:
@@ -141,4 +142,6 @@ def verify(session: Session, *, business: Business, member: Member | None, code:
         lifetime=SESSION_LIFETIME,
     )
     record(session, business.id, actor=f"member:{member.id}", action="member.login", obj=key)
+    # The right code proves the phone or address: a member who joined in the app becomes a member now.
+    members.activate(session, business=business, member=member, actor=f"member:{member.id}", at=at)
     return LoggedIn(raw, key, member)

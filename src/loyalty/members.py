@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import phonenumbers
+import sqlalchemy as sa
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -27,7 +28,9 @@ from loyalty.db.models import Business, Member
 from loyalty.errors import Conflict, InvalidInput, NotFound
 from loyalty.money import hundredths_to_points
 
-STATUSES = ("active", "blocked")
+# "pending": joined through the member app, phone or e-mail not yet proven by a login code. Such a member is not
+# found at the till and has earned nothing, so nobody can collect welcome points on a number that is not theirs.
+STATUSES = ("active", "blocked", "pending")
 CONSENTS = ("terms", "sms", "email")
 MAX_TAGS = 50
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -218,10 +221,14 @@ def register(
     member_number: str | None = None,
     tags: Sequence[str] = (),
     consent: Mapping[str, bool] | None = None,
+    verified: bool = True,
     actor: str,
     at: datetime,
 ) -> Member:
-    """A new member of `business`; fires the `joined` rules in the same transaction."""
+    """A new member of `business`; fires the `joined` rules in the same transaction.
+
+    `verified=False` (self-service joining) makes a pending member instead: `activate` fires `joined` once the
+    member has proven the phone or e-mail address with a login code."""
     member = Member(
         business_id=business.id,
         phone=normalise_phone(phone, business.country),
@@ -230,7 +237,7 @@ def register(
         first_name=first_name.strip(),
         last_name=last_name.strip(),
         birthday=birthday,
-        status="active",
+        status="active" if verified else "pending",
         tags=normalise_tags(tags),
         created_at=at,
         **_consent_columns(consent or {}),
@@ -238,8 +245,24 @@ def register(
     _refuse_duplicates(session, member)
     _insert(session, member)
     record(session, business.id, actor=actor, action="member.register", obj=member)
-    awards.fire(session, business=business, member=member, trigger="joined", at=at)
+    if verified:
+        awards.fire(session, business=business, member=member, trigger="joined", at=at)
     return member
+
+
+def activate(session: Session, *, business: Business, member: Member, actor: str, at: datetime) -> None:
+    """A pending member proved their contact details: now a member, with what joining gives. Once only."""
+    activated = session.execute(
+        sa.update(Member)
+        .where(Member.id == member.id, Member.status == "pending")
+        .values(status="active")
+        .execution_options(synchronize_session=False)
+    )
+    if activated.rowcount != 1:  # type: ignore[attr-defined]
+        return
+    session.refresh(member, ["status"])
+    record(session, business.id, actor=actor, action="member.activate", obj=member)
+    awards.fire(session, business=business, member=member, trigger="joined", at=at)
 
 
 def update(

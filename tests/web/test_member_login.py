@@ -203,3 +203,23 @@ def test_the_qr_is_drawn_as_svg(shop: Tenant, outbox: Outbox) -> None:
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("image/svg+xml")
     assert answer.text.startswith("<svg") and "viewBox" in answer.text
     assert answer.headers["cache-control"] == "no-store"
+
+
+def test_joining_in_the_app_earns_nothing_and_is_not_found_at_the_till_until_the_code_proves_the_number(
+    shop: Tenant, outbox: Outbox, db: Database
+) -> None:
+    active_rule(db, shop, trigger="joined", actions=[{"type": "add_points", "mode": "fixed", "points": "50"}])
+    body = {"phone": "078 555 12 34", "first_name": "Mallory", "consent": {"terms": True}}
+    assert post(shop, "/v1/app/{b}/register", body).status_code == 202
+    # Someone typing another person's number gets no welcome points to spend at the till under that number.
+    assert shop.client.post("/v1/identify", json={"phone": "078 555 12 34"}, headers=shop.pos).status_code == 404
+    pending = shop.client.get("/v1/members", params={"q": "Mallory"}, headers=shop.admin).json()["items"][0]
+    assert pending["status"] == "pending" and pending["points_balance"] == "0.00"
+
+    session = post(shop, "/v1/app/{b}/login/verify", {"phone": "078 555 12 34", "code": outbox.last()}).json()
+    me = shop.client.get("/v1/me", headers=bearer(session)).json()
+    assert me["status"] == "active" and me["points_balance"] == "50.00"
+    found = shop.client.post("/v1/identify", json={"phone": "078 555 12 34"}, headers=shop.pos)
+    assert found.status_code == 200 and found.json()["points_balance"] == "50.00"
+    log_in(shop, outbox, phone="078 555 12 34")  # a second login does not join twice
+    assert shop.client.get("/v1/me", headers=bearer(session)).json()["points_balance"] == "50.00"

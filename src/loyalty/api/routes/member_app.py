@@ -142,6 +142,7 @@ def join(
             last_name=body.last_name,
             email=body.email,
             consent=body.consent.model_dump(),
+            verified=False,
             actor="member-app",
             at=at,
         )
