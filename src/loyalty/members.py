@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from loyalty import awards, paging
 from loyalty.audit import record
-from loyalty.db.models import Business, Member
+from loyalty.db.models import Business, Member, now
 from loyalty.errors import Conflict, InvalidInput, NotFound
 from loyalty.money import hundredths_to_points
 
@@ -290,6 +290,8 @@ def update(
         elif name == "status":
             if value not in STATUSES:
                 raise InvalidInput("status", f"must be one of {', '.join(STATUSES)}")
+            if member.status == "pending" and value == "active":
+                activate(session, business=business, member=member, actor=actor, at=now())  # an admin vouches
             member.status = value
         elif name == "consent":
             for column, flag in _consent_columns(value).items():

@@ -223,3 +223,12 @@ def test_joining_in_the_app_earns_nothing_and_is_not_found_at_the_till_until_the
     assert found.status_code == 200 and found.json()["points_balance"] == "50.00"
     log_in(shop, outbox, phone="078 555 12 34")  # a second login does not join twice
     assert shop.client.get("/v1/me", headers=bearer(session)).json()["points_balance"] == "50.00"
+
+
+def test_an_admin_who_activates_a_pending_member_vouches_for_the_number(shop: Tenant, db: Database) -> None:
+    active_rule(db, shop, trigger="joined", actions=[{"type": "add_points", "mode": "fixed", "points": "50"}])
+    post(shop, "/v1/app/{b}/register", {"phone": "078 555 12 35", "first_name": "Ed", "consent": {"terms": True}})
+    pending = shop.client.get("/v1/members", params={"q": "Ed"}, headers=shop.admin).json()["items"][0]
+    changed = shop.client.patch(f"/v1/members/{pending['id']}", json={"status": "active"}, headers=shop.admin)
+    assert changed.status_code == 200 and changed.json()["points_balance"] == "50.00"
+    assert shop.client.post("/v1/identify", json={"phone": "078 555 12 35"}, headers=shop.pos).status_code == 200
