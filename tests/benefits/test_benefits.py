@@ -9,13 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from loyalty import benefits
 from loyalty.db.engine import Database
-from loyalty.db.models import Asset, AuditRecord, Purchase
+from loyalty.db.models import Asset, AuditRecord
 from tests.conftest import Tenant
-from tests.support.people import benefit, register
+from tests.support.people import benefit, recorded_purchase, register
 
 
 def test_an_admin_makes_a_percent_discount_with_a_cap(tenant: Tenant) -> None:
@@ -200,25 +199,6 @@ def test_an_expired_benefit_says_when_it_expired(tenant: Tenant, db: Database) -
     assert shown["status"] == "expired" and shown["redeemable"] is False and shown["reason"].startswith("expired on")
 
 
-def _purchase(db: Database, tenant: Tenant) -> uuid.UUID:
-    """A recorded purchase row for redeem/restore to point at (the POS engineer's service makes real ones)."""
-    row = Purchase(
-        business_id=uuid.UUID(tenant.business_id),
-        terminal_id=uuid.UUID(tenant.terminal_id),
-        transaction_id=f"T-{uuid.uuid4()}",
-        request_hash="0" * 64,
-        response={},
-        total_minor=0,
-    )
-
-    def work(session: Session) -> uuid.UUID:
-        session.add(row)
-        session.flush()
-        return row.id
-
-    return db.write(work)
-
-
 def _restore(db: Database, tenant: Tenant, asset_id: uuid.UUID, purchase_id: uuid.UUID, at: datetime) -> Asset | None:
     return db.write(
         lambda session: benefits.restore(
@@ -231,7 +211,7 @@ def test_a_cancelled_purchase_gives_the_benefit_back_once(tenant: Tenant, db: Da
     coffee = benefit(tenant, valid_days=1)
     member = register(tenant)
     asset_id = uuid.UUID(str(grant(tenant, member["id"], coffee["id"])["id"]))
-    purchase_id, other_purchase = _purchase(db, tenant), _purchase(db, tenant)
+    purchase_id, other_purchase = recorded_purchase(db, tenant), recorded_purchase(db, tenant)
     redeemed = db.write(
         lambda session: benefits.redeem(
             session,
@@ -254,7 +234,7 @@ def test_a_benefit_given_back_after_its_end_comes_back_expired(tenant: Tenant, d
     coffee = benefit(tenant, valid_days=1)
     member = register(tenant)
     asset_id = uuid.UUID(str(grant(tenant, member["id"], coffee["id"])["id"]))
-    purchase_id = _purchase(db, tenant)
+    purchase_id = recorded_purchase(db, tenant)
     db.write(
         lambda session: benefits.redeem(
             session,

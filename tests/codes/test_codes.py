@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from loyalty import codes
 from loyalty.db.engine import Database
-from loyalty.db.models import AuditRecord, PromoCode, Purchase
+from loyalty.db.models import AuditRecord, PromoCode
 from tests.conftest import Tenant
-from tests.support.people import active_rule, benefit, phone, register
+from tests.support.people import active_rule, benefit, phone, recorded_purchase, register
 
 ZURICH = ZoneInfo("Europe/Zurich")
 
@@ -237,30 +237,12 @@ def test_a_trigger_code_without_a_rule_is_spent_and_says_nothing_was_given(tenan
 # --- the services the point of sale calls ---------------------------------------------------------
 
 
-def _purchase(db: Database, tenant: Tenant) -> uuid.UUID:
-    row = Purchase(
-        business_id=uuid.UUID(tenant.business_id),
-        terminal_id=uuid.UUID(tenant.terminal_id),
-        transaction_id=f"T-{uuid.uuid4()}",
-        request_hash="0" * 64,
-        response={},
-        total_minor=0,
-    )
-
-    def work(session: Any) -> uuid.UUID:
-        session.add(row)
-        session.flush()
-        return row.id
-
-    return db.write(work)
-
-
 def test_a_cancelled_purchase_releases_its_code_use_once(tenant: Tenant, db: Database) -> None:
     coffee = benefit(tenant)
     made = make_code(tenant, code="ONCE", benefit_id=coffee["id"], max_uses=1)
     member = register(tenant)
     business_id, member_id = uuid.UUID(tenant.business_id), uuid.UUID(member["id"])
-    purchase_id = _purchase(db, tenant)
+    purchase_id = recorded_purchase(db, tenant)
 
     def spend(session: Any) -> None:
         at = datetime.now(UTC)

@@ -10,6 +10,7 @@ from typing import Any
 
 from loyalty import access, campaigns
 from loyalty.db.engine import Database
+from loyalty.db.models import Purchase
 from tests.conftest import Tenant
 
 ADA_PHONE = "+41 79 123 45 67"
@@ -74,3 +75,22 @@ def verify(database_url: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "loyalty", "verify"], env=env, capture_output=True, text=True, timeout=120
     )
+
+
+def recorded_purchase(db: Database, tenant: Tenant) -> uuid.UUID:
+    """A bare purchase row for redemptions and code uses to point at, without the point-of-sale flow."""
+    row = Purchase(
+        business_id=uuid.UUID(tenant.business_id),
+        terminal_id=uuid.UUID(tenant.terminal_id),
+        transaction_id=f"T-{uuid.uuid4()}",
+        request_hash="0" * 64,
+        response={},
+        total_minor=0,
+    )
+
+    def work(session: Any) -> uuid.UUID:
+        session.add(row)
+        session.flush()
+        return row.id
+
+    return db.write(work)
