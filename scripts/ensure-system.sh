@@ -12,6 +12,8 @@ if [ ${#want[@]} -gt 0 ]; then
   echo "installing system packages: ${want[*]}"
   sudo_cmd=""
   [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+  # Another apt run (an unattended upgrade, a second shell) may hold the lock: wait for it rather than fail.
+  wait_for_lock=(-o DPkg::Lock::Timeout=600)
+  $sudo_cmd apt-get "${wait_for_lock[@]}" update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get "${wait_for_lock[@]}" install -y -qq --no-install-recommends "${want[@]}" >/dev/null
 fi

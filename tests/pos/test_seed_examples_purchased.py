@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import Tenant
-
-SEED = Path(__file__).resolve().parents[2].parent / "shared" / "acceptance" / "seed-examples.json"
-CASES: list[dict[str, Any]] = json.loads(SEED.read_text())["cases"] if SEED.exists() else []
+from tests.support.acceptance import CASES
 
 
 def register(tenant: Tenant, phone: str, **fields: Any) -> dict[str, Any]:
@@ -27,7 +23,6 @@ def add_rules(tenant: Tenant, rules: list[dict[str, Any]]) -> None:
         assert made.status_code == 201, made.text
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="the acceptance file is not beside this repository")
 @pytest.mark.parametrize("case", CASES, ids=[case["name"][:60] for case in CASES])
 def test_seed_example_earns_exactly_through_a_confirmed_purchase(tenant: Tenant, case: dict[str, Any]) -> None:
     add_rules(tenant, case["rules"])

@@ -1,23 +1,15 @@
-"""Every worked example of the Campaign Center article (shared/acceptance/seed-examples.json), through the
+"""Every worked example of the Campaign Center article (tests/data/seed-examples.json), through the
 pure engine."""
 
-import json
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from loyalty.rules import Context, Line, Member, Payment, Purchase, RuleIndex, evaluate, parse_rule
+from tests.support.acceptance import CASES, SEED_EXAMPLES
 
-SEED_EXAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "acceptance" / "seed-examples.json"
 AT = datetime(2024, 6, 5, 12, 0, tzinfo=UTC)
-
-
-def _cases() -> list[dict]:
-    if not SEED_EXAMPLES.exists():
-        return []
-    return json.loads(SEED_EXAMPLES.read_text())["cases"]
 
 
 def _purchase(data: dict) -> Purchase:
@@ -39,8 +31,7 @@ def _purchase(data: dict) -> Purchase:
     )
 
 
-@pytest.mark.skipif(not SEED_EXAMPLES.exists(), reason=f"the acceptance examples are not at {SEED_EXAMPLES}")
-@pytest.mark.parametrize("case", _cases(), ids=lambda case: case["name"][:60])
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case["name"][:60])
 def test_every_seed_example_earns_exactly_the_expected_points(case):
     rules = [parse_rule(rule, id=f"rule-{index}", revision=1) for index, rule in enumerate(case["rules"])]
     context = Context(points_decimals=int(case.get("points_decimals", 2)))
@@ -60,7 +51,7 @@ def test_every_seed_example_earns_exactly_the_expected_points(case):
 
 def test_the_seed_file_is_present():
     assert SEED_EXAMPLES.exists(), f"expected the acceptance examples at {SEED_EXAMPLES}"
-    assert len(_cases()) >= 10
+    assert len(CASES) >= 10
 
 
 @pytest.mark.parametrize(
@@ -85,7 +76,7 @@ def test_the_seed_file_is_present():
     ],
 )
 def test_each_seed_award_explains_its_arithmetic_to_the_cashier(case_name, explanations):
-    case = next(case for case in _cases() if case["name"].startswith(case_name))
+    case = next(case for case in CASES if case["name"].startswith(case_name))
     rules = [parse_rule(rule, id=f"rule-{index}", revision=1) for index, rule in enumerate(case["rules"])]
     if "purchase" in case:
         outcome = evaluate(_purchase(case["purchase"]), Member(id="m"), rules, at=AT)
@@ -95,7 +86,7 @@ def test_each_seed_award_explains_its_arithmetic_to_the_cashier(case_name, expla
 
 
 def test_the_mixed_mop_example_spreads_the_cash_over_the_items_by_their_amounts():
-    case = next(case for case in _cases() if case["name"].startswith("mixed MOP"))
+    case = next(case for case in CASES if case["name"].startswith("mixed MOP"))
     rules = [parse_rule(rule, id=f"rule-{index}", revision=1) for index, rule in enumerate(case["rules"])]
     outcome = evaluate(_purchase(case["purchase"]), Member(id="m"), rules, at=AT)
     per_line = {share.line_id: share.points for award in outcome.awards for share in award.lines}

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 from tests.conftest import Tenant
+from tests.support.acceptance import CASES
 
-SEED = Path(__file__).resolve().parents[2].parent / "shared" / "acceptance" / "seed-examples.json"
-CASES: list[dict[str, Any]] = json.loads(SEED.read_text())["cases"] if SEED.exists() else []
 PURCHASE_CASES = [case for case in CASES if "purchase" in case]
 JOINED_CASES = [case for case in CASES if "register" in case]
 

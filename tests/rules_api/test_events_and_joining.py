@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Tenant
-from tests.rules_api.helpers import JOINED_CASES, SEED, create, register
+from tests.rules_api.helpers import JOINED_CASES, create, register
 
 
 def review_rule(points: str = "20", **changes: Any) -> dict[str, Any]:
@@ -26,7 +26,6 @@ def balance(tenant: Tenant, member_id: str) -> Decimal:
     return Decimal(tenant.client.get(f"/v1/members/{member_id}", headers=tenant.admin).json()["points_balance"])
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="the acceptance file is not beside this repository")
 @pytest.mark.parametrize("case", JOINED_CASES, ids=[case["name"][:60] for case in JOINED_CASES])
 def test_seed_example_for_joining_gives_the_welcome_points_at_registration(
     tenant: Tenant, case: dict[str, Any]

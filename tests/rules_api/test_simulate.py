@@ -10,7 +10,6 @@ import pytest
 from tests.conftest import Tenant
 from tests.rules_api.helpers import (
     PURCHASE_CASES,
-    SEED,
     create,
     dairy_basket,
     dairy_rate,
@@ -18,10 +17,7 @@ from tests.rules_api.helpers import (
     simulate,
 )
 
-needs_seed = pytest.mark.skipif(not SEED.exists(), reason="the acceptance file is not beside this repository")
 
-
-@needs_seed
 @pytest.mark.parametrize("case", PURCHASE_CASES, ids=[case["name"][:60] for case in PURCHASE_CASES])
 def test_seed_example_earns_exactly_when_its_rules_are_stored_and_a_basket_is_tried(
     tenant: Tenant, case: dict[str, Any]
@@ -34,7 +30,6 @@ def test_seed_example_earns_exactly_when_its_rules_are_stored_and_a_basket_is_tr
     assert sum((Decimal(earned["points"]) for earned in answer["earned"]), Decimal(0)) == expected
 
 
-@needs_seed
 @pytest.mark.parametrize("case", PURCHASE_CASES, ids=[case["name"][:60] for case in PURCHASE_CASES])
 def test_seed_example_earns_exactly_when_its_rules_are_tried_as_drafts(tenant: Tenant, case: dict[str, Any]) -> None:
     answer = simulate(tenant, {"purchase": case["purchase"], "rules": case["rules"]})
