@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request, Response
 
 from loyalty import __version__, web
 from loyalty.api import errors
+from loyalty.api.como import routes as como
 from loyalty.api.routes import admin, benefits, codes, identification, members, pos, rules, system
 from loyalty.db.engine import Database
 from loyalty.settings import Settings
@@ -31,6 +32,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     for module in (system, admin, members, identification, benefits, codes, pos, rules):
         app.include_router(module.router)
     web.install(app)  # the pages, their static files and the member-app and report endpoints
+    app.include_router(como.router)  # the Como POS API v4, for tills that already speak it
 
     @app.middleware("http")
     async def access_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -102,23 +103,33 @@ class Business(Base):
     # Bumped by every change of a rule: workers rebuild their cached rule index when it moves.
     rules_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=now)
+    # Budget payments at a Como till: the wallet they draw from, whether the member confirms them with a code
+    # sent to them, and the smallest and largest payment (minor units; None: no limit).
+    payment_wallet: Mapped[str] = mapped_column(String(16), default="points", server_default="points")
+    payment_verification: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    payment_min_minor: Mapped[int | None] = mapped_column(BigInteger)
+    payment_max_minor: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Branch(Base):
     __tablename__ = "branch"
+    __table_args__ = (UniqueConstraint("business_id", "external_id"),)
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = business_fk()
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=now)
+    external_id: Mapped[str | None] = mapped_column(String(64))  # the point of sale's own id (X-Branch-Id)
 
 
 class Terminal(Base):
     __tablename__ = "terminal"
+    __table_args__ = (UniqueConstraint("business_id", "branch_id", "external_id"),)
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = business_fk()
     branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branch.id"))
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=now)
+    external_id: Mapped[str | None] = mapped_column(String(64))  # the point of sale's own id (X-Pos-Id)
 
 
 class ApiKey(Base):
@@ -454,3 +465,37 @@ class PointsPayment(Base):
     purchase_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("purchase.id"))
     created_at: Mapped[datetime] = mapped_column(default=now)
     cancelled_at: Mapped[datetime | None]
+
+
+# --- tills that speak another protocol ----------------------------------------------------------
+
+
+class OpenTicket(Base):
+    """A sale a till announced before it is paid: nothing earned or spent until it is confirmed."""
+
+    __tablename__ = "open_ticket"
+    __table_args__ = (UniqueConstraint("business_id", "terminal_id", "transaction_id"),)
+    id: Mapped[uuid.UUID] = pk()
+    business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
+    terminal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("terminal.id"))
+    transaction_id: Mapped[str] = mapped_column(String(128))
+    member_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("member.id"))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed | voided
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    updated_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class TillIdentification(Base):
+    """A single-use code (app code, QR, sent code) spent at a terminal stays that member's at that terminal for
+    the length of a sale, because a till that speaks Como sends the same code with every call of the sale."""
+
+    __tablename__ = "till_identification"
+    __table_args__ = (UniqueConstraint("business_id", "terminal_id", "value_hash"),)
+    id: Mapped[uuid.UUID] = pk()
+    business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
+    terminal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("terminal.id"))
+    value_hash: Mapped[str] = mapped_column(String(64))
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("member.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    expires_at: Mapped[datetime]

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loyalty import access
+from loyalty import access, payment_policy
 from loyalty.access import Principal
 from loyalty.api.deps import admin, database
 from loyalty.audit import record
@@ -39,6 +39,10 @@ class BusinessOut(BaseModel):
     identification_code_length: int
     identification_code_ttl_seconds: int
     allow_negative_balance: bool
+    payment_wallet: str = Field(description="The wallet a till's budget payment (Como `payment`) draws from.")
+    payment_verification: bool = Field(description="Whether the member confirms a Como payment with a sent code.")
+    payment_min: str | None = Field(description="The smallest Como payment; null: no limit.")
+    payment_max: str | None = Field(description="The largest Como payment; null: no limit.")
 
 
 class BusinessPatch(Strict):
@@ -49,6 +53,10 @@ class BusinessPatch(Strict):
     identification_code_ttl_seconds: int | None = Field(default=None, ge=30, le=86_400)
     allow_negative_balance: bool | None = None
     timezone: str | None = None
+    payment_wallet: str | None = Field(default=None, max_length=16)
+    payment_verification: bool | None = None
+    payment_min: Decimal | None = Field(default=None, ge=0, le=Decimal(1_000_000_000), description="null removes it")
+    payment_max: Decimal | None = Field(default=None, gt=0, le=Decimal(1_000_000_000), description="null removes it")
 
 
 class NamedIn(Strict):
@@ -95,7 +103,24 @@ def business_out(business: Business) -> BusinessOut:
         identification_code_length=business.identification_code_length,
         identification_code_ttl_seconds=business.identification_code_ttl_seconds,
         allow_negative_balance=business.allow_negative_balance,
+        payment_wallet=business.payment_wallet,
+        payment_verification=business.payment_verification,
+        payment_min=_money(business, business.payment_min_minor),
+        payment_max=_money(business, business.payment_max_minor),
     )
+
+
+def _money(business: Business, minor: int | None) -> str | None:
+    return None if minor is None else str(from_minor(minor, currency_exponent(business.currency)))
+
+
+def _minor(business: Business, amount: Decimal | None, field: str) -> int | None:
+    if amount is None:
+        return None
+    try:
+        return to_minor(amount, currency_exponent(business.currency))
+    except ValueError:
+        raise InvalidInput(field, f"has more decimals than {business.currency} allows") from None
 
 
 def key_out(key: ApiKey, raw: str | None = None) -> KeyOut:
@@ -131,6 +156,13 @@ def change_business(
                 raise InvalidInput("point_value", f"has more decimals than {business.currency} allows") from None
         if "timezone" in changes:
             access.check_timezone(changes["timezone"])
+        if "payment_wallet" in changes:
+            payment_policy.check_wallet(changes["payment_wallet"])
+        for name in ("payment_min", "payment_max"):
+            changes.pop(name, None)
+            if name in patch.model_fields_set:
+                setattr(business, f"{name}_minor", _minor(business, getattr(patch, name), name))
+        payment_policy.check_limits_setting(business.payment_min_minor, business.payment_max_minor)
         for name, value in changes.items():
             setattr(business, name, value)
         record(
@@ -139,7 +171,12 @@ def change_business(
             actor=who.actor,
             action="business.update",
             obj=business,
-            details=patch.model_dump(exclude_none=True, mode="json"),
+            details=patch.model_dump(exclude_none=True, mode="json")
+            | {
+                name: None  # a limit removed
+                for name in ("payment_min", "payment_max")
+                if name in patch.model_fields_set and getattr(patch, name) is None
+            },
         )
         return business_out(business)
 

@@ -1,0 +1,394 @@
+"""Como's shapes onto the services `/v1` uses, and their results back into Como's shapes. No rule of its own:
+every figure comes from `purchases.price`, `purchases.confirm`, the wallet and the payments as they are."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from sqlalchemy.orm import Session
+
+from loyalty import benefits, identification, members, payments, purchases, reversals, tickets, tills
+from loyalty import rules as engine
+from loyalty.api.como import envelope, wallets
+from loyalty.api.como.shapes import Customer, Line, Purchase, RedeemAsset, moment
+from loyalty.errors import InvalidInput
+from loyalty.money import currency_exponent, from_minor, to_minor
+from loyalty.settings import Settings
+
+# Rows (a business, a member) reach this package through the services; it never imports the models.
+Business = Any
+Member = Any
+
+# How a Como till names the budget payments it reports in `meansOfPayment`; rules exclude them by loyalty's names.
+BUDGET_MOPS = {"memberPoints": payments.POINTS_MOP, "memberCredit": "credit"}
+
+ASSET_STATUS = {"redeemed": "Redeemed", "expired": "Expired", "deactivated": "Deactivated"}
+
+
+# --- who --------------------------------------------------------------------------------------------------
+
+
+def identify(
+    session: Session,
+    *,
+    business: Business,
+    till: tills.Till,
+    customer: Customer | None,
+    settings: Settings,
+    at: datetime,
+) -> uuid.UUID | None:
+    """The member `customer` names, or None (after noting a failed attempt: the caller commits, then refuses)."""
+    if customer is None:
+        raise InvalidInput("customer", "is required")
+    found: Member | None
+    if customer.appClientId:
+        found = tills.identify_by_code(
+            session,
+            business=business,
+            terminal_id=till.terminal_id,
+            kind="code",
+            value=customer.appClientId,
+            settings=settings,
+            at=at,
+        )
+    elif customer.temporaryToken:
+        found = tills.identify_by_code(
+            session,
+            business=business,
+            terminal_id=till.terminal_id,
+            kind="qr",
+            value=customer.temporaryToken,
+            settings=settings,
+            at=at,
+        )
+    elif customer.commonExtId:
+        found = _by_id(session, business, customer.commonExtId)
+    else:
+        way, value = _contact(customer)
+        found = identification.identify(
+            session, business=business, terminal_id=till.terminal_id, way=way, value=value, settings=settings, at=at
+        )
+    if found is None or found.status == "pending":
+        return None
+    return found.id
+
+
+def _by_id(session: Session, business: Business, text: str) -> Member | None:
+    try:
+        member_id = uuid.UUID(text.strip())
+    except ValueError:
+        return None
+    try:
+        return members.get(session, business_id=business.id, member_id=member_id)
+    except members.MemberNotFound:
+        return None
+
+
+def _contact(customer: Customer) -> tuple[str, str]:
+    if customer.customIdentifier and customer.customIdentifier.strip():
+        return "member_number", customer.customIdentifier
+    if customer.phoneNumber and customer.phoneNumber.strip():
+        return "phone", customer.phoneNumber
+    if customer.email and customer.email.strip():
+        return "email", customer.email
+    raise InvalidInput(
+        "customer",
+        "name the member by appClientId, temporaryToken, commonExtId, customIdentifier, phoneNumber or email",
+    )
+
+
+# --- the sale ---------------------------------------------------------------------------------------------
+
+
+def transaction_id(purchase: Purchase | None) -> str:
+    if purchase is None:
+        raise InvalidInput("purchase", "is required")
+    text = (purchase.transactionId or "").strip()
+    if not text:
+        raise InvalidInput("purchase.transactionId", "is required")
+    return text
+
+
+def sale(
+    purchase: Purchase | None,
+    *,
+    business: Business,
+    member_id: uuid.UUID | None,
+    assets: list[RedeemAsset] | None = None,
+    transaction_required: bool = True,
+) -> purchases.Sale:
+    """The `/v1` sale this Como purchase describes: line totals from `netAmount`, budget payments by loyalty's names."""
+    if purchase is None:
+        raise InvalidInput("purchase", "is required")
+    txn = transaction_id(purchase) if transaction_required else (purchase.transactionId or "").strip()
+    exponent = currency_exponent(business.currency)
+    lines = tuple(_line(index, item, exponent) for index, item in enumerate(purchase.items or []))
+    paid = tuple(
+        engine.Payment(mop=BUDGET_MOPS.get(mop.type, mop.type), amount=from_minor(abs(mop.amount), exponent))
+        for mop in purchase.meansOfPayment or []
+    )
+    keys, typed = _asked(assets or [])
+    return purchases.Sale(
+        transaction_id=txn, member_id=member_id, lines=lines, payments=paid, benefits=keys, codes=typed
+    )
+
+
+def _line(index: int, item: Line, exponent: int) -> engine.Line:
+    where = f"purchase.items.{index}"
+    amount = item.netAmount if item.netAmount is not None else item.grossAmount
+    if amount is None:
+        raise InvalidInput(f"{where}.netAmount", "is required")
+    if item.quantity <= 0:
+        raise InvalidInput(f"{where}.quantity", "must be more than zero in a sale (a return names relatedTransaction)")
+    if amount < 0:
+        raise InvalidInput(f"{where}.netAmount", "must not be negative in a sale (a return names relatedTransaction)")
+    return engine.Line(
+        line_id=(item.lineId or str(index + 1)).strip() or str(index + 1),
+        code=item.code or "",
+        name=item.name or "",
+        department=item.departmentCode or None,
+        quantity=Decimal(item.quantity),
+        amount=from_minor(amount, exponent),
+        tags=tuple(item.tags or ()),
+    )
+
+
+def _asked(assets: list[RedeemAsset]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    keys: list[str] = []
+    typed: list[str] = []
+    for index, asset in enumerate(assets):
+        if asset.key and asset.key.strip():
+            keys.append(asset.key.strip())
+        elif asset.code and asset.code.strip():
+            typed.append(asset.code.strip())
+        else:
+            raise InvalidInput(f"redeemAssets.{index}", "send a key or a code")
+    return tuple(keys), tuple(typed)
+
+
+def returned_lines(session: Session, *, original: Any, purchase: Purchase) -> list[reversals.ReturnedLine]:
+    """The lines of the original purchase a return names: by `lineId`, else the first line with that `code`."""
+    recorded = tickets.lines(session, purchase=original)
+    by_id = {line.line_id: line for line in recorded}
+    wanted: dict[str, Decimal] = {}
+    for index, item in enumerate(purchase.items or []):
+        quantity = Decimal(abs(item.quantity))
+        if quantity == 0:
+            raise InvalidInput(f"purchase.items.{index}.quantity", "must not be zero in a return")
+        line = by_id.get((item.lineId or "").strip())
+        if line is None and item.code:
+            line = next((row for row in recorded if row.code == item.code), None)
+        if line is None:
+            raise InvalidInput(f"purchase.items.{index}.lineId", "matches no line of the original purchase")
+        wanted[line.line_id] = wanted.get(line.line_id, Decimal(0)) + quantity
+    if not wanted:
+        raise InvalidInput("purchase.items", "a return names at least one line")
+    return [reversals.ReturnedLine(line_id, quantity) for line_id, quantity in wanted.items()]
+
+
+# --- answers ----------------------------------------------------------------------------------------------
+
+
+def minor(business: Business, amount: Decimal) -> int:
+    return to_minor(amount, currency_exponent(business.currency))
+
+
+def membership(
+    session: Session,
+    *,
+    business: Business,
+    member: Member,
+    at: datetime,
+    only_active: bool = False,
+    basket: purchases.Sale | None = None,
+    till: tills.Till | None = None,
+) -> dict[str, Any]:
+    """`membership` as getMemberDetails answers it; with a basket, each asset says whether it applies to it."""
+    points, credit = wallets.balances(session, business=business, member=member)
+    found: dict[str, Any] = {
+        "status": "Active" if member.status == "active" else "Inactive",
+        "createdOn": moment(member.created_at),
+        "commonExtId": str(member.id),
+        "firstName": member.first_name,
+        "lastName": member.last_name,
+        "phoneNumber": member.phone,
+        "allowSMS": member.consent_sms,
+        "allowEmail": member.consent_email,
+        "termsOfUse": member.consent_terms,
+        "tags": list(member.tags or []),
+        "pointsBalance": points,
+        "creditBalance": credit,
+        "assets": assets(
+            session, business=business, member=member, at=at, only_active=only_active, basket=basket, till=till
+        ),
+    }
+    if member.email:
+        found["email"] = member.email
+    if member.member_number:
+        found["customIdentifier"] = member.member_number
+    if member.birthday:
+        found["birthday"] = member.birthday.isoformat()
+    return found
+
+
+def assets(
+    session: Session,
+    *,
+    business: Business,
+    member: Member,
+    at: datetime,
+    only_active: bool,
+    basket: purchases.Sale | None,
+    till: tills.Till | None,
+) -> list[dict[str, Any]]:
+    entries = benefits.wallet(session, business=business, member_ids=[member.id], at=at)[member.id]
+    shown: list[dict[str, Any]] = []
+    for entry in entries:
+        status = _status(entry.standing, entry.asset.valid_from, at)
+        if only_active and status != "Active":
+            continue
+        redeemable, reason = entry.standing.redeemable, entry.standing.reason
+        if redeemable and basket is not None and till is not None:
+            reason = _refusal_on(session, business=business, till=till, basket=basket, key=str(entry.asset.id), at=at)
+            redeemable = reason is None
+        asset: dict[str, Any] = {
+            "key": str(entry.asset.id),
+            "name": entry.benefit.name,
+            "description": None,
+            "image": None,
+            "status": status,
+            "validFrom": moment(entry.asset.valid_from),
+            "redeemable": redeemable,
+        }
+        if entry.asset.valid_until is not None:
+            asset["validUntil"] = moment(entry.asset.valid_until)
+        if not redeemable:
+            asset["nonRedeemableCause"] = {"code": envelope.NOT_REDEEMABLE, "message": reason or "cannot be used"}
+        shown.append(asset)
+    return shown
+
+
+def _status(standing: benefits.Standing, valid_from: datetime, at: datetime) -> str:
+    if standing.status == "active":
+        return "Future" if valid_from > at else "Active"
+    return ASSET_STATUS.get(standing.status, "Deactivated")
+
+
+def _refusal_on(
+    session: Session, *, business: Business, till: tills.Till, basket: purchases.Sale, key: str, at: datetime
+) -> str | None:
+    """Why this asset would not apply to the basket (None: it would), exactly as a quote decides it."""
+    alone = purchases.Sale(
+        transaction_id=basket.transaction_id,
+        member_id=basket.member_id,
+        lines=basket.lines,
+        payments=basket.payments,
+        benefits=(key,),
+    )
+    priced = purchases.price(
+        session, business=business, terminal_id=till.terminal_id, branch_id=till.branch_id, sale=alone, at=at
+    )
+    return priced.rejected[0]["reason"] if priced.rejected else None
+
+
+def benefits_answer(
+    session: Session, *, business: Business, priced: purchases.Priced, asked: list[RedeemAsset], at: datetime
+) -> dict[str, Any]:
+    """getBenefits: per asked asset or code, its benefits with the discount of every line, as the quote has them."""
+    lines = {line.line_id: line for line in priced.sale.lines}
+    applied = {(discount.source, discount.id): discount for discount in priced.discounts.applied}
+    refused: dict[tuple[Literal["benefit", "code"], str], str] = {}
+    for item in priced.rejected:
+        if "id" in item:
+            refused.setdefault(("benefit", item["id"]), item["reason"])
+        elif "code" in item:
+            refused.setdefault(("code", item["code"]), item["reason"])
+    names = _wallet_names(session, business, priced, at)
+    answers: list[dict[str, Any]] = []
+    for asset in asked:
+        key = (asset.key or "").strip()
+        source: Literal["benefit", "code"] = "benefit" if key else "code"
+        ident = key or (asset.code or "").strip()
+        entry: dict[str, Any] = {"key": key} if key else {"code": ident}
+        discount = applied.get((source, ident))
+        reason = refused.get((source, ident))
+        entry["name"] = discount.name if discount else names.get(ident, ident)
+        entry["redeemable"] = reason is None
+        entry["benefits"] = [_discount(business, discount, lines)] if discount else []
+        if reason is not None:
+            entry["nonRedeemableCause"] = {"code": envelope.NOT_REDEEMABLE, "message": reason}
+        answers.append(entry)
+    total = sum((discount.amount for discount in priced.discounts.applied), Decimal(0))
+    return {
+        "deals": wallets.deals(priced),
+        "redeemAssets": answers,
+        "totalDiscountsSum": -minor(business, total),
+    }
+
+
+def _wallet_names(session: Session, business: Business, priced: purchases.Priced, at: datetime) -> dict[str, str]:
+    if priced.member is None:
+        return {}
+    entries = benefits.wallet(session, business=business, member_ids=[priced.member.id], at=at)
+    return {str(entry.asset.id): entry.benefit.name for entry in entries[priced.member.id]}
+
+
+def _discount(business: Business, discount: engine.AppliedDiscount, lines: dict[str, engine.Line]) -> dict[str, Any]:
+    details = []
+    for share in discount.lines:
+        line = lines[share.line_id]
+        cents = minor(business, share.amount)
+        quantity = int(line.quantity) if line.quantity == line.quantity.to_integral_value() else 1
+        details.append(
+            {
+                "item": {
+                    "code": line.code,
+                    "action": "sale",
+                    "quantity": quantity,
+                    "netAmount": minor(business, line.amount),
+                    "lineId": line.line_id,
+                },
+                "discount": -cents,
+                "discountedQuantity": quantity,
+                "discountAllocation": allocation(cents, quantity),
+            }
+        )
+    return {"type": "discount", "sum": -minor(business, discount.amount), "extendedData": details}
+
+
+def allocation(cents: int, quantity: int) -> list[dict[str, int]]:
+    """A line's discount as whole cents per unit: `quantity` units whose unit discounts add up to it exactly."""
+    if quantity <= 0:
+        return [{"quantity": 1, "unitDiscount": -cents}]
+    base, extra = divmod(cents, quantity)
+    parts = []
+    if quantity - extra:
+        parts.append({"quantity": quantity - extra, "unitDiscount": -base})
+    if extra:
+        parts.append({"quantity": extra, "unitDiscount": -(base + 1)})
+    return parts
+
+
+def member_notes(answer: dict[str, Any]) -> list[dict[str, str]]:
+    """What the cashier reads after a purchase: the points and why, and the balance."""
+    notes = [
+        {"content": f"+{award['points']} points: {award['explanation']}", "type": "text"} for award in answer["earned"]
+    ]
+    if answer.get("points_balance") is not None:
+        notes.append({"content": f"Points balance: {answer['points_balance']}", "type": "text"})
+    return notes
+
+
+def birthday(raw: Any, field: str) -> date | None:
+    """A Como registration date, dd.MM.yyyy."""
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str):
+        raise InvalidInput(field, "must be a date as dd.MM.yyyy")
+    try:
+        return datetime.strptime(raw.strip(), "%d.%m.%Y").date()
+    except ValueError:
+        raise InvalidInput(field, "must be a date as dd.MM.yyyy") from None
