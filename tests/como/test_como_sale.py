@@ -243,7 +243,8 @@ def test_a_como_sale_records_what_the_same_sale_records_through_v1(
 
     assert recorded(db, tenant.business_id) == recorded(db, other_tenant.business_id)
     assert history(tenant, member_id) == history(other_tenant, twin_id)
-    assert balance(tenant, member_id) == balance(other_tenant, twin_id) == Decimal("16.13")  # 17.25 less half of line 1's 2.25, rounded for the member
+    # 17.25 less half of the 2.25 that line 1 earned, rounded for the member.
+    assert balance(tenant, member_id) == balance(other_tenant, twin_id) == Decimal("16.13")
 
     # --- cancelled whole, by its confirmation ------------------------------------------------------
     till.post("cancelPurchase", {"confirmation": confirmed["confirmation"]})
