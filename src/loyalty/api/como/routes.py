@@ -456,7 +456,7 @@ def payment(body: PaymentIn, background: BackgroundTasks, me: Caller = Depends(c
         code, message = result
         if message is not None:
             background.add_task(notify.deliver, me.notifier, message)
-        raise ComoError(code, VERIFICATION_MESSAGES[code])
+        return envelope.error(code, VERIFICATION_MESSAGES[code])  # returned, not raised: the code still goes out
     return ok(**result)
 
 
