@@ -14,6 +14,7 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
 
 from loyalty.access import KeyInvalid, KeyKindRefused
 from loyalty.errors import Conflict, InvalidInput, LoyaltyError, NotFound
@@ -78,6 +79,8 @@ def translate(problem: Exception) -> JSONResponse | None:
         if first.get("type") == "json_invalid":
             return error(MALFORMED, "body: not valid JSON")
         return error(MALFORMED, f"{where}: {first.get('msg', 'invalid')}")
+    if isinstance(problem, HTTPException) and problem.status_code == 400:
+        return error(MALFORMED, "body: not valid JSON")  # bytes FastAPI cannot even decode
     if isinstance(problem, InvalidInput):
         return error(MALFORMED, problem.message)
     if isinstance(problem, MemberExists):
