@@ -33,6 +33,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         app.include_router(module.router)
     web.install(app)  # the pages, their static files and the member-app and report endpoints
     app.include_router(como.router)  # the Como POS API v4, for tills that already speak it
+    app.openapi_tags = [*(app.openapi_tags or []), como.TAG_METADATA]
 
     @app.middleware("http")
     async def access_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -31,10 +31,10 @@ from loyalty.api.como.envelope import ComoError, ComoRoute, ok
 from loyalty.api.como.shapes import (
     Answer,
     BenefitsIn,
+    BudgetPaymentIn,
     ConfirmationIn,
     Customer,
     MemberDetailsIn,
-    PaymentIn,
     QuickRegistrationIn,
     RegisterMemberIn,
     SendCodeIn,
@@ -48,6 +48,12 @@ from loyalty.errors import InvalidInput, NotFound
 from loyalty.settings import Settings
 
 TAG = "Como POS API v4"
+TAG_METADATA = {
+    "name": TAG,
+    "description": "Como's POS API v4 for tills that already speak it: base URL `/api/v4/`, a pos key in `X-Api-Key`, "
+    '`X-Branch-Id` and `X-Pos-Id` naming the till. Business errors are HTTP 200 with `status: "error"` and string '
+    "codes; amounts are integer cents. See docs/como-compatibility.md.",
+}
 router = APIRouter(prefix="/api/v4", tags=[TAG], route_class=ComoRoute)
 api_key = APIKeyHeader(name="X-Api-Key", auto_error=False, description="A loyalty pos key.")
 
@@ -387,7 +393,7 @@ def _return(me: Caller, purchase: Any, txn: str) -> JSONResponse:
 
 
 @router.post("/payment", responses=ANSWERS)
-def payment(body: PaymentIn, background: BackgroundTasks, me: Caller = Depends(caller)) -> JSONResponse:
+def payment(body: BudgetPaymentIn, background: BackgroundTasks, me: Caller = Depends(caller)) -> JSONResponse:
     """Pay part of the sale from the member's budget: what it covers, never more than the sale still owes."""
     if body.amount is None:
         raise InvalidInput("amount", "is required")

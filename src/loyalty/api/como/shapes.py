@@ -116,7 +116,7 @@ class SubmitPurchaseIn(WithCustomer):
     deals: list[PurchaseDeal] | None = Field(default=None, max_length=20)
 
 
-class PaymentIn(WithCustomer):
+class BudgetPaymentIn(WithCustomer):
     purchase: Purchase | None = None
     amount: Annotated[int, Field(strict=True)] | None = Field(default=None, description="Positive cents.")
     verificationCode: Text | None = Field(default=None, max_length=16)
