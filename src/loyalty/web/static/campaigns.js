@@ -65,6 +65,7 @@ const loaders = {
   benefits: loadBenefits,
   codes: loadCodes,
   members: () => searchMembers(false),
+  settings: loadSettings,
 };
 
 async function route() {
@@ -490,6 +491,36 @@ async function openMember(id) {
         adjust)));
   box.focus();
 }
+
+// --- settings -------------------------------------------------------------------------------------
+
+async function loadSettings() {
+  business = await call("GET", "/v1/business");
+  $("payment-wallet").value = business.payment_wallet;
+  $("payment-verification").checked = business.payment_verification;
+  $("payment-min").value = business.payment_min ?? "";
+  $("payment-max").value = business.payment_max ?? "";
+}
+
+$("payment-settings").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const limit = (id) => $(id).value.trim() || null; // empty: no limit
+  try {
+    business = await call("PATCH", "/v1/business", {
+      payment_wallet: $("payment-wallet").value,
+      payment_verification: $("payment-verification").checked,
+      payment_min: limit("payment-min"),
+      payment_max: limit("payment-max"),
+    });
+    for (const node of form.querySelectorAll(".field-error")) node.remove();
+    for (const node of form.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
+    await loadSettings();
+    say($("settings-message"), "Settings saved.", "ok");
+  } catch (error) {
+    fieldErrors(form, error, $("settings-message"));
+  }
+});
 
 // --- start ----------------------------------------------------------------------------------------
 
