@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loyalty import payments, reversals
 from loyalty.audit import record
+from loyalty.db.engine import RetryTransaction
 from loyalty.db.models import Business, OpenTicket, Purchase, PurchaseLine
 from loyalty.errors import Conflict, NotFound
 
@@ -81,8 +83,12 @@ def open_ticket(
             created_at=at,
             updated_at=at,
         )
-        session.add(ticket)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(ticket)
+                session.flush()
+        except IntegrityError:
+            raise RetryTransaction() from None  # a concurrent copy opened it: run again and update that one
         return ticket
     if (ticket.request_hash, ticket.member_id, ticket.status) != (fingerprint, member_id, "open"):
         ticket.request_hash, ticket.member_id, ticket.status, ticket.updated_at = fingerprint, member_id, "open", at

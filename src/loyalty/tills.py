@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loyalty import identification
+from loyalty.db.engine import RetryTransaction
 from loyalty.db.models import Branch, Business, IdentificationCode, Member, Terminal, TillIdentification
 from loyalty.errors import InvalidInput
 from loyalty.settings import Settings
@@ -75,10 +76,7 @@ def _branch(session: Session, business_id: uuid.UUID, external_id: str, at: date
     if found is not None or not create:
         return found
     branch = Branch(business_id=business_id, name=f"Branch {external_id}", external_id=external_id, created_at=at)
-    if not _insert(session, branch):
-        found = session.scalar(query)
-        assert found is not None  # the concurrent insert that beat this one
-        return found
+    _insert(session, branch)
     return branch.id
 
 
@@ -96,21 +94,18 @@ def _terminal(
         raise InvalidInput("X-Pos-Id", f"this business already has {MAX_TERMINALS} terminals; reuse a known X-Pos-Id")
     name = f"POS {external_id}" if external_id else "POS"
     terminal = Terminal(business_id=business_id, branch_id=branch_id, name=name, external_id=external_id, created_at=at)
-    if not _insert(session, terminal):
-        found = session.scalar(query)
-        assert found is not None
-        return found
+    _insert(session, terminal)
     return terminal.id
 
 
-def _insert(session: Session, row: Branch | Terminal) -> bool:
+def _insert(session: Session, row: Branch | Terminal | TillIdentification) -> None:
     try:
         with session.begin_nested():
             session.add(row)
             session.flush()
     except IntegrityError:
-        return False
-    return True
+        # A concurrent first use made the same row: run the whole transaction again, it will find the winner's.
+        raise RetryTransaction() from None
 
 
 # --- codes kept for a sale --------------------------------------------------------------------------
@@ -155,18 +150,17 @@ def remember(
             (TillIdentification.expires_at <= at) | (TillIdentification.value_hash == value_hash),
         )
     )
-    with session.begin_nested():
-        session.add(
-            TillIdentification(
-                business_id=business_id,
-                terminal_id=terminal_id,
-                value_hash=value_hash,
-                member_id=member_id,
-                created_at=at,
-                expires_at=at + SALE_LENGTH,
-            )
-        )
-        session.flush()
+    _insert(
+        session,
+        TillIdentification(
+            business_id=business_id,
+            terminal_id=terminal_id,
+            value_hash=value_hash,
+            member_id=member_id,
+            created_at=at,
+            expires_at=at + SALE_LENGTH,
+        ),
+    )
 
 
 def identify_by_code(
