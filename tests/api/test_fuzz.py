@@ -38,7 +38,7 @@ def schemathesis(server: LiveServer, key: str, report: Path) -> subprocess.Compl
         "--report-junit-path",
         str(report),
         "--exclude-path-regex",
-        "^/(app|till|campaigns|static)",
+        "^/(app|till|campaigns|static|api/v4)",  # the Como calls take X-Api-Key: tests/como fuzzes them
     ]
     return subprocess.run(command, capture_output=True, text=True, timeout=900)
 
