@@ -1,6 +1,7 @@
 """The Como POS API v4, served at `/api/v4/`: a translator at the edge.
 
 Tills that already speak Como (Ticketack, Revo, Heartland, Alice POS…) work against loyalty by changing a base URL
-and an API key. This package holds Como's request and answer shapes (`shapes`, `envelope`) and their mapping onto
-the services `/v1` uses (`mapping`, `wallets`); it holds no business rule and never touches the database models.
+and an API key. Here: Como's request shapes (`shapes`) and envelope (`envelope`), who is calling (`caller`), the
+calls (`members_calls`, `sale_calls`, gathered by `routes`), and the mapping of Como's notions onto the services
+`/v1` uses (`mapping`, `wallets`). No business rule lives here, and no module of it imports the database models.
 """

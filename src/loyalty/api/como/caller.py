@@ -1,0 +1,117 @@
+"""Who calls a Como route: the pos key in `X-Api-Key` and the till that `X-Branch-Id` + `X-Pos-Id` name; and the
+first step of most calls, finding the member (in a transaction of its own, so a failed attempt is counted even when
+the call is then refused)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import Header, Request, Security
+from fastapi.security import APIKeyHeader
+from sqlalchemy.orm import Session
+
+from loyalty import access, identification, members, notify, tills
+from loyalty.access import KeyKindRefused, Principal
+from loyalty.api.como import mapping
+from loyalty.api.como.shapes import Answer, Customer
+from loyalty.db.engine import Database
+from loyalty.settings import Settings
+
+TAG = "Como POS API v4"
+TAG_METADATA = {
+    "name": TAG,
+    "description": "Como's POS API v4 for tills that already speak it: base URL `/api/v4/`, a pos key in `X-Api-Key`, "
+    '`X-Branch-Id` and `X-Pos-Id` naming the till. Business errors are HTTP 200 with `status: "error"` and string '
+    "codes; amounts are integer cents. See docs/como-compatibility.md.",
+}
+api_key = APIKeyHeader(name="X-Api-Key", auto_error=False, description="A loyalty pos key.")
+
+ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"model": Answer, "description": '`status: "ok"` with the call\'s keys, or `status: "error"` with `errors`.'},
+    401: {"model": Answer, "description": "Missing or unknown X-Api-Key (code 401)."},
+}
+
+
+@dataclass(frozen=True)
+class Caller:
+    who: Principal
+    till: tills.Till
+    db: Database
+    settings: Settings
+    notifier: notify.Notifier
+
+    @property
+    def actor(self) -> str:
+        return self.who.actor
+
+    def identify(self, customer: Customer | None) -> uuid.UUID:
+        """The member the customer names; the attempt is committed before a refusal, for the limits to count it."""
+
+        def work(session: Session) -> uuid.UUID | None:
+            business = access.business(session, self.who.business_id)
+            return mapping.identify(
+                session, business=business, till=self.till, customer=customer, settings=self.settings, at=now()
+            )
+
+        found = self.db.write(work)
+        if found is None:
+            raise members.MemberNotFound()
+        return found
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def caller(
+    request: Request,
+    key: str | None = Security(api_key),
+    branch: str | None = Header(default=None, alias="X-Branch-Id", description="The POS's own branch id."),
+    pos: str | None = Header(default=None, alias="X-Pos-Id", description="The POS's own terminal id."),
+) -> Caller:
+    db: Database = request.app.state.db
+    with db.read() as session:
+        who = access.authenticate(session, key)
+    if who.kind != "pos" or who.terminal_id is None or who.branch_id is None:
+        raise KeyKindRefused("a pos key is required")
+    default = tills.Till(who.branch_id, who.terminal_id)
+    with db.read() as session:
+        till = tills.resolve(
+            session,
+            business_id=who.business_id,
+            default=default,
+            branch_external_id=branch,
+            terminal_external_id=pos,
+            at=now(),
+            create=False,
+        )
+    if till is None:
+
+        def make(session: Session) -> tills.Till | None:
+            return tills.resolve(
+                session,
+                business_id=who.business_id,
+                default=default,
+                branch_external_id=branch,
+                terminal_external_id=pos,
+                at=now(),
+            )
+
+        till = db.write(make)
+    assert till is not None
+    return Caller(who, till, db, request.app.state.settings, request.app.state.notifier)
+
+
+def code_message(business: Any, member: Any, issued: identification.IssuedCode) -> notify.LoginCode:
+    return notify.LoginCode(
+        business_id=str(business.id),
+        business_name=business.name,
+        member_id=str(member.id),
+        phone=member.phone,
+        email=member.email,
+        code=issued.code,
+        minutes=max(1, business.identification_code_ttl_seconds // 60),
+    )

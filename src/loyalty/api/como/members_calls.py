@@ -1,0 +1,228 @@
+"""The Como calls about members: details, registration, changes, sent codes, events, and the key check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Query
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from loyalty import access, events, identification, members, notify, tills
+from loyalty.api.como import mapping
+from loyalty.api.como.caller import ANSWERS, Caller, caller, code_message, now
+from loyalty.api.como.envelope import ComoRoute, ok
+from loyalty.api.como.shapes import (
+    Customer,
+    MemberDetailsIn,
+    QuickRegistrationIn,
+    RegisterMemberIn,
+    SendCodeIn,
+    SubmitEventIn,
+    UpdateMemberIn,
+)
+from loyalty.errors import InvalidInput
+
+router = APIRouter(route_class=ComoRoute)
+
+
+@router.post("/getMemberDetails", responses=ANSWERS)
+def get_member_details(
+    body: MemberDetailsIn,
+    returnAssets: str | None = Query(default=None, max_length=20, description="`active`: only usable assets."),
+    expand: str | None = Query(default=None, max_length=100),
+    me: Caller = Depends(caller),
+) -> JSONResponse:
+    """Identify a member; with a `purchase`, say for each asset whether it is redeemable on that basket."""
+    member_id = me.identify(body.the_customer())
+
+    def work(session: Session) -> dict[str, Any]:
+        business = access.business(session, me.who.business_id)
+        member = members.get(session, business_id=business.id, member_id=member_id)
+        basket = None
+        if body.purchase is not None:
+            basket = mapping.sale(body.purchase, business=business, member_id=member.id, transaction_required=False)
+        return mapping.membership(
+            session,
+            business=business,
+            member=member,
+            at=now(),
+            only_active=(returnAssets or "").lower() == "active",
+            basket=basket if member.status == "active" else None,
+            till=me.till,
+        )
+
+    return ok(membership=me.db.write(work), memberNotes=[])
+
+
+@router.post("/advanced/registration/quick", responses=ANSWERS)
+@router.post("/registration/quick", include_in_schema=False)
+def quick_registration(body: QuickRegistrationIn, me: Caller = Depends(caller)) -> JSONResponse:
+    """Register at the till: a phone number, optionally a name and an e-mail address. The member is active."""
+    customer = body.the_customer()
+    if customer is None or not (customer.phoneNumber or "").strip():
+        raise InvalidInput("customer.phoneNumber", "is required")
+
+    def work(session: Session) -> dict[str, Any]:
+        business = access.business(session, me.who.business_id)
+        member = members.register(
+            session,
+            business=business,
+            phone=customer.phoneNumber or "",
+            first_name=customer.firstName or "",
+            last_name=customer.lastName or "",
+            email=customer.email,
+            consent=_consent(customer.termsOfUse, customer.allowSMS, customer.allowEmail),
+            actor=me.actor,
+            at=now(),
+        )
+        return mapping.membership(session, business=business, member=member, at=now())
+
+    return ok(membership=me.db.write(work))
+
+
+@router.post("/advanced/registerMember", responses=ANSWERS)
+def register_member(body: RegisterMemberIn, me: Caller = Depends(caller)) -> JSONResponse:
+    """Full registration; `registrationData` keys in PascalCase (camelCase is read too)."""
+    data = _camel(body.registrationData or {})
+    customer = body.the_customer() or Customer()
+    phone = _text(data, "phoneNumber", "registrationData.PhoneNumber") or customer.phoneNumber
+    if not phone or not phone.strip():
+        raise InvalidInput("registrationData.PhoneNumber", "is required")
+
+    def work(session: Session) -> None:
+        business = access.business(session, me.who.business_id)
+        members.register(
+            session,
+            business=business,
+            phone=phone,
+            first_name=_text(data, "firstName", "registrationData.FirstName") or customer.firstName or "",
+            last_name=_text(data, "lastName", "registrationData.LastName") or customer.lastName or "",
+            email=_text(data, "email", "registrationData.Email") or customer.email,
+            birthday=mapping.birthday(data.get("birthday"), "registrationData.Birthday"),
+            consent=_consent(
+                _flag(data, "termsOfUse", "registrationData.TermsOfUse"),
+                _flag(data, "allowSMS", "registrationData.AllowSMS"),
+                _flag(data, "allowEmail", "registrationData.AllowEmail"),
+            ),
+            actor=me.actor,
+            at=now(),
+        )
+
+    me.db.write(work)
+    return ok()
+
+
+@router.post("/advanced/updateMember", responses=ANSWERS)
+def update_member(body: UpdateMemberIn, me: Caller = Depends(caller)) -> JSONResponse:
+    """Change what `registrationData` holds (camelCase, only the changed fields) for the member `customer` names."""
+    data = _camel(body.registrationData or {})
+    changes: dict[str, Any] = {}
+    for como, ours in (("phoneNumber", "phone"), ("firstName", "first_name"), ("lastName", "last_name")):
+        if data.get(como) is not None:
+            changes[ours] = _text(data, como, f"registrationData.{como}")
+    if "email" in data:
+        changes["email"] = _text(data, "email", "registrationData.email")
+    if data.get("birthday") is not None:
+        changes["birthday"] = mapping.birthday(data["birthday"], "registrationData.birthday")
+    consent = {
+        ours: flag
+        for como, ours in (("termsOfUse", "terms"), ("allowSMS", "sms"), ("allowEmail", "email"))
+        if (flag := _flag(data, como, f"registrationData.{como}")) is not None
+    }
+    if consent:
+        changes["consent"] = consent
+    member_id = me.identify(body.the_customer())
+
+    def work(session: Session) -> None:
+        business = access.business(session, me.who.business_id)
+        if changes:
+            members.update(session, business=business, member_id=member_id, changes=changes, actor=me.actor)
+
+    me.db.write(work)
+    return ok()
+
+
+@router.post("/advanced/sendIdentificationCode", responses=ANSWERS)
+@router.post("/sendIdentificationCode", include_in_schema=False)
+def send_identification_code(
+    body: SendCodeIn, background: BackgroundTasks, me: Caller = Depends(caller)
+) -> JSONResponse:
+    """Send a one-time code to the member's phone or e-mail; it then works once as `appClientId`."""
+    customer = body.the_customer()
+    if customer is None or not ((customer.phoneNumber or "").strip() or (customer.email or "").strip()):
+        raise InvalidInput("customer.phoneNumber", "send the member's phoneNumber or email")
+
+    def work(session: Session) -> notify.LoginCode | None:
+        business = access.business(session, me.who.business_id)
+        way, value = ("phone", customer.phoneNumber) if customer.phoneNumber else ("email", customer.email)
+        member = members.find_by(session, business=business, field=way, value=value or "")
+        if member is None or member.status != "active":
+            return None
+        issued = identification.issue_code(session, business=business, member_id=member.id, at=now())
+        return code_message(business, member, issued)
+
+    message = me.db.write(work)
+    if message is None:
+        raise members.MemberNotFound()
+    background.add_task(notify.deliver, me.notifier, message)
+    return ok()
+
+
+@router.post("/submitEvent", responses=ANSWERS)
+def submit_event(body: SubmitEventIn, me: Caller = Depends(caller)) -> JSONResponse:
+    """A custom event for the member (the `event` rules that name it fire), as `/v1/events`."""
+    name = body.event_name()
+    if not name or not name.strip():
+        raise InvalidInput("event.type", "is required")
+    member_id = me.identify(body.the_customer())
+
+    def work(session: Session) -> None:
+        business = access.business(session, me.who.business_id)
+        events.happen(session, business=business, member_id=member_id, name=name, at=now(), actor=me.actor)
+
+    me.db.write(work)
+    return ok()
+
+
+@router.get("/apiKey", responses=ANSWERS)
+def check_api_key(me: Caller = Depends(caller)) -> JSONResponse:
+    """Check the key: the business and the branch (location) these headers name."""
+    with me.db.read() as session:
+        business = access.business(session, me.who.business_id)
+        branch = tills.branch_of(session, business_id=business.id, branch_id=me.till.branch_id)
+        location_id = (branch.external_id or str(branch.id)) if branch else str(me.till.branch_id)
+        return ok(name=business.name, locationId=location_id, locationName=branch.name if branch else "")
+
+
+# --- small readings of Como's registration fields -------------------------------------------------------
+
+
+def _consent(terms: bool | None, sms: bool | None, email: bool | None) -> dict[str, bool]:
+    given = {"terms": terms, "sms": sms, "email": email}
+    return {name: flag for name, flag in given.items() if flag is not None}
+
+
+def _camel(data: dict[str, Any]) -> dict[str, Any]:
+    """PascalCase keys (registerMember) read as camelCase (updateMember): `PhoneNumber` → `phoneNumber`."""
+    return {key[:1].lower() + key[1:]: value for key, value in data.items() if isinstance(key, str) and key}
+
+
+def _text(data: dict[str, Any], key: str, field: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or len(value) > 254:
+        raise InvalidInput(field, "must be a text of at most 254 characters")
+    return value
+
+
+def _flag(data: dict[str, Any], key: str, field: str) -> bool | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise InvalidInput(field, "must be true or false")
+    return value
