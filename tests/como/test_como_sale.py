@@ -177,6 +177,7 @@ def test_a_como_sale_records_what_the_same_sale_records_through_v1(
     confirmed = till.post("submitPurchase", closed_body)
     # 10% of the 27.00 left on the tickets less the share paid with points (27.00 × 25.60 / 30.60 = 22.59) = 2.25.
     assert confirmed["memberNotes"][0]["content"].startswith("+2.25 points: 10% of 22.59 paid in cash")
+    assert "(5.00 paid with points excluded)" in confirmed["memberNotes"][0]["content"]  # memberPoints is MOP points
     assert confirmed["memberNotes"][-1] == {"content": "Points balance: 17.25", "type": "text"}
     assert balance(tenant, member_id) == Decimal("17.25")
     assert till.post("submitPurchase", closed_body)["confirmation"] == confirmed["confirmation"]  # a replay
@@ -339,3 +340,18 @@ def test_a_return_at_another_till_matches_lines_by_code_and_takes_the_points_bac
     assert unknown["code"] == "4000001" and "purchase.items.0.lineId" in unknown["message"]
     missing = elsewhere.refused("submitPurchase", {"purchase": purchase("S-9-R", relatedTransaction="S-9")})
     assert missing["code"] == "4040001"
+
+
+def test_an_asset_asked_twice_applies_once_and_the_sums_still_agree(tenant: Tenant) -> None:
+    made = shop(tenant)
+    till = ComoTill(tenant.client, tenant.pos_key)
+    popcorn = made["asset"]["id"]
+    quoted = till.post(
+        "getBenefits",
+        {"customers": [{"phoneNumber": PHONE}], "purchase": purchase("D-1"), "redeemAssets": [{"key": popcorn}] * 2},
+    )
+    first, second = quoted["redeemAssets"]
+    assert first["redeemable"] is True and first["benefits"][0]["sum"] == -600
+    assert second["redeemable"] is False and second["benefits"] == []
+    assert second["nonRedeemableCause"]["message"].endswith("is already in this sale")
+    assert quoted["totalDiscountsSum"] == -600

@@ -308,14 +308,17 @@ def benefits_answer(
             refused.setdefault(("code", item["code"]), item["reason"])
     names = _wallet_names(session, business, priced, at)
     answers: list[dict[str, Any]] = []
+    seen: set[tuple[Literal["benefit", "code"], str]] = set()
     for asset in asked:
         key = (asset.key or "").strip()
         source: Literal["benefit", "code"] = "benefit" if key else "code"
         ident = key or (asset.code or "").strip()
         entry: dict[str, Any] = {"key": key} if key else {"code": ident}
-        discount = applied.get((source, ident))
-        reason = refused.get((source, ident))
-        entry["name"] = discount.name if discount else names.get(ident, ident)
+        # Asked twice, it applies once: the first entry carries the discount, a later one the quote's refusal.
+        discount = applied.get((source, ident)) if (source, ident) not in seen else None
+        reason = None if discount else refused.get((source, ident))
+        seen.add((source, ident))
+        entry["name"] = names.get(ident) or (discount.name if discount else ident)
         entry["redeemable"] = reason is None
         entry["benefits"] = [_discount(business, discount, lines)] if discount else []
         if reason is not None:
