@@ -355,3 +355,17 @@ def test_an_asset_asked_twice_applies_once_and_the_sums_still_agree(tenant: Tena
     assert second["redeemable"] is False and second["benefits"] == []
     assert second["nonRedeemableCause"]["message"].endswith("is already in this sale")
     assert quoted["totalDiscountsSum"] == -600
+
+
+def test_another_business_cannot_cancel_a_purchase_or_payment_by_its_confirmation(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
+    made = shop(tenant)
+    till = ComoTill(tenant.client, tenant.pos_key)
+    paid = till.post("payment", {"customer": {"phoneNumber": PHONE}, "purchase": purchase("X-1"), "amount": 300})
+    sold = till.post("submitPurchase", {"customers": [{"phoneNumber": PHONE}], "purchase": purchase("X-2")})
+    stranger = ComoTill(other_tenant.client, other_tenant.pos_key)
+    assert stranger.refused("cancelPayment", {"confirmation": paid["confirmation"]})["code"] == "4040001"
+    assert stranger.refused("cancelPurchase", {"confirmation": sold["confirmation"]})["code"] == "4040001"
+    assert stranger.refused("voidPurchase", {"purchase": purchase("X-1")})["code"] == "4040001"
+    assert balance(tenant, made["member"]["id"]) == Decimal("20.60")  # 17 after paying 3, + 3.60 from X-2
