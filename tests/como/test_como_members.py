@@ -232,3 +232,9 @@ def test_a_missing_wrong_or_admin_key_is_a_401_in_como_shape(tenant: Tenant) -> 
         assert answer.status_code == 401
         assert answer.json()["status"] == "error" and answer.json()["errors"][0]["code"] == "401"
     assert tenant.client.get("/api/v4/apiKey").status_code == 401
+
+
+def test_without_a_valid_key_even_a_malformed_body_is_a_401(tenant: Tenant) -> None:
+    for headers in ({}, {"X-Api-Key": "lk_pos_nope"}):
+        answer = tenant.client.post("/api/v4/submitPurchase", headers=headers, content=b"{not json")
+        assert answer.status_code == 401 and answer.json()["errors"][0]["code"] == "401"

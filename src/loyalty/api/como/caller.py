@@ -12,10 +12,12 @@ from typing import Any
 from fastapi import Header, Request, Security
 from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from loyalty import access, identification, members, notify, tills
 from loyalty.access import KeyKindRefused, Principal
 from loyalty.api.como import mapping
+from loyalty.api.como.envelope import ComoRoute
 from loyalty.api.como.shapes import Answer, Customer
 from loyalty.db.engine import Database
 from loyalty.settings import Settings
@@ -68,15 +70,13 @@ def now() -> datetime:
 
 def caller(
     request: Request,
-    key: str | None = Security(api_key),
+    key: str | None = Security(api_key),  # checked by KeyedRoute before the body; declared here for /docs
     branch: str | None = Header(default=None, alias="X-Branch-Id", description="The POS's own branch id."),
     pos: str | None = Header(default=None, alias="X-Pos-Id", description="The POS's own terminal id."),
 ) -> Caller:
     db: Database = request.app.state.db
-    with db.read() as session:
-        who = access.authenticate(session, key)
-    if who.kind != "pos" or who.terminal_id is None or who.branch_id is None:
-        raise KeyKindRefused("a pos key is required")
+    who: Principal = getattr(request.state, "como_principal", None) or pos_key(request)
+    assert who.branch_id is not None and who.terminal_id is not None  # pos_key admits only such keys
     default = tills.Till(who.branch_id, who.terminal_id)
     with db.read() as session:
         till = tills.resolve(
@@ -103,6 +103,24 @@ def caller(
         till = db.write(make)
     assert till is not None
     return Caller(who, till, db, request.app.state.settings, request.app.state.notifier)
+
+
+def pos_key(request: Request) -> Principal:
+    """The pos key in X-Api-Key; KeyInvalid (401) for a missing, unknown, expired or revoked one or another kind."""
+    db: Database = request.app.state.db
+    with db.read() as session:
+        who = access.authenticate(session, request.headers.get("x-api-key"))
+    if who.kind != "pos" or who.terminal_id is None or who.branch_id is None:
+        raise KeyKindRefused("a pos key is required")
+    return who
+
+
+class KeyedRoute(ComoRoute):
+    """A Como call: the key is checked before the body is read, so a caller without a valid key learns nothing
+    about its body (a 401, never a 4000001)."""
+
+    async def admit(self, request: Request) -> None:
+        request.state.como_principal = await run_in_threadpool(pos_key, request)
 
 
 def code_message(business: Any, member: Any, issued: identification.IssuedCode) -> notify.LoginCode:

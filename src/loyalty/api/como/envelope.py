@@ -106,11 +106,15 @@ class ComoRoute(APIRoute):
     """A route whose refusals (including a body that is not JSON or has a field of the wrong type) are answered in
     Como's envelope instead of the /v1 one."""
 
+    async def admit(self, request: Request) -> None:
+        """What a call checks before its body is read (nothing here)."""
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def guarded(request: Request) -> Response:
             try:
+                await self.admit(request)
                 return await handler(request)
             except Exception as problem:
                 answer = translate(problem)

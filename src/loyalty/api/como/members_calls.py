@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from loyalty import access, events, identification, members, notify, tills
 from loyalty.api.como import mapping
-from loyalty.api.como.caller import ANSWERS, Caller, caller, code_message, now
-from loyalty.api.como.envelope import ComoRoute, ok
+from loyalty.api.como.caller import ANSWERS, Caller, KeyedRoute, caller, code_message, now
+from loyalty.api.como.envelope import ok
 from loyalty.api.como.shapes import (
     Customer,
     MemberDetailsIn,
@@ -23,7 +23,7 @@ from loyalty.api.como.shapes import (
 )
 from loyalty.errors import InvalidInput
 
-router = APIRouter(route_class=ComoRoute)
+router = APIRouter(route_class=KeyedRoute)
 
 
 @router.post("/getMemberDetails", responses=ANSWERS)

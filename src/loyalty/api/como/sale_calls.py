@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 
 from loyalty import access, members, notify, payment_policy, purchases, reversals, tickets
 from loyalty.api.como import envelope, mapping, wallets
-from loyalty.api.como.caller import ANSWERS, Caller, caller, code_message, now
-from loyalty.api.como.envelope import ComoError, ComoRoute, ok
+from loyalty.api.como.caller import ANSWERS, Caller, KeyedRoute, caller, code_message, now
+from loyalty.api.como.envelope import ComoError, ok
 from loyalty.api.como.shapes import BenefitsIn, BudgetPaymentIn, ConfirmationIn, SubmitPurchaseIn, VoidPurchaseIn
 from loyalty.errors import InvalidInput, NotFound
 
-router = APIRouter(route_class=ComoRoute)
+router = APIRouter(route_class=KeyedRoute)
 
 
 @router.post("/getBenefits", responses=ANSWERS)
