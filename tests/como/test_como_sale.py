@@ -369,3 +369,17 @@ def test_another_business_cannot_cancel_a_purchase_or_payment_by_its_confirmatio
     assert stranger.refused("cancelPurchase", {"confirmation": sold["confirmation"]})["code"] == "4040001"
     assert stranger.refused("voidPurchase", {"purchase": purchase("X-1")})["code"] == "4040001"
     assert balance(tenant, made["member"]["id"]) == Decimal("20.60")  # 17 after paying 3, + 3.60 from X-2
+
+
+def test_refusals_name_the_field_as_como_spells_it(tenant: Tenant) -> None:
+    shop(tenant)
+    till = ComoTill(tenant.client, tenant.pos_key)
+    twice = purchase("F-1", items=[basket()[0], basket()[0]])
+    error = till.refused("submitPurchase", {"customers": [{"phoneNumber": PHONE}], "purchase": twice})
+    assert error["code"] == "4000001" and error["message"].startswith("purchase.items.1.lineId: ")
+    wrong_type = till.refused("getBenefits", {"purchase": {"items": [{**basket()[0], "netAmount": "30"}]}})
+    assert wrong_type["code"] == "4000001" and wrong_type["message"].startswith("purchase.items.0.netAmount: ")
+    negative = till.refused("submitPurchase", {"purchase": purchase("F-3", items=[{**basket()[0], "quantity": -1}])})
+    assert negative["message"].startswith("purchase.items.0.quantity: ")
+    no_id = till.refused("submitPurchase", {"purchase": {"items": basket()}})
+    assert no_id["message"] == "purchase.transactionId: is required"

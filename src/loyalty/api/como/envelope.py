@@ -7,6 +7,7 @@ is a 401 in the same shape; server trouble stays a 5xx.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -64,6 +65,23 @@ def field_of(location: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+# The services name fields as /v1 does; a Como till knows them by Como's names.
+FIELDS = [
+    (re.compile(r"^items\.(\d+)\.line_id$"), r"purchase.items.\1.lineId"),
+    (re.compile(r"^items\.(\d+)\.amount$"), r"purchase.items.\1.netAmount"),
+    (re.compile(r"^payments\.(\d+)\.amount$"), r"purchase.meansOfPayment.\1.amount"),
+    (re.compile(r"^phone$"), "phoneNumber"),
+    (re.compile(r"^member_number$"), "customIdentifier"),
+]
+
+
+def como_field(field: str) -> str:
+    for pattern, name in FIELDS:
+        if pattern.match(field):
+            return pattern.sub(name, field)
+    return field
+
+
 def translate(problem: Exception) -> JSONResponse | None:
     """The Como answer for a refusal, or None for trouble that is no refusal (it stays a 5xx)."""
     if isinstance(problem, ComoError):
@@ -82,7 +100,8 @@ def translate(problem: Exception) -> JSONResponse | None:
     if isinstance(problem, HTTPException) and problem.status_code == 400:
         return error(MALFORMED, "body: not valid JSON")  # bytes FastAPI cannot even decode
     if isinstance(problem, InvalidInput):
-        return error(MALFORMED, problem.message)
+        reason = problem.message.removeprefix(f"{problem.field}: ")
+        return error(MALFORMED, f"{como_field(problem.field)}: {reason}")
     if isinstance(problem, MemberExists):
         return error(ALREADY_EXISTS, problem.message)
     if isinstance(problem, NotFound):
