@@ -1,7 +1,7 @@
 """The business's terms for budget payments at a till: which wallet pays, the smallest and largest payment, and
 whether the member confirms a payment with a code sent to their phone or e-mail.
 
-The code is an identification code (`identification.issue_code`): short, single use, short-lived; a wrong one counts
+The code is one of `sent_codes` (an identification code): short, single use, short-lived; a wrong one counts
 as a failed identification attempt, under the same limits. A member who was identified at this till during the sale
 with the app's code or QR is standing there with their phone, and is not asked again.
 """
@@ -84,11 +84,6 @@ def needs_code(session: Session, *, business: Business, terminal_id: uuid.UUID, 
     return not tills.identified_by_code(
         session, business_id=business.id, terminal_id=terminal_id, member_id=member.id, at=at
     )
-
-
-def send_code(session: Session, *, business: Business, member: Member, at: datetime) -> identification.IssuedCode:
-    """A fresh code for the member (the caller delivers it once the transaction is committed)."""
-    return identification.issue_code(session, business=business, member_id=member.id, at=at)
 
 
 def check_code(

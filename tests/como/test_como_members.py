@@ -238,3 +238,17 @@ def test_without_a_valid_key_even_a_malformed_body_is_a_401(tenant: Tenant) -> N
     for headers in ({}, {"X-Api-Key": "lk_pos_nope"}):
         answer = tenant.client.post("/api/v4/submitPurchase", headers=headers, content=b"{not json")
         assert answer.status_code == 401 and answer.json()["errors"][0]["code"] == "401"
+
+
+def test_a_till_cannot_flood_a_member_with_codes(tenant: Tenant, capsys: pytest.CaptureFixture[str]) -> None:
+    shop(tenant)
+    till = ComoTill(tenant.client, tenant.pos_key)
+    for _ in range(5):
+        till.post("advanced/sendIdentificationCode", {"customer": {"phoneNumber": PHONE}})
+    capsys.readouterr()
+    flood = till.refused("advanced/sendIdentificationCode", {"customer": {"phoneNumber": PHONE}})
+    assert flood["code"] == "4290001" and "5 codes in the last hour" in flood["message"]
+    assert "login code" not in capsys.readouterr().err  # nothing more was sent
+    ok(tenant.client.patch("/v1/business", headers=tenant.admin, json={"payment_verification": True}))
+    body = {"customer": {"phoneNumber": PHONE}, "purchase": purchase("C-1"), "amount": 100}
+    assert till.refused("payment", body)["code"] == "4290001"  # a payment's code counts too

@@ -22,6 +22,7 @@ from loyalty.errors import Conflict, InvalidInput, LoyaltyError, NotFound
 from loyalty.identification import TooManyAttempts
 from loyalty.members import MemberExists
 from loyalty.payment_policy import PaymentAboveLimit, PaymentBelowLimit
+from loyalty.sent_codes import TooManyCodes
 
 MEMBER_NOT_FOUND = "4001012"
 WRONG_VERIFICATION_CODE = "4007004"
@@ -112,7 +113,7 @@ def translate(problem: Exception) -> JSONResponse | None:
         return error(ABOVE_LIMIT, problem.message)
     if isinstance(problem, PaymentBelowLimit):
         return error(BELOW_LIMIT, problem.message)
-    if isinstance(problem, TooManyAttempts):
+    if isinstance(problem, TooManyAttempts | TooManyCodes):
         return error(TOO_MANY_ATTEMPTS, problem.message)
     if isinstance(problem, Conflict) and problem.code == "transaction_conflict":
         return error(TRANSACTION_CONFLICT, problem.message)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from loyalty import access, events, identification, members, notify, tills
+from loyalty import access, events, members, notify, sent_codes, tills
 from loyalty.api.como import mapping
 from loyalty.api.como.caller import ANSWERS, Caller, KeyedRoute, caller, code_message, now
 from loyalty.api.como.envelope import ok
@@ -159,7 +159,9 @@ def send_identification_code(
         member = members.find_by(session, business=business, field=way, value=value or "")
         if member is None or member.status != "active":
             return None
-        issued = identification.issue_code(session, business=business, member_id=member.id, at=now())
+        issued = sent_codes.send(
+            session, business=business, member=member, purpose="identify", actor=me.actor, at=now()
+        )
         return code_message(business, member, issued)
 
     message = me.db.write(work)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from loyalty import access, members, notify, payment_policy, purchases, reversals, tickets
+from loyalty import access, members, notify, payment_policy, purchases, reversals, sent_codes, tickets
 from loyalty.api.como import envelope, mapping, wallets
 from loyalty.api.como.caller import ANSWERS, Caller, KeyedRoute, caller, code_message, now
 from loyalty.api.como.envelope import ComoError, ok
@@ -135,7 +135,9 @@ def payment(body: BudgetPaymentIn, background: BackgroundTasks, me: Caller = Dep
         ):
             code = body.verificationCode
             if code is None:
-                issued = payment_policy.send_code(session, business=business, member=member, at=now())
+                issued = sent_codes.send(
+                    session, business=business, member=member, purpose="payment", actor=me.actor, at=now()
+                )
                 return envelope.VERIFICATION_CODE_SENT, code_message(business, member, issued)
             if not code.strip():
                 return envelope.VERIFICATION_CODE_MISSING, None
