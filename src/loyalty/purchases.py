@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from loyalty import awards, benefits, codes, payments
+from loyalty import awards, benefits, codes, payments, settlement
 from loyalty import rules as engine
 from loyalty.audit import record
 from loyalty.db.engine import RetryTransaction
@@ -292,6 +292,7 @@ def confirm(
             "payment_member_mismatch",
             "This transaction has a points payment of another member: cancel that payment or confirm for its member.",
         )
+    settlement.check(business, total=priced.total, reported=sale.payments, recorded_payments=priced.points_payments)
     exponent = currency_exponent(business.currency)
     try:
         for asset in priced.assets.values():
