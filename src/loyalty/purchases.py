@@ -384,6 +384,11 @@ def confirm(
         "codes_used": [code.code for code in priced.promo_codes.values()],
         "granted": [str(asset_id) for asset_id in applied.granted_asset_ids],
         "created_at": at.isoformat(),
+        # The means of payment as the accumulation saw them (recorded points payments stand for `points`).
+        "payments": [
+            {"mop": payment.mop, "amount": view.money(payment.amount)}
+            for payment in _with_points_payments(sale.payments, priced.points_payments, exponent)
+        ],
     }
     purchase.response = answer
     record(session, business.id, actor=actor, action="purchase.confirm", obj=purchase)

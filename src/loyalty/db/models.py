@@ -102,6 +102,8 @@ class Business(Base):
     # Bumped by every change of a rule: workers rebuild their cached rule index when it moves.
     rules_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=now)
+    # The means of payment the till offers for what points do not pay, as the business names them.
+    means_of_payment: Mapped[list[Any]] = mapped_column(default=lambda: ["cash", "card"])
 
 
 class Branch(Base):
@@ -386,7 +388,11 @@ class Purchase(Base):
     """A confirmed purchase, recorded once per terminal and POS transaction id."""
 
     __tablename__ = "purchase"
-    __table_args__ = (UniqueConstraint("business_id", "terminal_id", "transaction_id"),)
+    __table_args__ = (
+        UniqueConstraint("business_id", "terminal_id", "transaction_id"),
+        # A till's sales of the day, newest first.
+        Index("ix_purchase_terminal_created", "business_id", "terminal_id", "created_at"),
+    )
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = business_fk()
     branch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("branch.id"))

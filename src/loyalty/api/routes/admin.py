@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loyalty import access
+from loyalty import access, means_of_payment
 from loyalty.access import Principal
 from loyalty.api.deps import admin, database
 from loyalty.audit import record
@@ -39,6 +39,7 @@ class BusinessOut(BaseModel):
     identification_code_length: int
     identification_code_ttl_seconds: int
     allow_negative_balance: bool
+    means_of_payment: list[str] = Field(description="What the till offers for what points do not pay, in order.")
 
 
 class BusinessPatch(Strict):
@@ -49,6 +50,7 @@ class BusinessPatch(Strict):
     identification_code_ttl_seconds: int | None = Field(default=None, ge=30, le=86_400)
     allow_negative_balance: bool | None = None
     timezone: str | None = None
+    means_of_payment: list[str] | None = Field(default=None, max_length=50)
 
 
 class NamedIn(Strict):
@@ -95,6 +97,7 @@ def business_out(business: Business) -> BusinessOut:
         identification_code_length=business.identification_code_length,
         identification_code_ttl_seconds=business.identification_code_ttl_seconds,
         allow_negative_balance=business.allow_negative_balance,
+        means_of_payment=list(business.means_of_payment),
     )
 
 
@@ -131,6 +134,8 @@ def change_business(
                 raise InvalidInput("point_value", f"has more decimals than {business.currency} allows") from None
         if "timezone" in changes:
             access.check_timezone(changes["timezone"])
+        if "means_of_payment" in changes:
+            changes["means_of_payment"] = means_of_payment.checked(changes["means_of_payment"])
         for name, value in changes.items():
             setattr(business, name, value)
         record(

@@ -131,6 +131,7 @@ class PurchaseOut(BaseModel):
     codes_used: list[str]
     granted: list[str]
     created_at: str
+    payments: list[dict[str, str]] = Field(default_factory=list, description="The means of payment, as counted.")
 
 
 class PointsPaymentIn(Strict):
