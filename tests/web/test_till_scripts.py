@@ -35,9 +35,9 @@ def keys(text: str, *, every: float, enter_after: float, start: float = 10_000) 
     ],
 )
 def test_points_never_pay_more_than_is_due(typed: str, due: int, answer: dict[str, Any]) -> None:
+    checked = f"m.pointsAmount({json.dumps(typed)}, {due}n, 2)"
     found = run(
-        "tenders.js",
-        f"(() => {{ const a = m.pointsAmount({json.dumps(typed)}, {due}n, 2); return a.error ? a : {{ minor: String(a.minor) }}; }})()",
+        "tenders.js", f"(() => {{ const a = {checked}; return a.error ? a : {{ minor: String(a.minor) }}; }})()"
     )
     assert found == answer
 
