@@ -6,6 +6,7 @@ import {
 import { identification } from "./identify.js";
 import { pointsAmount, pointsCap, splitRest } from "./tenders.js";
 import { BurstReader } from "./scanner.js";
+import { openSales, setupSales } from "./sales.js";
 
 const KEY = "loyalty.till.key";
 const SALE = "loyalty.till.sale";
@@ -74,6 +75,8 @@ async function checkKey(candidate) {
 function showSetup(message) {
   view.workspace.hidden = true;
   view.receipt.hidden = true;
+  $("sales").hidden = true;
+  $("till-sales").hidden = true;
   view.setup.hidden = false;
   say(view.setupMessage, message || "", "error");
   view.setupKey.focus();
@@ -751,11 +754,30 @@ async function loadMeansOfPayment() {
   }
 }
 
+// --- past sales ----------------------------------------------------------------------------------
+
+setupSales({
+  key: () => key,
+  back: () => {
+    $("sales").hidden = true;
+    view.workspace.hidden = false;
+    render();
+    view.loyaltyButton.focus();
+  },
+});
+
+$("till-sales").addEventListener("click", () => {
+  view.workspace.hidden = true;
+  view.receipt.hidden = true;
+  openSales();
+});
+
 // --- start ---------------------------------------------------------------------------------------
 
 async function start() {
   view.setup.hidden = true;
   view.workspace.hidden = false;
+  $("till-sales").hidden = false;
   view.scan.hidden = !("BarcodeDetector" in window && navigator.mediaDevices?.getUserMedia);
   if (!catalogue.length) await loadCatalogue();
   await loadMeansOfPayment();
