@@ -162,7 +162,10 @@ def identify(
     """
     if way not in WAYS:
         raise ValueError(f"cannot identify by {way!r}")
-    check_limits(session, business_id=business.id, terminal_id=terminal_id, settings=settings, at=at)
+    # A QR payload (192 random bits) cannot be guessed: a scan is never paused by the limits, nor counted in them.
+    guessable = way != "qr"
+    if guessable:
+        check_limits(session, business_id=business.id, terminal_id=terminal_id, settings=settings, at=at)
     member: Member | None
     if way in ("code", "qr"):
         member = _by_code(session, business=business, kind=way, value=value.strip(), at=at)
@@ -170,7 +173,7 @@ def identify(
         member = members.find_by(session, business=business, field=way, value=value)
     if member is not None and member.status == "pending":
         member = None  # not a member until the app's login code proved the number or address
-    if member is None:
+    if member is None and guessable:
         _note_failure(session, business_id=business.id, terminal_id=terminal_id, settings=settings, at=at)
     return member
 
