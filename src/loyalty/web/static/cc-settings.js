@@ -10,6 +10,47 @@ export async function loadSettings(caller) {
   const business = await call("GET", "/v1/business");
   drawMeans(business.means_of_payment);
   say($("mop-message"), "");
+  await loadLockouts();
+}
+
+// Tills with failed searches now: paused ones can be let go by a manager who knows the mistakes were honest.
+async function loadLockouts(message = "") {
+  const state = await call("GET", "/v1/identification/lockouts");
+  const box = $("lockouts");
+  box.hidden = false;
+  const minutes = Math.round(state.window_seconds / 60);
+  const status = el("div", { class: "message", role: "status", "aria-live": "polite", hidden: true });
+  const liftAll = state.business_paused ? el("button", {
+    class: "button primary", type: "button", text: "Lift the pause for every till", onclick: () => lift(null, status),
+  }) : null;
+  clear(box,
+    el("h2", { id: "lockouts-title", text: "Paused tills" }),
+    el("p", { class: "hint", text: `A till that fails ${state.terminals[0]?.limit ?? "too many"} searches in ${minutes} minutes pauses searching by phone or code (scanning the QR still works). ${state.business_failures} of the ${state.business_limit} failed searches the business allows in that time are used.` }),
+    state.business_paused ? el("p", { class: "message", "data-kind": "error", text: "Every till is paused: the business's limit is reached." }) : null,
+    liftAll,
+    state.terminals.length ? el("table", {},
+      el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "Till" }), el("th", { scope: "col", class: "num", text: "Failed searches" }),
+        el("th", { scope: "col", text: "State" }), el("th", { scope: "col", text: "" }))),
+      el("tbody", {}, state.terminals.map((till) => el("tr", { "data-terminal": till.terminal_id },
+        el("td", { text: till.name }),
+        el("td", { class: "num", text: `${till.failures} of ${till.limit}` }),
+        el("td", { text: till.paused ? `Paused for ${Math.ceil(till.retry_after / 60)} more min` : "Searching" }),
+        el("td", {}, till.paused ? el("button", {
+          class: "button secondary small", type: "button", text: "Lift the pause",
+          "aria-label": `Lift the pause of ${till.name}`, onclick: () => lift(till.terminal_id, status),
+        }) : null)))))
+      : el("p", { class: "muted", text: "No failed searches right now." }),
+    status);
+  if (message) say(status, message, "ok");
+}
+
+async function lift(terminalId, status) {
+  try {
+    const done = await call("POST", "/v1/identification/lockouts/lift", terminalId ? { terminal_id: terminalId } : {});
+    await loadLockouts(`Pause lifted: ${done.failures_forgotten} failed searches forgotten.`);
+  } catch (error) {
+    say(status, words(error), "error");
+  }
 }
 
 function meanRow(name = "") {

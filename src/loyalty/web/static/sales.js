@@ -1,7 +1,7 @@
 // The till's past sales: today's at this till, or found by transaction id or member; one opened shows its
 // receipt again, returns some of its lines (with the points they take back shown first) or cancels it.
 import { api, words, say, el, clear, money, points, toMinor, fromMinor, localDateTime } from "./common.js";
-import { identification } from "./identify.js";
+import { identification, triesLeft } from "./identify.js";
 
 const $ = (id) => document.getElementById(id);
 let keyOf = () => null;
@@ -58,7 +58,8 @@ async function find(text) {
     $("sales-list-title").textContent = `Sales of ${name}`;
     await show(() => api(keyOf(), "GET", `/v1/purchases?member_id=${member.id}`), `No sales of ${name}.`);
   } catch (error) {
-    say($("sales-message"), words(error), "error");
+    const warning = error.code === "member_not_found" ? triesLeft(error.details) : "";
+    say($("sales-message"), `${words(error)}${warning ? ` ${warning}` : ""}`, "error");
   }
 }
 

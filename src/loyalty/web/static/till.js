@@ -3,7 +3,7 @@
 import {
   api, words, say, el, clear, money, points, signedPoints, toMinor, fromMinor, decimalsOf, keyFromFragment, uid,
 } from "./common.js";
-import { identification } from "./identify.js";
+import { identification, triesLeft } from "./identify.js";
 import { pointsAmount, pointsCap, splitRest } from "./tenders.js";
 import { BurstReader } from "./scanner.js";
 import { openSales, setupSales } from "./sales.js";
@@ -418,7 +418,9 @@ async function identify(query) {
     say(view.searchMessage, "");
   } catch (error) {
     if (error.status === 401 || error.status === 403) return showSetup(words(error));
-    say(view.searchMessage, words(error), "error");
+    const warning = error.code === "member_not_found" ? triesLeft(error.details) : "";
+    say(view.searchMessage, `${words(error)}${warning ? ` ${warning}` : ""}`, "error");
+    view.searchMessage.dataset.triesLeft = error.details?.tries_left ?? "";
     view.searchInput.select();
   }
 }
