@@ -40,7 +40,8 @@ def test_the_till_warns_before_the_pause_a_qr_still_works_and_a_manager_lifts_it
         search.fill("0000")
         search.press("Enter")
         expect(message).to_contain_text(
-            f"No member found. Check the number, or ask the member for a fresh code from the app. {left} before this till pauses searches for 10 minutes."
+            "No member found. Check the number, or ask the member for a fresh code from the app. "
+            f"{left} before this till pauses searches for 10 minutes."
         )
     search.fill("0001")
     search.press("Enter")
