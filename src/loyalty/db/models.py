@@ -194,6 +194,10 @@ class IdentificationCode(Base):
     qr_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=now)
     expires_at: Mapped[datetime]
+    # The code and payload themselves, for their few minutes of life: every device of the member shows the same
+    # live code. The till's lookups go by the hashes.
+    code: Mapped[str] = mapped_column(String(16), default="")
+    qr: Mapped[str] = mapped_column(String(64), default="")
 
 
 class IdentifyFailure(Base):

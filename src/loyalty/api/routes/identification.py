@@ -27,6 +27,9 @@ class CodeOut(BaseModel):
     code: str = Field(description="The short code the member reads out at the till.")
     qr: str = Field(description="The payload of the QR code shown beside it.")
     expires_at: datetime
+    server_time: datetime | None = Field(
+        default=None, description="The server's clock when answering: a countdown runs on it, not the phone's."
+    )
 
 
 class IdentifyIn(BaseModel):
@@ -70,7 +73,22 @@ def issue_code(
         issued = identification.issue_code(session, business=business, member_id=member_id, at=now())
         member = session.get(Member, member_id)
         record(session, business.id, actor=who.actor, action="member.identification_code", obj=member)
-        return CodeOut(code=issued.code, qr=issued.qr, expires_at=issued.expires_at)
+        return CodeOut(code=issued.code, qr=issued.qr, expires_at=issued.expires_at, server_time=now())
+
+    return db.write(work)
+
+
+@router.get("/me/identification-code", response_model=CodeOut)
+def my_code(who: Principal = Depends(require("member")), db: Database = Depends(database)) -> CodeOut:
+    """The member's live code, the same on every device of the member; a new one only when none is live.
+    `POST /v1/members/{id}/identification-code` replaces it ("New code")."""
+    assert who.member_id is not None
+    member_id = who.member_id
+
+    def work(session: Session) -> CodeOut:
+        business = access.business(session, who.business_id)
+        shown = identification.current_code(session, business=business, member_id=member_id, at=now())
+        return CodeOut(code=shown.code, qr=shown.qr, expires_at=shown.expires_at, server_time=now())
 
     return db.write(work)
 
