@@ -172,3 +172,12 @@ def test_credit_and_points_together_may_not_exceed_the_total_in_any_spelling(ten
     # Card pays whatever it likes (the till took the money): only what the member holds is capped.
     fine = sale(member["id"], "T-9", payments=[{"mop": "points", "amount": "37.00"}, {"mop": "card", "amount": "50"}])
     ok(tenant.client.post("/v1/purchases", headers=tenant.pos, json=fine), 201)
+
+
+def test_a_capped_payment_whose_sale_has_too_many_decimals_names_the_field_inside_purchase(tenant: Tenant) -> None:
+    member = member_with_points(tenant)
+    body = sale(member["id"], "T-10")
+    body["items"][0]["amount"] = "30.005"
+    refused = pay(tenant, member["id"], "T-10", "5.00", purchase=body)
+    assert refused.status_code == 422 and refused.json()["error"]["details"]["field"] == "purchase.items.0.amount"
+    assert balance(tenant, member["id"]) == 100

@@ -302,6 +302,10 @@ def pay_with_points(
         business = access.business(session, who.business_id)
         owed = None
         if sale is not None:
+            try:
+                purchases.check_amounts(sale, business)
+            except InvalidInput as wrong:
+                raise InvalidInput(f"purchase.{wrong.field}", wrong.message.split(": ", 1)[-1]) from None
             priced = purchases.price(
                 session, business=business, terminal_id=_terminal(who), branch_id=who.branch_id, sale=sale, at=now()
             )
