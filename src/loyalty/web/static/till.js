@@ -30,6 +30,7 @@ let decimals = 2; // the currency's, read from the catalogue's prices
 let sale = newSale();
 let quote = null;
 let quoteSeq = 0;
+let quoteFailed = false;
 let busy = false;
 let meansOfPayment = ["cash"]; // the business's, read at start
 
@@ -209,10 +210,13 @@ async function requote() {
     const answer = await priced();
     if (seq !== quoteSeq) return;
     quote = answer;
-    say(view.saleMessage, "");
+    // Only a pricing failure is cleared by a price: a refusal said meanwhile (a payment, a confirmation) stays.
+    if (quoteFailed) say(view.saleMessage, "");
+    quoteFailed = false;
   } catch (error) {
     if (seq !== quoteSeq) return;
     if (error.status === 401 || error.status === 403) return showSetup(words(error));
+    quoteFailed = true;
     say(view.saleMessage, words(error), "error");
   }
   render();
