@@ -169,3 +169,29 @@ def test_a_rejected_code_shows_the_servers_reason_and_the_sale_confirms_without_
     assert sale["total"] == "18.00" and sale["discounts"] == []
     assert Decimal(shop.admin("GET", f"/v1/members/{ada['id']}")["points_balance"]) == 58
     assert errors == []
+
+
+def test_a_benefit_spent_at_another_till_meanwhile_never_blocks_the_confirmation(browser: Any, shop: Shop) -> None:
+    ada = cinema(shop)
+    page, errors = open_till(browser, shop)
+    page.get_by_role("button", name="Add Popcorn small").click()
+    page.get_by_role("button", name="Add Adult ticket").click()
+    find_ada(page)
+    page.locator("#member").get_by_role("button", name="Apply Free small popcorn").click()
+    expect(page.locator("#sale-totals .total-row.total dd")).to_have_text("18.00")
+
+    wallet = shop.admin("GET", f"/v1/members/{ada['id']}", expect=200)["benefits"]
+    other_till = {
+        "transaction_id": "OTHER-TILL",
+        "member_id": ada["id"],
+        "items": [{"line_id": "1", "code": "POPCORN-S", "amount": "6.50"}],
+        "benefits": [wallet[0]["id"]],
+    }
+    shop.pos("POST", "/v1/purchases", other_till, expect=201)
+
+    page.get_by_role("button", name="Confirm sale").click()
+    receipt = page.locator("#receipt")
+    receipt.get_by_role("heading", name="Sale confirmed").wait_for()
+    assert "Free small popcorn" not in receipt.inner_text()
+    assert recorded(shop, page)["total"] == "24.50"
+    assert errors == []

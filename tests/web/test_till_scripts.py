@@ -79,3 +79,19 @@ def test_the_rest_splits_over_the_tenders_and_the_last_takes_what_is_left() -> N
 )
 def test_a_scanner_burst_is_told_from_typing(text: str, every: float, enter_after: float, verdict: list[Any]) -> None:
     assert run("scanner.js", keys(text, every=every, enter_after=enter_after)) == verdict
+
+
+def test_a_failed_search_says_how_many_tries_are_left_before_the_pause() -> None:
+    said = run(
+        "identify.js",
+        "[m.triesLeft({tries_left: 3, pause_seconds: 600}), m.triesLeft({tries_left: 1, pause_seconds: 600}),"
+        " m.triesLeft({tries_left: 0, pause_seconds: 600}), m.triesLeft({}), m.triesLeft(undefined)]",
+    )
+    assert said == [
+        "3 tries left before this till pauses searches for 10 minutes.",
+        "1 try left before this till pauses searches for 10 minutes.",
+        "This till now pauses searches for up to 10 minutes; a manager can lift the pause in the Campaign Center."
+        " Scanning the QR code still works.",
+        "",
+        "",
+    ]

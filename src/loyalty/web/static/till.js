@@ -607,8 +607,12 @@ view.confirm.addEventListener("click", async () => {
     showReceipt(recorded, sent);
     resetSale();
   } catch (error) {
-    if (error.code === "benefit_unavailable") await refreshMember();
     say(view.saleMessage, words(error), "error");
+    if (error.code === "benefit_unavailable") {
+      // Spent at another till meanwhile: priced again, it shows as not applied and the next confirm leaves it out.
+      await refreshMember();
+      await requote();
+    }
   } finally {
     busy = false;
     render();
