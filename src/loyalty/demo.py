@@ -44,6 +44,7 @@ def ensure_demo(session: Session) -> Demo:
 
 def fill(session: Session, business: Business) -> None:
     """Members, rules, benefits and codes for the demo business."""
+    business.means_of_payment = ["cash", "card", "voucher", "gift card"]
     _rules(session, business)  # first: members registered afterwards get the welcome points
     _members_benefits_and_codes(session, business)
 

@@ -3,7 +3,9 @@
 The short code is what a member reads out (4 digits by default), so it is guessable by design; what keeps it safe is
 that it lives for minutes, works once, and failed attempts are limited per terminal and per business
 (docs/security.md has the arithmetic). The QR payload carries 192 random bits and cannot be guessed at all.
-Both are stored as keyed hashes only; a code that is wrong, expired or already used gets the same answer.
+The till looks both up by keyed hashes; a code that is wrong, expired or already used gets the same answer. A
+member has one live code at a time, which every device of the member shows (`current_code`): it is kept beside
+its hashes for its few minutes of life and goes at use, at expiry or when the member asks for a new one.
 """
 
 from __future__ import annotations
@@ -105,6 +107,8 @@ def issue_code(session: Session, *, business: Business, member_id: uuid.UUID, at
             member_id=member_id,
             code_hash=code_hash,
             qr_hash=digest(business.id, "qr", qr),
+            code=code,
+            qr=qr,
             created_at=at,
             expires_at=expires_at,
         )
@@ -117,6 +121,29 @@ def issue_code(session: Session, *, business: Business, member_id: uuid.UUID, at
             continue
         return IssuedCode(code, qr, expires_at)
     raise CodeSpaceExhausted()
+
+
+def current_code(session: Session, *, business: Business, member_id: uuid.UUID, at: datetime) -> IssuedCode:
+    """The member's live code, the same on every device; a new one only when none is live (used or expired)."""
+    locked = session.scalar(
+        select(Member.id).where(Member.id == member_id, Member.business_id == business.id).with_for_update()
+    )
+    if locked is None:
+        raise members.MemberNotFound()
+    live = session.scalar(
+        select(IdentificationCode)
+        .where(
+            IdentificationCode.business_id == business.id,
+            IdentificationCode.member_id == member_id,
+            IdentificationCode.expires_at > at,
+            IdentificationCode.code != "",
+        )
+        .order_by(IdentificationCode.created_at.desc())
+        .limit(1)
+    )
+    if live is not None:
+        return IssuedCode(live.code, live.qr, live.expires_at)
+    return issue_code(session, business=business, member_id=member_id, at=at)
 
 
 # --- identify -------------------------------------------------------------------------------------
@@ -162,7 +189,10 @@ def identify(
     """
     if way not in WAYS:
         raise ValueError(f"cannot identify by {way!r}")
-    check_limits(session, business_id=business.id, terminal_id=terminal_id, settings=settings, at=at)
+    # A QR payload (192 random bits) cannot be guessed: a scan is never paused by the limits, nor counted in them.
+    guessable = way != "qr"
+    if guessable:
+        check_limits(session, business_id=business.id, terminal_id=terminal_id, settings=settings, at=at)
     member: Member | None
     if way in ("code", "qr"):
         member = _by_code(session, business=business, kind=way, value=value.strip(), at=at)
@@ -170,7 +200,7 @@ def identify(
         member = members.find_by(session, business=business, field=way, value=value)
     if member is not None and member.status == "pending":
         member = None  # not a member until the app's login code proved the number or address
-    if member is None:
+    if member is None and guessable:
         _note_failure(session, business_id=business.id, terminal_id=terminal_id, settings=settings, at=at)
     return member
 

@@ -8,14 +8,24 @@ import re
 import sys
 from datetime import UTC, datetime
 
-# Bearer keys and anything that looks like a phone number (7+ digits, spaces or dashes allowed).
+# What a log line must not carry: bearer keys, phone numbers and e-mail addresses. Nothing else is touched:
+# times, dates, ids and amounts stay readable. A phone number is written the way people and E.164 write one:
+# "+41 79 555 01 67", "+41795550167", "079 555 01 67", "(044) 555-0167": a +, a 0 or a bracket, then 7 to 15
+# digits in all; it never sits inside a longer word, id or token.
 _KEY = re.compile(r"lk_[a-z]+_[A-Za-z0-9_\-]+")
-_PHONE = re.compile(r"\+?\d[\d \-().]{5,}\d")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+)")
+_PHONE = re.compile(r"(?<![\w\-:.])(?:\+|\(0|0)\d[\d \-().]{4,}\d(?![\w\-:])")
+
+
+def _phone(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group())
+    return "•••" + digits[-2:] if 7 <= len(digits) <= 15 else match.group()
 
 
 def redact(text: str) -> str:
     text = _KEY.sub("lk_•••", text)
-    return _PHONE.sub(lambda match: "•••" + re.sub(r"\D", "", match.group())[-2:], text)
+    text = _EMAIL.sub(lambda match: "•••@" + match.group(1), text)
+    return _PHONE.sub(_phone, text)
 
 
 class JsonFormatter(logging.Formatter):

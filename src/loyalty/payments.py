@@ -71,10 +71,23 @@ def affordable(balance_hundredths: int, business: Business) -> Decimal:
     return worth.quantize(Decimal(1).scaleb(-money_exponent(business)), rounding=ROUND_FLOOR)
 
 
+class NothingOwed(Conflict):
+    def __init__(self) -> None:
+        super().__init__("payments_exceed_total", "Nothing is left to pay on this sale: points cannot pay more.")
+
+
 def pay(
-    session: Session, *, business: Business, terminal_id: uuid.UUID, request: PaymentRequest, actor: str
+    session: Session,
+    *,
+    business: Business,
+    terminal_id: uuid.UUID,
+    request: PaymentRequest,
+    actor: str,
+    owed: Decimal | None = None,
 ) -> tuple[PointsPayment, bool]:
-    """Record a points payment; returns it and whether it is new (False: a replay of the same idempotency key)."""
+    """Record a points payment; returns it and whether it is new (False: a replay of the same idempotency key).
+
+    With `owed` (what the sale still owes), the payment is capped at it: a member never pays more than the sale."""
     exponent = money_exponent(business)
     try:
         amount_minor = to_minor(request.amount, exponent)
@@ -94,7 +107,11 @@ def pay(
     if _confirmed(session, business.id, terminal_id, request.transaction_id):
         # Points paid now could never become part of that purchase: they would be spent for nothing.
         raise Conflict("transaction_completed", f"Transaction {request.transaction_id} is already confirmed.")
+    if owed is not None and owed <= 0:
+        raise NothingOwed()
     paid = min(request.amount, affordable(member.points_balance, business))
+    if owed is not None:
+        paid = min(paid, owed)
     if paid <= 0:
         raise NothingToPayWith()
     points = points_to_hundredths(points_for(paid, business))

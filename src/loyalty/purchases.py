@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from loyalty import awards, benefits, codes, payments
+from loyalty import awards, benefits, codes, payments, settlement
 from loyalty import rules as engine
 from loyalty.audit import record
 from loyalty.db.engine import RetryTransaction
@@ -292,6 +292,7 @@ def confirm(
             "payment_member_mismatch",
             "This transaction has a points payment of another member: cancel that payment or confirm for its member.",
         )
+    settlement.check(business, total=priced.total, reported=sale.payments, recorded_payments=priced.points_payments)
     exponent = currency_exponent(business.currency)
     try:
         for asset in priced.assets.values():
@@ -383,6 +384,11 @@ def confirm(
         "codes_used": [code.code for code in priced.promo_codes.values()],
         "granted": [str(asset_id) for asset_id in applied.granted_asset_ids],
         "created_at": at.isoformat(),
+        # The means of payment as the accumulation saw them (recorded points payments stand for `points`).
+        "payments": [
+            {"mop": payment.mop, "amount": view.money(payment.amount)}
+            for payment in _with_points_payments(sale.payments, priced.points_payments, exponent)
+        ],
     }
     purchase.response = answer
     record(session, business.id, actor=actor, action="purchase.confirm", obj=purchase)

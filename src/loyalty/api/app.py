@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 
 from loyalty import __version__, web
-from loyalty.api import errors
+from loyalty.api import docs, errors
 from loyalty.api.como import routes as como
-from loyalty.api.routes import admin, benefits, codes, identification, members, pos, rules, system
+from loyalty.api.routes import admin, benefits, codes, identification, members, pos, rules, sales, system
 from loyalty.db.engine import Database
 from loyalty.settings import Settings
 
@@ -24,13 +24,14 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         version=__version__,
         summary="Points, benefits and promo codes behind a point of sale.",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served by loyalty.api.docs from packaged files
     )
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
     errors.install(app)
-    for module in (system, admin, members, identification, benefits, codes, pos, rules):
+    for module in (system, admin, members, identification, benefits, codes, pos, sales, rules):
         app.include_router(module.router)
+    docs.install(app)
     web.install(app)  # the pages, their static files and the member-app and report endpoints
     app.include_router(como.router)  # the Como POS API v4, for tills that already speak it
     app.openapi_tags = [*(app.openapi_tags or []), como.TAG_METADATA]

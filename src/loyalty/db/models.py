@@ -109,6 +109,8 @@ class Business(Base):
     payment_verification: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     payment_min_minor: Mapped[int | None] = mapped_column(BigInteger)
     payment_max_minor: Mapped[int | None] = mapped_column(BigInteger)
+    # The means of payment the till offers for what points do not pay, as the business names them.
+    means_of_payment: Mapped[list[Any]] = mapped_column(default=lambda: ["cash", "card"])
 
 
 class Branch(Base):
@@ -203,6 +205,10 @@ class IdentificationCode(Base):
     qr_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=now)
     expires_at: Mapped[datetime]
+    # The code and payload themselves, for their few minutes of life: every device of the member shows the same
+    # live code. The till's lookups go by the hashes.
+    code: Mapped[str] = mapped_column(String(16), default="")
+    qr: Mapped[str] = mapped_column(String(64), default="")
 
 
 class IdentifyFailure(Base):
@@ -397,7 +403,11 @@ class Purchase(Base):
     """A confirmed purchase, recorded once per terminal and POS transaction id."""
 
     __tablename__ = "purchase"
-    __table_args__ = (UniqueConstraint("business_id", "terminal_id", "transaction_id"),)
+    __table_args__ = (
+        UniqueConstraint("business_id", "terminal_id", "transaction_id"),
+        # A till's sales of the day, newest first.
+        Index("ix_purchase_terminal_created", "business_id", "terminal_id", "created_at"),
+    )
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = business_fk()
     branch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("branch.id"))

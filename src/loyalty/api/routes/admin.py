@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loyalty import access, payment_policy
+from loyalty import access, means_of_payment, payment_policy
 from loyalty.access import Principal
 from loyalty.api.deps import admin, database
 from loyalty.audit import record
@@ -43,6 +43,7 @@ class BusinessOut(BaseModel):
     payment_verification: bool = Field(description="Whether the member confirms a Como payment with a sent code.")
     payment_min: str | None = Field(description="The smallest Como payment; null: no limit.")
     payment_max: str | None = Field(description="The largest Como payment; null: no limit.")
+    means_of_payment: list[str] = Field(description="What the till offers for what points do not pay, in order.")
 
 
 class BusinessPatch(Strict):
@@ -57,6 +58,7 @@ class BusinessPatch(Strict):
     payment_verification: bool | None = None
     payment_min: Decimal | None = Field(default=None, ge=0, le=Decimal(1_000_000_000), description="null removes it")
     payment_max: Decimal | None = Field(default=None, gt=0, le=Decimal(1_000_000_000), description="null removes it")
+    means_of_payment: list[str] | None = Field(default=None, max_length=50)
 
 
 class NamedIn(Strict):
@@ -107,6 +109,7 @@ def business_out(business: Business) -> BusinessOut:
         payment_verification=business.payment_verification,
         payment_min=_money(business, business.payment_min_minor),
         payment_max=_money(business, business.payment_max_minor),
+        means_of_payment=list(business.means_of_payment),
     )
 
 
@@ -163,6 +166,8 @@ def change_business(
             if name in patch.model_fields_set:
                 setattr(business, f"{name}_minor", _minor(business, getattr(patch, name), name))
         payment_policy.check_limits_setting(business.payment_min_minor, business.payment_max_minor)
+        if "means_of_payment" in changes:
+            changes["means_of_payment"] = means_of_payment.checked(changes["means_of_payment"])
         for name, value in changes.items():
             setattr(business, name, value)
         record(

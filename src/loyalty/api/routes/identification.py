@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from loyalty import access, identification, members
+from loyalty import access, identification, lockouts, members
 from loyalty.access import Principal
 from loyalty.api.deps import admin, database, pos, require
 from loyalty.api.routes.members import MemberOut, member_view
@@ -27,6 +27,9 @@ class CodeOut(BaseModel):
     code: str = Field(description="The short code the member reads out at the till.")
     qr: str = Field(description="The payload of the QR code shown beside it.")
     expires_at: datetime
+    server_time: datetime | None = Field(
+        default=None, description="The server's clock when answering: a countdown runs on it, not the phone's."
+    )
 
 
 class IdentifyIn(BaseModel):
@@ -70,7 +73,22 @@ def issue_code(
         issued = identification.issue_code(session, business=business, member_id=member_id, at=now())
         member = session.get(Member, member_id)
         record(session, business.id, actor=who.actor, action="member.identification_code", obj=member)
-        return CodeOut(code=issued.code, qr=issued.qr, expires_at=issued.expires_at)
+        return CodeOut(code=issued.code, qr=issued.qr, expires_at=issued.expires_at, server_time=now())
+
+    return db.write(work)
+
+
+@router.get("/me/identification-code", response_model=CodeOut)
+def my_code(who: Principal = Depends(require("member")), db: Database = Depends(database)) -> CodeOut:
+    """The member's live code, the same on every device of the member; a new one only when none is live.
+    `POST /v1/members/{id}/identification-code` replaces it ("New code")."""
+    assert who.member_id is not None
+    member_id = who.member_id
+
+    def work(session: Session) -> CodeOut:
+        business = access.business(session, who.business_id)
+        shown = identification.current_code(session, business=business, member_id=member_id, at=now())
+        return CodeOut(code=shown.code, qr=shown.qr, expires_at=shown.expires_at, server_time=now())
 
     return db.write(work)
 
@@ -110,7 +128,14 @@ def identify(
     found = db.write(work)
     if found is None:
         # Only now: the failed attempt had to be committed for the limits to count it.
-        raise members.MemberNotFound()
+        with db.read() as session:
+            left = lockouts.tries_left(
+                session, business_id=who.business_id, terminal_id=who.terminal_id, settings=settings, at=now()
+            )
+        not_found = members.MemberNotFound()
+        # The till warns before it pauses; every failure answers alike (a code, a QR, a phone), so this leaks nothing.
+        not_found.details.update(tries_left=left, pause_seconds=settings.identify_window_seconds)
+        raise not_found
     return found
 
 
@@ -136,3 +161,72 @@ def risk(
 
 def _text(chance: Decimal) -> str:
     return format(chance.quantize(Decimal("1e-12")).normalize(), "f")
+
+
+class PausedTillOut(BaseModel):
+    terminal_id: str
+    name: str
+    failures: int = Field(description="Failed searches in the current window.")
+    limit: int
+    paused: bool
+    retry_after: int = Field(description="Seconds until the till may search again; 0 when it may now.")
+
+
+class LockoutsOut(BaseModel):
+    window_seconds: int
+    business_failures: int
+    business_limit: int
+    business_paused: bool
+    terminals: list[PausedTillOut]
+
+
+class LiftIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    terminal_id: uuid.UUID | None = Field(default=None, description="The till to lift; absent: every till.")
+
+
+class LiftOut(BaseModel):
+    failures_forgotten: int
+
+
+@router.get("/identification/lockouts", response_model=LockoutsOut)
+def lockouts_now(
+    who: Principal = Depends(admin), db: Database = Depends(database), settings: Settings = Depends(settings_of)
+) -> LockoutsOut:
+    """Tills with failed searches in the window, paused ones first, and the business-wide count."""
+    at = now()
+    with db.read() as session:
+        business = access.business(session, who.business_id)
+        tills = lockouts.by_terminal(session, business=business, settings=settings, at=at)
+        total = lockouts.business_failures(session, business=business, settings=settings, at=at)
+    return LockoutsOut(
+        window_seconds=settings.identify_window_seconds,
+        business_failures=total,
+        business_limit=settings.identify_failures_per_business,
+        business_paused=total >= settings.identify_failures_per_business,
+        terminals=[
+            PausedTillOut(
+                terminal_id=str(till.terminal_id),
+                name=till.name,
+                failures=till.failures,
+                limit=till.limit,
+                paused=till.paused,
+                retry_after=till.retry_after,
+            )
+            for till in tills
+        ],
+    )
+
+
+@router.post("/identification/lockouts/lift", response_model=LiftOut)
+def lift_lockout(body: LiftIn, who: Principal = Depends(admin), db: Database = Depends(database)) -> LiftOut:
+    """Let a paused till search again by forgetting its failed searches (all tills' without `terminal_id`)."""
+
+    def work(session: Session) -> LiftOut:
+        business = access.business(session, who.business_id)
+        return LiftOut(
+            failures_forgotten=lockouts.lift(session, business=business, terminal_id=body.terminal_id, actor=who.actor)
+        )
+
+    return db.write(work)

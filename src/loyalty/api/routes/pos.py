@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -12,12 +13,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from loyalty import access, payments, purchases, reversals
+from loyalty import access, payments, purchases, reversals, settlement
 from loyalty import rules as engine
 from loyalty.access import Principal
 from loyalty.api.deps import database, pos
 from loyalty.db.engine import Database
 from loyalty.db.models import now
+from loyalty.errors import InvalidInput
 
 router = APIRouter(prefix="/v1", tags=["point of sale"])
 
@@ -129,12 +131,17 @@ class PurchaseOut(BaseModel):
     codes_used: list[str]
     granted: list[str]
     created_at: str
+    payments: list[dict[str, str]] = Field(default_factory=list, description="The means of payment, as counted.")
 
 
 class PointsPaymentIn(Strict):
     member_id: uuid.UUID
     transaction_id: str = Field(min_length=1, max_length=128)
     amount: Decimal = Field(gt=0, le=MAX_AMOUNT)
+    purchase: PurchaseIn | None = Field(
+        default=None,
+        description="The sale as it stands (as for a quote): the payment is capped at what it still owes.",
+    )
 
 
 class PointsPaymentOut(BaseModel):
@@ -287,18 +294,40 @@ def pay_with_points(
         default=None, max_length=128, description="Makes a retried request pay only once."
     ),
 ) -> Response:
-    """Pay part of a sale with points, at most what the balance covers."""
+    """Pay part of a sale with points, at most what the balance covers and, with `purchase`, what the sale owes."""
     request = payments.PaymentRequest(body.member_id, body.transaction_id, body.amount, idempotency_key)
+    sale = _sale_paid_for(body)
 
     def work(session: Session) -> tuple[dict[str, Any], bool]:
         business = access.business(session, who.business_id)
+        owed = None
+        if sale is not None:
+            try:
+                purchases.check_amounts(sale, business)
+            except InvalidInput as wrong:
+                raise InvalidInput(f"purchase.{wrong.field}", wrong.message.split(": ", 1)[-1]) from None
+            priced = purchases.price(
+                session, business=business, terminal_id=_terminal(who), branch_id=who.branch_id, sale=sale, at=now()
+            )
+            owed = settlement.still_owed(priced.total, business, priced.points_payments)
         payment, created = payments.pay(
-            session, business=business, terminal_id=_terminal(who), request=request, actor=who.actor
+            session, business=business, terminal_id=_terminal(who), request=request, actor=who.actor, owed=owed
         )
         return payments.view(session, business, payment), created
 
     result, created = db.write(work)
     return answer(result, 201 if created else 200)
+
+
+def _sale_paid_for(body: PointsPaymentIn) -> purchases.Sale | None:
+    """The sale a capped payment is for: the same transaction, and the paying member's (its benefits count)."""
+    if body.purchase is None:
+        return None
+    if body.purchase.transaction_id != body.transaction_id:
+        raise InvalidInput("purchase.transaction_id", "must be the payment's transaction_id")
+    if body.purchase.member_id not in (None, body.member_id):
+        raise InvalidInput("purchase.member_id", "must be the paying member or absent")
+    return replace(body.purchase.sale(), member_id=body.member_id)
 
 
 @router.post("/payments/{payment_id}/cancel", response_model=PointsPaymentOut)

@@ -7,6 +7,7 @@ import {
 } from "./rule-form.js";
 import { setupBasket, tryBasket } from "./basket.js";
 import { drawChart } from "./chart.js";
+import { loadSettings } from "./cc-settings.js";
 
 const KEY = "loyalty.admin.key";
 const $ = (id) => document.getElementById(id);
@@ -65,7 +66,7 @@ const loaders = {
   benefits: loadBenefits,
   codes: loadCodes,
   members: () => searchMembers(false),
-  settings: loadSettings,
+  settings: () => Promise.all([loadSettings(call), loadPaymentSettings()]),
 };
 
 async function route() {
@@ -494,7 +495,7 @@ async function openMember(id) {
 
 // --- settings -------------------------------------------------------------------------------------
 
-async function loadSettings() {
+async function loadPaymentSettings() {
   business = await call("GET", "/v1/business");
   $("payment-wallet").value = business.payment_wallet;
   $("payment-verification").checked = business.payment_verification;
@@ -515,7 +516,7 @@ $("payment-settings").addEventListener("submit", async (event) => {
     });
     for (const node of form.querySelectorAll(".field-error")) node.remove();
     for (const node of form.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
-    await loadSettings();
+    await loadPaymentSettings();
     say($("settings-message"), "Settings saved.", "ok");
   } catch (error) {
     fieldErrors(form, error, $("settings-message"));

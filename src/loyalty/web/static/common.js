@@ -41,7 +41,6 @@ const WORDS = {
   insufficient_points: "The member does not have enough points for that.",
   database_busy: "The system is busy right now. Nothing was recorded: please try again.",
   internal_error: "Something went wrong on the server. Nothing was recorded: please try again.",
-  benefit_unavailable: "A benefit in this sale can no longer be used (it was used or expired meanwhile).",
   login_code_invalid: "This code is wrong, used or expired. Check it, or ask for a new one.",
 };
 

@@ -13,3 +13,12 @@ export function identification(text) {
   if (/^[A-Za-z0-9_-]{16,}$/.test(value)) return { qr: value };
   return { member_number: value };
 }
+
+// What a failed search adds: the tries this till has left before it pauses searches ("" when the server said nothing).
+export function triesLeft(details) {
+  const left = details?.tries_left;
+  if (typeof left !== "number") return "";
+  const minutes = Math.max(1, Math.round(Number(details.pause_seconds || 600) / 60));
+  if (left === 0) return `This till now pauses searches for up to ${minutes} minutes; a manager can lift the pause in the Campaign Center. Scanning the QR code still works.`;
+  return `${left} ${left === 1 ? "try" : "tries"} left before this till pauses searches for ${minutes} minutes.`;
+}

@@ -7,11 +7,14 @@ const root = $("app");
 const businessId = root.dataset.businessId;
 const KEY = `loyalty.member.${businessId}`;
 const REFRESH_ME_MS = 15000;
+const LOOK_AGAIN_MS = 5000; // another device of the member may have asked for a new code
 
 let key = localStorage.getItem(KEY);
 let pending = null; // {phone} or {email}: who is waiting for a login code
 let me = null;
-let idCode = null; // {code, qr, expires_at, issued}
+let idCode = null; // {code, qr, expires_at, issued}: times on the server's clock
+let clockOffset = 0; // server clock - this device's clock, in ms, measured from the last code answer
+let look = null;
 let historyCursor = null;
 let lastSeen; // the newest history entry seen, undefined before the first look
 let tick = null;
@@ -155,6 +158,7 @@ function signedOut(message) {
   localStorage.removeItem(KEY);
   clearInterval(tick);
   clearInterval(poll);
+  clearInterval(look);
   show("welcome");
   if (message) {
     selectTab("login");
@@ -212,24 +216,38 @@ async function loadHistory(more = false) {
 
 let refreshing = null;
 
-// One refresh at a time: a new code replaces the previous one, so two in flight could leave a dead code shown.
-function refreshCode() {
-  refreshing ||= issueCode().finally(() => {
+// One request at a time: a new code replaces the previous one, so two in flight could leave a dead code shown.
+// Without `renew` the app shows the member's live code (the one every device of the member shows).
+function refreshCode(renew = false) {
+  refreshing ||= loadCode(renew).finally(() => {
     refreshing = null;
   });
   return refreshing;
 }
 
-async function issueCode() {
+// The server's clock, as this device's clock plus the offset measured from the answer (half the round trip
+// counted on each side): a phone whose clock runs fast still counts a valid code down from the right time.
+function serverNow() {
+  return Date.now() + clockOffset;
+}
+
+async function loadCode(renew) {
   const button = $("refresh-code");
   button.disabled = true;
   try {
-    const issued = await call("POST", `/v1/members/${me.id}/identification-code`);
-    const svg = await call("POST", "/v1/me/qr.svg", { qr: issued.qr });
-    idCode = { ...issued, issued: Date.now() };
-    $("qr").innerHTML = svg; // our own server's SVG, drawn by segno
-    $("qr").dataset.qr = issued.qr;
-    $("short-code").textContent = issued.code;
+    const sent = Date.now();
+    const shown = renew
+      ? await call("POST", `/v1/members/${me.id}/identification-code`)
+      : await call("GET", "/v1/me/identification-code");
+    const received = Date.now();
+    if (shown.server_time) clockOffset = new Date(shown.server_time).getTime() - (sent + received) / 2;
+    if (!idCode || idCode.qr !== shown.qr) {
+      const svg = await call("POST", "/v1/me/qr.svg", { qr: shown.qr });
+      $("qr").innerHTML = svg; // our own server's SVG, drawn by segno
+      $("qr").dataset.qr = shown.qr;
+      $("short-code").textContent = shown.code;
+    }
+    idCode = { ...shown, issued: shown.server_time ? new Date(shown.server_time).getTime() : serverNow() };
     say($("code-message"), "");
     countdown();
   } catch (error) {
@@ -241,10 +259,10 @@ async function issueCode() {
 
 function countdown() {
   if (!idCode) return;
-  const total = new Date(idCode.expires_at).getTime() - idCode.issued;
-  const left = Math.max(0, new Date(idCode.expires_at).getTime() - Date.now());
+  const total = Math.max(new Date(idCode.expires_at).getTime() - idCode.issued, 1);
+  const left = Math.max(0, new Date(idCode.expires_at).getTime() - serverNow());
   const seconds = Math.ceil(left / 1000);
-  $("countdown-bar").style.transform = `scaleX(${total > 0 ? left / total : 0})`;
+  $("countdown-bar").style.transform = `scaleX(${Math.min(1, left / total)})`;
   if (left > 0) {
     $("countdown-text").textContent = `Valid for ${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
     $("qr").classList.remove("expired");
@@ -268,14 +286,18 @@ async function openAccount() {
   }
   clearInterval(tick);
   clearInterval(poll);
+  clearInterval(look);
   tick = setInterval(countdown, 1000);
+  look = setInterval(() => {
+    if (document.visibilityState === "visible") refreshCode();
+  }, LOOK_AGAIN_MS);
   // The balance changes at the till while the app is open: look again now and then, only while it is seen.
   poll = setInterval(() => {
     if (document.visibilityState === "visible") loadMe().then(() => loadHistory()).catch(() => {});
   }, REFRESH_ME_MS);
 }
 
-$("refresh-code").addEventListener("click", refreshCode);
+$("refresh-code").addEventListener("click", () => refreshCode(true));
 $("more-history").addEventListener("click", () => loadHistory(true).catch(() => {}));
 $("logout").addEventListener("click", async () => {
   try {

@@ -3,7 +3,10 @@
 import {
   api, words, say, el, clear, money, points, signedPoints, toMinor, fromMinor, decimalsOf, keyFromFragment, uid,
 } from "./common.js";
-import { identification } from "./identify.js";
+import { identification, triesLeft } from "./identify.js";
+import { pointsAmount, pointsCap, splitRest } from "./tenders.js";
+import { BurstReader } from "./scanner.js";
+import { openSales, setupSales } from "./sales.js";
 
 const KEY = "loyalty.till.key";
 const SALE = "loyalty.till.sale";
@@ -27,10 +30,16 @@ let decimals = 2; // the currency's, read from the catalogue's prices
 let sale = newSale();
 let quote = null;
 let quoteSeq = 0;
+let quoteFailed = false;
 let busy = false;
+let meansOfPayment = ["cash"]; // the business's, read at start
+
 
 function newSale() {
-  return { transactionId: uid("T"), nextLine: 1, lines: [], member: null, benefits: [], codes: [], payments: [] };
+  return {
+    transactionId: uid("T"), nextLine: 1, lines: [], member: null, benefits: [], codes: [], payments: [],
+    tenders: [{ mop: null, amount: "" }],
+  };
 }
 
 // A fresh sale; a quote still on its way belongs to the old one and is dropped when it lands.
@@ -67,6 +76,8 @@ async function checkKey(candidate) {
 function showSetup(message) {
   view.workspace.hidden = true;
   view.receipt.hidden = true;
+  $("sales").hidden = true;
+  $("till-sales").hidden = true;
   view.setup.hidden = false;
   say(view.setupMessage, message || "", "error");
   view.setupKey.focus();
@@ -151,27 +162,41 @@ function pointsPaid() {
   return sale.payments.reduce((sum, payment) => sum + toMinor(payment.amount, decimals), 0n);
 }
 
-// The payments the accumulation must see: points, and the rest in cash (an excluded MOP alone earns nothing).
-function paymentsFor(total) {
-  const paid = pointsPaid();
-  if (paid === 0n) return [];
-  const rest = toMinor(total, decimals) - paid;
-  const list = [{ mop: "points", amount: fromMinor(paid, decimals) }];
-  if (rest > 0n) list.push({ mop: "cash", amount: fromMinor(rest, decimals) });
-  return list;
+// The tenders with their means of payment filled in (a new sale's first one is the business's first).
+function tenders() {
+  if (!Array.isArray(sale.tenders) || !sale.tenders.length) sale.tenders = [{ mop: null, amount: "" }];
+  return sale.tenders.map((tender) => ({
+    ...tender, mop: meansOfPayment.includes(tender.mop) ? tender.mop : meansOfPayment[0],
+  }));
 }
 
-function body(payments = []) {
+// The payments the accumulation must see: points, and the rest by the means of payment the cashier chose.
+function split(total) {
+  const paid = pointsPaid();
+  const rest = toMinor(total, decimals) - paid;
+  const { payments, error } = splitRest(rest, tenders(), decimals);
+  const list = paid > 0n ? [{ mop: "points", amount: fromMinor(paid, decimals) }] : [];
+  return { payments: [...list, ...payments], error };
+}
+
+function paymentsFor(total) {
+  return split(total).payments;
+}
+
+// A benefit or code the server refused is not sent: it would only refuse the whole sale.
+function body(payments = [], refused = []) {
+  const isRefused = (id) => refused.some((item) => item.id === id || item.code === id);
   return {
     transaction_id: sale.transactionId, member_id: sale.member ? sale.member.id : null, items: items(),
-    payments, benefits: sale.benefits, codes: sale.codes,
+    payments, benefits: sale.benefits.filter((id) => !isRefused(id)), codes: sale.codes.filter((code) => !isRefused(code)),
   };
 }
 
 async function priced() {
-  let answer = await api(key, "POST", "/v1/quotes", body());
-  if (sale.payments.length) answer = await api(key, "POST", "/v1/quotes", body(paymentsFor(answer.total)));
-  return answer;
+  const answer = await api(key, "POST", "/v1/quotes", body());
+  const payments = paymentsFor(answer.total);
+  if (!payments.length) return answer;
+  return api(key, "POST", "/v1/quotes", body(payments));
 }
 
 async function requote() {
@@ -185,10 +210,13 @@ async function requote() {
     const answer = await priced();
     if (seq !== quoteSeq) return;
     quote = answer;
-    say(view.saleMessage, "");
+    // Only a pricing failure is cleared by a price: a refusal said meanwhile (a payment, a confirmation) stays.
+    if (quoteFailed) say(view.saleMessage, "");
+    quoteFailed = false;
   } catch (error) {
     if (seq !== quoteSeq) return;
     if (error.status === 401 || error.status === 403) return showSetup(words(error));
+    quoteFailed = true;
     say(view.saleMessage, words(error), "error");
   }
   render();
@@ -239,10 +267,11 @@ function draw() {
       el("span", { text: discount.name }), el("span", { text: `−${money(discount.amount)}` }))),
   )));
   renderTotals();
+  renderTenders();
   renderPreview();
   renderMember();
   renderCodes();
-  view.confirm.disabled = busy || !sale.lines.length || !quote;
+  view.confirm.disabled = busy || !sale.lines.length || !quote || due() < 0n;
 }
 
 function renderTotals() {
@@ -254,10 +283,48 @@ function renderTotals() {
   if (paid > 0n) {
     rows.push(["Paid with points", `−${money(fromMinor(paid, decimals))}`]);
     const rest = quote ? toMinor(quote.total, decimals) - paid : null;
-    if (rest !== null) rows.push([rest >= 0n ? "To pay" : "Points paid exceed the total", money(fromMinor(rest < 0n ? -rest : rest, decimals)), "due"]);
+    // A discount applied after paying can leave points above the total: the sale cannot be confirmed so.
+    if (rest !== null && rest >= 0n) rows.push(["To pay", money(fromMinor(rest, decimals)), "due"]);
+    if (rest !== null && rest < 0n) rows.push([`Points pay ${money(fromMinor(-rest, decimals))} more than the total: undo the points payment`, "", "due over"]);
   }
   clear(view.totals, rows.map(([label, value, kind]) => el("div", { class: `total-row ${kind || ""}` },
     el("dt", { text: label }), el("dd", { text: value }))));
+}
+
+function renderTenders() {
+  const rest = quote ? toMinor(quote.total, decimals) - pointsPaid() : 0n;
+  const section = $("tenders");
+  section.hidden = !quote || rest <= 0n;
+  if (section.hidden) return;
+  const list = tenders();
+  clear($("tender-list"), list.map((tender, index) => {
+    const last = index === list.length - 1;
+    const number = list.length > 1 ? ` ${index + 1}` : "";
+    const select = el("select", {
+      class: "tender-mop", "aria-label": `Means of payment${number}`, "data-focus": `tender-mop-${index}`,
+      onchange: (event) => { sale.tenders[index] = { ...tender, mop: event.target.value }; changed(); },
+    }, meansOfPayment.map((name) => el("option", { value: name, text: name, selected: name === tender.mop })));
+    const amount = last
+      ? el("output", { class: "tender-amount", "data-tender-rest": "", text: money(remainder(rest, list)) })
+      : el("input", {
+        class: "tender-amount", inputmode: "decimal", autocomplete: "off", value: tender.amount || "",
+        "aria-label": `Amount paid by ${tender.mop}`, "data-focus": `tender-amount-${index}`, placeholder: "0.00",
+        onchange: (event) => { sale.tenders[index] = { ...tender, amount: event.target.value.trim() }; changed(); },
+      });
+    const remove = list.length > 1 ? el("button", {
+      class: "chip-remove", type: "button", "aria-label": `Remove payment${number}`, text: "×",
+      onclick: () => { sale.tenders.splice(index, 1); changed(); },
+    }) : null;
+    return el("li", { class: "tender" }, select, amount, remove);
+  }));
+  $("split-payment").hidden = list.length >= meansOfPayment.length + 2;
+}
+
+// What the last tender pays: the rest less the typed amounts (never below zero: a larger typed amount is refused).
+function remainder(rest, list) {
+  let left = rest;
+  for (const tender of list.slice(0, -1)) left -= toMinor(tender.amount || "0", decimals) ?? 0n;
+  return fromMinor(left > 0n ? left : 0n, decimals);
 }
 
 function renderPreview() {
@@ -305,7 +372,8 @@ function renderMember() {
   clear($("member-benefits"), usable.length ? usable.map((benefit) => {
     const applied = sale.benefits.includes(benefit.id);
     const refused = applied ? rejection(benefit.id) : null;
-    return el("li", { class: `benefit ${applied ? "applied" : ""}` },
+    const label = refused ? "Not applied" : applied ? "Applied ✓" : "Apply";
+    return el("li", { class: `benefit ${applied && !refused ? "applied" : ""} ${refused ? "refused" : ""}` },
       el("div", { class: "benefit-text" },
         el("span", { class: "benefit-name", text: benefit.name }),
         benefit.redeemable ? (benefit.valid_until ? el("span", { class: "muted small", text: `until ${new Date(benefit.valid_until).toLocaleDateString()}` }) : null)
@@ -314,7 +382,7 @@ function renderMember() {
       benefit.redeemable ? el("button", {
         class: `button ${applied ? "primary" : "secondary"} small`, type: "button", "aria-pressed": applied ? "true" : "false",
         "aria-label": `${applied ? "Remove" : "Apply"} ${benefit.name}`, "data-focus": `benefit-${benefit.id}`,
-        onclick: () => toggleBenefit(benefit.id), text: applied ? "Applied ✓" : "Apply",
+        onclick: () => toggleBenefit(benefit.id), text: label,
       }) : null);
   }) : el("li", { class: "muted", text: "No benefits in the wallet." }));
   $("pay-button").disabled = !sale.lines.length;
@@ -330,7 +398,7 @@ function renderCodes() {
     const refused = rejection(code);
     return el("li", { class: `chip ${refused ? "refused" : ""}` },
       el("span", { text: code }),
-      refused ? el("span", { class: "reason", text: refused.reason }) : null,
+      refused ? el("span", { class: "reason", text: `Not applied: ${refused.reason}` }) : null,
       el("button", { type: "button", class: "chip-remove", "aria-label": `Remove code ${code}`, onclick: () => removeCode(code), text: "×" }));
   }));
 }
@@ -354,7 +422,9 @@ async function identify(query) {
     say(view.searchMessage, "");
   } catch (error) {
     if (error.status === 401 || error.status === 403) return showSetup(words(error));
-    say(view.searchMessage, words(error), "error");
+    const warning = error.code === "member_not_found" ? triesLeft(error.details) : "";
+    say(view.searchMessage, `${words(error)}${warning ? ` ${warning}` : ""}`, "error");
+    view.searchMessage.dataset.triesLeft = error.details?.tries_left ?? "";
     view.searchInput.select();
   }
 }
@@ -438,22 +508,28 @@ function due() {
 async function payWithPoints(event) {
   event.preventDefault();
   const input = $("points-amount");
-  const minor = toMinor(input.value.trim(), decimals);
-  if (minor === null || minor <= 0n) {
-    say(view.saleMessage, `Type the amount to pay with points, like ${fromMinor(500n, decimals)}, or press All.`, "error");
+  if (!quote) {
+    say(view.saleMessage, "The sale is still being priced. Try again in a moment.", "info");
+    return;
+  }
+  const { minor, error } = pointsAmount(input.value, due(), decimals);
+  if (error) {
+    say(view.saleMessage, error, "error");
     input.focus();
     return;
   }
   try {
+    // The sale goes along: the server pays at most what it still owes, whatever was typed.
     const paid = await api(key, "POST", "/v1/payments", {
       member_id: sale.member.id, transaction_id: sale.transactionId, amount: fromMinor(minor, decimals),
+      purchase: body([], quote.rejected),
     }, { "Idempotency-Key": uid("P") });
     sale.payments.push({ id: paid.id, amount: paid.amount, points_used: paid.points_used });
     sale.member.points_balance = paid.points_balance;
     input.value = "";
     const partial = paid.amount !== fromMinor(minor, decimals);
     say(view.saleMessage, partial
-      ? `The balance covered ${money(paid.amount)} of ${money(fromMinor(minor, decimals))}. The rest is paid another way.`
+      ? `Points paid ${money(paid.amount)} of ${money(fromMinor(minor, decimals))} (all the balance or the sale allows). The rest is paid another way.`
       : `Paid ${money(paid.amount)} with ${points(paid.points_used)} points.`, partial ? "info" : "ok");
     changed();
   } catch (error) {
@@ -462,8 +538,15 @@ async function payWithPoints(event) {
 }
 
 $("pay-form").addEventListener("submit", payWithPoints);
+$("split-payment").addEventListener("click", () => {
+  const list = tenders();
+  const next = meansOfPayment.find((name) => !list.some((tender) => tender.mop === name)) || meansOfPayment[0];
+  sale.tenders = [...list, { mop: next, amount: "" }];
+  changed();
+  document.querySelector(`[data-focus="tender-amount-${list.length - 1}"]`)?.focus();
+});
 $("pay-all").addEventListener("click", () => {
-  const rest = due();
+  const rest = quote ? pointsCap(toMinor(quote.total, decimals), pointsPaid()) : 0n;
   $("points-amount").value = rest > 0n ? fromMinor(rest, decimals) : "";
   $("points-amount").focus();
 });
@@ -513,13 +596,23 @@ view.confirm.addEventListener("click", async () => {
   say(view.saleMessage, "Recording…", "info");
   try {
     const latest = await priced();
-    const sent = body(paymentsFor(latest.total));
+    const { payments, error } = split(latest.total);
+    if (error) {
+      quote = latest;
+      say(view.saleMessage, error, "error");
+      return;
+    }
+    const sent = body(payments, latest.rejected);
     const recorded = await api(key, "POST", "/v1/purchases", sent);
     showReceipt(recorded, sent);
     resetSale();
   } catch (error) {
-    if (error.code === "benefit_unavailable") await refreshMember();
     say(view.saleMessage, words(error), "error");
+    if (error.code === "benefit_unavailable") {
+      // Spent at another till meanwhile: priced again, it shows as not applied and the next confirm leaves it out.
+      await refreshMember();
+      await requote();
+    }
   } finally {
     busy = false;
     render();
@@ -565,7 +658,7 @@ function showReceipt(recorded, sent) {
     el("dl", { class: "totals receipt-totals" },
       recorded.discount_total !== fromMinor(0n, decimals) ? row("Discounts", `−${money(recorded.discount_total)}`) : null,
       row("Total", money(recorded.total), "total"),
-      sent.payments.map((payment) => row(payment.mop === "points" ? "Paid with points" : `Paid in ${payment.mop}`, money(payment.amount)))),
+      (recorded.payments || sent.payments).map((payment) => row(payment.mop === "points" ? "Paid with points" : `Paid by ${payment.mop}`, money(payment.amount)))),
     member ? el("section", { class: "receipt-points", "aria-label": "Points" },
       el("p", { class: "earned-big" }, el("strong", { text: `${signedPoints(recorded.points_earned)} points` }), " earned"),
       recorded.earned.length ? el("ul", { class: "explanations" }, recorded.earned.map((award) => el("li", {},
@@ -620,13 +713,84 @@ view.scan.addEventListener("click", scan);
 view.scannerClose.addEventListener("click", stopScan);
 view.scanner.addEventListener("cancel", stopScan);
 
+// --- a handheld scanner, whatever has the focus ---------------------------------------------------
+
+const burst = new BurstReader();
+let burstField = null;
+let burstValue = "";
+let burstFocus = null;
+
+document.addEventListener("keydown", (event) => {
+  if (view.workspace.hidden || event.isComposing || event.ctrlKey || event.metaKey || event.altKey) return;
+  const kind = burst.key(event.key, event.timeStamp);
+  if (kind === "first") {
+    burstFocus = document.activeElement;
+    burstField = burstFocus && burstFocus.tagName === "INPUT" ? burstFocus : null;
+    burstValue = burstField ? burstField.value : "";
+  } else if (kind === "scan") {
+    // The Enter ends the scan: it neither presses the focused button nor submits the focused field's form.
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    if (burstField) burstField.value = burstValue;
+    scanned(burst.scanned, burstFocus);
+  }
+}, true);
+
+function scanned(text, focus) {
+  const wanted = text.trim().toUpperCase();
+  const product = catalogue.flatMap((group) => group.items).find((item) => item.code.toUpperCase() === wanted);
+  if (product) {
+    addItem(product);
+    if (focus && document.contains(focus)) focus.focus();
+    return;
+  }
+  const query = identification(text);
+  if (!query) return;
+  if (sale.member && sale.payments.length) {
+    say(view.saleMessage, "Points were already paid for this sale by its member. Undo that payment before scanning another member.", "error");
+    return;
+  }
+  view.search.hidden = false;
+  view.loyaltyButton.setAttribute("aria-expanded", "true");
+  identify(query);
+}
+
+async function loadMeansOfPayment() {
+  try {
+    const answer = await api(key, "GET", "/v1/means-of-payment");
+    if (answer.means_of_payment.length) meansOfPayment = answer.means_of_payment;
+  } catch {
+    // Keep cash: the sale can go on, and a quote will say if the key is wrong.
+  }
+}
+
+// --- past sales ----------------------------------------------------------------------------------
+
+setupSales({
+  key: () => key,
+  back: () => {
+    $("sales").hidden = true;
+    view.workspace.hidden = false;
+    render();
+    view.loyaltyButton.focus();
+  },
+});
+
+$("till-sales").addEventListener("click", () => {
+  view.workspace.hidden = true;
+  view.receipt.hidden = true;
+  openSales();
+});
+
 // --- start ---------------------------------------------------------------------------------------
 
 async function start() {
   view.setup.hidden = true;
   view.workspace.hidden = false;
+  $("till-sales").hidden = false;
   view.scan.hidden = !("BarcodeDetector" in window && navigator.mediaDevices?.getUserMedia);
   if (!catalogue.length) await loadCatalogue();
+  await loadMeansOfPayment();
   restore();
   render();
   await requote();

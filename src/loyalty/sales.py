@@ -1,0 +1,110 @@
+"""A till's recorded sales, read back: today's, one found by transaction id or member, and one in full.
+
+A sale in full is what its confirmation answered (replayed verbatim by the API) plus where it stands now:
+cancelled or not, and per line what was returned and the points those returns took back, so a till can
+offer a return of what is left and show the points it would take back before asking for it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from loyalty.db.models import Business, Purchase, PurchaseLine
+from loyalty.money import currency_exponent, from_minor, hundredths_to_points
+
+MAX_LISTED = 100
+
+
+def start_of_day(business: Business, at: datetime) -> datetime:
+    """Midnight of `at`'s day in the business's time zone."""
+    local = at.astimezone(ZoneInfo(business.timezone))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def listed(
+    session: Session,
+    *,
+    business: Business,
+    terminal_id: uuid.UUID,
+    at: datetime,
+    transaction_id: str | None = None,
+    member_id: uuid.UUID | None = None,
+) -> list[Purchase]:
+    """Today's sales of this till, newest first; or, searched, the business's sales with that transaction id or
+    of that member (any till: a return may come to another till of the same business)."""
+    query = select(Purchase).where(Purchase.business_id == business.id)
+    if transaction_id is not None:
+        query = query.where(Purchase.transaction_id == transaction_id.strip())
+    elif member_id is not None:
+        query = query.where(Purchase.member_id == member_id)
+    else:
+        since = start_of_day(business, at)
+        query = query.where(
+            Purchase.terminal_id == terminal_id,
+            Purchase.created_at >= since,
+            Purchase.created_at < since + timedelta(days=1, hours=1),
+        )
+    query = query.order_by(Purchase.created_at.desc(), Purchase.id).limit(MAX_LISTED)
+    return list(session.scalars(query))
+
+
+def summary(business: Business, purchase: Purchase) -> dict[str, Any]:
+    answer = purchase.response or {}
+    return {
+        "id": str(purchase.id),
+        "transaction_id": purchase.transaction_id,
+        "terminal_id": str(purchase.terminal_id),
+        "member_id": str(purchase.member_id) if purchase.member_id else None,
+        "status": purchase.status,
+        "total": str(from_minor(purchase.total_minor, currency_exponent(business.currency))),
+        "points_earned": answer.get("points_earned", "0"),
+        "created_at": purchase.created_at.isoformat(),
+        "cancelled_at": purchase.cancelled_at.isoformat() if purchase.cancelled_at else None,
+    }
+
+
+def detail(session: Session, business: Business, purchase: Purchase) -> dict[str, Any]:
+    """The sale in full: its confirmation's answer, its status now and its lines with what was returned."""
+    exponent = currency_exponent(business.currency)
+    lines = session.scalars(
+        select(PurchaseLine).where(PurchaseLine.purchase_id == purchase.id).order_by(PurchaseLine.id)
+    ).all()
+    answer = dict(purchase.response or {})
+    return {
+        **summary(business, purchase),
+        "subtotal": answer.get("subtotal"),
+        "discount_total": answer.get("discount_total"),
+        "points_paid": answer.get("points_paid", "0"),
+        "payments": answer.get("payments", []),
+        "earned": answer.get("earned", []),
+        "discounts": answer.get("discounts", []),
+        "lines": sorted(
+            (
+                {
+                    "line_id": line.line_id,
+                    "code": line.code,
+                    "name": line.name,
+                    "quantity": str(Decimal(line.quantity).normalize()),
+                    "returned_quantity": str(Decimal(line.returned_quantity).normalize()),
+                    "amount": str(from_minor(line.amount_minor, exponent)),
+                    "discount": str(from_minor(line.discount_minor, exponent)),
+                    # In hundredths, as returns compute: a till previews a return's points exactly.
+                    "points_earned": str(hundredths_to_points(line.points_earned)),
+                    "points_returned": str(hundredths_to_points(line.points_returned)),
+                }
+                for line in lines
+            ),
+            key=lambda line: _line_order(line["line_id"]),
+        ),
+    }
+
+
+def _line_order(line_id: str) -> tuple[int, str]:
+    return (int(line_id), "") if line_id.isdigit() else (1 << 62, line_id)

@@ -1,0 +1,69 @@
+"""A member never pays more than the sale costs.
+
+Two guards, one arithmetic. What a sale still owes is its total after loyalty discounts less the points
+payments already recorded for the transaction: a points payment made with the sale in hand is capped at it.
+A confirmation whose points (or credit) payments exceed the total is refused, before anything is kept.
+The points paid are the recorded payments when there are any (they replace a listed `points` amount, as in
+the accumulation), else what the till listed as `points`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from loyalty import payments
+from loyalty import rules as engine
+from loyalty.db.models import Business, PointsPayment
+from loyalty.errors import Conflict
+from loyalty.money import currency_exponent, from_minor
+
+# Means of payment drawn from what the member holds with the business: they may never pay beyond the sale.
+MEMBER_MOPS = frozenset({payments.POINTS_MOP, "credit"})
+
+
+class PaymentsExceedTotal(Conflict):
+    def __init__(self, paid: Decimal, total: Decimal) -> None:
+        super().__init__(
+            "payments_exceed_total",
+            f"Points and credit pay {paid} but the sale costs {total} after discounts: nothing was recorded.",
+            paid=str(paid),
+            total=str(total),
+        )
+
+
+def recorded(business: Business, recorded_payments: Sequence[PointsPayment]) -> Decimal:
+    exponent = currency_exponent(business.currency)
+    return sum((from_minor(payment.amount_minor, exponent) for payment in recorded_payments), Decimal(0))
+
+
+def member_paid(
+    business: Business, reported: Sequence[engine.Payment], recorded_payments: Sequence[PointsPayment]
+) -> Decimal:
+    """Money the member's points and credit pay in this sale."""
+    listed_points = sum((p.amount for p in reported if _mop(p.mop) == payments.POINTS_MOP), Decimal(0))
+    credit = sum((p.amount for p in reported if _mop(p.mop) in MEMBER_MOPS - {payments.POINTS_MOP}), Decimal(0))
+    points = recorded(business, recorded_payments) if recorded_payments else listed_points
+    return points + credit
+
+
+def check(
+    business: Business,
+    *,
+    total: Decimal,
+    reported: Sequence[engine.Payment],
+    recorded_payments: Sequence[PointsPayment],
+) -> None:
+    """Refuse a sale whose points and credit payments exceed its total after discounts."""
+    paid = member_paid(business, reported, recorded_payments)
+    if paid > total:
+        raise PaymentsExceedTotal(paid, total)
+
+
+def still_owed(total: Decimal, business: Business, recorded_payments: Sequence[PointsPayment]) -> Decimal:
+    """What points may still pay: the total after discounts less the points already paid, never below zero."""
+    return max(total - recorded(business, recorded_payments), Decimal(0))
+
+
+def _mop(name: str) -> str:
+    return name.strip().lower()

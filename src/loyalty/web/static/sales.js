@@ -1,0 +1,212 @@
+// The till's past sales: today's at this till, or found by transaction id or member; one opened shows its
+// receipt again, returns some of its lines (with the points they take back shown first) or cancels it.
+import { api, words, say, el, clear, money, points, toMinor, fromMinor, localDateTime } from "./common.js";
+import { identification, triesLeft } from "./identify.js";
+
+const $ = (id) => document.getElementById(id);
+let keyOf = () => null;
+let leave = () => {};
+
+export function setupSales({ key, back }) {
+  keyOf = key;
+  leave = back;
+  $("sales-back").addEventListener("click", () => leave());
+  $("sales-today").addEventListener("click", () => {
+    $("sales-q").value = "";
+    listToday();
+  });
+  $("sales-search").addEventListener("submit", (event) => {
+    event.preventDefault();
+    find($("sales-q").value.trim());
+  });
+  $("sales").addEventListener("keydown", (event) => {
+    if (event.key === "Escape") leave();
+  });
+}
+
+export function openSales() {
+  $("sales").hidden = false;
+  $("sale-detail").hidden = true;
+  say($("sales-message"), "");
+  listToday();
+  $("sales-q").focus();
+}
+
+async function listToday() {
+  $("sales-list-title").textContent = "Today at this till";
+  await show(() => api(keyOf(), "GET", "/v1/purchases"), "No sales at this till today.");
+}
+
+// A transaction id first (the receipt's number); else whoever the text identifies.
+async function find(text) {
+  if (!text) return listToday();
+  try {
+    const byTransaction = await api(keyOf(), "GET", `/v1/purchases?transaction_id=${encodeURIComponent(text)}`);
+    if (byTransaction.length) {
+      $("sales-list-title").textContent = `Transaction ${text}`;
+      drawList(byTransaction, "");
+      if (byTransaction.length === 1) openSale(byTransaction[0].id);
+      return;
+    }
+    const query = identification(text);
+    if (!query || query.member_number !== undefined) {
+      say($("sales-message"), `No sale with the transaction id ${text}.`, "error");
+      return;
+    }
+    const member = await api(keyOf(), "POST", "/v1/identify", query);
+    const name = `${member.first_name || ""} ${member.last_name || ""}`.trim() || "this member";
+    $("sales-list-title").textContent = `Sales of ${name}`;
+    await show(() => api(keyOf(), "GET", `/v1/purchases?member_id=${member.id}`), `No sales of ${name}.`);
+  } catch (error) {
+    const warning = error.code === "member_not_found" ? triesLeft(error.details) : "";
+    say($("sales-message"), `${words(error)}${warning ? ` ${warning}` : ""}`, "error");
+  }
+}
+
+async function show(load, empty) {
+  try {
+    drawList(await load(), empty);
+  } catch (error) {
+    say($("sales-message"), words(error), "error");
+  }
+}
+
+function drawList(found, empty) {
+  say($("sales-message"), found.length ? "" : empty, "info");
+  clear($("sales-list"), found.map((sale) => el("li", { class: `sales-entry ${sale.status}` },
+    el("button", {
+      class: "sales-open", type: "button", "aria-label": `Open sale ${sale.transaction_id}`,
+      onclick: () => openSale(sale.id),
+    },
+    el("span", { class: "muted", text: localDateTime(sale.created_at) }),
+    el("span", { class: "sales-id", text: sale.transaction_id }),
+    el("span", { class: "sales-total", text: money(sale.total) }),
+    el("span", { class: "badge", text: sale.status === "cancelled" ? "Cancelled" : `${points(sale.points_earned)} pts` })))));
+}
+
+async function openSale(id, message = null) {
+  let sale;
+  try {
+    sale = await api(keyOf(), "GET", `/v1/purchases/${id}`);
+  } catch (error) {
+    say($("sales-message"), words(error), "error");
+    return;
+  }
+  const box = $("sale-detail");
+  box.hidden = false;
+  const returns = new Map(); // line_id -> quantity typed
+  const preview = el("p", { class: "return-preview", "aria-live": "polite" });
+  const status = el("div", { class: "message", role: "status", "aria-live": "polite", hidden: true });
+  const open = sale.status === "completed";
+  const lineRows = sale.lines.map((line) => {
+    const left = leftOf(line);
+    const input = open && left > 0n ? el("input", {
+      class: "return-qty", inputmode: "decimal", autocomplete: "off", placeholder: "0",
+      "aria-label": `Return how many ${line.name || line.code || line.line_id}`,
+      oninput: (event) => {
+        returns.set(line.line_id, event.target.value.trim());
+        preview.textContent = previewText(sale, returns);
+      },
+    }) : null;
+    return el("li", { class: "receipt-row sale-line" },
+      el("span", { text: `${line.quantity} × ${line.name || line.code}` }),
+      el("span", { class: "muted small", text: line.returned_quantity !== "0" ? `${line.returned_quantity} returned` : "" }),
+      el("span", { text: money(line.amount) }),
+      input);
+  });
+  const returnButton = open ? el("button", { class: "button secondary", type: "button", text: "Return selected" }) : null;
+  returnButton?.addEventListener("click", () => returnLines(sale, returns, status));
+  const cancelButton = open ? el("button", { class: "button secondary", type: "button", text: "Cancel this purchase" }) : null;
+  cancelButton?.addEventListener("click", () => armed(cancelButton, "Cancel this purchase", () => cancel(sale, status)));
+  clear(box, el("div", { class: "receipt-paper" },
+    el("header", { class: "receipt-head" },
+      el("h2", { id: "sale-detail-title", text: `Sale ${sale.transaction_id}` }),
+      el("span", { class: `badge ${open ? "ok" : ""}`, "data-sale-status": sale.status, text: open ? "Recorded" : "Cancelled" }),
+      el("p", { class: "muted", text: localDateTime(sale.created_at) })),
+    el("ul", { class: "receipt-lines" }, lineRows),
+    el("dl", { class: "totals receipt-totals" },
+      sale.discount_total && !/^0(\.0+)?$/.test(sale.discount_total) ? row("Discounts", `−${money(sale.discount_total)}`) : null,
+      row("Total", money(sale.total), "total"),
+      sale.payments.map((payment) => row(payment.mop === "points" ? "Paid with points" : `Paid by ${payment.mop}`, money(payment.amount)))),
+    sale.member_id ? el("p", {}, el("strong", { text: `${points(sale.points_earned)} points` }), " earned") : null,
+    open ? preview : null,
+    status,
+    el("div", { class: "sale-actions" },
+      el("button", { class: "button ghost", type: "button", text: "Reprint receipt", onclick: () => window.print() }),
+      returnButton, cancelButton)));
+  if (message) say(status, message, "ok");
+  box.focus();
+}
+
+function leftOf(line) {
+  return toMinor(line.quantity, 3) - toMinor(line.returned_quantity, 3);
+}
+
+// The points a return takes back, computed as the server does: in hundredths, rounded down, the last units
+// taking what is left of the line's points.
+function previewText(sale, returns) {
+  let total = 0n;
+  for (const line of sale.lines) {
+    const typed = returns.get(line.line_id);
+    if (!typed) continue;
+    const quantity = toMinor(typed, 3);
+    const left = leftOf(line);
+    if (quantity === null || quantity <= 0n || quantity > left) {
+      return `Return at most ${fromMinor(left, 3).replace(/\.?0+$/, "")} of ${line.name || line.code}.`;
+    }
+    const earned = toMinor(line.points_earned, 2);
+    const pointsLeft = earned - toMinor(line.points_returned, 2);
+    const share = quantity === left ? pointsLeft : (earned * quantity) / toMinor(line.quantity, 3);
+    total += share < pointsLeft ? share : pointsLeft;
+  }
+  return total > 0n || returns.size ? `This return takes back ${points(fromMinor(total, 2))} points.` : "";
+}
+
+async function returnLines(sale, returns, status) {
+  const lines = [...returns.entries()].filter(([, typed]) => typed).map(([lineId, typed]) => ({ line_id: lineId, quantity: typed }));
+  if (!lines.length) {
+    say(status, "Type how many of a line come back first.", "error");
+    return;
+  }
+  try {
+    const done = await api(keyOf(), "POST", `/v1/purchases/${sale.id}/returns`, {
+      return_id: `R-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`, lines,
+    });
+    const lost = !/^0(\.0+)?$/.test(done.points_not_recovered) ? ` ${points(done.points_not_recovered)} points were already spent and could not be taken back.` : "";
+    const balance = done.points_balance !== null ? ` The balance is now ${points(done.points_balance)} points.` : "";
+    openSale(sale.id, `Returned. ${points(done.points_taken_back)} points taken back.${balance}${lost}`);
+  } catch (error) {
+    say(status, words(error), "error");
+  }
+}
+
+async function cancel(sale, status) {
+  try {
+    const done = await api(keyOf(), "POST", `/v1/purchases/${sale.id}/cancel`);
+    const balance = done.points_balance !== null ? ` The balance is now ${points(done.points_balance)} points.` : "";
+    openSale(sale.id, `Purchase cancelled: earned points taken back, points paid given back.${balance}`);
+  } catch (error) {
+    say(status, words(error), "error");
+  }
+}
+
+function armed(button, label, action) {
+  if (button.dataset.armed) {
+    delete button.dataset.armed;
+    button.textContent = label;
+    return action();
+  }
+  button.dataset.armed = "1";
+  button.textContent = "Tap again to confirm";
+  setTimeout(() => {
+    if (button.dataset.armed) {
+      delete button.dataset.armed;
+      button.textContent = label;
+    }
+  }, 4000);
+  return null;
+}
+
+function row(label, value, kind = "") {
+  return el("div", { class: `total-row ${kind}` }, el("dt", { text: label }), el("dd", { text: value }));
+}

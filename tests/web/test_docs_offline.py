@@ -1,0 +1,31 @@
+"""`/docs` renders in a real browser with every request outside the server refused: no CDN."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support.browser import Shop, open_page, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_api_docs_render_with_the_network_blocked(browser: Any, shop: Shop) -> None:
+    page, errors = open_page(browser, width=1280, height=900)
+    outside: list[str] = []
+
+    def only_this_server(route: Any) -> None:
+        if route.request.url.startswith(shop.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.context.route("**/*", only_this_server)
+    page.goto(f"{shop.url}/docs")
+    page.locator(".swagger-ui .info .title", has_text="loyalty").wait_for()
+    page.locator(".opblock-summary-path", has_text="/v1/purchases").first.wait_for()
+    screenshot(page, "docs-offline.png")
+    assert outside == []
+    assert errors == []
