@@ -13,6 +13,7 @@ import csv
 import io
 import re
 import secrets
+import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -54,7 +55,9 @@ class CodeRefused(Refused):
 
 
 def normalise(text: str) -> str:
-    return text.strip().upper()
+    """The one spelling a code is stored, compared and counted in: compatibility forms folded (full-width
+    "ＦＩＶＥ" is "FIVE"), trimmed, upper case."""
+    return unicodedata.normalize("NFKC", text).strip().upper()
 
 
 # --- making codes ---------------------------------------------------------------------------------

@@ -145,13 +145,16 @@ def price(
 
     for asset_id in sale.benefits:
         asset, why_not = _usable_asset(session, business, member, asset_id, at)
+        if asset is not None and any(taken.id == asset.id for taken in priced.assets.values()):
+            continue  # another spelling of the same id ("ABC…" and "abc…"): one wallet entry, used once
         if asset is None:
             rejected.append({"id": asset_id, "reason": why_not})
             continue
         priced.assets[asset_id] = asset
         template = _template(session, business, asset.benefit_id)
         requests.append(engine.DiscountRequest(asset_id, "benefit", template.name, template))
-    for text in sale.codes:
+    # Normalised before anything counts them: "FIVEOFF", "fiveoff" and " FIVEOFF" are one code, used once a sale.
+    for text in dict.fromkeys(codes.normalise(typed) for typed in sale.codes):
         try:
             code = codes.find_usable(
                 session, business_id=business.id, text=text, member_id=member.id if member else None, at=at
