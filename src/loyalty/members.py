@@ -242,6 +242,9 @@ def register(
         created_at=at,
         **_consent_columns(consent or {}),
     )
+    if verified:  # staff registered the person standing before them: they vouch for the number and the address
+        member.phone_verified_at = at
+        member.email_verified_at = at if member.email else None
     _refuse_duplicates(session, member)
     _insert(session, member)
     record(session, business.id, actor=actor, action="member.register", obj=member)
@@ -261,8 +264,17 @@ def activate(session: Session, *, business: Business, member: Member, actor: str
     if activated.rowcount != 1:  # type: ignore[attr-defined]
         return
     session.refresh(member, ["status"])
+    prove(session, member=member, channel="sms", at=at)  # by the code that came back, or by the admin vouching
     record(session, business.id, actor=actor, action="member.activate", obj=member)
     awards.fire(session, business=business, member=member, trigger="joined", at=at)
+
+
+def prove(session: Session, *, member: Member, channel: str, at: datetime) -> None:
+    """A login code sent by `channel` ("sms" or "email") came back, or staff vouched: that contact is proven."""
+    column = "phone_verified_at" if channel == "sms" else "email_verified_at"
+    if getattr(member, column) is None:
+        setattr(member, column, at)
+        session.flush()
 
 
 def update(
@@ -274,9 +286,11 @@ def update(
     for name, value in changes.items():
         if name == "phone":
             member.phone = normalise_phone(value, business.country)
+            member.phone_verified_at = now()  # the admin who types a number in vouches for it
             unique_changed = True
         elif name == "email":
             member.email = normalise_email(value)
+            member.email_verified_at = now() if member.email else None
             unique_changed = True
         elif name == "member_number":
             member.member_number = normalise_member_number(value)

@@ -178,6 +178,10 @@ class Member(Base):
     points_balance: Mapped[int] = mapped_column(BigInteger, default=0)  # hundredths of a point
     lifetime_points: Mapped[int] = mapped_column(BigInteger, default=0)  # hundredths, earned only
     created_at: Mapped[datetime] = mapped_column(default=now)
+    # When a login code sent there came back, or staff vouched (registered the member, or typed the detail in).
+    # Only a proven phone finds the member at a till; login codes go only to proven contact details.
+    phone_verified_at: Mapped[datetime | None]
+    email_verified_at: Mapped[datetime | None]
 
 
 class IdentificationCode(Base):
@@ -217,6 +221,8 @@ class LoginCode(Base):
     created_at: Mapped[datetime] = mapped_column(default=now)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    # Where the code was sent ("sms" to the phone, "email" to the address): the right code proves that one.
+    channel: Mapped[str] = mapped_column(String(8), default="sms")
 
 
 # --- the Campaign Center ------------------------------------------------------------------------

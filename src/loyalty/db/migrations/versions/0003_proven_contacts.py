@@ -1,0 +1,73 @@
+"""proven contact details: when a member's phone and e-mail were proven, and where each login code went
+
+Revision ID: 0003
+Revises: 0001
+Create Date: 2026-11-30 07:40:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import loyalty.db.models
+
+revision = "0003"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("member", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("phone_verified_at", loyalty.db.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("email_verified_at", loyalty.db.models.UTCDateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("login_code", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("channel", sa.String(length=8), nullable=False, server_default="sms"))
+    _backfill()
+
+
+def _backfill() -> None:
+    """Members from before: staff registrations vouched for their phone and address; a member who joined in
+    the app and was activated proved the address their login code went to (the e-mail, when there was one)."""
+    bind = op.get_bind()
+    member = sa.table(
+        "member",
+        sa.column("id", sa.Uuid()),
+        sa.column("email", sa.String()),
+        sa.column("status", sa.String()),
+        sa.column("created_at", loyalty.db.models.UTCDateTime(timezone=True)),
+        sa.column("phone_verified_at", loyalty.db.models.UTCDateTime(timezone=True)),
+        sa.column("email_verified_at", loyalty.db.models.UTCDateTime(timezone=True)),
+    )
+    audit = sa.table(
+        "audit_record",
+        sa.column("actor", sa.String()),
+        sa.column("action", sa.String()),
+        sa.column("object_id", sa.String()),
+    )
+    joined_in_app = {
+        row.object_id
+        for row in bind.execute(
+            sa.select(audit.c.object_id).where(audit.c.action == "member.register", audit.c.actor == "member-app")
+        )
+    }
+    rows = bind.execute(
+        sa.select(member.c.id, member.c.email, member.c.created_at).where(member.c.status != "pending")
+    ).all()
+    for row in rows:
+        if str(row.id) in joined_in_app:
+            values = {"email_verified_at": row.created_at} if row.email else {"phone_verified_at": row.created_at}
+        else:
+            values = {"phone_verified_at": row.created_at}
+            if row.email:
+                values["email_verified_at"] = row.created_at
+        bind.execute(sa.update(member).where(member.c.id == row.id).values(**values))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("login_code", schema=None) as batch_op:
+        batch_op.drop_column("channel")
+    with op.batch_alter_table("member", schema=None) as batch_op:
+        batch_op.drop_column("email_verified_at")
+        batch_op.drop_column("phone_verified_at")
