@@ -111,6 +111,8 @@ def apply(
     from loyalty import benefits  # the wallet; imported late because it uses this module for rule-granted benefits
 
     applied = applied or Applied()
+    if member.status != "active":
+        return applied  # one rule for every trigger: a blocked or pending member earns and receives nothing
     applied.outcomes.append(outcome)
     lifetime_before = member.lifetime_points
     postings = [

@@ -407,7 +407,7 @@ class Redeemed:
 def redeem(session: Session, *, business: Business, text: str, member_id: uuid.UUID, at: datetime) -> Redeemed:
     """The till's "Use a Code" field: a benefit code puts its benefit in the wallet; a trigger code fires the
     `code_used` rules. One use is spent either way. The caller audits."""
-    member = members.get(session, business_id=business.id, member_id=member_id)
+    member = members.require_active(members.get(session, business_id=business.id, member_id=member_id))
     promo = find_usable(session, business_id=business.id, text=text, member_id=member.id, at=at)
     spent = use(session, code=promo, member_id=member.id, purchase_id=None, at=at)
     done = Redeemed(promo, spent, member)

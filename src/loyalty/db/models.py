@@ -182,6 +182,8 @@ class Member(Base):
     # Only a proven phone finds the member at a till; login codes go only to proven contact details.
     phone_verified_at: Mapped[datetime | None]
     email_verified_at: Mapped[datetime | None]
+    # When the `joined` rules fired: set once, so a member set back to pending never joins twice.
+    joined_at: Mapped[datetime | None]
 
 
 class IdentificationCode(Base):

@@ -22,14 +22,16 @@ def upgrade() -> None:
     with op.batch_alter_table("member", schema=None) as batch_op:
         batch_op.add_column(sa.Column("phone_verified_at", loyalty.db.models.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("email_verified_at", loyalty.db.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("joined_at", loyalty.db.models.UTCDateTime(timezone=True), nullable=True))
     with op.batch_alter_table("login_code", schema=None) as batch_op:
         batch_op.add_column(sa.Column("channel", sa.String(length=8), nullable=False, server_default="sms"))
     _backfill()
 
 
 def _backfill() -> None:
-    """Members from before: staff registrations vouched for their phone and address; a member who joined in
-    the app and was activated proved the address their login code went to (the e-mail, when there was one)."""
+    """Members from before (all but the pending) have joined. Staff registrations vouched for their phone and
+    address; a member who joined in the app and was activated proved the address their login code went to (the
+    e-mail, when there was one)."""
     bind = op.get_bind()
     member = sa.table(
         "member",
@@ -39,6 +41,7 @@ def _backfill() -> None:
         sa.column("created_at", loyalty.db.models.UTCDateTime(timezone=True)),
         sa.column("phone_verified_at", loyalty.db.models.UTCDateTime(timezone=True)),
         sa.column("email_verified_at", loyalty.db.models.UTCDateTime(timezone=True)),
+        sa.column("joined_at", loyalty.db.models.UTCDateTime(timezone=True)),
     )
     audit = sa.table(
         "audit_record",
@@ -56,10 +59,11 @@ def _backfill() -> None:
         sa.select(member.c.id, member.c.email, member.c.created_at).where(member.c.status != "pending")
     ).all()
     for row in rows:
+        values: dict[str, object] = {"joined_at": row.created_at}  # the joined rules fired when they became members
         if str(row.id) in joined_in_app:
-            values = {"email_verified_at": row.created_at} if row.email else {"phone_verified_at": row.created_at}
+            values |= {"email_verified_at": row.created_at} if row.email else {"phone_verified_at": row.created_at}
         else:
-            values = {"phone_verified_at": row.created_at}
+            values["phone_verified_at"] = row.created_at
             if row.email:
                 values["email_verified_at"] = row.created_at
         bind.execute(sa.update(member).where(member.c.id == row.id).values(**values))
@@ -69,5 +73,6 @@ def downgrade() -> None:
     with op.batch_alter_table("login_code", schema=None) as batch_op:
         batch_op.drop_column("channel")
     with op.batch_alter_table("member", schema=None) as batch_op:
+        batch_op.drop_column("joined_at")
         batch_op.drop_column("email_verified_at")
         batch_op.drop_column("phone_verified_at")
