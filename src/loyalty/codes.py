@@ -54,6 +54,16 @@ class CodeRefused(Refused):
         self.reason = reason
 
 
+# "Unknown" and "used up" read the same to a till: its answers do not tell a guesser which codes exist.
+GUESSES = frozenset({"code_unknown", "code_used_up"})
+ALIKE_REASON = "unknown or already used"
+
+
+def discreet(refusal: CodeRefused) -> CodeRefused:
+    """The refusal as a till sees it."""
+    return CodeRefused("code_unknown", ALIKE_REASON) if refusal.code in GUESSES else refusal
+
+
 def normalise(text: str) -> str:
     """The one spelling a code is stored, compared and counted in: compatibility forms folded (full-width
     "ＦＩＶＥ" is "FIVE"), trimmed, upper case."""

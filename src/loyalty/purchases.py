@@ -160,7 +160,7 @@ def price(
                 session, business_id=business.id, text=text, member_id=member.id if member else None, at=at
             )
         except codes.CodeRefused as refusal:
-            rejected.append({"code": text, "reason": refusal.reason})
+            rejected.append({"code": text, "reason": codes.discreet(refusal).reason})
             continue
         priced.promo_codes[text] = code
         if code.effect == "trigger" or code.benefit_id is None:
@@ -310,7 +310,8 @@ def confirm(
             codes.use(session, code=code, member_id=member.id if member else None, purchase_id=purchase.id, at=at)
     except (benefits.BenefitNotRedeemable, codes.CodeRefused) as lost:
         # Another till spent it between this sale's quote and now: nothing of this purchase is kept.
-        raise Conflict("benefit_unavailable", lost.message, **lost.details) from None
+        shown = codes.discreet(lost) if isinstance(lost, codes.CodeRefused) else lost
+        raise Conflict("benefit_unavailable", shown.message, **shown.details) from None
     if priced.points_payments:
         session.execute(
             update(PointsPayment)

@@ -227,6 +227,17 @@ class LoginCode(Base):
     channel: Mapped[str] = mapped_column(String(8), default="sms")
 
 
+class CodeFailure(Base):
+    """One promo code refused as unknown or used up, counted for the per-terminal and per-business limits."""
+
+    __tablename__ = "code_failure"
+    __table_args__ = (Index("ix_code_failure_business_at", "business_id", "at"),)
+    id: Mapped[uuid.UUID] = pk()
+    business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
+    terminal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("terminal.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=now)
+
+
 # --- the Campaign Center ------------------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
-"""proven contact details: when a member's phone and e-mail were proven, and where each login code went
+"""proven contact details (when a member's phone and e-mail were proven, where each login code went, when the
+member joined) and failed promo codes, counted for their limits
 
 Revision ID: 0003
 Revises: 0001
@@ -25,6 +26,19 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("joined_at", loyalty.db.models.UTCDateTime(timezone=True), nullable=True))
     with op.batch_alter_table("login_code", schema=None) as batch_op:
         batch_op.add_column(sa.Column("channel", sa.String(length=8), nullable=False, server_default="sms"))
+    op.create_table(
+        "code_failure",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("business_id", sa.Uuid(), nullable=False),
+        sa.Column("terminal_id", sa.Uuid(), nullable=True),
+        sa.Column("at", loyalty.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["business_id"], ["business.id"], name=op.f("fk_code_failure_business_id_business")),
+        sa.ForeignKeyConstraint(["terminal_id"], ["terminal.id"], name=op.f("fk_code_failure_terminal_id_terminal")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_code_failure")),
+    )
+    with op.batch_alter_table("code_failure", schema=None) as batch_op:
+        batch_op.create_index("ix_code_failure_business_at", ["business_id", "at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_code_failure_terminal_id"), ["terminal_id"], unique=False)
     _backfill()
 
 
@@ -70,6 +84,7 @@ def _backfill() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("code_failure")
     with op.batch_alter_table("login_code", schema=None) as batch_op:
         batch_op.drop_column("channel")
     with op.batch_alter_table("member", schema=None) as batch_op:
