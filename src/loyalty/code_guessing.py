@@ -13,13 +13,15 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal, localcontext
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from loyalty import codes
-from loyalty.db.models import CodeFailure
+from loyalty.db.models import CodeBatch, CodeFailure, PromoCode
 from loyalty.identification import TooManyAttempts
 from loyalty.settings import Settings
 
@@ -77,3 +79,54 @@ def note(
         session.execute(delete(CodeFailure).where(CodeFailure.business_id == business_id, CodeFailure.at <= old))
         session.add_all(CodeFailure(business_id=business_id, terminal_id=terminal_id, at=at) for _ in range(guesses))
         session.flush()
+
+
+# --- the guessing risk ----------------------------------------------------------------------------
+
+DAY_SECONDS = 86_400
+WARNING_THRESHOLD = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Risk:
+    live_codes: int  # unused one-time codes that work now
+    attempts_per_day: int
+    attempts_per_day_one_terminal: int
+    chance_per_attempt: Decimal
+    daily_chance: Decimal
+    daily_chance_one_terminal: Decimal
+    warning: str | None
+
+
+def risk(session: Session, *, business_id: uuid.UUID, settings: Settings, at: datetime) -> Risk:
+    """How likely a till guessing codes all day at the business-wide limit hits one of the live one-time codes."""
+    live = session.execute(
+        select(CodeBatch.length, func.count())
+        .join(PromoCode, PromoCode.batch_id == CodeBatch.id)
+        .where(
+            PromoCode.business_id == business_id,
+            PromoCode.uses < func.coalesce(PromoCode.max_uses, 1),
+            or_(PromoCode.valid_from.is_(None), PromoCode.valid_from <= at),
+            or_(PromoCode.valid_until.is_(None), PromoCode.valid_until > at),
+        )
+        .group_by(CodeBatch.length)
+    ).all()
+    windows_per_day = Decimal(DAY_SECONDS) / Decimal(settings.code_window_seconds)
+    attempts = int(settings.code_failures_per_business * windows_per_day)
+    attempts_one = int(settings.code_failures_per_terminal * windows_per_day)
+    with localcontext() as exact:
+        exact.prec = 28
+        per_attempt = sum(
+            (Decimal(count) / Decimal(len(codes.ALPHABET)) ** length for length, count in live), Decimal(0)
+        )
+        daily = 1 - (1 - per_attempt) ** attempts
+        daily_one = 1 - (1 - per_attempt) ** attempts_one
+    total = sum(count for _, count in live)
+    warning = None
+    if daily > WARNING_THRESHOLD:
+        warning = (
+            f"With {total:,} unused one-time codes, guessing at the limit ({attempts:,} failed codes a day) has a "
+            f"{(daily * 100).quantize(Decimal('0.01'))}% chance a day of finding one. "
+            "Use longer codes for large batches."
+        )
+    return Risk(total, attempts, attempts_one, per_attempt, daily, daily_one, warning)

@@ -114,3 +114,20 @@ def test_a_till_cannot_tell_a_used_code_from_an_unknown_one(shop: Tenant) -> Non
     assert used.status_code == unknown.status_code == 422 and used.json() == unknown.json()
     quoted = shop.client.post("/v1/quotes", json=sale(1, [once, "ZZZZZZZZ"], grace["id"]), headers=shop.pos).json()
     assert [entry["reason"] for entry in quoted["rejected"]] == ["unknown or already used"] * 2
+
+
+def test_the_dashboard_warning_uses_the_failed_code_limits(shop: Tenant) -> None:
+    quiet = shop.client.get("/v1/codes/guessing-risk", headers=shop.admin).json()
+    assert quiet["live_codes"] == 0 and quiet["warning"] is None
+    assert quiet["attempts_per_day"] == PER_BUSINESS * 86_400 // 600
+    assert quiet["attempts_per_day_one_terminal"] == PER_TERMINAL * 86_400 // 600
+    coffee = benefit(shop)
+    made = shop.client.post(
+        "/v1/codes", json={"count": 5_000, "length": 6, "benefit_id": coffee["id"]}, headers=shop.admin
+    )
+    assert made.status_code == 201
+    risky = shop.client.get("/v1/codes/guessing-risk", headers=shop.admin).json()
+    # 5,000 codes of 6 characters among 31^6: p ≈ 5.6e-6 per guess, ≈ 2.4 % over a day at 4,320 guesses.
+    assert risky["live_codes"] == 5_000 and risky["warning"] and "5,000" in risky["warning"]
+    assert 0.02 < float(risky["daily_chance"]) < 0.03
+    assert shop.client.get("/v1/codes/guessing-risk", headers=shop.pos).status_code == 403

@@ -197,6 +197,34 @@ def batch_csv(
     )
 
 
+class CodeRiskOut(BaseModel):
+    live_codes: int = Field(description="Unused one-time codes that work now.")
+    attempts_per_day: int = Field(description="Failed codes a day the business-wide limit lets through.")
+    attempts_per_day_one_terminal: int
+    chance_per_attempt: str
+    daily_chance: str = Field(description="Chance of at least one hit in a day of guessing at the business limit.")
+    daily_chance_one_terminal: str
+    warning: str | None = Field(description="Set when daily_chance passes 1%.")
+
+
+@router.get("/codes/guessing-risk", response_model=CodeRiskOut)
+def guessing_risk(
+    who: Principal = Depends(admin), db: Database = Depends(database), settings: Settings = Depends(settings_of)
+) -> CodeRiskOut:
+    """How likely guessing at the failed-code limits finds one of the business's live one-time codes."""
+    with db.read() as session:
+        found = code_guessing.risk(session, business_id=who.business_id, settings=settings, at=now())
+    return CodeRiskOut(
+        live_codes=found.live_codes,
+        attempts_per_day=found.attempts_per_day,
+        attempts_per_day_one_terminal=found.attempts_per_day_one_terminal,
+        chance_per_attempt=str(found.chance_per_attempt),
+        daily_chance=str(found.daily_chance),
+        daily_chance_one_terminal=str(found.daily_chance_one_terminal),
+        warning=found.warning,
+    )
+
+
 @router.get("/codes/{code_id}", response_model=CodeOut)
 def show(code_id: uuid.UUID, who: Principal = Depends(admin), db: Database = Depends(database)) -> CodeOut:
     with db.read() as session:
