@@ -153,8 +153,12 @@ def price(
         priced.assets[asset_id] = asset
         template = _template(session, business, asset.benefit_id)
         requests.append(engine.DiscountRequest(asset_id, "benefit", template.name, template))
-    # Normalised before anything counts them: "FIVEOFF", "fiveoff" and " FIVEOFF" are one code, used once a sale.
-    for text in dict.fromkeys(codes.normalise(typed) for typed in sale.codes):
+    # Normalised before anything counts them: "FIVEOFF", "fiveoff" and " FIVEOFF" are one code, used once a sale
+    # (answered under the spelling first typed).
+    spellings: dict[str, str] = {}
+    for typed in sale.codes:
+        spellings.setdefault(codes.normalise(typed), typed)
+    for text in spellings.values():
         try:
             code = codes.find_usable(
                 session, business_id=business.id, text=text, member_id=member.id if member else None, at=at
