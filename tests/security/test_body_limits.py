@@ -98,3 +98,11 @@ def test_lists_in_rules_and_benefits_are_held_to_the_schemas_sizes(tenant: Tenan
     assert answer.status_code == 422 and answer.json()["error"]["details"]["field"].startswith("items.codes")
     tags = tenant.client.post("/v1/members", json={"phone": "078 555 99 01", "tags": codes}, headers=tenant.admin)
     assert tags.status_code == 422 and tags.json()["error"]["details"]["field"] == "tags"
+
+
+def test_a_rules_per_member_limit_is_held_to_the_schemas_maximum(tenant: Tenant) -> None:
+    body = {**rule(codes=["A"]), "limits": {"per_member": 10**30}}
+    answer = tenant.client.post("/v1/rules", json=body, headers=tenant.admin)
+    assert answer.status_code == 422 and answer.json()["error"]["details"]["field"] == "limits.per_member"
+    body["limits"] = {"per_member": 1_000_000}
+    assert tenant.client.post("/v1/rules", json=body, headers=tenant.admin).status_code == 201

@@ -46,6 +46,7 @@ __all__ = ["RuleInvalid", "parse_rule", "rule_to_dict"]
 T = TypeVar("T")
 
 ACTIONS_MAX: Final = 20  # as the published schema says
+PER_MEMBER_MAX: Final = 1_000_000
 
 RULE_FIELDS: Final = (
     "name", "trigger", "status", "valid_from", "valid_until", "conditions", "limits", "actions",
@@ -233,6 +234,8 @@ def _limits(value: object) -> Limits | None:
     if data.get("per_member") is None:
         raise FieldInvalid("limits.per_member", "is required: how many times per period a member gets it")
     per_member = positive_int_field(data["per_member"], "limits.per_member", "a whole number of times, 1+")
+    if per_member > PER_MEMBER_MAX:
+        raise FieldInvalid("limits.per_member", f"must be at most {PER_MEMBER_MAX:,}")
     period = _choice(data.get("period"), "limits.period", PERIODS, required=False) or "ever"
     return Limits(per_member=per_member, period=cast(Period, period))
 
