@@ -7,6 +7,7 @@ lifts the member's lifetime points over a `lifetime_points` threshold, those rul
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,8 +22,11 @@ from sqlalchemy.orm import Session
 from loyalty import campaigns, ledger
 from loyalty import rules as engine
 from loyalty.db.models import Business, Member, RuleUse
+from loyalty.errors import Conflict, NotFound
 from loyalty.money import currency_exponent, hundredths_to_points, points_to_hundredths
 from loyalty.rules.facts import TriggerKind
+
+log = logging.getLogger("loyalty.awards")
 
 # Lifetime thresholds can cascade (a lifetime bonus crossing the next threshold); this bounds the chain.
 MAX_LIFETIME_ROUNDS = 10
@@ -111,6 +115,8 @@ def apply(
     from loyalty import benefits  # the wallet; imported late because it uses this module for rule-granted benefits
 
     applied = applied or Applied()
+    if member.status != "active":
+        return applied  # one rule for every trigger: a blocked or pending member earns and receives nothing
     applied.outcomes.append(outcome)
     lifetime_before = member.lifetime_points
     postings = [
@@ -141,14 +147,20 @@ def apply(
             )
     for effect in outcome.effects:
         if effect.kind == "grant_benefit":
-            asset = benefits.grant(
-                session,
-                business=business,
-                member_id=member.id,
-                benefit_id=uuid.UUID(effect.value),
-                source=f"rule:{effect.rule_id}@{effect.revision}",
-                at=at,
-            )
+            try:
+                asset = benefits.grant(
+                    session,
+                    business=business,
+                    member_id=member.id,
+                    benefit_id=uuid.UUID(effect.value),
+                    source=f"rule:{effect.rule_id}@{effect.revision}",
+                    at=at,
+                )
+            except (ValueError, NotFound, Conflict):
+                # A benefit since deactivated (or named by a rule saved before ids were checked): the rule gives
+                # the rest, and the registration or sale that fired it goes on.
+                log.warning("a rule's benefit cannot be granted", extra={"rule": effect.rule_id})
+                continue
             applied.granted_asset_ids.append(asset.id)
     if outcome.tags_to_add or outcome.tags_to_remove:
         member.tags = sorted((set(member.tags or ()) | outcome.tags_to_add) - outcome.tags_to_remove)

@@ -19,6 +19,7 @@ from typing import Any, Final
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
+from loyalty import references
 from loyalty import rules as engine
 from loyalty.audit import record
 from loyalty.db.models import Business, Rule, RuleRevision, now
@@ -140,6 +141,7 @@ def create(
 ) -> StoredRule:
     """A new rule at revision 1. `rule_id` keeps the id of a loaded file's rule (the caller checks it is free)."""
     parsed = parse(data, business=business, where=where)
+    references.check_rule(session, business=business, rule=parsed, where=where)
     row = Rule(business_id=business.id, name=parsed.name, trigger=parsed.trigger, status=parsed.status, revision=1)
     if rule_id is not None:
         row.id = rule_id
@@ -175,6 +177,7 @@ def revise(
     if body.get("status") is None:
         body["status"] = row.status
     parsed = parse(body, business=business, where=where)
+    references.check_rule(session, business=business, rule=parsed, where=where)
     row.revision += 1
     row.name, row.trigger, row.status, row.updated_at = parsed.name, parsed.trigger, parsed.status, now()
     session.add(

@@ -13,6 +13,7 @@ import csv
 import io
 import re
 import secrets
+import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -53,8 +54,20 @@ class CodeRefused(Refused):
         self.reason = reason
 
 
+# "Unknown" and "used up" read the same to a till: its answers do not tell a guesser which codes exist.
+GUESSES = frozenset({"code_unknown", "code_used_up"})
+ALIKE_REASON = "unknown or already used"
+
+
+def discreet(refusal: CodeRefused) -> CodeRefused:
+    """The refusal as a till sees it."""
+    return CodeRefused("code_unknown", ALIKE_REASON) if refusal.code in GUESSES else refusal
+
+
 def normalise(text: str) -> str:
-    return text.strip().upper()
+    """The one spelling a code is stored, compared and counted in: compatibility forms folded (full-width
+    "ＦＩＶＥ" is "FIVE"), trimmed, upper case."""
+    return unicodedata.normalize("NFKC", text).strip().upper()
 
 
 # --- making codes ---------------------------------------------------------------------------------
@@ -404,7 +417,7 @@ class Redeemed:
 def redeem(session: Session, *, business: Business, text: str, member_id: uuid.UUID, at: datetime) -> Redeemed:
     """The till's "Use a Code" field: a benefit code puts its benefit in the wallet; a trigger code fires the
     `code_used` rules. One use is spent either way. The caller audits."""
-    member = members.get(session, business_id=business.id, member_id=member_id)
+    member = members.require_active(members.get(session, business_id=business.id, member_id=member_id))
     promo = find_usable(session, business_id=business.id, text=text, member_id=member.id, at=at)
     spent = use(session, code=promo, member_id=member.id, purchase_id=None, at=at)
     done = Redeemed(promo, spent, member)

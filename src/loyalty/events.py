@@ -31,7 +31,7 @@ def happen(
     text = name.strip()
     if not text or len(text) > NAME_MAX:
         raise InvalidInput("name", f"must be an event name of 1 to {NAME_MAX} characters")
-    member = members.get(session, business_id=business.id, member_id=member_id)
+    member = members.require_active(members.get(session, business_id=business.id, member_id=member_id))
     event = Event(business_id=business.id, member_id=member.id, name=text, at=at)
     session.add(event)
     session.flush()

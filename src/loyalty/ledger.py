@@ -19,11 +19,26 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from loyalty.db.models import Business, LedgerEntry, LedgerTransaction, Member
-from loyalty.errors import Refused
+from loyalty.errors import Conflict, Refused
 
 # Ledger kinds whose member entries make up lifetime points: earning, and taking earnings back.
 LIFETIME_KINDS = ("earn", "unearn")
 COUNTER_ACCOUNT = {"earn": "issued", "unearn": "issued", "pay": "redeemed", "refund": "redeemed", "adjust": "adjusted"}
+
+
+# The most points an account may hold (or owe), and the largest single movement, in hundredths: 10^13 points.
+# Far above any real programme, and low enough that every sum the ledger and its reports make stays inside a
+# 64-bit integer column (9.2 × 10^18), whatever a rule's arithmetic gives.
+MAX_BALANCE = 10**15
+
+
+class PointsCeiling(Conflict):
+    def __init__(self) -> None:
+        super().__init__(
+            "points_ceiling",
+            f"This would take the member's points past {MAX_BALANCE // 100:,}, the most an account can hold; "
+            "nothing was recorded. Check the rules that give points for this.",
+        )
 
 
 class InsufficientPoints(Refused):
@@ -87,9 +102,17 @@ def post_many(
     amount = sum(amount for amount, _ in postings)
     allow_negative = business.allow_negative_balance if may_go_negative is None else may_go_negative
     lifetime_change = amount if kind in LIFETIME_KINDS else 0
+    if any(abs(leg) > MAX_BALANCE for leg, _ in postings) or abs(amount) > MAX_BALANCE:
+        raise PointsCeiling()  # before the database sees a number its integers cannot hold
     guarded = update(Member).where(Member.id == member_id, Member.business_id == business.id)
-    if amount < 0 and not allow_negative:
+    if amount > 0:
+        guarded = guarded.where(
+            Member.points_balance + amount <= MAX_BALANCE, Member.lifetime_points + lifetime_change <= MAX_BALANCE
+        )
+    elif not allow_negative:
         guarded = guarded.where(Member.points_balance + amount >= 0)
+    else:
+        guarded = guarded.where(Member.points_balance + amount >= -MAX_BALANCE)
     moved = session.execute(
         guarded.values(
             points_balance=Member.points_balance + amount,
@@ -99,7 +122,9 @@ def post_many(
         .execution_options(synchronize_session=False)
     ).first()
     if moved is None:
-        raise InsufficientPoints(-amount)
+        if amount < 0 and not allow_negative:
+            raise InsufficientPoints(-amount)
+        raise PointsCeiling()
     member = session.identity_map.get(identity_key(Member, member_id))
     if member is not None:
         # Keep a loaded member in step with the row without another SELECT.

@@ -1,5 +1,11 @@
 """The member app's login: a one-time code sent to the member, exchanged for a member key.
 
+A code goes only where the member has proven they are: by SMS to a proven phone, by e-mail to a proven address
+(proven by an earlier code that came back, or vouched for by staff). The one exception is a member who joined in
+the app and has proven nothing yet: their code goes by SMS to the phone they joined with, which is what it proves.
+So typing someone else's phone or address never brings their code to you, and an e-mail address attached to an
+account by whoever joined with it never receives that account's codes until it has proven itself.
+
 The answer to "send me a code" is the same whether or not the member exists, so the app cannot be used to learn
 who is a member. A code works once, for CODE_LIFETIME, and for at most MAX_ATTEMPTS tries: each try is counted
 by a guarded UPDATE before the code is compared, so concurrent guesses cannot get past the limit.
@@ -36,6 +42,18 @@ class Sent:
     member: Member
     code: str
     minutes: int
+    channel: str  # "sms" or "email"
+
+
+def destination(member: Member, asked_by: str) -> str | None:
+    """The channel a code for `member` may take ("sms" or "email"), preferring the one the member typed
+    (`asked_by`: "phone" or "email"); None when the member has proven neither."""
+    phone_ok = member.phone_verified_at is not None or member.status == "pending"
+    email_ok = member.email is not None and member.email_verified_at is not None
+    order = (
+        [("email", email_ok), ("sms", phone_ok)] if asked_by == "email" else [("sms", phone_ok), ("email", email_ok)]
+    )
+    return next((channel for channel, ok in order if ok), None)
 
 
 @dataclass(frozen=True)
@@ -62,10 +80,15 @@ def find(session: Session, *, business: Business, phone: str | None, email: str 
     return found if found is not None and found.status in ("active", "pending") else None
 
 
-def send_code(session: Session, *, business: Business, member: Member | None, at: datetime) -> Sent | None:
-    """A fresh code for `member`, replacing any earlier one; None (nothing to send) when there is no member or
-    the member was already sent MAX_CODES_PER_HOUR codes in the last hour."""
+def send_code(
+    session: Session, *, business: Business, member: Member | None, asked_by: str = "phone", at: datetime
+) -> Sent | None:
+    """A fresh code for `member`, replacing any earlier one; None (nothing to send) when there is no member, no
+    proven place to send it to, or the member was already sent MAX_CODES_PER_HOUR codes in the last hour."""
     if member is None:
+        return None
+    channel = destination(member, asked_by)
+    if channel is None:
         return None
     recent = session.scalar(
         select(func.count())
@@ -92,10 +115,11 @@ def send_code(session: Session, *, business: Business, member: Member | None, at
             code_hash=_digest(business.id, member.id, code),
             created_at=at,
             expires_at=at + CODE_LIFETIME,
+            channel=channel,
         )
     )
     session.flush()
-    return Sent(member, code, int(CODE_LIFETIME.total_seconds() // 60))
+    return Sent(member, code, int(CODE_LIFETIME.total_seconds() // 60), channel)
 
 
 def verify(session: Session, *, business: Business, member: Member | None, code: str, at: datetime) -> LoggedIn | None:
@@ -142,6 +166,8 @@ def verify(session: Session, *, business: Business, member: Member | None, code:
         lifetime=SESSION_LIFETIME,
     )
     record(session, business.id, actor=f"member:{member.id}", action="member.login", obj=key)
-    # The right code proves the phone or address: a member who joined in the app becomes a member now.
-    members.activate(session, business=business, member=member, actor=f"member:{member.id}", at=at)
+    # The right code proves where it went; a member who joined in the app becomes a member once the phone is proven.
+    members.prove(session, member=member, channel=live.channel, at=at)
+    if live.channel == "sms":
+        members.activate(session, business=business, member=member, actor=f"member:{member.id}", at=at)
     return LoggedIn(raw, key, member)

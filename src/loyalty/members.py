@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from loyalty import awards, paging
 from loyalty.audit import record
 from loyalty.db.models import Business, Member, now
-from loyalty.errors import Conflict, InvalidInput, NotFound
+from loyalty.errors import Conflict, InvalidInput, NotFound, Refused
 from loyalty.money import hundredths_to_points
 
 # "pending": joined through the member app, phone or e-mail not yet proven by a login code. Such a member is not
@@ -39,6 +39,21 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 class MemberNotFound(NotFound):
     def __init__(self) -> None:
         super().__init__("member")
+
+
+class MemberNotActive(Refused):
+    """A blocked or pending member earns and receives nothing, by any trigger."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(
+            f"member_{status}", f"This loyalty account is {status}: it earns and receives nothing until it is active."
+        )
+
+
+def require_active(member: Member) -> Member:
+    if member.status != "active":
+        raise MemberNotActive(member.status)
+    return member
 
 
 class MemberExists(Conflict):
@@ -242,6 +257,10 @@ def register(
         created_at=at,
         **_consent_columns(consent or {}),
     )
+    if verified:  # staff registered the person standing before them: they vouch for the number and the address
+        member.phone_verified_at = at
+        member.email_verified_at = at if member.email else None
+        member.joined_at = at
     _refuse_duplicates(session, member)
     _insert(session, member)
     record(session, business.id, actor=actor, action="member.register", obj=member)
@@ -261,8 +280,27 @@ def activate(session: Session, *, business: Business, member: Member, actor: str
     if activated.rowcount != 1:  # type: ignore[attr-defined]
         return
     session.refresh(member, ["status"])
+    prove(session, member=member, channel="sms", at=at)  # by the code that came back, or by the admin vouching
     record(session, business.id, actor=actor, action="member.activate", obj=member)
+    # Once per member, ever: one set back to pending by an admin and proven again does not join again.
+    first = session.execute(
+        sa.update(Member)
+        .where(Member.id == member.id, Member.joined_at.is_(None))
+        .values(joined_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    if first.rowcount != 1:  # type: ignore[attr-defined]
+        return
+    session.refresh(member, ["joined_at"])
     awards.fire(session, business=business, member=member, trigger="joined", at=at)
+
+
+def prove(session: Session, *, member: Member, channel: str, at: datetime) -> None:
+    """A login code sent by `channel` ("sms" or "email") came back, or staff vouched: that contact is proven."""
+    column = "phone_verified_at" if channel == "sms" else "email_verified_at"
+    if getattr(member, column) is None:
+        setattr(member, column, at)
+        session.flush()
 
 
 def update(
@@ -274,9 +312,11 @@ def update(
     for name, value in changes.items():
         if name == "phone":
             member.phone = normalise_phone(value, business.country)
+            member.phone_verified_at = now()  # the admin who types a number in vouches for it
             unique_changed = True
         elif name == "email":
             member.email = normalise_email(value)
+            member.email_verified_at = now() if member.email else None
             unique_changed = True
         elif name == "member_number":
             member.member_number = normalise_member_number(value)

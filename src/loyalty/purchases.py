@@ -145,19 +145,26 @@ def price(
 
     for asset_id in sale.benefits:
         asset, why_not = _usable_asset(session, business, member, asset_id, at)
+        if asset is not None and any(taken.id == asset.id for taken in priced.assets.values()):
+            continue  # another spelling of the same id ("ABC…" and "abc…"): one wallet entry, used once
         if asset is None:
             rejected.append({"id": asset_id, "reason": why_not})
             continue
         priced.assets[asset_id] = asset
         template = _template(session, business, asset.benefit_id)
         requests.append(engine.DiscountRequest(asset_id, "benefit", template.name, template))
-    for text in sale.codes:
+    # Normalised before anything counts them: "FIVEOFF", "fiveoff" and " FIVEOFF" are one code, used once a sale
+    # (answered under the spelling first typed).
+    spellings: dict[str, str] = {}
+    for typed in sale.codes:
+        spellings.setdefault(codes.normalise(typed), typed)
+    for text in spellings.values():
         try:
             code = codes.find_usable(
                 session, business_id=business.id, text=text, member_id=member.id if member else None, at=at
             )
         except codes.CodeRefused as refusal:
-            rejected.append({"code": text, "reason": refusal.reason})
+            rejected.append({"code": text, "reason": codes.discreet(refusal).reason})
             continue
         priced.promo_codes[text] = code
         if code.effect == "trigger" or code.benefit_id is None:
@@ -308,7 +315,8 @@ def confirm(
             codes.use(session, code=code, member_id=member.id if member else None, purchase_id=purchase.id, at=at)
     except (benefits.BenefitNotRedeemable, codes.CodeRefused) as lost:
         # Another till spent it between this sale's quote and now: nothing of this purchase is kept.
-        raise Conflict("benefit_unavailable", lost.message, **lost.details) from None
+        shown = codes.discreet(lost) if isinstance(lost, codes.CodeRefused) else lost
+        raise Conflict("benefit_unavailable", shown.message, **shown.details) from None
     if priced.points_payments:
         session.execute(
             update(PointsPayment)

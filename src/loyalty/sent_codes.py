@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from loyalty import identification
+from loyalty import identification, member_login, members
 from loyalty.audit import record
 from loyalty.db.models import AuditRecord, Business, Member
 from loyalty.errors import LoyaltyError
@@ -30,14 +30,20 @@ class TooManyCodes(LoyaltyError):
 
 
 def send(
-    session: Session, *, business: Business, member: Member, purpose: str, actor: str, at: datetime
-) -> identification.IssuedCode:
-    """A fresh code for the member (the caller delivers it after the commit). TooManyCodes past the hourly limit."""
+    session: Session, *, business: Business, member: Member, purpose: str, actor: str, at: datetime, asked_by: str
+) -> tuple[identification.IssuedCode, str]:
+    """A fresh code for the member and the channel it goes by ("sms" or "email"; the caller delivers it after
+    the commit). Only a phone or address the member proved receives it, preferring the one the till named
+    (`asked_by`: "phone" or "email"); with none proven the member is not found, as at the till. TooManyCodes past
+    the hourly limit."""
+    channel = member_login.destination(member, asked_by)
+    if channel is None:
+        raise members.MemberNotFound()
     if sent_lately(session, business_id=business.id, member_id=member.id, at=at) >= MAX_PER_HOUR:
         raise TooManyCodes()
     issued = identification.issue_code(session, business=business, member_id=member.id, at=at)
     record(session, business.id, actor=actor, action=ACTION, obj=member, details={"purpose": purpose})
-    return issued
+    return issued, channel
 
 
 def sent_lately(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, at: datetime) -> int:

@@ -22,6 +22,15 @@ class Settings:
     notifier: str = "console"
     smtp_from: str = "loyalty@localhost"
     log_level: str = "INFO"
+    # Where login codes for a phone go: "" (the notifier above, when it is console or file), console, file:///…,
+    # twilio+https://SID:TOKEN@api.twilio.com/?from=+41…, or webhook+https://user:pass@host/path.
+    sms_gateway: str = ""
+    # Request bodies larger than this are refused with 413 before they are read.
+    max_body_bytes: int = 1_000_000
+    # Failed promo-code entries allowed per terminal and per business in one window, as for identification.
+    code_failures_per_terminal: int = 20
+    code_failures_per_business: int = 200
+    code_window_seconds: int = 600
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -39,6 +48,11 @@ class Settings:
             notifier=env.get("LOYALTY_NOTIFIER", "console"),
             smtp_from=env.get("LOYALTY_SMTP_FROM", "loyalty@localhost"),
             log_level=env.get("LOYALTY_LOG_LEVEL", "INFO").upper(),
+            sms_gateway=env.get("LOYALTY_SMS_GATEWAY", ""),
+            max_body_bytes=_positive_int(env, "LOYALTY_MAX_BODY_BYTES", 1_000_000),
+            code_failures_per_terminal=_positive_int(env, "LOYALTY_CODE_FAILURES_PER_TERMINAL", 20),
+            code_failures_per_business=_positive_int(env, "LOYALTY_CODE_FAILURES_PER_BUSINESS", 200),
+            code_window_seconds=_positive_int(env, "LOYALTY_CODE_WINDOW_SECONDS", 600),
         )
 
 

@@ -106,7 +106,7 @@ def basket() -> list[dict[str, Any]]:
 
 def printed_code(capsys: pytest.CaptureFixture[str]) -> str:
     """The code the console notifier printed (the development notifier: the member's phone in tests)."""
-    found = re.findall(r"login code for .*: (\d+)", capsys.readouterr().err)
+    found = re.findall(r"login code .*: (\d+)", capsys.readouterr().err)
     assert found, "no code was sent"
     return str(found[-1])
 

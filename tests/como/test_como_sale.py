@@ -144,7 +144,7 @@ def test_a_como_sale_records_what_the_same_sale_records_through_v1(
         "name": "NOPE",
         "redeemable": False,
         "benefits": [],
-        "nonRedeemableCause": {"code": "5523", "message": "unknown code"},
+        "nonRedeemableCause": {"code": "5523", "message": "unknown or already used"},
     }
     assert quoted["totalDiscountsSum"] == -940
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -27,9 +28,10 @@ def notifier(value: str) -> notify.Notifier:
 
 
 def test_the_console_prints_the_code_beside_a_masked_phone(capsys: pytest.CaptureFixture[str]) -> None:
-    notifier("console").send(MESSAGE)
+    notifier("console").send(replace(MESSAGE, channel="sms"))
     printed = capsys.readouterr().err
     assert "123456" in printed and "+41 •• ••• •• 67" in printed and "123 45 67" not in printed
+    assert "by sms" in printed
 
 
 def test_the_file_outbox_appends_one_json_line_per_code(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 
 from loyalty import __version__, web
-from loyalty.api import docs, errors
+from loyalty.api import docs, errors, guards
 from loyalty.api.como import routes as como
 from loyalty.api.routes import admin, benefits, codes, identification, members, pos, rules, sales, system
 from loyalty.db.engine import Database
@@ -52,6 +52,10 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         )
         return response
 
+    # Added last, so outermost: a body too large is refused before any of the above reads it, and an
+    # unexpected error is answered without dropping the connection.
+    app.add_middleware(guards.BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(guards.Contained)
     return app
 
 

@@ -66,7 +66,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http(_: Request, error: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        code = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}.get(
+            error.status_code, "http_error"
+        )
         return envelope(error.status_code, code, str(error.detail))
 
     @app.exception_handler(RetryTransaction)

@@ -191,6 +191,12 @@ class Member(Base):
     points_balance: Mapped[int] = mapped_column(BigInteger, default=0)  # hundredths of a point
     lifetime_points: Mapped[int] = mapped_column(BigInteger, default=0)  # hundredths, earned only
     created_at: Mapped[datetime] = mapped_column(default=now)
+    # When a login code sent there came back, or staff vouched (registered the member, or typed the detail in).
+    # Only a proven phone finds the member at a till; login codes go only to proven contact details.
+    phone_verified_at: Mapped[datetime | None]
+    email_verified_at: Mapped[datetime | None]
+    # When the `joined` rules fired: set once, so a member set back to pending never joins twice.
+    joined_at: Mapped[datetime | None]
 
 
 class IdentificationCode(Base):
@@ -234,6 +240,19 @@ class LoginCode(Base):
     created_at: Mapped[datetime] = mapped_column(default=now)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    # Where the code was sent ("sms" to the phone, "email" to the address): the right code proves that one.
+    channel: Mapped[str] = mapped_column(String(8), default="sms")
+
+
+class CodeFailure(Base):
+    """One promo code refused as unknown or used up, counted for the per-terminal and per-business limits."""
+
+    __tablename__ = "code_failure"
+    __table_args__ = (Index("ix_code_failure_business_at", "business_id", "at"),)
+    id: Mapped[uuid.UUID] = pk()
+    business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
+    terminal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("terminal.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=now)
 
 
 # --- the Campaign Center ------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from loyalty.money import POINTS_EXPONENT
 from loyalty.rules.selectors import ItemSelector
 
 __all__ = [
+    "LIST_MAX",
     "FieldInvalid",
     "amount_field",
     "no_unknown_fields",
@@ -30,6 +31,9 @@ __all__ = [
 
 SELECTOR_KEYS: Final[tuple[str, ...]] = ("codes", "departments", "tags")
 _TEXT_MAX = 200
+# The longest list a rule or benefit may hold (codes, departments, tags, branches, means of payment), as the
+# published schema says: a selector of 200,000 codes would be kept and matched against every sale line.
+LIST_MAX = 50
 
 
 class FieldInvalid(ValueError):
@@ -137,6 +141,8 @@ def texts_field(value: object, where: str, what: str) -> frozenset[str]:
     """A non-empty list of non-empty texts."""
     if not isinstance(value, list) or not value:
         raise FieldInvalid(where, f"must be a non-empty list of {what}")
+    if len(value) > LIST_MAX:
+        raise FieldInvalid(where, f"must list at most {LIST_MAX} {what}")
     return frozenset(text_field(item, path(where, i), f"one of {what}") for i, item in enumerate(value))
 
 

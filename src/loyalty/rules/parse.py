@@ -22,6 +22,7 @@ from loyalty.rules.actions import (
 from loyalty.rules.facts import TRIGGERS, TriggerKind
 from loyalty.rules.fields import (
     HH_MM,
+    LIST_MAX,
     FieldInvalid,
     amount_field,
     no_unknown_fields,
@@ -43,6 +44,9 @@ from loyalty.rules.selectors import WEEKDAYS, Conditions, Contains, ItemSelector
 __all__ = ["RuleInvalid", "parse_rule", "rule_to_dict"]
 
 T = TypeVar("T")
+
+ACTIONS_MAX: Final = 20  # as the published schema says
+PER_MEMBER_MAX: Final = 1_000_000
 
 RULE_FIELDS: Final = (
     "name", "trigger", "status", "valid_from", "valid_until", "conditions", "limits", "actions",
@@ -203,7 +207,7 @@ def _contains(value: object, where: str) -> Contains:
 
 def _weekdays(value: object, where: str) -> frozenset[int]:
     expected = f"a non-empty list of days among {', '.join(WEEKDAYS)}"
-    if not isinstance(value, list) or not value:
+    if not isinstance(value, list) or not value or len(value) > len(WEEKDAYS):
         raise FieldInvalid(where, f"must be {expected}")
     days: set[int] = set()
     for index, day in enumerate(value):
@@ -230,6 +234,8 @@ def _limits(value: object) -> Limits | None:
     if data.get("per_member") is None:
         raise FieldInvalid("limits.per_member", "is required: how many times per period a member gets it")
     per_member = positive_int_field(data["per_member"], "limits.per_member", "a whole number of times, 1+")
+    if per_member > PER_MEMBER_MAX:
+        raise FieldInvalid("limits.per_member", f"must be at most {PER_MEMBER_MAX:,}")
     period = _choice(data.get("period"), "limits.period", PERIODS, required=False) or "ever"
     return Limits(per_member=per_member, period=cast(Period, period))
 
@@ -237,6 +243,8 @@ def _limits(value: object) -> Limits | None:
 def _actions(value: object, trigger: TriggerKind, exponent: int) -> tuple[Action, ...]:
     if not isinstance(value, list) or not value:
         raise FieldInvalid("actions", "must be a non-empty list of actions")
+    if len(value) > ACTIONS_MAX:
+        raise FieldInvalid("actions", f"must list at most {ACTIONS_MAX} actions")
     return tuple(_action(item, f"actions.{index}", trigger, exponent) for index, item in enumerate(value))
 
 
@@ -327,6 +335,8 @@ def _mops(value: object, where: str) -> frozenset[str]:
         raise FieldInvalid(
             where, 'must be a list of means of payment like ["points"] or one string like "points, voucher"'
         )
+    if len(names) > LIST_MAX:
+        raise FieldInvalid(where, f"must name at most {LIST_MAX} means of payment")
     return frozenset(name.strip() for name in names if name.strip())
 
 

@@ -123,7 +123,8 @@ class KeyedRoute(ComoRoute):
         request.state.como_principal = await run_in_threadpool(pos_key, request)
 
 
-def code_message(business: Any, member: Any, issued: identification.IssuedCode) -> notify.LoginCode:
+def code_message(business: Any, member: Any, sent: tuple[identification.IssuedCode, str]) -> notify.LoginCode:
+    issued, channel = sent
     return notify.LoginCode(
         business_id=str(business.id),
         business_name=business.name,
@@ -132,4 +133,5 @@ def code_message(business: Any, member: Any, issued: identification.IssuedCode) 
         email=member.email,
         code=issued.code,
         minutes=max(1, business.identification_code_ttl_seconds // 60),
+        channel=channel,
     )

@@ -314,9 +314,10 @@ def benefits_answer(
         source: Literal["benefit", "code"] = "benefit" if key else "code"
         ident = key or (asset.code or "").strip()
         entry: dict[str, Any] = {"key": key} if key else {"code": ident}
-        # Asked twice, it applies once: the first entry carries the discount, a later one the quote's refusal.
-        discount = applied.get((source, ident)) if (source, ident) not in seen else None
-        reason = None if discount else refused.get((source, ident))
+        # Asked twice, it applies once: the first entry carries the discount, a later one says why not.
+        repeated = (source, ident) in seen
+        discount = None if repeated else applied.get((source, ident))
+        reason = "is already in this sale" if repeated else None if discount else refused.get((source, ident))
         seen.add((source, ident))
         entry["name"] = names.get(ident) or (discount.name if discount else ident)
         entry["redeemable"] = reason is None

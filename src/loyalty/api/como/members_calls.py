@@ -159,10 +159,10 @@ def send_identification_code(
         member = members.find_by(session, business=business, field=way, value=value or "")
         if member is None or member.status != "active":
             return None
-        issued = sent_codes.send(
-            session, business=business, member=member, purpose="identify", actor=me.actor, at=now()
+        sent = sent_codes.send(
+            session, business=business, member=member, purpose="identify", actor=me.actor, at=now(), asked_by=way
         )
-        return code_message(business, member, issued)
+        return code_message(business, member, sent)
 
     message = me.db.write(work)
     if message is None:

@@ -135,10 +135,16 @@ def payment(body: BudgetPaymentIn, background: BackgroundTasks, me: Caller = Dep
         ):
             code = body.verificationCode
             if code is None:
-                issued = sent_codes.send(
-                    session, business=business, member=member, purpose="payment", actor=me.actor, at=now()
+                sent = sent_codes.send(
+                    session,
+                    business=business,
+                    member=member,
+                    purpose="payment",
+                    actor=me.actor,
+                    at=now(),
+                    asked_by="phone",
                 )
-                return envelope.VERIFICATION_CODE_SENT, code_message(business, member, issued)
+                return envelope.VERIFICATION_CODE_SENT, code_message(business, member, sent)
             if not code.strip():
                 return envelope.VERIFICATION_CODE_MISSING, None
             verified = payment_policy.check_code(

@@ -23,6 +23,10 @@ from loyalty.money import currency_exponent, from_minor, to_minor
 
 router = APIRouter(prefix="/v1", tags=["business"])
 
+# Money per point, at most: with sale amounts below 10^9 a points payment stays a whole number of hundredths
+# far inside the ledger's integers, and a typo ("1e30") is a 422 instead of a 500.
+MAX_POINT_VALUE = Decimal(1_000_000)
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -49,7 +53,9 @@ class BusinessOut(BaseModel):
 class BusinessPatch(Strict):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     points_decimals: int | None = Field(default=None, ge=0, le=2)
-    point_value: Decimal | None = Field(default=None, gt=0)
+    point_value: Decimal | None = Field(
+        default=None, gt=0, le=MAX_POINT_VALUE, description="What one point is worth in money, at most 1,000,000."
+    )
     identification_code_length: int | None = Field(default=None, ge=4, le=8)
     identification_code_ttl_seconds: int | None = Field(default=None, ge=30, le=86_400)
     allow_negative_balance: bool | None = None

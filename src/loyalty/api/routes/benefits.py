@@ -20,6 +20,9 @@ from loyalty.db.models import now
 
 router = APIRouter(prefix="/v1", tags=["benefits"])
 
+LIST_MAX = 50  # names in one selector list, as for rules
+MAX_UNITS = 1_000_000  # the most units one free_item benefit covers: a sale line's largest quantity
+
 # Bounded digits: "1e999999" is a finite Decimal that no quantize survives; refuse it here, by field name.
 Amount = Annotated[Decimal, Field(max_digits=24)]
 
@@ -35,9 +38,9 @@ class DiscountIn(Strict):
 
 
 class SelectorIn(Strict):
-    codes: list[str] | None = None
-    departments: list[str] | None = None
-    tags: list[str] | None = None
+    codes: list[str] | None = Field(default=None, max_length=LIST_MAX)
+    departments: list[str] | None = Field(default=None, max_length=LIST_MAX)
+    tags: list[str] | None = Field(default=None, max_length=LIST_MAX)
 
 
 class ConditionsIn(Strict):
@@ -49,7 +52,9 @@ class BenefitIn(Strict):
     kind: Literal["discount", "free_item"]
     discount: DiscountIn | None = None
     items: SelectorIn | None = Field(default=None, description="Which lines it applies to; all when absent.")
-    max_units: int | None = Field(default=None, description="free_item: how many units are free (default 1).")
+    max_units: int | None = Field(
+        default=None, le=MAX_UNITS, description="free_item: how many units are free (default 1)."
+    )
     valid_days: int | None = Field(default=None, description="Days a granted entry stays valid; forever when absent.")
     conditions: ConditionsIn | None = None
 

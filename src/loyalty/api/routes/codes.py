@@ -11,14 +11,16 @@ from fastapi.responses import PlainTextResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from loyalty import access, codes, members, paging
+from loyalty import access, code_guessing, codes, members, paging
 from loyalty.access import Principal
 from loyalty.api.deps import admin, admin_or_pos, database
 from loyalty.api.routes.members import AssetOut, MemberOut, asset_outs, member_view
+from loyalty.api.routes.pos import settings_of
 from loyalty.audit import record
 from loyalty.db.engine import Database
 from loyalty.db.models import PromoCode, now
 from loyalty.errors import InvalidInput
+from loyalty.settings import Settings
 
 router = APIRouter(prefix="/v1", tags=["codes"])
 
@@ -195,17 +197,56 @@ def batch_csv(
     )
 
 
+class CodeRiskOut(BaseModel):
+    live_codes: int = Field(description="Unused one-time codes that work now.")
+    attempts_per_day: int = Field(description="Failed codes a day the business-wide limit lets through.")
+    attempts_per_day_one_terminal: int
+    chance_per_attempt: str
+    daily_chance: str = Field(description="Chance of at least one hit in a day of guessing at the business limit.")
+    daily_chance_one_terminal: str
+    warning: str | None = Field(description="Set when daily_chance passes 1%.")
+
+
+@router.get("/codes/guessing-risk", response_model=CodeRiskOut)
+def guessing_risk(
+    who: Principal = Depends(admin), db: Database = Depends(database), settings: Settings = Depends(settings_of)
+) -> CodeRiskOut:
+    """How likely guessing at the failed-code limits finds one of the business's live one-time codes."""
+    with db.read() as session:
+        found = code_guessing.risk(session, business_id=who.business_id, settings=settings, at=now())
+    return CodeRiskOut(
+        live_codes=found.live_codes,
+        attempts_per_day=found.attempts_per_day,
+        attempts_per_day_one_terminal=found.attempts_per_day_one_terminal,
+        chance_per_attempt=str(found.chance_per_attempt),
+        daily_chance=str(found.daily_chance),
+        daily_chance_one_terminal=str(found.daily_chance_one_terminal),
+        warning=found.warning,
+    )
+
+
 @router.get("/codes/{code_id}", response_model=CodeOut)
 def show(code_id: uuid.UUID, who: Principal = Depends(admin), db: Database = Depends(database)) -> CodeOut:
     with db.read() as session:
         return code_out(codes.get(session, business_id=who.business_id, code_id=code_id))
 
 
-@router.post("/codes/redeem", response_model=RedeemOut)
-def redeem(body: RedeemIn, who: Principal = Depends(admin_or_pos), db: Database = Depends(database)) -> RedeemOut:
+@router.post("/codes/redeem", response_model=RedeemOut, responses={429: {"description": "too_many_attempts"}})
+def redeem(
+    body: RedeemIn,
+    who: Principal = Depends(admin_or_pos),
+    db: Database = Depends(database),
+    settings: Settings = Depends(settings_of),
+) -> RedeemOut:
+    """Use a code outside a sale. Failed codes are limited per terminal and business, as in quotes and purchases;
+    to a pos key, an unknown and a used-up code answer alike."""
+
     def work(session: Session) -> RedeemOut:
-        business = access.business(session, who.business_id)
         at = now()
+        code_guessing.check(
+            session, business_id=who.business_id, terminal_id=who.terminal_id, settings=settings, at=at, attempts=1
+        )
+        business = access.business(session, who.business_id)
         done = codes.redeem(session, business=business, text=body.code, member_id=body.member_id, at=at)
         record(
             session,
@@ -224,4 +265,22 @@ def redeem(body: RedeemIn, who: Principal = Depends(admin_or_pos), db: Database 
             member=member_view(session, business, done.member, who),
         )
 
-    return db.write(work)
+    try:
+        return db.write(work)
+    except codes.CodeRefused as refused:
+        if refused.code in code_guessing.GUESSES:
+            _note_guess(db, who, settings)
+        raise codes.discreet(refused) if who.kind == "pos" else refused from None
+
+
+def _note_guess(db: Database, who: Principal, settings: Settings) -> None:
+    db.write(
+        lambda session: code_guessing.note(
+            session,
+            business_id=who.business_id,
+            terminal_id=who.terminal_id,
+            settings=settings,
+            at=now(),
+            guesses=1,
+        )
+    )

@@ -107,6 +107,7 @@ def _message(business: Business, sent: member_login.Sent) -> notify.LoginCode:
         email=sent.member.email,
         code=sent.code,
         minutes=sent.minutes,
+        channel=sent.channel,
     )
 
 
@@ -126,8 +127,9 @@ def join(
     db: Database = Depends(database),
     notifier: notify.Notifier = Depends(notifier_of),
 ) -> SentOut:
-    """Join the programme; a login code follows. A phone or e-mail already registered gets the same answer
-    (and its member a login code), so joining cannot be used to find out who is a member."""
+    """Join the programme; a login code follows by SMS to the phone, and proves it. A phone or e-mail already
+    registered gets the same answer (and its member a login code, sent only where that member has proven they
+    are), so joining cannot be used to find out who is a member, nor to have someone else's code sent to you."""
     if not body.consent.terms:
         raise InvalidInput("consent.terms", "must be accepted to join")
 
@@ -175,7 +177,8 @@ def login(
     def work(session: Session) -> notify.LoginCode | None:
         business = _business(session, business_id)
         found = member_login.find(session, business=business, phone=body.phone, email=body.email)
-        sent = member_login.send_code(session, business=business, member=found, at=now())
+        asked_by = "email" if body.email is not None else "phone"
+        sent = member_login.send_code(session, business=business, member=found, asked_by=asked_by, at=now())
         return _message(business, sent) if sent else None
 
     return _sent_answer(background, notifier, db.write(work))

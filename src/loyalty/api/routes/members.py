@@ -48,7 +48,9 @@ class MemberIn(Strict):
     email: str | None = Field(default=None, max_length=254)
     birthday: date | None = None
     member_number: str | None = Field(default=None, max_length=64)
-    tags: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(
+        default_factory=list, max_length=members.MAX_TAGS, description="Admin keys only: tags can unlock rules."
+    )
     consent: ConsentIn | None = None
 
 
@@ -59,7 +61,7 @@ class MemberPatch(Strict):
     email: str | None = Field(default=None, max_length=254, description="null removes it")
     birthday: date | None = None
     member_number: str | None = Field(default=None, max_length=64, description="null removes it")
-    tags: list[str] | None = None
+    tags: list[str] | None = Field(default=None, max_length=members.MAX_TAGS)
     status: str | None = Field(default=None, description="active or blocked")
     consent: ConsentPatch | None = None
 
@@ -217,6 +219,10 @@ def member_view(session: Session, business: Business, member: Member, who: Princ
 
 @router.post("/members", response_model=MemberOut, status_code=201)
 def register(body: MemberIn, who: Principal = Depends(admin_or_pos), db: Database = Depends(database)) -> MemberOut:
+    if who.kind != "admin" and body.tags:
+        # A tag can unlock a tag-conditioned rule: only an admin sets one, here as in PATCH.
+        raise InvalidInput("tags", "can be set by an admin key only")
+
     def work(session: Session) -> MemberOut:
         business = access.business(session, who.business_id)
         member = members.register(

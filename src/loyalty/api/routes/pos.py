@@ -8,18 +8,19 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from loyalty import access, payments, purchases, reversals, settlement
+from loyalty import access, code_guessing, codes, payments, purchases, reversals, settlement
 from loyalty import rules as engine
 from loyalty.access import Principal
 from loyalty.api.deps import database, pos
 from loyalty.db.engine import Database
 from loyalty.db.models import now
-from loyalty.errors import InvalidInput
+from loyalty.errors import Conflict, InvalidInput
+from loyalty.settings import Settings
 
 router = APIRouter(prefix="/v1", tags=["point of sale"])
 
@@ -199,15 +200,57 @@ def _terminal(who: Principal) -> uuid.UUID:
     return who.terminal_id
 
 
-@router.post("/quotes", response_model=QuoteOut)
-def quote(body: PurchaseIn, who: Principal = Depends(pos), db: Database = Depends(database)) -> dict[str, Any]:
-    """What the sale would cost and earn with the requested benefits and codes. Writes nothing."""
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _typed_codes(sale: purchases.Sale) -> int:
+    return len({codes.normalise(text) for text in sale.codes})
+
+
+def _note_guesses(db: Database, who: Principal, settings: Settings, guesses: int) -> None:
+    """Failed codes are counted in a transaction of their own: the sale's may be read-only or rolled back."""
+    if guesses:
+        db.write(
+            lambda session: code_guessing.note(
+                session,
+                business_id=who.business_id,
+                terminal_id=who.terminal_id,
+                settings=settings,
+                at=now(),
+                guesses=guesses,
+            )
+        )
+
+
+@router.post("/quotes", response_model=QuoteOut, responses={429: {"description": "too_many_attempts"}})
+def quote(
+    body: PurchaseIn,
+    who: Principal = Depends(pos),
+    db: Database = Depends(database),
+    settings: Settings = Depends(settings_of),
+) -> dict[str, Any]:
+    """What the sale would cost and earn with the requested benefits and codes. Writes nothing but the
+    failed codes, which are limited per terminal and business."""
+    sale = body.sale()
     with db.read() as session:
+        at = now()
+        code_guessing.check(
+            session,
+            business_id=who.business_id,
+            terminal_id=who.terminal_id,
+            settings=settings,
+            at=at,
+            attempts=_typed_codes(sale),
+        )
         business = access.business(session, who.business_id)
         priced = purchases.price(
-            session, business=business, terminal_id=_terminal(who), branch_id=who.branch_id, sale=body.sale(), at=now()
+            session, business=business, terminal_id=_terminal(who), branch_id=who.branch_id, sale=sale, at=at
         )
-        return purchases.quote_answer(priced, business)
+        answer = purchases.quote_answer(priced, business)
+    _note_guesses(db, who, settings, code_guessing.guesses_in(priced.rejected))
+    return answer
 
 
 @router.post(
@@ -217,13 +260,28 @@ def quote(body: PurchaseIn, who: Principal = Depends(pos), db: Database = Depend
     responses={
         200: {"model": PurchaseOut, "description": "A replay: the first answer, unchanged."},
         409: {"description": "transaction_conflict, or a benefit/code that can no longer apply"},
+        429: {"description": "too_many_attempts: too many failed codes from this terminal or business"},
     },
 )
-def confirm(body: PurchaseIn, who: Principal = Depends(pos), db: Database = Depends(database)) -> Response:
+def confirm(
+    body: PurchaseIn,
+    who: Principal = Depends(pos),
+    db: Database = Depends(database),
+    settings: Settings = Depends(settings_of),
+) -> Response:
     """Record a purchase once per terminal and transaction id: points, redemptions and payments together."""
     sale = body.sale()
 
     def work(session: Session) -> tuple[dict[str, Any], bool]:
+        at = now()
+        code_guessing.check(
+            session,
+            business_id=who.business_id,
+            terminal_id=who.terminal_id,
+            settings=settings,
+            at=at,
+            attempts=_typed_codes(sale),
+        )
         business = access.business(session, who.business_id)
         return purchases.confirm(
             session,
@@ -231,11 +289,15 @@ def confirm(body: PurchaseIn, who: Principal = Depends(pos), db: Database = Depe
             terminal_id=_terminal(who),
             branch_id=who.branch_id,
             sale=sale,
-            at=now(),
+            at=at,
             actor=who.actor,
         )
 
-    result, created = db.write(work)
+    try:
+        result, created = db.write(work)
+    except Conflict as refused:
+        _note_guesses(db, who, settings, code_guessing.guesses_in(refused.details.get("rejected") or []))
+        raise
     return answer(result, 201 if created else 200)
 
 

@@ -130,8 +130,12 @@ async function loadDashboard() {
   $("stat-spent-note").textContent = `${points(report.totals.given_back)} given back`;
   drawChart($("chart"), report);
   // Short codes are guessable by design: warn when the live ones make a guessed hit at a till likely.
-  const risk = await call("GET", "/v1/identification/risk");
-  say($("guess-warning"), risk.warning ? `Identification codes: ${risk.warning}` : "", "error");
+  const [risk, codeRisk] = await Promise.all([call("GET", "/v1/identification/risk"), call("GET", "/v1/codes/guessing-risk")]);
+  const warnings = [
+    risk.warning ? `Identification codes: ${risk.warning}` : "",
+    codeRisk.warning ? `Promo codes: ${codeRisk.warning}` : "",
+  ].filter(Boolean);
+  say($("guess-warning"), warnings.join(" "), "error");
 }
 $("report-days").addEventListener("change", () => loadDashboard().catch((error) => notice(words(error), "error")));
 

@@ -60,8 +60,9 @@ function checkJoin(form) {
   const region = $("join-message");
   if (!form.elements.first_name.value.trim()) return invalid(form, "first_name", "Please tell us your first name.", region);
   if (!form.elements.phone.value.trim()) return invalid(form, "phone", "Please type your mobile number.", region);
-  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(form.elements.email.value.trim())) {
-    return invalid(form, "email", "Please type your e-mail address: your login codes are sent there.", region);
+  const email = form.elements.email.value.trim();
+  if (email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+    return invalid(form, "email", "This does not look like an e-mail address. Please check it, or leave it empty.", region);
   }
   if (!form.elements.terms.checked) return invalid(form, "terms", "Please accept the programme's terms to join.", region);
   return true;
@@ -78,10 +79,10 @@ $("join-form").addEventListener("submit", async (event) => {
       first_name: form.elements.first_name.value.trim(),
       last_name: form.elements.last_name.value.trim(),
       phone: form.elements.phone.value.trim(),
-      email: form.elements.email.value.trim(),
+      email: form.elements.email.value.trim() || null,
       consent: { terms: true, sms: form.elements.sms.checked, email: form.elements.email_offers.checked },
     });
-    askForCode({ phone: form.elements.phone.value.trim() });
+    askForCode({ phone: form.elements.phone.value.trim() }, true);
   } catch (error) {
     const field = error.details?.field;
     if (field && form.elements[field]) form.elements[field].setAttribute("aria-invalid", "true");
@@ -114,9 +115,11 @@ $("login-form").addEventListener("submit", async (event) => {
   return null;
 });
 
-function askForCode(target) {
+function askForCode(target, joined = false) {
   pending = target;
-  $("verify-text").textContent = "If the details match a member, a 6-digit code is on its way to you. It works once, for 10 minutes.";
+  $("verify-text").textContent = joined
+    ? "A 6-digit code is on its way to your phone by SMS. It works once, for 10 minutes."
+    : "If the details match a member, a 6-digit code is on its way to you. It works once, for 10 minutes.";
   say($("verify-message"), "");
   $("verify-code").value = "";
   show("verify");
