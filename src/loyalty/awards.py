@@ -8,7 +8,7 @@ lifts the member's lifetime points over a `lifetime_points` threshold, those rul
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -82,8 +82,10 @@ def evaluate(
     purchase: engine.Purchase | None = None,
     line_discounts: Mapping[str, Decimal] | None = None,
     explain: bool = False,
+    requests: Sequence[engine.DiscountRequest] = (),
 ) -> engine.Outcome:
-    """What the business's active rules give `member` for `trigger`; writes nothing."""
+    """What the business's active rules give `member` for `trigger`; writes nothing. `requests` (wallet
+    benefits and codes) apply after the member's deals, and points are earned on what is left."""
     index = campaigns.active_rules(session, business=business)
     return engine.evaluate(
         purchase,
@@ -94,6 +96,7 @@ def evaluate(
         trigger=trigger,
         line_discounts=line_discounts,
         explain=explain,
+        requests=requests,
     )
 
 

@@ -166,11 +166,6 @@ def price(
         template = _template(session, business, code.benefit_id)
         requests.append(engine.DiscountRequest(text, "code", template.name, template))
 
-    priced.discounts = engine.apply_discounts(sale.lines, requests, currency_exponent=exponent)
-    for unapplied in priced.discounts.rejected:
-        key = "id" if unapplied.source == "benefit" else "code"
-        rejected.append({key: unapplied.id, "reason": f"{unapplied.name} {unapplied.reason}"})
-
     priced.points_payments = payments.for_transaction(
         session, business_id=business.id, terminal_id=terminal_id, transaction_id=sale.transaction_id
     )
@@ -181,6 +176,7 @@ def price(
             payments=_with_points_payments(sale.payments, priced.points_payments, exponent),
             branch_id=str(branch_id) if branch_id else None,
         )
+        # The member's deals first, then the benefits and codes, all in the engine: points on what is left.
         priced.outcome = awards.evaluate(
             session,
             business=business,
@@ -188,8 +184,16 @@ def price(
             trigger=engine.Trigger.purchase(),
             at=at,
             purchase=facts,
-            line_discounts=priced.discounts.line_discounts,
+            requests=requests,
         )
+        priced.discounts = priced.outcome.discounts
+    else:
+        priced.discounts = engine.apply_discounts(sale.lines, requests, currency_exponent=exponent)
+    for unapplied in priced.discounts.rejected:
+        if unapplied.source == "deal":
+            continue  # a deal is automatic: one that cannot apply is simply not there
+        key = "id" if unapplied.source == "benefit" else "code"
+        rejected.append({key: unapplied.id, "reason": f"{unapplied.name} {unapplied.reason}"})
     return priced
 
 

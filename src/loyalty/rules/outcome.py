@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
+
+from loyalty.rules.discounts import Discounts
 
 __all__ = ["Award", "Effect", "EffectKind", "FiredRule", "LineShare", "Outcome", "Skipped"]
 
@@ -78,6 +80,9 @@ class Outcome:
     effects: tuple[Effect, ...] = ()
     fired: tuple[FiredRule, ...] = ()
     skipped: tuple[Skipped, ...] = ()
+    # The loyalty discounts of a purchase, in order: the deals that applied, then the requested benefits and
+    # codes (`evaluate(..., requests=...)`); the points above are earned on what they leave.
+    discounts: Discounts = field(default_factory=Discounts)
 
     @property
     def benefits_to_grant(self) -> tuple[str, ...]:
