@@ -23,7 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from loyalty import benefits, codes, ledger, payments
+from loyalty import benefits, codes, credit, ledger, payments
 from loyalty.audit import record
 from loyalty.db.engine import RetryTransaction
 from loyalty.db.models import (
@@ -61,6 +61,7 @@ def cancel(session: Session, *, business: Business, purchase: Purchase, at: date
         return _cancel_answer(session, business, purchase, not_recovered=0)
     for payment in session.scalars(select(PointsPayment).where(PointsPayment.purchase_id == purchase.id)):
         payments.refund(session, business=business, payment=payment, at=at)
+    credit.refund_purchase(session, business=business, purchase_id=purchase.id, at=at)
     not_recovered = 0
     if purchase.member_id is not None:
         remaining = _earned_net(session, purchase.id)
@@ -228,4 +229,11 @@ def _cancel_answer(session: Session, business: Business, purchase: Purchase, *, 
         "cancelled_at": purchase.cancelled_at.isoformat() if purchase.cancelled_at else None,
         "points_not_recovered": _points(business, not_recovered),
         "points_balance": _balance(session, business, purchase.member_id),
+        "credit_balance": _credit_balance(session, business, purchase.member_id),
     }
+
+
+def _credit_balance(session: Session, business: Business, member_id: uuid.UUID | None) -> str | None:
+    if member_id is None:
+        return None
+    return credit.money(business, session.scalar(select(Member.credit_balance).where(Member.id == member_id)) or 0)

@@ -18,6 +18,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "actions": [{"type": "add_points", "mode": "fixed", "points": "1"}],
     },
     ("POST", "/v1/members/{member_id}/adjustments"): {"points": "1", "reason": "test"},
+    ("POST", "/v1/members/{member_id}/credit"): {"amount": "1.00"},
     ("POST", "/v1/members/{member_id}/benefits"): {"benefit_id": "{benefit_id}"},
     ("PATCH", "/v1/members/{member_id}"): {"first_name": "Eve"},
     ("POST", "/v1/purchases/{purchase_id}/returns"): {"return_id": "R-x", "lines": [{"line_id": "1", "quantity": 1}]},

@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loyalty import access
+from loyalty import access, credit
 from loyalty.access import Principal
 from loyalty.api.deps import admin, database
 from loyalty.audit import record
@@ -39,6 +39,9 @@ class BusinessOut(BaseModel):
     identification_code_length: int
     identification_code_ttl_seconds: int
     allow_negative_balance: bool
+    credit_top_up_bonus: list[dict[str, str]] = Field(
+        default_factory=list, description='Top-up bonus tiers: [{"from": "20.00", "bonus": "5.00"}].'
+    )
 
 
 class BusinessPatch(Strict):
@@ -49,6 +52,9 @@ class BusinessPatch(Strict):
     identification_code_ttl_seconds: int | None = Field(default=None, ge=30, le=86_400)
     allow_negative_balance: bool | None = None
     timezone: str | None = None
+    credit_top_up_bonus: list[Any] | None = Field(
+        default=None, max_length=credit.MAX_TIERS, description='[{"from": "20.00", "bonus": "5.00"}]; [] for none.'
+    )
 
 
 class NamedIn(Strict):
@@ -95,6 +101,7 @@ def business_out(business: Business) -> BusinessOut:
         identification_code_length=business.identification_code_length,
         identification_code_ttl_seconds=business.identification_code_ttl_seconds,
         allow_negative_balance=business.allow_negative_balance,
+        credit_top_up_bonus=credit.bonus_table_out(business),
     )
 
 
@@ -131,6 +138,8 @@ def change_business(
                 raise InvalidInput("point_value", f"has more decimals than {business.currency} allows") from None
         if "timezone" in changes:
             access.check_timezone(changes["timezone"])
+        if "credit_top_up_bonus" in changes:
+            changes["credit_top_up_bonus"] = credit.parse_bonus_table(changes["credit_top_up_bonus"], business)
         for name, value in changes.items():
             setattr(business, name, value)
         record(

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Header
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from loyalty import access, payments, purchases, reversals
+from loyalty import access, credit, payments, purchases, reversals
 from loyalty import rules as engine
 from loyalty.access import Principal
 from loyalty.api.deps import database, pos
@@ -129,12 +129,17 @@ class PurchaseOut(BaseModel):
     codes_used: list[str]
     granted: list[str]
     created_at: str
+    credit_paid: str = "0.00"
+    credit_balance: str | None = None
 
 
 class PointsPaymentIn(Strict):
     member_id: uuid.UUID
     transaction_id: str = Field(min_length=1, max_length=128)
     amount: Decimal = Field(gt=0, le=MAX_AMOUNT)
+    wallet: Literal["points", "credit"] = Field(
+        default="points", description="What pays: points (MOP `points`) or stored credit (MOP `credit`)."
+    )
 
 
 class PointsPaymentOut(BaseModel):
@@ -145,6 +150,8 @@ class PointsPaymentOut(BaseModel):
     amount: str
     points_used: str
     points_balance: str
+    wallet: str = "points"
+    credit_balance: str | None = None
 
 
 class CancelOut(BaseModel):
@@ -154,6 +161,7 @@ class CancelOut(BaseModel):
     cancelled_at: str | None
     points_not_recovered: str
     points_balance: str | None
+    credit_balance: str | None = None
 
 
 class ReturnLineIn(Strict):
@@ -287,11 +295,17 @@ def pay_with_points(
         default=None, max_length=128, description="Makes a retried request pay only once."
     ),
 ) -> Response:
-    """Pay part of a sale with points, at most what the balance covers."""
+    """Pay part of a sale with points, or with stored credit (`wallet: credit`), at most what the balance covers."""
     request = payments.PaymentRequest(body.member_id, body.transaction_id, body.amount, idempotency_key)
 
     def work(session: Session) -> tuple[dict[str, Any], bool]:
         business = access.business(session, who.business_id)
+        if body.wallet == "credit":
+            asked = credit.CreditPaymentRequest(body.member_id, body.transaction_id, body.amount, idempotency_key)
+            paid, new = credit.pay(
+                session, business=business, terminal_id=_terminal(who), request=asked, actor=who.actor
+            )
+            return credit.payment_view(session, business, paid), new
         payment, created = payments.pay(
             session, business=business, terminal_id=_terminal(who), request=request, actor=who.actor
         )
@@ -307,6 +321,10 @@ def cancel_payment(payment_id: uuid.UUID, who: Principal = Depends(pos), db: Dat
 
     def work(session: Session) -> dict[str, Any]:
         business = access.business(session, who.business_id)
+        paid_with_credit = credit.find_payment(session, business_id=business.id, payment_id=payment_id)
+        if paid_with_credit is not None:
+            credit.cancel(session, business=business, payment=paid_with_credit, actor=who.actor)
+            return credit.payment_view(session, business, paid_with_credit)
         payment = payments.cancel(session, business=business, payment_id=payment_id, actor=who.actor)
         return payments.view(session, business, payment)
 
