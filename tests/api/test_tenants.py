@@ -19,6 +19,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/v1/members/{member_id}/adjustments"): {"points": "1", "reason": "test"},
     ("POST", "/v1/members/{member_id}/credit"): {"amount": "1.00"},
+    ("PATCH", "/v1/benefits/{benefit_id}"): {"price_points": "5"},
+    ("POST", "/v1/members/{member_id}/benefits/buy"): {"benefit_id": "{benefit_id}"},
     ("POST", "/v1/members/{member_id}/benefits"): {"benefit_id": "{benefit_id}"},
     ("PATCH", "/v1/members/{member_id}"): {"first_name": "Eve"},
     ("POST", "/v1/purchases/{purchase_id}/returns"): {"return_id": "R-x", "lines": [{"line_id": "1", "quantity": 1}]},

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from loyalty import access, adjustments, benefits, credit, members, paging
+from loyalty import access, adjustments, benefits, credit, members, paging, shop
 from loyalty.access import Principal
 from loyalty.api.deps import admin, admin_or_pos, database
 from loyalty.audit import record
@@ -398,6 +398,7 @@ def deactivate(
         asset = benefits.deactivate(session, business=business, member_id=member_id, asset_id=asset_id, at=at)
         if before != asset.status:  # a second deactivation changes nothing, so it leaves no record
             record(session, business.id, actor=who.actor, action="benefit.deactivate", obj=asset)
+            shop.refund_if_bought(session, business=business, asset=asset, at=at)  # bought unused: points back
         return asset_outs(session, business, [asset], at)[0]
 
     return db.write(work)
