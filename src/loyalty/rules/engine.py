@@ -14,6 +14,7 @@ from loyalty.rules.facts import Context, Member, Purchase, Trigger, TriggerKind
 from loyalty.rules.index import RuleIndex, evaluation_order
 from loyalty.rules.limits import limit_reached
 from loyalty.rules.outcome import Award, Effect, FiredRule, Outcome, Skipped
+from loyalty.rules.punches import Punch, PunchCard, count_punches
 from loyalty.rules.rule import Rule
 from loyalty.rules.selectors import unmet_condition
 from loyalty.rules.situation import Basket, Situation
@@ -36,6 +37,7 @@ def evaluate(
     line_discounts: Mapping[str, Decimal] | None = None,
     explain: bool = False,
     requests: Sequence[DiscountRequest] = (),
+    punch_cards: Sequence[PunchCard] = (),
 ) -> Outcome:
     """What `member` earns and receives when `trigger` happens at `at` (an aware datetime).
 
@@ -51,6 +53,9 @@ def evaluate(
     each on what the earlier ones left (`apply_discounts`). `Outcome.discounts` lists them, and every rule's
     points are earned on what they leave. A rule with a deal has fired when its deal applied or any other
     action of it gave something.
+
+    Active `punch_cards` count their punches on what the discounts leave (a line made free does not punch),
+    from the member's punches on each open card (`Member.punches`); `Outcome.punches` says what the sale does.
     """
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("`at` must be an aware datetime")
@@ -114,6 +119,14 @@ def evaluate(
         if explain:
             skipped.append(Skipped(rule.id, rule.revision, rule.name, reason))
 
+    punched: list[Punch] = []
+    if basket is not None:
+        for card in punch_cards:
+            if card.status == "active":
+                punch = count_punches(card, basket.lines, basket.net, before=member.punches.get(card.id or "", 0))
+                if punch is not None:
+                    punched.append(punch)
+
     total = sum((award.points for award in awards), Decimal(0))
     return Outcome(
         points=floor_points(total, context.points_decimals),
@@ -122,6 +135,7 @@ def evaluate(
         fired=tuple(fired),
         skipped=tuple(skipped),
         discounts=discounts,
+        punches=tuple(punched),
     )
 
 

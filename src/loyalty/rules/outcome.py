@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Literal
 
 from loyalty.rules.discounts import Discounts
+from loyalty.rules.punches import Punch
 
 __all__ = ["Award", "Effect", "EffectKind", "FiredRule", "LineShare", "Outcome", "Skipped"]
 
@@ -83,6 +84,8 @@ class Outcome:
     # The loyalty discounts of a purchase, in order: the deals that applied, then the requested benefits and
     # codes (`evaluate(..., requests=...)`); the points above are earned on what they leave.
     discounts: Discounts = field(default_factory=Discounts)
+    # What the purchase does to each active punch card it punches (`evaluate(..., punch_cards=...)`).
+    punches: tuple[Punch, ...] = ()
 
     @property
     def benefits_to_grant(self) -> tuple[str, ...]:
