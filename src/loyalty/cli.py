@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from sqlalchemy.orm import Session
 
-from loyalty import access, credit, ledger
+from loyalty import access, credit, ledger, punch_cards
 from loyalty.db import migrate
 from loyalty.db.engine import Database
 from loyalty.errors import LoyaltyError
@@ -129,13 +129,13 @@ def verify() -> None:
     """Recompute every balance from the ledger; exit 1 on any difference."""
     db = _database()
     with db.read() as session:
-        problems = ledger.verify(session) + credit.verify(session)
+        problems = ledger.verify(session) + credit.verify(session) + punch_cards.verify(session)
     for problem in problems:
         typer.echo(problem)
     if problems:
         typer.echo(f"{len(problems)} difference(s) found", err=True)
         sys.exit(1)
-    typer.echo("ledger verified: every transaction balances, every cached balance (points, credit) matches its entries")
+    typer.echo("ledger verified: every transaction balances, every cached balance matches its entries")
 
 
 # --- rules as files -------------------------------------------------------------------------------

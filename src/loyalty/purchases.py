@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from loyalty import awards, benefits, codes, credit, payments
+from loyalty import awards, benefits, codes, credit, payments, punch_cards
 from loyalty import rules as engine
 from loyalty.audit import record
 from loyalty.db.engine import RetryTransaction
@@ -270,6 +270,7 @@ def quote_answer(priced: Priced, business: Business) -> dict[str, Any]:
         "points_earned": view.points(outcome.points if outcome else Decimal(0)),
         "earned": [view.award(award) for award in outcome.awards] if outcome else [],
         "rejected": priced.rejected,
+        "punches": punch_cards.preview(outcome.punches) if outcome else [],
     }
 
 
@@ -375,6 +376,17 @@ def confirm(
                 applied=applied,
             )
 
+    punched: list[punch_cards.Punched] = []
+    if member is not None and priced.outcome is not None and priced.outcome.punches:
+        punched = punch_cards.apply(
+            session,
+            business=business,
+            member_id=member.id,
+            punches=priced.outcome.punches,
+            purchase_id=purchase.id,
+            at=at,
+        )
+
     line_discounts = priced.discounts.line_discounts
     line_points = _points_per_line(priced.outcome)
     for line in sale.lines:
@@ -417,6 +429,7 @@ def confirm(
         "created_at": at.isoformat(),
         "credit_paid": view.money(from_minor(sum(p.amount_minor for p in priced.credit_payments), exponent)),
         "credit_balance": view.money(from_minor(member.credit_balance, exponent)) if member else None,
+        "punches": punch_cards.answer(business, punched),
     }
     purchase.response = answer
     record(session, business.id, actor=actor, action="purchase.confirm", obj=purchase)

@@ -12,6 +12,7 @@ from loyalty import __version__, web
 from loyalty.api import errors
 from loyalty.api.routes import admin, benefits, codes, identification, members, pos, rules, system
 from loyalty.api.routes import credit as credit_routes
+from loyalty.api.routes import punch_cards as punch_card_routes
 from loyalty.api.routes import shop as shop_routes
 from loyalty.db.engine import Database
 from loyalty.settings import Settings
@@ -34,6 +35,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(credit_routes.router)
     app.include_router(shop_routes.router)
+    app.include_router(punch_card_routes.router)
     web.install(app)  # the pages, their static files and the member-app and report endpoints
 
     @app.middleware("http")

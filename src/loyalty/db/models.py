@@ -560,4 +560,6 @@ class PunchEntry(Base):
     purchase_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("purchase.id"), index=True)
     asset_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("asset.id"))
     reason: Mapped[str] = mapped_column(Text, default="")
+    # Punches per purchase line ({"1": 2}); a punch's lines are what a return or cancel takes back from.
+    lines: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=now)

@@ -110,6 +110,7 @@ class QuoteOut(BaseModel):
     points_earned: str
     earned: list[EarnedOut]
     rejected: list[dict[str, str]]
+    punches: list[dict[str, Any]] = Field(default_factory=list, description="What the sale does to each punch card.")
 
 
 class PurchaseOut(BaseModel):
@@ -131,6 +132,7 @@ class PurchaseOut(BaseModel):
     created_at: str
     credit_paid: str = "0.00"
     credit_balance: str | None = None
+    punches: list[dict[str, Any]] = Field(default_factory=list, description="Punches per card, rewards granted.")
 
 
 class PointsPaymentIn(Strict):
@@ -162,6 +164,7 @@ class CancelOut(BaseModel):
     points_not_recovered: str
     points_balance: str | None
     credit_balance: str | None = None
+    punches_not_recovered: int = 0
 
 
 class ReturnLineIn(Strict):
@@ -188,6 +191,8 @@ class ReturnOut(BaseModel):
     points_taken_back: str
     points_not_recovered: str
     points_balance: str | None
+    punches_taken_back: int = 0
+    punches_not_recovered: int = 0
 
 
 def answer(body: dict[str, Any], status: int) -> Response:

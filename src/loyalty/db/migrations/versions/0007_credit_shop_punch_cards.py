@@ -105,6 +105,7 @@ def upgrade() -> None:
     sa.Column('purchase_id', sa.Uuid(), nullable=True),
     sa.Column('asset_id', sa.Uuid(), nullable=True),
     sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('lines', sa.JSON(), nullable=False),
     sa.Column('created_at', loyalty.db.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['asset_id'], ['asset.id'], name=op.f('fk_punch_entry_asset_id_asset')),
     sa.ForeignKeyConstraint(['business_id'], ['business.id'], name=op.f('fk_punch_entry_business_id_business')),
