@@ -7,6 +7,7 @@ import {
 } from "./rule-form.js";
 import { setupBasket, tryBasket } from "./basket.js";
 import { drawChart } from "./chart.js";
+import { loadPrograms } from "./programs.js";
 
 const KEY = "loyalty.admin.key";
 const $ = (id) => document.getElementById(id);
@@ -65,6 +66,7 @@ const loaders = {
   benefits: loadBenefits,
   codes: loadCodes,
   members: () => searchMembers(false),
+  programs: () => loadPrograms(call),
 };
 
 async function route() {
