@@ -153,3 +153,48 @@ def test_a_member_buys_a_benefit_in_the_app_shop(browser: Any, shop: Shop, outbo
     assert member["points_balance"] == "40.00"
     assert [benefit["name"] for benefit in member["benefits"]] == ["Free small popcorn"]
     assert errors == []
+
+
+def test_the_campaign_center_sets_up_a_deal_a_punch_card_a_shop_price_and_the_top_up_bonus(
+    browser: Any, shop: Shop
+) -> None:
+    shop.benefit(name="Free coffee", kind="free_item", items={"codes": ["COFFEE"]})
+    page, errors = open_page(browser, width=1440, height=1000)
+    page.goto(f"{shop.url}/campaigns#key={shop.admin_key}")
+    page.get_by_role("link", name="Programs").click()
+    page.get_by_role("heading", name="Programs").wait_for()
+
+    deal = page.locator("#deal-form")
+    deal.get_by_label("Name").fill("Members: 20% off cola")
+    deal.get_by_label("Percent off").fill("20")
+    deal.get_by_label("On item codes").fill("COLA")
+    deal.get_by_role("button", name="Create deal").click()
+    expect(page.locator("#deals-list")).to_contain_text("20% off COLA")
+
+    card = page.locator("#punch-card-form")
+    card.get_by_label("Name").fill("10th coffee free")
+    card.get_by_label("Punched by item codes").fill("COFFEE")
+    card.get_by_label("Reward").select_option(label="Free coffee")
+    card.get_by_role("button", name="Create punch card").click()
+    expect(page.locator("#punch-cards-list")).to_contain_text("10 punches by COFFEE → Free coffee")
+
+    page.get_by_label("Price of Free coffee in points").fill("-5")
+    page.get_by_role("button", name="Save the price of Free coffee").click()
+    expect(page.locator("#shop-message-cc")).to_contain_text("must be a number of points")
+    page.get_by_label("Price of Free coffee in points").fill("40")
+    page.get_by_role("button", name="Save the price of Free coffee").click()
+    expect(page.locator("#shop-message-cc")).to_contain_text("Free coffee is sold for 40 points.")
+
+    page.get_by_label("Top-up from").first.fill("20.00")
+    page.get_by_label("Bonus").first.fill("5.00")
+    page.get_by_role("button", name="Save bonus tiers").click()
+    expect(page.locator("#bonus-message")).to_contain_text("Bonus tiers saved.")
+    screenshot(page, "campaign-center-programs.png", full_page=True)
+
+    assert shop.admin("GET", "/v1/business", expect=200)["credit_top_up_bonus"] == [{"from": "20.00", "bonus": "5.00"}]
+    assert shop.admin("GET", "/v1/shop", expect=200)[0]["price_points"] == "40.00"
+    (made,) = shop.admin("GET", "/v1/punch-cards", expect=200)
+    assert (made["punches_required"], made["items"], made["mode"]) == (10, {"codes": ["COFFEE"]}, "repeat")
+    deals = [rule for rule in shop.admin("GET", "/v1/rules", expect=200) if rule["name"] == "Members: 20% off cola"]
+    assert deals[0]["actions"][0]["discount"] == {"percent": "20"}
+    assert errors == []
