@@ -165,16 +165,16 @@ def test_the_campaign_center_sets_up_a_deal_a_punch_card_a_shop_price_and_the_to
     page.get_by_role("heading", name="Programs").wait_for()
 
     deal = page.locator("#deal-form")
-    deal.get_by_label("Name").fill("Members: 20% off cola")
-    deal.get_by_label("Percent off").fill("20")
-    deal.get_by_label("On item codes").fill("COLA")
+    deal.get_by_label("Deal title").fill("Members: 20% off cola")
+    deal.get_by_label("Deal percentage").fill("20")
+    deal.get_by_label("Deal items (SKUs)").fill("COLA")
     deal.get_by_role("button", name="Create deal").click()
     expect(page.locator("#deals-list")).to_contain_text("20% off COLA")
 
     card = page.locator("#punch-card-form")
-    card.get_by_label("Name").fill("10th coffee free")
-    card.get_by_label("Punched by item codes").fill("COFFEE")
-    card.get_by_label("Reward").select_option(label="Free coffee")
+    card.get_by_label("Card title").fill("10th coffee free")
+    card.get_by_label("Punched by items (SKUs)").fill("COFFEE")
+    card.get_by_label("Reward on completion").select_option(label="Free coffee")
     card.get_by_role("button", name="Create punch card").click()
     expect(page.locator("#punch-cards-list")).to_contain_text("10 punches by COFFEE → Free coffee")
 
