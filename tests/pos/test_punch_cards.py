@@ -246,3 +246,24 @@ def test_verify_finds_a_card_out_of_step_with_its_entries(tenant: Tenant, db: Da
         )
     )
     assert any("7 punches but entries sum to 3" in problem for problem in problems)
+
+
+def test_a_quote_and_the_campaign_centers_simulation_say_the_same_punches_and_deals(tenant: Tenant):
+    coffee_card(tenant)
+    deal = {
+        "name": "Cake deal",
+        "trigger": "purchase",
+        "status": "active",
+        "actions": [{"type": "discount", "discount": {"amount": "1.00"}, "items": {"codes": ["CAKE"]}}],
+    }
+    ok(tenant.client.post("/v1/rules", headers=tenant.admin, json=deal), 201)
+    ada = register(tenant)
+    buy(tenant, "T-1", ada["id"], coffees=8)
+    basket = sale("T-2", ada["id"], coffees=3)
+    quote = ok(tenant.client.post("/v1/quotes", headers=tenant.pos, json=basket))
+    tried = ok(tenant.client.post("/v1/rules/simulate", headers=tenant.admin, json={"purchase": basket}))
+    assert tried["punches"] == quote["punches"]
+    assert tried["discounts"] == quote["discounts"]
+    assert quote["punches"][0]["explanation"] == (
+        "10th coffee free: 3 COFFEE → 3 punches: a card full, reward earned; 1 of 10 on the next"
+    )
