@@ -324,6 +324,17 @@ def confirm(
             "This transaction has a points payment of another member: cancel that payment or confirm for its member.",
         )
     exponent = currency_exponent(business.currency)
+    paid_minor = sum(p.amount_minor for p in priced.points_payments) + sum(
+        p.amount_minor for p in priced.credit_payments
+    )
+    if paid_minor > to_minor(priced.total, exponent):
+        # A member never pays more than the sale costs: nothing of this purchase is kept.
+        raise Conflict(
+            "payments_exceed_total",
+            "The points and credit paid in this transaction exceed its total: cancel a payment first.",
+            paid=str(from_minor(paid_minor, exponent)),
+            total=str(priced.total),
+        )
     try:
         for asset in priced.assets.values():
             benefits.redeem(

@@ -202,3 +202,16 @@ def test_credit_has_its_own_ledger_accounts_and_verify_recomputes_it(tenant: Ten
     assert any(str(member_id) in problem for problem in problems)
     with db.read() as session:
         assert credit.verify(session) == []
+
+
+def test_credit_paid_beyond_the_sales_total_is_refused_and_nothing_is_recorded(tenant: Tenant):
+    ada = register(tenant)
+    ok(top_up(tenant, ada["id"], "20.00"), 201)
+    paid = ok(pay(tenant, ada["id"], "T-1", "15.00"), 201)
+    answer = tenant.client.post("/v1/purchases", headers=tenant.pos, json=sale("T-1", ada["id"], amount="10.00"))
+    assert answer.status_code == 409 and answer.json()["error"]["code"] == "payments_exceed_total"
+    ok(tenant.client.post(f"/v1/payments/{paid['id']}/cancel", headers=tenant.pos))
+    assert credit_of(tenant, ada["id"]) == "20.00"
+    ok(pay(tenant, ada["id"], "T-1", "10.00"), 201)
+    done = ok(tenant.client.post("/v1/purchases", headers=tenant.pos, json=sale("T-1", ada["id"], amount="10.00")), 201)
+    assert (done["credit_paid"], done["credit_balance"]) == ("10.00", "10.00")
