@@ -129,6 +129,23 @@ def test_a_member_buys_a_benefit_in_the_app_shop(browser: Any, shop: Shop, outbo
     shop.benefit(name="Free large popcorn", kind="free_item", items={"codes": ["POPCORN-L"]}, price_points="500")
     ada = shop.member(PHONE, first_name="Ada", last_name="Lovelace", email="ada@example.com")
     shop.admin("POST", f"/v1/members/{ada['id']}/adjustments", {"points": "100", "reason": "welcome"}, expect=201)
+    shop.admin(
+        "POST",
+        "/v1/punch-cards",
+        {
+            "name": "10th cola free",
+            "punches_required": 10,
+            "items": {"codes": ["COLA"]},
+            "reward_benefit_id": popcorn["id"],
+        },
+        expect=201,
+    )
+    cola = {
+        "transaction_id": "T-1",
+        "member_id": ada["id"],
+        "items": [{"line_id": "1", "code": "COLA", "quantity": 9, "amount": "40.50"}],
+    }
+    shop.pos("POST", "/v1/purchases", cola, expect=201)
 
     page, errors = open_page(browser, width=390, height=844, scale=2)
     page.goto(f"{shop.url}/app/{shop.business_id}")
@@ -139,6 +156,11 @@ def test_a_member_buys_a_benefit_in_the_app_shop(browser: Any, shop: Shop, outbo
     page.get_by_role("button", name="Log in").click()
     page.get_by_text("Hello, Ada").wait_for()
 
+    card = page.locator("#punch-cards .punch-card")
+    expect(card).to_have_attribute("aria-label", "10th cola free: 9 of 10")
+    expect(card.locator(".punch.filled")).to_have_count(9)
+    expect(card.locator(".punch")).to_have_count(10)
+
     shop_list = page.locator("#shop")
     expect(shop_list).to_contain_text("60 points")
     expect(shop_list.get_by_role("button", name="Buy Free large popcorn")).to_be_disabled()
@@ -146,6 +168,7 @@ def test_a_member_buys_a_benefit_in_the_app_shop(browser: Any, shop: Shop, outbo
     page.get_by_text("Free small popcorn is in your benefits: 60 points spent.").wait_for()
     expect(page.locator("#balance")).to_have_attribute("data-balance", "40.00")
     expect(page.locator("#benefits")).to_contain_text("Free small popcorn")
+    expect(page.locator("#history")).to_contain_text("Point shop")
     expect(page.locator("#history")).to_contain_text("−60")
     screenshot(page, "member-app-shop.png", full_page=True)
 
