@@ -163,10 +163,12 @@ function signedOut(message) {
 }
 
 async function call(method, path, body, headers = {}) {
+  const used = key;
   try {
-    return await api(key, method, path, body, headers);
+    return await api(used, method, path, body, headers);
   } catch (error) {
-    if (error.status === 401) signedOut("Your session has ended. Log in again to see your points.");
+    // A call still on its way when the member logged out says nothing: the logout already did.
+    if (error.status === 401 && used && key === used) signedOut("Your session has ended. Log in again to see your points.");
     throw error;
   }
 }
