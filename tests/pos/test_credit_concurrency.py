@@ -17,7 +17,9 @@ from tests.support.server import LiveServer
 CLIENTS = 16
 
 
-def test_sixteen_tills_paying_seven_cents_from_100_of_credit_get_1428_payments_and_one_of_the_last_4_cents(live_server: LiveServer) -> None:
+def test_sixteen_tills_paying_seven_cents_from_100_of_credit_get_1428_payments_then_one_of_4_cents(
+    live_server: LiveServer,
+) -> None:
     shop = create_tenant_via_cli(live_server.database_url)
     pos = {"Authorization": f"Bearer {shop['pos_key']}"}
     with httpx.Client(base_url=live_server.url, headers=pos, timeout=60) as client:
