@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import cast
@@ -86,18 +86,30 @@ def evaluate(
     purchase: engine.Purchase | None = None,
     line_discounts: Mapping[str, Decimal] | None = None,
     explain: bool = False,
+    requests: Sequence[engine.DiscountRequest] = (),
 ) -> engine.Outcome:
-    """What the business's active rules give `member` for `trigger`; writes nothing."""
+    """What the business's active rules give `member` for `trigger`; writes nothing. `requests` (wallet
+    benefits and codes) apply after the member's deals, and points are earned on what is left."""
     index = campaigns.active_rules(session, business=business)
+    facts = member_facts(session, member, index)
+    punch_cards: list[engine.PunchCard] = []
+    if trigger.kind == "purchase":
+        from loyalty import punch_cards as cards  # punch cards grant rewards through the wallet, as benefits do
+
+        punch_cards = cards.active(session, business_id=business.id)
+        if punch_cards:
+            facts = replace(facts, punches=cards.member_punches(session, business_id=business.id, member_id=member.id))
     return engine.evaluate(
         purchase,
-        member_facts(session, member, index),
+        facts,
         index,
         at=at,
         context=context(business),
         trigger=trigger,
         line_discounts=line_discounts,
         explain=explain,
+        requests=requests,
+        punch_cards=punch_cards,
     )
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from loyalty import rules as engine
 from loyalty.db.models import Asset, Benefit, Business, Member
 from loyalty.errors import Conflict, InvalidInput, NotFound
-from loyalty.money import currency_exponent
+from loyalty.money import currency_exponent, hundredths_to_points
 
 KINDS = ("discount", "free_item")
 STATUSES = ("active", "redeemed", "expired", "deactivated")
@@ -295,4 +295,5 @@ def outline(benefit: Benefit) -> dict[str, Any]:
         "valid_days": benefit.valid_days,
         "status": benefit.status,
         "created_at": benefit.created_at,
+        "price_points": None if benefit.price_points is None else str(hundredths_to_points(benefit.price_points)),
     }

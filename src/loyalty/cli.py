@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from sqlalchemy.orm import Session
 
-from loyalty import access, ledger
+from loyalty import access, credit, ledger, punch_cards
 from loyalty.db import migrate
 from loyalty.db.engine import Database
 from loyalty.errors import LoyaltyError
@@ -129,7 +129,7 @@ def verify() -> None:
     """Recompute every balance from the ledger; exit 1 on any difference."""
     db = _database()
     with db.read() as session:
-        problems = ledger.verify(session)
+        problems = ledger.verify(session) + credit.verify(session) + punch_cards.verify(session)
     for problem in problems:
         typer.echo(problem)
     if problems:

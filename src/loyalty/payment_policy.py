@@ -21,9 +21,8 @@ from loyalty.errors import InvalidInput, Refused
 from loyalty.money import currency_exponent, from_minor
 from loyalty.settings import Settings
 
-WALLETS = ("points", "credit")
-# The wallets a payment can draw from in this version; stored credit joins when it exists.
-AVAILABLE_WALLETS = ("points",)
+# The wallets a payment can draw from.
+AVAILABLE_WALLETS = ("points", "credit")
 
 
 class PaymentAboveLimit(Refused):

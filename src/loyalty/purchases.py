@@ -25,11 +25,20 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from loyalty import awards, benefits, codes, payments, settlement
+from loyalty import awards, benefits, codes, credit, payments, punch_cards, settlement
 from loyalty import rules as engine
 from loyalty.audit import record
 from loyalty.db.engine import RetryTransaction
-from loyalty.db.models import Asset, Business, Member, PointsPayment, PromoCode, Purchase, PurchaseLine
+from loyalty.db.models import (
+    Asset,
+    Business,
+    CreditPayment,
+    Member,
+    PointsPayment,
+    PromoCode,
+    Purchase,
+    PurchaseLine,
+)
 from loyalty.errors import Conflict, InvalidInput, NotFound, Refused
 from loyalty.money import (
     currency_exponent,
@@ -96,6 +105,7 @@ class Priced:
     promo_codes: dict[str, PromoCode] = field(default_factory=dict)
     trigger_codes: list[PromoCode] = field(default_factory=list)
     points_payments: list[PointsPayment] = field(default_factory=list)
+    credit_payments: list[CreditPayment] = field(default_factory=list)
 
     @property
     def subtotal(self) -> Decimal:
@@ -173,21 +183,21 @@ def price(
         template = _template(session, business, code.benefit_id)
         requests.append(engine.DiscountRequest(text, "code", template.name, template))
 
-    priced.discounts = engine.apply_discounts(sale.lines, requests, currency_exponent=exponent)
-    for unapplied in priced.discounts.rejected:
-        key = "id" if unapplied.source == "benefit" else "code"
-        rejected.append({key: unapplied.id, "reason": f"{unapplied.name} {unapplied.reason}"})
-
     priced.points_payments = payments.for_transaction(
         session, business_id=business.id, terminal_id=terminal_id, transaction_id=sale.transaction_id
     )
+    priced.credit_payments = credit.for_transaction(
+        session, business_id=business.id, terminal_id=terminal_id, transaction_id=sale.transaction_id
+    )
     if member is not None:
+        reported = _with_credit_payments(sale.payments, priced.credit_payments, exponent)
         facts = engine.Purchase(
             transaction_id=sale.transaction_id,
             lines=sale.lines,
-            payments=_with_points_payments(sale.payments, priced.points_payments, exponent),
+            payments=_with_points_payments(reported, priced.points_payments, exponent),
             branch_id=str(branch_id) if branch_id else None,
         )
+        # The member's deals first, then the benefits and codes, all in the engine: points on what is left.
         priced.outcome = awards.evaluate(
             session,
             business=business,
@@ -195,8 +205,16 @@ def price(
             trigger=engine.Trigger.purchase(),
             at=at,
             purchase=facts,
-            line_discounts=priced.discounts.line_discounts,
+            requests=requests,
         )
+        priced.discounts = priced.outcome.discounts
+    else:
+        priced.discounts = engine.apply_discounts(sale.lines, requests, currency_exponent=exponent)
+    for unapplied in priced.discounts.rejected:
+        if unapplied.source == "deal":
+            continue  # a deal is automatic: one that cannot apply is simply not there
+        key = "id" if unapplied.source == "benefit" else "code"
+        rejected.append({key: unapplied.id, "reason": f"{unapplied.name} {unapplied.reason}"})
     return priced
 
 
@@ -235,6 +253,17 @@ def _with_points_payments(
     return (*others, engine.Payment(mop=payments.POINTS_MOP, amount=paid))
 
 
+def _with_credit_payments(
+    reported: Sequence[engine.Payment], recorded: Sequence[CreditPayment], exponent: int
+) -> tuple[engine.Payment, ...]:
+    """Recorded credit payments stand for MOP `credit`, as points payments stand for MOP `points`."""
+    if not recorded:
+        return tuple(reported)
+    paid = sum((from_minor(payment.amount_minor, exponent) for payment in recorded), Decimal(0))
+    others = tuple(payment for payment in reported if payment.mop != credit.CREDIT_MOP)
+    return (*others, engine.Payment(mop=credit.CREDIT_MOP, amount=paid))
+
+
 def quote_answer(priced: Priced, business: Business) -> dict[str, Any]:
     view = _View(business)
     outcome = priced.outcome
@@ -248,6 +277,7 @@ def quote_answer(priced: Priced, business: Business) -> dict[str, Any]:
         "points_earned": view.points(outcome.points if outcome else Decimal(0)),
         "earned": [view.award(award) for award in outcome.awards] if outcome else [],
         "rejected": priced.rejected,
+        "punches": punch_cards.preview(outcome.punches) if outcome else [],
     }
 
 
@@ -294,13 +324,19 @@ def confirm(
             f"{first.get('id') or first.get('code')}: {first['reason']}",
             rejected=priced.rejected,
         )
-    if any(payment.member_id != sale.member_id for payment in priced.points_payments):
+    paid_by = [payment.member_id for payment in priced.points_payments] + [p.member_id for p in priced.credit_payments]
+    if any(member_id != sale.member_id for member_id in paid_by):
         raise Conflict(
             "payment_member_mismatch",
             "This transaction has a points payment of another member: cancel that payment or confirm for its member.",
         )
-    settlement.check(business, total=priced.total, reported=sale.payments, recorded_payments=priced.points_payments)
     exponent = currency_exponent(business.currency)
+    settlement.check(
+        business,
+        total=priced.total,
+        reported=_with_credit_payments(sale.payments, priced.credit_payments, exponent),
+        recorded_payments=priced.points_payments,
+    )
     try:
         for asset in priced.assets.values():
             benefits.redeem(
@@ -327,6 +363,8 @@ def confirm(
             .values(purchase_id=purchase.id)
         )
 
+    credit.attach(session, payments=priced.credit_payments, purchase_id=purchase.id)
+
     applied = awards.Applied()
     if member is not None and priced.outcome is not None:
         awards.apply(
@@ -351,6 +389,17 @@ def confirm(
                 purchase_id=purchase.id,
                 applied=applied,
             )
+
+    punched: list[punch_cards.Punched] = []
+    if member is not None and priced.outcome is not None and priced.outcome.punches:
+        punched = punch_cards.apply(
+            session,
+            business=business,
+            member_id=member.id,
+            punches=priced.outcome.punches,
+            purchase_id=purchase.id,
+            at=at,
+        )
 
     line_discounts = priced.discounts.line_discounts
     line_points = _points_per_line(priced.outcome)
@@ -392,11 +441,16 @@ def confirm(
         "codes_used": [code.code for code in priced.promo_codes.values()],
         "granted": [str(asset_id) for asset_id in applied.granted_asset_ids],
         "created_at": at.isoformat(),
-        # The means of payment as the accumulation saw them (recorded points payments stand for `points`).
+        # The means of payment as the accumulation saw them (recorded payments stand for `points` and `credit`).
         "payments": [
             {"mop": payment.mop, "amount": view.money(payment.amount)}
-            for payment in _with_points_payments(sale.payments, priced.points_payments, exponent)
+            for payment in _with_points_payments(
+                _with_credit_payments(sale.payments, priced.credit_payments, exponent), priced.points_payments, exponent
+            )
         ],
+        "credit_paid": view.money(from_minor(sum(p.amount_minor for p in priced.credit_payments), exponent)),
+        "credit_balance": view.money(from_minor(member.credit_balance, exponent)) if member else None,
+        "punches": punch_cards.answer(business, punched),
     }
     purchase.response = answer
     record(session, business.id, actor=actor, action="purchase.confirm", obj=purchase)

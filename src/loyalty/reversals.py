@@ -23,7 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from loyalty import benefits, codes, ledger, payments
+from loyalty import benefits, codes, credit, ledger, payments, punch_cards
 from loyalty.audit import record
 from loyalty.db.engine import RetryTransaction
 from loyalty.db.models import (
@@ -61,6 +61,10 @@ def cancel(session: Session, *, business: Business, purchase: Purchase, at: date
         return _cancel_answer(session, business, purchase, not_recovered=0)
     for payment in session.scalars(select(PointsPayment).where(PointsPayment.purchase_id == purchase.id)):
         payments.refund(session, business=business, payment=payment, at=at)
+    credit.refund_purchase(session, business=business, purchase_id=purchase.id, at=at)
+    _, punches_lost = punch_cards.take_back(
+        session, business=business, purchase_id=purchase.id, returned=None, reason="purchase cancelled", at=at
+    )
     not_recovered = 0
     if purchase.member_id is not None:
         remaining = _earned_net(session, purchase.id)
@@ -88,9 +92,11 @@ def cancel(session: Session, *, business: Business, purchase: Purchase, at: date
         actor=actor,
         action="purchase.cancel",
         obj=purchase,
-        details={"points_not_recovered": not_recovered},
+        details={"points_not_recovered": not_recovered, "punches_not_recovered": punches_lost},
     )
-    return _cancel_answer(session, business, purchase, not_recovered=not_recovered)
+    answer = _cancel_answer(session, business, purchase, not_recovered=not_recovered)
+    answer["punches_not_recovered"] = punches_lost
+    return answer
 
 
 def return_lines(
@@ -160,6 +166,15 @@ def return_lines(
     not_recovered = 0
     if purchase.member_id is not None:
         not_recovered = _take_back(session, business, purchase, taken, reason=f"return {return_id}")
+    returned_lines = {item.line_id for item in lines}
+    so_far = {
+        line.line_id: (Decimal(line.returned_quantity), Decimal(line.quantity))
+        for line in recorded.values()
+        if line.line_id in returned_lines
+    }
+    punches_back, punches_lost = punch_cards.take_back(
+        session, business=business, purchase_id=purchase.id, returned=so_far, reason=f"return {return_id}", at=at
+    )
     answer = {
         "id": str(entry.id),
         "return_id": return_id,
@@ -168,6 +183,8 @@ def return_lines(
         "points_taken_back": _points(business, taken - not_recovered),
         "points_not_recovered": _points(business, not_recovered),
         "points_balance": _balance(session, business, purchase.member_id),
+        "punches_taken_back": punches_back,
+        "punches_not_recovered": punches_lost,
     }
     entry.response = answer
     record(session, business.id, actor=actor, action="purchase.return", obj=entry)
@@ -228,4 +245,12 @@ def _cancel_answer(session: Session, business: Business, purchase: Purchase, *, 
         "cancelled_at": purchase.cancelled_at.isoformat() if purchase.cancelled_at else None,
         "points_not_recovered": _points(business, not_recovered),
         "points_balance": _balance(session, business, purchase.member_id),
+        "credit_balance": _credit_balance(session, business, purchase.member_id),
+        "punches_not_recovered": 0,
     }
+
+
+def _credit_balance(session: Session, business: Business, member_id: uuid.UUID | None) -> str | None:
+    if member_id is None:
+        return None
+    return credit.money(business, session.scalar(select(Member.credit_balance).where(Member.id == member_id)) or 0)

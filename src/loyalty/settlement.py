@@ -1,7 +1,7 @@
 """A member never pays more than the sale costs.
 
-Two guards, one arithmetic. What a sale still owes is its total after loyalty discounts less the points
-payments already recorded for the transaction: a points payment made with the sale in hand is capped at it.
+Two guards, one arithmetic. What a sale still owes is its total after loyalty discounts less the points and
+credit payments already recorded for the transaction: a payment made with the sale in hand is capped at it.
 A confirmation whose points (or credit) payments exceed the total is refused, before anything is kept.
 The points paid are the recorded payments when there are any (they replace a listed `points` amount, as in
 the accumulation), else what the till listed as `points`.
@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from loyalty import payments
 from loyalty import rules as engine
-from loyalty.db.models import Business, PointsPayment
+from loyalty.db.models import Business, CreditPayment, PointsPayment
 from loyalty.errors import Conflict
 from loyalty.money import currency_exponent, from_minor
 
@@ -32,7 +32,7 @@ class PaymentsExceedTotal(Conflict):
         )
 
 
-def recorded(business: Business, recorded_payments: Sequence[PointsPayment]) -> Decimal:
+def recorded(business: Business, recorded_payments: Sequence[PointsPayment | CreditPayment]) -> Decimal:
     exponent = currency_exponent(business.currency)
     return sum((from_minor(payment.amount_minor, exponent) for payment in recorded_payments), Decimal(0))
 
@@ -60,9 +60,15 @@ def check(
         raise PaymentsExceedTotal(paid, total)
 
 
-def still_owed(total: Decimal, business: Business, recorded_payments: Sequence[PointsPayment]) -> Decimal:
-    """What points may still pay: the total after discounts less the points already paid, never below zero."""
-    return max(total - recorded(business, recorded_payments), Decimal(0))
+def still_owed(
+    total: Decimal,
+    business: Business,
+    recorded_payments: Sequence[PointsPayment],
+    credit_payments: Sequence[CreditPayment] = (),
+) -> Decimal:
+    """What points or credit may still pay: the total after discounts less the points and credit already paid,
+    never below zero."""
+    return max(total - recorded(business, recorded_payments) - recorded(business, credit_payments), Decimal(0))
 
 
 def _mop(name: str) -> str:

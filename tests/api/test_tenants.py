@@ -18,6 +18,15 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "actions": [{"type": "add_points", "mode": "fixed", "points": "1"}],
     },
     ("POST", "/v1/members/{member_id}/adjustments"): {"points": "1", "reason": "test"},
+    ("POST", "/v1/members/{member_id}/credit"): {"amount": "1.00"},
+    ("PATCH", "/v1/benefits/{benefit_id}"): {"price_points": "5"},
+    ("POST", "/v1/members/{member_id}/benefits/buy"): {"benefit_id": "{benefit_id}"},
+    ("PUT", "/v1/punch-cards/{card_id}"): {
+        "name": "x",
+        "punches_required": 2,
+        "items": {"codes": ["A"]},
+        "reward_benefit_id": "{benefit_id}",
+    },
     ("POST", "/v1/members/{member_id}/benefits"): {"benefit_id": "{benefit_id}"},
     ("PATCH", "/v1/members/{member_id}"): {"first_name": "Eve"},
     ("POST", "/v1/purchases/{purchase_id}/returns"): {"return_id": "R-x", "lines": [{"line_id": "1", "quantity": 1}]},
@@ -70,6 +79,13 @@ def objects(tenant: Tenant) -> dict[str, str]:
         )
     )
     key = ok(client.post("/v1/api-keys", headers=admin, json={"kind": "admin", "name": "spare"}))
+    card = ok(
+        client.post(
+            "/v1/punch-cards",
+            headers=admin,
+            json={"name": "c", "punches_required": 2, "items": {"codes": ["A"]}, "reward_benefit_id": benefit["id"]},
+        )
+    )
     return {
         "member_id": member["id"],
         "benefit_id": benefit["id"],
@@ -80,6 +96,7 @@ def objects(tenant: Tenant) -> dict[str, str]:
         "payment_id": payment["id"],
         "purchase_id": purchase["id"],
         "key_id": key["id"],
+        "card_id": card["id"],
     }
 
 

@@ -32,7 +32,7 @@ def test_payment_settings_are_shown_and_changed_with_the_business(tenant: Tenant
     assert settings(tenant, payment_max=None)["payment_max"] is None  # null removes a limit
     assert settings(tenant, name="Renamed")["payment_min"] == "2.00"  # untouched when not sent
     for bad, field in (
-        ({"payment_wallet": "credit"}, "payment_wallet"),
+        ({"payment_wallet": "vouchers"}, "payment_wallet"),
         ({"payment_min": "1.001"}, "payment_min"),
         ({"payment_min": "20", "payment_max": "10"}, "payment_min"),
         ({"payment_max": "0"}, "payment_max"),

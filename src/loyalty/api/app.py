@@ -12,6 +12,9 @@ from loyalty import __version__, web
 from loyalty.api import docs, errors, guards
 from loyalty.api.como import routes as como
 from loyalty.api.routes import admin, benefits, codes, identification, members, pos, rules, sales, system
+from loyalty.api.routes import credit as credit_routes
+from loyalty.api.routes import punch_cards as punch_card_routes
+from loyalty.api.routes import shop as shop_routes
 from loyalty.db.engine import Database
 from loyalty.settings import Settings
 
@@ -32,6 +35,9 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     for module in (system, admin, members, identification, benefits, codes, pos, sales, rules):
         app.include_router(module.router)
     docs.install(app)
+    app.include_router(credit_routes.router)
+    app.include_router(shop_routes.router)
+    app.include_router(punch_card_routes.router)
     web.install(app)  # the pages, their static files and the member-app and report endpoints
     app.include_router(como.router)  # the Como POS API v4, for tills that already speak it
     app.openapi_tags = [*(app.openapi_tags or []), como.TAG_METADATA]

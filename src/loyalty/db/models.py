@@ -111,6 +111,8 @@ class Business(Base):
     payment_max_minor: Mapped[int | None] = mapped_column(BigInteger)
     # The means of payment the till offers for what points do not pay, as the business names them.
     means_of_payment: Mapped[list[Any]] = mapped_column(default=lambda: ["cash", "card"])
+    # Stored credit: bonus tiers of a top-up, [{"from": minor units, "bonus": minor units}], highest "from" wins.
+    credit_top_up_bonus: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class Branch(Base):
@@ -197,6 +199,7 @@ class Member(Base):
     email_verified_at: Mapped[datetime | None]
     # When the `joined` rules fired: set once, so a member set back to pending never joins twice.
     joined_at: Mapped[datetime | None]
+    credit_balance: Mapped[int] = mapped_column(BigInteger, default=0)  # stored credit, minor units; from the ledger
 
 
 class IdentificationCode(Base):
@@ -319,6 +322,7 @@ class Benefit(Base):
     valid_days: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[datetime] = mapped_column(default=now)
+    price_points: Mapped[int | None] = mapped_column(BigInteger)  # the point shop's price, hundredths; None: not sold
 
 
 class Asset(Base):
@@ -528,3 +532,108 @@ class TillIdentification(Base):
     member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("member.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=now)
     expires_at: Mapped[datetime]
+
+
+# --- stored credit, the point shop, punch cards ---------------------------------------------------
+
+
+class CreditLoad(Base):
+    """Money a till took and loaded as credit (with its bonus), once per Idempotency-Key."""
+
+    __tablename__ = "credit_load"
+    __table_args__ = (UniqueConstraint("business_id", "idempotency_key"),)
+    id: Mapped[uuid.UUID] = pk()
+    business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("member.id"), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    bonus_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    reason: Mapped[str] = mapped_column(String(200), default="top-up")
+    actor: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class CreditPayment(Base):
+    """Part of a sale paid with stored credit; counted as MOP "credit" in that transaction's accumulation."""
+
+    __tablename__ = "credit_payment"
+    __table_args__ = (
+        Index("ix_credit_payment_txn", "business_id", "terminal_id", "transaction_id"),
+        UniqueConstraint("business_id", "terminal_id", "idempotency_key"),
+    )
+    id: Mapped[uuid.UUID] = pk()
+    business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
+    terminal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("terminal.id"))
+    transaction_id: Mapped[str] = mapped_column(String(128))
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("member.id"), index=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | cancelled
+    purchase_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("purchase.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    cancelled_at: Mapped[datetime | None]
+
+
+class ShopOrder(Base):
+    """A benefit bought with points in the point shop, once per Idempotency-Key."""
+
+    __tablename__ = "shop_order"
+    __table_args__ = (UniqueConstraint("business_id", "member_id", "idempotency_key"),)
+    id: Mapped[uuid.UUID] = pk()
+    business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("member.id"), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128))
+    benefit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("benefit.id"))
+    asset_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("asset.id"), index=True)
+    points: Mapped[int] = mapped_column(BigInteger)  # hundredths paid
+    status: Mapped[str] = mapped_column(String(16), default="paid")  # paid | refunded
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    refunded_at: Mapped[datetime | None]
+
+
+class PunchCard(Base):
+    """A punch card template: `punches_required` punches fill a card and grant the reward benefit."""
+
+    __tablename__ = "punch_card"
+    id: Mapped[uuid.UUID] = pk()
+    business_id: Mapped[uuid.UUID] = business_fk()
+    name: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[dict[str, Any]] = mapped_column()  # the canonical JSON form
+    reward_benefit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("benefit.id"))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    updated_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class MemberPunchCard(Base):
+    """One member's progress on one punch card: punches on the open card, cards filled."""
+
+    __tablename__ = "member_punch_card"
+    __table_args__ = (UniqueConstraint("business_id", "member_id", "punch_card_id"),)
+    id: Mapped[uuid.UUID] = pk()
+    business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("member.id"), index=True)
+    punch_card_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("punch_card.id"))
+    punches: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class PunchEntry(Base):
+    """One change of a member's punch card, linked to its cause: punches add up to the card's state."""
+
+    __tablename__ = "punch_entry"
+    __table_args__ = (Index("ix_punch_entry_card", "business_id", "member_card_id"),)
+    id: Mapped[uuid.UUID] = pk()
+    business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
+    member_card_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("member_punch_card.id"))
+    # punch | unpunch (a return or cancel) | fill (a card filled: -required) | unfill (its reward withdrawn)
+    kind: Mapped[str] = mapped_column(String(16))
+    punches: Mapped[int] = mapped_column(Integer)  # signed: what this changed on the open card
+    purchase_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("purchase.id"), index=True)
+    asset_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("asset.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    # Punches per purchase line ({"1": 2}); a punch's lines are what a return or cancel takes back from.
+    lines: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=now)

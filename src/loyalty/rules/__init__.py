@@ -63,6 +63,7 @@ from loyalty.rules.fields import FieldInvalid
 from loyalty.rules.index import RuleIndex
 from loyalty.rules.outcome import Award, Effect, FiredRule, LineShare, Outcome, Skipped
 from loyalty.rules.parse import RuleInvalid, parse_rule, rule_to_dict
+from loyalty.rules.punches import Punch, PunchCard, PunchCardInvalid, parse_punch_card, punch_card_to_dict
 from loyalty.rules.rule import Rule
 
 __all__ = [
@@ -82,6 +83,9 @@ __all__ = [
     "Member",
     "Outcome",
     "Payment",
+    "Punch",
+    "PunchCard",
+    "PunchCardInvalid",
     "Purchase",
     "RejectedDiscount",
     "Rule",
@@ -94,6 +98,8 @@ __all__ = [
     "crossed_lifetime_rules",
     "evaluate",
     "parse_benefit",
+    "parse_punch_card",
     "parse_rule",
+    "punch_card_to_dict",
     "rule_to_dict",
 ]

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Action",
+    "DealDiscount",
     "FixedPoints",
     "GrantBenefit",
     "PercentPoints",
@@ -101,8 +102,23 @@ class UntagMember:
     tag: str
 
 
+@dataclass(frozen=True, slots=True)
+class DealDiscount:
+    """A deal: a discount every member whose purchase meets the rule gets, without a wallet entry.
+
+    `percent` (with an optional `maximum`) or `amount`, on the lines `items` selects (every line when None).
+    The engine applies deals before benefits and codes (see `evaluate`); the action itself earns no points.
+    """
+
+    type: ClassVar[Literal["discount"]] = "discount"
+    percent: Decimal | None = None
+    maximum: Decimal | None = None
+    amount: Decimal | None = None
+    items: ItemSelector | None = None
+
+
 PointsAction = FixedPoints | RepeatPoints | RatePoints | PercentPoints
-Action = FixedPoints | RepeatPoints | RatePoints | PercentPoints | GrantBenefit | TagMember | UntagMember
+Action = FixedPoints | RepeatPoints | RatePoints | PercentPoints | GrantBenefit | TagMember | UntagMember | DealDiscount
 
 
 def run_action(action: Action, index: int, rule: Rule, situation: Situation) -> Award | Effect | None:
@@ -115,6 +131,8 @@ def run_action(action: Action, index: int, rule: Rule, situation: Situation) -> 
         return _effect(rule, index, "untag_member", action.tag, f"removes the member's tag {action.tag}")
     if isinstance(action, FixedPoints):
         return _fixed(action, index, rule, situation)
+    if isinstance(action, DealDiscount):
+        return None  # applied by `evaluate` before any points are counted
     basket = situation.basket
     if basket is None:
         return None  # repeat, rate and percent need a sale; parse_rule refuses them on other triggers
@@ -126,6 +144,8 @@ def run_action(action: Action, index: int, rule: Rule, situation: Situation) -> 
 def why_nothing(action: Action, situation: Situation) -> str:
     """Why an action earned nothing, for `evaluate(..., explain=True)`."""
     basket = situation.basket
+    if isinstance(action, DealDiscount):
+        return "the deal does not apply to this sale"
     if isinstance(action, (FixedPoints, GrantBenefit, TagMember, UntagMember)) or basket is None:
         return "gives less than the smallest point"
     lines = basket.eligible(action.items, action.exclude_items)

@@ -55,7 +55,7 @@ __all__ = [
 ]
 
 BenefitKind = Literal["discount", "free_item"]
-Source = Literal["benefit", "code"]
+Source = Literal["benefit", "code", "deal"]
 BENEFIT_KINDS: Final[tuple[BenefitKind, ...]] = ("discount", "free_item")
 _HUNDRED = Decimal(100)
 

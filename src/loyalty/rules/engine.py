@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
 from loyalty.money import floor_points
-from loyalty.rules.actions import run_action, why_nothing
+from loyalty.rules.actions import DealDiscount, run_action, why_nothing
+from loyalty.rules.discounts import Benefit, DiscountRequest, Discounts, apply_discounts
 from loyalty.rules.facts import Context, Member, Purchase, Trigger, TriggerKind
 from loyalty.rules.index import RuleIndex, evaluation_order
 from loyalty.rules.limits import limit_reached
 from loyalty.rules.outcome import Award, Effect, FiredRule, Outcome, Skipped
+from loyalty.rules.punches import Punch, PunchCard, count_punches
 from loyalty.rules.rule import Rule
 from loyalty.rules.selectors import unmet_condition
 from loyalty.rules.situation import Basket, Situation
@@ -33,6 +36,8 @@ def evaluate(
     trigger: Trigger | TriggerKind = "purchase",
     line_discounts: Mapping[str, Decimal] | None = None,
     explain: bool = False,
+    requests: Sequence[DiscountRequest] = (),
+    punch_cards: Sequence[PunchCard] = (),
 ) -> Outcome:
     """What `member` earns and receives when `trigger` happens at `at` (an aware datetime).
 
@@ -42,6 +47,15 @@ def evaluate(
     at) or any iterable of rules (all are checked); the outcome is the same. Only active rules of `trigger`
     inside their validity window fire, in order of rule id. With `explain`, `Outcome.skipped` says why each
     other rule of `trigger` did not fire.
+
+    Deals (rules with a `discount` action) come first: those whose rule holds on the sale before loyalty
+    discounts apply, in evaluation order, then `requests` (wallet benefits, then codes, as the till sent them),
+    each on what the earlier ones left (`apply_discounts`). `Outcome.discounts` lists them, and every rule's
+    points are earned on what they leave. A rule with a deal has fired when its deal applied or any other
+    action of it gave something.
+
+    Active `punch_cards` count their punches on what the discounts leave (a line made free does not punch),
+    from the member's punches on each open card (`Member.punches`); `Outcome.punches` says what the sale does.
     """
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("`at` must be an aware datetime")
@@ -67,6 +81,20 @@ def evaluate(
     else:
         candidates = evaluation_order(rules)
 
+    discounts = Discounts()
+    deal_reasons: dict[int, str | None] = {}
+    if basket is not None:
+        assert purchase is not None
+        discounts, deal_reasons = _deals(candidates, situation, basket, requests, context.currency_exponent)
+        if discounts.applied:
+            pairs = zip(basket.lines, basket.net, strict=True)
+            taken = {line.line_id: line.amount - net for line, net in pairs if net != line.amount}
+            for line_id, amount in discounts.line_discounts.items():
+                taken[line_id] = taken.get(line_id, Decimal(0)) + amount
+            basket = Basket(purchase, taken, context.currency_exponent)
+            situation = Situation(basket, member, occasion, at, situation.local_time, context)
+    applied_deals = {discount.id for discount in discounts.applied if discount.source == "deal"}
+
     awards: list[Award] = []
     effects: list[Effect] = []
     fired: list[FiredRule] = []
@@ -74,10 +102,12 @@ def evaluate(
     for rule in candidates:
         if rule.trigger != occasion.kind:
             continue
-        reason = _why_not(rule, situation)
+        has_deal = id(rule) in deal_reasons
+        reason = deal_reasons[id(rule)] if has_deal else _why_not(rule, situation)
         if reason is None:
             results = [run_action(action, i, rule, situation) for i, action in enumerate(rule.actions)]
-            if any(result is not None for result in results):
+            deal_applied = has_deal and any(deal_id in applied_deals for deal_id in _deal_ids(rule))
+            if deal_applied or any(result is not None for result in results):
                 for result in results:
                     if isinstance(result, Award):
                         awards.append(result)
@@ -89,6 +119,14 @@ def evaluate(
         if explain:
             skipped.append(Skipped(rule.id, rule.revision, rule.name, reason))
 
+    punched: list[Punch] = []
+    if basket is not None:
+        for card in punch_cards:
+            if card.status == "active":
+                punch = count_punches(card, basket.lines, basket.net, before=member.punches.get(card.id or "", 0))
+                if punch is not None:
+                    punched.append(punch)
+
     total = sum((award.points for award in awards), Decimal(0))
     return Outcome(
         points=floor_points(total, context.points_decimals),
@@ -96,7 +134,57 @@ def evaluate(
         effects=tuple(effects),
         fired=tuple(fired),
         skipped=tuple(skipped),
+        discounts=discounts,
+        punches=tuple(punched),
     )
+
+
+def _deals(
+    candidates: Sequence[Rule],
+    situation: Situation,
+    basket: Basket,
+    requests: Sequence[DiscountRequest],
+    exponent: int,
+) -> tuple[Discounts, dict[int, str | None]]:
+    """The deals of the rules that hold on the sale before loyalty discounts, then `requests`, applied in that
+    order; and, per rule carrying a deal (by `id()`), why it does not hold (None: it does)."""
+    reasons: dict[int, str | None] = {}
+    deals: list[DiscountRequest] = []
+    for rule in candidates:
+        if rule.trigger != "purchase" or not any(isinstance(action, DealDiscount) for action in rule.actions):
+            continue
+        reason = _why_not(rule, situation)
+        reasons[id(rule)] = reason
+        if reason is not None:
+            continue
+        for deal_id, action in zip(_deal_ids(rule), _deal_actions(rule), strict=True):
+            template = Benefit(
+                name=rule.name,
+                kind="discount",
+                percent=action.percent,
+                maximum=action.maximum,
+                amount=action.amount,
+                items=action.items,
+            )
+            deals.append(DiscountRequest(deal_id, "deal", rule.name, template))
+    if not deals and not requests:
+        return Discounts(), reasons
+    # What earlier discounts (`line_discounts`) took is already off the lines the deals see.
+    lines = tuple(
+        line if net == line.amount else replace(line, amount=net)
+        for line, net in zip(basket.lines, basket.net, strict=True)
+    )
+    return apply_discounts(lines, [*deals, *requests], currency_exponent=exponent), reasons
+
+
+def _deal_actions(rule: Rule) -> list[DealDiscount]:
+    return [action for action in rule.actions if isinstance(action, DealDiscount)]
+
+
+def _deal_ids(rule: Rule) -> list[str]:
+    """The ids of a rule's deals in `discounts`: the rule's id, then `<id>#2`, `<id>#3` for further ones."""
+    base = rule.id or rule.name
+    return [base if n == 1 else f"{base}#{n}" for n in range(1, len(_deal_actions(rule)) + 1)]
 
 
 def _why_not(rule: Rule, situation: Situation) -> str | None:

@@ -105,6 +105,8 @@ class Member:
     tags: frozenset[str] = frozenset()
     lifetime_points: Decimal = Decimal(0)
     rule_uses: Mapping[str, tuple[datetime, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    # Punches on the member's open card, by punch card id (a card not listed has none yet).
+    punches: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
         _require_decimal("Member", "lifetime_points", self.lifetime_points)

@@ -16,7 +16,7 @@ import bisect
 from collections.abc import Iterable
 from decimal import Decimal
 
-from loyalty.rules.actions import PercentPoints, RatePoints, RepeatPoints
+from loyalty.rules.actions import DealDiscount, PercentPoints, RatePoints, RepeatPoints
 from loyalty.rules.facts import TRIGGERS, Trigger, TriggerKind
 from loyalty.rules.rule import Rule
 from loyalty.rules.selectors import ItemSelector
@@ -127,7 +127,7 @@ def _needed_selectors(rule: Rule) -> tuple[ItemSelector, ...] | None:
         return (rule.conditions.contains.items,)
     selectors: list[ItemSelector] = []
     for action in rule.actions:
-        if not isinstance(action, (RepeatPoints, RatePoints, PercentPoints)) or action.items is None:
+        if not isinstance(action, (RepeatPoints, RatePoints, PercentPoints, DealDiscount)) or action.items is None:
             return None
         selectors.append(action.items)
     return tuple(selectors)

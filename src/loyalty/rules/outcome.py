@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
+
+from loyalty.rules.discounts import Discounts
+from loyalty.rules.punches import Punch
 
 __all__ = ["Award", "Effect", "EffectKind", "FiredRule", "LineShare", "Outcome", "Skipped"]
 
@@ -78,6 +81,11 @@ class Outcome:
     effects: tuple[Effect, ...] = ()
     fired: tuple[FiredRule, ...] = ()
     skipped: tuple[Skipped, ...] = ()
+    # The loyalty discounts of a purchase, in order: the deals that applied, then the requested benefits and
+    # codes (`evaluate(..., requests=...)`); the points above are earned on what they leave.
+    discounts: Discounts = field(default_factory=Discounts)
+    # What the purchase does to each active punch card it punches (`evaluate(..., punch_cards=...)`).
+    punches: tuple[Punch, ...] = ()
 
     @property
     def benefits_to_grant(self) -> tuple[str, ...]:

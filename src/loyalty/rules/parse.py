@@ -11,6 +11,7 @@ from typing import Final, TypeVar, cast
 
 from loyalty.rules.actions import (
     Action,
+    DealDiscount,
     FixedPoints,
     GrantBenefit,
     PercentPoints,
@@ -57,7 +58,7 @@ CONDITION_FIELDS: Final = (
     "lifetime_points_at_least", "code", "event",
 )  # fmt: skip
 PURCHASE_ONLY_CONDITIONS: Final = ("min_spend", "contains")
-ACTION_TYPES: Final = ("add_points", "grant_benefit", "tag_member", "untag_member")
+ACTION_TYPES: Final = ("add_points", "grant_benefit", "tag_member", "untag_member", "discount")
 MODES: Final = ("fixed", "repeat", "rate", "percent")
 MODE_FIELDS: Final[dict[str, tuple[str, ...]]] = {
     "fixed": ("type", "mode", "points"),
@@ -254,6 +255,8 @@ def _action(value: object, where: str, trigger: TriggerKind, exponent: int) -> A
     if kind == "grant_benefit":
         no_unknown_fields(data, ("type", "benefit_id"), where, "a grant_benefit action")
         return GrantBenefit(text_field(data.get("benefit_id"), path(where, "benefit_id"), "a benefit id"))
+    if kind == "discount":
+        return _deal(data, where, trigger, exponent)
     if kind in ("tag_member", "untag_member"):
         no_unknown_fields(data, ("type", "tag"), where, f"a {kind} action")
         tag = text_field(data.get("tag"), path(where, "tag"), "a non-empty tag")
@@ -317,6 +320,37 @@ def _action(value: object, where: str, trigger: TriggerKind, exponent: int) -> A
         exclude_items=exclude,
         exclude_mops=mops,
     )
+
+
+def _deal(data: Mapping[str, object], where: str, trigger: TriggerKind, exponent: int) -> DealDiscount:
+    """A deal: `{"type": "discount", "discount": {"percent", "max"} | {"amount"}, "items"}`, on purchases only."""
+    no_unknown_fields(data, ("type", "discount", "items"), where, "a discount action")
+    if trigger != "purchase":
+        raise FieldInvalid(path(where, "type"), f"a discount needs a purchase; the {trigger} trigger has none")
+    here = path(where, "discount")
+    if data.get("discount") is None:
+        raise FieldInvalid(here, 'is required: {"percent": "10", "max": "5.00"} or {"amount": "2.00"}')
+    discount = object_field(data.get("discount"), here)
+    no_unknown_fields(discount, ("percent", "max", "amount"), here, "a discount")
+    has_percent, has_amount = discount.get("percent") is not None, discount.get("amount") is not None
+    if has_percent == has_amount:
+        raise FieldInvalid(here, 'must have either "percent" (with an optional "max") or "amount"')
+    items = _optional_selector(data.get("items"), path(where, "items"))
+    if has_amount:
+        if discount.get("max") is not None:
+            raise FieldInvalid(path(here, "max"), 'only applies with "percent"')
+        amount = amount_field(discount["amount"], path(here, "amount"), exponent=exponent, positive=True)
+        return DealDiscount(amount=amount, items=items)
+    expected = 'a percentage like "10", above 0'
+    percent = quantity_field(discount["percent"], path(here, "percent"), positive=True, expected=expected)
+    if percent > 100:
+        raise FieldInvalid(path(here, "percent"), "must be at most 100")
+    maximum = (
+        None
+        if discount.get("max") is None
+        else amount_field(discount["max"], path(here, "max"), exponent=exponent, positive=True)
+    )
+    return DealDiscount(percent=percent, maximum=maximum, items=items)
 
 
 def _optional_selector(value: object, where: str) -> ItemSelector | None:
@@ -402,6 +436,8 @@ def _action_to_dict(action: Action) -> dict[str, object]:
         return {"type": action.type, "benefit_id": action.benefit_id}
     if isinstance(action, (TagMember, UntagMember)):
         return {"type": action.type, "tag": action.tag}
+    if isinstance(action, DealDiscount):
+        return _deal_to_dict(action)
     out: dict[str, object] = {"type": action.type, "mode": action.mode}
     if isinstance(action, FixedPoints):
         out["points"] = plain(action.points)
@@ -418,4 +454,17 @@ def _action_to_dict(action: Action) -> dict[str, object]:
         out["exclude_items"] = selector_to_dict(action.exclude_items)
     if isinstance(action, (RatePoints, PercentPoints)) and action.exclude_mops:
         out["exclude_mops"] = sorted(action.exclude_mops)
+    return out
+
+
+def _deal_to_dict(action: DealDiscount) -> dict[str, object]:
+    if action.percent is not None:
+        discount: dict[str, str] = {"percent": plain(action.percent)}
+        if action.maximum is not None:
+            discount["max"] = str(action.maximum)
+    else:
+        discount = {"amount": str(action.amount)}
+    out: dict[str, object] = {"type": action.type, "discount": discount}
+    if action.items is not None:
+        out["items"] = selector_to_dict(action.items)
     return out

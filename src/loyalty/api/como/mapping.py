@@ -327,7 +327,11 @@ def benefits_answer(
         answers.append(entry)
     total = sum((discount.amount for discount in priced.discounts.applied), Decimal(0))
     return {
-        "deals": wallets.deals(priced),
+        "deals": [
+            {"key": deal.id, "name": deal.name, "benefits": [_discount(business, deal, lines)]}
+            for deal in priced.discounts.applied
+            if deal.source == "deal"
+        ],
         "redeemAssets": answers,
         "totalDiscountsSum": -minor(business, total),
     }

@@ -1,6 +1,5 @@
-"""What a member holds, as Como shows it: the points and credit balances, the budget a `payment` draws from, and
-the deals of a basket. The one place to extend when stored credit and automatic deals exist: today a business has
-no stored credit (a zero `creditBalance`, never used by payment) and no automatic deals (`deals: []`)."""
+"""What a member holds, as Como shows it: the points and credit balances and the budget a `payment` draws from
+(the business's `payment_wallet`: points, or stored credit)."""
 
 from __future__ import annotations
 
@@ -9,8 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from loyalty import members, payments, purchases
-from loyalty.api.como import envelope
+from loyalty import credit, members, payments
 from loyalty.errors import NotFound
 from loyalty.money import currency_exponent, from_minor, to_minor
 
@@ -30,13 +28,13 @@ def points_balance(business: Business, hundredths: int) -> dict[str, int]:
 def balances(session: Session, *, business: Business, member: Member) -> tuple[dict[str, Any], dict[str, Any]]:
     wallet = business.payment_wallet
     points = {"usedByPayment": wallet == "points", "balance": points_balance(business, member.points_balance)}
-    credit = {"usedByPayment": False, "balance": {"monetary": 0, "nonMonetary": 0}}
-    return points, credit
+    stored = {"usedByPayment": wallet == "credit", "balance": credit_balance(member.credit_balance)}
+    return points, stored
 
 
-def deals(priced: purchases.Priced) -> list[dict[str, Any]]:
-    """Automatic member discounts on this basket."""
-    return []
+def credit_balance(minor: int) -> dict[str, int]:
+    """Credit is money: both figures are its minor units."""
+    return {"monetary": minor, "nonMonetary": minor}
 
 
 def payment_type(business: Business) -> str:
@@ -54,9 +52,12 @@ def pay(
     actor: str,
 ) -> tuple[str, int, dict[str, int]]:
     """Pay from the business's payment wallet: (confirmation, amount paid in minor units, balance after)."""
-    if business.payment_wallet != "points":
-        raise envelope.ComoError(envelope.REFUSED, "This business has no stored credit to pay with.")
     exponent = currency_exponent(business.currency)
+    if business.payment_wallet == "credit":
+        asked = credit.CreditPaymentRequest(member_id, transaction_id, from_minor(amount_minor, exponent))
+        paid, _ = credit.pay(session, business=business, terminal_id=terminal_id, request=asked, actor=actor)
+        member = members.reloaded(session, business_id=business.id, member_id=member_id)
+        return str(paid.id), paid.amount_minor, credit_balance(member.credit_balance)
     request = payments.PaymentRequest(member_id, transaction_id, from_minor(amount_minor, exponent))
     payment, _ = payments.pay(session, business=business, terminal_id=terminal_id, request=request, actor=actor)
     member = members.reloaded(session, business_id=business.id, member_id=member_id)
@@ -69,6 +70,11 @@ def cancel(session: Session, *, business: Business, confirmation: str, actor: st
         payment_id = uuid.UUID(confirmation.strip())
     except ValueError:
         raise NotFound("payment") from None
+    stored = credit.find_payment(session, business_id=business.id, payment_id=payment_id)
+    if stored is not None:
+        credit.cancel(session, business=business, payment=stored, actor=actor)
+        member = members.reloaded(session, business_id=business.id, member_id=stored.member_id)
+        return PAYMENT_TYPES["credit"], credit_balance(member.credit_balance)
     payment = payments.cancel(session, business=business, payment_id=payment_id, actor=actor)
     member = members.reloaded(session, business_id=business.id, member_id=payment.member_id)
     return PAYMENT_TYPES["points"], points_balance(business, member.points_balance)

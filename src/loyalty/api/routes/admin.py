@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loyalty import access, means_of_payment, payment_policy
+from loyalty import access, credit, means_of_payment, payment_policy
 from loyalty.access import Principal
 from loyalty.api.deps import admin, database
 from loyalty.audit import record
@@ -48,6 +48,9 @@ class BusinessOut(BaseModel):
     payment_min: str | None = Field(description="The smallest Como payment; null: no limit.")
     payment_max: str | None = Field(description="The largest Como payment; null: no limit.")
     means_of_payment: list[str] = Field(description="What the till offers for what points do not pay, in order.")
+    credit_top_up_bonus: list[dict[str, str]] = Field(
+        default_factory=list, description='Top-up bonus tiers: [{"from": "20.00", "bonus": "5.00"}].'
+    )
 
 
 class BusinessPatch(Strict):
@@ -65,6 +68,9 @@ class BusinessPatch(Strict):
     payment_min: Decimal | None = Field(default=None, ge=0, le=Decimal(1_000_000_000), description="null removes it")
     payment_max: Decimal | None = Field(default=None, gt=0, le=Decimal(1_000_000_000), description="null removes it")
     means_of_payment: list[str] | None = Field(default=None, max_length=50)
+    credit_top_up_bonus: list[Any] | None = Field(
+        default=None, max_length=credit.MAX_TIERS, description='[{"from": "20.00", "bonus": "5.00"}]; [] for none.'
+    )
 
 
 class NamedIn(Strict):
@@ -116,6 +122,7 @@ def business_out(business: Business) -> BusinessOut:
         payment_min=_money(business, business.payment_min_minor),
         payment_max=_money(business, business.payment_max_minor),
         means_of_payment=list(business.means_of_payment),
+        credit_top_up_bonus=credit.bonus_table_out(business),
     )
 
 
@@ -174,6 +181,8 @@ def change_business(
         payment_policy.check_limits_setting(business.payment_min_minor, business.payment_max_minor)
         if "means_of_payment" in changes:
             changes["means_of_payment"] = means_of_payment.checked(changes["means_of_payment"])
+        if "credit_top_up_bonus" in changes:
+            changes["credit_top_up_bonus"] = credit.parse_bonus_table(changes["credit_top_up_bonus"], business)
         for name, value in changes.items():
             setattr(business, name, value)
         record(

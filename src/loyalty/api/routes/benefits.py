@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from loyalty import access, benefits
+from loyalty import access, benefits, shop
 from loyalty.access import Principal
 from loyalty.api.deps import admin, admin_or_pos, database
 from loyalty.audit import record
@@ -57,6 +57,13 @@ class BenefitIn(Strict):
     )
     valid_days: int | None = Field(default=None, description="Days a granted entry stays valid; forever when absent.")
     conditions: ConditionsIn | None = None
+    price_points: Amount | None = Field(
+        default=None, description='The point shop\'s price, e.g. "60"; not sold when absent.'
+    )
+
+
+class BenefitPatch(Strict):
+    price_points: Amount | None = Field(description='The point shop\'s price, e.g. "60"; null takes it off the shop.')
 
 
 class BenefitOut(BaseModel):
@@ -70,6 +77,7 @@ class BenefitOut(BaseModel):
     valid_days: int | None
     status: str
     created_at: datetime
+    price_points: str | None = None
 
 
 def benefit_out(benefit: Any) -> BenefitOut:
@@ -79,10 +87,13 @@ def benefit_out(benefit: Any) -> BenefitOut:
 @router.post("/benefits", response_model=BenefitOut, status_code=201)
 def create(body: BenefitIn, who: Principal = Depends(admin), db: Database = Depends(database)) -> BenefitOut:
     data = body.model_dump(exclude_none=True)
+    price = data.pop("price_points", None)
 
     def work(session: Session) -> BenefitOut:
         business = access.business(session, who.business_id)
+        price_points = shop.parse_price(price, business)
         benefit = benefits.create(session, business=business, data=data, at=now())
+        benefit.price_points = price_points
         record(session, business.id, actor=who.actor, action="benefit.create", obj=benefit)
         return benefit_out(benefit)
 
@@ -99,3 +110,20 @@ def listing(who: Principal = Depends(admin_or_pos), db: Database = Depends(datab
 def show(benefit_id: uuid.UUID, who: Principal = Depends(admin_or_pos), db: Database = Depends(database)) -> BenefitOut:
     with db.read() as session:
         return benefit_out(benefits.get(session, business_id=who.business_id, benefit_id=benefit_id))
+
+
+@router.patch("/benefits/{benefit_id}", response_model=BenefitOut)
+def change(
+    benefit_id: uuid.UUID, body: BenefitPatch, who: Principal = Depends(admin), db: Database = Depends(database)
+) -> BenefitOut:
+    """Set or clear the point shop's price of a benefit."""
+
+    def work(session: Session) -> BenefitOut:
+        business = access.business(session, who.business_id)
+        benefit = benefits.get(session, business_id=business.id, benefit_id=benefit_id)
+        benefit.price_points = shop.parse_price(body.price_points, business)
+        details = {"price_points": shop.price_text(business, benefit.price_points)}
+        record(session, business.id, actor=who.actor, action="benefit.price", obj=benefit, details=details)
+        return benefit_out(benefit)
+
+    return db.write(work)

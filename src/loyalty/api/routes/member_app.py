@@ -237,6 +237,8 @@ def _describe(transaction: LedgerTransaction, rule_names: dict[uuid.UUID, str]) 
     reason = transaction.reason or ""
     if transaction.kind == "earn" and rule:
         return rule, reason.removeprefix(f"{rule}: ")  # the engine's explanation starts with the rule's name
+    if transaction.kind == "pay" and transaction.payment_id is None and transaction.purchase_id is None:
+        return "Point shop", reason  # points spent in the shop, not at a till: the reason names what was bought
     if transaction.kind == "pay":
         return _LABELS["pay"], ""  # the reason names the till's transaction id, which means nothing to a member
     return _LABELS.get(transaction.kind, transaction.kind), reason

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from loyalty import access, adjustments, benefits, members, paging
+from loyalty import access, adjustments, benefits, credit, members, paging, shop
 from loyalty.access import Principal
 from loyalty.api.deps import admin, admin_or_pos, database
 from loyalty.audit import record
@@ -102,6 +102,7 @@ class MemberOut(BaseModel):
     lifetime_points: str
     benefits: list[AssetOut] = Field(description="The wallet, usable entries first.")
     created_at: datetime
+    credit_balance: str = Field(default="0.00", description="Stored credit, money in the business currency.")
 
 
 class MemberPage(BaseModel):
@@ -205,6 +206,7 @@ def member_views(session: Session, business: Business, rows: Sequence[Member], *
             lifetime_points=members.format_points(business, member.lifetime_points),
             benefits=[asset_out(entry) for entry in wallets[member.id]],
             created_at=member.created_at,
+            credit_balance=credit.money(business, member.credit_balance),
         )
         for member in rows
     ]
@@ -402,6 +404,7 @@ def deactivate(
         asset = benefits.deactivate(session, business=business, member_id=member_id, asset_id=asset_id, at=at)
         if before != asset.status:  # a second deactivation changes nothing, so it leaves no record
             record(session, business.id, actor=who.actor, action="benefit.deactivate", obj=asset)
+            shop.refund_if_bought(session, business=business, asset=asset, at=at)  # bought unused: points back
         return asset_outs(session, business, [asset], at)[0]
 
     return db.write(work)

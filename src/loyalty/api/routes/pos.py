@@ -6,14 +6,14 @@ import json
 import uuid
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from loyalty import access, code_guessing, codes, payments, purchases, reversals, settlement
+from loyalty import access, code_guessing, codes, credit, payments, purchases, reversals, settlement
 from loyalty import rules as engine
 from loyalty.access import Principal
 from loyalty.api.deps import database, pos
@@ -113,6 +113,7 @@ class QuoteOut(BaseModel):
     points_earned: str
     earned: list[EarnedOut]
     rejected: list[dict[str, str]]
+    punches: list[dict[str, Any]] = Field(default_factory=list, description="What the sale does to each punch card.")
 
 
 class PurchaseOut(BaseModel):
@@ -133,6 +134,9 @@ class PurchaseOut(BaseModel):
     granted: list[str]
     created_at: str
     payments: list[dict[str, str]] = Field(default_factory=list, description="The means of payment, as counted.")
+    credit_paid: str = "0.00"
+    credit_balance: str | None = None
+    punches: list[dict[str, Any]] = Field(default_factory=list, description="Punches per card, rewards granted.")
 
 
 class PointsPaymentIn(Strict):
@@ -142,6 +146,9 @@ class PointsPaymentIn(Strict):
     purchase: PurchaseIn | None = Field(
         default=None,
         description="The sale as it stands (as for a quote): the payment is capped at what it still owes.",
+    )
+    wallet: Literal["points", "credit"] = Field(
+        default="points", description="What pays: points (MOP `points`) or stored credit (MOP `credit`)."
     )
 
 
@@ -153,6 +160,8 @@ class PointsPaymentOut(BaseModel):
     amount: str
     points_used: str
     points_balance: str
+    wallet: str = "points"
+    credit_balance: str | None = None
 
 
 class CancelOut(BaseModel):
@@ -162,6 +171,8 @@ class CancelOut(BaseModel):
     cancelled_at: str | None
     points_not_recovered: str
     points_balance: str | None
+    credit_balance: str | None = None
+    punches_not_recovered: int = 0
 
 
 class ReturnLineIn(Strict):
@@ -188,6 +199,8 @@ class ReturnOut(BaseModel):
     points_taken_back: str
     points_not_recovered: str
     points_balance: str | None
+    punches_taken_back: int = 0
+    punches_not_recovered: int = 0
 
 
 def answer(body: dict[str, Any], status: int) -> Response:
@@ -356,7 +369,8 @@ def pay_with_points(
         default=None, max_length=128, description="Makes a retried request pay only once."
     ),
 ) -> Response:
-    """Pay part of a sale with points, at most what the balance covers and, with `purchase`, what the sale owes."""
+    """Pay part of a sale with points, or with stored credit (`wallet: credit`), at most what the balance covers
+    and, with `purchase`, what the sale still owes."""
     request = payments.PaymentRequest(body.member_id, body.transaction_id, body.amount, idempotency_key)
     sale = _sale_paid_for(body)
 
@@ -371,7 +385,13 @@ def pay_with_points(
             priced = purchases.price(
                 session, business=business, terminal_id=_terminal(who), branch_id=who.branch_id, sale=sale, at=now()
             )
-            owed = settlement.still_owed(priced.total, business, priced.points_payments)
+            owed = settlement.still_owed(priced.total, business, priced.points_payments, priced.credit_payments)
+        if body.wallet == "credit":
+            asked = credit.CreditPaymentRequest(body.member_id, body.transaction_id, body.amount, idempotency_key)
+            paid, new = credit.pay(
+                session, business=business, terminal_id=_terminal(who), request=asked, actor=who.actor, owed=owed
+            )
+            return credit.payment_view(session, business, paid), new
         payment, created = payments.pay(
             session, business=business, terminal_id=_terminal(who), request=request, actor=who.actor, owed=owed
         )
@@ -398,6 +418,10 @@ def cancel_payment(payment_id: uuid.UUID, who: Principal = Depends(pos), db: Dat
 
     def work(session: Session) -> dict[str, Any]:
         business = access.business(session, who.business_id)
+        paid_with_credit = credit.find_payment(session, business_id=business.id, payment_id=payment_id)
+        if paid_with_credit is not None:
+            credit.cancel(session, business=business, payment=paid_with_credit, actor=who.actor)
+            return credit.payment_view(session, business, paid_with_credit)
         payment = payments.cancel(session, business=business, payment_id=payment_id, actor=who.actor)
         return payments.view(session, business, payment)
 

@@ -7,6 +7,7 @@ paths (`actions.0.per`) are what a 422 names; the schema below only documents th
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from datetime import datetime
@@ -18,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
 
-from loyalty import access, awards, campaigns, events, members, purchases
+from loyalty import access, awards, campaigns, events, members, punch_cards, purchases
 from loyalty import rules as engine
 from loyalty.access import Principal
 from loyalty.api.deps import admin, admin_or_pos, database
@@ -26,7 +27,7 @@ from loyalty.api.routes.pos import PurchaseIn
 from loyalty.db.engine import Database
 from loyalty.db.models import Business, now
 from loyalty.errors import InvalidInput, NotFound
-from loyalty.money import floor_points, hundredths_to_points
+from loyalty.money import currency_exponent, floor_points, hundredths_to_points
 
 router = APIRouter(prefix="/v1", tags=["campaign center"])
 
@@ -274,6 +275,8 @@ class SimulationOut(BaseModel):
     earned: list[EarnedOut]
     effects: list[EffectOut]
     skipped: list[SkippedOut]
+    discounts: list[dict[str, Any]] = Field(default_factory=list, description="The deals this basket gets.")
+    punches: list[dict[str, Any]] = Field(default_factory=list, description="What it does to each punch card.")
 
 
 class EventOut(BaseModel):
@@ -524,9 +527,13 @@ def _simulate(session: Session, business: Business, asked: SimulationIn, drafts:
         )
 
     member = engine.Member(id="simulated member")
+    cards = punch_cards.active(session, business_id=business.id) if asked.trigger == "purchase" else []
     if member_id is not None:
         found = members.get(session, business_id=business.id, member_id=member_id)
         member = awards.member_facts(session, found, active)  # drafts have no history to count
+        if cards:
+            punched = punch_cards.member_punches(session, business_id=business.id, member_id=found.id)
+            member = dataclasses.replace(member, punches=punched)
     if asked.member is not None:
         member = engine.Member(
             id=member.id,
@@ -535,12 +542,13 @@ def _simulate(session: Session, business: Business, asked: SimulationIn, drafts:
             if asked.member.lifetime_points is not None
             else member.lifetime_points,
             rule_uses=member.rule_uses,
+            punches=member.punches,
         )
 
     trigger = engine.Trigger(kind=asked.trigger, code=asked.code, event=asked.event, branch_id=asked.branch_id)
     if asked.trigger == "lifetime_points":
         trigger = engine.Trigger.lifetime_points(before=None)
-    outcomes = _evaluate_like_a_purchase(facts, member, rules, at=at, business=business, trigger=trigger)
+    outcomes = _evaluate_like_a_purchase(facts, member, rules, at=at, business=business, trigger=trigger, cards=cards)
     fired = {(fired.rule_id, fired.revision) for outcome in outcomes for fired in outcome.fired}
     # A rule skipped in one round may fire in a later one (a lifetime threshold); the last word counts.
     skipped: dict[tuple[str | None, int | None], engine.Skipped] = {}
@@ -558,7 +566,24 @@ def _simulate(session: Session, business: Business, asked: SimulationIn, drafts:
             for key, rule in skipped.items()
             if key not in fired
         ],
+        "discounts": _deals(business, outcomes[0].discounts),
+        "punches": punch_cards.preview(outcomes[0].punches),
     }
+
+
+def _deals(business: Business, discounts: engine.Discounts) -> list[dict[str, Any]]:
+    """The deals of a tried basket, as a quote lists them."""
+    unit = Decimal(1).scaleb(-currency_exponent(business.currency))
+    return [
+        {
+            "source": applied.source,
+            "id": applied.id,
+            "name": applied.name,
+            "amount": str(applied.amount.quantize(unit)),
+            "lines": [{"line_id": line.line_id, "amount": str(line.amount.quantize(unit))} for line in applied.lines],
+        }
+        for applied in discounts.applied
+    ]
 
 
 def _evaluate_like_a_purchase(
@@ -569,12 +594,15 @@ def _evaluate_like_a_purchase(
     at: datetime,
     business: Business,
     trigger: engine.Trigger,
+    cards: list[engine.PunchCard] | None = None,
 ) -> list[engine.Outcome]:
     """The engine's outcome for the trigger, then the lifetime thresholds its points cross, round by round, as
     `awards.apply` chains them when the purchase is confirmed."""
     index = engine.RuleIndex(rules)
     context = awards.context(business)
-    outcome = engine.evaluate(purchase, member, index, at=at, context=context, trigger=trigger, explain=True)
+    outcome = engine.evaluate(
+        purchase, member, index, at=at, context=context, trigger=trigger, explain=True, punch_cards=cards or ()
+    )
     outcomes = [outcome]
     while outcome.points > 0 and len(outcomes) < awards.MAX_LIFETIME_ROUNDS:
         before = member.lifetime_points

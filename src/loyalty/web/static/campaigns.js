@@ -8,6 +8,7 @@ import {
 import { setupBasket, tryBasket } from "./basket.js";
 import { drawChart } from "./chart.js";
 import { loadSettings } from "./cc-settings.js";
+import { loadPrograms } from "./programs.js";
 
 const KEY = "loyalty.admin.key";
 const $ = (id) => document.getElementById(id);
@@ -67,6 +68,7 @@ const loaders = {
   codes: loadCodes,
   members: () => searchMembers(false),
   settings: () => Promise.all([loadSettings(call), loadPaymentSettings()]),
+  programs: () => loadPrograms(call),
 };
 
 async function route() {

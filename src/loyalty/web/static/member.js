@@ -1,6 +1,6 @@
 // The member app: join, log in with a one-time code, then the QR and short code to show at the till,
 // the balance, the wallet and the history. The member key stays in this browser only.
-import { api, words, say, el, clear, points, signedPoints, localDate, localDateTime } from "./common.js";
+import { api, words, say, el, clear, money, points, signedPoints, localDate, localDateTime, uid, toMinor } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 const root = $("app");
@@ -169,11 +169,13 @@ function signedOut(message) {
   }
 }
 
-async function call(method, path, body) {
+async function call(method, path, body, headers = {}) {
+  const used = key;
   try {
-    return await api(key, method, path, body);
+    return await api(used, method, path, body, headers);
   } catch (error) {
-    if (error.status === 401) signedOut("Your session has ended. Log in again to see your points.");
+    // A call still on its way when the member logged out says nothing: the logout already did.
+    if (error.status === 401 && used && key === used) signedOut("Your session has ended. Log in again to see your points.");
     throw error;
   }
 }
@@ -193,6 +195,58 @@ async function loadMe() {
         : benefit.reason || benefit.status })),
     el("span", { class: `badge ${benefit.redeemable ? "ok" : ""}`, text: benefit.redeemable ? "Ready" : benefit.status }))) :
     el("li", { class: "muted", text: "No benefits yet: they appear here as you collect them." }));
+  $("credit").textContent = money(me.credit_balance || "0.00");
+  $("credit").dataset.credit = me.credit_balance || "0.00";
+  await loadPrograms();
+}
+
+// --- punch cards, the point shop, stored credit ---------------------------------------------------
+
+const CREDIT_KINDS = { credit_load: "Top-up", credit_bonus: "Top-up bonus", credit_pay: "Paid with credit", credit_refund: "Credit given back" };
+
+function punchCard(card) {
+  const circles = Array.from({ length: card.punches_required }, (_, index) => el("span", {
+    class: `punch ${index < card.punches ? "filled" : ""}`, "aria-hidden": "true",
+  }));
+  return el("div", { class: "punch-card", role: "img", "aria-label": `${card.name}: ${card.punches} of ${card.punches_required}`, "data-punches": String(card.punches) },
+    el("div", { class: "punch-card-head" }, el("span", { class: "punch-card-name", text: card.name }),
+      el("span", { class: "muted small", text: `${card.punches} of ${card.punches_required}` })),
+    el("div", { class: "punches" }, circles),
+    card.completed ? el("p", { class: "muted small", text: `${card.completed} ${card.completed === 1 ? "card" : "cards"} filled so far` }) : null);
+}
+
+async function loadPrograms() {
+  const [cards, items, credit] = await Promise.all([
+    call("GET", `/v1/members/${me.id}/punch-cards`),
+    call("GET", "/v1/shop"),
+    call("GET", `/v1/members/${me.id}/credit?limit=10`),
+  ]);
+  $("cards-section").hidden = !cards.length;
+  clear($("punch-cards"), cards.map(punchCard));
+  $("shop-section").hidden = !items.length;
+  clear($("shop"), items.map((item) => el("li", {},
+    el("span", {},
+      el("span", { class: "primary-text", text: item.name }),
+      el("span", { class: "secondary-text", text: `${points(item.price_points)} points` })),
+    el("button", { class: "button secondary small", type: "button", "aria-label": `Buy ${item.name}`,
+      disabled: toMinor(me.points_balance, 2) < toMinor(item.price_points, 2), onclick: () => buy(item), text: "Buy" }))));
+  $("credit-section").hidden = !credit.items.length;
+  clear($("credit-history"), credit.items.map((item) => el("li", {},
+    el("span", {},
+      el("span", { class: "primary-text", text: CREDIT_KINDS[item.kind] || item.kind }),
+      el("span", { class: "secondary-text", text: localDateTime(item.at) })),
+    el("span", { class: item.amount.startsWith("-") ? "minus" : "plus", text: item.amount.startsWith("-") ? money(item.amount) : `+${money(item.amount)}` }))));
+}
+
+async function buy(item) {
+  try {
+    const bought = await call("POST", `/v1/members/${me.id}/benefits/buy`, { benefit_id: item.benefit_id }, { "Idempotency-Key": uid("S") });
+    say($("shop-message"), `${item.name} is in your benefits: ${points(bought.points_paid)} points spent.`, "ok");
+    await loadMe();
+    await loadHistory();
+  } catch (error) {
+    if (error.status !== 401) say($("shop-message"), words(error), "error");
+  }
 }
 
 async function loadHistory(more = false) {

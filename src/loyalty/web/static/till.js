@@ -159,7 +159,13 @@ function items() {
 }
 
 function pointsPaid() {
-  return sale.payments.reduce((sum, payment) => sum + toMinor(payment.amount, decimals), 0n);
+  return sale.payments.filter((payment) => payment.wallet !== "credit")
+    .reduce((sum, payment) => sum + toMinor(payment.amount, decimals), 0n);
+}
+
+function creditPaid() {
+  return sale.payments.filter((payment) => payment.wallet === "credit")
+    .reduce((sum, payment) => sum + toMinor(payment.amount, decimals), 0n);
 }
 
 // The tenders with their means of payment filled in (a new sale's first one is the business's first).
@@ -170,12 +176,15 @@ function tenders() {
   }));
 }
 
-// The payments the accumulation must see: points, and the rest by the means of payment the cashier chose.
+// The payments the accumulation must see: points, credit, and the rest by the means of payment the cashier chose.
 function split(total) {
   const paid = pointsPaid();
-  const rest = toMinor(total, decimals) - paid;
+  const credit = creditPaid();
+  const rest = toMinor(total, decimals) - paid - credit;
   const { payments, error } = splitRest(rest, tenders(), decimals);
-  const list = paid > 0n ? [{ mop: "points", amount: fromMinor(paid, decimals) }] : [];
+  const list = [];
+  if (paid > 0n) list.push({ mop: "points", amount: fromMinor(paid, decimals) });
+  if (credit > 0n) list.push({ mop: "credit", amount: fromMinor(credit, decimals) });
   return { payments: [...list, ...payments], error };
 }
 
@@ -248,7 +257,7 @@ function draw() {
   const discounts = {};
   const earned = {};
   for (const discount of quote?.discounts || []) {
-    for (const part of discount.lines) (discounts[part.line_id] ||= []).push({ name: discount.name, amount: part.amount });
+    for (const part of discount.lines) (discounts[part.line_id] ||= []).push({ name: dealName(discount), amount: part.amount });
   }
   for (const award of quote?.earned || []) {
     for (const part of award.lines) (earned[part.line_id] ||= []).push(part.points);
@@ -279,20 +288,21 @@ function renderTotals() {
   const rows = [["Subtotal", money(quote ? quote.subtotal : local)]];
   if (quote && quote.discount_total !== fromMinor(0n, decimals)) rows.push(["Discounts", `−${money(quote.discount_total)}`]);
   rows.push(["Total", money(quote ? quote.total : local), "total"]);
-  const paid = pointsPaid();
+  const paid = pointsPaid() + creditPaid();
+  if (pointsPaid() > 0n) rows.push(["Paid with points", `−${money(fromMinor(pointsPaid(), decimals))}`]);
+  if (creditPaid() > 0n) rows.push(["Paid with credit", `−${money(fromMinor(creditPaid(), decimals))}`]);
   if (paid > 0n) {
-    rows.push(["Paid with points", `−${money(fromMinor(paid, decimals))}`]);
     const rest = quote ? toMinor(quote.total, decimals) - paid : null;
     // A discount applied after paying can leave points above the total: the sale cannot be confirmed so.
     if (rest !== null && rest >= 0n) rows.push(["To pay", money(fromMinor(rest, decimals)), "due"]);
-    if (rest !== null && rest < 0n) rows.push([`Points pay ${money(fromMinor(-rest, decimals))} more than the total: undo the points payment`, "", "due over"]);
+    if (rest !== null && rest < 0n) rows.push([`Points and credit pay ${money(fromMinor(-rest, decimals))} more than the total: undo a payment`, "", "due over"]);
   }
   clear(view.totals, rows.map(([label, value, kind]) => el("div", { class: `total-row ${kind || ""}` },
     el("dt", { text: label }), el("dd", { text: value }))));
 }
 
 function renderTenders() {
-  const rest = quote ? toMinor(quote.total, decimals) - pointsPaid() : 0n;
+  const rest = due();
   const section = $("tenders");
   section.hidden = !quote || rest <= 0n;
   if (section.hidden) return;
@@ -338,6 +348,9 @@ function renderPreview() {
       el("strong", { text: `${signedPoints(quote.points_earned)} points` })),
     quote.earned.length ? el("ul", { class: "explanations" }, quote.earned.map((award) => el("li", {},
       el("span", { class: "explanation-rule", text: award.rule_name }), " ", el("span", { class: "muted", text: award.explanation })))) : null,
+    quote.punches?.length ? el("ul", { class: "explanations punches-preview" }, quote.punches.map((punch) => el("li", {
+      text: punch.explanation,
+    }))) : null,
     quote.rejected.length ? el("ul", { class: "rejections" }, quote.rejected.map((item) => el("li", {
       text: `Not applied: ${item.code || nameOfAsset(item.id) || "benefit"} — ${item.reason}`,
     }))) : null);
@@ -387,9 +400,10 @@ function renderMember() {
   }) : el("li", { class: "muted", text: "No benefits in the wallet." }));
   $("pay-button").disabled = !sale.lines.length;
   clear($("payments"), sale.payments.map((payment) => el("li", {},
-    el("span", { text: `Paid ${money(payment.amount)} with ${points(payment.points_used)} points` }),
+    el("span", { text: payment.wallet === "credit" ? `Paid ${money(payment.amount)} with credit` : `Paid ${money(payment.amount)} with ${points(payment.points_used)} points` }),
     el("button", { class: "button ghost small", type: "button", onclick: () => undoPayment(payment), text: "Undo",
       "data-focus": `undo-${payment.id}` }))));
+  renderPrograms(member);
   return null;
 }
 
@@ -432,7 +446,9 @@ async function identify(query) {
 function setMember(member) {
   sale.member = member;
   sale.benefits = [];
+  sale.cards = [];
   changed();
+  loadPrograms();
   document.getElementById("member-name")?.focus();
 }
 
@@ -442,6 +458,7 @@ async function refreshMember() {
     sale.member = await api(key, "GET", `/v1/members/${sale.member.id}`);
     save();
     render();
+    await loadPrograms();
   } catch {
     // Keep what is shown: a quote will say what no longer applies.
   }
@@ -501,8 +518,9 @@ document.addEventListener("keydown", (event) => {
 
 // --- points payments -----------------------------------------------------------------------------
 
+// What points or credit may still pay: the total less what the member's points and credit already pay.
 function due() {
-  return quote ? toMinor(quote.total, decimals) - pointsPaid() : 0n;
+  return quote ? toMinor(quote.total, decimals) - pointsPaid() - creditPaid() : 0n;
 }
 
 async function payWithPoints(event) {
@@ -546,7 +564,7 @@ $("split-payment").addEventListener("click", () => {
   document.querySelector(`[data-focus="tender-amount-${list.length - 1}"]`)?.focus();
 });
 $("pay-all").addEventListener("click", () => {
-  const rest = quote ? pointsCap(toMinor(quote.total, decimals), pointsPaid()) : 0n;
+  const rest = quote ? pointsCap(toMinor(quote.total, decimals), pointsPaid() + creditPaid()) : 0n;
   $("points-amount").value = rest > 0n ? fromMinor(rest, decimals) : "";
   $("points-amount").focus();
 });
@@ -556,7 +574,8 @@ async function undoPayment(payment, announce = true) {
     const undone = await api(key, "POST", `/v1/payments/${payment.id}/cancel`);
     sale.payments = sale.payments.filter((other) => other.id !== payment.id);
     if (sale.member) sale.member.points_balance = undone.points_balance;
-    if (announce) say(view.saleMessage, `${points(undone.points_used)} points given back.`, "ok");
+    if (sale.member && undone.credit_balance) sale.member.credit_balance = undone.credit_balance;
+    if (announce) say(view.saleMessage, undone.wallet === "credit" ? `${money(undone.amount)} credit given back.` : `${points(undone.points_used)} points given back.`, "ok");
     changed();
   } catch (error) {
     say(view.saleMessage, words(error), "error");
@@ -623,7 +642,7 @@ function showReceipt(recorded, sent) {
   const member = sale.member;
   const discounts = {};
   for (const discount of recorded.discounts) {
-    for (const part of discount.lines) (discounts[part.line_id] ||= []).push({ name: discount.name, amount: part.amount });
+    for (const part of discount.lines) (discounts[part.line_id] ||= []).push({ name: dealName(discount), amount: part.amount });
   }
   view.workspace.hidden = true;
   view.receipt.hidden = false;
@@ -658,13 +677,17 @@ function showReceipt(recorded, sent) {
     el("dl", { class: "totals receipt-totals" },
       recorded.discount_total !== fromMinor(0n, decimals) ? row("Discounts", `−${money(recorded.discount_total)}`) : null,
       row("Total", money(recorded.total), "total"),
-      (recorded.payments || sent.payments).map((payment) => row(payment.mop === "points" ? "Paid with points" : `Paid by ${payment.mop}`, money(payment.amount)))),
+      (recorded.payments || sent.payments).map((payment) => row(payment.mop === "points" ? "Paid with points" : payment.mop === "credit" ? "Paid with credit" : `Paid by ${payment.mop}`, money(payment.amount)))),
     member ? el("section", { class: "receipt-points", "aria-label": "Points" },
       el("p", { class: "earned-big" }, el("strong", { text: `${signedPoints(recorded.points_earned)} points` }), " earned"),
       recorded.earned.length ? el("ul", { class: "explanations" }, recorded.earned.map((award) => el("li", {},
         el("span", { class: "explanation-rule", text: `${award.rule_name}: ${signedPoints(award.points)}` }), " ",
         el("span", { class: "muted", text: award.explanation })))) : null,
       !/^0(\.0+)?$/.test(recorded.points_paid) ? el("p", { text: `${points(recorded.points_paid)} points paid` }) : null,
+      recorded.punches?.length ? el("ul", { class: "explanations receipt-punches", "aria-label": "Punch cards" }, recorded.punches.map((punch) => el("li", {},
+        el("span", { text: punch.explanation }),
+        punch.rewards.length ? el("strong", { class: "reward-earned", text: " Reward in the wallet." }) : null))) : null,
+      recorded.credit_balance && recorded.credit_balance !== fromMinor(0n, decimals) || creditPaidIn(sent) ? el("p", { class: "credit-left", text: `Credit left: ${money(recorded.credit_balance)}` }) : null,
       el("p", { class: "new-balance" }, `${member.first_name || "The member"}'s new balance: `,
         el("strong", { "data-balance": recorded.points_balance, text: `${points(recorded.points_balance)} points` })))
       : el("p", { class: "muted", text: "No member in this sale: no points earned." }),
@@ -675,6 +698,126 @@ function showReceipt(recorded, sent) {
 
 function row(label, value, kind = "") {
   return el("div", { class: `total-row ${kind}` }, el("dt", { text: label }), el("dd", { text: value }));
+}
+
+// --- stored credit, punch cards, the point shop, deals ---------------------------------------------
+
+let shopItems = null;
+
+function dealName(discount) {
+  return discount.source === "deal" ? `Deal · ${discount.name}` : discount.name;
+}
+
+function creditPaidIn(sent) {
+  return sent.payments.some((payment) => payment.mop === "credit");
+}
+
+async function loadPrograms() {
+  if (!sale.member) return;
+  try {
+    const [cards, items] = await Promise.all([
+      api(key, "GET", `/v1/members/${sale.member.id}/punch-cards`),
+      shopItems ? Promise.resolve(shopItems) : api(key, "GET", "/v1/shop"),
+    ]);
+    sale.cards = cards;
+    shopItems = items;
+    render();
+  } catch {
+    // The sale goes on without them.
+  }
+}
+
+// A card a person recognises: one circle per punch, the filled ones full.
+function punchCard(card) {
+  const circles = Array.from({ length: card.punches_required }, (_, index) => el("span", {
+    class: `punch ${index < card.punches ? "filled" : ""}`, "aria-hidden": "true",
+  }));
+  return el("div", { class: "punch-card", role: "img", "aria-label": `${card.name}: ${card.punches} of ${card.punches_required}`, "data-punches": String(card.punches) },
+    el("div", { class: "punch-card-head" }, el("span", { class: "punch-card-name", text: card.name }),
+      el("span", { class: "muted small", text: `${card.punches} of ${card.punches_required}` })),
+    el("div", { class: "punches" }, circles));
+}
+
+function renderPrograms(member) {
+  const box = $("member-programs");
+  if (!box) return;
+  const credit = member.credit_balance || fromMinor(0n, decimals);
+  const typed = { credit: $("credit-amount")?.value || null, topUp: $("top-up-amount")?.value || null };
+  clear(box,
+    el("h4", { class: "section-title", text: "Credit" }),
+    el("p", { class: "credit-balance" }, el("strong", { "data-credit": credit, text: money(credit) }), " stored credit"),
+    el("form", { class: "inline-form", id: "credit-pay-form", onsubmit: payWithCredit },
+      el("label", { for: "credit-amount", class: "visually-hidden", text: "Amount to pay with credit" }),
+      el("input", { id: "credit-amount", name: "amount", inputmode: "decimal", autocomplete: "off", placeholder: "0.00", value: typed.credit, "data-focus": "credit-amount" }),
+      el("button", { class: "button secondary", type: "submit", text: "Pay with credit" })),
+    el("form", { class: "inline-form", id: "top-up-form", onsubmit: topUp },
+      el("label", { for: "top-up-amount", class: "visually-hidden", text: "Top-up amount" }),
+      el("input", { id: "top-up-amount", name: "amount", inputmode: "decimal", autocomplete: "off", placeholder: "20.00", value: typed.topUp, "data-focus": "top-up-amount" }),
+      el("button", { class: "button ghost", type: "submit", text: "Top up" })),
+    (sale.cards || []).length ? el("h4", { class: "section-title", text: "Punch cards" }) : null,
+    (sale.cards || []).map(punchCard),
+    (shopItems || []).length ? el("h4", { class: "section-title", text: "Point shop" }) : null,
+    el("ul", { class: "shop-items" }, (shopItems || []).map((item) => el("li", { class: "shop-item" },
+      el("span", { text: item.name }),
+      el("button", { class: "button ghost small", type: "button", "aria-label": `Buy ${item.name} for ${points(item.price_points)} points`,
+        onclick: () => buyFromShop(item), text: `${points(item.price_points)} pts` })))));
+}
+
+async function payWithCredit(event) {
+  event.preventDefault();
+  const input = $("credit-amount");
+  const minor = toMinor(input.value.trim(), decimals);
+  if (minor === null || minor <= 0n) {
+    say(view.saleMessage, `Type the amount to pay with credit, like ${fromMinor(500n, decimals)}.`, "error");
+    return;
+  }
+  if (!quote || minor > due()) {
+    say(view.saleMessage, quote ? `The sale still owes ${money(fromMinor(due(), decimals))}: credit can pay at most that.` : "The sale is still being priced. Try again in a moment.", "error");
+    input.focus();
+    return;
+  }
+  try {
+    const paid = await api(key, "POST", "/v1/payments", {
+      member_id: sale.member.id, transaction_id: sale.transactionId, amount: fromMinor(minor, decimals), wallet: "credit", purchase: body([], quote.rejected),
+    }, { "Idempotency-Key": uid("C") });
+    sale.payments.push({ id: paid.id, amount: paid.amount, points_used: paid.points_used, wallet: "credit" });
+    sale.member.credit_balance = paid.credit_balance;
+    say(view.saleMessage, `Paid ${money(paid.amount)} with credit.`, "ok");
+    changed();
+  } catch (error) {
+    say(view.saleMessage, words(error), "error");
+  }
+}
+
+async function topUp(event) {
+  event.preventDefault();
+  const input = $("top-up-amount");
+  const minor = toMinor(input.value.trim(), decimals);
+  if (minor === null || minor <= 0n) {
+    say(view.saleMessage, `Type the amount taken for the top-up, like ${fromMinor(2000n, decimals)}.`, "error");
+    return;
+  }
+  try {
+    const loaded = await api(key, "POST", `/v1/members/${sale.member.id}/credit`, { amount: fromMinor(minor, decimals) },
+      { "Idempotency-Key": uid("L") });
+    sale.member.credit_balance = loaded.credit_balance;
+    const bonus = loaded.bonus !== fromMinor(0n, decimals) ? ` with a bonus of ${money(loaded.bonus)}` : "";
+    say(view.saleMessage, `Topped up ${money(loaded.amount)}${bonus}: credit is now ${money(loaded.credit_balance)}.`, "ok");
+    render();
+  } catch (error) {
+    say(view.saleMessage, words(error), "error");
+  }
+}
+
+async function buyFromShop(item) {
+  try {
+    const bought = await api(key, "POST", `/v1/members/${sale.member.id}/benefits/buy`, { benefit_id: item.benefit_id },
+      { "Idempotency-Key": uid("S") });
+    say(view.saleMessage, `${item.name} bought for ${points(bought.points_paid)} points: it is in the wallet.`, "ok");
+    await refreshMember();
+  } catch (error) {
+    say(view.saleMessage, words(error), "error");
+  }
 }
 
 // --- the camera (BarcodeDetector, where the browser has it) --------------------------------------
