@@ -283,11 +283,14 @@ def pay_with_points(
     body: PointsPaymentIn,
     who: Principal = Depends(pos),
     db: Database = Depends(database),
-    idempotency_key: str | None = Header(
-        default=None, max_length=128, description="Makes a retried request pay only once."
+    idempotency_key: str = Header(
+        min_length=1,
+        max_length=128,
+        description="Required: a key the till makes for this payment and sends again on every retry of it, "
+        "so a retried payment (after a timeout or a 503) pays once.",
     ),
 ) -> Response:
-    """Pay part of a sale with points, at most what the balance covers."""
+    """Pay part of a sale with points, at most what the balance covers. Idempotent by the Idempotency-Key."""
     request = payments.PaymentRequest(body.member_id, body.transaction_id, body.amount, idempotency_key)
 
     def work(session: Session) -> tuple[dict[str, Any], bool]:

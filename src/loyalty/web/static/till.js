@@ -444,10 +444,15 @@ async function payWithPoints(event) {
     input.focus();
     return;
   }
+  // One key per intended payment: pressing Pay again after a lost answer (a 503, the network) sends the same key,
+  // so the server pays once; any definite answer ends the key.
+  const amount = fromMinor(minor, decimals);
+  if (!sale.paymentAttempt || sale.paymentAttempt.amount !== amount) sale.paymentAttempt = { amount, key: uid("P") };
   try {
     const paid = await api(key, "POST", "/v1/payments", {
-      member_id: sale.member.id, transaction_id: sale.transactionId, amount: fromMinor(minor, decimals),
-    }, { "Idempotency-Key": uid("P") });
+      member_id: sale.member.id, transaction_id: sale.transactionId, amount,
+    }, { "Idempotency-Key": sale.paymentAttempt.key });
+    sale.paymentAttempt = null;
     sale.payments.push({ id: paid.id, amount: paid.amount, points_used: paid.points_used });
     sale.member.points_balance = paid.points_balance;
     input.value = "";
@@ -457,6 +462,7 @@ async function payWithPoints(event) {
       : `Paid ${money(paid.amount)} with ${points(paid.points_used)} points.`, partial ? "info" : "ok");
     changed();
   } catch (error) {
+    if (error.status !== 0 && error.status !== 503) sale.paymentAttempt = null;
     say(view.saleMessage, words(error), "error");
   }
 }
