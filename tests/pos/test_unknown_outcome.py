@@ -150,3 +150,16 @@ def test_a_points_payment_whose_commit_answer_is_lost_pays_once_when_retried_wit
             select(PointsPayment).where(PointsPayment.business_id == uuid.UUID(tenant.business_id))
         ).all()
     assert [str(payment.id) for payment in paid] == [retried["id"]]
+
+
+def test_a_connection_lost_before_commit_is_retried_inside_and_the_till_sees_one_purchase(
+    cut_at_commit: tuple[CommitCuttingProxy, TestClient, Tenant, Database],
+) -> None:
+    proxy, client, tenant, direct = cut_at_commit
+    made = shop(tenant)
+    proxy.arm(before=b"INSERT INTO purchase ")
+    answered = client.post("/v1/purchases", headers=tenant.pos, json=sale(made["member"]["id"], "U-3"))
+    assert proxy.cuts == 1
+    assert answered.status_code == 201, answered.text  # nothing had been committed: safe to run again at once
+    with direct.read() as session:
+        assert session.scalar(select(func.count()).where(Purchase.transaction_id == "U-3")) == 1

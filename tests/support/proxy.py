@@ -2,7 +2,8 @@
 
 Armed, it forwards the next COMMIT to the server, waits for the server's answer (so the commit has happened),
 throws that answer away and closes both sides: the client sees its connection die during COMMIT, the one moment
-where it cannot know whether its transaction was recorded.
+where it cannot know whether its transaction was recorded. Armed with `before=` some other statement, it cuts the
+connection instead of forwarding that statement: the transaction dies unfinished, and nothing of it is recorded.
 """
 
 from __future__ import annotations
@@ -22,11 +23,15 @@ class CommitCuttingProxy:
         self.port: int = self.listener.getsockname()[1]
         self.cuts = 0
         self._armed = threading.Event()
+        self._pattern = COMMIT
+        self._forward = True
         self._closed = threading.Event()
         threading.Thread(target=self._accept, daemon=True).start()
 
-    def arm(self) -> None:
-        """Cut the connection that sends the next COMMIT."""
+    def arm(self, *, before: bytes | None = None) -> None:
+        """Cut the connection that sends the next COMMIT (after it reaches the server), or the next message that
+        contains `before` (instead of forwarding it)."""
+        self._pattern, self._forward = (COMMIT, True) if before is None else (before, False)
         self._armed.set()
 
     def close(self) -> None:
@@ -57,9 +62,12 @@ class _Link:
     def _upstream(self) -> None:
         try:
             while data := self.client.recv(65536):
-                cut_here = COMMIT in data and self.proxy._armed.is_set()
+                cut_here = self.proxy._armed.is_set() and self.proxy._pattern in data
                 if cut_here:
                     self.proxy._armed.clear()
+                    if not self.proxy._forward:
+                        self.proxy.cuts += 1
+                        break
                     self.cutting.set()
                 self.server.sendall(data)
                 if cut_here:
