@@ -16,10 +16,11 @@ from sqlalchemy.engine import make_url
 
 from loyalty.api.app import create_app
 from loyalty.db.engine import Database
-from loyalty.db.models import LedgerTransaction, PointsPayment, Purchase
+from loyalty.db.models import Event, LedgerTransaction, PointsPayment, Purchase
 from loyalty.settings import Settings
 from tests.conftest import BACKEND, Tenant, make_tenant
 from tests.pos.test_sale_flow import ok, sale, shop
+from tests.rules_api.test_events_and_joining import review_rule
 from tests.support.proxy import CommitCuttingProxy
 from tests.support.server import free_port
 
@@ -163,3 +164,21 @@ def test_a_connection_lost_before_commit_is_retried_inside_and_the_till_sees_one
     assert answered.status_code == 201, answered.text  # nothing had been committed: safe to run again at once
     with direct.read() as session:
         assert session.scalar(select(func.count()).where(Purchase.transaction_id == "U-3")) == 1
+
+
+def test_an_event_whose_commit_answer_is_lost_earns_once_when_retried_with_its_key(
+    cut_at_commit: tuple[CommitCuttingProxy, TestClient, Tenant, Database],
+) -> None:
+    proxy, client, tenant, direct = cut_at_commit
+    client.post("/v1/rules", json=review_rule(), headers=tenant.admin).raise_for_status()
+    member_id = ok(client.post("/v1/members", headers=tenant.admin, json={"phone": "+41 79 555 08 08"}), 201)["id"]
+    headers = tenant.pos | {"Idempotency-Key": "U-4-review"}
+    body = {"member_id": member_id, "name": "review_written"}
+    proxy.arm()
+    lost = client.post("/v1/events", headers=headers, json=body)
+    assert proxy.cuts == 1 and lost.status_code == 503 and lost.json()["error"]["code"] == "outcome_unknown"
+    retried = ok(client.post("/v1/events", headers=headers, json=body), 200)
+    assert Decimal(retried["points_balance"]) == 20
+    with direct.read() as session:
+        events = select(func.count()).select_from(Event).where(Event.member_id == uuid.UUID(member_id))
+        assert session.scalar(events) == 1

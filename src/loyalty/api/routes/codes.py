@@ -6,14 +6,15 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import PlainTextResponse, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from loyalty import access, codes, members, paging
 from loyalty.access import Principal
 from loyalty.api.deps import admin, admin_or_pos, database
+from loyalty.api.idempotent import optional_key, write_once
 from loyalty.api.routes.members import AssetOut, MemberOut, asset_outs, member_view
 from loyalty.audit import record
 from loyalty.db.engine import Database
@@ -202,7 +203,13 @@ def show(code_id: uuid.UUID, who: Principal = Depends(admin), db: Database = Dep
 
 
 @router.post("/codes/redeem", response_model=RedeemOut)
-def redeem(body: RedeemIn, who: Principal = Depends(admin_or_pos), db: Database = Depends(database)) -> RedeemOut:
+def redeem(
+    body: RedeemIn,
+    request: Request,
+    who: Principal = Depends(admin_or_pos),
+    db: Database = Depends(database),
+    key: str | None = Depends(optional_key),
+) -> RedeemOut | Response:
     def work(session: Session) -> RedeemOut:
         business = access.business(session, who.business_id)
         at = now()
@@ -224,4 +231,6 @@ def redeem(body: RedeemIn, who: Principal = Depends(admin_or_pos), db: Database 
             member=member_view(session, business, done.member, who),
         )
 
+    if key is not None:
+        return write_once(db, request, who, key=key, body=body, model=RedeemOut, status=200, work=work)
     return db.write(work)
