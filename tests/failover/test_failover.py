@@ -138,7 +138,20 @@ class Figures:
             self.last_ack = at
 
 
-def sell_through(cluster: Cluster, tmp_path: Path, disrupt: Callable[[str], str]) -> dict[str, Any]:
+def probe_health(base_url: str, figures: Figures, stop: threading.Event) -> None:
+    """What a load balancer and a deploy tool would see meanwhile."""
+    with httpx.Client(base_url=base_url, timeout=5) as client:
+        while not stop.is_set():
+            for path in ("/v1/health/live", "/v1/health/ready"):
+                try:
+                    status = client.get(path).status_code
+                except httpx.HTTPError:
+                    status = 0
+                figures.count(f"{path} {status}")
+            time.sleep(0.2)
+
+
+def sell_through(cluster: Cluster, tmp_path: Path, disrupt: Callable[[str], str], *, measured: str) -> dict[str, Any]:
     """Tills sell while `disrupt(primary)` takes the primary away and returns the new one; then every check."""
     url = cluster.database_url
     keys = create_tenant_via_cli(url, name="Failover cinema")
@@ -174,6 +187,7 @@ def sell_through(cluster: Cluster, tmp_path: Path, disrupt: Callable[[str], str]
         tills = [Till(f"till{n}", key, server.url, figures) for n, key in enumerate(till_keys)]
         stop = threading.Event()
         threads = [threading.Thread(target=till.sell, args=(members, stop)) for till in tills]
+        threads.append(threading.Thread(target=probe_health, args=(server.url, figures, stop)))
         for thread in threads:
             thread.start()
         time.sleep(LOAD_BEFORE)
@@ -193,6 +207,9 @@ def sell_through(cluster: Cluster, tmp_path: Path, disrupt: Callable[[str], str]
 
     assert figures.unexpected == []
     assert new_primary != old_primary and acknowledged_after > 0
+    # The load balancer's check never took the workers out; the deploy check did say the database was away.
+    assert figures.counts.get("/v1/health/live 200", 0) > 0
+    assert not [what for what in figures.counts if what.startswith("/v1/health/live") and not what.endswith(" 200")]
     purchases = {(till.name, tx): purchase_id for till in tills for tx, purchase_id in till.purchases.items()}
     payments = {key: payment_id for till in tills for key, payment_id in till.payments.items()}
     check_nothing_lost_nothing_doubled(url, keys["business_id"], purchases, payments)
@@ -201,7 +218,7 @@ def sell_through(cluster: Cluster, tmp_path: Path, disrupt: Callable[[str], str]
     return {
         "old primary": old_primary,
         "new primary": new_primary,
-        "new primary after s": round(promotion, 1),
+        measured: round(promotion, 1),
         "longest gap s": round(figures.longest_gap, 1),
         "purchases": len(purchases),
         "payments": len(payments),
@@ -250,7 +267,7 @@ def test_tills_keep_selling_through_a_sigkill_of_the_primary_and_nothing_acknowl
         assert cluster.kill(primary) >= 3  # pg_autoctl's processes and PostgreSQL's
         return cluster.wait_for_primary(other_than=primary)
 
-    figures = sell_through(cluster, tmp_path, kill)
+    figures = sell_through(cluster, tmp_path, kill, measured="promotion s (kill to new primary)")
     print(f"\nfailover after SIGKILL of the primary: {figures}")
 
 
@@ -259,5 +276,5 @@ def test_tills_keep_selling_through_a_planned_switchover(cluster: Cluster, tmp_p
         cluster.switchover()
         return cluster.wait_for_primary(other_than=primary)
 
-    figures = sell_through(cluster, tmp_path, switch)
+    figures = sell_through(cluster, tmp_path, switch, measured="switchover s (command to new primary)")
     print(f"\nplanned switchover: {figures}")
