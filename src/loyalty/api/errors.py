@@ -94,9 +94,11 @@ def unavailable(request: Request, error: Exception) -> JSONResponse:
     if isinstance(error, CommitOutcomeUnknown):
         message = f"The connection to the database broke during the commit: this write may have been recorded. {retry}"
         return envelope(503, "outcome_unknown", message, details)
-    server_gone = is_connection_lost(error) or (isinstance(error, OperationalError) and not is_retryable(error))
-    if not server_gone:
-        # Reached only after the retries of a serialization failure or a lock gave up: it was rolled back.
+    # A connection that broke, or that could not be made (no statement was sent: the server is away).
+    cannot_connect = isinstance(error, OperationalError) and error.statement is None and not is_retryable(error)
+    if not (is_connection_lost(error) or cannot_connect):
+        # The database refused the write (a serialization failure or a lock after the retries, a refused COMMIT):
+        # it was rolled back.
         return envelope(503, "database_busy", "The database is busy; nothing was recorded. Please retry.", details)
     if request.method in READS:
         return envelope(503, "database_unavailable", "The database cannot be reached right now. Please retry.", details)

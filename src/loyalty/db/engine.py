@@ -110,14 +110,16 @@ class Database:
         `work` must have no effect outside the session: it may run more than once.
         """
         for attempt in range(1, self.max_attempts + 1):
+            committing = False
             try:
-                with self._local_writers, self._write_sessions() as session:
-                    session.begin()
+                with self._local_writers, self._write_sessions() as session, session.begin():
                     result = work(session)
                     session.flush()
-                    _commit(session)
-                    return result
+                    committing = True  # what fails from here on fails in COMMIT, when the block ends
+                return result
             except (DBAPIError, RetryTransaction) as error:
+                if committing and is_connection_lost(error):
+                    raise CommitOutcomeUnknown("the connection was lost during COMMIT") from error
                 again = isinstance(error, RetryTransaction) or is_retryable(error) or is_connection_lost(error)
                 if attempt == self.max_attempts or not again:
                     raise
@@ -136,13 +138,3 @@ class Database:
         self.writer.dispose()
         if self.reader is not self.writer:
             self.reader.dispose()
-
-
-def _commit(session: Session) -> None:
-    """COMMIT, telling a lost connection (the outcome is unknown) from a refused commit (nothing was recorded)."""
-    try:
-        session.commit()
-    except DBAPIError as error:
-        if is_connection_lost(error):
-            raise CommitOutcomeUnknown("the connection was lost during COMMIT") from error
-        raise
