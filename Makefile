@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install system lint types contracts test-sqlite test-postgres bench migration screenshots clean
+.PHONY: run test install system lint types contracts test-sqlite test-postgres test-failover ha-start ha-stop bench migration screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -37,9 +37,21 @@ test-sqlite: install
 	$(BIN)/pytest -q -p no:cacheprovider
 
 test-postgres: install
-	bash scripts/with-postgres.sh env LOYALTY_TEST_DATABASE=postgresql $(BIN)/pytest -q -p no:cacheprovider -m "not browser"
+	bash scripts/with-postgres.sh env LOYALTY_TEST_DATABASE=postgresql $(BIN)/pytest -q -p no:cacheprovider -m "not browser and not failover"
 
-test: install system lint types contracts test-sqlite test-postgres
+# Each test starts its own pg_auto_failover cluster and prints its figures (about a minute each).
+test-failover: install
+	LOYALTY_TEST_DATABASE=postgresql $(BIN)/pytest -q -s -p no:cacheprovider -m failover tests/failover
+
+test: install system lint types contracts test-sqlite test-postgres test-failover
+
+# A local monitor + primary + synchronous standby (docs/operations.md); HA_DIR holds it, cluster.env the URL.
+HA_DIR ?= /tmp/loyalty-ha
+ha-start:
+	bash scripts/ha-cluster-start.sh $(HA_DIR)
+
+ha-stop:
+	bash scripts/ha-cluster-stop.sh $(HA_DIR)
 
 bench: install
 	LOYALTY_BENCH=1 LOYALTY_SKIP_BROWSER=1 bash scripts/ensure-system.sh

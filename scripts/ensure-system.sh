@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Installs the system packages the tests need when they are missing: PostgreSQL server, Chromium (and wrk
-# for the benchmarks when LOYALTY_BENCH=1).
+# Installs the system packages the tests need when they are missing: PostgreSQL server, pg_auto_failover,
+# Chromium (and wrk for the benchmarks when LOYALTY_BENCH=1).
 set -euo pipefail
 want=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || want+=(postgresql)
 command -v pgbench >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pgbench >/dev/null 2>&1 || want+=(postgresql-contrib)
+# pg_auto_failover for the failover tests: the command and the monitor's extension for the installed PostgreSQL.
+command -v pg_autoctl >/dev/null 2>&1 || want+=(pg-auto-failover-cli)
+major=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 | cut -d/ -f5)
+major=${major:-15}
+ls /usr/share/postgresql/"$major"/extension/pgautofailover.control >/dev/null 2>&1 || want+=("postgresql-$major-auto-failover")
 [ "${LOYALTY_SKIP_BROWSER:-0}" = 1 ] || command -v chromium >/dev/null 2>&1 || want+=(chromium)
 # The benchmarks' load generator.
 [ "${LOYALTY_BENCH:-0}" != 1 ] || command -v wrk >/dev/null 2>&1 || want+=(wrk)

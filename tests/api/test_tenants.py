@@ -64,7 +64,9 @@ def objects(tenant: Tenant) -> dict[str, str]:
     )
     payment = ok(
         client.post(
-            "/v1/payments", headers=pos, json={"member_id": member["id"], "transaction_id": "P-1", "amount": "1.00"}
+            "/v1/payments",
+            headers=pos | {"Idempotency-Key": "P-1-pay"},
+            json={"member_id": member["id"], "transaction_id": "P-1", "amount": "1.00"},
         )
     )
     purchase = ok(

@@ -208,13 +208,17 @@ def test_a_como_sale_records_what_the_same_sale_records_through_v1(
     assert v1_quote["discount_total"] == "9.40"  # what totalDiscountsSum said, in cents
     ok(
         client.post(
-            "/v1/payments", headers=pos, json={"member_id": twin_id, "transaction_id": "T-1", "amount": "5.00"}
+            "/v1/payments",
+            headers=pos | {"Idempotency-Key": "twin-1"},
+            json={"member_id": twin_id, "transaction_id": "T-1", "amount": "5.00"},
         ),
         201,
     )
     extra_payment = ok(
         client.post(
-            "/v1/payments", headers=pos, json={"member_id": twin_id, "transaction_id": "T-1", "amount": "1.00"}
+            "/v1/payments",
+            headers=pos | {"Idempotency-Key": "twin-2"},
+            json={"member_id": twin_id, "transaction_id": "T-1", "amount": "1.00"},
         ),
         201,
     )

@@ -27,7 +27,7 @@ def top_up(tenant: Tenant, member_id: str, amount: Any, key: str | None = None, 
 
 
 def pay(tenant: Tenant, member_id: str, transaction_id: str, amount: str, key: str | None = None) -> Any:
-    headers = tenant.pos | ({"Idempotency-Key": key} if key else {})
+    headers = tenant.pos | {"Idempotency-Key": key or uuid.uuid4().hex}
     body = {"member_id": member_id, "transaction_id": transaction_id, "amount": amount, "wallet": "credit"}
     return tenant.client.post("/v1/payments", headers=headers, json=body)
 

@@ -44,7 +44,7 @@ def test_sixteen_tills_paying_seven_cents_from_100_of_credit_get_1428_payments_t
                     "amount": "0.07",
                     "wallet": "credit",
                 }
-                answer = client.post("/v1/payments", json=body)
+                answer = client.post("/v1/payments", json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
                 if answer.status_code == 201:
                     with lock:
                         paid.append(answer.json()["amount"])

@@ -66,7 +66,7 @@ def test_a_whole_sale_flow_with_every_write_retried_once_records_each_thing_once
         paid = ok(
             client.post(
                 "/v1/payments",
-                headers=tenant.pos,
+                headers=tenant.pos | {"Idempotency-Key": "T-1-pay"},
                 json={"member_id": member_id, "transaction_id": "T-1", "amount": "5.00"},
             ),
             201,

@@ -112,7 +112,9 @@ def test_a_cashier_finds_the_member_applies_a_benefit_and_a_code_pays_with_point
 
     paid = ok(
         client.post(
-            "/v1/payments", headers=pos, json={"member_id": member_id, "transaction_id": "T-1", "amount": "5.00"}
+            "/v1/payments",
+            headers=pos | {"Idempotency-Key": "T-1-pay-1"},
+            json={"member_id": member_id, "transaction_id": "T-1", "amount": "5.00"},
         ),
         201,
     )
@@ -192,7 +194,7 @@ def test_paying_more_points_than_the_balance_pays_what_the_balance_covers(tenant
     paid = ok(
         tenant.client.post(
             "/v1/payments",
-            headers=tenant.pos,
+            headers=tenant.pos | {"Idempotency-Key": "T-3-pay-1"},
             json={"member_id": made["member"]["id"], "transaction_id": "T-3", "amount": "50.00"},
         ),
         201,
@@ -200,7 +202,7 @@ def test_paying_more_points_than_the_balance_pays_what_the_balance_covers(tenant
     assert paid["amount"] == "20.00" and Decimal(paid["points_balance"]) == 0
     refused = tenant.client.post(
         "/v1/payments",
-        headers=tenant.pos,
+        headers=tenant.pos | {"Idempotency-Key": "T-3-pay-2"},
         json={"member_id": made["member"]["id"], "transaction_id": "T-3", "amount": "1.00"},
     )
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "insufficient_points"
@@ -246,7 +248,7 @@ def test_points_cannot_be_paid_for_a_transaction_already_confirmed(tenant: Tenan
     ok(tenant.client.post("/v1/purchases", headers=tenant.pos, json=sale(made["member"]["id"], "T-10")), 201)
     late = tenant.client.post(
         "/v1/payments",
-        headers=tenant.pos,
+        headers=tenant.pos | {"Idempotency-Key": "T-10-pay-1"},
         json={"member_id": made["member"]["id"], "transaction_id": "T-10", "amount": "1.00"},
     )
     assert late.status_code == 409 and late.json()["error"]["code"] == "transaction_completed"
@@ -261,7 +263,7 @@ def test_a_sale_confirmed_for_another_member_than_its_points_payment_is_refused(
     ok(
         tenant.client.post(
             "/v1/payments",
-            headers=tenant.pos,
+            headers=tenant.pos | {"Idempotency-Key": "T-11-pay-1"},
             json={"member_id": made["member"]["id"], "transaction_id": "T-11", "amount": "2.00"},
         ),
         201,
@@ -283,7 +285,7 @@ def test_a_blocked_account_cannot_be_used_at_the_till(tenant: Tenant) -> None:
         ("/v1/purchases", sale(member_id, "T-12")),
         ("/v1/payments", {"member_id": member_id, "transaction_id": "T-12", "amount": "1.00"}),
     ):
-        refused = tenant.client.post(path, headers=tenant.pos, json=body)
+        refused = tenant.client.post(path, headers=tenant.pos | {"Idempotency-Key": "T-12-pay-1"}, json=body)
         assert refused.status_code == 422 and refused.json()["error"]["code"] == "member_blocked", path
     anonymous = sale(member_id, "T-12")
     anonymous["member_id"] = None

@@ -79,7 +79,7 @@ def test_a_return_and_a_cancel_from_the_sales_list_give_back_exactly_what_was_re
     paid = ok(
         client.post(
             "/v1/payments",
-            headers=pos,
+            headers=pos | {"Idempotency-Key": "pay-S-3"},
             json={"member_id": member["id"], "transaction_id": "S-3", "amount": "12.00", "purchase": sale(None, "S-3")},
         ),
         201,

@@ -50,7 +50,8 @@ def balance(tenant: Tenant, member_id: str) -> Decimal:
 
 def pay(tenant: Tenant, member_id: str, transaction_id: str, amount: str, **extra: Any) -> Any:
     body = {"member_id": member_id, "transaction_id": transaction_id, "amount": amount, **extra}
-    return tenant.client.post("/v1/payments", headers=tenant.pos, json=body)
+    headers = tenant.pos | {"Idempotency-Key": uuid.uuid4().hex}
+    return tenant.client.post("/v1/payments", headers=headers, json=body)
 
 
 def test_a_points_payment_with_the_sale_is_capped_at_what_the_sale_costs(tenant: Tenant) -> None:

@@ -37,11 +37,15 @@ def test_the_report_counts_each_kind_of_change_today_and_the_points_outstanding(
     }
     bought = tenant.client.post("/v1/purchases", json=sale, headers=tenant.pos).json()
     paid = tenant.client.post(
-        "/v1/payments", json={"member_id": ada["id"], "transaction_id": "T-2", "amount": "10.00"}, headers=tenant.pos
+        "/v1/payments",
+        json={"member_id": ada["id"], "transaction_id": "T-2", "amount": "10.00"},
+        headers=tenant.pos | {"Idempotency-Key": "T-2-pay"},
     ).json()
     tenant.client.post(f"/v1/payments/{paid['id']}/cancel", headers=tenant.pos)
     tenant.client.post(
-        "/v1/payments", json={"member_id": ada["id"], "transaction_id": "T-3", "amount": "4.00"}, headers=tenant.pos
+        "/v1/payments",
+        json={"member_id": ada["id"], "transaction_id": "T-3", "amount": "4.00"},
+        headers=tenant.pos | {"Idempotency-Key": "T-3-pay"},
     )
     tenant.client.post(f"/v1/purchases/{bought['id']}/cancel", headers=tenant.pos)
 

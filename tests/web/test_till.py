@@ -167,6 +167,40 @@ def test_cashier_cancels_a_sale_paid_with_points_and_then_a_confirmed_purchase(b
     assert errors == []
 
 
+def test_a_points_payment_whose_answer_was_lost_is_paid_once_when_the_cashier_presses_again(
+    browser: Any, shop: Shop
+) -> None:
+    ada = cinema(shop)
+    page, errors = open_till(browser, shop)
+    keys: list[str] = []
+
+    def lose_the_first_answer(route: Any) -> None:
+        keys.append(route.request.headers.get("idempotency-key", ""))
+        answered = route.fetch()  # the server records the payment...
+        if len(keys) == 1:  # ...but the till hears what a failover sounds like
+            lost = {"error": {"code": "outcome_unknown", "message": "may have been recorded", "details": {}}}
+            route.fulfill(status=503, json=lost, headers={"Retry-After": "2"})
+        else:
+            route.fulfill(response=answered)
+
+    page.route("**/v1/payments", lose_the_first_answer)
+    page.get_by_role("button", name="Add Adult ticket").click()
+    page.get_by_role("button", name="Loyalty Account").click()
+    page.get_by_label("Phone number or member code").fill("079 123 45 67")
+    page.keyboard.press("Enter")
+    page.locator("#member").get_by_role("heading", name="Ada Lovelace").wait_for()
+    page.get_by_label("Amount to pay with points").fill("5.00")
+    page.get_by_role("button", name="Pay with points").click()
+    page.get_by_text("this may have been recorded").wait_for()
+    page.get_by_label("Amount to pay with points").fill("5.00")
+    page.get_by_role("button", name="Pay with points").click()
+    page.get_by_text("Paid 5.00 with 5 points").first.wait_for()
+
+    assert len(keys) == 2 and keys[0] and keys[0] == keys[1]
+    assert shop.admin("GET", f"/v1/members/{ada['id']}")["points_balance"] == "35.00"
+    assert errors == []
+
+
 def test_a_till_without_a_key_asks_for_one_and_refuses_an_admin_key(browser: Any, shop: Shop) -> None:
     page, errors = open_page(browser, width=1024, height=768)
     page.goto(f"{shop.url}/till")

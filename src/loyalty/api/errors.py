@@ -8,11 +8,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from loyalty.access import KeyInvalid, KeyKindRefused
-from loyalty.db.engine import RetryTransaction
+from loyalty.db.engine import CommitOutcomeUnknown, RetryTransaction, is_connection_lost, is_retryable
 from loyalty.errors import Conflict, InvalidInput, LoyaltyError, NotFound, Refused
 from loyalty.identification import TooManyAttempts
 
@@ -29,9 +29,14 @@ STATUS: list[tuple[type[Exception], int]] = [
 ]
 
 
+# Seconds a client waits before retrying after a 503: a failover of the database takes a few seconds.
+RETRY_AFTER_SECONDS = 2
+READS = {"GET", "HEAD", "OPTIONS"}
+
+
 def envelope(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    if status == 429 and details and "retry_after" in details:
+    if status in (429, 503) and details and "retry_after" in details:
         headers = {"Retry-After": str(details["retry_after"])}
     body = {"error": {"code": code, "message": message, "details": details or {}}}
     return JSONResponse(body, status_code=status, headers=headers)
@@ -71,14 +76,33 @@ def install(app: FastAPI) -> None:
         )
         return envelope(error.status_code, code, str(error.detail))
 
+    @app.exception_handler(CommitOutcomeUnknown)
     @app.exception_handler(RetryTransaction)
     @app.exception_handler(DBAPIError)
-    async def database(_: Request, error: Exception) -> JSONResponse:
-        # Reached only after the retries gave up: nothing was committed, the client may retry.
+    async def database(request: Request, error: Exception) -> JSONResponse:
         log.warning("database unavailable: %s", type(getattr(error, "orig", error)).__name__)
-        return envelope(503, "database_busy", "The database is busy; nothing was recorded. Please retry.")
+        return unavailable(request, error)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, error: Exception) -> JSONResponse:
         log.exception("unexpected error")
         return envelope(500, "internal_error", "Something went wrong on our side; nothing was recorded.")
+
+
+def unavailable(request: Request, error: Exception) -> JSONResponse:
+    """503 with Retry-After, saying truthfully what the client can know about its write."""
+    details = {"retry_after": RETRY_AFTER_SECONDS}
+    retry = "Retry it with the same transaction id or Idempotency-Key: it will be recorded once."
+    if isinstance(error, CommitOutcomeUnknown):
+        message = f"The connection to the database broke during the commit: this write may have been recorded. {retry}"
+        return envelope(503, "outcome_unknown", message, details)
+    # A connection that broke, or that could not be made (no statement was sent: the server is away).
+    cannot_connect = isinstance(error, OperationalError) and error.statement is None and not is_retryable(error)
+    if not (is_connection_lost(error) or cannot_connect):
+        # The database refused the write (a serialization failure or a lock after the retries, a refused COMMIT):
+        # it was rolled back.
+        return envelope(503, "database_busy", "The database is busy; nothing was recorded. Please retry.", details)
+    if request.method in READS:
+        return envelope(503, "database_unavailable", "The database cannot be reached right now. Please retry.", details)
+    message = f"The database cannot be reached right now: this write may have been recorded. {retry}"
+    return envelope(503, "outcome_unknown", message, details)

@@ -5,7 +5,10 @@ transaction opened with BEGIN IMMEDIATE. pysqlite's default deferred BEGIN lets 
 same balance and both write it back (a lost update); IMMEDIATE takes the write lock before the read.
 
 Every write runs through `Database.write(fn)`: one transaction, committed before the caller answers,
-retried whole on a serialization failure (SQLSTATE 40001/40P01) or SQLite's "database is locked".
+retried whole on a serialization failure (SQLSTATE 40001/40P01) or SQLite's "database is locked", and on a
+connection lost before COMMIT was sent (nothing of it can have been recorded). A connection lost while COMMIT is
+in flight is different: the server may have committed, so the write raises `CommitOutcomeUnknown` and only the
+client, retrying with the same key, can settle it.
 """
 
 from __future__ import annotations
@@ -59,6 +62,10 @@ def _make_sqlite_safe(engine: Engine, *, begin: str) -> None:
         connection.exec_driver_sql(begin)
 
 
+class CommitOutcomeUnknown(Exception):
+    """The connection was lost while COMMIT was in flight: the write may or may not have been recorded."""
+
+
 class RetryTransaction(Exception):
     """Raised inside a write to have it rolled back and run again from the start, e.g. after losing an insert
     race on a unique key, when the fresh attempt will see the winner's committed row."""
@@ -72,6 +79,11 @@ def is_retryable(error: BaseException) -> bool:
     if sqlstate in RETRYABLE_SQLSTATES:
         return True
     return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
+
+
+def is_connection_lost(error: BaseException) -> bool:
+    """True when the database connection broke (server gone, failover, network), not when a statement failed."""
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
 
 
 class Database:
@@ -98,11 +110,18 @@ class Database:
         `work` must have no effect outside the session: it may run more than once.
         """
         for attempt in range(1, self.max_attempts + 1):
+            committing = False
             try:
                 with self._local_writers, self._write_sessions() as session, session.begin():
-                    return work(session)
+                    result = work(session)
+                    session.flush()
+                    committing = True  # what fails from here on fails in COMMIT, when the block ends
+                return result
             except (DBAPIError, RetryTransaction) as error:
-                if attempt == self.max_attempts or not (isinstance(error, RetryTransaction) or is_retryable(error)):
+                if committing and is_connection_lost(error):
+                    raise CommitOutcomeUnknown("the connection was lost during COMMIT") from error
+                again = isinstance(error, RetryTransaction) or is_retryable(error) or is_connection_lost(error)
+                if attempt == self.max_attempts or not again:
                     raise
                 reason = type(getattr(error, "orig", error)).__name__
                 log.info("retrying a write transaction", extra={"attempt": attempt, "reason": reason})

@@ -637,3 +637,22 @@ class PunchEntry(Base):
     # Punches per purchase line ({"1": 2}); a punch's lines are what a return or cancel takes back from.
     lines: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+# --- retried writes ------------------------------------------------------------------------------
+
+
+class IdempotentRequest(Base):
+    """The first answer of a write sent with an `Idempotency-Key`: a retry with the same key and request gets it
+    again, changing nothing. Stored in the write's own transaction, so it exists exactly when the write does."""
+
+    __tablename__ = "idempotent_request"
+    __table_args__ = (UniqueConstraint("business_id", "scope", "key"),)
+    id: Mapped[uuid.UUID] = pk()
+    business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
+    scope: Mapped[str] = mapped_column(String(64))  # the terminal of a pos key, else the key itself
+    key: Mapped[str] = mapped_column(String(128))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    response: Mapped[str] = mapped_column(Text)  # the JSON answer, replayed byte for byte
+    created_at: Mapped[datetime] = mapped_column(default=now)

@@ -6,14 +6,15 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import PlainTextResponse, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from loyalty import access, code_guessing, codes, members, paging
 from loyalty.access import Principal
 from loyalty.api.deps import admin, admin_or_pos, database
+from loyalty.api.idempotent import optional_key, write_once
 from loyalty.api.routes.members import AssetOut, MemberOut, asset_outs, member_view
 from loyalty.api.routes.pos import settings_of
 from loyalty.audit import record
@@ -234,10 +235,12 @@ def show(code_id: uuid.UUID, who: Principal = Depends(admin), db: Database = Dep
 @router.post("/codes/redeem", response_model=RedeemOut, responses={429: {"description": "too_many_attempts"}})
 def redeem(
     body: RedeemIn,
+    request: Request,
     who: Principal = Depends(admin_or_pos),
     db: Database = Depends(database),
     settings: Settings = Depends(settings_of),
-) -> RedeemOut:
+    key: str | None = Depends(optional_key),
+) -> RedeemOut | Response:
     """Use a code outside a sale. Failed codes are limited per terminal and business, as in quotes and purchases;
     to a pos key, an unknown and a used-up code answer alike."""
 
@@ -266,6 +269,8 @@ def redeem(
         )
 
     try:
+        if key is not None:
+            return write_once(db, request, who, key=key, body=body, model=RedeemOut, status=200, work=work)
         return db.write(work)
     except codes.CodeRefused as refused:
         if refused.code in code_guessing.GUESSES:

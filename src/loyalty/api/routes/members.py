@@ -8,13 +8,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from loyalty import access, adjustments, benefits, credit, members, paging, shop
 from loyalty.access import Principal
 from loyalty.api.deps import admin, admin_or_pos, database
+from loyalty.api.idempotent import optional_key, write_once
 from loyalty.audit import record
 from loyalty.db.engine import Database
 from loyalty.db.models import Business, LedgerTransaction, Member, now
@@ -220,7 +222,13 @@ def member_view(session: Session, business: Business, member: Member, who: Princ
 
 
 @router.post("/members", response_model=MemberOut, status_code=201)
-def register(body: MemberIn, who: Principal = Depends(admin_or_pos), db: Database = Depends(database)) -> MemberOut:
+def register(
+    body: MemberIn,
+    request: Request,
+    who: Principal = Depends(admin_or_pos),
+    db: Database = Depends(database),
+    key: str | None = Depends(optional_key),
+) -> MemberOut | Response:
     if who.kind != "admin" and body.tags:
         # A tag can unlock a tag-conditioned rule: only an admin sets one, here as in PATCH.
         raise InvalidInput("tags", "can be set by an admin key only")
@@ -245,6 +253,8 @@ def register(body: MemberIn, who: Principal = Depends(admin_or_pos), db: Databas
         session.refresh(member)  # the joined rules moved the balance with a guarded UPDATE
         return member_view(session, business, member, who)
 
+    if key is not None:
+        return write_once(db, request, who, key=key, body=body, model=MemberOut, status=201, work=work)
     return db.write(work)
 
 

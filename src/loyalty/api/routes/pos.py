@@ -365,12 +365,15 @@ def pay_with_points(
     body: PointsPaymentIn,
     who: Principal = Depends(pos),
     db: Database = Depends(database),
-    idempotency_key: str | None = Header(
-        default=None, max_length=128, description="Makes a retried request pay only once."
+    idempotency_key: str = Header(
+        min_length=1,
+        max_length=128,
+        description="Required: a key the till makes for this payment and sends again on every retry of it, "
+        "so a retried payment (after a timeout or a 503) pays once.",
     ),
 ) -> Response:
     """Pay part of a sale with points, or with stored credit (`wallet: credit`), at most what the balance covers
-    and, with `purchase`, what the sale still owes."""
+    and, with `purchase`, what the sale still owes. Idempotent by the Idempotency-Key."""
     request = payments.PaymentRequest(body.member_id, body.transaction_id, body.amount, idempotency_key)
     sale = _sale_paid_for(body)
 

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,7 @@ from loyalty import access, awards, campaigns, events, members, punch_cards, pur
 from loyalty import rules as engine
 from loyalty.access import Principal
 from loyalty.api.deps import admin, admin_or_pos, database
+from loyalty.api.idempotent import optional_key, write_once
 from loyalty.api.routes.pos import PurchaseIn
 from loyalty.db.engine import Database
 from loyalty.db.models import Business, now
@@ -637,8 +639,12 @@ class EventIn(Strict):
 
 @router.post("/events", response_model=EventOut, status_code=201)
 def record_event(
-    body: EventIn, who: Principal = Depends(admin_or_pos), db: Database = Depends(database)
-) -> dict[str, Any]:
+    body: EventIn,
+    request: Request,
+    who: Principal = Depends(admin_or_pos),
+    db: Database = Depends(database),
+    key: str | None = Depends(optional_key),
+) -> dict[str, Any] | Response:
     """A custom event happened to a member: it is recorded and fires the `event` rules that name it, together."""
 
     def work(session: Session) -> dict[str, Any]:
@@ -658,4 +664,6 @@ def record_event(
             "granted": [str(asset_id) for asset_id in done.applied.granted_asset_ids],
         }
 
+    if key is not None:
+        return write_once(db, request, who, key=key, body=body, model=EventOut, status=201, work=work)
     return db.write(work)

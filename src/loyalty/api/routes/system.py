@@ -1,4 +1,10 @@
-"""Health: is the server up and its database reachable and migrated."""
+"""Health: is the server up and its database reachable and migrated.
+
+`/v1/health/live` answers without the database: a load balancer uses it, so a database failover does not take
+every worker out of service (their writes answer 503 with Retry-After meanwhile, which tills retry).
+`/v1/health/ready` answers 200 only when the database is reachable and its schema current: deploys wait for it.
+`/v1/health` is the older combined answer, kept as it was.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from sqlalchemy import text
 
 from loyalty import __version__
 from loyalty.api.deps import database
+from loyalty.api.errors import RETRY_AFTER_SECONDS
 from loyalty.db.engine import Database
 from loyalty.db.migrate import is_current
 
@@ -22,19 +29,42 @@ class Health(BaseModel):
     schema_current: bool
 
 
-@router.get("/v1/health", response_model=Health)
-def health(db: Database = Depends(database)) -> JSONResponse:
+class Liveness(BaseModel):
+    status: str
+    version: str
+
+
+def _health(db: Database) -> Health:
     try:
         with db.read() as session:
             session.execute(text("SELECT 1"))
         current = is_current(db.reader)
-        body = Health(
-            status="ok" if current else "degraded",
-            version=__version__,
-            database="sqlite" if db.is_sqlite else "postgresql",
-            schema_current=current,
-        )
-        return JSONResponse(body.model_dump(), status_code=200 if current else 503)
     except Exception:  # noqa: BLE001 - any database failure is "down"
-        down = Health(status="down", version=__version__, database="unreachable", schema_current=False)
-        return JSONResponse(down.model_dump(), status_code=503)
+        return Health(status="down", version=__version__, database="unreachable", schema_current=False)
+    return Health(
+        status="ok" if current else "degraded",
+        version=__version__,
+        database="sqlite" if db.is_sqlite else "postgresql",
+        schema_current=current,
+    )
+
+
+@router.get("/v1/health", response_model=Health)
+def health(db: Database = Depends(database)) -> JSONResponse:
+    body = _health(db)
+    return JSONResponse(body.model_dump(), status_code=200 if body.status == "ok" else 503)
+
+
+@router.get("/v1/health/live", response_model=Liveness)
+def live() -> Liveness:
+    """The process answers requests. Touches no database: for load balancers."""
+    return Liveness(status="ok", version=__version__)
+
+
+@router.get("/v1/health/ready", response_model=Health, responses={503: {"model": Health}})
+def ready(db: Database = Depends(database)) -> JSONResponse:
+    """The database is reachable and its schema is the one this code needs: for deploys and orchestrators."""
+    body = _health(db)
+    if body.status == "ok":
+        return JSONResponse(body.model_dump())
+    return JSONResponse(body.model_dump(), status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})

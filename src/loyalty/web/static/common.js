@@ -40,6 +40,8 @@ const WORDS = {
   transaction_conflict: "This sale number was already recorded with other items. Start a new sale.",
   insufficient_points: "The member does not have enough points for that.",
   database_busy: "The system is busy right now. Nothing was recorded: please try again.",
+  outcome_unknown: "The connection broke: this may have been recorded. Press the same button again: it will count once.",
+  database_unavailable: "The system cannot be reached right now. Please try again in a few seconds.",
   internal_error: "Something went wrong on the server. Nothing was recorded: please try again.",
   login_code_invalid: "This code is wrong, used or expired. Check it, or ask for a new one.",
 };

@@ -536,12 +536,16 @@ async function payWithPoints(event) {
     input.focus();
     return;
   }
+  // One key per intended payment: pressing Pay again after a lost answer (a 503, the network) sends the same key,
+  // so the server pays once; any definite answer ends the key.
+  const amount = fromMinor(minor, decimals);
+  if (!sale.paymentAttempt || sale.paymentAttempt.amount !== amount) sale.paymentAttempt = { amount, key: uid("P") };
   try {
     // The sale goes along: the server pays at most what it still owes, whatever was typed.
     const paid = await api(key, "POST", "/v1/payments", {
-      member_id: sale.member.id, transaction_id: sale.transactionId, amount: fromMinor(minor, decimals),
-      purchase: body([], quote.rejected),
-    }, { "Idempotency-Key": uid("P") });
+      member_id: sale.member.id, transaction_id: sale.transactionId, amount, purchase: body([], quote.rejected),
+    }, { "Idempotency-Key": sale.paymentAttempt.key });
+    sale.paymentAttempt = null;
     sale.payments.push({ id: paid.id, amount: paid.amount, points_used: paid.points_used });
     sale.member.points_balance = paid.points_balance;
     input.value = "";
@@ -551,6 +555,7 @@ async function payWithPoints(event) {
       : `Paid ${money(paid.amount)} with ${points(paid.points_used)} points.`, partial ? "info" : "ok");
     changed();
   } catch (error) {
+    if (error.status !== 0 && error.status !== 503) sale.paymentAttempt = null;
     say(view.saleMessage, words(error), "error");
   }
 }
@@ -776,15 +781,20 @@ async function payWithCredit(event) {
     input.focus();
     return;
   }
+  // As for points: the same key until a definite answer, so pressing again after a lost answer pays once.
+  const amount = fromMinor(minor, decimals);
+  if (!sale.creditAttempt || sale.creditAttempt.amount !== amount) sale.creditAttempt = { amount, key: uid("C") };
   try {
     const paid = await api(key, "POST", "/v1/payments", {
-      member_id: sale.member.id, transaction_id: sale.transactionId, amount: fromMinor(minor, decimals), wallet: "credit", purchase: body([], quote.rejected),
-    }, { "Idempotency-Key": uid("C") });
+      member_id: sale.member.id, transaction_id: sale.transactionId, amount, wallet: "credit", purchase: body([], quote.rejected),
+    }, { "Idempotency-Key": sale.creditAttempt.key });
+    sale.creditAttempt = null;
     sale.payments.push({ id: paid.id, amount: paid.amount, points_used: paid.points_used, wallet: "credit" });
     sale.member.credit_balance = paid.credit_balance;
     say(view.saleMessage, `Paid ${money(paid.amount)} with credit.`, "ok");
     changed();
   } catch (error) {
+    if (error.status !== 0 && error.status !== 503) sale.creditAttempt = null;
     say(view.saleMessage, words(error), "error");
   }
 }

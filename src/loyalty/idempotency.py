@@ -1,0 +1,70 @@
+"""Writes made idempotent by a key the client sends (`Idempotency-Key`), for the writes that have no key of their
+own (purchases have their transaction id, returns their return id, payments their own key).
+
+The first answer is stored in the same transaction as the write: it exists exactly when the write does. A retry
+with the same key and the same request gets that answer again and changes nothing; the same key with another
+request is refused. Keys are scoped to the till (a pos key's terminal) or else to the API key that sent them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from loyalty.db.engine import RetryTransaction
+from loyalty.db.models import IdempotentRequest
+from loyalty.errors import Conflict
+
+
+@dataclass(frozen=True)
+class Keyed:
+    business_id: uuid.UUID
+    scope: str
+    key: str
+    request_hash: str
+
+
+def fingerprint(method: str, path: str, body: Any) -> str:
+    """What makes two requests the same request: method, path and body (keys sorted)."""
+    canonical = json.dumps([method, path, body], sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def earlier(session: Session, keyed: Keyed) -> IdempotentRequest | None:
+    """The stored answer of this key, or None; 409 `idempotency_conflict` when the key came with another request."""
+    stored = session.scalar(
+        select(IdempotentRequest).where(
+            IdempotentRequest.business_id == keyed.business_id,
+            IdempotentRequest.scope == keyed.scope,
+            IdempotentRequest.key == keyed.key,
+        )
+    )
+    if stored is not None and stored.request_hash != keyed.request_hash:
+        raise Conflict("idempotency_conflict", "This Idempotency-Key was used for another request.")
+    return stored
+
+
+def remember(session: Session, keyed: Keyed, *, status: int, response: str) -> None:
+    """Store the answer beside the write. A concurrent request with the same key that committed first makes this
+    transaction start again, and its retry then finds and replays that answer."""
+    row = IdempotentRequest(
+        business_id=keyed.business_id,
+        scope=keyed.scope,
+        key=keyed.key,
+        request_hash=keyed.request_hash,
+        status=status,
+        response=response,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        raise RetryTransaction() from None
