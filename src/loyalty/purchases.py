@@ -96,6 +96,8 @@ class Priced:
     promo_codes: dict[str, PromoCode] = field(default_factory=dict)
     trigger_codes: list[PromoCode] = field(default_factory=list)
     points_payments: list[PointsPayment] = field(default_factory=list)
+    # The payments earning sees: the reported ones with the recorded points payments as MOP `points`.
+    payments_seen: tuple[engine.Payment, ...] = ()
 
     @property
     def subtotal(self) -> Decimal:
@@ -174,11 +176,12 @@ def price(
     priced.points_payments = payments.for_transaction(
         session, business_id=business.id, terminal_id=terminal_id, transaction_id=sale.transaction_id
     )
+    priced.payments_seen = _with_points_payments(sale.payments, priced.points_payments, exponent)
     if member is not None:
         facts = engine.Purchase(
             transaction_id=sale.transaction_id,
             lines=sale.lines,
-            payments=_with_points_payments(sale.payments, priced.points_payments, exponent),
+            payments=priced.payments_seen,
             branch_id=str(branch_id) if branch_id else None,
         )
         priced.outcome = awards.evaluate(
@@ -224,7 +227,7 @@ def _with_points_payments(
     if not recorded:
         return tuple(reported)
     paid = sum((from_minor(payment.amount_minor, exponent) for payment in recorded), Decimal(0))
-    others = tuple(payment for payment in reported if payment.mop != payments.POINTS_MOP)
+    others = tuple(payment for payment in reported if engine.name_key(payment.mop) != payments.POINTS_MOP)
     return (*others, engine.Payment(mop=payments.POINTS_MOP, amount=paid))
 
 
@@ -366,6 +369,9 @@ def confirm(
     purchase.total_minor = to_minor(priced.total, exponent)
     purchase.discount_minor = to_minor(priced.discounts.total, exponent)
     purchase.points_earned = applied.points
+    purchase.payments = [
+        {"mop": payment.mop, "amount_minor": to_minor(payment.amount, exponent)} for payment in priced.payments_seen
+    ]
     answer = {
         "id": str(purchase.id),
         "transaction_id": sale.transaction_id,

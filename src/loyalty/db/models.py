@@ -351,6 +351,7 @@ class LedgerTransaction(Base):
     """One balanced change of points, linked to its cause. Never changed; corrections are new ones."""
 
     __tablename__ = "ledger_transaction"
+    __table_args__ = (Index("ix_ledger_transaction_business_created", "business_id", "created_at"),)
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = business_fk()
     kind: Mapped[str] = mapped_column(String(32))  # earn | redeem | pay | refund | reverse | adjust
@@ -386,7 +387,10 @@ class Purchase(Base):
     """A confirmed purchase, recorded once per terminal and POS transaction id."""
 
     __tablename__ = "purchase"
-    __table_args__ = (UniqueConstraint("business_id", "terminal_id", "transaction_id"),)
+    __table_args__ = (
+        UniqueConstraint("business_id", "terminal_id", "transaction_id"),
+        Index("ix_purchase_business_created", "business_id", "created_at"),
+    )
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = business_fk()
     branch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("branch.id"))
@@ -401,6 +405,9 @@ class Purchase(Base):
     points_earned: Mapped[int] = mapped_column(BigInteger, default=0)  # hundredths
     created_at: Mapped[datetime] = mapped_column(default=now)
     cancelled_at: Mapped[datetime | None]
+    # The payments earning saw ([{"mop", "amount_minor"}], points payments included), so a backtest replays
+    # the sale's means of payment exactly; null for purchases recorded before it was kept.
+    payments: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class PurchaseLine(Base):
