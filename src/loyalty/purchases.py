@@ -348,7 +348,7 @@ def confirm(
 
     line_discounts = priced.discounts.line_discounts
     line_points = _points_per_line(priced.outcome)
-    for line in sale.lines:
+    for position, line in enumerate(sale.lines):
         session.add(
             PurchaseLine(
                 business_id=business.id,
@@ -362,6 +362,7 @@ def confirm(
                 amount_minor=to_minor(line.amount, exponent),
                 discount_minor=to_minor(line_discounts.get(line.line_id, Decimal(0)), exponent),
                 points_earned=line_points.get(line.line_id, 0),
+                position=position,
             )
         )
 

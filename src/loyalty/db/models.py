@@ -427,6 +427,8 @@ class PurchaseLine(Base):
     points_earned: Mapped[int] = mapped_column(BigInteger, default=0)  # hundredths, what returns take back
     returned_quantity: Mapped[str] = mapped_column(String(32), default="0")
     points_returned: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The line's place in the sale as sent (0, 1, ...): a replay splits shares in the same order; null before kept.
+    position: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class PurchaseReturn(Base):

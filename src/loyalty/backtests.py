@@ -1,0 +1,341 @@
+"""Backtests: the business's recorded purchases of a period replayed through chosen rules, nothing written.
+
+Each completed purchase of an identified member is rebuilt as the engine saw it when it was confirmed: its
+lines in their order, the loyalty discounts recorded on them, the payments earning saw (points payments
+included), its branch and its time; the engine's `evaluate()` then gives the points, exactly as confirming
+that purchase under those rules would. Per-member limits count what the replay itself fired, on top of the
+firings of stored rules before the period. Members are taken with their tags and lifetime points as they are
+now. Purchases are read in batches in the order they were recorded, with their lines in one query per batch.
+
+Beside the replay, what actually happened over the same purchases: their recorded points, and per rule the
+ledger's earnings linked to them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from loyalty import awards
+from loyalty import rules as engine
+from loyalty.db.models import Business, LedgerEntry, LedgerTransaction, Member, Purchase, PurchaseLine, Rule, RuleUse
+from loyalty.members import format_points
+from loyalty.money import currency_exponent, from_minor, hundredths_to_points, points_to_hundredths, quantize_money
+from loyalty.periods import Period
+
+BATCH = 2000
+
+
+@dataclass
+class Tally:
+    """Points (hundredths), purchases and members of one rule, or of all of them."""
+
+    points: int = 0
+    purchases: int = 0
+    members: set[uuid.UUID] = field(default_factory=set)
+
+
+@dataclass
+class Result:
+    rules: list[engine.Rule]
+    period: Period
+    purchases: int = 0
+    total: Tally = field(default_factory=Tally)
+    by_rule: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    by_day: dict[date, int] = field(default_factory=lambda: defaultdict(int))
+    actual: Tally = field(default_factory=Tally)
+    actual_by_day: dict[date, int] = field(default_factory=lambda: defaultdict(int))
+    actual_by_rule: list[dict[str, Any]] = field(default_factory=list)
+
+
+def purchases_in(session: Session, *, business: Business, period: Period) -> int:
+    """How many purchases a backtest of `period` replays (for its progress)."""
+    return int(session.scalar(select(func.count()).select_from(Purchase).where(*_replayed(business, period))) or 0)
+
+
+def run(session: Session, *, business: Business, rules: Sequence[engine.Rule], period: Period) -> Result:
+    """Replay the period's purchases through `rules` (purchase rules, taken as active). Writes nothing."""
+    result = Result(list(rules), period)
+    for _ in replay(session, business=business, result=result):
+        pass
+    return result
+
+
+def replay(session: Session, *, business: Business, result: Result) -> Iterator[int]:
+    """Fill `result` batch by batch, yielding how many purchases are done after each batch."""
+    rules, period = result.rules, result.period
+    index = engine.RuleIndex(rules)
+    context = awards.context(business)
+    exponent = context.currency_exponent
+    uses = _uses_before(session, business, rules, period)
+    members: dict[uuid.UUID, tuple[frozenset[str], Decimal]] = {}
+    limited = {rule.id for rule in rules if rule.limits is not None}
+    for batch in _batches(session, business, period):
+        _load_members(session, business, members, {row.member_id for row in batch})
+        lines = _lines(session, business, [row.id for row in batch], exponent)
+        for row in batch:
+            tags, lifetime = members[row.member_id]
+            member_uses = uses[row.member_id]
+            member = engine.Member(id=str(row.member_id), tags=tags, lifetime_points=lifetime, rule_uses=member_uses)
+            sale_lines, discounts = lines.get(row.id, ((), {}))
+            facts = engine.Purchase(
+                transaction_id=row.transaction_id,
+                lines=sale_lines,
+                payments=_payments(row.payments, exponent),
+                branch_id=str(row.branch_id) if row.branch_id else None,
+            )
+            at = row.created_at
+            outcome = engine.evaluate(facts, member, index, at=at, context=context, line_discounts=discounts)
+            _count(result, row, outcome, period)
+            for fired in outcome.fired:
+                if fired.rule_id is not None and fired.rule_id in limited:
+                    member_uses[fired.rule_id] = (*member_uses.get(fired.rule_id, ()), row.created_at)
+        result.purchases += len(batch)
+        yield result.purchases
+    result.actual_by_rule = _actual_by_rule(session, business, period)
+
+
+def _replayed(business: Business, period: Period) -> tuple[Any, ...]:
+    return (
+        Purchase.business_id == business.id,
+        Purchase.created_at >= period.start,
+        Purchase.created_at < period.end,
+        Purchase.status == "completed",
+        Purchase.member_id.is_not(None),
+    )
+
+
+def _batches(session: Session, business: Business, period: Period) -> Iterator[list[Any]]:
+    """The period's purchases, oldest first, BATCH at a time (keyset paging on time and id)."""
+    columns = (
+        Purchase.id,
+        Purchase.member_id,
+        Purchase.branch_id,
+        Purchase.transaction_id,
+        Purchase.created_at,
+        Purchase.payments,
+        Purchase.total_minor,
+        Purchase.points_earned,
+    )
+    after: tuple[datetime, uuid.UUID] | None = None
+    while True:
+        query = select(*columns).where(*_replayed(business, period))
+        if after is not None:
+            query = query.where(
+                or_(
+                    Purchase.created_at > after[0],
+                    and_(Purchase.created_at == after[0], Purchase.id > after[1]),
+                )
+            )
+        batch = list(session.execute(query.order_by(Purchase.created_at, Purchase.id).limit(BATCH)))
+        if not batch:
+            return
+        yield batch
+        after = (batch[-1].created_at, batch[-1].id)
+
+
+def _lines(
+    session: Session, business: Business, purchase_ids: list[uuid.UUID], exponent: int
+) -> dict[uuid.UUID, tuple[tuple[engine.Line, ...], dict[str, Decimal]]]:
+    """Each purchase's lines in the order the till sent them, and the loyalty discounts on them."""
+    rows = session.execute(
+        select(
+            PurchaseLine.purchase_id,
+            PurchaseLine.line_id,
+            PurchaseLine.code,
+            PurchaseLine.name,
+            PurchaseLine.department,
+            PurchaseLine.tags,
+            PurchaseLine.quantity,
+            PurchaseLine.amount_minor,
+            PurchaseLine.discount_minor,
+            PurchaseLine.position,
+        ).where(PurchaseLine.business_id == business.id, PurchaseLine.purchase_id.in_(purchase_ids))
+    )
+    grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for row in rows:
+        grouped[row.purchase_id].append(row)
+    built: dict[uuid.UUID, tuple[tuple[engine.Line, ...], dict[str, Decimal]]] = {}
+    for purchase_id, found in grouped.items():
+        found.sort(key=lambda row: (row.position if row.position is not None else 0, row.line_id))
+        lines = tuple(
+            engine.Line(
+                line_id=row.line_id,
+                code=row.code,
+                name=row.name,
+                department=row.department or None,  # stored as "" when the till sent none
+                tags=tuple(row.tags or ()),
+                quantity=Decimal(row.quantity),
+                amount=from_minor(row.amount_minor, exponent),
+            )
+            for row in found
+        )
+        discounts = {row.line_id: from_minor(row.discount_minor, exponent) for row in found if row.discount_minor}
+        built[purchase_id] = (lines, discounts)
+    return built
+
+
+def _payments(stored: list[Any] | None, exponent: int) -> tuple[engine.Payment, ...]:
+    """The payments earning saw. Purchases recorded before they were kept replay as if paid by no excluded
+    means of payment."""
+    if not stored:
+        return ()
+    return tuple(
+        engine.Payment(mop=str(item["mop"]), amount=from_minor(int(item["amount_minor"]), exponent)) for item in stored
+    )
+
+
+def _load_members(
+    session: Session,
+    business: Business,
+    known: dict[uuid.UUID, tuple[frozenset[str], Decimal]],
+    wanted: set[uuid.UUID],
+) -> None:
+    missing = [member_id for member_id in wanted if member_id not in known]
+    if not missing:
+        return
+    query = select(Member.id, Member.tags, Member.lifetime_points).where(
+        Member.business_id == business.id, Member.id.in_(missing)
+    )
+    for member_id, tags, lifetime in session.execute(query):
+        known[member_id] = (frozenset(tags or ()), hundredths_to_points(lifetime))
+
+
+def _uses_before(
+    session: Session, business: Business, rules: Sequence[engine.Rule], period: Period
+) -> defaultdict[uuid.UUID, dict[str, tuple[datetime, ...]]]:
+    """Per member, the firings of the stored limited rules before the period (a draft has none)."""
+    uses: defaultdict[uuid.UUID, dict[str, tuple[datetime, ...]]] = defaultdict(dict)
+    stored = [uuid.UUID(rule.id) for rule in rules if rule.limits is not None and rule.id and _is_uuid(rule.id)]
+    if not stored:
+        return uses
+    query = select(RuleUse.member_id, RuleUse.rule_id, RuleUse.at).where(
+        RuleUse.business_id == business.id,
+        RuleUse.rule_id.in_(stored),
+        RuleUse.reversed_at.is_(None),
+        RuleUse.at < period.start,
+    )
+    for member_id, rule_id, at in session.execute(query):
+        member = uses[member_id]
+        member[str(rule_id)] = (*member.get(str(rule_id), ()), at)
+    return uses
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _count(result: Result, row: Any, outcome: engine.Outcome, period: Period) -> None:
+    day = period.day_of(row.created_at)
+    if outcome.points > 0:
+        points = points_to_hundredths(outcome.points)
+        result.total.points += points
+        result.total.purchases += 1
+        result.total.members.add(row.member_id)
+        result.by_day[day] += points
+        earned: dict[str, int] = defaultdict(int)
+        for award in outcome.awards:
+            earned[award.rule_id or ""] += points_to_hundredths(award.points)
+        for rule_id, hundredths in earned.items():
+            tally = result.by_rule[rule_id]
+            tally.points += hundredths
+            tally.purchases += 1
+            tally.members.add(row.member_id)
+    if row.points_earned:
+        result.actual.points += row.points_earned
+        result.actual.purchases += 1
+        result.actual.members.add(row.member_id)
+        result.actual_by_day[day] += row.points_earned
+
+
+def _actual_by_rule(session: Session, business: Business, period: Period) -> list[dict[str, Any]]:
+    """What each rule actually earned on the replayed purchases, from the ledger."""
+    query = (
+        select(
+            LedgerTransaction.rule_id,
+            Rule.name,
+            func.sum(LedgerEntry.amount),
+            func.count(func.distinct(LedgerTransaction.purchase_id)),
+            func.count(func.distinct(LedgerTransaction.member_id)),
+        )
+        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .join(Purchase, Purchase.id == LedgerTransaction.purchase_id)
+        .join(Rule, Rule.id == LedgerTransaction.rule_id)
+        .where(
+            *_replayed(business, period),
+            LedgerTransaction.business_id == business.id,
+            LedgerTransaction.kind == "earn",
+            LedgerEntry.account == "member",
+        )
+        .group_by(LedgerTransaction.rule_id, Rule.name)
+    )
+    return [
+        {"rule_id": str(rule_id), "name": name, "points": int(points), "purchases": purchases, "members": members}
+        for rule_id, name, points, purchases, members in session.execute(query)
+    ]
+
+
+def as_json(result: Result, business: Business) -> dict[str, Any]:
+    """The answer of POST /v1/rules/backtest: points and money as decimal strings."""
+    exponent = currency_exponent(business.currency)
+    point_value = from_minor(business.point_value_minor, exponent)
+
+    def points(hundredths: int) -> str:
+        return format_points(business, hundredths)
+
+    def cost(hundredths: int) -> str:
+        return str(quantize_money(hundredths_to_points(hundredths) * point_value, exponent))
+
+    by_rule = []
+    for rule in result.rules:
+        tally = result.by_rule.get(rule.id or "", Tally())
+        by_rule.append(
+            {
+                "rule_id": rule.id if rule.id and not rule.id.startswith("draft-") else None,
+                "revision": rule.revision,
+                "name": rule.name,
+                "points": points(tally.points),
+                "cost": cost(tally.points),
+                "purchases": tally.purchases,
+                "members": len(tally.members),
+            }
+        )
+    days = result.period.days()
+    actual_rules = [
+        {**entry, "points": points(entry["points"]), "cost": cost(entry["points"])}
+        for entry in sorted(result.actual_by_rule, key=lambda entry: (-entry["points"], entry["name"]))
+    ]
+    return {
+        "from": result.period.start.isoformat(),
+        "until": result.period.end.isoformat(),
+        "timezone": business.timezone,
+        "currency": business.currency,
+        "point_value": str(point_value),
+        "purchases": result.purchases,
+        "members": len(result.total.members),
+        "purchases_earning": result.total.purchases,
+        "points": points(result.total.points),
+        "cost": cost(result.total.points),
+        "by_rule": by_rule,
+        "by_day": [{"day": day.isoformat(), "points": points(result.by_day.get(day, 0))} for day in days],
+        "actual": {
+            "points": points(result.actual.points),
+            "cost": cost(result.actual.points),
+            "purchases_earning": result.actual.purchases,
+            "members": len(result.actual.members),
+            "by_rule": actual_rules,
+            "by_day": [{"day": day.isoformat(), "points": points(result.actual_by_day.get(day, 0))} for day in days],
+        },
+    }
