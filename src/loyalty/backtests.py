@@ -13,6 +13,7 @@ ledger's earnings linked to them.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -21,7 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import String, Text, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from loyalty import awards
@@ -40,7 +41,7 @@ class Tally:
 
     points: int = 0
     purchases: int = 0
-    members: set[uuid.UUID] = field(default_factory=set)
+    members: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -74,33 +75,36 @@ def replay(session: Session, *, business: Business, result: Result) -> Iterator[
     rules, period = result.rules, result.period
     index = engine.RuleIndex(rules)
     context = awards.context(business)
-    exponent = context.currency_exponent
+    reader = _Reader(session, business, period, context.currency_exponent)
     uses = _uses_before(session, business, rules, period)
-    members: dict[uuid.UUID, tuple[frozenset[str], Decimal]] = {}
+    members: dict[str, tuple[frozenset[str], Decimal]] = {}
     limited = {rule.id for rule in rules if rule.limits is not None}
-    for batch in _batches(session, business, period):
-        _load_members(session, business, members, {row.member_id for row in batch})
-        lines = _lines(session, business, [row.id for row in batch], exponent)
+    for batch in reader.batches():
+        reader.load_members(members, {row.member for row in batch})
+        lines = reader.lines([row.key for row in batch])
         for row in batch:
-            tags, lifetime = members[row.member_id]
-            member_uses = uses[row.member_id]
-            member = engine.Member(id=str(row.member_id), tags=tags, lifetime_points=lifetime, rule_uses=member_uses)
-            sale_lines, discounts = lines.get(row.id, ((), {}))
+            tags, lifetime = members[row.member]
+            member_uses = uses[row.member]
+            member = engine.Member(id=row.member, tags=tags, lifetime_points=lifetime, rule_uses=member_uses)
+            sale_lines, discounts = lines.get(row.key, ((), _NO_DISCOUNTS))
             facts = engine.Purchase(
                 transaction_id=row.transaction_id,
                 lines=sale_lines,
-                payments=_payments(row.payments, exponent),
-                branch_id=str(row.branch_id) if row.branch_id else None,
+                payments=reader.payments(row.payments),
+                branch_id=reader.branch(row.branch),
             )
             at = row.created_at
             outcome = engine.evaluate(facts, member, index, at=at, context=context, line_discounts=discounts)
             _count(result, row, outcome, period)
             for fired in outcome.fired:
                 if fired.rule_id is not None and fired.rule_id in limited:
-                    member_uses[fired.rule_id] = (*member_uses.get(fired.rule_id, ()), row.created_at)
+                    member_uses[fired.rule_id] = (*member_uses.get(fired.rule_id, ()), at)
         result.purchases += len(batch)
         yield result.purchases
     result.actual_by_rule = _actual_by_rule(session, business, period)
+
+
+_NO_DISCOUNTS: dict[str, Decimal] = {}
 
 
 def _replayed(business: Business, period: Period) -> tuple[Any, ...]:
@@ -113,111 +117,141 @@ def _replayed(business: Business, period: Period) -> tuple[Any, ...]:
     )
 
 
-def _batches(session: Session, business: Business, period: Period) -> Iterator[list[Any]]:
-    """The period's purchases, oldest first, BATCH at a time (keyset paging on time and id)."""
-    columns = (
-        Purchase.id,
-        Purchase.member_id,
-        Purchase.branch_id,
-        Purchase.transaction_id,
-        Purchase.created_at,
-        Purchase.payments,
-        Purchase.total_minor,
-        Purchase.points_earned,
-    )
-    after: tuple[datetime, uuid.UUID] | None = None
-    while True:
-        query = select(*columns).where(*_replayed(business, period))
-        if after is not None:
-            query = query.where(
-                or_(
-                    Purchase.created_at > after[0],
-                    and_(Purchase.created_at == after[0], Purchase.id > after[1]),
+def _key(column: Any) -> Any:
+    """An id as the database writes it, read as text: building a UUID object per row costs more than the
+    replay of a line. The text is the same in every query of one database, so it serves as a key."""
+    return cast(column, String)
+
+
+class _Reader:
+    """Reads the period's purchases cheaply: ids and JSON as text, repeated values (tag lists, payments,
+    quantities, branches) decoded once."""
+
+    def __init__(self, session: Session, business: Business, period: Period, exponent: int) -> None:
+        self.session, self.business, self.period, self.exponent = session, business, period, exponent
+        self._tags: dict[str | None, tuple[str, ...]] = {}
+        self._payments: dict[str | None, tuple[engine.Payment, ...]] = {}
+        self._quantities: dict[str, Decimal] = {}
+        self._branches: dict[str | None, str | None] = {None: None}
+
+    def batches(self) -> Iterator[list[Any]]:
+        """The period's purchases, oldest first, BATCH at a time (keyset paging on time and id)."""
+        columns = (
+            _key(Purchase.id).label("key"),
+            _key(Purchase.member_id).label("member"),
+            _key(Purchase.branch_id).label("branch"),
+            Purchase.transaction_id,
+            Purchase.created_at,
+            cast(Purchase.payments, Text).label("payments"),
+            Purchase.points_earned,
+        )
+        after: tuple[datetime, uuid.UUID] | None = None
+        while True:
+            query = select(*columns).where(*_replayed(self.business, self.period))
+            if after is not None:
+                query = query.where(
+                    or_(Purchase.created_at > after[0], and_(Purchase.created_at == after[0], Purchase.id > after[1]))
                 )
-            )
-        batch = list(session.execute(query.order_by(Purchase.created_at, Purchase.id).limit(BATCH)))
-        if not batch:
-            return
-        yield batch
-        after = (batch[-1].created_at, batch[-1].id)
+            # Ordered by the columns themselves, so the (business, time) index hands the rows over in order.
+            batch = list(self.session.execute(query.order_by(Purchase.created_at, Purchase.id).limit(BATCH)))
+            if not batch:
+                return
+            yield batch
+            after = (batch[-1].created_at, uuid.UUID(batch[-1].key))
 
-
-def _lines(
-    session: Session, business: Business, purchase_ids: list[uuid.UUID], exponent: int
-) -> dict[uuid.UUID, tuple[tuple[engine.Line, ...], dict[str, Decimal]]]:
-    """Each purchase's lines in the order the till sent them, and the loyalty discounts on them."""
-    rows = session.execute(
-        select(
-            PurchaseLine.purchase_id,
+    def lines(self, keys: list[str]) -> dict[str, tuple[tuple[engine.Line, ...], dict[str, Decimal]]]:
+        """The lines of the purchases `keys` names, in the order the till sent them, and the loyalty discounts
+        on them."""
+        query = select(
+            _key(PurchaseLine.purchase_id).label("purchase"),
             PurchaseLine.line_id,
             PurchaseLine.code,
             PurchaseLine.name,
             PurchaseLine.department,
-            PurchaseLine.tags,
+            cast(PurchaseLine.tags, Text).label("tags"),
             PurchaseLine.quantity,
             PurchaseLine.amount_minor,
             PurchaseLine.discount_minor,
             PurchaseLine.position,
-        ).where(PurchaseLine.business_id == business.id, PurchaseLine.purchase_id.in_(purchase_ids))
-    )
-    grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    for row in rows:
-        grouped[row.purchase_id].append(row)
-    built: dict[uuid.UUID, tuple[tuple[engine.Line, ...], dict[str, Decimal]]] = {}
-    for purchase_id, found in grouped.items():
-        found.sort(key=lambda row: (row.position if row.position is not None else 0, row.line_id))
-        lines = tuple(
-            engine.Line(
-                line_id=row.line_id,
-                code=row.code,
-                name=row.name,
-                department=row.department or None,  # stored as "" when the till sent none
-                tags=tuple(row.tags or ()),
-                quantity=Decimal(row.quantity),
-                amount=from_minor(row.amount_minor, exponent),
-            )
-            for row in found
+        ).where(
+            PurchaseLine.business_id == self.business.id,
+            PurchaseLine.purchase_id.in_([uuid.UUID(key) for key in keys]),
         )
-        discounts = {row.line_id: from_minor(row.discount_minor, exponent) for row in found if row.discount_minor}
-        built[purchase_id] = (lines, discounts)
-    return built
+        grouped: dict[str, list[Any]] = defaultdict(list)
+        for row in self.session.execute(query):
+            grouped[row.purchase].append(row)
+        exponent = self.exponent
+        built: dict[str, tuple[tuple[engine.Line, ...], dict[str, Decimal]]] = {}
+        for purchase, found in grouped.items():
+            if len(found) > 1:
+                found.sort(key=lambda row: (row.position if row.position is not None else 0, row.line_id))
+            lines = tuple(
+                engine.Line(
+                    line_id=row.line_id,
+                    code=row.code,
+                    name=row.name,
+                    department=row.department or None,  # stored as "" when the till sent none
+                    tags=self.tags(row.tags),
+                    quantity=self.quantity(row.quantity),
+                    amount=from_minor(row.amount_minor, exponent),
+                )
+                for row in found
+            )
+            discounts = {row.line_id: from_minor(row.discount_minor, exponent) for row in found if row.discount_minor}
+            built[purchase] = (lines, discounts or _NO_DISCOUNTS)
+        return built
 
+    def tags(self, raw: str | None) -> tuple[str, ...]:
+        found = self._tags.get(raw)
+        if found is None:
+            found = self._tags[raw] = tuple(str(tag) for tag in json.loads(raw or "[]") or ())
+        return found
 
-def _payments(stored: list[Any] | None, exponent: int) -> tuple[engine.Payment, ...]:
-    """The payments earning saw. Purchases recorded before they were kept replay as if paid by no excluded
-    means of payment."""
-    if not stored:
-        return ()
-    return tuple(
-        engine.Payment(mop=str(item["mop"]), amount=from_minor(int(item["amount_minor"]), exponent)) for item in stored
-    )
+    def quantity(self, raw: str) -> Decimal:
+        found = self._quantities.get(raw)
+        if found is None:
+            found = self._quantities[raw] = Decimal(raw)
+        return found
 
+    def payments(self, raw: str | None) -> tuple[engine.Payment, ...]:
+        """The payments earning saw. Purchases recorded before they were kept replay as if paid by no excluded
+        means of payment."""
+        found = self._payments.get(raw)
+        if found is None:
+            stored = json.loads(raw) if raw else None
+            found = tuple(
+                engine.Payment(mop=str(item["mop"]), amount=from_minor(int(item["amount_minor"]), self.exponent))
+                for item in stored or ()
+            )
+            self._payments[raw] = found
+        return found
 
-def _load_members(
-    session: Session,
-    business: Business,
-    known: dict[uuid.UUID, tuple[frozenset[str], Decimal]],
-    wanted: set[uuid.UUID],
-) -> None:
-    missing = [member_id for member_id in wanted if member_id not in known]
-    if not missing:
-        return
-    query = select(Member.id, Member.tags, Member.lifetime_points).where(
-        Member.business_id == business.id, Member.id.in_(missing)
-    )
-    for member_id, tags, lifetime in session.execute(query):
-        known[member_id] = (frozenset(tags or ()), hundredths_to_points(lifetime))
+    def branch(self, raw: str | None) -> str | None:
+        found = self._branches.get(raw, "")
+        if found == "":
+            found = self._branches[raw] = str(uuid.UUID(raw))  # as rules name branches: the canonical form
+        return found
+
+    def load_members(self, known: dict[str, tuple[frozenset[str], Decimal]], wanted: set[str]) -> None:
+        missing = [uuid.UUID(member) for member in wanted if member not in known]
+        if not missing:
+            return
+        query = select(_key(Member.id), cast(Member.tags, Text), Member.lifetime_points).where(
+            Member.business_id == self.business.id, Member.id.in_(missing)
+        )
+        for member, tags, lifetime in self.session.execute(query):
+            known[member] = (frozenset(self.tags(tags)), hundredths_to_points(lifetime))
 
 
 def _uses_before(
     session: Session, business: Business, rules: Sequence[engine.Rule], period: Period
-) -> defaultdict[uuid.UUID, dict[str, tuple[datetime, ...]]]:
-    """Per member, the firings of the stored limited rules before the period (a draft has none)."""
-    uses: defaultdict[uuid.UUID, dict[str, tuple[datetime, ...]]] = defaultdict(dict)
+) -> defaultdict[str, dict[str, tuple[datetime, ...]]]:
+    """Per member (by key), the firings of the stored limited rules before the period (a draft has none)."""
+    uses: defaultdict[str, dict[str, tuple[datetime, ...]]] = defaultdict(dict)
     stored = [uuid.UUID(rule.id) for rule in rules if rule.limits is not None and rule.id and _is_uuid(rule.id)]
     if not stored:
         return uses
-    query = select(RuleUse.member_id, RuleUse.rule_id, RuleUse.at).where(
+    query = select(_key(RuleUse.member_id), RuleUse.rule_id, RuleUse.at).where(
         RuleUse.business_id == business.id,
         RuleUse.rule_id.in_(stored),
         RuleUse.reversed_at.is_(None),
@@ -243,7 +277,7 @@ def _count(result: Result, row: Any, outcome: engine.Outcome, period: Period) ->
         points = points_to_hundredths(outcome.points)
         result.total.points += points
         result.total.purchases += 1
-        result.total.members.add(row.member_id)
+        result.total.members.add(row.member)
         result.by_day[day] += points
         earned: dict[str, int] = defaultdict(int)
         for award in outcome.awards:
@@ -252,11 +286,11 @@ def _count(result: Result, row: Any, outcome: engine.Outcome, period: Period) ->
             tally = result.by_rule[rule_id]
             tally.points += hundredths
             tally.purchases += 1
-            tally.members.add(row.member_id)
+            tally.members.add(row.member)
     if row.points_earned:
         result.actual.points += row.points_earned
         result.actual.purchases += 1
-        result.actual.members.add(row.member_id)
+        result.actual.members.add(row.member)
         result.actual_by_day[day] += row.points_earned
 
 
