@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import Shop, open_page
+from tests.support.browser import Shop, open_page, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -65,6 +65,7 @@ def test_two_drafts_are_tried_together_with_an_active_rule(browser: Any, shop: S
     expect(result).to_contain_text("Why the other rules give nothing")
     expect(result).to_contain_text("only for members tagged VIP")
     expect(result).not_to_contain_text("Draft: not chosen")
+    screenshot(page, "try-together.png", full_page=True)
     # Nothing changed at the tills.
     statuses = {rule["name"]: rule["status"] for rule in shop.admin("GET", "/v1/rules")}
     assert statuses["Draft: 2 per 1.00"] == "draft" and statuses["Stopped: 3 per 1.00"] == "stopped"
@@ -108,7 +109,11 @@ def test_a_backtest_run_from_the_page_shows_its_figures_and_chart(browser: Any, 
     expect(page.locator("#backtest-actual-body")).to_contain_text("Live: 1 per 1.00")
     assert Decimal(shop.admin("GET", f"/v1/members/{member['id']}")["points_balance"]) == 30  # nothing written
     assert [rule["id"] for rule in shop.admin("GET", "/v1/rules")] == [live["id"]]
-    page.screenshot(path="/tmp/backtest.png", full_page=True)
+    screenshot(page, "backtest.png", full_page=True)
+    page.get_by_role("link", name="Dashboard").click()
+    expect(page.locator("#rule-figures-body")).to_contain_text("Live: 1 per 1.00")
+    expect(page.locator("#rule-figures-chart svg rect.bar-earned")).to_have_count(1)
+    screenshot(page, "rule-figures.png", full_page=True)
     assert errors == []
 
 
@@ -126,6 +131,7 @@ def test_activating_and_stopping_need_a_confirmation_that_says_what_changes_at_t
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("every till gives")
     expect(dialog).to_contain_text("only on Tue")
+    screenshot(page, "activate-confirmation.png")
     dialog.get_by_role("button", name="Cancel").click()
     expect(page.locator("#cc-message")).to_contain_text("Nothing changed")
     assert shop.admin("GET", f"/v1/rules/{made['id']}")["status"] == "draft"
@@ -153,6 +159,7 @@ def test_a_form_with_three_mistakes_shows_three_sentences_at_once(browser: Any, 
     errors_shown = page.locator("#rule-form .field-error")
     expect(errors_shown).to_have_count(4)
     expect(page.locator("#rule-message")).to_have_text("4 things to fix, each shown beside its field.")
+    screenshot(page, "rule-form-mistakes.png", full_page=True)
     texts = errors_shown.all_inner_texts()
     assert "Points: enter how many points, like 10." in texts
     assert "Per amount spent: enter an amount, like 1.00." in texts
