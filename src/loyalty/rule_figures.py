@@ -25,6 +25,7 @@ from loyalty.db.models import (
     LedgerEntry,
     LedgerTransaction,
     PromoCode,
+    Purchase,
     Rule,
 )
 from loyalty.members import format_points
@@ -50,6 +51,7 @@ class Figures:
     by_day: dict[date, int]
     members: int  # distinct members given points by any rule
     taken_back: int
+    taken_back_by_cancels: int
     benefits: list[dict[str, Any]] = field(default_factory=list)
     codes: list[dict[str, Any]] = field(default_factory=list)
 
@@ -88,17 +90,25 @@ def figures(session: Session, *, business: Business, period: Period) -> Figures:
         .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
         .where(*_earned(business, period), LedgerTransaction.kind == "earn", LedgerTransaction.rule_id.is_not(None))
     )
-    taken_back = session.scalar(
-        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+    # A cancel's taking back is posted once the purchase is marked cancelled; a return's, while it is not (or
+    # before it was): so the purchase's status and cancel time tell which one took points back.
+    by_cancel = (Purchase.status == "cancelled") & (LedgerTransaction.created_at >= Purchase.cancelled_at)
+    taken_back = {True: 0, False: 0}
+    for cancelled, amount in session.execute(
+        select(by_cancel.label("cancelled"), func.sum(LedgerEntry.amount))
         .join(LedgerTransaction, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .join(Purchase, Purchase.id == LedgerTransaction.purchase_id)
         .where(*_earned(business, period), LedgerTransaction.kind == "unearn")
-    )
+        .group_by(by_cancel)
+    ):
+        taken_back[bool(cancelled)] += int(amount)
     return Figures(
         period=period,
         rules=rules,
         by_day=_by_day(session, business, period),
         members=int(members or 0),
-        taken_back=-int(taken_back or 0),
+        taken_back=-sum(taken_back.values()),
+        taken_back_by_cancels=-taken_back[True],
         benefits=_benefits(session, business, period),
         codes=_codes(session, business, period),
     )
@@ -204,6 +214,8 @@ def as_json(found: Figures, business: Business) -> dict[str, Any]:
         "cost": cost(total),
         "members": found.members,
         "taken_back": format_points(business, found.taken_back),
+        "taken_back_by_cancels": format_points(business, found.taken_back_by_cancels),
+        "taken_back_by_returns": format_points(business, found.taken_back - found.taken_back_by_cancels),
         "rules": [
             {
                 "rule_id": str(rule.rule_id),

@@ -23,6 +23,14 @@ def report(tenant: Tenant, **params: str) -> dict[str, Any]:
 
 def test_rule_figures_match_the_purchases_and_the_ledger(tenant: Tenant, db: Database):
     sales = record_sales(tenant)
+    returned = ok(
+        tenant.client.post(
+            f"/v1/purchases/{sales.answers[0]['id']}/returns",
+            headers=tenant.pos,
+            json={"return_id": "R-1", "lines": [{"line_id": "1", "quantity": 1}]},
+        ),
+        201,
+    )
     figures = report(tenant)
     by_id = {rule["rule_id"]: rule for rule in figures["rules"]}
     cancelled = sales.cancelled
@@ -45,7 +53,11 @@ def test_rule_figures_match_the_purchases_and_the_ledger(tenant: Tenant, db: Dat
         assert Decimal(by_id[rule_id]["points"]) == Decimal(ledger) / 100
     assert by_id[sales.rules["tickets"]["id"]]["members"] == 2
     assert Decimal(figures["points"]) == sum(Decimal(rule["points"]) for rule in figures["rules"])
-    assert Decimal(figures["taken_back"]) == Decimal(cancelled["points_earned"])
+    assert Decimal(figures["taken_back_by_cancels"]) == Decimal(cancelled["points_earned"]) > 0
+    assert Decimal(figures["taken_back_by_returns"]) == Decimal(returned["points_taken_back"]) > 0
+    assert Decimal(figures["taken_back"]) == Decimal(cancelled["points_earned"]) + Decimal(
+        returned["points_taken_back"]
+    )
     assert sum(Decimal(day["points"]) for day in figures["by_day"]) == Decimal(figures["points"])
     assert len(figures["by_day"]) == 30
 

@@ -75,6 +75,7 @@ def test_two_drafts_are_tried_together_with_an_active_rule(browser: Any, shop: S
 def test_a_backtest_run_from_the_page_shows_its_figures_and_chart(browser: Any, shop: Shop) -> None:
     live = shop.admin("POST", "/v1/rules", rate("Live: 1 per 1.00", "1"), expect=201)
     member = shop.member("079 555 12 34", first_name="Ada")
+    confirmed = []
     for number in range(3):
         sale = {
             "transaction_id": f"T-{number}",
@@ -82,7 +83,7 @@ def test_a_backtest_run_from_the_page_shows_its_figures_and_chart(browser: Any, 
             "items": [{"line_id": "1", "code": "MILK", "department": "dairy", "quantity": 1, "amount": "10.00"}],
             "payments": [{"mop": "cash", "amount": "10.00"}],
         }
-        shop.pos("POST", "/v1/purchases", sale, expect=201)
+        confirmed.append(shop.pos("POST", "/v1/purchases", sale, expect=201))
     page, errors = open_center(browser, shop)
     page.goto(f"{shop.url}/campaigns#/rules/new")
     page.get_by_role("heading", name="New rule").wait_for()
@@ -110,7 +111,12 @@ def test_a_backtest_run_from_the_page_shows_its_figures_and_chart(browser: Any, 
     assert Decimal(shop.admin("GET", f"/v1/members/{member['id']}")["points_balance"]) == 30  # nothing written
     assert [rule["id"] for rule in shop.admin("GET", "/v1/rules")] == [live["id"]]
     screenshot(page, "backtest.png", full_page=True)
+    # The dashboard says what took points back: a cancel and a return, each by its name.
+    shop.pos("POST", f"/v1/purchases/{confirmed[0]['id']}/cancel", expect=200)
+    returned = {"return_id": "R-1", "lines": [{"line_id": "1", "quantity": 1}]}
+    shop.pos("POST", f"/v1/purchases/{confirmed[1]['id']}/returns", returned, expect=201)
     page.get_by_role("link", name="Dashboard").click()
+    expect(page.locator("#stat-earned-note")).to_have_text("taken back: 10 by cancelled purchases, 10 by returns")
     expect(page.locator("#rule-figures-body")).to_contain_text("Live: 1 per 1.00")
     expect(page.locator("#rule-figures-chart svg rect.bar-earned")).to_have_count(1)
     screenshot(page, "rule-figures.png", full_page=True)

@@ -130,10 +130,11 @@ async function loadDashboard() {
   $("stat-members").textContent = String(report.members);
   clear($("stat-app-link"), "Member app: ", el("a", { href: `/app/${business.id}`, text: "open" }));
   $("stat-earned").textContent = points(report.totals.earned);
-  // One ledger kind covers both: a cancel and a return each take back what a purchase earned.
-  $("stat-earned-note").textContent = `${points(report.totals.taken_back)} taken back by cancelled or returned purchases`;
+  $("stat-earned-note").textContent = `${points(report.totals.taken_back)} taken back`;
   $("stat-spent").textContent = points(report.totals.spent);
-  $("stat-spent-note").textContent = `${points(report.totals.given_back)} given back when points payments were cancelled`;
+  $("stat-spent-note").textContent = Number(report.totals.given_back)
+    ? `${points(report.totals.given_back)} given back: points payments cancelled, alone or with their purchase`
+    : "none given back";
   drawChart($("chart"), report);
   await loadRuleFigures(report.from, report.until);
   // Short codes are guessable by design: warn when the live ones make a guessed hit at a till likely.
@@ -143,7 +144,13 @@ async function loadDashboard() {
 // What each rule, benefit and code did over the dashboard's days, from GET /v1/reports/rules.
 async function loadRuleFigures(from, until) {
   const figures = await call("GET", `/v1/reports/rules?from=${from}&until=${until}`);
-  $("rule-figures-note").textContent = `${points(figures.points)} points given by rules (worth ${figures.currency} ${money(figures.cost)}) to ${figures.members} members; ${points(figures.taken_back)} taken back by cancels and returns.`;
+  // Cancels and returns both take points back; the figures say which did what.
+  const cancels = Number(figures.taken_back_by_cancels);
+  const returns = Number(figures.taken_back_by_returns);
+  const back = [cancels ? `${points(figures.taken_back_by_cancels)} by cancelled purchases` : "",
+    returns ? `${points(figures.taken_back_by_returns)} by returns` : ""].filter(Boolean);
+  $("stat-earned-note").textContent = back.length ? `taken back: ${back.join(", ")}` : "none taken back";
+  $("rule-figures-note").textContent = `${points(figures.points)} points given by rules (worth ${figures.currency} ${money(figures.cost)}) to ${figures.members} members.`;
   const giving = figures.rules.filter((rule) => Number(rule.points) > 0 || rule.purchases > 0);
   drawBars($("rule-figures-chart"), {
     title: "Points given per rule",
