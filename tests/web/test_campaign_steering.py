@@ -107,6 +107,9 @@ def test_a_backtest_run_from_the_page_shows_its_figures_and_chart(browser: Any, 
     expect(page.locator("#bt-cost")).to_contain_text("60.00")
     expect(page.locator("#backtest-chart svg rect.bar-earned")).to_have_count(30)
     expect(page.locator("#backtest-rules-body")).to_contain_text("Double dairy")
+    per_rule = page.locator("#backtest-rules-chart svg")
+    expect(per_rule.locator("rect.bar-earned")).to_have_count(2)  # Double dairy, and the live rule not backtested
+    expect(per_rule).to_contain_text("Live: 1 per 1.00 (not backtested)")
     expect(page.locator("#backtest-actual-body")).to_contain_text("Live: 1 per 1.00")
     assert Decimal(shop.admin("GET", f"/v1/members/{member['id']}")["points_balance"]) == 30  # nothing written
     assert [rule["id"] for rule in shop.admin("GET", "/v1/rules")] == [live["id"]]

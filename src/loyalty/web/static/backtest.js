@@ -2,7 +2,7 @@
 // streams, then the figures, a chart per day beside what the live rules gave, and the figures per rule.
 import { ApiError, words, say, el, clear, money, points } from "./common.js";
 import { chosenRules } from "./rule-choices.js";
-import { drawDays } from "./figures.js";
+import { drawBars, drawDays } from "./figures.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -105,6 +105,16 @@ function show(result) {
     title: "Points per day: these rules and what the live rules gave",
     days: result.by_day.map((day, index) => ({ day: day.day, values: [day.points, actual.by_day[index]?.points || "0"] })),
     series: [{ name: "these rules", class: "bar-earned" }, { name: "live rules", class: "bar-spent" }],
+  });
+  // Each rule beside what it actually gave (a stored rule by its id), then the live rules not backtested.
+  const given = new Map(actual.by_rule.map((rule) => [rule.rule_id, rule]));
+  const rows = result.by_rule.map((rule) => ({ label: rule.name, values: [points(rule.points), points(given.get(rule.rule_id)?.points || "0")] }));
+  const tried = new Set(result.by_rule.map((rule) => rule.rule_id));
+  for (const rule of actual.by_rule) if (!tried.has(rule.rule_id)) rows.push({ label: `${rule.name} (not backtested)`, values: ["0", points(rule.points)] });
+  drawBars($("backtest-rules-chart"), {
+    title: "Points per rule: backtested and actually given",
+    rows,
+    series: [{ name: "points backtested", class: "bar-earned" }, { name: "points actually given", class: "bar-spent" }],
   });
   clear($("backtest-rules-body"), result.by_rule.map((rule) => row(rule.name, rule)));
   clear($("backtest-actual-body"), actual.by_rule.length ? actual.by_rule.map((rule) => row(rule.name, rule))
