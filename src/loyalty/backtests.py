@@ -4,8 +4,9 @@ Each completed purchase of an identified member is rebuilt as the engine saw it 
 lines in their order, the loyalty discounts recorded on them, the payments earning saw (points payments
 included), its branch and its time; the engine's `evaluate()` then gives the points, exactly as confirming
 that purchase under those rules would. Per-member limits count what the replay itself fired, on top of the
-firings of stored rules before the period. Members are taken with their tags and lifetime points as they are
-now. Purchases are read in batches in the order they were recorded, with their lines in one query per batch.
+firings of stored rules before the period. Members are taken with their tags as they are now and with the
+lifetime points they had at each purchase. Purchases are read in batches in the order they were recorded, with
+their lines in one query per batch.
 
 Beside the replay, what actually happened over the same purchases: their recorded points, and per rule the
 ledger's earnings linked to them.
@@ -25,7 +26,7 @@ from typing import Any
 from sqlalchemy import String, Text, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from loyalty import awards
+from loyalty import awards, ledger
 from loyalty import rules as engine
 from loyalty.db.models import Business, LedgerEntry, LedgerTransaction, Member, Purchase, PurchaseLine, Rule, RuleUse
 from loyalty.members import format_points
@@ -79,11 +80,14 @@ def replay(session: Session, *, business: Business, result: Result) -> Iterator[
     uses = _uses_before(session, business, rules, period)
     members: dict[str, tuple[frozenset[str], Decimal]] = {}
     limited = {rule.id for rule in rules if rule.limits is not None}
+    lifetimes = _Lifetimes(session, business, period) if _reads_lifetime(rules) else None
     for batch in reader.batches():
         reader.load_members(members, {row.member for row in batch})
         lines = reader.lines([row.key for row in batch])
         for row in batch:
             tags, lifetime = members[row.member]
+            if lifetimes is not None:
+                lifetime = lifetimes.at(row.member, row.created_at, now=lifetime)
             member_uses = uses[row.member]
             member = engine.Member(id=row.member, tags=tags, lifetime_points=lifetime, rule_uses=member_uses)
             sale_lines, discounts = lines.get(row.key, ((), _NO_DISCOUNTS))
@@ -105,6 +109,41 @@ def replay(session: Session, *, business: Business, result: Result) -> Iterator[
 
 
 _NO_DISCOUNTS: dict[str, Decimal] = {}
+
+
+def _reads_lifetime(rules: Sequence[engine.Rule]) -> bool:
+    return any(rule.conditions.lifetime_points_at_least is not None for rule in rules)
+
+
+class _Lifetimes:
+    """Members' lifetime points as they stood when each purchase was confirmed, for rules whose conditions read
+    them: the lifetime now, less what the ledger's lifetime entries changed since. Read once, walked in time."""
+
+    def __init__(self, session: Session, business: Business, period: Period) -> None:
+        query = (
+            select(_key(LedgerEntry.member_id), LedgerEntry.created_at, LedgerEntry.amount)
+            .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+            .where(
+                LedgerEntry.business_id == business.id,
+                LedgerEntry.account == "member",
+                LedgerTransaction.kind.in_(ledger.LIFETIME_KINDS),
+                LedgerEntry.created_at >= period.start,
+            )
+            .order_by(LedgerEntry.created_at)
+        )
+        self._changes = list(session.execute(query))
+        self._since: dict[str, int] = defaultdict(int)  # hundredths changed from the walk's point until now
+        for member, _, amount in self._changes:
+            self._since[member] += amount
+        self._next = 0
+
+    def at(self, member: str, moment: datetime, *, now: Decimal) -> Decimal:
+        """`member`'s lifetime points just before `moment` (moments come in order), given the lifetime `now`."""
+        changes = self._changes
+        while self._next < len(changes) and changes[self._next].created_at < moment:
+            self._since[changes[self._next][0]] -= changes[self._next].amount
+            self._next += 1
+        return now - hundredths_to_points(self._since[member])
 
 
 def _replayed(business: Business, period: Period) -> tuple[Any, ...]:

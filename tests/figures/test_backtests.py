@@ -164,3 +164,32 @@ def test_another_business_rule_cannot_be_backtested_and_a_till_cannot_backtest(t
     assert "another" not in answer.text
     answer = tenant.client.post("/v1/rules/backtest", headers=tenant.pos, json={"rules": [PERCENT_RULE]})
     assert answer.status_code == 403
+
+
+def test_a_lifetime_condition_reads_the_lifetime_points_the_member_had_at_each_purchase(tenant):
+    client, admin, pos = tenant.client, tenant.admin, tenant.pos
+    started = datetime.now(UTC) - timedelta(seconds=1)
+    rate = {**PERCENT_RULE, "name": "10% back", "actions": [{"type": "add_points", "mode": "percent", "percent": "10"}]}
+    loyal = {
+        "name": "Loyal: 5 points once past 20 lifetime points",
+        "trigger": "purchase",
+        "status": "active",
+        "conditions": {"lifetime_points_at_least": "20"},
+        "actions": [{"type": "add_points", "mode": "fixed", "points": "5"}],
+    }
+    ok(client.post("/v1/rules", headers=admin, json=rate), 201)
+    made = ok(client.post("/v1/rules", headers=admin, json=loyal), 201)
+    member = ok(client.post("/v1/members", headers=admin, json={"phone": "+41795550811"}), 201)["id"]
+    earned = Decimal(0)
+    for number in range(5):
+        body = {
+            "transaction_id": f"L-{number}",
+            "member_id": member,
+            "items": [{"line_id": "1", "code": "TICKET", "amount": "90.00"}],
+        }
+        answer = ok(client.post("/v1/purchases", headers=pos, json=body), 201)
+        earned += sum((Decimal(a["points"]) for a in answer["earned"] if a["rule_id"] == made["id"]), Decimal(0))
+    assert earned == 10  # the first three found 0, 9 and 18 lifetime points; the member has 55 now
+    answer = backtest(tenant, Sales(started, {}, [member]), [draft(loyal)])
+    assert Decimal(answer["points"]) == earned
+    assert answer["by_rule"][0]["purchases"] == 2
