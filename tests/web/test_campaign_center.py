@@ -256,6 +256,7 @@ def test_a_marketer_generates_codes_finds_a_member_corrects_points_and_edits_a_r
     expect(editor(page).get_by_label("Name", exact=True)).to_have_value("Welcome: 75 points")
     editor(page).get_by_label("Lausanne").check()
     page.get_by_role("button", name="Save changes").click()
+    page.get_by_role("dialog").get_by_role("button", name="Change", exact=True).click()  # it is live
     page.get_by_text('"Welcome: 75 points" saved (revision 2, active).').wait_for()
     stored = shop.admin("GET", f"/v1/rules/{rule['id']}")
     assert stored["actions"][0]["points"] == "75" and stored["conditions"]["branches"] == [lausanne["id"]]

@@ -302,7 +302,13 @@ $("rule-form").addEventListener("submit", async (event) => {
       : `${problems.length} things to fix, each shown beside its field.`, "error");
     return;
   }
-  if (status === "active" && editing?.status !== "active" && !(await confirmActivation(rule))) {
+  const live = editing?.status === "active";
+  const sure = status === "active" && !live ? await confirmActivation(rule)
+    : live ? await confirmChange(`Change “${editing.name}”?`,
+      "It is active: from the moment you confirm, every till gives this instead:", tillWords(rule),
+      "Purchases already made keep what they earned.")
+      : true;
+  if (!sure) {
     say($("rule-message"), "Not saved: nothing changed at the tills.", "info");
     return;
   }
