@@ -166,7 +166,52 @@ def _streamed(db: Database, business: Business, result: backtests.Result, total:
         yield line
 
 
-@router.get("/reports/rules")
+class RuleFigureOut(BaseModel):
+    rule_id: str
+    name: str
+    status: str
+    trigger: str
+    points: str = Field(description="Points the rule gave in the period (its earn transactions in the ledger).")
+    cost: str
+    purchases: int
+    members: int
+
+
+class BenefitFigureOut(BaseModel):
+    benefit_id: str
+    name: str
+    status: str
+    granted: int = Field(description="Wallet entries granted in the period.")
+    redeemed: int = Field(description="Wallet entries used in the period and not returned by a cancel.")
+
+
+class CodeFigureOut(BaseModel):
+    code_id: str | None = Field(description="The shared code's id; null for a batch of one-time codes.")
+    code: str | None
+    batch_id: str | None
+    codes: int = Field(description="1 for a shared code; the batch's size for one-time codes.")
+    uses: int = Field(description="Uses in the period, not released by a cancel.")
+
+
+class RuleFiguresOut(BaseModel):
+    from_: str = Field(alias="from")
+    until: str
+    timezone: str
+    currency: str
+    point_value: str
+    points: str
+    cost: str
+    members: int
+    taken_back: str
+    taken_back_by_cancels: str
+    taken_back_by_returns: str
+    rules: list[RuleFigureOut]
+    by_day: list[DayPointsOut]
+    benefits: list[BenefitFigureOut]
+    codes: list[CodeFigureOut]
+
+
+@router.get("/reports/rules", response_model=RuleFiguresOut, response_model_by_alias=True)
 def rules_report(
     from_: str | None = Query(default=None, alias="from", description="A date (local midnight) or an RFC 3339 time."),
     until: str | None = Query(default=None, description="A date (included) or an RFC 3339 time (excluded)."),
