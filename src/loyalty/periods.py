@@ -51,6 +51,8 @@ def period(raw_from: str | None, raw_until: str | None, *, timezone: str, at: da
     else:
         start = _moment(raw_from, "from", zone, end=False)
     if start >= end:
+        if raw_until is None:
+            raise InvalidInput("from", "must be in the past: the period ends now when until is not given")
         raise InvalidInput("until", "must be after from")
     if end - start > timedelta(days=MAX_DAYS):
         raise InvalidInput("from", f"must be at most {MAX_DAYS} days before until")
@@ -64,7 +66,7 @@ def _moment(raw: str, name: str, zone: ZoneInfo, *, end: bool) -> datetime:
             day = date.fromisoformat(text)
             return datetime.combine(day + timedelta(days=1) if end else day, time(0), zone).astimezone(UTC)
         moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a day at the edge of the calendar, like 9999-12-31
         expected = 'must be a date like "2026-11-01" or a time like "2026-11-01T09:00:00+01:00"'
         raise InvalidInput(name, expected) from None
     if moment.tzinfo is None:

@@ -93,6 +93,10 @@ def test_an_exact_period_counts_only_what_happened_inside_it(tenant: Tenant):
         ({"until": "2026-13-01"}, "until"),
         ({"from": "2026-01-02", "until": "2026-01-01"}, "until"),
         ({"from": "2024-01-01", "until": "2026-01-01"}, "from"),
+        ({"from": "2999-01-01"}, "from"),
+        ({"from": "9999-12-31", "until": "9999-12-31"}, "until"),
+        ({"from": "0001-01-01", "until": "0001-01-02"}, "from"),
+        ({"from": "2026-11-01T00:00:00+99:00"}, "from"),
     ],
 )
 def test_a_bad_period_is_a_422_naming_it(tenant: Tenant, params: dict[str, str], field: str):
