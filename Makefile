@@ -58,6 +58,7 @@ bench: install
 	LOYALTY_PG_DURABLE=1 bash scripts/with-postgres.sh $(PY) benchmarks/pos.py
 	$(PY) benchmarks/engine.py
 	$(PY) benchmarks/como.py
+	bash scripts/with-postgres.sh $(PY) benchmarks/backtest.py --postgres
 
 screenshots: install system
 	LOYALTY_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -q -p no:cacheprovider -m browser

@@ -175,7 +175,11 @@ def apply(
                 continue
             applied.granted_asset_ids.append(asset.id)
     if outcome.tags_to_add or outcome.tags_to_remove:
-        member.tags = sorted((set(member.tags or ()) | outcome.tags_to_add) - outcome.tags_to_remove)
+        # Tags compare as names do ("vip" removes "VIP"); a tag already there in another spelling is kept as is.
+        removed = engine.name_keys(outcome.tags_to_remove)
+        kept = [tag for tag in member.tags or () if engine.name_key(tag) not in removed]
+        present = engine.name_keys(kept)
+        member.tags = sorted({*kept, *(tag for tag in outcome.tags_to_add if engine.name_key(tag) not in present)})
     if member.lifetime_points > lifetime_before and len(applied.outcomes) < MAX_LIFETIME_ROUNDS:
         crossing = engine.Trigger.lifetime_points(before=hundredths_to_points(lifetime_before))
         more = evaluate(session, business=business, member=member, trigger=crossing, at=at)

@@ -106,6 +106,9 @@ class Priced:
     trigger_codes: list[PromoCode] = field(default_factory=list)
     points_payments: list[PointsPayment] = field(default_factory=list)
     credit_payments: list[CreditPayment] = field(default_factory=list)
+    # The payments earning sees: the reported ones with the recorded points and credit payments as MOP `points`
+    # and `credit`.
+    payments_seen: tuple[engine.Payment, ...] = ()
 
     @property
     def subtotal(self) -> Decimal:
@@ -189,12 +192,14 @@ def price(
     priced.credit_payments = credit.for_transaction(
         session, business_id=business.id, terminal_id=terminal_id, transaction_id=sale.transaction_id
     )
+    priced.payments_seen = _with_points_payments(
+        _with_credit_payments(sale.payments, priced.credit_payments, exponent), priced.points_payments, exponent
+    )
     if member is not None:
-        reported = _with_credit_payments(sale.payments, priced.credit_payments, exponent)
         facts = engine.Purchase(
             transaction_id=sale.transaction_id,
             lines=sale.lines,
-            payments=_with_points_payments(reported, priced.points_payments, exponent),
+            payments=priced.payments_seen,
             branch_id=str(branch_id) if branch_id else None,
         )
         # The member's deals first, then the benefits and codes, all in the engine: points on what is left.
@@ -249,7 +254,7 @@ def _with_points_payments(
     if not recorded:
         return tuple(reported)
     paid = sum((from_minor(payment.amount_minor, exponent) for payment in recorded), Decimal(0))
-    others = tuple(payment for payment in reported if payment.mop != payments.POINTS_MOP)
+    others = tuple(payment for payment in reported if engine.name_key(payment.mop) != payments.POINTS_MOP)
     return (*others, engine.Payment(mop=payments.POINTS_MOP, amount=paid))
 
 
@@ -260,7 +265,7 @@ def _with_credit_payments(
     if not recorded:
         return tuple(reported)
     paid = sum((from_minor(payment.amount_minor, exponent) for payment in recorded), Decimal(0))
-    others = tuple(payment for payment in reported if payment.mop != credit.CREDIT_MOP)
+    others = tuple(payment for payment in reported if engine.name_key(payment.mop) != credit.CREDIT_MOP)
     return (*others, engine.Payment(mop=credit.CREDIT_MOP, amount=paid))
 
 
@@ -403,7 +408,7 @@ def confirm(
 
     line_discounts = priced.discounts.line_discounts
     line_points = _points_per_line(priced.outcome)
-    for line in sale.lines:
+    for position, line in enumerate(sale.lines):
         session.add(
             PurchaseLine(
                 business_id=business.id,
@@ -417,6 +422,7 @@ def confirm(
                 amount_minor=to_minor(line.amount, exponent),
                 discount_minor=to_minor(line_discounts.get(line.line_id, Decimal(0)), exponent),
                 points_earned=line_points.get(line.line_id, 0),
+                position=position,
             )
         )
 
@@ -424,6 +430,9 @@ def confirm(
     purchase.total_minor = to_minor(priced.total, exponent)
     purchase.discount_minor = to_minor(priced.discounts.total, exponent)
     purchase.points_earned = applied.points
+    purchase.payments = [
+        {"mop": payment.mop, "amount_minor": to_minor(payment.amount, exponent)} for payment in priced.payments_seen
+    ]
     answer = {
         "id": str(purchase.id),
         "transaction_id": sale.transaction_id,
@@ -442,12 +451,7 @@ def confirm(
         "granted": [str(asset_id) for asset_id in applied.granted_asset_ids],
         "created_at": at.isoformat(),
         # The means of payment as the accumulation saw them (recorded payments stand for `points` and `credit`).
-        "payments": [
-            {"mop": payment.mop, "amount": view.money(payment.amount)}
-            for payment in _with_points_payments(
-                _with_credit_payments(sale.payments, priced.credit_payments, exponent), priced.points_payments, exponent
-            )
-        ],
+        "payments": [{"mop": payment.mop, "amount": view.money(payment.amount)} for payment in priced.payments_seen],
         "credit_paid": view.money(from_minor(sum(p.amount_minor for p in priced.credit_payments), exponent)),
         "credit_balance": view.money(from_minor(member.credit_balance, exponent)) if member else None,
         "punches": punch_cards.answer(business, punched),

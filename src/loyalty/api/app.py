@@ -11,7 +11,18 @@ from fastapi import FastAPI, Request, Response
 from loyalty import __version__, web
 from loyalty.api import docs, errors, guards
 from loyalty.api.como import routes as como
-from loyalty.api.routes import admin, benefits, codes, identification, members, pos, rules, sales, system
+from loyalty.api.routes import (
+    admin,
+    benefits,
+    codes,
+    figures,
+    identification,
+    members,
+    pos,
+    rules,
+    sales,
+    system,
+)
 from loyalty.api.routes import credit as credit_routes
 from loyalty.api.routes import punch_cards as punch_card_routes
 from loyalty.api.routes import shop as shop_routes
@@ -32,7 +43,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
     errors.install(app)
-    for module in (system, admin, members, identification, benefits, codes, pos, sales, rules):
+    for module in (system, admin, members, identification, benefits, codes, pos, sales, rules, figures):
         app.include_router(module.router)
     docs.install(app)
     app.include_router(credit_routes.router)

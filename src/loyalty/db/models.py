@@ -391,6 +391,7 @@ class LedgerTransaction(Base):
     """One balanced change of points, linked to its cause. Never changed; corrections are new ones."""
 
     __tablename__ = "ledger_transaction"
+    __table_args__ = (Index("ix_ledger_transaction_business_created", "business_id", "created_at"),)
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = business_fk()
     kind: Mapped[str] = mapped_column(String(32))  # earn | redeem | pay | refund | reverse | adjust
@@ -430,6 +431,7 @@ class Purchase(Base):
         UniqueConstraint("business_id", "terminal_id", "transaction_id"),
         # A till's sales of the day, newest first.
         Index("ix_purchase_terminal_created", "business_id", "terminal_id", "created_at"),
+        Index("ix_purchase_business_created", "business_id", "created_at"),
     )
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = business_fk()
@@ -445,6 +447,9 @@ class Purchase(Base):
     points_earned: Mapped[int] = mapped_column(BigInteger, default=0)  # hundredths
     created_at: Mapped[datetime] = mapped_column(default=now)
     cancelled_at: Mapped[datetime | None]
+    # The payments earning saw ([{"mop", "amount_minor"}], points payments included), so a backtest replays
+    # the sale's means of payment exactly; null for purchases recorded before it was kept.
+    payments: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class PurchaseLine(Base):
@@ -464,6 +469,8 @@ class PurchaseLine(Base):
     points_earned: Mapped[int] = mapped_column(BigInteger, default=0)  # hundredths, what returns take back
     returned_quantity: Mapped[str] = mapped_column(String(32), default="0")
     points_returned: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The line's place in the sale as sent (0, 1, ...): a replay splits shares in the same order; null before kept.
+    position: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class PurchaseReturn(Base):

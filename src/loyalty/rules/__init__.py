@@ -61,6 +61,7 @@ from loyalty.rules.engine import crossed_lifetime_rules, evaluate
 from loyalty.rules.facts import Context, Line, Member, Payment, Purchase, Trigger
 from loyalty.rules.fields import FieldInvalid
 from loyalty.rules.index import RuleIndex
+from loyalty.rules.names import name_key, name_keys
 from loyalty.rules.outcome import Award, Effect, FiredRule, LineShare, Outcome, Skipped
 from loyalty.rules.parse import RuleInvalid, parse_rule, rule_to_dict
 from loyalty.rules.punches import Punch, PunchCard, PunchCardInvalid, parse_punch_card, punch_card_to_dict
@@ -97,6 +98,8 @@ __all__ = [
     "benefit_to_dict",
     "crossed_lifetime_rules",
     "evaluate",
+    "name_key",
+    "name_keys",
     "parse_benefit",
     "parse_punch_card",
     "parse_rule",

@@ -79,11 +79,11 @@ class RuleIndex:
             if selectors is None:
                 self._everything.append(position)
             for selector in selectors or ():
-                for code in selector.codes:
+                for code in selector.code_keys:
                     self._by_code.setdefault(code, []).append(position)
-                for department in selector.departments:
+                for department in selector.department_keys:
                     self._by_department.setdefault(department, []).append(position)
-                for tag in selector.tags:
+                for tag in selector.tag_keys:
                     self._by_tag.setdefault(tag, []).append(position)
 
     def candidates(self, trigger: Trigger, basket: Basket | None, lifetime_points: Decimal) -> list[Rule]:

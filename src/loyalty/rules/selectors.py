@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Final
 
 from loyalty.rules.facts import Line
+from loyalty.rules.names import name_key, name_keys
 from loyalty.rules.wording import format_money, format_number, format_points, join_or
 
 if TYPE_CHECKING:
@@ -22,22 +23,29 @@ WEEKDAYS: Final[tuple[str, ...]] = ("mon", "tue", "wed", "thu", "fri", "sat", "s
 @dataclass(frozen=True, slots=True)
 class ItemSelector:
     """`{"codes", "departments", "tags"}`: a line matches when its code, its department or one of its tags is
-    listed."""
+    listed, whatever the case and surrounding spaces (`names.name_key`); the names are kept as written."""
 
     codes: frozenset[str] = frozenset()
     departments: frozenset[str] = frozenset()
     tags: frozenset[str] = frozenset()
     # Worked out once: explanations quote it for every award.
     label: str = field(init=False, repr=False, compare=False)
+    # The names as they are compared.
+    code_keys: frozenset[str] = field(init=False, repr=False, compare=False)
+    department_keys: frozenset[str] = field(init=False, repr=False, compare=False)
+    tag_keys: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "label", join_or(self.codes | self.departments | self.tags))
+        object.__setattr__(self, "code_keys", name_keys(self.codes))
+        object.__setattr__(self, "department_keys", name_keys(self.departments))
+        object.__setattr__(self, "tag_keys", name_keys(self.tags))
 
     def matches(self, line: Line) -> bool:
         return (
-            line.code in self.codes
-            or (line.department is not None and line.department in self.departments)
-            or not self.tags.isdisjoint(line.tags)
+            name_key(line.code) in self.code_keys
+            or (line.department is not None and name_key(line.department) in self.department_keys)
+            or not self.tag_keys.isdisjoint(name_keys(line.tags))
         )
 
     def describe(self) -> str:
@@ -78,7 +86,7 @@ def unmet_condition(conditions: Conditions, situation: Situation) -> str | None:
     c = conditions
     member = situation.member
     local = situation.local_time
-    if c.member_tags is not None and c.member_tags.isdisjoint(member.tags):
+    if c.member_tags is not None and name_keys(c.member_tags).isdisjoint(name_keys(member.tags)):
         return f"only for members tagged {join_or(c.member_tags)}"
     if c.weekdays is not None and local.weekday() not in c.weekdays:
         return f"only on {', '.join(WEEKDAYS[day] for day in sorted(c.weekdays))}"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from loyalty.money import allocate
 from loyalty.rules.facts import Context, Line, Member, Purchase, Trigger
+from loyalty.rules.names import name_key, name_keys
 from loyalty.rules.outcome import LineShare
 from loyalty.rules.wording import format_money, join_or
 
@@ -78,11 +79,12 @@ class Basket:
         self._by_code: dict[str, list[int]] = {}
         self._by_department: dict[str, list[int]] = {}
         self._by_tag: dict[str, list[int]] = {}
+        # Indexed by the names as they are compared (`names.name_key`): "Dairy " finds "dairy".
         for index, line in enumerate(purchase.lines):
-            self._by_code.setdefault(line.code, []).append(index)
+            self._by_code.setdefault(name_key(line.code), []).append(index)
             if line.department is not None:
-                self._by_department.setdefault(line.department, []).append(index)
-            for tag in set(line.tags):
+                self._by_department.setdefault(name_key(line.department), []).append(index)
+            for tag in name_keys(line.tags):
                 self._by_tag.setdefault(tag, []).append(index)
         self._included: dict[frozenset[str], IncludedSpend] = {}
         self.quantities: tuple[Decimal, ...] = tuple(line.quantity for line in purchase.lines)
@@ -105,9 +107,9 @@ class Basket:
         """The indices of the lines the selector matches, in line order."""
         found: set[int] = set()
         for names, lines_by_name in (
-            (selector.codes, self._by_code),
-            (selector.departments, self._by_department),
-            (selector.tags, self._by_tag),
+            (selector.code_keys, self._by_code),
+            (selector.department_keys, self._by_department),
+            (selector.tag_keys, self._by_tag),
         ):
             # Walk the smaller side: a selector may list hundreds of codes, a basket has a few dozen lines.
             if len(names) <= len(lines_by_name):
@@ -131,15 +133,15 @@ class Basket:
         """The per-line included amounts for an action excluding `excluded_mops` (see IncludedSpend)."""
         cached = self._included.get(excluded_mops)
         if cached is None:
-            cached = self._included[excluded_mops] = self._compute_included(excluded_mops)
+            cached = self._included[excluded_mops] = self._compute_included(name_keys(excluded_mops))
         return cached
 
     def _compute_included(self, excluded_mops: frozenset[str]) -> IncludedSpend:
         payments = self.purchase.payments
-        excluded = [payment for payment in payments if payment.mop in excluded_mops]
+        excluded = [payment for payment in payments if name_key(payment.mop) in excluded_mops]
         if not excluded:
             return IncludedSpend(self.net, self.total, Decimal(0), _names(p.mop for p in payments), ())
-        others = [payment for payment in payments if payment.mop not in excluded_mops]
+        others = [payment for payment in payments if name_key(payment.mop) not in excluded_mops]
         paid_otherwise = sum((payment.amount for payment in others), Decimal(0))
         # S = paid with included MOPs / total after discounts, at most 1; spread over the lines by amount.
         included = min(paid_otherwise, self.total)

@@ -20,7 +20,7 @@ from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
 
-from loyalty import access, awards, campaigns, events, members, punch_cards, purchases
+from loyalty import access, awards, campaigns, events, members, punch_cards, purchases, rule_choice
 from loyalty import rules as engine
 from loyalty.access import Principal
 from loyalty.api.deps import admin, admin_or_pos, database
@@ -372,7 +372,17 @@ def list_rules(
             "title": "Simulation",
             "properties": {
                 "purchase": inline_schema(TriedPurchase.model_json_schema()),
-                "rules": {"type": "array", "items": RULE_SCHEMA, "maxItems": 50},
+                "rules": {
+                    "type": "array",
+                    "items": {
+                        "anyOf": [
+                            RULE_SCHEMA,
+                            {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]},
+                        ]
+                    },
+                    "maxItems": 50,
+                    "description": 'Drafts, or {"id": "…"} for a stored rule tried as if active.',
+                },
                 "include_active": {"type": "boolean", "default": False},
                 "trigger": {"enum": ["purchase", "joined", "lifetime_points", "code_used", "event"]},
                 "event": _TEXT,
@@ -509,9 +519,11 @@ def _simulate(session: Session, business: Business, asked: SimulationIn, drafts:
     active = campaigns.active_rules(session, business=business)
     rules: list[engine.Rule] = []
     if isinstance(drafts, list):
-        rules = campaigns.drafts(drafts, business=business)
+        # Drafts and stored rules ({"id": ...}, taken as active) tried together, as chosen in the page.
+        rules = rule_choice.chosen(session, business=business, bodies=drafts)
     if drafts is None or asked.include_active:
-        rules = [*active.rules, *rules]
+        chosen_ids = {rule.id for rule in rules}
+        rules = [*(rule for rule in active.rules if rule.id not in chosen_ids), *rules]
 
     facts = None
     member_id = tried.member_id if tried else None

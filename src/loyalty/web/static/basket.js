@@ -1,5 +1,6 @@
 // "Try a basket": what the rules would give for a purchase (or another trigger), and why each other rule would not.
 import { api, words, say, el, clear, signedPoints, splitList, toMinor, fromMinor, decimalsOf } from "./common.js";
+import { chosenRules } from "./rule-choices.js";
 
 const $ = (id) => document.getElementById(id);
 const linesBox = $("basket-lines");
@@ -55,7 +56,7 @@ export function addLine(item) {
   return row;
 }
 
-function basketBody(draft, choice) {
+function basketBody(rules) {
   const trigger = $("basket-trigger").value;
   const body = { trigger };
   if (trigger === "purchase") {
@@ -76,22 +77,19 @@ function basketBody(draft, choice) {
   const tags = splitList($("basket-member-tags").value);
   const lifetime = $("basket-lifetime").value.trim();
   if (tags.length || lifetime) body.member = { ...(tags.length ? { tags } : {}), ...(lifetime ? { lifetime_points: lifetime } : {}) };
-  if (choice !== "active") {
-    body.rules = [draft];
-    body.include_active = choice === "both";
-  }
+  body.rules = rules;
   return body;
 }
 
 export async function tryBasket(key, draft) {
-  const choice = $("basket-rules").value;
+  const rules = chosenRules($("basket-rules"), draft);
   const region = $("basket-message");
-  if (choice !== "active" && !draft) return say(region, "Open a rule in the editor first, or try the active rules.", "error");
+  if (!rules.length) return say(region, "Choose at least one rule to try.", "error");
   if ($("basket-trigger").value === "purchase" && !linesBox.children.length) {
     return say(region, "Add at least one item to the basket.", "error");
   }
   try {
-    const result = await api(key, "POST", "/v1/rules/simulate", basketBody(draft, choice));
+    const result = await api(key, "POST", "/v1/rules/simulate", basketBody(rules));
     say(region, "");
     show(result);
   } catch (error) {
@@ -110,7 +108,7 @@ function show(result) {
         el("span", { class: "secondary-text", text: award.explanation })),
       el("span", { class: "plus", text: signedPoints(award.points) })))) : el("p", { class: "muted", text: "No rule gives points for this." }),
     result.effects.length ? [el("h3", { text: "Also" }), el("ul", {}, result.effects.map((effect) => el("li", { text: effect.explanation })))] : null,
-    result.skipped.length ? [el("h3", { text: "Rules that would not fire" }), el("ul", { class: "list" }, result.skipped.map((rule) => el("li", {},
+    result.skipped.length ? [el("h3", { text: "Why the other rules give nothing" }), el("ul", { class: "list" }, result.skipped.map((rule) => el("li", {},
       el("span", {}, el("span", { class: "primary-text", text: rule.name }), el("span", { class: "secondary-text", text: rule.reason })))))] : null);
   box.scrollIntoView({ block: "nearest" });
 }

@@ -9,6 +9,11 @@ import { setupBasket, tryBasket } from "./basket.js";
 import { drawChart } from "./chart.js";
 import { loadSettings } from "./cc-settings.js";
 import { loadPrograms } from "./programs.js";
+import { drawChoices } from "./rule-choices.js";
+import { defaultPeriod, runBacktest } from "./backtest.js";
+import { conditionsText, validityText } from "./rule-words.js";
+import { ruleProblems, sentence } from "./rule-checks.js";
+import { drawBars } from "./figures.js";
 
 const KEY = "loyalty.admin.key";
 const $ = (id) => document.getElementById(id);
@@ -22,6 +27,7 @@ let draft = null; // the editor's rule, handed to "try a basket"
 let draftFrom = null; // which editor it came from ("new" or a rule id), to bring it back there
 let memberCursor = null;
 let basketReady = false;
+let branches = [];
 
 // --- the key --------------------------------------------------------------------------------------
 
@@ -64,6 +70,7 @@ const loaders = {
   rules: loadRules,
   rule: openRule,
   basket: openBasket,
+  backtest: openBacktest,
   benefits: loadBenefits,
   codes: loadCodes,
   members: () => searchMembers(false),
@@ -127,10 +134,13 @@ async function loadDashboard() {
   $("stat-members").textContent = String(report.members);
   clear($("stat-app-link"), "Member app: ", el("a", { href: `/app/${business.id}`, text: "open" }));
   $("stat-earned").textContent = points(report.totals.earned);
-  $("stat-earned-note").textContent = `${points(report.totals.taken_back)} taken back by returns`;
+  $("stat-earned-note").textContent = `${points(report.totals.taken_back)} taken back`;
   $("stat-spent").textContent = points(report.totals.spent);
-  $("stat-spent-note").textContent = `${points(report.totals.given_back)} given back`;
+  $("stat-spent-note").textContent = Number(report.totals.given_back)
+    ? `${points(report.totals.given_back)} given back: points payments cancelled, alone or with their purchase`
+    : "none given back";
   drawChart($("chart"), report);
+  await loadRuleFigures(report.from, report.until);
   // Short codes are guessable by design: warn when the live ones make a guessed hit at a till likely.
   const [risk, codeRisk] = await Promise.all([call("GET", "/v1/identification/risk"), call("GET", "/v1/codes/guessing-risk")]);
   const warnings = [
@@ -139,16 +149,59 @@ async function loadDashboard() {
   ].filter(Boolean);
   say($("guess-warning"), warnings.join(" "), "error");
 }
+// What each rule, benefit and code did over the dashboard's days, from GET /v1/reports/rules.
+async function loadRuleFigures(from, until) {
+  const figures = await call("GET", `/v1/reports/rules?from=${from}&until=${until}`);
+  // Cancels and returns both take points back; the figures say which did what.
+  const cancels = Number(figures.taken_back_by_cancels);
+  const returns = Number(figures.taken_back_by_returns);
+  const back = [cancels ? `${points(figures.taken_back_by_cancels)} by cancelled purchases` : "",
+    returns ? `${points(figures.taken_back_by_returns)} by returns` : ""].filter(Boolean);
+  $("stat-earned-note").textContent = back.length ? `taken back: ${back.join(", ")}` : "none taken back";
+  $("rule-figures-note").textContent = `${points(figures.points)} points given by rules (worth ${figures.currency} ${money(figures.cost)}) to ${figures.members} members.`;
+  const giving = figures.rules.filter((rule) => Number(rule.points) > 0 || rule.purchases > 0);
+  drawBars($("rule-figures-chart"), {
+    title: "Points given per rule",
+    rows: giving.map((rule) => ({ label: rule.name, values: [points(rule.points)] })),
+    series: [{ name: "points", class: "bar-earned" }],
+    empty: "No rule gave points in this period.",
+  });
+  clear($("rule-figures-body"), figures.rules.length ? figures.rules.map((rule) => el("li", {},
+    el("span", {}, el("a", { href: `#/rules/${rule.rule_id}`, class: "primary-text", text: rule.name }),
+      el("span", { class: "secondary-text",
+        text: `${rule.status} · ${rule.purchases} purchases · ${rule.members} members · worth ${money(rule.cost)}` })),
+    el("span", { class: "plus", text: points(rule.points) }))) :
+    el("li", { class: "empty", text: "No rules yet." }));
+  drawBars($("benefit-figures"), {
+    title: "Benefits granted and redeemed",
+    rows: figures.benefits.map((benefit) => ({ label: benefit.name, values: [benefit.granted, benefit.redeemed] })),
+    series: [{ name: "granted", class: "bar-earned" }, { name: "redeemed", class: "bar-spent" }],
+    empty: "No benefits yet.",
+  });
+  drawBars($("code-figures"), {
+    title: "Promo code uses",
+    rows: figures.codes.map((code) => ({ label: code.code || `${code.codes} one-time codes`, values: [code.uses] })),
+    series: [{ name: "uses", class: "bar-earned" }],
+    empty: "No promo codes yet.",
+  });
+}
+
 $("report-days").addEventListener("change", () => loadDashboard().catch((error) => notice(words(error), "error")));
 
 // --- rules ----------------------------------------------------------------------------------------
 
 async function loadRules() {
-  const [rules] = await Promise.all([call("GET", "/v1/rules"), benefits.length ? null : loadBenefitChoices()]);
+  const [rules] = await Promise.all([
+    call("GET", "/v1/rules"),
+    benefits.length ? null : loadBenefitChoices(),
+    branches.length ? null : call("GET", "/v1/branches").then((found) => { branches = found; }),
+  ]);
   clear($("rules-body"), rules.length ? rules.map((rule) => el("tr", { "data-rule": rule.name },
     el("td", {}, el("a", { href: `#/rules/${rule.id}`, class: "primary-text", text: rule.name }),
       el("div", { class: "summary", text: summary(rule, benefits) })),
-    el("td", { text: triggerText(rule) }),
+    el("td", {}, el("span", { text: triggerText(rule) }),
+      conditionsText(rule, branches) ? el("div", { class: "summary", text: conditionsText(rule, branches) }) : null,
+      el("div", { class: "summary", text: validityText(rule) })),
     el("td", {}, el("span", { class: `badge ${rule.status}`, text: rule.status })),
     el("td", { class: "num col-revision", text: String(rule.revision) }),
     el("td", {}, el("div", { class: "row-actions" },
@@ -159,7 +212,41 @@ async function loadRules() {
     el("tr", {}, el("td", { colspan: "5", class: "empty", text: "No rules yet. Create the first one." })));
 }
 
+// Asks before anything changes at the tills; resolves true when the marketer confirms.
+function confirmChange(title, ...paragraphs) {
+  const dialog = $("confirm-dialog");
+  $("confirm-title").textContent = title;
+  clear($("confirm-text"), paragraphs.filter(Boolean).map((text) => el("p", { text })));
+  $("confirm-yes").textContent = title.split(" ")[0];
+  dialog.returnValue = "";
+  dialog.showModal();
+  $("confirm-no").focus();
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "yes"), { once: true });
+  });
+}
+
+function tillWords(rule) {
+  const when = [triggerText(rule), conditionsText(rule, branches)].filter(Boolean).join(", ");
+  return `${when}: ${summary(rule, benefits)} (${validityText(rule)}).`;
+}
+
+function confirmActivation(rule) {
+  return confirmChange(`Activate “${rule.name}”?`,
+    "From the moment you confirm, every till gives this to identified members:", tillWords(rule),
+    "Try it on a basket or backtest it first if you are not sure.");
+}
+
 async function setStatus(rule, action) {
+  const sure = action === "activate"
+    ? await confirmActivation(rule)
+    : await confirmChange(`Stop “${rule.name}”?`,
+      "From the moment you confirm, the tills no longer give:", tillWords(rule),
+      "What it already gave stays with the members.");
+  if (!sure) {
+    notice(`Nothing changed: “${rule.name}” is still ${rule.status}.`, "info");
+    return;
+  }
   try {
     await call("POST", `/v1/rules/${rule.id}/${action}`);
     await loadRules();
@@ -184,7 +271,7 @@ async function openRule(id) {
   // The benefits fill their selects when they arrive; the form itself is ready at once, so typing is never lost.
   const choices = Promise.all([
     loadBenefitChoices(),
-    call("GET", "/v1/branches").then(setBranches),
+    call("GET", "/v1/branches").then((found) => { branches = found; setBranches(found); }),
   ]).catch((error) => notice(words(error), "error"));
   clearErrors();
   say($("rule-message"), "");
@@ -216,6 +303,23 @@ $("rule-form").addEventListener("submit", async (event) => {
   const status = event.submitter?.dataset.status;
   const rule = formToRule();
   if (status) rule.status = status;
+  const problems = ruleProblems(rule);
+  if (problems.length) {
+    problems.forEach((problem, index) => showFieldError(problem.path, problem.message, index === 0));
+    say($("rule-message"), problems.length === 1 ? problems[0].message
+      : `${problems.length} things to fix, each shown beside its field.`, "error");
+    return;
+  }
+  const live = editing?.status === "active";
+  const sure = status === "active" && !live ? await confirmActivation(rule)
+    : live ? await confirmChange(`Change “${editing.name}”?`,
+      "It is active: from the moment you confirm, every till gives this instead:", tillWords(rule),
+      "Purchases already made keep what they earned.")
+      : true;
+  if (!sure) {
+    say($("rule-message"), "Not saved: nothing changed at the tills.", "info");
+    return;
+  }
   try {
     const saved = editing
       ? await call("PUT", `/v1/rules/${editing.id}`, { ...rule, revision: editing.revision })
@@ -226,22 +330,44 @@ $("rule-form").addEventListener("submit", async (event) => {
     go("#/rules", `"${saved.name}" saved (revision ${saved.revision}, ${saved.status}).`);
   } catch (error) {
     const path = error.details?.field;
-    const shown = path && showFieldError(path, error.message.replace(/^[\w.]+: /, ""));
+    const said = path ? sentence(labelOf(path), error.message) : words(error);
+    const shown = path && showFieldError(path, said);
     say($("rule-message"), error.code === "rule_revision_conflict"
       ? "Someone changed this rule meanwhile. Reload it to see their change, then edit again."
-      : shown ? `Please check the highlighted field: ${words(error)}` : words(error), "error");
+      : shown ? said : words(error), "error");
   }
 });
 
-$("rule-try").addEventListener("click", () => {
+// The field's own label, so a refusal reads "Per amount spent: is required…" rather than "actions.0.per: …".
+function labelOf(path) {
+  for (let probe = path; probe; probe = probe.includes(".") ? probe.slice(0, probe.lastIndexOf(".")) : "") {
+    const target = $("rule-form").querySelector(`[data-path="${probe}"]`);
+    const label = target?.labels?.[0] || target?.closest(".field")?.querySelector("label, .label");
+    if (label) return label.textContent.trim();
+  }
+  return "";
+}
+
+let editorChosen = false; // the next basket or backtest opens with the editor's rule chosen alone
+
+function fromEditor() {
   draft = formToRule();
   draftFrom = editing ? editing.id : "new";
+  editorChosen = true;
+}
+
+$("rule-try").addEventListener("click", () => {
+  fromEditor();
   $("basket-back").href = `#/rules/${draftFrom}`;
   $("basket-back").hidden = false;
-  $("basket-rules").value = "draft";
   $("basket-trigger").value = draft.trigger;
   $("basket-trigger").dispatchEvent(new Event("change"));
   go("#/basket");
+});
+
+$("rule-backtest").addEventListener("click", () => {
+  fromEditor();
+  go("#/backtest");
 });
 
 $("json-export").addEventListener("click", () => {
@@ -283,7 +409,23 @@ async function openBasket() {
     await setupBasket();
     basketReady = true;
   }
+  const rules = await call("GET", "/v1/rules");
+  drawChoices($("basket-rules"), rules, { editorRule: draft, checkEditor: editorChosen });
+  editorChosen = false;
 }
+
+async function openBacktest() {
+  defaultPeriod();
+  const rules = await call("GET", "/v1/rules");
+  const purchaseDraft = draft?.trigger === "purchase" ? draft : null;
+  drawChoices($("backtest-rules"), rules, { editorRule: purchaseDraft, checkEditor: editorChosen && Boolean(purchaseDraft), trigger: "purchase" });
+  editorChosen = false;
+}
+
+$("backtest-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  runBacktest(key, draft);
+});
 
 $("basket-form").addEventListener("submit", (event) => {
   event.preventDefault();

@@ -255,7 +255,7 @@ export function clearErrors() {
   for (const node of form.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
 }
 
-export function showFieldError(path, message) {
+export function showFieldError(path, message, focus = true) {
   let target = null;
   for (let probe = path; probe && !target; probe = probe.includes(".") ? probe.slice(0, probe.lastIndexOf(".")) : "") {
     target = form.querySelector(`[data-path="${probe}"]`);
@@ -266,7 +266,7 @@ export function showFieldError(path, message) {
   const note = el("span", { class: "field-error", id: `error-${path.replace(/\W/g, "-")}`, text: message });
   control?.setAttribute("aria-describedby", note.id);
   (target.closest(".field") || target).append(note);
-  if (target.closest("[hidden]") === null) control?.focus();
+  if (focus && target.closest("[hidden]") === null) control?.focus();
   return true;
 }
 

@@ -1,7 +1,7 @@
 """tills that speak Como: external ids of branches and terminals, payment settings, open tickets, codes kept per till
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-30 07:40:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import loyalty.db.models
 
 revision = '0006'
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
