@@ -644,7 +644,14 @@ async function openMember(id) {
 // --- settings -------------------------------------------------------------------------------------
 
 async function loadPaymentSettings() {
-  business = await call("GET", "/v1/business");
+  // Disabled while loading: a value typed before the answer arrives would be overwritten by it.
+  const fields = $("payment-settings").querySelectorAll("input, select, button");
+  for (const field of fields) field.disabled = true;
+  try {
+    business = await call("GET", "/v1/business");
+  } finally {
+    for (const field of fields) field.disabled = false;
+  }
   $("payment-wallet").value = business.payment_wallet;
   $("payment-verification").checked = business.payment_verification;
   $("payment-min").value = business.payment_min ?? "";
