@@ -125,7 +125,7 @@ def apply(
         )
         for award in outcome.awards
     ]
-    ledger.post_many(session, business=business, member_id=member.id, kind="earn", postings=postings)
+    ledger.post_many(session, business=business, member_id=member.id, kind="earn", postings=postings, at=at)
     applied.points += sum(amount for amount, _ in postings)
     for fired in outcome.fired:
         if fired.rule_id:

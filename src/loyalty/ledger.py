@@ -5,6 +5,10 @@ business account ("issued" for earning, "redeemed" for paying with points, "adju
 The member's cached balance moves in the same transaction, behind a guard in the UPDATE itself, so two
 tills spending the same points cannot both succeed. There is deliberately no cached balance on the
 business accounts: one row updated by every purchase would serialise all writers.
+
+Every posting also moves lots (`loyalty.lots`): points coming in become a lot dated by the business's policy (or
+go back to the very lots a cancelled payment took them from); points going out are taken from lots, spending
+only spendable ones by expiry, so whatever spends points through `post` spends them by lot.
 """
 
 from __future__ import annotations
@@ -12,18 +16,31 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from loyalty.db.models import Business, LedgerEntry, LedgerTransaction, Member
+from loyalty.db.models import Business, LedgerEntry, LedgerTransaction, LotAllocation, Member, PointsLot, now
 from loyalty.errors import Refused
+from loyalty.lots import book
+from loyalty.lots import model as lots
 
 # Ledger kinds whose member entries make up lifetime points: earning, and taking earnings back.
 LIFETIME_KINDS = ("earn", "unearn")
-COUNTER_ACCOUNT = {"earn": "issued", "unearn": "issued", "pay": "redeemed", "refund": "redeemed", "adjust": "adjusted"}
+COUNTER_ACCOUNT = {
+    "earn": "issued",
+    "unearn": "issued",
+    "pay": "redeemed",
+    "refund": "redeemed",
+    "adjust": "adjusted",
+    "expire": "expired",
+}
+# Points going out by these kinds are taken, not spent: pending points too (spendable ones first), never expired
+# ones. Every other kind spends, and spends only what is spendable now.
+TAKE_KINDS = ("adjust", "unearn")
 
 
 class InsufficientPoints(Refused):
@@ -40,6 +57,7 @@ class Cause:
     rule_id: uuid.UUID | None = None
     rule_revision: int | None = None
     reason: str = ""
+    restores: uuid.UUID | None = None  # a spending transaction whose lots this posting gives back
 
 
 def post(
@@ -51,6 +69,7 @@ def post(
     amount: int,
     cause: Cause = Cause(),
     may_go_negative: bool | None = None,
+    at: datetime | None = None,
 ) -> LedgerTransaction | None:
     """Move `amount` hundredths into (positive) or out of (negative) a member's account.
 
@@ -64,6 +83,7 @@ def post(
         kind=kind,
         postings=[(amount, cause)],
         may_go_negative=may_go_negative,
+        at=at,
     )
     return posted[0] if posted else None
 
@@ -76,16 +96,48 @@ def post_many(
     kind: str,
     postings: Sequence[tuple[int, Cause]],
     may_go_negative: bool | None = None,
+    at: datetime | None = None,
 ) -> list[LedgerTransaction]:
     """One ledger transaction per (amount, cause), and one guarded update of the member's balance for them all
-    (a purchase that earns by three rules moves the balance once)."""
+    (a purchase that earns by three rules moves the balance once). Each posting moves lots too."""
+    at = at or now()
+    allow_negative = business.allow_negative_balance if may_go_negative is None else may_go_negative
+    recorded = _record(
+        session,
+        business=business,
+        member_id=member_id,
+        kind=kind,
+        postings=postings,
+        allow_negative=allow_negative,
+        at=at,
+    )
+    if recorded is None:
+        return []
+    transactions, balance = recorded
+    for transaction, (leg, cause) in zip(transactions, [p for p in postings if p[0] != 0], strict=True):
+        _move_lots(session, business, member_id, kind, transaction.id, leg, cause, balance, allow_negative, at)
+        balance += leg
+    return transactions
+
+
+def _record(
+    session: Session,
+    *,
+    business: Business,
+    member_id: uuid.UUID,
+    kind: str,
+    postings: Sequence[tuple[int, Cause]],
+    allow_negative: bool,
+    at: datetime,
+) -> tuple[list[LedgerTransaction], int] | None:
+    """The guarded balance UPDATE (which also queues the member's writers) and the entries; returns the
+    transactions and the balance before them, or None when there is nothing to post."""
     if kind not in COUNTER_ACCOUNT:
         raise ValueError(f"unknown ledger kind {kind!r}")
     postings = [(amount, cause) for amount, cause in postings if amount != 0]
     if not postings:
-        return []
+        return None
     amount = sum(amount for amount, _ in postings)
-    allow_negative = business.allow_negative_balance if may_go_negative is None else may_go_negative
     lifetime_change = amount if kind in LIFETIME_KINDS else 0
     guarded = update(Member).where(Member.id == member_id, Member.business_id == business.id)
     if amount < 0 and not allow_negative:
@@ -117,14 +169,162 @@ def post_many(
             rule_id=cause.rule_id,
             rule_revision=cause.rule_revision,
             reason=cause.reason,
+            created_at=at,
         )
         transaction.entries = [
-            LedgerEntry(business_id=business.id, account="member", member_id=member_id, amount=leg),
-            LedgerEntry(business_id=business.id, account=COUNTER_ACCOUNT[kind], amount=-leg),
+            LedgerEntry(business_id=business.id, account="member", member_id=member_id, amount=leg, created_at=at),
+            LedgerEntry(business_id=business.id, account=COUNTER_ACCOUNT[kind], amount=-leg, created_at=at),
         ]
         transactions.append(transaction)
     session.add_all(transactions)
-    return transactions
+    session.flush()  # the lots and allocations below refer to these transactions
+    return transactions, int(moved.points_balance) - amount
+
+
+def _move_lots(
+    session: Session,
+    business: Business,
+    member_id: uuid.UUID,
+    kind: str,
+    transaction_id: uuid.UUID,
+    leg: int,
+    cause: Cause,
+    balance_before: int,
+    allow_negative: bool,
+    at: datetime,
+) -> None:
+    if leg > 0:
+        restored = 0
+        if cause.restores is not None:
+            restored = book.restore(
+                session,
+                business=business,
+                member_id=member_id,
+                transaction_id=transaction_id,
+                restores=cause.restores,
+                at=at,
+            )
+        if leg > restored:  # an earning, or points whose lots are not known: a new lot, dated now
+            purchase_id = cause.purchase_id if kind == "earn" else None
+            book.add(
+                session,
+                business=business,
+                member_id=member_id,
+                transaction_id=transaction_id,
+                kind=kind,
+                amount=leg - restored,
+                purchase_id=purchase_id,
+                at=at,
+            )
+        if balance_before < 0:
+            book.settle_debt(
+                session,
+                business_id=business.id,
+                member_id=member_id,
+                transaction_id=transaction_id,
+                debt=min(-balance_before, leg),
+                at=at,
+            )
+        return
+    held = book.held(session, business_id=business.id, member_ids=[member_id])[member_id]
+    planner = lots.plan_remove if kind in TAKE_KINDS else lots.plan_spend
+    takes, short = planner([book.as_model(lot) for lot in held], -leg, at)
+    if short and not allow_negative:
+        raise InsufficientPoints(-leg)
+    book.consume(
+        session,
+        business_id=business.id,
+        member_id=member_id,
+        transaction_id=transaction_id,
+        takes=takes,
+        kind="remove" if kind in TAKE_KINDS else "spend",
+        at=at,
+    )
+    if short:
+        book.owe(
+            session, business_id=business.id, member_id=member_id, transaction_id=transaction_id, amount=short, at=at
+        )
+
+
+def take_back(
+    session: Session,
+    *,
+    business: Business,
+    member_id: uuid.UUID,
+    purchase_id: uuid.UUID,
+    amount: int,
+    reason: str,
+    at: datetime,
+) -> int:
+    """Take back `amount` a purchase earned: from its own lots first; what of them expired is not taken again from
+    other lots; what was spent is taken from other lots. Returns the hundredths not recovered."""
+    if amount <= 0:
+        return 0
+    book.lock_member(session, member_id)
+    held = book.for_take_back(session, business_id=business.id, member_id=member_id, purchase_id=purchase_id)
+    plan = lots.plan_take_back(held, amount, at, str(purchase_id))
+    debt = plan.shortfall if business.allow_negative_balance else 0
+    recorded = _record(
+        session,
+        business=business,
+        member_id=member_id,
+        kind="unearn",
+        postings=[(-(plan.taken + debt), Cause(purchase_id=purchase_id, reason=reason))],
+        allow_negative=True,
+        at=at,
+    )
+    if recorded is not None:
+        transaction_id = recorded[0][0].id
+        book.consume(
+            session,
+            business_id=business.id,
+            member_id=member_id,
+            transaction_id=transaction_id,
+            takes=plan.takes,
+            kind="take_back",
+            at=at,
+        )
+        if debt:
+            book.owe(
+                session, business_id=business.id, member_id=member_id, transaction_id=transaction_id, amount=debt, at=at
+            )
+    book.write_off(session, plan.written_off)
+    return plan.not_recovered - debt
+
+
+def expire(
+    session: Session, *, business: Business, member_id: uuid.UUID, due: Sequence[PointsLot], at: datetime
+) -> int:
+    """Post the expiry of what `due` lots still hold, one ledger transaction per moment of expiry, dated then.
+    The caller holds the member row and read `due` after taking it. Returns the hundredths expired."""
+    by_moment: dict[datetime, list[lots.Take]] = {}
+    for lot in due:
+        if lot.remaining > 0 and lot.expires_at is not None and lot.expires_at <= at:
+            by_moment.setdefault(lot.expires_at, []).append(lots.Take(str(lot.id), lot.remaining))
+    total = 0
+    for moment, takes in sorted(by_moment.items()):
+        points = sum(take.amount for take in takes)
+        recorded = _record(
+            session,
+            business=business,
+            member_id=member_id,
+            kind="expire",
+            postings=[(-points, Cause(reason=f"{len(takes)} lot(s) expired"))],
+            allow_negative=True,
+            at=moment,
+        )
+        assert recorded is not None
+        book.consume(
+            session,
+            business_id=business.id,
+            member_id=member_id,
+            transaction_id=recorded[0][0].id,
+            takes=takes,
+            kind="expire",
+            at=moment,
+        )
+        total += points
+    return total
 
 
 def balance(session: Session, member_id: uuid.UUID) -> int:
@@ -161,6 +361,16 @@ def verify(session: Session) -> list[str]:
         .group_by(LedgerEntry.member_id),
         session,
     )
+    held = _by_member(
+        select(PointsLot.member_id, func.sum(PointsLot.remaining)).group_by(PointsLot.member_id),
+        session,
+    )
+    debts = _by_member(
+        select(LotAllocation.member_id, func.sum(LotAllocation.amount))
+        .where(LotAllocation.lot_id.is_(None))
+        .group_by(LotAllocation.member_id),
+        session,
+    )
     members = session.execute(
         select(Member.id, Member.points_balance, Member.lifetime_points, Business.allow_negative_balance).join(
             Business, Business.id == Member.business_id
@@ -176,6 +386,44 @@ def verify(session: Session) -> list[str]:
             )
         if cached < 0 and not allow_negative:
             problems.append(f"member {member_id} balance {cached} is below zero")
+        if held.get(member_id, 0) - debts.get(member_id, 0) != cached:
+            problems.append(
+                f"member {member_id} balance {cached} but lots hold {held.get(member_id, 0)}"
+                f" less a debt of {debts.get(member_id, 0)}"
+            )
+    return problems + _lot_problems(session)
+
+
+def _lot_problems(session: Session) -> list[str]:
+    """Each lot within its amount and equal to its allocations; nothing spent while pending or expired."""
+    problems = []
+    allocated = dict(
+        session.execute(
+            select(LotAllocation.lot_id, func.sum(LotAllocation.amount))
+            .where(LotAllocation.lot_id.is_not(None))
+            .group_by(LotAllocation.lot_id)
+        ).all()
+    )
+    query = select(PointsLot.id, PointsLot.amount, PointsLot.remaining, PointsLot.expired, PointsLot.written_off)
+    for lot_id, amount, remaining, expired, written_off in session.execute(query):
+        if not 0 <= remaining <= amount:
+            problems.append(f"lot {lot_id} holds {remaining} of {amount}")
+        if amount - remaining != int(allocated.get(lot_id) or 0):
+            problems.append(
+                f"lot {lot_id} used {amount - remaining} but its allocations sum to {allocated.get(lot_id)}"
+            )
+        if not 0 <= written_off <= expired <= amount:
+            problems.append(f"lot {lot_id} expired {expired}, written off {written_off}, of {amount}")
+    misspent = session.execute(
+        select(LotAllocation.transaction_id, PointsLot.id)
+        .join(PointsLot, PointsLot.id == LotAllocation.lot_id)
+        .where(
+            LotAllocation.kind == "spend",
+            (LotAllocation.at < PointsLot.available_at)
+            | (PointsLot.expires_at.is_not(None) & (LotAllocation.at >= PointsLot.expires_at)),
+        )
+    )
+    problems += [f"transaction {txn} spent lot {lot} while pending or expired" for txn, lot in misspent]
     return problems
 
 

@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 
 from loyalty import ledger
 from loyalty.audit import record
-from loyalty.db.models import Business, Member, PointsPayment, Purchase, now
+from loyalty.db.models import Business, LedgerTransaction, Member, PointsPayment, Purchase, now
 from loyalty.errors import Conflict, InvalidInput, NotFound, Refused
+from loyalty.lots import book
 from loyalty.money import (
     currency_exponent,
     floor_points,
@@ -94,7 +95,10 @@ def pay(
     if _confirmed(session, business.id, terminal_id, request.transaction_id):
         # Points paid now could never become part of that purchase: they would be spent for nothing.
         raise Conflict("transaction_completed", f"Transaction {request.transaction_id} is already confirmed.")
-    paid = min(request.amount, affordable(member.points_balance, business))
+    # Only spendable lots pay: pending points wait for their day, expired ones are gone even before the expiry run.
+    book.lock_member(session, member.id)
+    spendable = book.standing(session, business_id=business.id, member_id=member.id, at=now()).spendable
+    paid = min(request.amount, affordable(min(spendable, member.points_balance), business))
     if paid <= 0:
         raise NothingToPayWith()
     points = points_to_hundredths(points_for(paid, business))
@@ -156,14 +160,18 @@ def refund(session: Session, *, business: Business, payment: PointsPayment, at: 
     if changed.rowcount != 1:  # type: ignore[attr-defined]
         return
     session.refresh(payment)
+    spent = session.scalar(
+        select(LedgerTransaction.id).where(LedgerTransaction.payment_id == payment.id, LedgerTransaction.kind == "pay")
+    )
     ledger.post(
         session,
         business=business,
         member_id=payment.member_id,
         kind="refund",
         amount=payment.points,
-        cause=ledger.Cause(payment_id=payment.id, reason="points payment given back"),
+        cause=ledger.Cause(payment_id=payment.id, reason="points payment given back", restores=spent),
         may_go_negative=True,
+        at=at,
     )
 
 

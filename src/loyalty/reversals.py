@@ -37,6 +37,7 @@ from loyalty.db.models import (
     PurchaseLine,
     PurchaseReturn,
     RuleUse,
+    now,
 )
 from loyalty.errors import Conflict, InvalidInput
 from loyalty.money import floor_points, hundredths_to_points
@@ -64,7 +65,7 @@ def cancel(session: Session, *, business: Business, purchase: Purchase, at: date
     not_recovered = 0
     if purchase.member_id is not None:
         remaining = _earned_net(session, purchase.id)
-        not_recovered = _take_back(session, business, purchase, remaining, reason="purchase cancelled")
+        not_recovered = _take_back(session, business, purchase, remaining, reason="purchase cancelled", at=at)
         session.execute(
             update(RuleUse)
             .where(RuleUse.purchase_id == purchase.id, RuleUse.reversed_at.is_(None))
@@ -159,7 +160,7 @@ def return_lines(
         )
     not_recovered = 0
     if purchase.member_id is not None:
-        not_recovered = _take_back(session, business, purchase, taken, reason=f"return {return_id}")
+        not_recovered = _take_back(session, business, purchase, taken, reason=f"return {return_id}", at=at)
     answer = {
         "id": str(entry.id),
         "return_id": return_id,
@@ -188,25 +189,22 @@ def _earned_net(session: Session, purchase_id: uuid.UUID) -> int:
     return int(total or 0)
 
 
-def _take_back(session: Session, business: Business, purchase: Purchase, points: int, *, reason: str) -> int:
-    """Post the taking back of `points`; returns the part that could not be recovered (already spent)."""
+def _take_back(
+    session: Session, business: Business, purchase: Purchase, points: int, *, reason: str, at: datetime | None = None
+) -> int:
+    """Take back `points` from the purchase's lots first (see `ledger.take_back`); returns what was not recovered:
+    points already spent beyond the balance, and points of the purchase that have expired."""
     if points <= 0 or purchase.member_id is None:
         return 0
-    amount = points
-    if not business.allow_negative_balance:
-        # Lock the member row so the balance read is still true when the guarded UPDATE runs.
-        query = select(Member.points_balance).where(Member.id == purchase.member_id).with_for_update()
-        balance = session.scalar(query) or 0
-        amount = min(points, max(balance, 0))
-    ledger.post(
+    return ledger.take_back(
         session,
         business=business,
         member_id=purchase.member_id,
-        kind="unearn",
-        amount=-amount,
-        cause=ledger.Cause(purchase_id=purchase.id, reason=reason),
+        purchase_id=purchase.id,
+        amount=points,
+        reason=reason,
+        at=at or now(),
     )
-    return points - amount
 
 
 def _points(business: Business, hundredths: int) -> str:

@@ -1,0 +1,253 @@
+"""Lots in the database: the ledger calls these in the same transaction as every posting.
+
+An earning becomes a lot dated by the business's policy at that moment; a spend, a take-back or an expiry becomes
+allocations that link its ledger transaction to the lots it consumed, chosen by `lots.model`. Every change of a
+lot's `remaining` is a guarded UPDATE (`remaining >= x`), so two writers can never consume the same hundredths;
+the member row is locked first (the ledger's guarded balance UPDATE, or `lock_member`), which puts every change
+of one member's points in one queue on PostgreSQL as SQLite's single writer does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from loyalty.db.engine import RetryTransaction
+from loyalty.db.models import Business, LotAllocation, Member, PointsLot
+from loyalty.lots import model
+
+
+def policy_dates(business: Business, at: datetime) -> tuple[datetime, datetime | None]:
+    """When points earned at `at` become spendable and expire, by the business's policy now."""
+    available_at = at + timedelta(days=business.points_pending_days or 0)
+    days = business.points_expire_after_days
+    return available_at, (at + timedelta(days=days) if days else None)
+
+
+def lock_member(session: Session, member_id: uuid.UUID) -> int:
+    """Hold the member row until the transaction ends; returns the cached balance."""
+    balance = session.scalar(select(Member.points_balance).where(Member.id == member_id).with_for_update())
+    return int(balance or 0)
+
+
+def as_model(row: PointsLot) -> model.Lot:
+    return model.Lot(
+        id=str(row.id),
+        amount=row.amount,
+        remaining=row.remaining,
+        earned_at=row.earned_at,
+        available_at=row.available_at,
+        expires_at=row.expires_at,
+        purchase_id=str(row.purchase_id) if row.purchase_id else None,
+        expired=row.expired,
+        written_off=row.written_off,
+    )
+
+
+def held(
+    session: Session, *, business_id: uuid.UUID, member_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[PointsLot]]:
+    """The lots that still hold points, per member: all a balance, a spend or a standing needs."""
+    found: dict[uuid.UUID, list[PointsLot]] = {member_id: [] for member_id in member_ids}
+    if not member_ids:
+        return found
+    query = select(PointsLot).where(
+        PointsLot.business_id == business_id, PointsLot.member_id.in_(member_ids), PointsLot.remaining > 0
+    )
+    for lot in session.scalars(query):
+        found[lot.member_id].append(lot)
+    return found
+
+
+def standing(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, at: datetime) -> model.Standing:
+    lots = held(session, business_id=business_id, member_ids=[member_id])[member_id]
+    return model.standing([as_model(lot) for lot in lots], at)
+
+
+def add(
+    session: Session,
+    *,
+    business: Business,
+    member_id: uuid.UUID,
+    transaction_id: uuid.UUID,
+    kind: str,
+    amount: int,
+    purchase_id: uuid.UUID | None,
+    at: datetime,
+) -> PointsLot:
+    available_at, expires_at = policy_dates(business, at)
+    lot = PointsLot(
+        id=uuid.uuid4(),
+        business_id=business.id,
+        member_id=member_id,
+        transaction_id=transaction_id,
+        purchase_id=purchase_id,
+        kind=kind,
+        amount=amount,
+        remaining=amount,
+        expired=0,
+        written_off=0,
+        earned_at=at,
+        available_at=available_at,
+        expires_at=expires_at,
+        expiring_at=expires_at,
+        pending_until=available_at if available_at > at else None,
+    )
+    session.add(lot)
+    return lot
+
+
+def restore(
+    session: Session,
+    *,
+    business: Business,
+    member_id: uuid.UUID,
+    transaction_id: uuid.UUID,
+    restores: uuid.UUID,
+    at: datetime,
+) -> int:
+    """Give back to the very lots what transaction `restores` spent from them; returns the hundredths restored."""
+    spent = session.execute(
+        select(LotAllocation.lot_id, LotAllocation.amount).where(
+            LotAllocation.transaction_id == restores, LotAllocation.kind == "spend"
+        )
+    ).all()
+    rows = []
+    for lot_id, amount in spent:
+        changed = session.execute(
+            update(PointsLot)
+            .where(PointsLot.id == lot_id, PointsLot.remaining + amount <= PointsLot.amount)
+            .values(remaining=PointsLot.remaining + amount, expiring_at=PointsLot.expires_at)
+            .execution_options(synchronize_session=False)
+        )
+        if changed.rowcount != 1:  # type: ignore[attr-defined]
+            raise RetryTransaction()
+        rows.append(_allocation(business.id, member_id, lot_id, transaction_id, "restore", -amount, at))
+    _insert(session, rows)
+    return sum(amount for _, amount in spent)
+
+
+def consume(
+    session: Session,
+    *,
+    business_id: uuid.UUID,
+    member_id: uuid.UUID,
+    transaction_id: uuid.UUID | None,
+    takes: Iterable[model.Take],
+    kind: str,
+    at: datetime,
+) -> None:
+    """Take hundredths out of lots, each behind its guard; a lost race reruns the whole transaction."""
+    rows = []
+    for take in takes:
+        lot_id = uuid.UUID(take.lot_id)
+        left = PointsLot.remaining - take.amount
+        values: dict[str, object] = {
+            "remaining": left,
+            "expiring_at": case((left > 0, PointsLot.expiring_at), else_=None),
+        }
+        if kind == "expire":
+            values["expired"] = PointsLot.expired + take.amount
+        changed = session.execute(
+            update(PointsLot)
+            .where(PointsLot.id == lot_id, PointsLot.remaining >= take.amount)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if changed.rowcount != 1:  # type: ignore[attr-defined]
+            raise RetryTransaction()
+        rows.append(_allocation(business_id, member_id, lot_id, transaction_id, kind, take.amount, at))
+    _insert(session, rows)
+
+
+def write_off(session: Session, takes: Iterable[model.Take]) -> None:
+    """Count expired points of a purchase's lots as not recovered, once."""
+    for take in takes:
+        session.execute(
+            update(PointsLot)
+            .where(PointsLot.id == uuid.UUID(take.lot_id))
+            .values(written_off=PointsLot.written_off + take.amount)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def owe(
+    session: Session,
+    *,
+    business_id: uuid.UUID,
+    member_id: uuid.UUID,
+    transaction_id: uuid.UUID,
+    amount: int,
+    at: datetime,
+) -> None:
+    """A take-back beyond every lot, where the business allows a negative balance: the member's debt."""
+    _insert(session, [_allocation(business_id, member_id, None, transaction_id, "debt", amount, at)])
+
+
+def settle_debt(
+    session: Session,
+    *,
+    business_id: uuid.UUID,
+    member_id: uuid.UUID,
+    transaction_id: uuid.UUID,
+    debt: int,
+    at: datetime,
+) -> None:
+    """Points coming in pay the member's debt first, from the lots that hold them now."""
+    lots = held(session, business_id=business_id, member_ids=[member_id])[member_id]
+    takes, _ = model.plan_remove([as_model(lot) for lot in lots], debt, at)
+    if not takes:
+        return
+    consume(
+        session,
+        business_id=business_id,
+        member_id=member_id,
+        transaction_id=transaction_id,
+        takes=takes,
+        kind="settle",
+        at=at,
+    )
+    paid = sum(take.amount for take in takes)
+    _insert(session, [_allocation(business_id, member_id, None, transaction_id, "settle", -paid, at)])
+
+
+def for_take_back(
+    session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, purchase_id: uuid.UUID
+) -> list[model.Lot]:
+    """The member's lots that hold points, and every lot of the purchase (its expired ones count too)."""
+    query = select(PointsLot).where(
+        PointsLot.business_id == business_id,
+        PointsLot.member_id == member_id,
+        or_(PointsLot.remaining > 0, PointsLot.purchase_id == purchase_id),
+    )
+    return [as_model(lot) for lot in session.scalars(query)]
+
+
+def _allocation(
+    business_id: uuid.UUID,
+    member_id: uuid.UUID,
+    lot_id: uuid.UUID | None,
+    transaction_id: uuid.UUID | None,
+    kind: str,
+    amount: int,
+    at: datetime,
+) -> dict[str, object]:
+    return {
+        "id": uuid.uuid4(),
+        "business_id": business_id,
+        "member_id": member_id,
+        "lot_id": lot_id,
+        "transaction_id": transaction_id,
+        "kind": kind,
+        "amount": amount,
+        "at": at,
+    }
+
+
+def _insert(session: Session, rows: list[dict[str, object]]) -> None:
+    if rows:
+        session.execute(insert(LotAllocation), rows)
