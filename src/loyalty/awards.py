@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loyalty import campaigns, ledger
+from loyalty import campaigns, ledger, tiers
 from loyalty import rules as engine
 from loyalty.db.models import Business, Member, RuleUse
 from loyalty.money import currency_exponent, hundredths_to_points, points_to_hundredths
@@ -49,8 +49,16 @@ def context(business: Business) -> engine.Context:
     )
 
 
-def member_facts(session: Session, member: Member, index: engine.RuleIndex) -> engine.Member:
-    """The member as the engine sees them, with the firings that limited rules count."""
+def member_facts(
+    session: Session,
+    member: Member,
+    index: engine.RuleIndex,
+    *,
+    business: Business | None = None,
+    at: datetime | None = None,
+) -> engine.Member:
+    """The member as the engine sees them, with the firings that limited rules count (and the tier, when a rule
+    asks for one)."""
     limited = [
         uuid.UUID(rule.id) for rule in index.rules if rule.id and (rule.limits or rule.trigger == "lifetime_points")
     ]
@@ -69,7 +77,16 @@ def member_facts(session: Session, member: Member, index: engine.RuleIndex) -> e
         tags=frozenset(member.tags or ()),
         lifetime_points=hundredths_to_points(member.lifetime_points),
         rule_uses={rule_id: tuple(times) for rule_id, times in uses.items()},
+        tier=_tier(session, member, index, business, at),
     )
+
+
+def _tier(
+    session: Session, member: Member, index: engine.RuleIndex, business: Business | None, at: datetime | None
+) -> str | None:
+    if business is None or at is None or not any(rule.conditions.member_tiers for rule in index.rules):
+        return None  # no rule asks: the window's sum is not worth reading
+    return tiers.name_at(session, business=business, member=member, at=at)
 
 
 def evaluate(
@@ -87,7 +104,7 @@ def evaluate(
     index = campaigns.active_rules(session, business=business)
     return engine.evaluate(
         purchase,
-        member_facts(session, member, index),
+        member_facts(session, member, index, business=business, at=at),
         index,
         at=at,
         context=context(business),
@@ -127,6 +144,8 @@ def apply(
     ]
     ledger.post_many(session, business=business, member_id=member.id, kind="earn", postings=postings, at=at)
     applied.points += sum(amount for amount, _ in postings)
+    if any(amount > 0 for amount, _ in postings):
+        tiers.note(session, business=business, member=member, at=at)
     for fired in outcome.fired:
         if fired.rule_id:
             session.add(

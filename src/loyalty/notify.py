@@ -40,11 +40,40 @@ class LoginCode:
     minutes: int  # how long it stays valid
 
 
+@dataclass(frozen=True)
+class ExpiryReminder:
+    """Points about to expire, told to a member once per batch of lots (`loyalty expire` sends these)."""
+
+    business_id: str
+    business_name: str
+    member_id: str
+    phone: str  # E.164
+    email: str | None
+    points: str  # expiring first, on `expires_on`
+    expires_on: str  # the business's local date, in words: "31 March 2027"
+    total_points: str  # all the points this reminder is about
+    kind: str = "expiry_reminder"
+
+
+Message = LoginCode | ExpiryReminder
+
+
 class Notifier(Protocol):
-    def send(self, message: LoginCode) -> None: ...
+    def send(self, message: Message) -> None: ...
 
 
-def _text(message: LoginCode) -> str:
+def _subject(message: Message) -> str:
+    if isinstance(message, ExpiryReminder):
+        return f"{message.points} {message.business_name} points expire on {message.expires_on}"
+    return f"Your {message.business_name} login code: {message.code}"
+
+
+def _text(message: Message) -> str:
+    if isinstance(message, ExpiryReminder):
+        return (
+            f"{message.points} of your {message.business_name} points expire on {message.expires_on}.\n"
+            "Spend them before then: points are taken in order of expiry, so the next ones you spend are these."
+        )
     return (
         f"Your {message.business_name} login code is {message.code}.\n"
         f"It works once, for {message.minutes} minutes. If you did not ask for it, ignore this message."
@@ -52,7 +81,10 @@ def _text(message: LoginCode) -> str:
 
 
 class ConsoleNotifier:
-    def send(self, message: LoginCode) -> None:
+    def send(self, message: Message) -> None:
+        if isinstance(message, ExpiryReminder):
+            print(f"[loyalty] to {mask_phone(message.phone)}: {_subject(message)}", file=sys.stderr, flush=True)
+            return
         # Printed, not logged: the log level may hide it, and a developer is waiting for it.
         print(
             f"[loyalty] login code for {mask_phone(message.phone)} at {message.business_name}: {message.code}",
@@ -65,7 +97,7 @@ class FileOutbox:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def send(self, message: LoginCode) -> None:
+    def send(self, message: Message) -> None:
         line = json.dumps({"at": now().isoformat(), **asdict(message)})
         # One write on an O_APPEND descriptor: lines from concurrent workers do not interleave.
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -87,14 +119,14 @@ class SmtpNotifier:
         self.password = unquote(parts.password) if parts.password else None
         self.sender = sender
 
-    def send(self, message: LoginCode) -> None:
+    def send(self, message: Message) -> None:
         if not message.email:
-            log.warning("login code not sent: the member has no e-mail address", extra={"member": message.member_id})
+            log.warning("message not sent: the member has no e-mail address", extra={"member": message.member_id})
             return
         mail = EmailMessage()
         mail["From"] = self.sender
         mail["To"] = message.email
-        mail["Subject"] = f"Your {message.business_name} login code: {message.code}"
+        mail["Subject"] = _subject(message)
         mail.set_content(_text(message))
         context = ssl.create_default_context()
         smtp: smtplib.SMTP
@@ -125,9 +157,13 @@ def make(settings: Settings) -> Notifier:
     raise SettingsInvalid("LOYALTY_NOTIFIER must be console, an smtp:// or smtps:// URL, or file:///path")
 
 
-def deliver(notifier: Notifier, message: LoginCode) -> None:
+def deliver(notifier: Notifier, message: Message) -> None:
     """Send, and log a failure instead of raising: the member's answer was already sent (and must not differ)."""
     try:
         notifier.send(message)
     except Exception:  # a mail server's failure must not reach the member
-        log.exception("login code could not be sent", extra={"member": message.member_id})
+        log.exception(
+            "%s could not be sent",
+            "login code" if isinstance(message, LoginCode) else "expiry reminder",
+            extra={"member": message.member_id},
+        )

@@ -97,8 +97,8 @@ def pay(
         raise Conflict("transaction_completed", f"Transaction {request.transaction_id} is already confirmed.")
     # Only spendable lots pay: pending points wait for their day, expired ones are gone even before the expiry run.
     book.lock_member(session, member.id)
-    spendable = book.standing(session, business_id=business.id, member_id=member.id, at=now()).spendable
-    paid = min(request.amount, affordable(min(spendable, member.points_balance), business))
+    spendable = book.summary(session, business_id=business.id, member_id=member.id, at=now()).balance
+    paid = min(request.amount, affordable(spendable, business))
     if paid <= 0:
         raise NothingToPayWith()
     points = points_to_hundredths(points_for(paid, business))
@@ -217,7 +217,8 @@ def _same_request(earlier: PointsPayment, request: PaymentRequest) -> PointsPaym
 
 def view(session: Session, business: Business, payment: PointsPayment) -> dict[str, Any]:
     """A payment as the API shows it, with the member's balance now."""
-    balance = session.scalar(select(Member.points_balance).where(Member.id == payment.member_id)) or 0
+    cached = session.scalar(select(Member.points_balance).where(Member.id == payment.member_id)) or 0
+    balance = book.balance_now(session, member_id=payment.member_id, cached=cached, at=now())
     decimals = business.points_decimals
     return {
         "id": str(payment.id),

@@ -40,6 +40,7 @@ from loyalty.db.models import (
     now,
 )
 from loyalty.errors import Conflict, InvalidInput
+from loyalty.lots import book
 from loyalty.money import floor_points, hundredths_to_points
 
 
@@ -214,8 +215,8 @@ def _points(business: Business, hundredths: int) -> str:
 def _balance(session: Session, business: Business, member_id: uuid.UUID | None) -> str | None:
     if member_id is None:
         return None
-    balance = session.scalar(select(Member.points_balance).where(Member.id == member_id)) or 0
-    return _points(business, balance)
+    cached = session.scalar(select(Member.points_balance).where(Member.id == member_id)) or 0
+    return _points(business, book.balance_now(session, member_id=member_id, cached=cached, at=now()))
 
 
 def _cancel_answer(session: Session, business: Business, purchase: Purchase, *, not_recovered: int) -> dict[str, Any]:

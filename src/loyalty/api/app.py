@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request, Response
 
 from loyalty import __version__, web
 from loyalty.api import errors
-from loyalty.api.routes import admin, benefits, codes, identification, members, pos, rules, system
+from loyalty.api.routes import admin, benefits, codes, identification, members, points, pos, rules, system
 from loyalty.db.engine import Database
 from loyalty.settings import Settings
 
@@ -28,7 +28,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
     errors.install(app)
-    for module in (system, admin, members, identification, benefits, codes, pos, rules):
+    for module in (system, admin, members, identification, benefits, codes, pos, rules, points):
         app.include_router(module.router)
     web.install(app)  # the pages, their static files and the member-app and report endpoints
 

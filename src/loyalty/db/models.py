@@ -481,6 +481,8 @@ class PointsLot(Base):
         Index("ix_points_lot_member_remaining", "business_id", "member_id", "remaining"),
         Index("ix_points_lot_expiring_at", "expiring_at"),
         Index("ix_points_lot_pending_until", "pending_until"),
+        Index("ix_points_lot_member_expiring_at", "member_id", "expiring_at"),
+        Index("ix_points_lot_member_pending_until", "member_id", "pending_until"),
     )
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))

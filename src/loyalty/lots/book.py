@@ -10,10 +10,12 @@ of one member's points in one queue on PostgreSQL as SQLite's single writer does
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, insert, or_, select, update
+from sqlalchemy import Select, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from loyalty.db.engine import RetryTransaction
@@ -22,10 +24,17 @@ from loyalty.lots import model
 
 
 def policy_dates(business: Business, at: datetime) -> tuple[datetime, datetime | None]:
-    """When points earned at `at` become spendable and expire, by the business's policy now."""
+    """When points earned at `at` become spendable and expire, by the business's policy now.
+
+    Points expire at the local midnight that ends their last day ("12 points expire on 31 March" means they can
+    be spent all of that day), so a member's lots of one day expire together."""
     available_at = at + timedelta(days=business.points_pending_days or 0)
     days = business.points_expire_after_days
-    return available_at, (at + timedelta(days=days) if days else None)
+    if not days:
+        return available_at, None
+    zone = ZoneInfo(business.timezone)
+    last_day = (at + timedelta(days=days)).astimezone(zone).date()
+    return available_at, datetime.combine(last_day + timedelta(days=1), time(0), zone).astimezone(UTC)
 
 
 def lock_member(session: Session, member_id: uuid.UUID) -> int:
@@ -63,9 +72,85 @@ def held(
     return found
 
 
-def standing(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, at: datetime) -> model.Standing:
-    lots = held(session, business_id=business_id, member_ids=[member_id])[member_id]
-    return model.standing([as_model(lot) for lot in lots], at)
+@dataclass(frozen=True)
+class Summary:
+    """A member's points at a moment, beside the ledger balance (which holds pending and overdue points too)."""
+
+    balance: int  # spendable now: the ledger balance less pending and overdue points
+    pending: int
+    next_expiry_at: datetime | None
+    next_expiry_points: int
+
+
+def summaries(
+    session: Session, *, business_id: uuid.UUID, balances: Mapping[uuid.UUID, int], at: datetime
+) -> dict[uuid.UUID, Summary]:
+    """`balances` (cached ledger balances by member) as of `at`. Each query reads only lots still pending, due to
+    expire or next to expire, so a member's long history costs nothing here."""
+    ids = list(balances)
+    if not ids:
+        return {}
+    mine = (PointsLot.business_id == business_id, PointsLot.member_id.in_(ids))
+    pending = _sums(
+        session,
+        select(PointsLot.member_id, func.sum(PointsLot.remaining)).where(
+            *mine, PointsLot.pending_until > at, PointsLot.remaining > 0
+        ),
+    )
+    overdue = _sums(
+        session, select(PointsLot.member_id, func.sum(PointsLot.remaining)).where(*mine, PointsLot.expiring_at <= at)
+    )
+    firsts = dict(
+        session.execute(
+            select(PointsLot.member_id, func.min(PointsLot.expiring_at))
+            .where(*mine, PointsLot.expiring_at > at)
+            .group_by(PointsLot.member_id)
+        ).all()
+    )
+    next_points: dict[uuid.UUID, int] = {}
+    if firsts:
+        moments = or_(*[(PointsLot.member_id == m) & (PointsLot.expiring_at == t) for m, t in firsts.items()])
+        next_points = _sums(session, select(PointsLot.member_id, func.sum(PointsLot.remaining)).where(*mine, moments))
+    return {
+        member_id: Summary(
+            balance=balance - pending.get(member_id, 0) - overdue.get(member_id, 0),
+            pending=pending.get(member_id, 0),
+            next_expiry_at=_aware(firsts.get(member_id)),
+            next_expiry_points=next_points.get(member_id, 0),
+        )
+        for member_id, balance in balances.items()
+    }
+
+
+def balance_now(session: Session, *, member_id: uuid.UUID, cached: int, at: datetime) -> int:
+    """The spendable balance at `at`: the cached ledger balance less points still pending or already expired (one
+    query over the member's lots that are pending or due, however many lots the member has)."""
+    pending = case((PointsLot.pending_until > at, PointsLot.remaining), else_=0)
+    overdue = case((PointsLot.expiring_at <= at, PointsLot.remaining), else_=0)
+    row = session.execute(
+        select(func.coalesce(func.sum(pending), 0), func.coalesce(func.sum(overdue), 0)).where(
+            PointsLot.member_id == member_id, or_(PointsLot.pending_until > at, PointsLot.expiring_at <= at)
+        )
+    ).one()
+    return cached - int(row[0] or 0) - int(row[1] or 0)
+
+
+def summary(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, at: datetime) -> Summary:
+    balance = session.scalar(select(Member.points_balance).where(Member.id == member_id)) or 0
+    return summaries(session, business_id=business_id, balances={member_id: int(balance)}, at=at)[member_id]
+
+
+def _sums(session: Session, query: Select[uuid.UUID, int]) -> dict[uuid.UUID, int]:
+    return {member_id: int(total or 0) for member_id, total in session.execute(query.group_by(PointsLot.member_id))}
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # An aggregate bypasses the column type: SQLite hands back a naive string-born datetime.
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def add(

@@ -105,6 +105,7 @@ class Member:
     tags: frozenset[str] = frozenset()
     lifetime_points: Decimal = Decimal(0)
     rule_uses: Mapping[str, tuple[datetime, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    tier: str | None = None  # the tier the member holds when the trigger happens
 
     def __post_init__(self) -> None:
         _require_decimal("Member", "lifetime_points", self.lifetime_points)

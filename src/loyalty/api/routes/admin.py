@@ -39,6 +39,14 @@ class BusinessOut(BaseModel):
     identification_code_length: int
     identification_code_ttl_seconds: int
     allow_negative_balance: bool
+    points_expire_after_days: int | None = Field(description="Points expire this many days after they are earned.")
+    points_pending_days: int = Field(description="Earned points become spendable this many days later.")
+    points_expiry_reminder_days: int | None = Field(description="Members are told this many days before expiry.")
+    tier_window_days: int = Field(description="Tiers count the points earned in this many days.")
+
+
+# Settings where null means "none" (never expire, no reminders): an explicit null in a PATCH sets them.
+NULLABLE_SETTINGS = ("points_expire_after_days", "points_expiry_reminder_days")
 
 
 class BusinessPatch(Strict):
@@ -49,6 +57,10 @@ class BusinessPatch(Strict):
     identification_code_ttl_seconds: int | None = Field(default=None, ge=30, le=86_400)
     allow_negative_balance: bool | None = None
     timezone: str | None = None
+    points_expire_after_days: int | None = Field(default=None, ge=1, le=3650, description="null: never")
+    points_pending_days: int | None = Field(default=None, ge=0, le=365)
+    points_expiry_reminder_days: int | None = Field(default=None, ge=1, le=365, description="null: no reminders")
+    tier_window_days: int | None = Field(default=None, ge=1, le=3650)
 
 
 class NamedIn(Strict):
@@ -95,6 +107,10 @@ def business_out(business: Business) -> BusinessOut:
         identification_code_length=business.identification_code_length,
         identification_code_ttl_seconds=business.identification_code_ttl_seconds,
         allow_negative_balance=business.allow_negative_balance,
+        points_expire_after_days=business.points_expire_after_days,
+        points_pending_days=business.points_pending_days,
+        points_expiry_reminder_days=business.points_expiry_reminder_days,
+        tier_window_days=business.tier_window_days,
     )
 
 
@@ -124,6 +140,7 @@ def change_business(
     def work(session: Session) -> BusinessOut:
         business = access.business(session, who.business_id)
         changes = patch.model_dump(exclude_none=True)
+        changes |= {name: None for name in NULLABLE_SETTINGS if name in patch.model_fields_set and name not in changes}
         if "point_value" in changes:
             try:
                 business.point_value_minor = to_minor(changes.pop("point_value"), currency_exponent(business.currency))
@@ -139,7 +156,7 @@ def change_business(
             actor=who.actor,
             action="business.update",
             obj=business,
-            details=patch.model_dump(exclude_none=True, mode="json"),
+            details=patch.model_dump(exclude_unset=True, mode="json"),
         )
         return business_out(business)
 

@@ -12,13 +12,14 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from loyalty import access, adjustments, benefits, members, paging
+from loyalty import access, adjustments, benefits, members, paging, tiers
 from loyalty.access import Principal
 from loyalty.api.deps import admin, admin_or_pos, database
 from loyalty.audit import record
 from loyalty.db.engine import Database
 from loyalty.db.models import Business, LedgerTransaction, Member, now
 from loyalty.errors import InvalidInput
+from loyalty.lots import book
 
 router = APIRouter(prefix="/v1", tags=["members"])
 
@@ -100,6 +101,23 @@ class MemberOut(BaseModel):
     lifetime_points: str
     benefits: list[AssetOut] = Field(description="The wallet, usable entries first.")
     created_at: datetime
+    points_pending: str = Field(description="Earned points not spendable yet (not in points_balance).")
+    next_expiry: NextExpiryOut | None = Field(description="The next moment points expire, and how many.")
+    tier: str | None = Field(description="The member's tier; null without one.")
+    tier_progress: TierProgressOut | None = Field(description="Null when the business has no tiers.")
+
+
+class NextExpiryOut(BaseModel):
+    at: datetime
+    points: str
+
+
+class TierProgressOut(BaseModel):
+    earned: str = Field(description="Points earned in the tier window (less what returns took back).")
+    next_tier: str | None = Field(description="The next tier up; null at the top.")
+    next_threshold: str | None
+    points_to_next: str | None = Field(description="Points still to earn for the next tier.")
+    kept_until: datetime | None = Field(description="Until when the tier held is kept without earning more.")
 
 
 class MemberPage(BaseModel):
@@ -187,6 +205,11 @@ def member_views(session: Session, business: Business, rows: Sequence[Member], *
     """The Member objects of `rows`; `masked` for pos keys (phone and e-mail masked, no birthday)."""
     at = now()
     wallets = benefits.wallet(session, business=business, member_ids=[row.id for row in rows], at=at)
+    points = book.summaries(
+        session, business_id=business.id, balances={row.id: row.points_balance for row in rows}, at=at
+    )
+    ladder = tiers.tiers(session, business_id=business.id)
+    standings = {row.id: tiers.standing(session, business=business, member=row, at=at, ladder=ladder) for row in rows}
     return [
         MemberOut(
             id=str(member.id),
@@ -199,13 +222,40 @@ def member_views(session: Session, business: Business, rows: Sequence[Member], *
             status=member.status,
             tags=list(member.tags or []),
             consent=ConsentOut(terms=member.consent_terms, sms=member.consent_sms, email=member.consent_email),
-            points_balance=members.format_points(business, member.points_balance),
+            points_balance=members.format_points(business, points[member.id].balance),
             lifetime_points=members.format_points(business, member.lifetime_points),
             benefits=[asset_out(entry) for entry in wallets[member.id]],
             created_at=member.created_at,
+            points_pending=members.format_points(business, points[member.id].pending),
+            next_expiry=_next_expiry(business, points[member.id]),
+            tier=standings[member.id].name if standings[member.id] else None,  # type: ignore[union-attr]
+            tier_progress=_progress(business, standings[member.id]),
         )
         for member in rows
     ]
+
+
+def _next_expiry(business: Business, summary: book.Summary) -> NextExpiryOut | None:
+    if summary.next_expiry_at is None:
+        return None
+    return NextExpiryOut(at=summary.next_expiry_at, points=members.format_points(business, summary.next_expiry_points))
+
+
+def _progress(business: Business, standing: tiers.Standing | None) -> TierProgressOut | None:
+    if standing is None:
+        return None
+    to_next = None
+    if standing.next_threshold is not None:
+        to_next = members.format_points(business, max(standing.next_threshold - standing.earned, 0))
+    return TierProgressOut(
+        earned=members.format_points(business, standing.earned),
+        next_tier=standing.next_name,
+        next_threshold=members.format_points(business, standing.next_threshold)
+        if standing.next_threshold is not None
+        else None,
+        points_to_next=to_next,
+        kept_until=standing.kept_until,
+    )
 
 
 def member_view(session: Session, business: Business, member: Member, who: Principal) -> MemberOut:
@@ -303,7 +353,10 @@ def adjust(
             member_id=str(member_id),
             points=_points(business, done.amount),
             reason=done.transaction.reason,
-            points_balance=_points(business, done.member.points_balance),
+            points_balance=_points(
+                business,
+                book.balance_now(session, member_id=member_id, cached=done.member.points_balance, at=now()),
+            ),
             at=done.transaction.created_at,
         )
 

@@ -62,6 +62,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_points_lot_expiring_at', ['expiring_at'], unique=False)
         batch_op.create_index('ix_points_lot_member_remaining', ['business_id', 'member_id', 'remaining'], unique=False)
         batch_op.create_index('ix_points_lot_pending_until', ['pending_until'], unique=False)
+        batch_op.create_index('ix_points_lot_member_expiring_at', ['member_id', 'expiring_at'], unique=False)
+        batch_op.create_index('ix_points_lot_member_pending_until', ['member_id', 'pending_until'], unique=False)
         batch_op.create_index(batch_op.f('ix_points_lot_purchase_id'), ['purchase_id'], unique=False)
 
     op.create_table('lot_allocation',
@@ -152,6 +154,8 @@ def downgrade() -> None:
     op.drop_table('lot_allocation')
     with op.batch_alter_table('points_lot', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_points_lot_purchase_id'))
+        batch_op.drop_index('ix_points_lot_member_pending_until')
+        batch_op.drop_index('ix_points_lot_member_expiring_at')
         batch_op.drop_index('ix_points_lot_pending_until')
         batch_op.drop_index('ix_points_lot_member_remaining')
         batch_op.drop_index('ix_points_lot_expiring_at')

@@ -1,0 +1,44 @@
+"""Expiry reminders in words, on their way to the notifier: "12 points expire on 31 March 2027"."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from loyalty import notify
+from loyalty.db.engine import Database
+from loyalty.db.models import Business, Member
+from loyalty.lots.expiry import Reminder
+from loyalty.members import format_points
+
+
+def local_day(expires_at: datetime, timezone: str) -> str:
+    """The day points expiring at `expires_at` expire on, in the business's words: they expire at the local
+    midnight that ends that day, so it is the last day they can be spent."""
+    local = (expires_at - timedelta(seconds=1)).astimezone(ZoneInfo(timezone))
+    return f"{local.day} {local:%B %Y}"
+
+
+class Sender:
+    """Turns a Reminder into the notifier's message, reading the member's contact details."""
+
+    def __init__(self, db: Database, notifier: notify.Notifier) -> None:
+        self.db = db
+        self.notifier = notifier
+
+    def send(self, reminder: Reminder) -> None:
+        with self.db.read() as session:
+            business = session.get(Business, reminder.business_id)
+            member = session.get(Member, reminder.member_id)
+            assert business is not None and member is not None
+            message = notify.ExpiryReminder(
+                business_id=str(business.id),
+                business_name=business.name,
+                member_id=str(member.id),
+                phone=member.phone,
+                email=member.email,
+                points=format_points(business, reminder.points),
+                expires_on=local_day(reminder.expires_at, business.timezone),
+                total_points=format_points(business, reminder.total_points),
+            )
+        notify.deliver(self.notifier, message)
