@@ -71,10 +71,11 @@ def replace(session: Session, *, business: Business, bodies: Sequence[tuple[obje
 
 
 def _threshold(business: Business, raw: object, field: str) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, (str, int, Decimal)):
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float, Decimal)):
         raise InvalidInput(field, 'must be a number of points, like "500"')
     try:
-        value = Decimal(raw.strip()) if isinstance(raw, str) else Decimal(raw)
+        # A JSON number arrives as a float: its shortest spelling is what the client wrote.
+        value = Decimal(raw.strip() if isinstance(raw, str) else str(raw) if isinstance(raw, float) else raw)
     except InvalidOperation:
         raise InvalidInput(field, 'must be a number of points, like "500"') from None
     if not value.is_finite() or value <= 0 or value >= Decimal(10) ** 12:

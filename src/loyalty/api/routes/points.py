@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -40,7 +41,10 @@ class LotOut(BaseModel):
 class TierIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(description="Shown to members and matched by `member_tiers` ignoring case.")
-    threshold: str | int | Decimal = Field(description="Points earned in the tier window that reach this tier.")
+    threshold: Any = Field(
+        description='Points earned in the tier window that reach this tier: "500" or 500.',
+        json_schema_extra={"type": ["string", "number"]},
+    )
 
 
 class TierOut(BaseModel):
