@@ -129,6 +129,7 @@ def _record(
     postings: Sequence[tuple[int, Cause]],
     allow_negative: bool,
     at: datetime,
+    flush: bool = True,
 ) -> tuple[list[LedgerTransaction], int] | None:
     """The guarded balance UPDATE (which also queues the member's writers) and the entries; returns the
     transactions and the balance before them, or None when there is nothing to post."""
@@ -177,7 +178,8 @@ def _record(
         ]
         transactions.append(transaction)
     session.add_all(transactions)
-    session.flush()  # the lots and allocations below refer to these transactions
+    if flush:
+        session.flush()  # the lots and allocations below refer to these transactions
     return transactions, int(moved.points_balance) - amount
 
 
@@ -216,14 +218,10 @@ def _move_lots(
                 purchase_id=purchase_id,
                 at=at,
             )
-        if balance_before < 0:
+        debt = book.debt(session, member_id=member_id)
+        if debt > 0:
             book.settle_debt(
-                session,
-                business_id=business.id,
-                member_id=member_id,
-                transaction_id=transaction_id,
-                debt=min(-balance_before, leg),
-                at=at,
+                session, business_id=business.id, member_id=member_id, transaction_id=transaction_id, debt=debt, at=at
             )
         return
     held = book.held(session, business_id=business.id, member_ids=[member_id])[member_id]
@@ -292,39 +290,33 @@ def take_back(
     return plan.not_recovered - debt
 
 
-def expire(
-    session: Session, *, business: Business, member_id: uuid.UUID, due: Sequence[PointsLot], at: datetime
-) -> int:
-    """Post the expiry of what `due` lots still hold, one ledger transaction per moment of expiry, dated then.
-    The caller holds the member row and read `due` after taking it. Returns the hundredths expired."""
-    by_moment: dict[datetime, list[lots.Take]] = {}
+def expire(session: Session, *, business: Business, due: Sequence[PointsLot], at: datetime) -> int:
+    """Post the expiry of what `due` lots still hold: per member, one ledger transaction per moment of expiry,
+    dated then. The caller holds the members' rows and read `due` after taking them. Returns the hundredths."""
+    by_member: dict[uuid.UUID, dict[datetime, list[PointsLot]]] = {}
     for lot in due:
         if lot.remaining > 0 and lot.expires_at is not None and lot.expires_at <= at:
-            by_moment.setdefault(lot.expires_at, []).append(lots.Take(str(lot.id), lot.remaining))
-    total = 0
-    for moment, takes in sorted(by_moment.items()):
-        points = sum(take.amount for take in takes)
-        recorded = _record(
-            session,
-            business=business,
-            member_id=member_id,
-            kind="expire",
-            postings=[(-points, Cause(reason=f"{len(takes)} lot(s) expired"))],
-            allow_negative=True,
-            at=moment,
-        )
-        assert recorded is not None
-        book.consume(
-            session,
-            business_id=business.id,
-            member_id=member_id,
-            transaction_id=recorded[0][0].id,
-            takes=takes,
-            kind="expire",
-            at=moment,
-        )
-        total += points
-    return total
+            by_member.setdefault(lot.member_id, {}).setdefault(lot.expires_at, []).append(lot)
+    expired: list[tuple[PointsLot, uuid.UUID]] = []
+    for member_id, moments in by_member.items():
+        ordered = sorted(moments.items())
+        for moment, lots_then in ordered:
+            points = sum(lot.remaining for lot in lots_then)
+            recorded = _record(
+                session,
+                business=business,
+                member_id=member_id,
+                kind="expire",
+                postings=[(-points, Cause(reason=f"{len(lots_then)} lot(s) expired"))],
+                allow_negative=True,
+                at=moment,
+                flush=False,
+            )
+            assert recorded is not None
+            expired += [(lot, recorded[0][0].id) for lot in lots_then]
+    session.flush()
+    book.expire(session, business_id=business.id, expired=expired)
+    return sum(lot.remaining for lot, _ in expired)
 
 
 def balance(session: Session, member_id: uuid.UUID) -> int:
@@ -412,7 +404,8 @@ def _lot_problems(session: Session) -> list[str]:
             problems.append(
                 f"lot {lot_id} used {amount - remaining} but its allocations sum to {allocated.get(lot_id)}"
             )
-        if not 0 <= written_off <= expired <= amount:
+        # Written off: expired points, posted or (for points still in an overdue lot) about to be.
+        if not (0 <= written_off <= expired + remaining and expired <= amount):
             problems.append(f"lot {lot_id} expired {expired}, written off {written_off}, of {amount}")
     misspent = session.execute(
         select(LotAllocation.transaction_id, PointsLot.id)

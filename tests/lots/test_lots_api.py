@@ -233,3 +233,17 @@ def test_lots_of_another_business_are_not_found(tenant: Tenant, other_tenant: Te
     ada = register(tenant)
     answer = other_tenant.client.get(f"/v1/members/{ada['id']}/points/lots", headers=other_tenant.admin)
     assert answer.status_code == 404
+
+
+def test_a_debt_from_a_return_is_paid_first_by_the_next_earning(tenant: Tenant, db: Database) -> None:
+    shop(tenant, allow_negative_balance=True)
+    ada = register(tenant)
+    first = buy(tenant, ada["id"], "10.00")
+    assert pay(tenant, ada["id"], "10.00").status_code == 201
+    cancelled = tenant.client.post(f"/v1/purchases/{first['id']}/cancel", headers=tenant.pos).json()
+    assert cancelled["points_not_recovered"] == "0.00" and cancelled["points_balance"] == "-10.00"
+    buy(tenant, ada["id"], "15.00")
+    assert member(tenant, ada["id"])["points_balance"] == "5.00"
+    assert [lot["remaining"] for lot in lots(tenant, ada["id"])] == ["5.00"]
+    with db.read() as session:
+        assert [problem for problem in ledger.verify(session) if ada["id"] in problem] == []

@@ -147,15 +147,16 @@ def check(book: Book, at: datetime) -> None:
     assert book.debt >= 0
     for lot in book.lots.values():
         assert 0 <= lot.remaining <= lot.amount  # no lot consumed beyond its amount, or twice
-        assert 0 <= lot.written_off <= lot.expired
+        # Written off: expired points, posted or due (an overdue lot's points are the business's already).
+        assert 0 <= lot.written_off <= lot.expired + (lot.remaining if lot.expired_by(at) else 0)
         used = sum(a.amount for a in book.allocations if a.lot_id == lot.id)
         assert lot.amount - lot.remaining == used
     for allocation in book.allocations:
         if allocation.kind == "spend":
             lot = book.lots[allocation.lot_id or ""]
             assert not lot.pending(allocation.at) and not lot.expired_by(allocation.at)  # never spent unspendable
-    if book.debt:
-        assert held == 0  # a debt is settled before any point can be held
+    if book.debt:  # a debt is paid before any point can be spent or taken again
+        assert all(lot.expired_by(at) for lot in book.lots.values() if lot.remaining)
 
 
 def n(value: object) -> int:

@@ -506,6 +506,7 @@ class LotAllocation(Base):
     """Hundredths a ledger transaction took from (+) or gave back to (-) a lot; no lot: the member's debt."""
 
     __tablename__ = "lot_allocation"
+    __table_args__ = (Index("ix_lot_allocation_member_lot", "member_id", "lot_id"),)
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
     member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("member.id"))

@@ -19,7 +19,7 @@ from sqlalchemy import Select, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from loyalty.db.engine import RetryTransaction
-from loyalty.db.models import Business, LotAllocation, Member, PointsLot
+from loyalty.db.models import Business, LotAllocation, Member, PointsLot, now
 from loyalty.lots import model
 
 
@@ -249,6 +249,29 @@ def consume(
     _insert(session, rows)
 
 
+def expire(session: Session, *, business_id: uuid.UUID, expired: Sequence[tuple[PointsLot, uuid.UUID]]) -> None:
+    """Empty these lots into their expiry transactions: one UPDATE and one INSERT for a whole batch. The members
+    are locked, so what was read is what is there; a count that differs means it was not, and the batch reruns."""
+    if not expired:
+        return
+    ids = [lot.id for lot, _ in expired]
+    changed = session.execute(
+        update(PointsLot)
+        .where(PointsLot.id.in_(ids), PointsLot.remaining > 0, PointsLot.expiring_at.is_not(None))
+        .values(expired=PointsLot.expired + PointsLot.remaining, remaining=0, expiring_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != len(ids):  # type: ignore[attr-defined]
+        raise RetryTransaction()
+    rows = [
+        _allocation(
+            business_id, lot.member_id, lot.id, transaction_id, "expire", lot.remaining, lot.expires_at or now()
+        )
+        for lot, transaction_id in expired
+    ]
+    _insert(session, rows)
+
+
 def write_off(session: Session, takes: Iterable[model.Take]) -> None:
     """Count expired points of a purchase's lots as not recovered, once."""
     for take in takes:
@@ -271,6 +294,16 @@ def owe(
 ) -> None:
     """A take-back beyond every lot, where the business allows a negative balance: the member's debt."""
     _insert(session, [_allocation(business_id, member_id, None, transaction_id, "debt", amount, at)])
+
+
+def debt(session: Session, *, member_id: uuid.UUID) -> int:
+    """What the member owes from take-backs beyond every lot (an index seek: debts are few)."""
+    owed = session.scalar(
+        select(func.coalesce(func.sum(LotAllocation.amount), 0)).where(
+            LotAllocation.member_id == member_id, LotAllocation.lot_id.is_(None)
+        )
+    )
+    return int(owed or 0)
 
 
 def settle_debt(

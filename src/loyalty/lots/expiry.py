@@ -78,27 +78,30 @@ def run(db: Database, *, at: datetime, batch: int = BATCH, notify: Callable[[Rem
 
 
 def _expire_batch(session: Session, *, at: datetime, batch: int) -> tuple[Report, int]:
+    """Up to `batch` members with lots due: lock them (in id order, so two runs queue instead of deadlocking),
+    read their due lots again, and post the expiries, per business."""
     done = Report()
-    due = session.execute(
-        select(PointsLot.member_id, PointsLot.business_id)
-        .where(PointsLot.expiring_at <= at)
-        .group_by(PointsLot.member_id, PointsLot.business_id)
-        .limit(batch)
-    ).all()
-    businesses: dict[uuid.UUID, Business] = {}
-    for member_id, business_id in due:
-        business = businesses.get(business_id) or session.get(Business, business_id)
-        assert business is not None
-        businesses[business_id] = business
-        book.lock_member(session, member_id)
-        lots = list(
-            session.scalars(select(PointsLot).where(PointsLot.member_id == member_id, PointsLot.expiring_at <= at))
+    due = (
+        session.execute(
+            select(PointsLot.member_id).where(PointsLot.expiring_at <= at).group_by(PointsLot.member_id).limit(batch)
         )
-        if not lots:
-            continue  # another run took them while this one waited for the member
-        done.expired_points += ledger.expire(session, business=business, member_id=member_id, due=lots, at=at)
-        done.expired_lots += len(lots)
-        done.members += 1
+        .scalars()
+        .all()
+    )
+    if not due:
+        return done, 0
+    members = sorted(due)
+    session.execute(select(Member.id).where(Member.id.in_(members)).order_by(Member.id).with_for_update()).all()
+    lots = list(session.scalars(select(PointsLot).where(PointsLot.member_id.in_(members), PointsLot.expiring_at <= at)))
+    by_business: dict[uuid.UUID, list[PointsLot]] = {}
+    for lot in lots:
+        by_business.setdefault(lot.business_id, []).append(lot)
+    for business_id, of_business in by_business.items():
+        business = session.get(Business, business_id)
+        assert business is not None
+        done.expired_points += ledger.expire(session, business=business, due=of_business, at=at)
+    done.expired_lots = len(lots)
+    done.members = len({lot.member_id for lot in lots})  # another run may have taken some meanwhile
     return done, len(due)
 
 

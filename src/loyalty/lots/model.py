@@ -192,13 +192,15 @@ class Book:
             self.lots[lot.id] = replace(lot, remaining=lot.remaining - take.amount, expired=expired)
             self.allocations.append(Allocation(lot.id, transaction, take.amount, kind, at))
 
-    def _settle_debt(self, lot_id: str, transaction: str, at: datetime) -> None:
-        owed = self.debt
-        lot = self.lots[lot_id]
-        part = min(owed, lot.remaining)
-        if part > 0:
-            self._consume([Take(lot_id, part)], transaction, "settle", at)
-            self.allocations.append(Allocation(None, transaction, -part, "settle", at))
+    def _settle_debt(self, transaction: str, at: datetime) -> None:
+        """Points coming in pay a debt first, from whatever live lots hold them."""
+        if not self.debt:
+            return
+        takes, _ = plan_remove(list(self.lots.values()), self.debt, at)
+        paid = sum(take.amount for take in takes)
+        if paid:
+            self._consume(takes, transaction, "settle", at)
+            self.allocations.append(Allocation(None, transaction, -paid, "settle", at))
 
     def earn(
         self,
@@ -213,7 +215,7 @@ class Book:
         lot = Lot(self._next("lot"), amount, amount, at, pending_until or at, expires_at, purchase_id)
         self.lots[lot.id] = lot
         self.balance += amount
-        self._settle_debt(lot.id, transaction, at)
+        self._settle_debt(transaction, at)
         return lot.id
 
     def spend(self, amount: int, at: datetime) -> str:
@@ -237,9 +239,7 @@ class Book:
             self.lots[lot.id] = replace(lot, remaining=lot.remaining + allocation.amount)
             self.allocations.append(Allocation(lot.id, undo, -allocation.amount, "restore", at))
             self.balance += allocation.amount
-        for allocation in used:
-            assert allocation.lot_id is not None
-            self._settle_debt(allocation.lot_id, undo, at)
+        self._settle_debt(undo, at)
 
     def take_back(self, purchase_id: str, amount: int, at: datetime, *, allow_negative: bool = False) -> TakeBack:
         plan = plan_take_back(list(self.lots.values()), amount, at, purchase_id)

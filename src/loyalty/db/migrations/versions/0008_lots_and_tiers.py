@@ -83,6 +83,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('lot_allocation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lot_allocation_lot_id'), ['lot_id'], unique=False)
+        batch_op.create_index('ix_lot_allocation_member_lot', ['member_id', 'lot_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lot_allocation_transaction_id'), ['transaction_id'], unique=False)
 
     with op.batch_alter_table('business', schema=None) as batch_op:
@@ -149,6 +150,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table('lot_allocation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lot_allocation_transaction_id'))
+        batch_op.drop_index('ix_lot_allocation_member_lot')
         batch_op.drop_index(batch_op.f('ix_lot_allocation_lot_id'))
 
     op.drop_table('lot_allocation')
