@@ -224,9 +224,12 @@ def _move_lots(
                 session, business_id=business.id, member_id=member_id, transaction_id=transaction_id, debt=debt, at=at
             )
         return
-    held = book.held(session, business_id=business.id, member_ids=[member_id])[member_id]
-    planner = lots.plan_remove if kind in TAKE_KINDS else lots.plan_spend
-    takes, short = planner([book.as_model(lot) for lot in held], -leg, at)
+    if kind in TAKE_KINDS:
+        held = book.held(session, business_id=business.id, member_ids=[member_id])[member_id]
+        takes, short = lots.plan_remove([book.as_model(lot) for lot in held], -leg, at)
+    else:
+        candidates = book.spend_candidates(session, business_id=business.id, member_id=member_id, at=at, need=-leg)
+        takes, short = lots.plan_spend([book.as_model(lot) for lot in candidates], -leg, at)
     if short and not allow_negative:
         raise InsufficientPoints(-leg)
     book.consume(

@@ -23,12 +23,13 @@ from loyalty.db.models import Business, LotAllocation, Member, PointsLot, now
 from loyalty.lots import model
 
 
-def policy_dates(business: Business, at: datetime) -> tuple[datetime, datetime | None]:
-    """When points earned at `at` become spendable and expire, by the business's policy now.
+def policy_dates(business: Business, at: datetime, *, held: bool = True) -> tuple[datetime, datetime | None]:
+    """When points earned at `at` become spendable and expire, by the business's policy now. Only points a sale
+    earned are `held` pending: the hold is against buying, spending the points and returning the goods.
 
     Points expire at the local midnight that ends their last day ("12 points expire on 31 March" means they can
     be spent all of that day), so a member's lots of one day expire together."""
-    available_at = at + timedelta(days=business.points_pending_days or 0)
+    available_at = at + timedelta(days=business.points_pending_days or 0) if held else at
     days = business.points_expire_after_days
     if not days:
         return available_at, None
@@ -123,16 +124,43 @@ def summaries(
 
 
 def balance_now(session: Session, *, member_id: uuid.UUID, cached: int, at: datetime) -> int:
-    """The spendable balance at `at`: the cached ledger balance less points still pending or already expired (one
-    query over the member's lots that are pending or due, however many lots the member has)."""
-    pending = case((PointsLot.pending_until > at, PointsLot.remaining), else_=0)
-    overdue = case((PointsLot.expiring_at <= at, PointsLot.remaining), else_=0)
-    row = session.execute(
-        select(func.coalesce(func.sum(pending), 0), func.coalesce(func.sum(overdue), 0)).where(
-            PointsLot.member_id == member_id, or_(PointsLot.pending_until > at, PointsLot.expiring_at <= at)
-        )
-    ).one()
-    return cached - int(row[0] or 0) - int(row[1] or 0)
+    """The spendable balance at `at`: the cached ledger balance less points still pending or already expired. Two
+    index range reads over the member's lots that are pending or due, however many lots the member has."""
+    total = func.coalesce(func.sum(PointsLot.remaining), 0)
+    pending = session.scalar(select(total).where(PointsLot.member_id == member_id, PointsLot.pending_until > at))
+    overdue = session.scalar(select(total).where(PointsLot.member_id == member_id, PointsLot.expiring_at <= at))
+    return cached - int(pending or 0) - int(overdue or 0)
+
+
+def spend_candidates(
+    session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, at: datetime, need: int
+) -> list[PointsLot]:
+    """Spendable lots in spending order (expiring first first, then those that never expire, oldest first), read
+    page by page until they cover `need`: a spend reads the few lots it takes, not every lot the member holds."""
+    spendable = (
+        PointsLot.business_id == business_id,
+        PointsLot.member_id == member_id,
+        PointsLot.remaining > 0,
+        PointsLot.available_at <= at,
+    )
+    pages = [
+        select(PointsLot)
+        .where(*spendable, PointsLot.expiring_at > at)
+        .order_by(PointsLot.expiring_at, PointsLot.earned_at, PointsLot.id),
+        select(PointsLot).where(*spendable, PointsLot.expires_at.is_(None)).order_by(PointsLot.earned_at, PointsLot.id),
+    ]
+    found: list[PointsLot] = []
+    covered = 0
+    for query in pages:
+        offset, size = 0, 20
+        while covered < need:
+            page = list(session.scalars(query.offset(offset).limit(size)))
+            found += page
+            covered += sum(lot.remaining for lot in page)
+            if len(page) < size:
+                break
+            offset, size = offset + size, size * 4
+    return found
 
 
 def summary(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, at: datetime) -> Summary:
@@ -164,7 +192,7 @@ def add(
     purchase_id: uuid.UUID | None,
     at: datetime,
 ) -> PointsLot:
-    available_at, expires_at = policy_dates(business, at)
+    available_at, expires_at = policy_dates(business, at, held=purchase_id is not None)
     lot = PointsLot(
         id=uuid.uuid4(),
         business_id=business.id,
