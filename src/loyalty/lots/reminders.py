@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
 from loyalty import notify
 from loyalty.db.engine import Database
 from loyalty.db.models import Business, Member
+from loyalty.lots import wording
 from loyalty.lots.expiry import Reminder
 from loyalty.members import format_points
-
-
-def local_day(expires_at: datetime, timezone: str) -> str:
-    """The day points expiring at `expires_at` expire on, in the business's words: they expire at the local
-    midnight that ends that day, so it is the last day they can be spent."""
-    local = (expires_at - timedelta(seconds=1)).astimezone(ZoneInfo(timezone))
-    return f"{local.day} {local:%B %Y}"
 
 
 class Sender:
@@ -38,7 +29,7 @@ class Sender:
                 phone=member.phone,
                 email=member.email,
                 points=format_points(business, reminder.points),
-                expires_on=local_day(reminder.expires_at, business.timezone),
+                expires_on=wording.expiry_day(reminder.expires_at, business.timezone),
                 total_points=format_points(business, reminder.total_points),
             )
         notify.deliver(self.notifier, message)

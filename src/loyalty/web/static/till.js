@@ -4,6 +4,7 @@ import {
   api, words, say, el, clear, money, points, signedPoints, toMinor, fromMinor, decimalsOf, keyFromFragment, uid,
 } from "./common.js";
 import { identification } from "./identify.js";
+import { standingView } from "./standing.js";
 
 const KEY = "loyalty.till.key";
 const SALE = "loyalty.till.sale";
@@ -301,6 +302,7 @@ function renderMember() {
     el("div", { class: "balance" },
       el("span", { class: "balance-value", "data-balance": member.points_balance, text: points(member.points_balance) }),
       el("span", { class: "balance-label", text: "points" })),
+    standingView(member, { compact: true }),
     member.status !== "active" ? el("p", { class: "message", "data-kind": "error", text: `This account is ${member.status}. Ask a manager before applying anything.` }) : null);
   clear($("member-benefits"), usable.length ? usable.map((benefit) => {
     const applied = sale.benefits.includes(benefit.id);
