@@ -87,3 +87,22 @@ def test_the_till_shows_the_members_tier_and_next_expiry(browser: Any, shop: Sho
     expect(member.locator("[data-standing=expiry]")).to_contain_text("12 points expire on")
     screenshot(page, "till-points.png")
     assert errors == []
+
+
+def test_the_dashboard_charts_the_points_owed_by_month_of_expiry(browser: Any, shop: Shop) -> None:
+    shop.admin("PATCH", "/v1/business", {"point_value": "0.50"}, expect=200)
+    ada = shop.member("079 123 45 67", first_name="Ada")
+    shop.admin("POST", f"/v1/members/{ada['id']}/adjustments", {"points": "40", "reason": "before expiry"}, expect=201)
+    shop.admin("PATCH", "/v1/business", {"points_expire_after_days": 60}, expect=200)
+    shop.admin("POST", f"/v1/members/{ada['id']}/adjustments", {"points": "12", "reason": "goodwill"}, expect=201)
+    owed = shop.admin("GET", "/v1/reports/liability", expect=200)
+    page, errors = open_page(browser, width=1280, height=900)
+    page.goto(f"{shop.url}/campaigns#key={shop.admin_key}")
+    chart = page.locator("#liability-chart")
+    expect(page.locator("#liability-note")).to_have_text("52 points worth CHF 26.00")
+    month = owed["months"][0]["month"]
+    expect(chart.locator(f"g[data-month='{month}']")).to_contain_text("12 points · CHF 6.00")
+    expect(chart.locator("g[data-month='never']")).to_contain_text("40 points · CHF 20.00")
+    chart.scroll_into_view_if_needed()
+    screenshot(page, "campaign-center-liability.png", full_page=True)
+    assert errors == []

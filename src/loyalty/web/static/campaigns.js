@@ -7,6 +7,7 @@ import {
 } from "./rule-form.js";
 import { setupBasket, tryBasket } from "./basket.js";
 import { drawChart } from "./chart.js";
+import { drawLiability } from "./liability-chart.js";
 
 const KEY = "loyalty.admin.key";
 const $ = (id) => document.getElementById(id);
@@ -127,6 +128,10 @@ async function loadDashboard() {
   $("stat-spent").textContent = points(report.totals.spent);
   $("stat-spent-note").textContent = `${points(report.totals.given_back)} given back`;
   drawChart($("chart"), report);
+  const owed = await call("GET", "/v1/reports/liability");
+  $("liability-note").textContent = `${points(owed.total_points)} points worth ${owed.currency} ${money(owed.total_value)}`
+    + (Number(owed.pending_points) > 0 ? `, of which ${points(owed.pending_points)} still pending` : "");
+  drawLiability($("liability-chart"), owed);
   // Short codes are guessable by design: warn when the live ones make a guessed hit at a till likely.
   const risk = await call("GET", "/v1/identification/risk");
   say($("guess-warning"), risk.warning ? `Identification codes: ${risk.warning}` : "", "error");
