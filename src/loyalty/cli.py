@@ -138,7 +138,10 @@ def verify() -> None:
     if problems:
         typer.echo(f"{len(problems)} difference(s) found", err=True)
         sys.exit(1)
-    typer.echo("ledger verified: every transaction balances, every cached balance matches its entries")
+    typer.echo(
+        "ledger verified: every transaction balances, every cached balance matches its entries and its lots,"
+        " and no lot was spent beyond its points, while pending or after it expired"
+    )
 
 
 @app.command()

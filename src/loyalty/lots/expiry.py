@@ -143,6 +143,7 @@ def _remind_batch(session: Session, *, business_id: uuid.UUID, days: int, at: da
         .join(Member, Member.id == PointsLot.member_id)
         .where(*due, Member.status == "active")
         .group_by(PointsLot.member_id)
+        .order_by(PointsLot.member_id)  # locked in this order by every run: they queue, never deadlock
         .limit(batch)
     ).all()
     sent = []

@@ -148,7 +148,7 @@ class CauseOut(BaseModel):
 
 class HistoryItem(BaseModel):
     id: str
-    kind: str = Field(description="earn, unearn, pay, refund or adjust")
+    kind: str = Field(description="earn, unearn, pay, refund, adjust or expire")
     points: str = Field(description="Signed: what this changed on the member's balance.")
     cause: CauseOut
     reason: str
@@ -228,11 +228,15 @@ def member_views(session: Session, business: Business, rows: Sequence[Member], *
             created_at=member.created_at,
             points_pending=members.format_points(business, points[member.id].pending),
             next_expiry=_next_expiry(business, points[member.id]),
-            tier=standings[member.id].name if standings[member.id] else None,  # type: ignore[union-attr]
+            tier=_tier_name(standings[member.id]),
             tier_progress=_progress(business, standings[member.id]),
         )
         for member in rows
     ]
+
+
+def _tier_name(standing: tiers.Standing | None) -> str | None:
+    return standing.name if standing else None
 
 
 def _next_expiry(business: Business, summary: book.Summary) -> NextExpiryOut | None:
