@@ -24,8 +24,8 @@ def test_balances_held_before_lots_become_one_never_expiring_lot_each(tmp_path_f
         connection.exec_driver_sql(
             "INSERT INTO business (id, name, currency, country, timezone, points_decimals, point_value_minor,"
             " identification_code_length, identification_code_ttl_seconds, allow_negative_balance, rules_version,"
-            " created_at) VALUES (%s, 'Old shop', 'CHF', 'CH', 'Europe/Zurich', 2, 100, 4, 300, %s, 0,"
-            " '2026-01-01 00:00:00+00:00')" % (_literal(url, business), "true" if "postgresql" in url else "1")
+            f" created_at) VALUES ({_literal(url, business)}, 'Old shop', 'CHF', 'CH', 'Europe/Zurich', 2, 100, 4,"
+            f" 300, {_true(url)}, 0, '2026-01-01 00:00:00+00:00')"
         )
         for member, phone, balance in (
             (ada, "+41791234567", 1250),
@@ -75,3 +75,7 @@ def _literal(url: str, value: uuid.UUID) -> str:
 
 def _false(url: str) -> str:
     return "false" if "postgresql" in url else "0"
+
+
+def _true(url: str) -> str:
+    return "true" if "postgresql" in url else "1"
