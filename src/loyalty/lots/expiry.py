@@ -22,7 +22,7 @@ from loyalty.db.engine import Database
 from loyalty.db.models import Business, Member, PointsLot
 from loyalty.lots import book
 
-BATCH = 500  # members per transaction
+BATCH = 2000  # due lots read per transaction (their members' other due lots come along)
 
 
 @dataclass
@@ -57,10 +57,10 @@ def run(db: Database, *, at: datetime, batch: int = BATCH, notify: Callable[[Rem
         if seen < batch:
             break
     while True:
-        points, lots = db.write(lambda session: _release_batch(session, at=at, batch=batch * 10))
+        points, lots = db.write(lambda session: _release_batch(session, at=at, batch=batch * 5))
         report.released_points += points
         report.released_lots += lots
-        if lots < batch * 10:
+        if lots < batch * 5:
             break
     if notify is not None:
         businesses = db.write(lambda session: _reminding_businesses(session))
@@ -81,16 +81,14 @@ def _expire_batch(session: Session, *, at: datetime, batch: int) -> tuple[Report
     """Up to `batch` members with lots due: lock them (in id order, so two runs queue instead of deadlocking),
     read their due lots again, and post the expiries, per business."""
     done = Report()
-    due = (
-        session.execute(
-            select(PointsLot.member_id).where(PointsLot.expiring_at <= at).group_by(PointsLot.member_id).limit(batch)
-        )
-        .scalars()
-        .all()
-    )
+    # The first due lots in order of expiry (an index range read that stops early) and their members: a batch
+    # costs the same however many lots are still due.
+    due = session.scalars(
+        select(PointsLot.member_id).where(PointsLot.expiring_at <= at).order_by(PointsLot.expiring_at).limit(batch)
+    ).all()
     if not due:
         return done, 0
-    members = sorted(due)
+    members = sorted(set(due))
     session.execute(select(Member.id).where(Member.id.in_(members)).order_by(Member.id).with_for_update()).all()
     lots = list(session.scalars(select(PointsLot).where(PointsLot.member_id.in_(members), PointsLot.expiring_at <= at)))
     by_business: dict[uuid.UUID, list[PointsLot]] = {}
