@@ -45,6 +45,7 @@ bench: install
 	LOYALTY_BENCH=1 LOYALTY_SKIP_BROWSER=1 bash scripts/ensure-system.sh
 	LOYALTY_PG_DURABLE=1 bash scripts/with-postgres.sh $(PY) benchmarks/pos.py
 	$(PY) benchmarks/engine.py
+	LOYALTY_PG_DURABLE=1 bash scripts/with-postgres.sh $(PY) benchmarks/lots.py
 
 screenshots: install system
 	LOYALTY_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -q -p no:cacheprovider -m browser
