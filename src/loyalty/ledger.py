@@ -129,7 +129,6 @@ def _record(
     postings: Sequence[tuple[int, Cause]],
     allow_negative: bool,
     at: datetime,
-    flush: bool = True,
 ) -> tuple[list[LedgerTransaction], int] | None:
     """The guarded balance UPDATE (which also queues the member's writers) and the entries; returns the
     transactions and the balance before them, or None when there is nothing to post."""
@@ -158,29 +157,32 @@ def _record(
         # Keep a loaded member in step with the row without another SELECT.
         set_committed_value(member, "points_balance", moved.points_balance)
         set_committed_value(member, "lifetime_points", moved.lifetime_points)
-    transactions = []
-    for leg, cause in postings:
-        transaction = LedgerTransaction(
-            id=uuid.uuid4(),  # known before the INSERT, so the entries need no flush in between
-            business_id=business.id,
-            kind=kind,
-            member_id=member_id,
-            purchase_id=cause.purchase_id,
-            payment_id=cause.payment_id,
-            rule_id=cause.rule_id,
-            rule_revision=cause.rule_revision,
-            reason=cause.reason,
-            created_at=at,
-        )
-        transaction.entries = [
-            LedgerEntry(business_id=business.id, account="member", member_id=member_id, amount=leg, created_at=at),
-            LedgerEntry(business_id=business.id, account=COUNTER_ACCOUNT[kind], amount=-leg, created_at=at),
-        ]
-        transactions.append(transaction)
+    transactions = [_transaction(business, member_id, kind, leg, cause, at) for leg, cause in postings]
     session.add_all(transactions)
-    if flush:
-        session.flush()  # the lots and allocations below refer to these transactions
+    session.flush()  # the lots and allocations below refer to these transactions
     return transactions, int(moved.points_balance) - amount
+
+
+def _transaction(
+    business: Business, member_id: uuid.UUID, kind: str, leg: int, cause: Cause, at: datetime
+) -> LedgerTransaction:
+    transaction = LedgerTransaction(
+        id=uuid.uuid4(),  # known before the INSERT, so the entries need no flush in between
+        business_id=business.id,
+        kind=kind,
+        member_id=member_id,
+        purchase_id=cause.purchase_id,
+        payment_id=cause.payment_id,
+        rule_id=cause.rule_id,
+        rule_revision=cause.rule_revision,
+        reason=cause.reason,
+        created_at=at,
+    )
+    transaction.entries = [
+        LedgerEntry(business_id=business.id, account="member", member_id=member_id, amount=leg, created_at=at),
+        LedgerEntry(business_id=business.id, account=COUNTER_ACCOUNT[kind], amount=-leg, created_at=at),
+    ]
+    return transaction
 
 
 def _move_lots(
@@ -295,28 +297,32 @@ def take_back(
 
 def expire(session: Session, *, business: Business, due: Sequence[PointsLot], at: datetime) -> int:
     """Post the expiry of what `due` lots still hold: per member, one ledger transaction per moment of expiry,
-    dated then. The caller holds the members' rows and read `due` after taking them. Returns the hundredths."""
+    dated then. The caller holds the members' rows and read `due` after taking them, so the balances read here
+    stay true: a whole batch is one read, one UPDATE per member sent together, and batched INSERTs. Returns the
+    hundredths expired."""
     by_member: dict[uuid.UUID, dict[datetime, list[PointsLot]]] = {}
     for lot in due:
         if lot.remaining > 0 and lot.expires_at is not None and lot.expires_at <= at:
             by_member.setdefault(lot.member_id, {}).setdefault(lot.expires_at, []).append(lot)
+    if not by_member:
+        return 0
+    query = select(Member.id, Member.points_balance).where(Member.id.in_(list(by_member)))
+    balances = {member_id: int(balance) for member_id, balance in session.execute(query)}
     expired: list[tuple[PointsLot, uuid.UUID]] = []
+    transactions: list[LedgerTransaction] = []
+    moved = []
     for member_id, moments in by_member.items():
-        ordered = sorted(moments.items())
-        for moment, lots_then in ordered:
+        balance = balances[member_id]
+        for moment, lots_then in sorted(moments.items()):
             points = sum(lot.remaining for lot in lots_then)
-            recorded = _record(
-                session,
-                business=business,
-                member_id=member_id,
-                kind="expire",
-                postings=[(-points, Cause(reason=f"{len(lots_then)} lot(s) expired"))],
-                allow_negative=True,
-                at=moment,
-                flush=False,
-            )
-            assert recorded is not None
-            expired += [(lot, recorded[0][0].id) for lot in lots_then]
+            cause = Cause(reason=f"{len(lots_then)} lot(s) expired")
+            transaction = _transaction(business, member_id, "expire", -points, cause, moment)
+            transactions.append(transaction)
+            expired += [(lot, transaction.id) for lot in lots_then]
+            balance -= points
+        moved.append({"id": member_id, "points_balance": balance})
+    session.execute(update(Member), moved)  # by primary key, one statement sent for the batch
+    session.add_all(transactions)
     session.flush()
     book.expire(session, business_id=business.id, expired=expired)
     return sum(lot.remaining for lot, _ in expired)
