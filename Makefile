@@ -59,6 +59,7 @@ bench: install
 	$(PY) benchmarks/engine.py
 	$(PY) benchmarks/como.py
 	bash scripts/with-postgres.sh $(PY) benchmarks/backtest.py --postgres
+	LOYALTY_PG_DURABLE=1 bash scripts/with-postgres.sh $(PY) benchmarks/lots.py
 
 screenshots: install system
 	LOYALTY_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -q -p no:cacheprovider -m browser

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loyalty import campaigns, ledger
+from loyalty import campaigns, ledger, tiers
 from loyalty import rules as engine
 from loyalty.db.models import Business, Member, RuleUse
 from loyalty.errors import Conflict, NotFound
@@ -53,8 +53,16 @@ def context(business: Business) -> engine.Context:
     )
 
 
-def member_facts(session: Session, member: Member, index: engine.RuleIndex) -> engine.Member:
-    """The member as the engine sees them, with the firings that limited rules count."""
+def member_facts(
+    session: Session,
+    member: Member,
+    index: engine.RuleIndex,
+    *,
+    business: Business | None = None,
+    at: datetime | None = None,
+) -> engine.Member:
+    """The member as the engine sees them, with the firings that limited rules count (and the tier, when a rule
+    asks for one)."""
     limited = [
         uuid.UUID(rule.id) for rule in index.rules if rule.id and (rule.limits or rule.trigger == "lifetime_points")
     ]
@@ -73,7 +81,16 @@ def member_facts(session: Session, member: Member, index: engine.RuleIndex) -> e
         tags=frozenset(member.tags or ()),
         lifetime_points=hundredths_to_points(member.lifetime_points),
         rule_uses={rule_id: tuple(times) for rule_id, times in uses.items()},
+        tier=_tier(session, member, index, business, at),
     )
+
+
+def _tier(
+    session: Session, member: Member, index: engine.RuleIndex, business: Business | None, at: datetime | None
+) -> str | None:
+    if business is None or at is None or not any(rule.conditions.member_tiers for rule in index.rules):
+        return None  # no rule asks: the window's sum is not worth reading
+    return tiers.name_at(session, business=business, member=member, at=at)
 
 
 def evaluate(
@@ -91,7 +108,7 @@ def evaluate(
     """What the business's active rules give `member` for `trigger`; writes nothing. `requests` (wallet
     benefits and codes) apply after the member's deals, and points are earned on what is left."""
     index = campaigns.active_rules(session, business=business)
-    facts = member_facts(session, member, index)
+    facts = member_facts(session, member, index, business=business, at=at)
     punch_cards: list[engine.PunchCard] = []
     if trigger.kind == "purchase":
         from loyalty import punch_cards as cards  # punch cards grant rewards through the wallet, as benefits do
@@ -143,8 +160,10 @@ def apply(
         )
         for award in outcome.awards
     ]
-    ledger.post_many(session, business=business, member_id=member.id, kind="earn", postings=postings)
+    ledger.post_many(session, business=business, member_id=member.id, kind="earn", postings=postings, at=at)
     applied.points += sum(amount for amount, _ in postings)
+    if any(amount > 0 for amount, _ in postings):
+        tiers.note(session, business=business, member=member, at=at)
     for fired in outcome.fired:
         if fired.rule_id:
             session.add(

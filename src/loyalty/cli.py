@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import sys
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 from sqlalchemy.orm import Session
 
-from loyalty import access, credit, ledger, punch_cards
+from loyalty import access, credit, ledger, notify, punch_cards
 from loyalty.db import migrate
 from loyalty.db.engine import Database
+from loyalty.db.models import now
 from loyalty.errors import LoyaltyError
+from loyalty.money import hundredths_to_points
 from loyalty.settings import Settings
 
 app = typer.Typer(help="loyalty: points, benefits and promo codes behind a point of sale.", no_args_is_help=True)
@@ -135,7 +138,38 @@ def verify() -> None:
     if problems:
         typer.echo(f"{len(problems)} difference(s) found", err=True)
         sys.exit(1)
-    typer.echo("ledger verified: every transaction balances, every cached balance matches its entries")
+    typer.echo(
+        "ledger verified: every transaction balances, every cached balance matches its entries and its lots,"
+        " and no lot was spent beyond its points, while pending or after it expired"
+    )
+
+
+@app.command()
+def expire(
+    at: str | None = typer.Option(None, "--at", help="The moment to expire at, RFC 3339 (default: now)."),
+) -> None:
+    """Post the points expiries due at --at, release pending points, and send the expiry reminders due."""
+    from loyalty.lots import expiry, reminders
+
+    moment = now()
+    if at is not None:
+        try:
+            moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
+        except ValueError:
+            typer.echo(f"--at: {at!r} is not an RFC 3339 time like 2027-03-31T00:00:00+00:00", err=True)
+            raise typer.Exit(2) from None
+        if moment.tzinfo is None:
+            typer.echo("--at: give the offset too, like 2027-03-31T00:00:00+02:00", err=True)
+            raise typer.Exit(2)
+    settings = _settings()
+    db = _database()
+    sender = reminders.Sender(db, notify.make(settings))
+    report = expiry.run(db, at=moment.astimezone(UTC), notify=sender.send)
+    typer.echo(
+        f"expired {hundredths_to_points(report.expired_points)} points in {report.expired_lots} lot(s)"
+        f" of {report.members} member(s); released {hundredths_to_points(report.released_points)} pending points"
+        f" in {report.released_lots} lot(s); {len(report.reminders)} reminder(s) sent"
+    )
 
 
 # --- rules as files -------------------------------------------------------------------------------

@@ -5,6 +5,10 @@ business account ("issued" for earning, "redeemed" for paying with points, "adju
 The member's cached balance moves in the same transaction, behind a guard in the UPDATE itself, so two
 tills spending the same points cannot both succeed. There is deliberately no cached balance on the
 business accounts: one row updated by every purchase would serialise all writers.
+
+Every posting also moves lots (`loyalty.lots`): points coming in become a lot dated by the business's policy (or
+go back to the very lots a cancelled payment took them from); points going out are taken from lots, spending
+only spendable ones by expiry, so whatever spends points through `post` spends them by lot.
 """
 
 from __future__ import annotations
@@ -12,18 +16,31 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from loyalty.db.models import Business, LedgerEntry, LedgerTransaction, Member
+from loyalty.db.models import Business, LedgerEntry, LedgerTransaction, LotAllocation, Member, PointsLot, now
 from loyalty.errors import Conflict, Refused
+from loyalty.lots import book
+from loyalty.lots import model as lots
 
 # Ledger kinds whose member entries make up lifetime points: earning, and taking earnings back.
 LIFETIME_KINDS = ("earn", "unearn")
-COUNTER_ACCOUNT = {"earn": "issued", "unearn": "issued", "pay": "redeemed", "refund": "redeemed", "adjust": "adjusted"}
+COUNTER_ACCOUNT = {
+    "earn": "issued",
+    "unearn": "issued",
+    "pay": "redeemed",
+    "refund": "redeemed",
+    "adjust": "adjusted",
+    "expire": "expired",
+}
+# Points going out by these kinds are taken, not spent: pending points too (spendable ones first), never expired
+# ones. Every other kind spends, and spends only what is spendable now.
+TAKE_KINDS = ("adjust", "unearn")
 
 
 # The most points an account may hold (or owe), and the largest single movement, in hundredths: 10^13 points.
@@ -55,6 +72,7 @@ class Cause:
     rule_id: uuid.UUID | None = None
     rule_revision: int | None = None
     reason: str = ""
+    restores: uuid.UUID | None = None  # a spending transaction whose lots this posting gives back
 
 
 def post(
@@ -66,6 +84,7 @@ def post(
     amount: int,
     cause: Cause = Cause(),
     may_go_negative: bool | None = None,
+    at: datetime | None = None,
 ) -> LedgerTransaction | None:
     """Move `amount` hundredths into (positive) or out of (negative) a member's account.
 
@@ -79,6 +98,7 @@ def post(
         kind=kind,
         postings=[(amount, cause)],
         may_go_negative=may_go_negative,
+        at=at,
     )
     return posted[0] if posted else None
 
@@ -91,16 +111,48 @@ def post_many(
     kind: str,
     postings: Sequence[tuple[int, Cause]],
     may_go_negative: bool | None = None,
+    at: datetime | None = None,
 ) -> list[LedgerTransaction]:
     """One ledger transaction per (amount, cause), and one guarded update of the member's balance for them all
-    (a purchase that earns by three rules moves the balance once)."""
+    (a purchase that earns by three rules moves the balance once). Each posting moves lots too."""
+    at = at or now()
+    allow_negative = business.allow_negative_balance if may_go_negative is None else may_go_negative
+    recorded = _record(
+        session,
+        business=business,
+        member_id=member_id,
+        kind=kind,
+        postings=postings,
+        allow_negative=allow_negative,
+        at=at,
+    )
+    if recorded is None:
+        return []
+    transactions, balance = recorded
+    for transaction, (leg, cause) in zip(transactions, [p for p in postings if p[0] != 0], strict=True):
+        _move_lots(session, business, member_id, kind, transaction.id, leg, cause, balance, allow_negative, at)
+        balance += leg
+    return transactions
+
+
+def _record(
+    session: Session,
+    *,
+    business: Business,
+    member_id: uuid.UUID,
+    kind: str,
+    postings: Sequence[tuple[int, Cause]],
+    allow_negative: bool,
+    at: datetime,
+) -> tuple[list[LedgerTransaction], int] | None:
+    """The guarded balance UPDATE (which also queues the member's writers) and the entries; returns the
+    transactions and the balance before them, or None when there is nothing to post."""
     if kind not in COUNTER_ACCOUNT:
         raise ValueError(f"unknown ledger kind {kind!r}")
     postings = [(amount, cause) for amount, cause in postings if amount != 0]
     if not postings:
-        return []
+        return None
     amount = sum(amount for amount, _ in postings)
-    allow_negative = business.allow_negative_balance if may_go_negative is None else may_go_negative
     lifetime_change = amount if kind in LIFETIME_KINDS else 0
     if any(abs(leg) > MAX_BALANCE for leg, _ in postings) or abs(amount) > MAX_BALANCE:
         raise PointsCeiling()  # before the database sees a number its integers cannot hold
@@ -130,26 +182,175 @@ def post_many(
         # Keep a loaded member in step with the row without another SELECT.
         set_committed_value(member, "points_balance", moved.points_balance)
         set_committed_value(member, "lifetime_points", moved.lifetime_points)
-    transactions = []
-    for leg, cause in postings:
-        transaction = LedgerTransaction(
-            id=uuid.uuid4(),  # known before the INSERT, so the entries need no flush in between
-            business_id=business.id,
-            kind=kind,
-            member_id=member_id,
-            purchase_id=cause.purchase_id,
-            payment_id=cause.payment_id,
-            rule_id=cause.rule_id,
-            rule_revision=cause.rule_revision,
-            reason=cause.reason,
-        )
-        transaction.entries = [
-            LedgerEntry(business_id=business.id, account="member", member_id=member_id, amount=leg),
-            LedgerEntry(business_id=business.id, account=COUNTER_ACCOUNT[kind], amount=-leg),
-        ]
-        transactions.append(transaction)
+    transactions = [_transaction(business, member_id, kind, leg, cause, at) for leg, cause in postings]
     session.add_all(transactions)
-    return transactions
+    session.flush()  # the lots and allocations below refer to these transactions
+    return transactions, int(moved.points_balance) - amount
+
+
+def _transaction(
+    business: Business, member_id: uuid.UUID, kind: str, leg: int, cause: Cause, at: datetime
+) -> LedgerTransaction:
+    transaction = LedgerTransaction(
+        id=uuid.uuid4(),  # known before the INSERT, so the entries need no flush in between
+        business_id=business.id,
+        kind=kind,
+        member_id=member_id,
+        purchase_id=cause.purchase_id,
+        payment_id=cause.payment_id,
+        rule_id=cause.rule_id,
+        rule_revision=cause.rule_revision,
+        reason=cause.reason,
+        created_at=at,
+    )
+    transaction.entries = [
+        LedgerEntry(business_id=business.id, account="member", member_id=member_id, amount=leg, created_at=at),
+        LedgerEntry(business_id=business.id, account=COUNTER_ACCOUNT[kind], amount=-leg, created_at=at),
+    ]
+    return transaction
+
+
+def _move_lots(
+    session: Session,
+    business: Business,
+    member_id: uuid.UUID,
+    kind: str,
+    transaction_id: uuid.UUID,
+    leg: int,
+    cause: Cause,
+    balance_before: int,
+    allow_negative: bool,
+    at: datetime,
+) -> None:
+    if leg > 0:
+        restored = 0
+        if cause.restores is not None:
+            restored = book.restore(
+                session,
+                business=business,
+                member_id=member_id,
+                transaction_id=transaction_id,
+                restores=cause.restores,
+                at=at,
+            )
+        if leg > restored:  # an earning, or points whose lots are not known: a new lot, dated now
+            purchase_id = cause.purchase_id if kind == "earn" else None
+            book.add(
+                session,
+                business=business,
+                member_id=member_id,
+                transaction_id=transaction_id,
+                kind=kind,
+                amount=leg - restored,
+                purchase_id=purchase_id,
+                at=at,
+            )
+        debt = book.debt(session, member_id=member_id)
+        if debt > 0:
+            book.settle_debt(
+                session, business_id=business.id, member_id=member_id, transaction_id=transaction_id, debt=debt, at=at
+            )
+        return
+    if kind in TAKE_KINDS:
+        held = book.held(session, business_id=business.id, member_ids=[member_id])[member_id]
+        takes, short = lots.plan_remove([book.as_model(lot) for lot in held], -leg, at)
+    else:
+        candidates = book.spend_candidates(session, business_id=business.id, member_id=member_id, at=at, need=-leg)
+        takes, short = lots.plan_spend([book.as_model(lot) for lot in candidates], -leg, at)
+    if short and not allow_negative:
+        raise InsufficientPoints(-leg)
+    book.consume(
+        session,
+        business_id=business.id,
+        member_id=member_id,
+        transaction_id=transaction_id,
+        takes=takes,
+        kind="remove" if kind in TAKE_KINDS else "spend",
+        at=at,
+    )
+    if short:
+        book.owe(
+            session, business_id=business.id, member_id=member_id, transaction_id=transaction_id, amount=short, at=at
+        )
+
+
+def take_back(
+    session: Session,
+    *,
+    business: Business,
+    member_id: uuid.UUID,
+    purchase_id: uuid.UUID,
+    amount: int,
+    reason: str,
+    at: datetime,
+) -> int:
+    """Take back `amount` a purchase earned: from its own lots first; what of them expired is not taken again from
+    other lots; what was spent is taken from other lots. Returns the hundredths not recovered."""
+    if amount <= 0:
+        return 0
+    book.lock_member(session, member_id)
+    held = book.for_take_back(session, business_id=business.id, member_id=member_id, purchase_id=purchase_id)
+    plan = lots.plan_take_back(held, amount, at, str(purchase_id))
+    debt = plan.shortfall if business.allow_negative_balance else 0
+    recorded = _record(
+        session,
+        business=business,
+        member_id=member_id,
+        kind="unearn",
+        postings=[(-(plan.taken + debt), Cause(purchase_id=purchase_id, reason=reason))],
+        allow_negative=True,
+        at=at,
+    )
+    if recorded is not None:
+        transaction_id = recorded[0][0].id
+        book.consume(
+            session,
+            business_id=business.id,
+            member_id=member_id,
+            transaction_id=transaction_id,
+            takes=plan.takes,
+            kind="take_back",
+            at=at,
+        )
+        if debt:
+            book.owe(
+                session, business_id=business.id, member_id=member_id, transaction_id=transaction_id, amount=debt, at=at
+            )
+    book.write_off(session, plan.written_off)
+    return plan.not_recovered - debt
+
+
+def expire(session: Session, *, business: Business, due: Sequence[PointsLot], at: datetime) -> int:
+    """Post the expiry of what `due` lots still hold: per member, one ledger transaction per moment of expiry,
+    dated then. The caller holds the members' rows and read `due` after taking them, so the balances read here
+    stay true: a whole batch is one read, one UPDATE per member sent together, and batched INSERTs. Returns the
+    hundredths expired."""
+    by_member: dict[uuid.UUID, dict[datetime, list[PointsLot]]] = {}
+    for lot in due:
+        if lot.remaining > 0 and lot.expires_at is not None and lot.expires_at <= at:
+            by_member.setdefault(lot.member_id, {}).setdefault(lot.expires_at, []).append(lot)
+    if not by_member:
+        return 0
+    query = select(Member.id, Member.points_balance).where(Member.id.in_(list(by_member)))
+    balances = {member_id: int(balance) for member_id, balance in session.execute(query)}
+    expired: list[tuple[PointsLot, uuid.UUID]] = []
+    transactions: list[LedgerTransaction] = []
+    moved = []
+    for member_id, moments in by_member.items():
+        balance = balances[member_id]
+        for moment, lots_then in sorted(moments.items()):
+            points = sum(lot.remaining for lot in lots_then)
+            cause = Cause(reason=f"{len(lots_then)} lot(s) expired")
+            transaction = _transaction(business, member_id, "expire", -points, cause, moment)
+            transactions.append(transaction)
+            expired += [(lot, transaction.id) for lot in lots_then]
+            balance -= points
+        moved.append({"id": member_id, "points_balance": balance})
+    session.execute(update(Member), moved)  # by primary key, one statement sent for the batch
+    session.add_all(transactions)
+    session.flush()
+    book.expire(session, business_id=business.id, expired=expired)
+    return sum(lot.remaining for lot, _ in expired)
 
 
 def balance(session: Session, member_id: uuid.UUID) -> int:
@@ -186,6 +387,16 @@ def verify(session: Session) -> list[str]:
         .group_by(LedgerEntry.member_id),
         session,
     )
+    held = _by_member(
+        select(PointsLot.member_id, func.sum(PointsLot.remaining)).group_by(PointsLot.member_id),
+        session,
+    )
+    debts = _by_member(
+        select(LotAllocation.member_id, func.sum(LotAllocation.amount))
+        .where(LotAllocation.lot_id.is_(None))
+        .group_by(LotAllocation.member_id),
+        session,
+    )
     members = session.execute(
         select(Member.id, Member.points_balance, Member.lifetime_points, Business.allow_negative_balance).join(
             Business, Business.id == Member.business_id
@@ -201,6 +412,45 @@ def verify(session: Session) -> list[str]:
             )
         if cached < 0 and not allow_negative:
             problems.append(f"member {member_id} balance {cached} is below zero")
+        if held.get(member_id, 0) - debts.get(member_id, 0) != cached:
+            problems.append(
+                f"member {member_id} balance {cached} but lots hold {held.get(member_id, 0)}"
+                f" less a debt of {debts.get(member_id, 0)}"
+            )
+    return problems + _lot_problems(session)
+
+
+def _lot_problems(session: Session) -> list[str]:
+    """Each lot within its amount and equal to its allocations; nothing spent while pending or expired."""
+    problems = []
+    allocated = dict(
+        session.execute(
+            select(LotAllocation.lot_id, func.sum(LotAllocation.amount))
+            .where(LotAllocation.lot_id.is_not(None))
+            .group_by(LotAllocation.lot_id)
+        ).all()
+    )
+    query = select(PointsLot.id, PointsLot.amount, PointsLot.remaining, PointsLot.expired, PointsLot.written_off)
+    for lot_id, amount, remaining, expired, written_off in session.execute(query):
+        if not 0 <= remaining <= amount:
+            problems.append(f"lot {lot_id} holds {remaining} of {amount}")
+        if amount - remaining != int(allocated.get(lot_id) or 0):
+            problems.append(
+                f"lot {lot_id} used {amount - remaining} but its allocations sum to {allocated.get(lot_id)}"
+            )
+        # Written off: expired points, posted or (for points still in an overdue lot) about to be.
+        if not (0 <= written_off <= expired + remaining and expired <= amount):
+            problems.append(f"lot {lot_id} expired {expired}, written off {written_off}, of {amount}")
+    misspent = session.execute(
+        select(LotAllocation.transaction_id, PointsLot.id)
+        .join(PointsLot, PointsLot.id == LotAllocation.lot_id)
+        .where(
+            LotAllocation.kind == "spend",
+            (LotAllocation.at < PointsLot.available_at)
+            | (PointsLot.expires_at.is_not(None) & (LotAllocation.at >= PointsLot.expires_at)),
+        )
+    )
+    problems += [f"transaction {txn} spent lot {lot} while pending or expired" for txn, lot in misspent]
     return problems
 
 

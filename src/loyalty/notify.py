@@ -51,23 +51,59 @@ class LoginCode:
         return (self.phone if self.channel == "sms" else self.email) or ""
 
 
+@dataclass(frozen=True)
+class ExpiryReminder:
+    """Points about to expire, told to a member once per batch of lots (`loyalty expire` sends these)."""
+
+    business_id: str
+    business_name: str
+    member_id: str
+    phone: str  # E.164
+    email: str | None
+    points: str  # expiring first, on `expires_on`
+    expires_on: str  # the business's local date, in words: "31 March 2027"
+    total_points: str  # all the points this reminder is about
+    kind: str = "expiry_reminder"
+    channel: str = "email"  # "sms" (to `phone`) or "email" (to `email`): one the member proved
+
+    @property
+    def address(self) -> str:
+        return (self.phone if self.channel == "sms" else self.email) or ""
+
+
+Message = LoginCode | ExpiryReminder
+
+
 class Notifier(Protocol):
-    def send(self, message: LoginCode) -> None: ...
+    def send(self, message: Message) -> None: ...
 
 
-def _text(message: LoginCode) -> str:
+def _subject(message: Message) -> str:
+    if isinstance(message, ExpiryReminder):
+        return f"{message.points} {message.business_name} points expire on {message.expires_on}"
+    return f"Your {message.business_name} login code: {message.code}"
+
+
+def _text(message: Message) -> str:
+    if isinstance(message, ExpiryReminder):
+        return (
+            f"{message.points} of your {message.business_name} points expire on {message.expires_on}.\n"
+            "Spend them before then: points are taken in order of expiry, so the next ones you spend are these."
+        )
     return (
         f"Your {message.business_name} login code is {message.code}.\n"
         f"It works once, for {message.minutes} minutes. If you did not ask for it, ignore this message."
     )
 
 
-def _sms_text(message: LoginCode) -> str:
+def _sms_text(message: Message) -> str:
+    if isinstance(message, ExpiryReminder):
+        return f"{message.points} of your {message.business_name} points expire on {message.expires_on}."
     # Short enough for one SMS segment; the code first, for phones that offer to fill it in.
     return f"{message.code} is your {message.business_name} login code. It works once, for {message.minutes} minutes."
 
 
-def _masked(message: LoginCode) -> str:
+def _masked(message: Message) -> str:
     if message.channel == "sms":
         return mask_phone(message.phone)
     name, _, domain = (message.email or "").partition("@")
@@ -75,7 +111,12 @@ def _masked(message: LoginCode) -> str:
 
 
 class ConsoleNotifier:
-    def send(self, message: LoginCode) -> None:
+    def send(self, message: Message) -> None:
+        if isinstance(message, ExpiryReminder):
+            print(
+                f"[loyalty] {message.channel} to {_masked(message)}: {_subject(message)}", file=sys.stderr, flush=True
+            )
+            return
         # Printed, not logged: the log level may hide it, and a developer is waiting for it.
         print(
             f"[loyalty] login code by {message.channel} to {_masked(message)} at {message.business_name}: "
@@ -89,7 +130,7 @@ class FileOutbox:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def send(self, message: LoginCode) -> None:
+    def send(self, message: Message) -> None:
         line = json.dumps({"at": now().isoformat(), **asdict(message), "address": message.address})
         # One write on an O_APPEND descriptor: lines from concurrent workers do not interleave.
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -111,17 +152,17 @@ class SmtpNotifier:
         self.password = unquote(parts.password) if parts.password else None
         self.sender = sender
 
-    def send(self, message: LoginCode) -> None:
+    def send(self, message: Message) -> None:
         if message.channel != "email":
-            log.error("login code not sent: SMTP carries e-mail only; set LOYALTY_SMS_GATEWAY")
+            log.error("message not sent: SMTP carries e-mail only; set LOYALTY_SMS_GATEWAY")
             return
         if not message.email:
-            log.warning("login code not sent: the member has no e-mail address", extra={"member": message.member_id})
+            log.warning("message not sent: the member has no e-mail address", extra={"member": message.member_id})
             return
         mail = EmailMessage()
         mail["From"] = self.sender
         mail["To"] = message.email
-        mail["Subject"] = f"Your {message.business_name} login code: {message.code}"
+        mail["Subject"] = _subject(message)
         mail.set_content(_text(message))
         context = ssl.create_default_context()
         smtp: smtplib.SMTP
@@ -143,9 +184,9 @@ class SmsNotifier:
     def __init__(self, gateway: sms.TwilioSms | sms.WebhookSms) -> None:
         self.gateway = gateway
 
-    def send(self, message: LoginCode) -> None:
+    def send(self, message: Message) -> None:
         if message.channel != "sms":
-            log.error("login code not sent: the SMS gateway carries text messages only")
+            log.error("message not sent: the SMS gateway carries text messages only")
             return
         self.gateway.send(sms.TextMessage(message.phone, _sms_text(message), message.business_id, message.member_id))
 
@@ -156,8 +197,8 @@ class Unsent:
     def __init__(self, why: str) -> None:
         self.why = why
 
-    def send(self, message: LoginCode) -> None:
-        log.error("login code not sent: %s", self.why, extra={"member": message.member_id})
+    def send(self, message: Message) -> None:
+        log.error("message not sent: %s", self.why, extra={"member": message.member_id})
 
 
 class Channels:
@@ -167,7 +208,7 @@ class Channels:
         self.email = email
         self.sms = sms
 
-    def send(self, message: LoginCode) -> None:
+    def send(self, message: Message) -> None:
         (self.sms if message.channel == "sms" else self.email).send(message)
 
 
@@ -206,9 +247,13 @@ def make(settings: Settings) -> Notifier:
     return Channels(email=email, sms=_sms_route(settings.sms_gateway.strip(), email))
 
 
-def deliver(notifier: Notifier, message: LoginCode) -> None:
+def deliver(notifier: Notifier, message: Message) -> None:
     """Send, and log a failure instead of raising: the member's answer was already sent (and must not differ)."""
     try:
         notifier.send(message)
     except Exception:  # a mail server's failure must not reach the member
-        log.exception("login code could not be sent", extra={"member": message.member_id})
+        log.exception(
+            "%s could not be sent",
+            "login code" if isinstance(message, LoginCode) else "expiry reminder",
+            extra={"member": message.member_id},
+        )

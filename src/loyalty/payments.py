@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 
 from loyalty import ledger
 from loyalty.audit import record
-from loyalty.db.models import Business, Member, PointsPayment, Purchase, now
+from loyalty.db.models import Business, LedgerTransaction, Member, PointsPayment, Purchase, now
 from loyalty.errors import Conflict, InvalidInput, NotFound, Refused
+from loyalty.lots import book
 from loyalty.money import (
     currency_exponent,
     floor_points,
@@ -109,7 +110,10 @@ def pay(
         raise Conflict("transaction_completed", f"Transaction {request.transaction_id} is already confirmed.")
     if owed is not None and owed <= 0:
         raise NothingOwed()
-    paid = min(request.amount, affordable(member.points_balance, business))
+    # Only spendable lots pay: pending points wait for their day, expired ones are gone even before the expiry run.
+    book.lock_member(session, member.id)
+    spendable = book.summary(session, business_id=business.id, member_id=member.id, at=now()).balance
+    paid = min(request.amount, affordable(spendable, business))
     if owed is not None:
         paid = min(paid, owed)
     if paid <= 0:
@@ -173,14 +177,18 @@ def refund(session: Session, *, business: Business, payment: PointsPayment, at: 
     if changed.rowcount != 1:  # type: ignore[attr-defined]
         return
     session.refresh(payment)
+    spent = session.scalar(
+        select(LedgerTransaction.id).where(LedgerTransaction.payment_id == payment.id, LedgerTransaction.kind == "pay")
+    )
     ledger.post(
         session,
         business=business,
         member_id=payment.member_id,
         kind="refund",
         amount=payment.points,
-        cause=ledger.Cause(payment_id=payment.id, reason="points payment given back"),
+        cause=ledger.Cause(payment_id=payment.id, reason="points payment given back", restores=spent),
         may_go_negative=True,
+        at=at,
     )
 
 
@@ -226,7 +234,8 @@ def _same_request(earlier: PointsPayment, request: PaymentRequest) -> PointsPaym
 
 def view(session: Session, business: Business, payment: PointsPayment) -> dict[str, Any]:
     """A payment as the API shows it, with the member's balance now."""
-    balance = session.scalar(select(Member.points_balance).where(Member.id == payment.member_id)) or 0
+    cached = session.scalar(select(Member.points_balance).where(Member.id == payment.member_id)) or 0
+    balance = book.balance_now(session, member_id=payment.member_id, cached=cached, at=now())
     decimals = business.points_decimals
     return {
         "id": str(payment.id),

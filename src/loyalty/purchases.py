@@ -17,7 +17,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +40,7 @@ from loyalty.db.models import (
     PurchaseLine,
 )
 from loyalty.errors import Conflict, InvalidInput, NotFound, Refused
+from loyalty.lots import book
 from loyalty.money import (
     currency_exponent,
     floor_points,
@@ -67,6 +68,7 @@ class Sale:
     payments: tuple[engine.Payment, ...] = ()
     benefits: tuple[str, ...] = ()
     codes: tuple[str, ...] = ()
+    occurred_at: datetime | None = None  # a sale the till sends later; None: now
 
     def fingerprint(self) -> str:
         """A digest of what the till sent: the same transaction id with another body is a conflict."""
@@ -89,6 +91,8 @@ class Sale:
             "benefits": list(self.benefits),
             "codes": [codes.normalise(text) for text in self.codes],
         }
+        if self.occurred_at is not None:
+            body["occurred_at"] = self.occurred_at.astimezone(UTC).isoformat()
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
@@ -117,6 +121,25 @@ class Priced:
     @property
     def total(self) -> Decimal:
         return self.subtotal - self.discounts.total
+
+
+# A till that was offline sends its sales later; a time further back than this is refused, not believed.
+MAX_LATE_DAYS = 30
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def occurred(sale: Sale, now: datetime) -> datetime:
+    """The moment the sale happened: `occurred_at` when the till sends one, within bounds, else `now`."""
+    if sale.occurred_at is None:
+        return now
+    if sale.occurred_at.tzinfo is None:
+        raise InvalidInput("occurred_at", "needs an offset, like 2027-03-31T18:30:00+02:00")
+    at = sale.occurred_at.astimezone(UTC)
+    if at > now + MAX_CLOCK_SKEW:
+        raise InvalidInput("occurred_at", "is in the future")
+    if at < now - timedelta(days=MAX_LATE_DAYS):
+        raise InvalidInput("occurred_at", f"is more than {MAX_LATE_DAYS} days ago")
+    return at
 
 
 def check_amounts(sale: Sale, business: Business) -> None:
@@ -443,7 +466,7 @@ def confirm(
         "discount_total": view.money(priced.discounts.total),
         "points_earned": view.points(hundredths_to_points(applied.points)),
         "points_paid": view.points(hundredths_to_points(sum(p.points for p in priced.points_payments))),
-        "points_balance": view.points(hundredths_to_points(member.points_balance)) if member else None,
+        "points_balance": view.points(hundredths_to_points(_spendable(session, member, at))) if member else None,
         "earned": [view.award(award) for award in applied.awards],
         "discounts": view.discounts(priced.discounts),
         "redeemed": [str(asset.id) for asset in priced.assets.values()],
@@ -459,6 +482,10 @@ def confirm(
     purchase.response = answer
     record(session, business.id, actor=actor, action="purchase.confirm", obj=purchase)
     return answer, True
+
+
+def _spendable(session: Session, member: Member, at: datetime) -> int:
+    return book.balance_now(session, member_id=member.id, cached=member.points_balance, at=at)
 
 
 def _points_per_line(outcome: engine.Outcome | None) -> dict[str, int]:

@@ -37,8 +37,10 @@ from loyalty.db.models import (
     PurchaseLine,
     PurchaseReturn,
     RuleUse,
+    now,
 )
 from loyalty.errors import Conflict, InvalidInput
+from loyalty.lots import book
 from loyalty.money import floor_points, hundredths_to_points
 
 
@@ -68,7 +70,7 @@ def cancel(session: Session, *, business: Business, purchase: Purchase, at: date
     not_recovered = 0
     if purchase.member_id is not None:
         remaining = _earned_net(session, purchase.id)
-        not_recovered = _take_back(session, business, purchase, remaining, reason="purchase cancelled")
+        not_recovered = _take_back(session, business, purchase, remaining, reason="purchase cancelled", at=at)
         session.execute(
             update(RuleUse)
             .where(RuleUse.purchase_id == purchase.id, RuleUse.reversed_at.is_(None))
@@ -165,7 +167,7 @@ def return_lines(
         )
     not_recovered = 0
     if purchase.member_id is not None:
-        not_recovered = _take_back(session, business, purchase, taken, reason=f"return {return_id}")
+        not_recovered = _take_back(session, business, purchase, taken, reason=f"return {return_id}", at=at)
     returned_lines = {item.line_id for item in lines}
     so_far = {
         line.line_id: (Decimal(line.returned_quantity), Decimal(line.quantity))
@@ -205,25 +207,22 @@ def _earned_net(session: Session, purchase_id: uuid.UUID) -> int:
     return int(total or 0)
 
 
-def _take_back(session: Session, business: Business, purchase: Purchase, points: int, *, reason: str) -> int:
-    """Post the taking back of `points`; returns the part that could not be recovered (already spent)."""
+def _take_back(
+    session: Session, business: Business, purchase: Purchase, points: int, *, reason: str, at: datetime | None = None
+) -> int:
+    """Take back `points` from the purchase's lots first (see `ledger.take_back`); returns what was not recovered:
+    points already spent beyond the balance, and points of the purchase that have expired."""
     if points <= 0 or purchase.member_id is None:
         return 0
-    amount = points
-    if not business.allow_negative_balance:
-        # Lock the member row so the balance read is still true when the guarded UPDATE runs.
-        query = select(Member.points_balance).where(Member.id == purchase.member_id).with_for_update()
-        balance = session.scalar(query) or 0
-        amount = min(points, max(balance, 0))
-    ledger.post(
+    return ledger.take_back(
         session,
         business=business,
         member_id=purchase.member_id,
-        kind="unearn",
-        amount=-amount,
-        cause=ledger.Cause(purchase_id=purchase.id, reason=reason),
+        purchase_id=purchase.id,
+        amount=points,
+        reason=reason,
+        at=at or now(),
     )
-    return points - amount
 
 
 def _points(business: Business, hundredths: int) -> str:
@@ -233,8 +232,8 @@ def _points(business: Business, hundredths: int) -> str:
 def _balance(session: Session, business: Business, member_id: uuid.UUID | None) -> str | None:
     if member_id is None:
         return None
-    balance = session.scalar(select(Member.points_balance).where(Member.id == member_id)) or 0
-    return _points(business, balance)
+    cached = session.scalar(select(Member.points_balance).where(Member.id == member_id)) or 0
+    return _points(business, book.balance_now(session, member_id=member_id, cached=cached, at=now()))
 
 
 def _cancel_answer(session: Session, business: Business, purchase: Purchase, *, not_recovered: int) -> dict[str, Any]:

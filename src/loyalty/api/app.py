@@ -18,6 +18,7 @@ from loyalty.api.routes import (
     figures,
     identification,
     members,
+    points,
     pos,
     rules,
     sales,
@@ -43,7 +44,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
     errors.install(app)
-    for module in (system, admin, members, identification, benefits, codes, pos, sales, rules, figures):
+    for module in (system, admin, members, identification, benefits, codes, pos, sales, rules, figures, points):
         app.include_router(module.router)
     docs.install(app)
     app.include_router(credit_routes.router)

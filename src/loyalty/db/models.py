@@ -113,6 +113,11 @@ class Business(Base):
     means_of_payment: Mapped[list[Any]] = mapped_column(default=lambda: ["cash", "card"])
     # Stored credit: bonus tiers of a top-up, [{"from": minor units, "bonus": minor units}], highest "from" wins.
     credit_top_up_bonus: Mapped[list[Any]] = mapped_column(default=list)
+    # Lots: the policy in force when a point is earned is written on its lot; changing it never reaches back.
+    points_expire_after_days: Mapped[int | None] = mapped_column(Integer)  # None: points never expire
+    points_pending_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    points_expiry_reminder_days: Mapped[int | None] = mapped_column(Integer)  # None: no reminders
+    tier_window_days: Mapped[int] = mapped_column(Integer, default=365, server_default="365")
 
 
 class Branch(Base):
@@ -200,6 +205,9 @@ class Member(Base):
     # When the `joined` rules fired: set once, so a member set back to pending never joins twice.
     joined_at: Mapped[datetime | None]
     credit_balance: Mapped[int] = mapped_column(BigInteger, default=0)  # stored credit, minor units; from the ledger
+    # The tier reached and when: it is kept until the tier window since then ends.
+    tier: Mapped[str | None] = mapped_column(String(100))
+    tier_since: Mapped[datetime | None]
 
 
 class IdentificationCode(Base):
@@ -391,7 +399,10 @@ class LedgerTransaction(Base):
     """One balanced change of points, linked to its cause. Never changed; corrections are new ones."""
 
     __tablename__ = "ledger_transaction"
-    __table_args__ = (Index("ix_ledger_transaction_business_created", "business_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_ledger_transaction_business_created", "business_id", "created_at"),
+        Index("ix_ledger_transaction_member_at", "member_id", "created_at"),
+    )
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = business_fk()
     kind: Mapped[str] = mapped_column(String(32))  # earn | redeem | pay | refund | reverse | adjust
@@ -662,4 +673,67 @@ class IdempotentRequest(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[int] = mapped_column(Integer)
     response: Mapped[str] = mapped_column(Text)  # the JSON answer, replayed byte for byte
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+# --- lots: points with dates --------------------------------------------------------------------
+
+
+class PointsLot(Base):
+    """The points of one earning, with the moments they were earned, become spendable and expire.
+
+    `remaining` is what the lot still holds; every change of it is a `LotAllocation` in the same transaction.
+    `expiring_at` is `expires_at` while the lot holds points and `pending_until` is `available_at` until the
+    release run has seen it: the expiry and release runs scan only what is still due, however long the history.
+    """
+
+    __tablename__ = "points_lot"
+    __table_args__ = (
+        Index("ix_points_lot_member_remaining", "business_id", "member_id", "remaining"),
+        Index("ix_points_lot_expiring_at", "expiring_at"),
+        Index("ix_points_lot_pending_until", "pending_until"),
+        Index("ix_points_lot_member_expiring_at", "member_id", "expiring_at"),
+        Index("ix_points_lot_member_pending_until", "member_id", "pending_until"),
+    )
+    id: Mapped[uuid.UUID] = pk()
+    business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("member.id"))
+    transaction_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ledger_transaction.id"))
+    purchase_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("purchase.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # the ledger kind that made it; "opening" for older balances
+    amount: Mapped[int] = mapped_column(BigInteger)  # hundredths
+    remaining: Mapped[int] = mapped_column(BigInteger)
+    expired: Mapped[int] = mapped_column(BigInteger, default=0)
+    written_off: Mapped[int] = mapped_column(BigInteger, default=0)  # expired points a return counted
+    earned_at: Mapped[datetime]
+    available_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    expiring_at: Mapped[datetime | None]
+    pending_until: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+
+
+class LotAllocation(Base):
+    """Hundredths a ledger transaction took from (+) or gave back to (-) a lot; no lot: the member's debt."""
+
+    __tablename__ = "lot_allocation"
+    __table_args__ = (Index("ix_lot_allocation_member_lot", "member_id", "lot_id"),)
+    id: Mapped[uuid.UUID] = pk()
+    business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("member.id"))
+    lot_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("points_lot.id"), index=True)
+    transaction_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ledger_transaction.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # spend | remove | take_back | expire | restore | settle | debt
+    amount: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(default=now)
+
+
+class Tier(Base):
+    """A tier: reached by the points earned in the business's tier window."""
+
+    __tablename__ = "tier"
+    id: Mapped[uuid.UUID] = pk()
+    business_id: Mapped[uuid.UUID] = business_fk()
+    name: Mapped[str] = mapped_column(String(100))
+    threshold: Mapped[int] = mapped_column(BigInteger)  # hundredths
     created_at: Mapped[datetime] = mapped_column(default=now)

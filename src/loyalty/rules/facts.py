@@ -107,6 +107,7 @@ class Member:
     rule_uses: Mapping[str, tuple[datetime, ...]] = field(default_factory=lambda: MappingProxyType({}))
     # Punches on the member's open card, by punch card id (a card not listed has none yet).
     punches: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    tier: str | None = None  # the tier the member holds when the trigger happens
 
     def __post_init__(self) -> None:
         _require_decimal("Member", "lifetime_points", self.lifetime_points)

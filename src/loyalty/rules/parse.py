@@ -55,7 +55,7 @@ RULE_FIELDS: Final = (
 )  # fmt: skip
 CONDITION_FIELDS: Final = (
     "min_spend", "contains", "branches", "weekdays", "time_from", "time_until", "member_tags",
-    "lifetime_points_at_least", "code", "event",
+    "lifetime_points_at_least", "code", "event", "member_tiers",
 )  # fmt: skip
 PURCHASE_ONLY_CONDITIONS: Final = ("min_spend", "contains")
 ACTION_TYPES: Final = ("add_points", "grant_benefit", "tag_member", "untag_member", "discount")
@@ -193,6 +193,7 @@ def _conditions(value: object, trigger: TriggerKind, exponent: int) -> Condition
         lifetime_points_at_least=read("lifetime_points_at_least", points_field),
         code=read("code", lambda value, where: text_field(value, where, "a promo code")),
         event=read("event", lambda value, where: text_field(value, where, "an event name")),
+        member_tiers=read("member_tiers", lambda value, where: texts_field(value, where, "tier names")),
     )
 
 
@@ -428,6 +429,8 @@ def _conditions_to_dict(conditions: Conditions) -> dict[str, object]:
         out["code"] = c.code
     if c.event is not None:
         out["event"] = c.event
+    if c.member_tiers is not None:
+        out["member_tiers"] = sorted(c.member_tiers)
     return out
 
 

@@ -79,6 +79,12 @@ class Conditions:
     lifetime_points_at_least: Decimal | None = None
     code: str | None = None
     event: str | None = None
+    member_tiers: frozenset[str] | None = None
+
+
+def _in_tier(tiers: frozenset[str], tier: str | None) -> bool:
+    """Tier names match ignoring case and surrounding spaces."""
+    return tier is not None and tier.strip().casefold() in {name.strip().casefold() for name in tiers}
 
 
 def unmet_condition(conditions: Conditions, situation: Situation) -> str | None:
@@ -88,6 +94,9 @@ def unmet_condition(conditions: Conditions, situation: Situation) -> str | None:
     local = situation.local_time
     if c.member_tags is not None and name_keys(c.member_tags).isdisjoint(name_keys(member.tags)):
         return f"only for members tagged {join_or(c.member_tags)}"
+    if c.member_tiers is not None and not _in_tier(c.member_tiers, member.tier):
+        held = f"the member is {member.tier}" if member.tier else "the member has no tier"
+        return f"only for members in tier {join_or(c.member_tiers)} ({held})"
     if c.weekdays is not None and local.weekday() not in c.weekdays:
         return f"only on {', '.join(WEEKDAYS[day] for day in sorted(c.weekdays))}"
     if (c.time_from is not None or c.time_until is not None) and not _in_window(

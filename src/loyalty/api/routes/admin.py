@@ -51,6 +51,14 @@ class BusinessOut(BaseModel):
     credit_top_up_bonus: list[dict[str, str]] = Field(
         default_factory=list, description='Top-up bonus tiers: [{"from": "20.00", "bonus": "5.00"}].'
     )
+    points_expire_after_days: int | None = Field(description="Points expire this many days after they are earned.")
+    points_pending_days: int = Field(description="Earned points become spendable this many days later.")
+    points_expiry_reminder_days: int | None = Field(description="Members are told this many days before expiry.")
+    tier_window_days: int = Field(description="Tiers count the points earned in this many days.")
+
+
+# Settings where null means "none" (never expire, no reminders): an explicit null in a PATCH sets them.
+NULLABLE_SETTINGS = ("points_expire_after_days", "points_expiry_reminder_days")
 
 
 class BusinessPatch(Strict):
@@ -71,6 +79,10 @@ class BusinessPatch(Strict):
     credit_top_up_bonus: list[Any] | None = Field(
         default=None, max_length=credit.MAX_TIERS, description='[{"from": "20.00", "bonus": "5.00"}]; [] for none.'
     )
+    points_expire_after_days: int | None = Field(default=None, ge=1, le=3650, description="null: never")
+    points_pending_days: int | None = Field(default=None, ge=0, le=365)
+    points_expiry_reminder_days: int | None = Field(default=None, ge=1, le=365, description="null: no reminders")
+    tier_window_days: int | None = Field(default=None, ge=1, le=3650)
 
 
 class NamedIn(Strict):
@@ -123,6 +135,10 @@ def business_out(business: Business) -> BusinessOut:
         payment_max=_money(business, business.payment_max_minor),
         means_of_payment=list(business.means_of_payment),
         credit_top_up_bonus=credit.bonus_table_out(business),
+        points_expire_after_days=business.points_expire_after_days,
+        points_pending_days=business.points_pending_days,
+        points_expiry_reminder_days=business.points_expiry_reminder_days,
+        tier_window_days=business.tier_window_days,
     )
 
 
@@ -165,6 +181,7 @@ def change_business(
     def work(session: Session) -> BusinessOut:
         business = access.business(session, who.business_id)
         changes = patch.model_dump(exclude_none=True)
+        changes |= {name: None for name in NULLABLE_SETTINGS if name in patch.model_fields_set and name not in changes}
         if "point_value" in changes:
             try:
                 business.point_value_minor = to_minor(changes.pop("point_value"), currency_exponent(business.currency))
@@ -191,12 +208,7 @@ def change_business(
             actor=who.actor,
             action="business.update",
             obj=business,
-            details=patch.model_dump(exclude_none=True, mode="json")
-            | {
-                name: None  # a limit removed
-                for name in ("payment_min", "payment_max")
-                if name in patch.model_fields_set and getattr(patch, name) is None
-            },
+            details=patch.model_dump(exclude_unset=True, mode="json"),
         )
         return business_out(business)
 

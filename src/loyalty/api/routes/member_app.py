@@ -22,8 +22,9 @@ from loyalty.api.deps import database, require
 from loyalty.api.errors import envelope
 from loyalty.api.routes.members import MemberOut, member_views
 from loyalty.db.engine import Database
-from loyalty.db.models import Business, LedgerTransaction, Rule, now
+from loyalty.db.models import Business, LedgerTransaction, PointsLot, Rule, now
 from loyalty.errors import InvalidInput
+from loyalty.lots import wording
 
 router = APIRouter(prefix="/v1", tags=["member app"])
 member = require("member")
@@ -228,6 +229,7 @@ _LABELS = {
     "pay": "Paid with points",
     "refund": "Points given back",
     "adjust": "Correction",
+    "expire": "Points expired",
 }
 
 
@@ -241,6 +243,8 @@ def _describe(transaction: LedgerTransaction, rule_names: dict[uuid.UUID, str]) 
         return "Point shop", reason  # points spent in the shop, not at a till: the reason names what was bought
     if transaction.kind == "pay":
         return _LABELS["pay"], ""  # the reason names the till's transaction id, which means nothing to a member
+    if transaction.kind == "expire":
+        return _LABELS["expire"], "Their last day had passed"
     return _LABELS.get(transaction.kind, transaction.kind), reason
 
 
@@ -262,9 +266,19 @@ def my_history(
                 rule_id: name
                 for rule_id, name in session.execute(select(Rule.id, Rule.name).where(Rule.id.in_(rule_ids)))
             }
+        at = now()
+        dated = {
+            lot.transaction_id: lot
+            for lot in session.scalars(
+                select(PointsLot).where(PointsLot.transaction_id.in_([txn.id for txn, _ in page.items]))
+            )
+        }
         items = []
         for transaction, amount in page.items:
             label, detail = _describe(transaction, names)
+            lot = dated.get(transaction.id)
+            if lot is not None:  # when these points become spendable and expire, in words
+                detail = " · ".join(part for part in (detail, wording.lot_detail(lot, business.timezone, at)) if part)
             items.append(
                 HistoryItem(
                     id=str(transaction.id),

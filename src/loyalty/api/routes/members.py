@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from loyalty import access, adjustments, benefits, credit, members, paging, shop
+from loyalty import access, adjustments, benefits, credit, members, paging, shop, tiers
 from loyalty.access import Principal
 from loyalty.api.deps import admin, admin_or_pos, database
 from loyalty.api.idempotent import optional_key, write_once
@@ -21,6 +21,7 @@ from loyalty.audit import record
 from loyalty.db.engine import Database
 from loyalty.db.models import Business, LedgerTransaction, Member, now
 from loyalty.errors import InvalidInput
+from loyalty.lots import book
 
 router = APIRouter(prefix="/v1", tags=["members"])
 
@@ -105,6 +106,23 @@ class MemberOut(BaseModel):
     benefits: list[AssetOut] = Field(description="The wallet, usable entries first.")
     created_at: datetime
     credit_balance: str = Field(default="0.00", description="Stored credit, money in the business currency.")
+    points_pending: str = Field(description="Earned points not spendable yet (not in points_balance).")
+    next_expiry: NextExpiryOut | None = Field(description="The next moment points expire, and how many.")
+    tier: str | None = Field(description="The member's tier; null without one.")
+    tier_progress: TierProgressOut | None = Field(description="Null when the business has no tiers.")
+
+
+class NextExpiryOut(BaseModel):
+    at: datetime
+    points: str
+
+
+class TierProgressOut(BaseModel):
+    earned: str = Field(description="Points earned in the tier window (less what returns took back).")
+    next_tier: str | None = Field(description="The next tier up; null at the top.")
+    next_threshold: str | None
+    points_to_next: str | None = Field(description="Points still to earn for the next tier.")
+    kept_until: datetime | None = Field(description="Until when the tier held is kept without earning more.")
 
 
 class MemberPage(BaseModel):
@@ -135,7 +153,7 @@ class CauseOut(BaseModel):
 
 class HistoryItem(BaseModel):
     id: str
-    kind: str = Field(description="earn, unearn, pay, refund or adjust")
+    kind: str = Field(description="earn, unearn, pay, refund, adjust or expire")
     points: str = Field(description="Signed: what this changed on the member's balance.")
     cause: CauseOut
     reason: str
@@ -192,6 +210,11 @@ def member_views(session: Session, business: Business, rows: Sequence[Member], *
     """The Member objects of `rows`; `masked` for pos keys (phone and e-mail masked, no birthday)."""
     at = now()
     wallets = benefits.wallet(session, business=business, member_ids=[row.id for row in rows], at=at)
+    points = book.summaries(
+        session, business_id=business.id, balances={row.id: row.points_balance for row in rows}, at=at
+    )
+    ladder = tiers.tiers(session, business_id=business.id)
+    standings = {row.id: tiers.standing(session, business=business, member=row, at=at, ladder=ladder) for row in rows}
     return [
         MemberOut(
             id=str(member.id),
@@ -204,14 +227,45 @@ def member_views(session: Session, business: Business, rows: Sequence[Member], *
             status=member.status,
             tags=list(member.tags or []),
             consent=ConsentOut(terms=member.consent_terms, sms=member.consent_sms, email=member.consent_email),
-            points_balance=members.format_points(business, member.points_balance),
+            points_balance=members.format_points(business, points[member.id].balance),
             lifetime_points=members.format_points(business, member.lifetime_points),
             benefits=[asset_out(entry) for entry in wallets[member.id]],
             created_at=member.created_at,
             credit_balance=credit.money(business, member.credit_balance),
+            points_pending=members.format_points(business, points[member.id].pending),
+            next_expiry=_next_expiry(business, points[member.id]),
+            tier=_tier_name(standings[member.id]),
+            tier_progress=_progress(business, standings[member.id]),
         )
         for member in rows
     ]
+
+
+def _tier_name(standing: tiers.Standing | None) -> str | None:
+    return standing.name if standing else None
+
+
+def _next_expiry(business: Business, summary: book.Summary) -> NextExpiryOut | None:
+    if summary.next_expiry_at is None:
+        return None
+    return NextExpiryOut(at=summary.next_expiry_at, points=members.format_points(business, summary.next_expiry_points))
+
+
+def _progress(business: Business, standing: tiers.Standing | None) -> TierProgressOut | None:
+    if standing is None:
+        return None
+    to_next = None
+    if standing.next_threshold is not None:
+        to_next = members.format_points(business, max(standing.next_threshold - standing.earned, 0))
+    return TierProgressOut(
+        earned=members.format_points(business, standing.earned),
+        next_tier=standing.next_name,
+        next_threshold=members.format_points(business, standing.next_threshold)
+        if standing.next_threshold is not None
+        else None,
+        points_to_next=to_next,
+        kept_until=standing.kept_until,
+    )
 
 
 def member_view(session: Session, business: Business, member: Member, who: Principal) -> MemberOut:
@@ -321,7 +375,10 @@ def adjust(
             member_id=str(member_id),
             points=_points(business, done.amount),
             reason=done.transaction.reason,
-            points_balance=_points(business, done.member.points_balance),
+            points_balance=_points(
+                business,
+                book.balance_now(session, member_id=member_id, cached=done.member.points_balance, at=now()),
+            ),
             at=done.transaction.created_at,
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -53,6 +54,12 @@ class PurchaseIn(Strict):
     payments: list[PaymentIn] = Field(default_factory=list, max_length=20)
     benefits: list[str] = Field(default_factory=list, max_length=20, description="Wallet asset ids to apply.")
     codes: list[str] = Field(default_factory=list, max_length=20, description="Promo codes typed at the till.")
+    occurred_at: datetime | None = Field(
+        default=None,
+        description="When the sale happened, for a till that sends it later (at most "
+        f"{purchases.MAX_LATE_DAYS} days ago, with its offset); it dates the points' lots and the rules. "
+        "Default: now.",
+    )
 
     def sale(self) -> purchases.Sale:
         return purchases.Sale(
@@ -73,6 +80,7 @@ class PurchaseIn(Strict):
             payments=tuple(engine.Payment(mop=payment.mop, amount=payment.amount) for payment in self.payments),
             benefits=tuple(self.benefits),
             codes=tuple(self.codes),
+            occurred_at=self.occurred_at,
         )
 
 
@@ -302,7 +310,7 @@ def confirm(
             terminal_id=_terminal(who),
             branch_id=who.branch_id,
             sale=sale,
-            at=at,
+            at=purchases.occurred(sale, at),
             actor=who.actor,
         )
 

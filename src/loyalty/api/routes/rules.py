@@ -70,6 +70,7 @@ _CONDITIONS: dict[str, Any] = {
         "lifetime_points_at_least": _DECIMAL,
         "code": _TEXT,
         "event": _TEXT,
+        "member_tiers": _TEXTS,
     },
     "additionalProperties": False,
 }

@@ -14,6 +14,7 @@ import { defaultPeriod, runBacktest } from "./backtest.js";
 import { conditionsText, validityText } from "./rule-words.js";
 import { ruleProblems, sentence } from "./rule-checks.js";
 import { drawBars } from "./figures.js";
+import { drawLiability } from "./liability-chart.js";
 
 const KEY = "loyalty.admin.key";
 const $ = (id) => document.getElementById(id);
@@ -141,6 +142,10 @@ async function loadDashboard() {
     : "none given back";
   drawChart($("chart"), report);
   await loadRuleFigures(report.from, report.until);
+  const owed = await call("GET", "/v1/reports/liability");
+  $("liability-note").textContent = `${points(owed.total_points)} points worth ${owed.currency} ${money(owed.total_value)}`
+    + (Number(owed.pending_points) > 0 ? `, of which ${points(owed.pending_points)} still pending` : "");
+  drawLiability($("liability-chart"), owed);
   // Short codes are guessable by design: warn when the live ones make a guessed hit at a till likely.
   const [risk, codeRisk] = await Promise.all([call("GET", "/v1/identification/risk"), call("GET", "/v1/codes/guessing-risk")]);
   const warnings = [

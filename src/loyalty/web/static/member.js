@@ -1,6 +1,7 @@
 // The member app: join, log in with a one-time code, then the QR and short code to show at the till,
 // the balance, the wallet and the history. The member key stays in this browser only.
 import { api, words, say, el, clear, money, points, signedPoints, localDate, localDateTime, uid, toMinor } from "./common.js";
+import { standingView } from "./standing.js";
 
 const $ = (id) => document.getElementById(id);
 const root = $("app");
@@ -186,6 +187,7 @@ async function loadMe() {
   $("balance").textContent = points(me.points_balance);
   $("balance").dataset.balance = me.points_balance;
   $("lifetime").textContent = `${points(me.lifetime_points)} points collected since you joined`;
+  clear($("standing"), standingView(me));
   const wallet = [...me.benefits].sort((a, b) => Number(b.redeemable) - Number(a.redeemable));
   clear($("benefits"), wallet.length ? wallet.map((benefit) => el("li", {},
     el("span", {},

@@ -7,6 +7,7 @@ import { identification, triesLeft } from "./identify.js";
 import { pointsAmount, pointsCap, splitRest } from "./tenders.js";
 import { BurstReader } from "./scanner.js";
 import { openSales, setupSales } from "./sales.js";
+import { standingView } from "./standing.js";
 
 const KEY = "loyalty.till.key";
 const SALE = "loyalty.till.sale";
@@ -381,6 +382,7 @@ function renderMember() {
     el("div", { class: "balance" },
       el("span", { class: "balance-value", "data-balance": member.points_balance, text: points(member.points_balance) }),
       el("span", { class: "balance-label", text: "points" })),
+    standingView(member, { compact: true }),
     member.status !== "active" ? el("p", { class: "message", "data-kind": "error", text: `This account is ${member.status}. Ask a manager before applying anything.` }) : null);
   clear($("member-benefits"), usable.length ? usable.map((benefit) => {
     const applied = sale.benefits.includes(benefit.id);
