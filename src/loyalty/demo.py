@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loyalty import access, adjustments, benefits, campaigns, codes, members
+from loyalty import access, adjustments, benefits, campaigns, codes, credit, members, punch_cards, shop, tiers
 from loyalty.db.models import ApiKey, Business, Terminal, now
 
 DEMO_NAME = "Cinema Lumière (demo)"
@@ -43,8 +43,10 @@ def ensure_demo(session: Session) -> Demo:
 
 
 def fill(session: Session, business: Business) -> None:
-    """Members, rules, benefits and codes for the demo business."""
+    """Members, rules, benefits, codes and programs for the demo business."""
     business.means_of_payment = ["cash", "card", "voucher", "gift card"]
+    business.credit_top_up_bonus = credit.parse_bonus_table([{"from": "20.00", "bonus": "5.00"}], business)
+    tiers.replace(session, business=business, bodies=[("Silver", "100"), ("Gold", "500")], actor="demo")
     _rules(session, business)  # first: members registered afterwards get the welcome points
     _members_benefits_and_codes(session, business)
 
@@ -62,6 +64,8 @@ DEMO_RULES: tuple[dict[str, object], ...] = (
     {"name": "500 lifetime points: 100 bonus points", "trigger": "lifetime_points", "status": "active",
      "conditions": {"lifetime_points_at_least": "500"},
      "actions": [{"type": "add_points", "mode": "fixed", "points": "100"}]},
+    {"name": "Members: 1.00 off a large popcorn", "trigger": "purchase", "status": "active",
+     "actions": [{"type": "discount", "discount": {"amount": "1.00"}, "items": {"codes": ["POPCORN-L"]}}]},
     {"name": "Tuesday double on tickets (draft)", "trigger": "purchase", "status": "draft",
      "conditions": {"weekdays": ["tue"]},
      "actions": [{"type": "add_points", "mode": "rate", "points": "1", "per": "1.00",
@@ -81,6 +85,8 @@ DEMO_BENEFITS: dict[str, dict[str, object]] = {
             "valid_days": 30},
     "five": {"name": "5.00 off from 20.00", "kind": "discount", "discount": {"amount": "5.00"},
              "conditions": {"min_spend": "20.00"}},
+    "coffee": {"name": "Free coffee", "kind": "free_item", "items": {"codes": ["COFFEE"]}, "max_units": 1,
+               "valid_days": 90},
 }  # fmt: skip
 
 # Phone numbers of the 555 range, reserved for fiction.
@@ -104,6 +110,16 @@ def _members_benefits_and_codes(session: Session, business: Business) -> None:
         at=at,
     )
     codes.create_batch(session, business=business, count=20, length=8, benefit_id=made["popcorn"].id, at=at)
+    made["coffee"].price_points = shop.parse_price("40", business)  # in the point shop
+    punch_cards.create(
+        session,
+        business=business,
+        data={"name": "Coffee card: the 10th is free", "punches_required": 10, "items": {"codes": ["COFFEE"]},
+              "mode": "repeat", "every": 1, "reward_benefit_id": str(made["coffee"].id), "valid_days": 365,
+              "status": "active"},
+        actor="demo",
+        at=at,
+    )  # fmt: skip
     for index, (phone, first_name, last_name, email) in enumerate(DEMO_MEMBERS):
         member = members.register(
             session,
@@ -130,4 +146,14 @@ def _members_benefits_and_codes(session: Session, business: Business) -> None:
         if index == 0:
             benefits.grant(
                 session, business=business, member_id=member.id, benefit_id=made["ten"].id, source="admin", at=at
+            )
+            credit.load(
+                session,
+                business=business,
+                member_id=member.id,
+                amount="20.00",
+                reason="demo top-up",
+                idempotency_key="demo-top-up",
+                actor="demo",
+                at=at,
             )
