@@ -71,3 +71,18 @@ def test_a_members_deal_appears_in_get_benefits_with_its_lines(tenant: Tenant) -
     assert benefit["sum"] == -100
     assert [(d["item"]["lineId"], d["discount"]) for d in benefit["extendedData"]] == [("2", -100)]
     assert quoted["totalDiscountsSum"] == -100
+
+
+def test_points_still_pending_are_not_offered_to_a_como_till(tenant: Tenant) -> None:
+    made = shop(tenant)
+    member_id = made["member"]["id"]
+    ok(tenant.client.patch("/v1/business", headers=tenant.admin, json={"points_pending_days": 14}))
+    till = ComoTill(tenant.client, tenant.pos_key)
+    customer = {"phoneNumber": PHONE}
+    till.post("submitPurchase", {"customer": customer, "purchase": purchase("P-1")})
+    shown = ok(tenant.client.get(f"/v1/members/{member_id}", headers=tenant.admin))
+    assert shown["points_pending"] != "0.00"  # the sale's points wait two weeks
+
+    membership = till.post("getMemberDetails", {"customer": customer})["membership"]
+    spendable = int(shown["points_balance"].replace(".", ""))
+    assert membership["pointsBalance"]["balance"]["nonMonetary"] == spendable == 2000  # the 20 points of before

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from loyalty import credit, members, payments
 from loyalty.errors import NotFound
+from loyalty.lots import book
 from loyalty.money import currency_exponent, from_minor, to_minor
 
 # Rows (a business, a member) reach this package through the services; it never imports the models.
@@ -27,7 +29,7 @@ def points_balance(business: Business, hundredths: int) -> dict[str, int]:
 
 def balances(session: Session, *, business: Business, member: Member) -> tuple[dict[str, Any], dict[str, Any]]:
     wallet = business.payment_wallet
-    points = {"usedByPayment": wallet == "points", "balance": points_balance(business, member.points_balance)}
+    points = {"usedByPayment": wallet == "points", "balance": _spendable(session, business, member.id)}
     stored = {"usedByPayment": wallet == "credit", "balance": credit_balance(member.credit_balance)}
     return points, stored
 
@@ -61,7 +63,7 @@ def pay(
     request = payments.PaymentRequest(member_id, transaction_id, from_minor(amount_minor, exponent))
     payment, _ = payments.pay(session, business=business, terminal_id=terminal_id, request=request, actor=actor)
     member = members.reloaded(session, business_id=business.id, member_id=member_id)
-    return str(payment.id), payment.amount_minor, points_balance(business, member.points_balance)
+    return str(payment.id), payment.amount_minor, _spendable(session, business, member.id)
 
 
 def cancel(session: Session, *, business: Business, confirmation: str, actor: str) -> tuple[str, dict[str, int]]:
@@ -77,4 +79,10 @@ def cancel(session: Session, *, business: Business, confirmation: str, actor: st
         return PAYMENT_TYPES["credit"], credit_balance(member.credit_balance)
     payment = payments.cancel(session, business=business, payment_id=payment_id, actor=actor)
     member = members.reloaded(session, business_id=business.id, member_id=payment.member_id)
-    return PAYMENT_TYPES["points"], points_balance(business, member.points_balance)
+    return PAYMENT_TYPES["points"], _spendable(session, business, member.id)
+
+
+def _spendable(session: Session, business: Business, member_id: uuid.UUID) -> dict[str, int]:
+    """The points the member can spend now, as `/v1` shows them: pending and overdue points left out."""
+    summary = book.summary(session, business_id=business.id, member_id=member_id, at=datetime.now(UTC))
+    return points_balance(business, summary.balance)
