@@ -230,20 +230,6 @@ def engine_rule(view: StoredRule, *, business: Business) -> engine.Rule:
     return parse(body, business=business, rule_id=str(view.id), revision=view.revision)
 
 
-def drafts(bodies: Sequence[object], *, business: Business, where: str = "rules") -> list[engine.Rule]:
-    """Unsaved rules to try a basket with ("try a basket"): each taken as active, with the id `draft-N`."""
-    parsed = []
-    for position, body in enumerate(bodies):
-        at = _join(where, str(position))
-        if not isinstance(body, Mapping):
-            raise InvalidInput(at, "must be a rule (a JSON object)")
-        # A rule copied from GET /v1/rules may be tried as it is: what the server keeps is dropped.
-        data = {key: value for key, value in body.items() if key not in (*READ_ONLY_FIELDS, "id", "revision")}
-        data["status"] = "active"
-        parsed.append(parse(data, business=business, rule_id=f"draft-{position + 1}", where=at))
-    return parsed
-
-
 @dataclass(frozen=True)
 class Change:
     """What loading one rule of a file did: created, revised, activated, stopped, drafted or unchanged."""

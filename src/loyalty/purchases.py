@@ -215,8 +215,11 @@ def price(
     priced.credit_payments = credit.for_transaction(
         session, business_id=business.id, terminal_id=terminal_id, transaction_id=sale.transaction_id
     )
-    priced.payments_seen = _with_points_payments(
-        _with_credit_payments(sale.payments, priced.credit_payments, exponent), priced.points_payments, exponent
+    priced.payments_seen = _with_recorded(
+        _with_recorded(sale.payments, credit.CREDIT_MOP, priced.credit_payments, exponent),
+        payments.POINTS_MOP,
+        priced.points_payments,
+        exponent,
     )
     if member is not None:
         facts = engine.Purchase(
@@ -269,27 +272,20 @@ def _template(session: Session, business: Business, benefit_id: uuid.UUID) -> en
     return engine.parse_benefit(body, currency_exponent=currency_exponent(business.currency))
 
 
-def _with_points_payments(
-    reported: Sequence[engine.Payment], recorded: Sequence[PointsPayment], exponent: int
+def _with_recorded(
+    reported: Sequence[engine.Payment],
+    mop: str,
+    recorded: Sequence[PointsPayment] | Sequence[CreditPayment],
+    exponent: int,
 ) -> tuple[engine.Payment, ...]:
-    """The payments accumulation sees: recorded points payments stand for MOP `points`, whether or not the till
-    listed them (a listed `points` amount is replaced, never added, so nothing counts twice)."""
+    """The payments accumulation sees: payments recorded through loyalty (points, credit) stand for their MOP,
+    whether or not the till listed them (a listed amount of that MOP is replaced, never added, so nothing counts
+    twice)."""
     if not recorded:
         return tuple(reported)
     paid = sum((from_minor(payment.amount_minor, exponent) for payment in recorded), Decimal(0))
-    others = tuple(payment for payment in reported if engine.name_key(payment.mop) != payments.POINTS_MOP)
-    return (*others, engine.Payment(mop=payments.POINTS_MOP, amount=paid))
-
-
-def _with_credit_payments(
-    reported: Sequence[engine.Payment], recorded: Sequence[CreditPayment], exponent: int
-) -> tuple[engine.Payment, ...]:
-    """Recorded credit payments stand for MOP `credit`, as points payments stand for MOP `points`."""
-    if not recorded:
-        return tuple(reported)
-    paid = sum((from_minor(payment.amount_minor, exponent) for payment in recorded), Decimal(0))
-    others = tuple(payment for payment in reported if engine.name_key(payment.mop) != credit.CREDIT_MOP)
-    return (*others, engine.Payment(mop=credit.CREDIT_MOP, amount=paid))
+    others = tuple(payment for payment in reported if engine.name_key(payment.mop) != mop)
+    return (*others, engine.Payment(mop=mop, amount=paid))
 
 
 def quote_answer(priced: Priced, business: Business) -> dict[str, Any]:
@@ -362,7 +358,7 @@ def confirm(
     settlement.check(
         business,
         total=priced.total,
-        reported=_with_credit_payments(sale.payments, priced.credit_payments, exponent),
+        reported=_with_recorded(sale.payments, credit.CREDIT_MOP, priced.credit_payments, exponent),
         recorded_payments=priced.points_payments,
     )
     try:

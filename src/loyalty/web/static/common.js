@@ -180,3 +180,21 @@ export function splitList(text) {
     .map((part) => part.trim())
     .filter(Boolean);
 }
+
+// A destructive button asks once more in place (no modal on a touch screen): the second tap within 4 s acts.
+export function twoStep(button, label, action) {
+  if (button.dataset.armed) {
+    delete button.dataset.armed;
+    button.textContent = label;
+    return action();
+  }
+  button.dataset.armed = "1";
+  button.textContent = "Tap again to confirm";
+  setTimeout(() => {
+    if (button.dataset.armed) {
+      delete button.dataset.armed;
+      button.textContent = label;
+    }
+  }, 4000);
+  return null;
+}

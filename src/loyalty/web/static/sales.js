@@ -1,6 +1,6 @@
 // The till's past sales: today's at this till, or found by transaction id or member; one opened shows its
 // receipt again, returns some of its lines (with the points they take back shown first) or cancels it.
-import { api, words, say, el, clear, money, points, toMinor, fromMinor, localDateTime } from "./common.js";
+import { api, words, say, el, clear, money, points, toMinor, fromMinor, localDateTime, twoStep } from "./common.js";
 import { identification, triesLeft } from "./identify.js";
 
 const $ = (id) => document.getElementById(id);
@@ -117,7 +117,7 @@ async function openSale(id, message = null) {
   const returnButton = open ? el("button", { class: "button secondary", type: "button", text: "Return selected" }) : null;
   returnButton?.addEventListener("click", () => returnLines(sale, returns, status));
   const cancelButton = open ? el("button", { class: "button secondary", type: "button", text: "Cancel this purchase" }) : null;
-  cancelButton?.addEventListener("click", () => armed(cancelButton, "Cancel this purchase", () => cancel(sale, status)));
+  cancelButton?.addEventListener("click", () => twoStep(cancelButton, "Cancel this purchase", () => cancel(sale, status)));
   clear(box, el("div", { class: "receipt-paper" },
     el("header", { class: "receipt-head" },
       el("h2", { id: "sale-detail-title", text: `Sale ${sale.transaction_id}` }),
@@ -188,23 +188,6 @@ async function cancel(sale, status) {
   } catch (error) {
     say(status, words(error), "error");
   }
-}
-
-function armed(button, label, action) {
-  if (button.dataset.armed) {
-    delete button.dataset.armed;
-    button.textContent = label;
-    return action();
-  }
-  button.dataset.armed = "1";
-  button.textContent = "Tap again to confirm";
-  setTimeout(() => {
-    if (button.dataset.armed) {
-      delete button.dataset.armed;
-      button.textContent = label;
-    }
-  }, 4000);
-  return null;
 }
 
 function row(label, value, kind = "") {

@@ -1,7 +1,7 @@
 // The cashier's till: a demo sale, the "Loyalty Account" search, benefits, codes, points payments, confirmation.
 // Every amount shown after a quote is the server's; line totals are whole quantities × prices in BigInt minor units.
 import {
-  api, words, say, el, clear, money, points, signedPoints, toMinor, fromMinor, decimalsOf, keyFromFragment, uid,
+  api, words, say, el, clear, money, points, signedPoints, toMinor, fromMinor, decimalsOf, keyFromFragment, uid, twoStep,
 } from "./common.js";
 import { identification, triesLeft } from "./identify.js";
 import { pointsAmount, pointsCap, splitRest } from "./tenders.js";
@@ -590,24 +590,6 @@ async function undoPayment(payment, announce = true) {
 }
 
 // --- confirm, cancel, receipt --------------------------------------------------------------------
-
-// A destructive button asks once more in place (no modal on a touch screen): the second tap within 4 s acts.
-function twoStep(button, label, action) {
-  if (button.dataset.armed) {
-    delete button.dataset.armed;
-    button.textContent = label;
-    return action();
-  }
-  button.dataset.armed = "1";
-  button.textContent = "Tap again to confirm";
-  setTimeout(() => {
-    if (button.dataset.armed) {
-      delete button.dataset.armed;
-      button.textContent = label;
-    }
-  }, 4000);
-  return null;
-}
 
 view.cancel.addEventListener("click", () => twoStep(view.cancel, "Cancel sale", async () => {
   for (const payment of [...sale.payments]) await undoPayment(payment, false);
