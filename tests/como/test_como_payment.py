@@ -61,8 +61,10 @@ def test_a_payment_with_verification_sends_a_code_and_pays_with_it(
     paid = till.post("payment", {**body, "verificationCode": code})
     assert paid["payments"] == [{"paymentMethod": "meanOfPayment", "amount": -300}]
     assert paid["updatedBalance"] == {"monetary": 1700, "nonMonetary": 1700}
-    # The code worked once.
-    assert till.refused("payment", {**body, "verificationCode": code})["code"] == "4007004"
+    # The same call again is a retry: it answers the payment made, without asking the (spent) code again.
+    assert till.post("payment", {**body, "verificationCode": code}) == paid
+    # The code worked once: another payment needs a new one.
+    assert till.refused("payment", {**body, "amount": 200, "verificationCode": code})["code"] == "4007004"
     assert balance(tenant, member_id) == 17
 
 
@@ -101,9 +103,9 @@ def test_a_payment_pays_what_the_points_cover_and_never_more_than_the_sale_owes(
     small = purchase("O-1", items=[{"lineId": "1", "code": "POPCORN", "quantity": 1, "netAmount": 600}])
     first = till.post("payment", {"customer": {"phoneNumber": PHONE}, "purchase": small, "amount": 500})
     assert first["payments"][0]["amount"] == -500
-    rest = till.post("payment", {"customer": {"phoneNumber": PHONE}, "purchase": small, "amount": 500})
+    rest = till.post("payment", {"customer": {"phoneNumber": PHONE}, "purchase": small, "amount": 400})
     assert rest["payments"][0]["amount"] == -100  # the sale owed 1.00 more
-    done = till.refused("payment", {"customer": {"phoneNumber": PHONE}, "purchase": small, "amount": 500})
+    done = till.refused("payment", {"customer": {"phoneNumber": PHONE}, "purchase": small, "amount": 300})
     assert done["code"] == "4220001"
     big = purchase("O-2")
     covered = till.post("payment", {"customer": {"phoneNumber": PHONE}, "purchase": big, "amount": 4000})
@@ -117,3 +119,36 @@ def test_a_payment_pays_what_the_points_cover_and_never_more_than_the_sale_owes(
     assert balance(tenant, made["member"]["id"]) == 0
     assert till.refused("cancelPayment", {"confirmation": "nope"})["code"] == "4040001"
     assert till.refused("cancelPayment", {})["code"] == "4000001"
+
+
+def test_a_retried_payment_pays_once_and_pays_again_after_a_cancel(tenant: Tenant) -> None:
+    made = shop(tenant)
+    member_id = made["member"]["id"]
+    till = ComoTill(tenant.client, tenant.pos_key)
+    body = {"customer": {"phoneNumber": PHONE}, "purchase": purchase("R-1"), "amount": 300}
+    first = till.post("payment", body)
+    # The till timed out and sends the same call again, twice: one payment, the same answer.
+    assert till.post("payment", body) == first
+    assert till.post("payment", body)["confirmation"] == first["confirmation"]
+    assert balance(tenant, member_id) == 17
+    # The same call at another till is that till's own payment.
+    elsewhere = till.other("2").post("payment", body)
+    assert elsewhere["confirmation"] != first["confirmation"] and balance(tenant, member_id) == 14
+    # Cancelled, the same call pays anew.
+    till.post("cancelPayment", {"confirmation": first["confirmation"]})
+    assert balance(tenant, member_id) == 17
+    again = till.post("payment", body)
+    assert again["confirmation"] != first["confirmation"] and balance(tenant, member_id) == 14
+
+
+def test_an_idempotency_key_tells_two_equal_payments_from_a_retry(tenant: Tenant) -> None:
+    made = shop(tenant)
+    member_id = made["member"]["id"]
+    body = {"customer": {"phoneNumber": PHONE}, "purchase": purchase("K-1"), "amount": 200}
+    one = ComoTill(tenant.client, tenant.pos_key, extra={"Idempotency-Key": "pay-1"})
+    two = ComoTill(tenant.client, tenant.pos_key, extra={"Idempotency-Key": "pay-2"})
+    first = one.post("payment", body)
+    assert one.post("payment", body) == first
+    second = two.post("payment", body)
+    assert second["confirmation"] != first["confirmation"]
+    assert balance(tenant, member_id) == 16

@@ -42,6 +42,8 @@ def test_a_business_paying_from_credit_shows_it_pays_from_it_and_gives_it_back(t
     assert paid["payments"] == [{"paymentMethod": "meanOfPayment", "amount": -2500}]
     assert paid["updatedBalance"] == {"monetary": 0, "nonMonetary": 0}
     assert credit_of(tenant, member_id) == "0.00"
+    retried = till.post("payment", {"customer": customer, "purchase": purchase("C-1"), "amount": 6000})
+    assert retried == paid and credit_of(tenant, member_id) == "0.00"  # a retry answers the payment made
 
     back = till.post("cancelPayment", {"confirmation": paid["confirmation"]})
     assert back["type"] == "memberCredit" and back["updatedBalance"] == {"monetary": 2500, "nonMonetary": 2500}

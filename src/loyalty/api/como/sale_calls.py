@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from loyalty import access, members, notify, payment_policy, purchases, reversals, sent_codes, tickets
+from loyalty import access, members, notify, payment_keys, payment_policy, purchases, reversals, sent_codes, tickets
 from loyalty.api.como import envelope, mapping, wallets
 from loyalty.api.como.caller import ANSWERS, Caller, KeyedRoute, caller, code_message, now
 from loyalty.api.como.envelope import ComoError, ok
@@ -114,8 +114,19 @@ def _return(me: Caller, purchase: Any, txn: str) -> JSONResponse:
 
 
 @router.post("/payment", responses=ANSWERS)
-def payment(body: BudgetPaymentIn, background: BackgroundTasks, me: Caller = Depends(caller)) -> JSONResponse:
-    """Pay part of the sale from the member's budget: what it covers, never more than the sale still owes."""
+def payment(
+    body: BudgetPaymentIn,
+    background: BackgroundTasks,
+    me: Caller = Depends(caller),
+    idempotency_key: str | None = Header(
+        default=None,
+        max_length=128,
+        description="Optional: without it, the same call for the same ticket, member and amount is a retry and "
+        "pays once (until that payment is cancelled).",
+    ),
+) -> JSONResponse:
+    """Pay part of the sale from the member's budget: what it covers, never more than the sale still owes. Sent
+    again (a retry after a timeout), it answers the payment already made."""
     if body.amount is None:
         raise InvalidInput("amount", "is required")
     if body.amount <= 0:
@@ -126,10 +137,17 @@ def payment(body: BudgetPaymentIn, background: BackgroundTasks, me: Caller = Dep
     amount = body.amount
     member_id = me.identify(body.the_customer())
 
+    key = payment_keys.for_call(transaction_id=txn, member_id=member_id, amount_minor=amount, header=idempotency_key)
+
     def work(session: Session) -> dict[str, Any] | tuple[str, notify.LoginCode | None]:
         business = access.business(session, me.who.business_id)
         member = members.get(session, business_id=business.id, member_id=member_id)
         payment_policy.check_amount(business, amount)
+        earlier = wallets.standing(session, business=business, terminal_id=me.till.terminal_id, key=key)
+        if earlier is not None:  # before the verification code and what is owed: both were settled the first time
+            confirmation, paid, balance, kind = earlier
+            answer = {"payments": [{"paymentMethod": "meanOfPayment", "amount": -paid}], "confirmation": confirmation}
+            return answer | {"type": kind, "updatedBalance": balance}
         if payment_policy.needs_code(
             session, business=business, terminal_id=me.till.terminal_id, member=member, at=now()
         ):
@@ -177,6 +195,7 @@ def payment(body: BudgetPaymentIn, background: BackgroundTasks, me: Caller = Dep
             member_id=member.id,
             transaction_id=txn,
             amount_minor=wanted,
+            key=key,
             actor=me.actor,
         )
         return {

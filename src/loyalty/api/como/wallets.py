@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from loyalty import credit, members, payments
+from loyalty import credit, members, payment_keys, payments
 from loyalty.errors import NotFound
 from loyalty.lots import book
 from loyalty.money import currency_exponent, from_minor, to_minor
@@ -51,19 +51,34 @@ def pay(
     member_id: uuid.UUID,
     transaction_id: str,
     amount_minor: int,
+    key: str,
     actor: str,
 ) -> tuple[str, int, dict[str, int]]:
     """Pay from the business's payment wallet: (confirmation, amount paid in minor units, balance after)."""
     exponent = currency_exponent(business.currency)
     if business.payment_wallet == "credit":
-        asked = credit.CreditPaymentRequest(member_id, transaction_id, from_minor(amount_minor, exponent))
+        asked = credit.CreditPaymentRequest(member_id, transaction_id, from_minor(amount_minor, exponent), key)
         paid, _ = credit.pay(session, business=business, terminal_id=terminal_id, request=asked, actor=actor)
         member = members.reloaded(session, business_id=business.id, member_id=member_id)
         return str(paid.id), paid.amount_minor, credit_balance(member.credit_balance)
-    request = payments.PaymentRequest(member_id, transaction_id, from_minor(amount_minor, exponent))
+    request = payments.PaymentRequest(member_id, transaction_id, from_minor(amount_minor, exponent), key)
     payment, _ = payments.pay(session, business=business, terminal_id=terminal_id, request=request, actor=actor)
     member = members.reloaded(session, business_id=business.id, member_id=member_id)
     return str(payment.id), payment.amount_minor, _spendable(session, business, member.id)
+
+
+def standing(
+    session: Session, *, business: Business, terminal_id: uuid.UUID, key: str
+) -> tuple[str, int, dict[str, int], str] | None:
+    """The payment a retried call already made: (confirmation, amount paid, balance now, its type), or None."""
+    earlier = payment_keys.standing(session, business_id=business.id, terminal_id=terminal_id, key=key)
+    if earlier is None:
+        return None
+    if earlier.wallet == "points":
+        balance = _spendable(session, business, earlier.member_id)
+        return str(earlier.id), earlier.amount_minor, balance, PAYMENT_TYPES["points"]
+    member = members.reloaded(session, business_id=business.id, member_id=earlier.member_id)
+    return str(earlier.id), earlier.amount_minor, credit_balance(member.credit_balance), PAYMENT_TYPES["credit"]
 
 
 def cancel(session: Session, *, business: Business, confirmation: str, actor: str) -> tuple[str, dict[str, int]]:
@@ -72,6 +87,7 @@ def cancel(session: Session, *, business: Business, confirmation: str, actor: st
         payment_id = uuid.UUID(confirmation.strip())
     except ValueError:
         raise NotFound("payment") from None
+    payment_keys.release(session, business_id=business.id, payment_id=payment_id)
     stored = credit.find_payment(session, business_id=business.id, payment_id=payment_id)
     if stored is not None:
         credit.cancel(session, business=business, payment=stored, actor=actor)
