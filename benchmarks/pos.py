@@ -15,8 +15,8 @@ Each round, for --seconds each and one after the other so that both see the same
 connections (2 threads) confirms purchases of three lines for random members on loyalty, then the same body on
 the reference; on PostgreSQL, pgbench's built-in TPC-B-like script runs with the same client count (scale =
 clients, so branches do not serialise it) on the same cluster; then one till alone (wrk -t 1 -c 1: one
-connection, each request sent when the previous answer arrived, wrk's C client adding well under a
-millisecond) on loyalty and on the reference. Only 201 answers count; anything else is an error. The ratios
+connection, each request sent when the previous answer arrived: the reference's p50 bounds what wrk, HTTP
+and a commit add) on loyalty and on the reference. Only 201 answers count; anything else is an error. The ratios
 are taken within each round, then the median over --rounds rounds is printed, like every other figure. Peak
 memory is the sum of loyalty's server processes' VmHWM. The machine is small and noisy: read ratios, not
 absolutes.
@@ -224,7 +224,8 @@ def run_backend(
     try:
         pos, members = prepare(url, server, args.members)
         ours = Target(server.url, pos["Authorization"], members)
-        theirs = Target(yardstick.start().url, "", reference.prepare(reference_url, args.members))
+        reference_members = reference.prepare(reference_url, args.members)
+        theirs = Target(yardstick.start().url, "", reference_members)
         for target in (ours, theirs):
             target.load(args.clients, args.warmup)  # connections, caches, the first rows of each table
         for _ in range(args.rounds):
