@@ -60,6 +60,7 @@ bench: install
 	$(PY) benchmarks/como.py
 	bash scripts/with-postgres.sh $(PY) benchmarks/backtest.py --postgres
 	LOYALTY_PG_DURABLE=1 bash scripts/with-postgres.sh $(PY) benchmarks/lots.py
+	$(PY) benchmarks/guessing.py
 
 screenshots: install system
 	LOYALTY_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -q -p no:cacheprovider -m browser
