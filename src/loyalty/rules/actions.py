@@ -31,7 +31,7 @@ __all__ = [
     "RepeatPoints",
     "TagMember",
     "UntagMember",
-    "run_action",
+    "run_actions",
     "why_nothing",
 ]
 
@@ -150,9 +150,15 @@ PointsAction = FixedPoints | RepeatPoints | RatePoints | PercentPoints
 Action = FixedPoints | RepeatPoints | RatePoints | PercentPoints | GrantBenefit | TagMember | UntagMember | DealDiscount
 
 
-def run_action(action: Action, index: int, rule: Rule, situation: Situation) -> Award | Effect | None:
-    """The award or effect of one action, or None when it earns nothing on this occasion."""
-    return _RUNNERS[type(action)](action, index, rule, situation)
+def run_actions(rule: Rule, situation: Situation) -> list[Award | Effect]:
+    """The awards and effects of the rule's actions, in order; actions that earn nothing on this occasion give
+    none."""
+    results: list[Award | Effect] = []
+    for index, action in enumerate(rule.actions):
+        result = _RUNNERS[type(action)](action, index, rule, situation)
+        if result is not None:
+            results.append(result)
+    return results
 
 
 def why_nothing(action: Action, situation: Situation) -> str:
@@ -258,8 +264,7 @@ def _spend(action: RatePoints | PercentPoints, index: int, rule: Rule, situation
     if points <= 0:
         return None
     shares = _spread(points, lines, spend.shares, action.exclude_mops, basket, situation)
-    exponent = situation.context.currency_exponent
-    wording = action.wording
+    exponent, wording = situation.context.currency_exponent, action.wording
     paid, note = f"{format_money(eligible, exponent)}{spend.paid_in}", spend.excluded_note
     total = format_points(points, decimals)
     if isinstance(action, RatePoints):

@@ -8,9 +8,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from loyalty.money import floor_points
-from loyalty.rules.actions import run_action, why_nothing
+from loyalty.rules.actions import run_actions, why_nothing
 from loyalty.rules.discounts import Benefit, DiscountRequest, Discounts, apply_discounts
-from loyalty.rules.facts import Context, Member, Purchase, Trigger, TriggerKind
+from loyalty.rules.facts import TRIGGERS, Context, Member, Purchase, Trigger, TriggerKind
 from loyalty.rules.index import RuleIndex, evaluation_order
 from loyalty.rules.limits import limit_reached
 from loyalty.rules.outcome import Award, Effect, FiredRule, Outcome, Skipped
@@ -24,6 +24,9 @@ __all__ = ["DEFAULT_CONTEXT", "crossed_lifetime_rules", "evaluate"]
 
 DEFAULT_CONTEXT = Context()
 _NO_DISCOUNTS: Mapping[str, Decimal] = {}
+_NONE_APPLIED = Discounts()
+# Each trigger named by its kind, built once (a Trigger is immutable).
+_TRIGGERS: Mapping[str, Trigger] = {kind: Trigger(kind=kind) for kind in TRIGGERS}
 
 
 def evaluate(
@@ -59,7 +62,7 @@ def evaluate(
     """
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("`at` must be an aware datetime")
-    occasion = trigger if isinstance(trigger, Trigger) else Trigger(kind=trigger)
+    occasion = trigger if isinstance(trigger, Trigger) else _TRIGGERS.get(trigger) or Trigger(kind=trigger)
     basket: Basket | None = None
     if occasion.kind == "purchase":
         if purchase is None:
@@ -81,7 +84,7 @@ def evaluate(
     else:
         candidates = evaluation_order(rules)
 
-    discounts = Discounts()
+    discounts = _NONE_APPLIED
     deal_reasons: dict[int, str | None] = {}
     if basket is not None:
         assert purchase is not None
@@ -93,7 +96,9 @@ def evaluate(
                 taken[line_id] = taken.get(line_id, Decimal(0)) + amount
             basket = Basket(purchase, taken, context.currency_exponent)
             situation = Situation(basket, member, occasion, at, situation.local_time, context)
-    applied_deals = {discount.id for discount in discounts.applied if discount.source == "deal"}
+    applied_deals = (
+        {discount.id for discount in discounts.applied if discount.source == "deal"} if discounts.applied else set()
+    )
 
     awards: list[Award] = []
     effects: list[Effect] = []
@@ -106,11 +111,7 @@ def evaluate(
         has_deal = id(rule) in deal_reasons
         reason = deal_reasons[id(rule)] if has_deal else _why_not(rule, situation)
         if reason is None:
-            results = [
-                result
-                for index, action in enumerate(rule.actions)
-                if (result := run_action(action, index, rule, situation)) is not None
-            ]
+            results = run_actions(rule, situation)
             if results or (has_deal and any(deal_id in applied_deals for deal_id in _deal_ids(rule))):
                 for result in results:
                     if isinstance(result, Award):
@@ -172,7 +173,7 @@ def _deals(
             )
             deals.append(DiscountRequest(deal_id, "deal", rule.name, template))
     if not deals and not requests:
-        return Discounts(), reasons
+        return _NONE_APPLIED, reasons
     # What earlier discounts (`line_discounts`) took is already off the lines the deals see.
     lines = tuple(
         line if net == line.amount else replace(line, amount=net)

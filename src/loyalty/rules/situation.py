@@ -79,7 +79,7 @@ class Basket:
                 names = ", ".join(sorted(unknown))
                 raise ValueError(f"discounts name lines that are not in the purchase: {names}")
         else:
-            self.net = tuple(line.amount for line in lines)
+            self.net = tuple([line.amount for line in lines])
         self.total: Decimal = sum(self.net, Decimal(0))
         # The lines by the keys selectors name them by, each line's names normalised once (`names.name_key`):
         # "Dairy " finds "dairy". Each list is in line order.
@@ -95,7 +95,7 @@ class Basket:
         # Every line, for actions on the whole sale.
         self.everything: tuple[int, ...] = tuple(range(len(lines)))
         self._included: dict[frozenset[str], IncludedSpend] = {}
-        self.quantities: tuple[Decimal, ...] = tuple(line.quantity for line in lines)
+        self.quantities: tuple[Decimal, ...] = tuple([line.quantity for line in lines])
         # Per-line spreads of awards already computed in this evaluation (see actions._spread).
         self.spreads: dict[Hashable, tuple[LineShare, ...]] = {}
 
@@ -107,13 +107,17 @@ class Basket:
     def matching(self, selector: ItemSelector) -> Sequence[int]:
         """The indices of the lines the selector matches, in line order. Read-only: it may be the basket's own."""
         names, by_key = selector.keys, self._by_key
+        found: list[list[int]] = []
         # Walk the smaller side: a selector may list hundreds of codes, a basket has a few dozen lines.
         if len(names) <= len(by_key):
-            found = [indices for name in names if (indices := by_key.get(name)) is not None]
+            for name in names:
+                indices = by_key.get(name)
+                if indices is not None:
+                    found.append(indices)
         else:
-            found = [indices for name, indices in by_key.items() if name in names]
+            found.extend(indices for name, indices in by_key.items() if name in names)
         if len(found) == 1:
-            return found[0]
+            return found[0]  # one name's lines, already in line order
         return sorted(set().union(*found)) if found else ()
 
     def eligible(self, items: ItemSelector | None, exclude: ItemSelector | None) -> Sequence[int]:
