@@ -204,7 +204,7 @@ def _deal(action: DealDiscount, index: int, rule: Rule, situation: Situation) ->
 
 def _fixed(action: FixedPoints, index: int, rule: Rule, situation: Situation) -> Award | None:
     points = floor_points(action.points, situation.context.points_decimals)
-    if points <= 0:
+    if points <= _ZERO:
         return None
     basket = situation.basket
     shares: tuple[LineShare, ...] = ()
@@ -226,7 +226,7 @@ def _repeat(action: RepeatPoints, index: int, rule: Rule, situation: Situation) 
     times = quantity // action.every  # exact for Decimals: the whole number of `every` in the quantity
     decimals = situation.context.points_decimals
     points = floor_points(times * action.points, decimals)
-    if points <= 0:
+    if points <= _ZERO:
         return None
     shares = _spread(points, lines, quantities, "quantity", basket, situation)
     wording = action.wording
@@ -261,7 +261,7 @@ def _spend(action: RatePoints | PercentPoints, index: int, rule: Rule, situation
         points = floor_points(times * action.points, decimals)
     else:
         points = floor_points((eligible * action.percent) / _HUNDRED, decimals)
-    if points <= 0:
+    if points <= _ZERO:
         return None
     shares = _spread(points, lines, spend.shares, action.exclude_mops, basket, situation)
     exponent, wording = situation.context.currency_exponent, action.wording

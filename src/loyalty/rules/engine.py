@@ -132,7 +132,7 @@ def evaluate(
                 if punch is not None:
                     punched.append(punch)
 
-    total = sum((award.points for award in awards), Decimal(0))
+    total = sum([award.points for award in awards], Decimal(0))
     return Outcome(
         points=floor_points(total, context.points_decimals),
         awards=tuple(awards),

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import time
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING, Final
 
 from loyalty.rules.facts import Line
@@ -133,8 +134,15 @@ def _member_tiers(c: Conditions, situation: Situation) -> str | None:
 def _weekdays(c: Conditions, situation: Situation) -> str | None:
     weekdays = c.weekdays or frozenset()
     if situation.local_time.weekday() not in weekdays:
-        return f"only on {', '.join(WEEKDAYS[day] for day in sorted(weekdays))}"
+        return f"only on {_day_names(weekdays)}"
     return None
+
+
+@lru_cache(maxsize=256)
+def _day_names(weekdays: frozenset[int]) -> str:
+    """The days as a reason names them ("mon, wed, fri"), written once per set of days: a rule for some days
+    is looked at, and turned down, on all the others."""
+    return ", ".join(WEEKDAYS[day] for day in sorted(weekdays))
 
 
 def _time_window(c: Conditions, situation: Situation) -> str | None:
