@@ -96,9 +96,7 @@ def evaluate(
                 taken[line_id] = taken.get(line_id, Decimal(0)) + amount
             basket = Basket(purchase, taken, context.currency_exponent)
             situation = Situation(basket, member, occasion, at, situation.local_time, context)
-    applied_deals = (
-        {discount.id for discount in discounts.applied if discount.source == "deal"} if discounts.applied else set()
-    )
+    applied_deals = {discount.id for discount in discounts.applied if discount.source == "deal"}
 
     awards: list[Award] = []
     effects: list[Effect] = []
