@@ -6,10 +6,10 @@ spread over the lines that earned them so a return can take back exactly what th
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
 from loyalty.money import allocate, floor_points
 from loyalty.rules.outcome import Award, Effect, EffectKind, LineShare
@@ -31,11 +31,28 @@ __all__ = [
     "RepeatPoints",
     "TagMember",
     "UntagMember",
-    "run_action",
+    "run_actions",
     "why_nothing",
 ]
 
 _HUNDRED = Decimal(100)
+_ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class _Wording:
+    """What an action's explanations always say, worked out when the action is built, not per award: its
+    number ("2", "0.5": the points, or the percent), "point" or "points", what it counts ("drinks", "items
+    except alcohol") and what it earns on (" on dairy", or nothing for the whole sale)."""
+
+    number: str
+    word: str
+    what: str
+    on: str
+
+    @classmethod
+    def of(cls, number: Decimal, items: ItemSelector | None, exclude: ItemSelector | None) -> _Wording:
+        return cls(format_number(number), points_word(number), _what(items, exclude), _on(items, exclude))
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +74,10 @@ class RepeatPoints:
     every: Decimal = Decimal(1)
     items: ItemSelector | None = None
     exclude_items: ItemSelector | None = None
+    wording: _Wording = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "wording", _Wording.of(self.points, self.items, self.exclude_items))
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +91,10 @@ class RatePoints:
     items: ItemSelector | None = None
     exclude_items: ItemSelector | None = None
     exclude_mops: frozenset[str] = frozenset()
+    wording: _Wording = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "wording", _Wording.of(self.points, self.items, self.exclude_items))
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +107,10 @@ class PercentPoints:
     items: ItemSelector | None = None
     exclude_items: ItemSelector | None = None
     exclude_mops: frozenset[str] = frozenset()
+    wording: _Wording = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "wording", _Wording.of(self.percent, self.items, self.exclude_items))
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,24 +150,15 @@ PointsAction = FixedPoints | RepeatPoints | RatePoints | PercentPoints
 Action = FixedPoints | RepeatPoints | RatePoints | PercentPoints | GrantBenefit | TagMember | UntagMember | DealDiscount
 
 
-def run_action(action: Action, index: int, rule: Rule, situation: Situation) -> Award | Effect | None:
-    """The award or effect of one action, or None when it earns nothing on this occasion."""
-    if isinstance(action, GrantBenefit):
-        return _effect(rule, index, "grant_benefit", action.benefit_id, f"grants benefit {action.benefit_id}")
-    if isinstance(action, TagMember):
-        return _effect(rule, index, "tag_member", action.tag, f"tags the member {action.tag}")
-    if isinstance(action, UntagMember):
-        return _effect(rule, index, "untag_member", action.tag, f"removes the member's tag {action.tag}")
-    if isinstance(action, FixedPoints):
-        return _fixed(action, index, rule, situation)
-    if isinstance(action, DealDiscount):
-        return None  # applied by `evaluate` before any points are counted
-    basket = situation.basket
-    if basket is None:
-        return None  # repeat, rate and percent need a sale; parse_rule refuses them on other triggers
-    if isinstance(action, RepeatPoints):
-        return _repeat(action, index, rule, situation, basket)
-    return _spend(action, index, rule, situation, basket)
+def run_actions(rule: Rule, situation: Situation) -> list[Award | Effect]:
+    """The awards and effects of the rule's actions, in order; actions that earn nothing on this occasion give
+    none."""
+    results: list[Award | Effect] = []
+    for index, action in enumerate(rule.actions):
+        result = _RUNNERS[type(action)](action, index, rule, situation)
+        if result is not None:
+            results.append(result)
+    return results
 
 
 def why_nothing(action: Action, situation: Situation) -> str:
@@ -166,78 +186,109 @@ def why_nothing(action: Action, situation: Situation) -> str:
     return f"earns less than the smallest point on {shown}{on}"
 
 
+def _grant(action: GrantBenefit, index: int, rule: Rule, situation: Situation) -> Effect:
+    return _effect(rule, index, "grant_benefit", action.benefit_id, f"grants benefit {action.benefit_id}")
+
+
+def _tag(action: TagMember, index: int, rule: Rule, situation: Situation) -> Effect:
+    return _effect(rule, index, "tag_member", action.tag, f"tags the member {action.tag}")
+
+
+def _untag(action: UntagMember, index: int, rule: Rule, situation: Situation) -> Effect:
+    return _effect(rule, index, "untag_member", action.tag, f"removes the member's tag {action.tag}")
+
+
+def _deal(action: DealDiscount, index: int, rule: Rule, situation: Situation) -> None:
+    return None  # applied by `evaluate` before any points are counted
+
+
 def _fixed(action: FixedPoints, index: int, rule: Rule, situation: Situation) -> Award | None:
     points = floor_points(action.points, situation.context.points_decimals)
-    if points <= 0:
+    if points <= _ZERO:
         return None
     basket = situation.basket
     shares: tuple[LineShare, ...] = ()
     if basket is not None and basket.lines:
         # Spread over the whole sale by amount, so returning every line takes the bonus back.
-        shares = _spread(points, range(len(basket.lines)), basket.net, "net", basket, situation)
+        shares = _spread(points, basket.everything, basket.net, "net", basket, situation)
     says = f"{format_points(points, situation.context.points_decimals)} {points_word(points)}"
     explanation = f"{rule.name}: {says} for {_occasion(rule, situation)}"
     return Award(rule.id, rule.revision, rule.name, index, points, shares, explanation)
 
 
-def _repeat(
-    action: RepeatPoints,
-    index: int,
-    rule: Rule,
-    situation: Situation,
-    basket: Basket,
-) -> Award | None:
+def _repeat(action: RepeatPoints, index: int, rule: Rule, situation: Situation) -> Award | None:
+    basket = situation.basket
+    if basket is None:
+        return None  # repeat, rate and percent need a sale; parse_rule refuses them on other triggers
     lines = basket.eligible(action.items, action.exclude_items)
-    quantity = sum((basket.lines[i].quantity for i in lines), Decimal(0))
+    quantities = basket.quantities
+    quantity = sum([quantities[i] for i in lines], _ZERO)
     times = quantity // action.every  # exact for Decimals: the whole number of `every` in the quantity
     decimals = situation.context.points_decimals
     points = floor_points(times * action.points, decimals)
-    if points <= 0:
+    if points <= _ZERO:
         return None
-    shares = _spread(points, lines, basket.quantities, "quantity", basket, situation)
-    each = format_number(action.points)
-    what = _what(action.items, action.exclude_items)
+    shares = _spread(points, lines, quantities, "quantity", basket, situation)
+    wording = action.wording
+    each, word, what = wording.number, wording.word, wording.what
     total = format_points(points, decimals)
     if action.every == 1 and quantity == times:
-        explanation = f"{each} {points_word(action.points)} × {format_number(quantity)} {what} = {total}"
+        explanation = f"{each} {word} × {format_number(quantity)} {what} = {total}"
     else:
         explanation = (
-            f"{each} {points_word(action.points)} per {format_number(action.every)} {what}: "
+            f"{each} {word} per {format_number(action.every)} {what}: "
             f"{format_number(quantity)} → {format_number(times)} × {each} = {total}"
         )
     return Award(rule.id, rule.revision, rule.name, index, points, shares, explanation)
 
 
-def _spend(
-    action: RatePoints | PercentPoints, index: int, rule: Rule, situation: Situation, basket: Basket
-) -> Award | None:
+def _spend(action: RatePoints | PercentPoints, index: int, rule: Rule, situation: Situation) -> Award | None:
+    basket = situation.basket
+    if basket is None:
+        return None  # repeat, rate and percent need a sale; parse_rule refuses them on other triggers
     lines = basket.eligible(action.items, action.exclude_items)
     if not lines:
         return None
     spend = basket.included(action.exclude_mops)
-    eligible = sum((spend.shares[i] for i in lines), Decimal(0))
+    if lines is basket.everything:
+        eligible = spend.whole_sale
+    else:
+        included = spend.shares
+        eligible = sum([included[i] for i in lines], _ZERO)
     decimals = situation.context.points_decimals
     if isinstance(action, RatePoints):
         times = eligible // action.per  # exact: whole `per`s in the eligible spend
         points = floor_points(times * action.points, decimals)
     else:
         points = floor_points((eligible * action.percent) / _HUNDRED, decimals)
-    if points <= 0:
+    if points <= _ZERO:
         return None
     shares = _spread(points, lines, spend.shares, action.exclude_mops, basket, situation)
-    exponent = situation.context.currency_exponent
-    on = _on(action.items, action.exclude_items)
+    exponent, wording = situation.context.currency_exponent, action.wording
     paid, note = f"{format_money(eligible, exponent)}{spend.paid_in}", spend.excluded_note
     total = format_points(points, decimals)
     if isinstance(action, RatePoints):
-        each = format_number(action.points)
+        each = wording.number
         explanation = (
-            f"{each} {points_word(action.points)} per {format_money(action.per, exponent)}{on}: "
+            f"{each} {wording.word} per {format_money(action.per, exponent)}{wording.on}: "
             f"{paid}{note} → {format_number(times)} × {each} = {total}"
         )
     else:
-        explanation = f"{format_number(action.percent)}% of {paid}{on}{note} = {total}"
+        explanation = f"{wording.number}% of {paid}{wording.on}{note} = {total}"
     return Award(rule.id, rule.revision, rule.name, index, points, shares, explanation)
+
+
+# Each kind of action's runner, looked up by the action's class.
+_RUNNERS: Final[dict[type, Callable[[Any, int, Rule, Situation], Award | Effect | None]]] = {
+    GrantBenefit: _grant,
+    TagMember: _tag,
+    UntagMember: _untag,
+    FixedPoints: _fixed,
+    DealDiscount: _deal,
+    RepeatPoints: _repeat,
+    RatePoints: _spend,
+    PercentPoints: _spend,
+}
 
 
 def _spread(

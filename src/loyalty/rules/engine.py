@@ -8,9 +8,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from loyalty.money import floor_points
-from loyalty.rules.actions import DealDiscount, run_action, why_nothing
+from loyalty.rules.actions import run_actions, why_nothing
 from loyalty.rules.discounts import Benefit, DiscountRequest, Discounts, apply_discounts
-from loyalty.rules.facts import Context, Member, Purchase, Trigger, TriggerKind
+from loyalty.rules.facts import TRIGGERS, Context, Member, Purchase, Trigger, TriggerKind
 from loyalty.rules.index import RuleIndex, evaluation_order
 from loyalty.rules.limits import limit_reached
 from loyalty.rules.outcome import Award, Effect, FiredRule, Outcome, Skipped
@@ -24,6 +24,9 @@ __all__ = ["DEFAULT_CONTEXT", "crossed_lifetime_rules", "evaluate"]
 
 DEFAULT_CONTEXT = Context()
 _NO_DISCOUNTS: Mapping[str, Decimal] = {}
+_NONE_APPLIED = Discounts()
+# Each trigger named by its kind, built once (a Trigger is immutable).
+_TRIGGERS: Mapping[str, Trigger] = {kind: Trigger(kind=kind) for kind in TRIGGERS}
 
 
 def evaluate(
@@ -59,7 +62,7 @@ def evaluate(
     """
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("`at` must be an aware datetime")
-    occasion = trigger if isinstance(trigger, Trigger) else Trigger(kind=trigger)
+    occasion = trigger if isinstance(trigger, Trigger) else _TRIGGERS.get(trigger) or Trigger(kind=trigger)
     basket: Basket | None = None
     if occasion.kind == "purchase":
         if purchase is None:
@@ -81,7 +84,7 @@ def evaluate(
     else:
         candidates = evaluation_order(rules)
 
-    discounts = Discounts()
+    discounts = _NONE_APPLIED
     deal_reasons: dict[int, str | None] = {}
     if basket is not None:
         assert purchase is not None
@@ -99,21 +102,21 @@ def evaluate(
     effects: list[Effect] = []
     fired: list[FiredRule] = []
     skipped: list[Skipped] = []
+    kind = occasion.kind
     for rule in candidates:
-        if rule.trigger != occasion.kind:
+        if rule.trigger != kind:
             continue
         has_deal = id(rule) in deal_reasons
         reason = deal_reasons[id(rule)] if has_deal else _why_not(rule, situation)
         if reason is None:
-            results = [run_action(action, i, rule, situation) for i, action in enumerate(rule.actions)]
-            deal_applied = has_deal and any(deal_id in applied_deals for deal_id in _deal_ids(rule))
-            if deal_applied or any(result is not None for result in results):
+            results = run_actions(rule, situation)
+            if results or (has_deal and any(deal_id in applied_deals for deal_id in _deal_ids(rule))):
                 for result in results:
                     if isinstance(result, Award):
                         awards.append(result)
-                    elif isinstance(result, Effect):
+                    else:
                         effects.append(result)
-                fired.append(FiredRule(rule.id, rule.revision, rule.name))
+                fired.append(rule.fired_record)
                 continue
             reason = "; ".join(dict.fromkeys(why_nothing(action, situation) for action in rule.actions))
         if explain:
@@ -127,7 +130,7 @@ def evaluate(
                 if punch is not None:
                     punched.append(punch)
 
-    total = sum((award.points for award in awards), Decimal(0))
+    total = sum([award.points for award in awards], Decimal(0))
     return Outcome(
         points=floor_points(total, context.points_decimals),
         awards=tuple(awards),
@@ -151,13 +154,13 @@ def _deals(
     reasons: dict[int, str | None] = {}
     deals: list[DiscountRequest] = []
     for rule in candidates:
-        if rule.trigger != "purchase" or not any(isinstance(action, DealDiscount) for action in rule.actions):
+        if not rule.deals or rule.trigger != "purchase":
             continue
         reason = _why_not(rule, situation)
         reasons[id(rule)] = reason
         if reason is not None:
             continue
-        for deal_id, action in zip(_deal_ids(rule), _deal_actions(rule), strict=True):
+        for deal_id, action in zip(_deal_ids(rule), rule.deals, strict=True):
             template = Benefit(
                 name=rule.name,
                 kind="discount",
@@ -168,7 +171,7 @@ def _deals(
             )
             deals.append(DiscountRequest(deal_id, "deal", rule.name, template))
     if not deals and not requests:
-        return Discounts(), reasons
+        return _NONE_APPLIED, reasons
     # What earlier discounts (`line_discounts`) took is already off the lines the deals see.
     lines = tuple(
         line if net == line.amount else replace(line, amount=net)
@@ -177,18 +180,16 @@ def _deals(
     return apply_discounts(lines, [*deals, *requests], currency_exponent=exponent), reasons
 
 
-def _deal_actions(rule: Rule) -> list[DealDiscount]:
-    return [action for action in rule.actions if isinstance(action, DealDiscount)]
-
-
 def _deal_ids(rule: Rule) -> list[str]:
     """The ids of a rule's deals in `discounts`: the rule's id, then `<id>#2`, `<id>#3` for further ones."""
     base = rule.id or rule.name
-    return [base if n == 1 else f"{base}#{n}" for n in range(1, len(_deal_actions(rule)) + 1)]
+    return [base if n == 1 else f"{base}#{n}" for n in range(1, len(rule.deals) + 1)]
 
 
 def _why_not(rule: Rule, situation: Situation) -> str | None:
     """None when the rule may fire now, else why not."""
+    if rule.unconditional:
+        return None
     at = situation.at
     if rule.status != "active":
         return f"is {rule.status}, not active"
@@ -196,20 +197,26 @@ def _why_not(rule: Rule, situation: Situation) -> str | None:
         return f"starts at {rule.valid_from.isoformat()}"
     if rule.valid_until is not None and at >= rule.valid_until:
         return f"ended at {rule.valid_until.isoformat()}"
-    uses = situation.member.rule_uses.get(rule.id, ()) if rule.id is not None else ()
     if rule.trigger == "lifetime_points":
-        reason = _not_crossed(rule, situation, bool(uses))
+        reason = _not_crossed(rule, situation, bool(_uses(rule, situation)))
         if reason is not None:
             return reason
     reason = unmet_condition(rule.conditions, situation)
     if reason is not None:
         return reason
-    timezone = situation.context.timezone
-    if rule.limits is not None and limit_reached(rule.limits, uses, at=at, timezone=timezone):
-        times = "once" if rule.limits.per_member == 1 else f"{rule.limits.per_member} times"
-        per = "ever" if rule.limits.period == "ever" else f"per {rule.limits.period}"
-        return f"already given {times} {per} to this member"
+    limits = rule.limits
+    if limits is not None:
+        timezone = situation.context.timezone
+        if limit_reached(limits, _uses(rule, situation), at=at, timezone=timezone):
+            times = "once" if limits.per_member == 1 else f"{limits.per_member} times"
+            per = "ever" if limits.period == "ever" else f"per {limits.period}"
+            return f"already given {times} {per} to this member"
     return None
+
+
+def _uses(rule: Rule, situation: Situation) -> tuple[datetime, ...]:
+    """When the rule fired for the member before (any revision)."""
+    return situation.member.rule_uses.get(rule.id, ()) if rule.id is not None else ()
 
 
 def _not_crossed(rule: Rule, situation: Situation, used_before: bool) -> str | None:

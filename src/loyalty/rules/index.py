@@ -19,7 +19,7 @@ from decimal import Decimal
 from loyalty.rules.actions import DealDiscount, PercentPoints, RatePoints, RepeatPoints
 from loyalty.rules.facts import TRIGGERS, Trigger, TriggerKind
 from loyalty.rules.rule import Rule
-from loyalty.rules.selectors import ItemSelector
+from loyalty.rules.selectors import ItemSelector, LineKey
 from loyalty.rules.situation import Basket
 
 __all__ = ["RuleIndex", "evaluation_order"]
@@ -34,11 +34,9 @@ class RuleIndex:
     """Built once per business and rule version (the shell caches it); read-only afterwards, safe to share."""
 
     __slots__ = (
-        "_by_code",
         "_by_code_used",
-        "_by_department",
         "_by_event",
-        "_by_tag",
+        "_by_key",
         "_by_trigger",
         "_everything",
         "_thresholds",
@@ -49,9 +47,7 @@ class RuleIndex:
         # Every rule, in evaluation order; `explain` walks them all, the buckets hold only active ones.
         self.rules: tuple[Rule, ...] = tuple(evaluation_order(rules))
         self._by_trigger: dict[TriggerKind, list[int]] = {kind: [] for kind in TRIGGERS}
-        self._by_code: dict[str, list[int]] = {}
-        self._by_department: dict[str, list[int]] = {}
-        self._by_tag: dict[str, list[int]] = {}
+        self._by_key: dict[LineKey, list[int]] = {}  # purchase rules by the code, department or tag they need
         self._everything: list[int] = []
         self._by_code_used: dict[str, list[int]] = {}
         self._by_event: dict[str, list[int]] = {}
@@ -79,28 +75,21 @@ class RuleIndex:
             if selectors is None:
                 self._everything.append(position)
             for selector in selectors or ():
-                for code in selector.code_keys:
-                    self._by_code.setdefault(code, []).append(position)
-                for department in selector.department_keys:
-                    self._by_department.setdefault(department, []).append(position)
-                for tag in selector.tag_keys:
-                    self._by_tag.setdefault(tag, []).append(position)
+                for key in selector.keys:
+                    self._by_key.setdefault(key, []).append(position)
 
     def candidates(self, trigger: Trigger, basket: Basket | None, lifetime_points: Decimal) -> list[Rule]:
         """The active rules of `trigger` that could fire, in evaluation order."""
         kind = trigger.kind
         if kind == "purchase" and basket is not None:
             found = set(self._everything)
-            for names, rules_by_name in (
-                (basket.codes, self._by_code),
-                (basket.departments, self._by_department),
-                (basket.tags, self._by_tag),
-            ):
-                for name in names:
-                    positions = rules_by_name.get(name)
-                    if positions:
-                        found.update(positions)
-            return [self.rules[position] for position in sorted(found)]
+            by_key = self._by_key
+            for key in basket.keys:
+                positions = by_key.get(key)
+                if positions is not None:
+                    found.update(positions)
+            rules = self.rules
+            return [rules[position] for position in sorted(found)]
         if kind == "code_used":
             positions = _merged(self._by_code_used, (trigger.code or "").casefold())
         elif kind == "event":

@@ -8,9 +8,10 @@ from datetime import datetime
 from functools import cached_property
 from typing import Final, Literal
 
-from loyalty.rules.actions import Action
+from loyalty.rules.actions import Action, DealDiscount
 from loyalty.rules.facts import TriggerKind
 from loyalty.rules.limits import Limits
+from loyalty.rules.outcome import FiredRule
 from loyalty.rules.selectors import Conditions
 
 __all__ = ["STATUSES", "Rule", "Status"]
@@ -53,3 +54,28 @@ class Rule:
 
         canonical = "" if self.id is not None else json.dumps(rule_to_dict(self), sort_keys=True)
         return (self.id or "", self.revision or 0, canonical)
+
+    # Worked out once per rule, not per evaluation (a rule never changes; each is cached on first use).
+
+    @cached_property
+    def deals(self) -> tuple[DealDiscount, ...]:
+        """The rule's `discount` actions, in order: most rules have none."""
+        return tuple(action for action in self.actions if isinstance(action, DealDiscount))
+
+    @cached_property
+    def unconditional(self) -> bool:
+        """Active at any time, without conditions or limits, and not a lifetime threshold: nothing but what its
+        actions earn can keep it from firing."""
+        return (
+            self.status == "active"
+            and self.valid_from is None
+            and self.valid_until is None
+            and self.limits is None
+            and self.trigger != "lifetime_points"
+            and not self.conditions.checks
+        )
+
+    @cached_property
+    def fired_record(self) -> FiredRule:
+        """What `Outcome.fired` lists when this revision fires."""
+        return FiredRule(self.id, self.revision, self.name)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import time
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING, Final
 
 from loyalty.rules.facts import Line
@@ -14,10 +16,15 @@ from loyalty.rules.wording import format_money, format_number, format_points, jo
 if TYPE_CHECKING:
     from loyalty.rules.situation import Situation
 
-__all__ = ["WEEKDAYS", "Conditions", "Contains", "ItemSelector", "unmet_condition"]
+__all__ = ["WEEKDAYS", "Conditions", "Contains", "ItemSelector", "LineKey", "unmet_condition"]
 
 # Python's date.weekday() numbering: mon = 0 ... sun = 6.
 WEEKDAYS: Final[tuple[str, ...]] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+# A name a line is selected by, as compared (`names.name_key`), with what it names: ("code", "milk"),
+# ("department", "dairy"), ("tag", "bio"). A selector's keys and a basket's index of its lines by key make
+# matching one lookup per name.
+LineKey = tuple[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,12 +41,20 @@ class ItemSelector:
     code_keys: frozenset[str] = field(init=False, repr=False, compare=False)
     department_keys: frozenset[str] = field(init=False, repr=False, compare=False)
     tag_keys: frozenset[str] = field(init=False, repr=False, compare=False)
+    # All of them as the keys a basket indexes its lines by (`line_keys`).
+    keys: frozenset[LineKey] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "label", join_or(self.codes | self.departments | self.tags))
         object.__setattr__(self, "code_keys", name_keys(self.codes))
         object.__setattr__(self, "department_keys", name_keys(self.departments))
         object.__setattr__(self, "tag_keys", name_keys(self.tags))
+        keys = {
+            *(("code", name) for name in self.code_keys),
+            *(("department", name) for name in self.department_keys),
+            *(("tag", name) for name in self.tag_keys),
+        }
+        object.__setattr__(self, "keys", frozenset(keys))
 
     def matches(self, line: Line) -> bool:
         return (
@@ -80,60 +95,133 @@ class Conditions:
     code: str | None = None
     event: str | None = None
     member_tiers: frozenset[str] | None = None
+    # Worked out once: `member_tags` and `member_tiers` as they are compared (`names.name_key`), and the checks
+    # of the conditions that are set, in the order `unmet_condition` tries them.
+    member_tag_keys: frozenset[str] = field(init=False, repr=False, compare=False)
+    member_tier_keys: frozenset[str] = field(init=False, repr=False, compare=False)
+    checks: tuple[Check, ...] = field(init=False, repr=False, compare=False)
 
-
-def _in_tier(tiers: frozenset[str], tier: str | None) -> bool:
-    """Tier names match ignoring case and surrounding spaces."""
-    return tier is not None and tier.strip().casefold() in {name.strip().casefold() for name in tiers}
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "member_tag_keys", name_keys(self.member_tags or ()))
+        object.__setattr__(self, "member_tier_keys", name_keys(self.member_tiers or ()))
+        checks = dict.fromkeys(check for name, check in _CHECKS if getattr(self, name) is not None)
+        object.__setattr__(self, "checks", tuple(checks))
 
 
 def unmet_condition(conditions: Conditions, situation: Situation) -> str | None:
     """None when every condition holds, else why not, in a sentence for the Campaign Center."""
-    c = conditions
-    member = situation.member
-    local = situation.local_time
-    if c.member_tags is not None and name_keys(c.member_tags).isdisjoint(name_keys(member.tags)):
-        return f"only for members tagged {join_or(c.member_tags)}"
-    if c.member_tiers is not None and not _in_tier(c.member_tiers, member.tier):
-        held = f"the member is {member.tier}" if member.tier else "the member has no tier"
-        return f"only for members in tier {join_or(c.member_tiers)} ({held})"
-    if c.weekdays is not None and local.weekday() not in c.weekdays:
-        return f"only on {', '.join(WEEKDAYS[day] for day in sorted(c.weekdays))}"
-    if (c.time_from is not None or c.time_until is not None) and not _in_window(
-        local.time(), c.time_from, c.time_until
-    ):
-        return f"only {_describe_window(c.time_from, c.time_until)} (it is {local:%H:%M})"
-    if c.branches is not None and situation.branch_id not in c.branches:
-        return f"only at branch {join_or(c.branches)}"
-    if c.lifetime_points_at_least is not None and member.lifetime_points < c.lifetime_points_at_least:
-        needed = format_points(c.lifetime_points_at_least, 2)
-        return f"needs {needed} lifetime points (the member has {format_points(member.lifetime_points, 2)})"
-    if c.code is not None:
-        used = situation.trigger.code
-        if used is None or used.casefold() != c.code.casefold():
-            return f"only when code {c.code} is used"
-    if c.event is not None and situation.trigger.event != c.event:
-        return f"only on the event {c.event}"
-    basket = situation.basket
-    if basket is not None:
-        exponent = situation.context.currency_exponent
-        if c.min_spend is not None and basket.total < c.min_spend:
-            return (
-                f"needs a purchase of at least {format_money(c.min_spend, exponent)} "
-                f"(this one is {format_money(basket.total, exponent)})"
-            )
-        if c.contains is not None:
-            matching = basket.matching(c.contains.items)
-            quantity = sum((basket.lines[index].quantity for index in matching), Decimal(0))
-            if not matching:
-                return f"needs {c.contains.items.describe()} in the sale"
-            if c.contains.min_quantity is not None and quantity < c.contains.min_quantity:
-                minimum = format_number(c.contains.min_quantity)
-                return (
-                    f"needs at least {minimum} of {c.contains.items.describe()} "
-                    f"(this sale has {format_number(quantity)})"
-                )
+    for check in conditions.checks:
+        reason = check(conditions, situation)
+        if reason is not None:
+            return reason
     return None
+
+
+def _member_tags(c: Conditions, situation: Situation) -> str | None:
+    if c.member_tag_keys.isdisjoint(situation.member_tag_keys):
+        return f"only for members tagged {join_or(c.member_tags or ())}"
+    return None
+
+
+def _member_tiers(c: Conditions, situation: Situation) -> str | None:
+    tier = situation.member.tier
+    if tier is None or name_key(tier) not in c.member_tier_keys:
+        held = f"the member is {tier}" if tier else "the member has no tier"
+        return f"only for members in tier {join_or(c.member_tiers or ())} ({held})"
+    return None
+
+
+def _weekdays(c: Conditions, situation: Situation) -> str | None:
+    weekdays = c.weekdays or frozenset()
+    if situation.local_time.weekday() not in weekdays:
+        return f"only on {_day_names(weekdays)}"
+    return None
+
+
+@lru_cache(maxsize=256)
+def _day_names(weekdays: frozenset[int]) -> str:
+    """The days as a reason names them ("mon, wed, fri"), written once per set of days: a rule for some days
+    is looked at, and turned down, on all the others."""
+    return ", ".join(WEEKDAYS[day] for day in sorted(weekdays))
+
+
+def _time_window(c: Conditions, situation: Situation) -> str | None:
+    local = situation.local_time
+    if not _in_window(local.time(), c.time_from, c.time_until):
+        return f"only {_describe_window(c.time_from, c.time_until)} (it is {local:%H:%M})"
+    return None
+
+
+def _branches(c: Conditions, situation: Situation) -> str | None:
+    branches = c.branches or frozenset()
+    if situation.branch_id not in branches:
+        return f"only at branch {join_or(branches)}"
+    return None
+
+
+def _lifetime_points(c: Conditions, situation: Situation) -> str | None:
+    member = situation.member
+    needed = c.lifetime_points_at_least
+    if needed is not None and member.lifetime_points < needed:
+        shown = format_points(needed, 2)
+        return f"needs {shown} lifetime points (the member has {format_points(member.lifetime_points, 2)})"
+    return None
+
+
+def _code(c: Conditions, situation: Situation) -> str | None:
+    used = situation.trigger.code
+    if c.code is not None and (used is None or used.casefold() != c.code.casefold()):
+        return f"only when code {c.code} is used"
+    return None
+
+
+def _event(c: Conditions, situation: Situation) -> str | None:
+    if situation.trigger.event != c.event:
+        return f"only on the event {c.event}"
+    return None
+
+
+def _min_spend(c: Conditions, situation: Situation) -> str | None:
+    basket = situation.basket
+    if basket is not None and c.min_spend is not None and basket.total < c.min_spend:
+        exponent = situation.context.currency_exponent
+        return (
+            f"needs a purchase of at least {format_money(c.min_spend, exponent)} "
+            f"(this one is {format_money(basket.total, exponent)})"
+        )
+    return None
+
+
+def _contains(c: Conditions, situation: Situation) -> str | None:
+    basket, contains = situation.basket, c.contains
+    if basket is None or contains is None:
+        return None
+    matching = basket.matching(contains.items)
+    if not matching:
+        return f"needs {contains.items.describe()} in the sale"
+    quantity = sum((basket.lines[index].quantity for index in matching), Decimal(0))
+    if contains.min_quantity is not None and quantity < contains.min_quantity:
+        minimum = format_number(contains.min_quantity)
+        return f"needs at least {minimum} of {contains.items.describe()} (this sale has {format_number(quantity)})"
+    return None
+
+
+Check = Callable[[Conditions, "Situation"], str | None]
+# Each condition's check, in the order they are tried (the first unmet one is the reason given), by the field
+# that sets it. The window is checked once, under whichever of its ends comes first.
+_CHECKS: Final[tuple[tuple[str, Check], ...]] = (
+    ("member_tags", _member_tags),
+    ("member_tiers", _member_tiers),
+    ("weekdays", _weekdays),
+    ("time_from", _time_window),
+    ("time_until", _time_window),
+    ("branches", _branches),
+    ("lifetime_points_at_least", _lifetime_points),
+    ("code", _code),
+    ("event", _event),
+    ("min_spend", _min_spend),
+    ("contains", _contains),
+)
 
 
 def _in_window(now: time, start: time | None, end: time | None) -> bool:

@@ -6,20 +6,17 @@ sale, and it keeps the included shares per set of excluded means of payment: mos
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from loyalty.money import allocate
 from loyalty.rules.facts import Context, Line, Member, Purchase, Trigger
 from loyalty.rules.names import name_key, name_keys
 from loyalty.rules.outcome import LineShare
+from loyalty.rules.selectors import ItemSelector, LineKey
 from loyalty.rules.wording import format_money, join_or
-
-if TYPE_CHECKING:
-    from loyalty.rules.selectors import ItemSelector
 
 __all__ = ["Basket", "IncludedSpend", "Situation"]
 
@@ -42,6 +39,11 @@ class IncludedSpend:
     # " paid in cash" and " (20.00 paid with points excluded)", both empty when no excluded MOP was used.
     paid_in: str = ""
     excluded_note: str = ""
+    # The sum of every line's share, added up in line order: what an action on the whole sale counts.
+    whole_sale: Decimal = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "whole_sale", sum(self.shares, Decimal(0)))
 
     @property
     def limited(self) -> bool:
@@ -53,10 +55,9 @@ class Basket:
     """A purchase with its loyalty discounts applied, indexed for selectors."""
 
     __slots__ = (
-        "_by_code",
-        "_by_department",
-        "_by_tag",
+        "_by_key",
         "_included",
+        "everything",
         "exponent",
         "lines",
         "net",
@@ -67,66 +68,66 @@ class Basket:
     )
 
     def __init__(self, purchase: Purchase, line_discounts: Mapping[str, Decimal], exponent: int) -> None:
+        lines = purchase.lines
         self.purchase = purchase
-        self.lines: tuple[Line, ...] = purchase.lines
+        self.lines: tuple[Line, ...] = lines
         self.exponent = exponent
-        self.net: tuple[Decimal, ...] = tuple(_net_amount(line, line_discounts) for line in purchase.lines)
-        unknown = set(line_discounts) - {line.line_id for line in purchase.lines}
-        if unknown:
-            names = ", ".join(sorted(unknown))
-            raise ValueError(f"discounts name lines that are not in the purchase: {names}")
+        if line_discounts:
+            self.net: tuple[Decimal, ...] = tuple(_net_amount(line, line_discounts) for line in lines)
+            unknown = set(line_discounts) - {line.line_id for line in lines}
+            if unknown:
+                names = ", ".join(sorted(unknown))
+                raise ValueError(f"discounts name lines that are not in the purchase: {names}")
+        else:
+            self.net = tuple([line.amount for line in lines])
         self.total: Decimal = sum(self.net, Decimal(0))
-        self._by_code: dict[str, list[int]] = {}
-        self._by_department: dict[str, list[int]] = {}
-        self._by_tag: dict[str, list[int]] = {}
-        # Indexed by the names as they are compared (`names.name_key`): "Dairy " finds "dairy".
-        for index, line in enumerate(purchase.lines):
-            self._by_code.setdefault(name_key(line.code), []).append(index)
+        # The lines by the keys selectors name them by, each line's names normalised once (`names.name_key`):
+        # "Dairy " finds "dairy". Each list is in line order.
+        by_key: dict[LineKey, list[int]] = {}
+        for index, line in enumerate(lines):
+            by_key.setdefault(("code", name_key(line.code)), []).append(index)
             if line.department is not None:
-                self._by_department.setdefault(name_key(line.department), []).append(index)
-            for tag in name_keys(line.tags):
-                self._by_tag.setdefault(tag, []).append(index)
+                by_key.setdefault(("department", name_key(line.department)), []).append(index)
+            if line.tags:
+                for tag in name_keys(line.tags):
+                    by_key.setdefault(("tag", tag), []).append(index)
+        self._by_key = by_key
+        # Every line, for actions on the whole sale.
+        self.everything: tuple[int, ...] = tuple(range(len(lines)))
         self._included: dict[frozenset[str], IncludedSpend] = {}
-        self.quantities: tuple[Decimal, ...] = tuple(line.quantity for line in purchase.lines)
+        self.quantities: tuple[Decimal, ...] = tuple([line.quantity for line in lines])
         # Per-line spreads of awards already computed in this evaluation (see actions._spread).
         self.spreads: dict[Hashable, tuple[LineShare, ...]] = {}
 
     @property
-    def codes(self) -> Mapping[str, list[int]]:
-        return self._by_code
+    def keys(self) -> Iterable[LineKey]:
+        """The keys the lines of the sale are selected by."""
+        return self._by_key.keys()
 
-    @property
-    def departments(self) -> Mapping[str, list[int]]:
-        return self._by_department
+    def matching(self, selector: ItemSelector) -> Sequence[int]:
+        """The indices of the lines the selector matches, in line order. Read-only: it may be the basket's own."""
+        names, by_key = selector.keys, self._by_key
+        found: list[list[int]] = []
+        # Walk the smaller side: a selector may list hundreds of codes, a basket has a few dozen lines.
+        if len(names) <= len(by_key):
+            for name in names:
+                indices = by_key.get(name)
+                if indices is not None:
+                    found.append(indices)
+        else:
+            found.extend(indices for name, indices in by_key.items() if name in names)
+        if len(found) == 1:
+            return found[0]  # one name's lines, already in line order
+        return sorted(set().union(*found)) if found else ()
 
-    @property
-    def tags(self) -> Mapping[str, list[int]]:
-        return self._by_tag
-
-    def matching(self, selector: ItemSelector) -> list[int]:
-        """The indices of the lines the selector matches, in line order."""
-        found: set[int] = set()
-        for names, lines_by_name in (
-            (selector.code_keys, self._by_code),
-            (selector.department_keys, self._by_department),
-            (selector.tag_keys, self._by_tag),
-        ):
-            # Walk the smaller side: a selector may list hundreds of codes, a basket has a few dozen lines.
-            if len(names) <= len(lines_by_name):
-                for name in names:
-                    found.update(lines_by_name.get(name, ()))
-            else:
-                for name, indices in lines_by_name.items():
-                    if name in names:
-                        found.update(indices)
-        return sorted(found)
-
-    def eligible(self, items: ItemSelector | None, exclude: ItemSelector | None) -> list[int]:
+    def eligible(self, items: ItemSelector | None, exclude: ItemSelector | None) -> Sequence[int]:
         """Lines that match `items` (all lines when None) and do not match `exclude`."""
-        chosen = list(range(len(self.lines))) if items is None else self.matching(items)
+        chosen = self.everything if items is None else self.matching(items)
         if exclude is None or not chosen:
             return chosen
-        excluded = set(self.matching(exclude))
+        excluded = self.matching(exclude)
+        if not excluded:
+            return chosen
         return [index for index in chosen if index not in excluded]
 
     def included(self, excluded_mops: frozenset[str]) -> IncludedSpend:
@@ -185,6 +186,11 @@ class Situation:
     at: datetime
     local_time: datetime
     context: Context
+    # The member's tags as rules compare them (`names.name_key`), worked out once for every rule.
+    member_tag_keys: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "member_tag_keys", name_keys(self.member.tags))
 
     @property
     def branch_id(self) -> str | None:
