@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, case, func, insert, or_, select, update
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from loyalty.db.engine import RetryTransaction
 from loyalty.db.models import Business, LotAllocation, Member, PointsLot, now
+from loyalty.db.rows import insert_rows
 from loyalty.lots import model
 
 
@@ -126,10 +128,37 @@ def summaries(
 def balance_now(session: Session, *, member_id: uuid.UUID, cached: int, at: datetime) -> int:
     """The spendable balance at `at`: the cached ledger balance less points still pending or already expired. Two
     index range reads over the member's lots that are pending or due, however many lots the member has."""
+    held_back = session.execute(select(*_held_back(member_id, at))).one()
+    return cached - int(held_back[0] or 0) - int(held_back[1] or 0)
+
+
+def lock_spendable(session: Session, *, member_id: uuid.UUID, at: datetime) -> tuple[int, int]:
+    """Hold the member row until the transaction ends (as `lock_member`); returns its cached ledger balance and
+    the spendable balance at `at`, read by the same statement."""
+    found = session.execute(
+        select(Member.points_balance, *_held_back(member_id, at))
+        .where(Member.id == member_id)
+        .with_for_update(of=Member)
+    ).one()
+    balance = int(found[0] or 0)
+    return balance, balance - int(found[1] or 0) - int(found[2] or 0)
+
+
+def balance_read(session: Session, *, member_id: uuid.UUID, at: datetime) -> tuple[int, int]:
+    """The cached ledger balance and the spendable balance at `at`, in one statement."""
+    cached = select(Member.points_balance).where(Member.id == member_id).scalar_subquery()
+    found = session.execute(select(cached, *_held_back(member_id, at))).one()
+    balance = int(found[0] or 0)
+    return balance, balance - int(found[1] or 0) - int(found[2] or 0)
+
+
+def _held_back(member_id: uuid.UUID, at: datetime) -> tuple[Any, Any]:
+    """The member's points still pending and those already expired (not yet posted), as two scalar subqueries:
+    each an index range read of its own, sent together."""
     total = func.coalesce(func.sum(PointsLot.remaining), 0)
-    pending = session.scalar(select(total).where(PointsLot.member_id == member_id, PointsLot.pending_until > at))
-    overdue = session.scalar(select(total).where(PointsLot.member_id == member_id, PointsLot.expiring_at <= at))
-    return cached - int(pending or 0) - int(overdue or 0)
+    pending = select(total).where(PointsLot.member_id == member_id, PointsLot.pending_until > at)
+    overdue = select(total).where(PointsLot.member_id == member_id, PointsLot.expiring_at <= at)
+    return pending.scalar_subquery(), overdue.scalar_subquery()
 
 
 def spend_candidates(
@@ -212,6 +241,41 @@ def add(
     )
     session.add(lot)
     return lot
+
+
+def add_many(
+    session: Session,
+    *,
+    business: Business,
+    member_id: uuid.UUID,
+    kind: str,
+    lots: Sequence[tuple[uuid.UUID, int, uuid.UUID | None]],
+    at: datetime,
+) -> None:
+    """New lots, one per (transaction, amount, purchase), in one INSERT: dated as `add` dates them."""
+    rows = []
+    for transaction_id, amount, purchase_id in lots:
+        available_at, expires_at = policy_dates(business, at, held=purchase_id is not None)
+        rows.append(
+            {
+                "id": uuid.uuid4(),
+                "business_id": business.id,
+                "member_id": member_id,
+                "transaction_id": transaction_id,
+                "purchase_id": purchase_id,
+                "kind": kind,
+                "amount": amount,
+                "remaining": amount,
+                "expired": 0,
+                "written_off": 0,
+                "earned_at": at,
+                "available_at": available_at,
+                "expires_at": expires_at,
+                "expiring_at": expires_at,
+                "pending_until": available_at if available_at > at else None,
+            }
+        )
+    insert_rows(session, PointsLot, rows)
 
 
 def restore(
@@ -326,12 +390,17 @@ def owe(
 
 def debt(session: Session, *, member_id: uuid.UUID) -> int:
     """What the member owes from take-backs beyond every lot (an index seek: debts are few)."""
-    owed = session.scalar(
-        select(func.coalesce(func.sum(LotAllocation.amount), 0)).where(
-            LotAllocation.member_id == member_id, LotAllocation.lot_id.is_(None)
-        )
-    )
+    owed = session.scalar(select(debt_of(member_id)))
     return int(owed or 0)
+
+
+def debt_of(member_id: uuid.UUID) -> Any:
+    """The member's debt as a scalar subquery, for a statement that reads it alongside other work."""
+    return (
+        select(func.coalesce(func.sum(LotAllocation.amount), 0))
+        .where(LotAllocation.member_id == member_id, LotAllocation.lot_id.is_(None))
+        .scalar_subquery()
+    )
 
 
 def settle_debt(

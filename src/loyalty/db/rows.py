@@ -1,0 +1,18 @@
+"""Rows written by SQLAlchemy Core on the busy paths: no unit of work, one statement for many rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table, insert
+from sqlalchemy.orm import Session
+
+
+def insert_rows(session: Session, model: type[Any], rows: Sequence[Mapping[str, Any]]) -> None:
+    """INSERT `rows` (dicts with the same keys, every column the row needs) into `model`'s table in one
+    executemany. What the session still holds is flushed first, so these rows may refer to it."""
+    if not rows:
+        return
+    session.flush()
+    session.execute(insert(cast(Table, model.__table__)), list(rows))
