@@ -13,13 +13,14 @@ only spendable ones by expiry, so whatever spends points through `post` spends t
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import BigInteger, Select, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -175,26 +176,15 @@ def _record(
     lifetime_change = amount if kind in LIFETIME_KINDS else 0
     if any(abs(leg) > MAX_BALANCE for leg, _ in postings) or abs(amount) > MAX_BALANCE:
         raise PointsCeiling()  # before the database sees a number its integers cannot hold
-    guarded = update(Member).where(Member.id == member_id, Member.business_id == business.id)
-    if amount > 0:
-        guarded = guarded.where(
-            Member.points_balance + amount <= MAX_BALANCE, Member.lifetime_points + lifetime_change <= MAX_BALANCE
+    guard = "in" if amount > 0 else "out" if not allow_negative else "owe"
+    moved = (
+        session.connection()
+        .execute(
+            _balance_update(guard),
+            {"member": member_id, "business": business.id, "amount": amount, "lifetime": lifetime_change},
         )
-    elif not allow_negative:
-        guarded = guarded.where(Member.points_balance + amount >= 0)
-    else:
-        guarded = guarded.where(Member.points_balance + amount >= -MAX_BALANCE)
-    returned: list[Any] = [Member.points_balance, Member.lifetime_points]
-    if amount > 0:
-        returned.append(book.debt_of(member_id))  # points coming in settle a debt first: known without a query
-    moved = session.execute(
-        guarded.values(
-            points_balance=Member.points_balance + amount,
-            lifetime_points=Member.lifetime_points + lifetime_change,
-        )
-        .returning(*returned)
-        .execution_options(synchronize_session=False)
-    ).first()
+        .first()
+    )
     if moved is None:
         if amount < 0 and not allow_negative:
             raise InsufficientPoints(-amount)
@@ -205,8 +195,33 @@ def _record(
         set_committed_value(member, "points_balance", moved.points_balance)
         set_committed_value(member, "lifetime_points", moved.lifetime_points)
     transactions = _insert_transactions(session, business, member_id, kind, postings, at)
-    debt = int(moved[2] or 0) if amount > 0 else None
+    debt = int(moved.debt or 0) if amount > 0 else None
     return transactions, int(moved.points_balance) - amount, debt
+
+
+@functools.cache
+def _balance_update(guard: str) -> Any:
+    """The member's guarded balance UPDATE, built once per guard: "in" (points coming in, also reading the
+    member's debt, which they settle first), "out" (never below zero) or "owe" (a negative balance allowed)."""
+    member = Member.__table__.c
+    amount, lifetime = bindparam("amount", type_=BigInteger), bindparam("lifetime", type_=BigInteger)
+    statement = update(cast(Table, Member.__table__)).where(
+        member.id == bindparam("member"), member.business_id == bindparam("business")
+    )
+    if guard == "in":
+        statement = statement.where(
+            member.points_balance + amount <= MAX_BALANCE, member.lifetime_points + lifetime <= MAX_BALANCE
+        )
+    elif guard == "out":
+        statement = statement.where(member.points_balance + amount >= 0)
+    else:
+        statement = statement.where(member.points_balance + amount >= -MAX_BALANCE)
+    returned: list[Any] = [member.points_balance, member.lifetime_points]
+    if guard == "in":
+        returned.append(book.debt_of(bindparam("member")).label("debt"))
+    return statement.values(
+        points_balance=member.points_balance + amount, lifetime_points=member.lifetime_points + lifetime
+    ).returning(*returned)
 
 
 def _insert_transactions(

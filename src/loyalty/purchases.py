@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Text, cast, select, type_coerce, update
+from sqlalchemy import JSON, Text, bindparam, cast, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -39,7 +39,7 @@ from loyalty.db.models import (
     Purchase,
     PurchaseLine,
 )
-from loyalty.db.rows import insert_rows
+from loyalty.db.rows import cast_table, insert_rows
 from loyalty.errors import Conflict, InvalidInput, NotFound, Refused
 from loyalty.lots import book
 from loyalty.money import (
@@ -511,20 +511,19 @@ def confirmed(
     }
     body = serialised(answer)
     # The one UPDATE of the purchase: its totals and the answer's text, stored as sent.
-    session.execute(
-        update(Purchase)
-        .where(Purchase.id == purchase.id)
-        .values(
-            total_minor=to_minor(priced.total, exponent),
-            discount_minor=to_minor(priced.discounts.total, exponent),
-            points_earned=applied.points,
-            payments=[
+    session.connection().execute(
+        _statements(session.get_bind().dialect.name).settle,
+        {
+            "purchase_id": purchase.id,
+            "new_total_minor": to_minor(priced.total, exponent),
+            "new_discount_minor": to_minor(priced.discounts.total, exponent),
+            "new_points_earned": applied.points,
+            "new_payments": [
                 {"mop": payment.mop, "amount_minor": to_minor(payment.amount, exponent)}
                 for payment in priced.payments_seen
             ],
-            response=_json_text(session, body),
-        )
-        .execution_options(synchronize_session=False)
+            "new_response": body,
+        },
     )
     record(session, business.id, actor=actor, action="purchase.confirm", obj=purchase)
     return Confirmed(answer, body, True)
@@ -532,30 +531,54 @@ def confirmed(
 
 def _insert_once(session: Session, purchase: Purchase) -> bool:
     """INSERT the purchase unless its (business, terminal, transaction) is taken; whether it was inserted."""
-    values: dict[str, object] = {
-        "id": purchase.id,
-        "business_id": purchase.business_id,
-        "branch_id": purchase.branch_id,
-        "terminal_id": purchase.terminal_id,
-        "transaction_id": purchase.transaction_id,
-        "member_id": purchase.member_id,
-        "status": "completed",
-        "request_hash": purchase.request_hash,
-        "response": {},
-        "total_minor": 0,
-        "discount_minor": 0,
-        "points_earned": 0,
-        "created_at": purchase.created_at,
+    values = {
+        "new_id": purchase.id,
+        "new_business_id": purchase.business_id,
+        "new_branch_id": purchase.branch_id,
+        "new_terminal_id": purchase.terminal_id,
+        "new_transaction_id": purchase.transaction_id,
+        "new_member_id": purchase.member_id,
+        "new_request_hash": purchase.request_hash,
+        "new_created_at": purchase.created_at,
     }
-    dialect = session.get_bind().dialect.name
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Purchase).values(values)
-    return session.execute(statement.on_conflict_do_nothing().returning(Purchase.id)).first() is not None
+    statement = _statements(session.get_bind().dialect.name).insert_once
+    return session.connection().execute(statement, values).first() is not None
 
 
-def _json_text(session: Session, body: str) -> Any:
-    """`body`, JSON text already, written into a JSON column as it is (no second serialisation)."""
-    text = type_coerce(body, Text)
-    return cast(text, JSON) if session.get_bind().dialect.name == "postgresql" else text
+@dataclass(frozen=True)
+class _Statements:
+    insert_once: Any
+    settle: Any
+
+
+_built: dict[str, _Statements] = {}
+
+
+def _statements(dialect: str) -> _Statements:
+    """The purchase's own INSERT and UPDATE, built once per database dialect."""
+    found = _built.get(dialect)
+    if found is not None:
+        return found
+    table = cast_table(Purchase)
+    columns = ("id", "business_id", "branch_id", "terminal_id", "transaction_id", "member_id", "request_hash")
+    values: dict[str, Any] = {name: bindparam(f"new_{name}") for name in (*columns, "created_at")}
+    values |= {"status": "completed", "response": {}, "total_minor": 0, "discount_minor": 0, "points_earned": 0}
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(values)
+    # The answer is JSON text already: PostgreSQL casts it to its json type, SQLite stores the text as it is.
+    text = bindparam("new_response", type_=Text)
+    settle = (
+        update(table)
+        .where(table.c.id == bindparam("purchase_id"))
+        .values(
+            total_minor=bindparam("new_total_minor"),
+            discount_minor=bindparam("new_discount_minor"),
+            points_earned=bindparam("new_points_earned"),
+            payments=bindparam("new_payments", type_=JSON),
+            response=cast(text, JSON) if dialect == "postgresql" else text,
+        )
+    )
+    found = _built[dialect] = _Statements(insert.on_conflict_do_nothing().returning(table.c.id), settle)
+    return found
 
 
 def _spendable(session: Session, member: Member, at: datetime) -> int:

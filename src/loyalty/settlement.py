@@ -12,8 +12,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import bindparam, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from loyalty import credit, payments
@@ -79,31 +80,39 @@ def _mop(name: str) -> str:
     return name.strip().lower()
 
 
+def _probe() -> Any:
+    """Which kinds of payment one till's transaction has (built once: every quote and sale asks)."""
+    business_id: Any = bindparam("business_id")
+    terminal_id: Any = bindparam("terminal_id")
+    transaction_id: Any = bindparam("transaction_id")
+    return union_all(
+        select(literal(payments.POINTS_MOP).label("wallet")).where(
+            PointsPayment.business_id == business_id,
+            PointsPayment.terminal_id == terminal_id,
+            PointsPayment.transaction_id == transaction_id,
+            PointsPayment.status == "active",
+        ),
+        select(literal(credit.CREDIT_MOP).label("wallet")).where(
+            CreditPayment.business_id == business_id,
+            CreditPayment.terminal_id == terminal_id,
+            CreditPayment.transaction_id == transaction_id,
+            CreditPayment.status == "active",
+        ),
+    )
+
+
+_PROBE = _probe()
+
+
 def recorded_for(
     session: Session, *, business_id: uuid.UUID, terminal_id: uuid.UUID, transaction_id: str
 ) -> tuple[list[PointsPayment], list[CreditPayment]]:
     """The active points and credit payments of one till's transaction: one statement finds whether there are
     any of each (most sales have none), and only the kinds there are are read."""
-    mine_points = (
-        PointsPayment.business_id == business_id,
-        PointsPayment.terminal_id == terminal_id,
-        PointsPayment.transaction_id == transaction_id,
-        PointsPayment.status == "active",
+    found = session.connection().execute(
+        _PROBE, {"business_id": business_id, "terminal_id": terminal_id, "transaction_id": transaction_id}
     )
-    mine_credit = (
-        CreditPayment.business_id == business_id,
-        CreditPayment.terminal_id == terminal_id,
-        CreditPayment.transaction_id == transaction_id,
-        CreditPayment.status == "active",
-    )
-    kinds = set(
-        session.scalars(
-            union_all(
-                select(literal(payments.POINTS_MOP).label("wallet")).where(*mine_points),
-                select(literal(credit.CREDIT_MOP).label("wallet")).where(*mine_credit),
-            )
-        )
-    )
+    kinds = set(found.scalars())
     points_paid: list[PointsPayment] = []
     credit_paid: list[CreditPayment] = []
     if payments.POINTS_MOP in kinds:

@@ -15,4 +15,20 @@ def insert_rows(session: Session, model: type[Any], rows: Sequence[Mapping[str, 
     if not rows:
         return
     session.flush()
-    session.execute(insert(cast(Table, model.__table__)), list(rows))
+    session.connection().execute(_insert(model), list(rows))
+
+
+def cast_table(model: type[Any]) -> Table:
+    """`model`'s table, for Core statements."""
+    return cast(Table, model.__table__)
+
+
+_inserts: dict[type[Any], Any] = {}
+
+
+def _insert(model: type[Any]) -> Any:
+    """The INSERT of `model`'s table, built once."""
+    statement = _inserts.get(model)
+    if statement is None:
+        statement = _inserts[model] = insert(cast_table(model))
+    return statement

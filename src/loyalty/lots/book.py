@@ -16,12 +16,12 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, case, func, insert, or_, select, update
+from sqlalchemy import BigInteger, Select, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from loyalty.db.engine import RetryTransaction
 from loyalty.db.models import Business, LotAllocation, Member, PointsLot, now
-from loyalty.db.rows import insert_rows
+from loyalty.db.rows import cast_table, insert_rows
 from loyalty.lots import model
 
 
@@ -128,37 +128,45 @@ def summaries(
 def balance_now(session: Session, *, member_id: uuid.UUID, cached: int, at: datetime) -> int:
     """The spendable balance at `at`: the cached ledger balance less points still pending or already expired. Two
     index range reads over the member's lots that are pending or due, however many lots the member has."""
-    held_back = session.execute(select(*_held_back(member_id, at))).one()
+    held_back = session.connection().execute(_HELD_BACK, {"member_id": member_id, "at": at}).one()
     return cached - int(held_back[0] or 0) - int(held_back[1] or 0)
 
 
 def lock_spendable(session: Session, *, member_id: uuid.UUID, at: datetime) -> tuple[int, int]:
     """Hold the member row until the transaction ends (as `lock_member`); returns its cached ledger balance and
     the spendable balance at `at`, read by the same statement."""
-    found = session.execute(
-        select(Member.points_balance, *_held_back(member_id, at))
-        .where(Member.id == member_id)
-        .with_for_update(of=Member)
-    ).one()
+    found = session.connection().execute(_LOCK_SPENDABLE, {"member_id": member_id, "at": at}).one()
     balance = int(found[0] or 0)
     return balance, balance - int(found[1] or 0) - int(found[2] or 0)
 
 
 def balance_read(session: Session, *, member_id: uuid.UUID, at: datetime) -> tuple[int, int]:
     """The cached ledger balance and the spendable balance at `at`, in one statement."""
-    cached = select(Member.points_balance).where(Member.id == member_id).scalar_subquery()
-    found = session.execute(select(cached, *_held_back(member_id, at))).one()
+    found = session.connection().execute(_BALANCE_READ, {"member_id": member_id, "at": at}).one()
     balance = int(found[0] or 0)
     return balance, balance - int(found[1] or 0) - int(found[2] or 0)
 
 
-def _held_back(member_id: uuid.UUID, at: datetime) -> tuple[Any, Any]:
+def _held_back(member_id: Any, at: Any) -> tuple[Any, Any]:
     """The member's points still pending and those already expired (not yet posted), as two scalar subqueries:
     each an index range read of its own, sent together."""
     total = func.coalesce(func.sum(PointsLot.remaining), 0)
     pending = select(total).where(PointsLot.member_id == member_id, PointsLot.pending_until > at)
     overdue = select(total).where(PointsLot.member_id == member_id, PointsLot.expiring_at <= at)
     return pending.scalar_subquery(), overdue.scalar_subquery()
+
+
+# Built once: the statements a sale, a payment and their answers read balances with.
+_HELD_BACK = select(*_held_back(bindparam("member_id"), bindparam("at")))
+_LOCK_SPENDABLE = (
+    select(Member.points_balance, *_held_back(bindparam("member_id"), bindparam("at")))
+    .where(Member.id == bindparam("member_id"))
+    .with_for_update(of=Member)
+)
+_BALANCE_READ = select(
+    select(Member.points_balance).where(Member.id == bindparam("member_id")).scalar_subquery(),
+    *_held_back(bindparam("member_id"), bindparam("at")),
+)
 
 
 def spend_candidates(
@@ -322,23 +330,38 @@ def consume(
     rows = []
     for take in takes:
         lot_id = uuid.UUID(take.lot_id)
-        left = PointsLot.remaining - take.amount
-        values: dict[str, object] = {
-            "remaining": left,
-            "expiring_at": case((left > 0, PointsLot.expiring_at), else_=None),
-        }
         if kind == "expire":
-            values["expired"] = PointsLot.expired + take.amount
-        changed = session.execute(
-            update(PointsLot)
-            .where(PointsLot.id == lot_id, PointsLot.remaining >= take.amount)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+            left = PointsLot.remaining - take.amount
+            changed = session.execute(
+                update(PointsLot)
+                .where(PointsLot.id == lot_id, PointsLot.remaining >= take.amount)
+                .values(
+                    remaining=left,
+                    expiring_at=case((left > 0, PointsLot.expiring_at), else_=None),
+                    expired=PointsLot.expired + take.amount,
+                )
+                .execution_options(synchronize_session=False)
+            )
+        else:
+            changed = session.connection().execute(_TAKE, {"lot": lot_id, "take": take.amount})
         if changed.rowcount != 1:  # type: ignore[attr-defined]
             raise RetryTransaction()
         rows.append(_allocation(business_id, member_id, lot_id, transaction_id, kind, take.amount, at))
     _insert(session, rows)
+
+
+def _take() -> Any:
+    """Take `take` hundredths out of lot `lot` if it holds them (built once: every spend sends it)."""
+    lot = cast_table(PointsLot).c
+    left = lot.remaining - bindparam("take", type_=BigInteger)
+    return (
+        update(cast_table(PointsLot))
+        .where(lot.id == bindparam("lot"), lot.remaining >= bindparam("take", type_=BigInteger))
+        .values(remaining=left, expiring_at=case((left > 0, lot.expiring_at), else_=None))
+    )
+
+
+_TAKE = _take()
 
 
 def expire(session: Session, *, business_id: uuid.UUID, expired: Sequence[tuple[PointsLot, uuid.UUID]]) -> None:
@@ -394,7 +417,7 @@ def debt(session: Session, *, member_id: uuid.UUID) -> int:
     return int(owed or 0)
 
 
-def debt_of(member_id: uuid.UUID) -> Any:
+def debt_of(member_id: Any) -> Any:
     """The member's debt as a scalar subquery, for a statement that reads it alongside other work."""
     return (
         select(func.coalesce(func.sum(LotAllocation.amount), 0))
@@ -464,5 +487,4 @@ def _allocation(
 
 
 def _insert(session: Session, rows: list[dict[str, object]]) -> None:
-    if rows:
-        session.execute(insert(LotAllocation), rows)
+    insert_rows(session, LotAllocation, rows)
