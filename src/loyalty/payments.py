@@ -153,7 +153,12 @@ def pay(
         may_go_negative=False,
     )
     record(session, business.id, actor=actor, action="payment.create", obj=payment)
+    # Spending took only spendable lots: what is left spendable is known without reading it again.
+    session.info.setdefault(_SPENDABLE_AFTER, {})[payment.id] = spendable - points
     return payment, True
+
+
+_SPENDABLE_AFTER = "loyalty.spendable_after_payment"
 
 
 def _insert_once(session: Session, payment: PointsPayment) -> bool:
@@ -272,7 +277,9 @@ def _same_request(earlier: PointsPayment, request: PaymentRequest) -> PointsPaym
 
 def view(session: Session, business: Business, payment: PointsPayment) -> dict[str, Any]:
     """A payment as the API shows it, with the member's balance now."""
-    _, balance = book.balance_read(session, member_id=payment.member_id, at=now())
+    balance = session.info.get(_SPENDABLE_AFTER, {}).get(payment.id)
+    if balance is None:
+        _, balance = book.balance_read(session, member_id=payment.member_id, at=now())
     decimals = business.points_decimals
     return {
         "id": str(payment.id),
