@@ -31,4 +31,4 @@ def record(
         "object_id": str(obj.id),
         "details": details or {},
     }
-    insert_rows(session, AuditRecord, [entry])
+    insert_rows(session, AuditRecord, [entry], flush=False)  # it refers to the business only, there already

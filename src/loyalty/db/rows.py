@@ -9,12 +9,14 @@ from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 
-def insert_rows(session: Session, model: type[Any], rows: Sequence[Mapping[str, Any]]) -> None:
+def insert_rows(session: Session, model: type[Any], rows: Sequence[Mapping[str, Any]], *, flush: bool = True) -> None:
     """INSERT `rows` (dicts with the same keys, every column the row needs) into `model`'s table in one
-    executemany. What the session still holds is flushed first, so these rows may refer to it."""
+    executemany. What the session still holds is flushed first, so these rows may refer to it (`flush=False`
+    for rows that refer to nothing the session may hold)."""
     if not rows:
         return
-    session.flush()
+    if flush:
+        session.flush()
     session.connection().execute(_insert(model), list(rows))
 
 
