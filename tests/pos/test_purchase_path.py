@@ -3,11 +3,13 @@ remembers per business (no punch cards, no tiers) is forgotten the moment an adm
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
 from sqlalchemy import Text, cast, select
 
+from loyalty.api.routes.pos import QuoteOut
 from loyalty.db.engine import Database
 from loyalty.db.models import Purchase
 from tests.conftest import Tenant
@@ -82,3 +84,17 @@ def test_a_blocked_member_is_refused_but_their_earlier_sale_still_replays(tenant
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "member_blocked"
     unknown = coffee_sale("T-NOBODY", str(uuid.uuid4()))
     assert tenant.client.post("/v1/purchases", headers=tenant.pos, json=unknown).status_code == 404
+
+
+def test_a_quote_is_written_as_its_response_model_would_write_it(tenant: Tenant) -> None:
+    shop(tenant)
+    ada = register(tenant)
+    body = coffee_sale("T-QUOTE", ada["id"], coffees=3)
+    body["items"][1]["name"] = "Crème brûlée, 200 g"
+    body["codes"] = ["NO-SUCH-CODE"]
+    quoted = tenant.client.post("/v1/quotes", headers=tenant.pos, json=body)
+    assert quoted.status_code == 200 and quoted.headers["content-type"] == "application/json"
+    as_model = QuoteOut.model_validate(quoted.json()).model_dump(mode="json")
+    written = json.dumps(as_model, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    assert quoted.content == written
+    assert quoted.json()["earned"] and quoted.json()["rejected"]  # the nested parts were there to compare

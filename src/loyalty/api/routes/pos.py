@@ -251,7 +251,7 @@ def quote(
     who: Principal = Depends(pos),
     db: Database = Depends(database),
     settings: Settings = Depends(settings_of),
-) -> dict[str, Any]:
+) -> Response:
     """What the sale would cost and earn with the requested benefits and codes. Writes nothing but the
     failed codes, which are limited per terminal and business."""
     sale = body.sale()
@@ -271,7 +271,10 @@ def quote(
         )
         answer = purchases.quote_answer(priced, business)
     _note_guesses(db, who, settings, code_guessing.guesses_in(priced.rejected))
-    return answer
+    # Serialised once, as the response model would write it (its fields in this order, UTF-8 as is): a till asks
+    # for several quotes per sale.
+    text = json.dumps(answer, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return Response(text.encode(), media_type="application/json")
 
 
 @router.post(
