@@ -363,7 +363,7 @@ def _move_lots(
         takes, short = lots.plan_remove([book.as_model(lot) for lot in held], -leg, at)
     else:
         candidates = book.spend_candidates(session, business_id=business.id, member_id=member_id, at=at, need=-leg)
-        takes, short = lots.plan_spend([book.as_model(lot) for lot in candidates], -leg, at)
+        takes, short = lots.plan_spend(candidates, -leg, at)
     if short and not allow_negative:
         raise InsufficientPoints(-leg)
     book.consume(

@@ -171,33 +171,71 @@ _BALANCE_READ = select(
 
 def spend_candidates(
     session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, at: datetime, need: int
-) -> list[PointsLot]:
+) -> list[model.Lot]:
     """Spendable lots in spending order (expiring first first, then those that never expire, oldest first), read
     page by page until they cover `need`: a spend reads the few lots it takes, not every lot the member holds."""
-    spendable = (
-        PointsLot.business_id == business_id,
-        PointsLot.member_id == member_id,
-        PointsLot.remaining > 0,
-        PointsLot.available_at <= at,
-    )
-    pages = [
-        select(PointsLot)
-        .where(*spendable, PointsLot.expiring_at > at)
-        .order_by(PointsLot.expiring_at, PointsLot.earned_at, PointsLot.id),
-        select(PointsLot).where(*spendable, PointsLot.expires_at.is_(None)).order_by(PointsLot.earned_at, PointsLot.id),
-    ]
-    found: list[PointsLot] = []
+    found: list[model.Lot] = []
     covered = 0
-    for query in pages:
+    connection = session.connection()
+    for query in _SPEND_PAGES:
         offset, size = 0, 20
         while covered < need:
-            page = list(session.scalars(query.offset(offset).limit(size)))
+            where = {"business_id": business_id, "member_id": member_id, "at": at, "offset": offset, "size": size}
+            page = [_lot(row) for row in connection.execute(query, where)]
             found += page
             covered += sum(lot.remaining for lot in page)
             if len(page) < size:
                 break
             offset, size = offset + size, size * 4
     return found
+
+
+def _spend_pages() -> tuple[Any, Any]:
+    """The two pages a spend reads (built once): lots that expire, by expiry; then those that never do."""
+    columns = (
+        PointsLot.id,
+        PointsLot.amount,
+        PointsLot.remaining,
+        PointsLot.earned_at,
+        PointsLot.available_at,
+        PointsLot.expires_at,
+        PointsLot.purchase_id,
+        PointsLot.expired,
+        PointsLot.written_off,
+    )
+    at: Any = bindparam("at")
+    spendable = (
+        PointsLot.business_id == bindparam("business_id"),
+        PointsLot.member_id == bindparam("member_id"),
+        PointsLot.remaining > 0,
+        PointsLot.available_at <= at,
+    )
+    expiring = (
+        select(*columns)
+        .where(*spendable, PointsLot.expiring_at > at)
+        .order_by(PointsLot.expiring_at, PointsLot.earned_at, PointsLot.id)
+    )
+    lasting = (
+        select(*columns).where(*spendable, PointsLot.expires_at.is_(None)).order_by(PointsLot.earned_at, PointsLot.id)
+    )
+    return tuple(page.offset(bindparam("offset")).limit(bindparam("size")) for page in (expiring, lasting))  # type: ignore[return-value]
+
+
+_SPEND_PAGES = _spend_pages()
+
+
+def _lot(row: Any) -> model.Lot:
+    return model.Lot(
+        id=str(row.id),
+        amount=row.amount,
+        remaining=row.remaining,
+        earned_at=row.earned_at,
+        available_at=row.available_at,
+        expires_at=row.expires_at,
+        purchase_id=str(row.purchase_id) if row.purchase_id else None,
+        expired=row.expired,
+        written_off=row.written_off,
+    )
 
 
 def summary(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, at: datetime) -> Summary:
