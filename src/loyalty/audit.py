@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from loyalty.db.models import AuditRecord
+from loyalty.db.models import AuditRecord, now
+from loyalty.db.rows import insert_rows
 
 
 def record(
@@ -18,15 +19,16 @@ def record(
     action: str,
     obj: Any,
     details: dict[str, Any] | None = None,
-) -> AuditRecord:
-    """Note that `actor` did `action` to `obj` (any model with an `id`)."""
-    entry = AuditRecord(
-        business_id=business_id,
-        actor=actor,
-        action=action,
-        object_type=type(obj).__tablename__ if hasattr(type(obj), "__tablename__") else type(obj).__name__,
-        object_id=str(obj.id),
-        details=details or {},
-    )
-    session.add(entry)
-    return entry
+) -> None:
+    """Note that `actor` did `action` to `obj` (any model with an `id`): one INSERT, sent now."""
+    entry = {
+        "id": uuid.uuid4(),
+        "business_id": business_id,
+        "at": now(),
+        "actor": actor,
+        "action": action,
+        "object_type": type(obj).__tablename__ if hasattr(type(obj), "__tablename__") else type(obj).__name__,
+        "object_id": str(obj.id),
+        "details": details or {},
+    }
+    insert_rows(session, AuditRecord, [entry], flush=False)  # it refers to the business only, there already

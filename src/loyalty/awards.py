@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from loyalty import campaigns, ledger, tiers
 from loyalty import rules as engine
 from loyalty.db.models import Business, Member, RuleUse
+from loyalty.db.rows import insert_rows
 from loyalty.errors import Conflict, NotFound
 from loyalty.money import currency_exponent, hundredths_to_points, points_to_hundredths
 from loyalty.rules.facts import TriggerKind
@@ -113,7 +114,7 @@ def evaluate(
     if trigger.kind == "purchase":
         from loyalty import punch_cards as cards  # punch cards grant rewards through the wallet, as benefits do
 
-        punch_cards = cards.active(session, business_id=business.id)
+        punch_cards = cards.active_for(session, business=business)
         if punch_cards:
             facts = replace(facts, punches=cards.member_punches(session, business_id=business.id, member_id=member.id))
     return engine.evaluate(
@@ -164,18 +165,22 @@ def apply(
     applied.points += sum(amount for amount, _ in postings)
     if any(amount > 0 for amount, _ in postings):
         tiers.note(session, business=business, member=member, at=at)
-    for fired in outcome.fired:
-        if fired.rule_id:
-            session.add(
-                RuleUse(
-                    business_id=business.id,
-                    rule_id=uuid.UUID(fired.rule_id),
-                    revision=fired.revision or 1,
-                    member_id=member.id,
-                    purchase_id=purchase_id,
-                    at=at,
-                )
-            )
+    uses = [
+        {
+            "id": uuid.uuid4(),
+            "business_id": business.id,
+            "rule_id": uuid.UUID(fired.rule_id),
+            "revision": fired.revision or 1,
+            "member_id": member.id,
+            "purchase_id": purchase_id,
+            "at": at,
+            "reversed_at": None,
+        }
+        for fired in outcome.fired
+        if fired.rule_id
+    ]
+    if uses:
+        insert_rows(session, RuleUse, uses)  # one statement for every rule that fired
     for effect in outcome.effects:
         if effect.kind == "grant_benefit":
             try:

@@ -333,6 +333,26 @@ def active_rules(session: Session, *, business: Business) -> engine.RuleIndex:
 _UNCOMMITTED_RULES = "loyalty.rules_changed"
 
 
+def cached_for(cache: dict[uuid.UUID, tuple[int, Any]], session: Session, business: Business, read: Any) -> Any:
+    """What `read()` gives for `business`, kept in `cache` until its rules version moves (the version moves with
+    every change of what a sale evaluates: rules, punch cards, tiers). As for the index, a value read by a
+    transaction that changed them itself is not kept: it may roll back."""
+    cached = cache.get(business.id)
+    if cached is not None and cached[0] == business.rules_version:
+        return cached[1]
+    value = read()
+    if not session.info.get(_UNCOMMITTED_RULES):
+        with _cache_lock:
+            cache[business.id] = (business.rules_version, value)
+    return value
+
+
+def programme_changed(session: Session, business: Business) -> None:
+    """Something a sale evaluates besides the rules changed (a punch card, the tiers): what was cached for the
+    business is read again."""
+    _rules_changed(session, business)
+
+
 def _rules_changed(session: Session, business: Business) -> None:
     session.execute(update(Business).where(Business.id == business.id).values(rules_version=Business.rules_version + 1))
     session.refresh(business, ["rules_version"])

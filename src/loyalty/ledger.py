@@ -13,17 +13,20 @@ only spendable ones by expiry, so whatever spends points through `post` spends t
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import BigInteger, Select, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from loyalty.db.models import Business, LedgerEntry, LedgerTransaction, LotAllocation, Member, PointsLot, now
+from loyalty.db.rows import insert_rows
 from loyalty.errors import Conflict, Refused
 from loyalty.lots import book
 from loyalty.lots import model as lots
@@ -128,11 +131,27 @@ def post_many(
     )
     if recorded is None:
         return []
-    transactions, balance = recorded
-    for transaction, (leg, cause) in zip(transactions, [p for p in postings if p[0] != 0], strict=True):
+    transactions, balance, debt = recorded
+    legs = [(txn, leg, cause) for txn, (leg, cause) in zip(transactions, _nonzero(postings), strict=True)]
+    if debt == 0 and all(leg > 0 and cause.restores is None for _, leg, cause in legs):
+        # Plain earnings with no debt to settle (the common case): every lot in one INSERT, nothing to read.
+        book.add_many(
+            session,
+            business=business,
+            member_id=member_id,
+            kind=kind,
+            lots=[(txn.id, leg, cause.purchase_id if kind == "earn" else None) for txn, leg, cause in legs],
+            at=at,
+        )
+        return transactions
+    for transaction, leg, cause in legs:
         _move_lots(session, business, member_id, kind, transaction.id, leg, cause, balance, allow_negative, at)
         balance += leg
     return transactions
+
+
+def _nonzero(postings: Sequence[tuple[int, Cause]]) -> list[tuple[int, Cause]]:
+    return [(amount, cause) for amount, cause in postings if amount != 0]
 
 
 def _record(
@@ -144,35 +163,28 @@ def _record(
     postings: Sequence[tuple[int, Cause]],
     allow_negative: bool,
     at: datetime,
-) -> tuple[list[LedgerTransaction], int] | None:
+) -> tuple[list[LedgerTransaction], int, int | None] | None:
     """The guarded balance UPDATE (which also queues the member's writers) and the entries; returns the
-    transactions and the balance before them, or None when there is nothing to post."""
+    transactions, the balance before them and, for points coming in, the member's debt (read by the same UPDATE),
+    or None when there is nothing to post."""
     if kind not in COUNTER_ACCOUNT:
         raise ValueError(f"unknown ledger kind {kind!r}")
-    postings = [(amount, cause) for amount, cause in postings if amount != 0]
+    postings = _nonzero(postings)
     if not postings:
         return None
     amount = sum(amount for amount, _ in postings)
     lifetime_change = amount if kind in LIFETIME_KINDS else 0
     if any(abs(leg) > MAX_BALANCE for leg, _ in postings) or abs(amount) > MAX_BALANCE:
         raise PointsCeiling()  # before the database sees a number its integers cannot hold
-    guarded = update(Member).where(Member.id == member_id, Member.business_id == business.id)
-    if amount > 0:
-        guarded = guarded.where(
-            Member.points_balance + amount <= MAX_BALANCE, Member.lifetime_points + lifetime_change <= MAX_BALANCE
+    guard = "in" if amount > 0 else "out" if not allow_negative else "owe"
+    moved = (
+        session.connection()
+        .execute(
+            _balance_update(guard),
+            {"member": member_id, "business": business.id, "amount": amount, "lifetime": lifetime_change},
         )
-    elif not allow_negative:
-        guarded = guarded.where(Member.points_balance + amount >= 0)
-    else:
-        guarded = guarded.where(Member.points_balance + amount >= -MAX_BALANCE)
-    moved = session.execute(
-        guarded.values(
-            points_balance=Member.points_balance + amount,
-            lifetime_points=Member.lifetime_points + lifetime_change,
-        )
-        .returning(Member.points_balance, Member.lifetime_points)
-        .execution_options(synchronize_session=False)
-    ).first()
+        .first()
+    )
     if moved is None:
         if amount < 0 and not allow_negative:
             raise InsufficientPoints(-amount)
@@ -182,10 +194,105 @@ def _record(
         # Keep a loaded member in step with the row without another SELECT.
         set_committed_value(member, "points_balance", moved.points_balance)
         set_committed_value(member, "lifetime_points", moved.lifetime_points)
-    transactions = [_transaction(business, member_id, kind, leg, cause, at) for leg, cause in postings]
-    session.add_all(transactions)
-    session.flush()  # the lots and allocations below refer to these transactions
-    return transactions, int(moved.points_balance) - amount
+    transactions = _insert_transactions(session, business, member_id, kind, postings, at)
+    debt = int(moved.debt or 0) if amount > 0 else None
+    return transactions, int(moved.points_balance) - amount, debt
+
+
+@functools.cache
+def _balance_update(guard: str) -> Any:
+    """The member's guarded balance UPDATE, built once per guard: "in" (points coming in, also reading the
+    member's debt, which they settle first), "out" (never below zero) or "owe" (a negative balance allowed)."""
+    member = Member.__table__.c
+    amount, lifetime = bindparam("amount", type_=BigInteger), bindparam("lifetime", type_=BigInteger)
+    statement = update(cast(Table, Member.__table__)).where(
+        member.id == bindparam("member"), member.business_id == bindparam("business")
+    )
+    if guard == "in":
+        statement = statement.where(
+            member.points_balance + amount <= MAX_BALANCE, member.lifetime_points + lifetime <= MAX_BALANCE
+        )
+    elif guard == "out":
+        statement = statement.where(member.points_balance + amount >= 0)
+    else:
+        statement = statement.where(member.points_balance + amount >= -MAX_BALANCE)
+    returned: list[Any] = [member.points_balance, member.lifetime_points]
+    if guard == "in":
+        returned.append(book.debt_of(bindparam("member")).label("debt"))
+    return statement.values(
+        points_balance=member.points_balance + amount, lifetime_points=member.lifetime_points + lifetime
+    ).returning(*returned)
+
+
+def _insert_transactions(
+    session: Session,
+    business: Business,
+    member_id: uuid.UUID,
+    kind: str,
+    postings: Sequence[tuple[int, Cause]],
+    at: datetime,
+) -> list[LedgerTransaction]:
+    """The transactions and their two entries each, in two INSERTs whatever their number. The returned rows are
+    not in the session: nothing flushes them again."""
+    transactions = []
+    entries: list[dict[str, object]] = []
+    counter = COUNTER_ACCOUNT[kind]
+    for leg, cause in postings:
+        transaction = LedgerTransaction(
+            id=uuid.uuid4(),
+            business_id=business.id,
+            kind=kind,
+            member_id=member_id,
+            purchase_id=cause.purchase_id,
+            payment_id=cause.payment_id,
+            rule_id=cause.rule_id,
+            rule_revision=cause.rule_revision,
+            reason=cause.reason,
+            created_at=at,
+        )
+        transactions.append(transaction)
+        entries.append(_entry(business.id, transaction.id, "member", member_id, leg, at))
+        entries.append(_entry(business.id, transaction.id, counter, None, -leg, at))
+    insert_rows(
+        session,
+        LedgerTransaction,
+        [
+            {
+                "id": transaction.id,
+                "business_id": business.id,
+                "kind": kind,
+                "member_id": member_id,
+                "purchase_id": transaction.purchase_id,
+                "payment_id": transaction.payment_id,
+                "rule_id": transaction.rule_id,
+                "rule_revision": transaction.rule_revision,
+                "reason": transaction.reason,
+                "created_at": at,
+            }
+            for transaction in transactions
+        ],
+    )
+    insert_rows(session, LedgerEntry, entries)
+    return transactions
+
+
+def _entry(
+    business_id: uuid.UUID,
+    transaction_id: uuid.UUID,
+    account: str,
+    member_id: uuid.UUID | None,
+    amount: int,
+    at: datetime,
+) -> dict[str, object]:
+    return {
+        "id": uuid.uuid4(),
+        "business_id": business_id,
+        "transaction_id": transaction_id,
+        "account": account,
+        "member_id": member_id,
+        "amount": amount,
+        "created_at": at,
+    }
 
 
 def _transaction(
@@ -256,7 +363,7 @@ def _move_lots(
         takes, short = lots.plan_remove([book.as_model(lot) for lot in held], -leg, at)
     else:
         candidates = book.spend_candidates(session, business_id=business.id, member_id=member_id, at=at, need=-leg)
-        takes, short = lots.plan_spend([book.as_model(lot) for lot in candidates], -leg, at)
+        takes, short = lots.plan_spend(candidates, -leg, at)
     if short and not allow_negative:
         raise InsufficientPoints(-leg)
     book.consume(

@@ -15,13 +15,15 @@ from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from loyalty import ledger
 from loyalty.audit import record
+from loyalty.db.engine import RetryTransaction
 from loyalty.db.models import Business, LedgerTransaction, Member, PointsPayment, Purchase, now
+from loyalty.db.rows import cast_table
 from loyalty.errors import Conflict, InvalidInput, NotFound, Refused
 from loyalty.lots import book
 from loyalty.money import (
@@ -111,8 +113,7 @@ def pay(
     if owed is not None and owed <= 0:
         raise NothingOwed()
     # Only spendable lots pay: pending points wait for their day, expired ones are gone even before the expiry run.
-    book.lock_member(session, member.id)
-    spendable = book.summary(session, business_id=business.id, member_id=member.id, at=now()).balance
+    _, spendable = book.lock_spendable(session, member_id=member.id, at=now())
     paid = min(request.amount, affordable(spendable, business))
     if owed is not None:
         paid = min(paid, owed)
@@ -120,6 +121,7 @@ def pay(
         raise NothingToPayWith()
     points = points_to_hundredths(points_for(paid, business))
     payment = PointsPayment(
+        id=uuid.uuid4(),
         business_id=business.id,
         terminal_id=terminal_id,
         transaction_id=request.transaction_id,
@@ -127,17 +129,19 @@ def pay(
         member_id=member.id,
         amount_minor=to_minor(paid, exponent),
         points=points,
+        status="active",
+        purchase_id=None,
+        created_at=now(),
+        cancelled_at=None,
     )
-    try:
-        with session.begin_nested():
-            session.add(payment)
-            session.flush()
-    except IntegrityError:
+    if not _insert_once(session, payment):
         # The same idempotency key raced in from a retry: the first one stands.
         earlier = _by_key(session, business.id, terminal_id, request.idempotency_key or "")
         if earlier is None:
-            raise
+            raise RetryTransaction()  # not visible to this transaction yet: run it again
         return _same_request(earlier, request), False
+    make_transient_to_detached(payment)
+    session.add(payment)  # the row as inserted, held by the session like a loaded one (no second INSERT)
     # A points payment never takes a balance below zero, whatever the business allows for returns.
     ledger.post(
         session,
@@ -149,7 +153,46 @@ def pay(
         may_go_negative=False,
     )
     record(session, business.id, actor=actor, action="payment.create", obj=payment)
+    # Spending took only spendable lots: what is left spendable is known without reading it again.
+    session.info.setdefault(_SPENDABLE_AFTER, {})[payment.id] = spendable - points
     return payment, True
+
+
+_SPENDABLE_AFTER = "loyalty.spendable_after_payment"
+
+
+def _insert_once(session: Session, payment: PointsPayment) -> bool:
+    """INSERT the payment unless its idempotency key is taken (no savepoint needed); whether it was inserted."""
+    values = {f"new_{name}": getattr(payment, name) for name in _COLUMNS}
+    return session.connection().execute(_insert_statement(session), values).first() is not None
+
+
+_COLUMNS = (
+    "id",
+    "business_id",
+    "terminal_id",
+    "transaction_id",
+    "idempotency_key",
+    "member_id",
+    "amount_minor",
+    "points",
+    "status",
+    "purchase_id",
+    "created_at",
+)
+_inserts: dict[str, Any] = {}
+
+
+def _insert_statement(session: Session) -> Any:
+    """The payment's INSERT … ON CONFLICT DO NOTHING, built once per database dialect."""
+    dialect = session.get_bind().dialect.name
+    statement = _inserts.get(dialect)
+    if statement is None:
+        table = cast_table(PointsPayment)
+        values: dict[str, Any] = {name: bindparam(f"new_{name}") for name in _COLUMNS}
+        made = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(values)
+        statement = _inserts[dialect] = made.on_conflict_do_nothing().returning(table.c.id)
+    return statement
 
 
 def cancel(session: Session, *, business: Business, payment_id: uuid.UUID, actor: str) -> PointsPayment:
@@ -234,8 +277,9 @@ def _same_request(earlier: PointsPayment, request: PaymentRequest) -> PointsPaym
 
 def view(session: Session, business: Business, payment: PointsPayment) -> dict[str, Any]:
     """A payment as the API shows it, with the member's balance now."""
-    cached = session.scalar(select(Member.points_balance).where(Member.id == payment.member_id)) or 0
-    balance = book.balance_now(session, member_id=payment.member_id, cached=cached, at=now())
+    balance = session.info.get(_SPENDABLE_AFTER, {}).get(payment.id)
+    if balance is None:
+        _, balance = book.balance_read(session, member_id=payment.member_id, at=now())
     decimals = business.points_decimals
     return {
         "id": str(payment.id),

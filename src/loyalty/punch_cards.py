@@ -24,7 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from loyalty import benefits
+from loyalty import benefits, campaigns
 from loyalty import rules as engine
 from loyalty.audit import record
 from loyalty.db.models import Asset, Benefit, Business, MemberPunchCard, PunchCard, PunchEntry
@@ -75,6 +75,7 @@ def create(session: Session, *, business: Business, data: Mapping[str, Any], act
     )
     session.add(card)
     session.flush()
+    campaigns.programme_changed(session, business)
     record(session, business.id, actor=actor, action="punch_card.create", obj=card)
     return card
 
@@ -91,6 +92,7 @@ def replace(
     card.reward_benefit_id = uuid.UUID(parsed.reward_benefit_id)
     card.status = parsed.status
     card.updated_at = at
+    campaigns.programme_changed(session, business)
     record(session, business.id, actor=actor, action="punch_card.update", obj=card)
     return card
 
@@ -118,6 +120,18 @@ def outline(card: PunchCard) -> dict[str, Any]:
 def active(session: Session, *, business_id: uuid.UUID) -> list[engine.PunchCard]:
     query = select(PunchCard).where(PunchCard.business_id == business_id, PunchCard.status == "active")
     return [template(card) for card in session.scalars(query.order_by(PunchCard.id))]
+
+
+# Active cards per business and rules version: most businesses have none, and a sale need not ask each time.
+_active_cache: dict[uuid.UUID, tuple[int, tuple[engine.PunchCard, ...]]] = {}
+
+
+def active_for(session: Session, *, business: Business) -> list[engine.PunchCard]:
+    """The business's active cards, as `active`, read again only after a card or rule changed."""
+    found: tuple[engine.PunchCard, ...] = campaigns.cached_for(
+        _active_cache, session, business, lambda: tuple(active(session, business_id=business.id))
+    )
+    return list(found)
 
 
 def member_punches(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID) -> dict[str, int]:

@@ -21,8 +21,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import JSON, Text, bindparam, cast, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from loyalty import awards, benefits, codes, credit, payments, punch_cards, settlement
@@ -39,6 +39,7 @@ from loyalty.db.models import (
     Purchase,
     PurchaseLine,
 )
+from loyalty.db.rows import cast_table, insert_rows
 from loyalty.errors import Conflict, InvalidInput, NotFound, Refused
 from loyalty.lots import book
 from loyalty.money import (
@@ -209,10 +210,7 @@ def price(
         template = _template(session, business, code.benefit_id)
         requests.append(engine.DiscountRequest(text, "code", template.name, template))
 
-    priced.points_payments = payments.for_transaction(
-        session, business_id=business.id, terminal_id=terminal_id, transaction_id=sale.transaction_id
-    )
-    priced.credit_payments = credit.for_transaction(
+    priced.points_payments, priced.credit_payments = settlement.recorded_for(
         session, business_id=business.id, terminal_id=terminal_id, transaction_id=sale.transaction_id
     )
     priced.payments_seen = _with_recorded(
@@ -316,29 +314,66 @@ def confirm(
     actor: str,
 ) -> tuple[dict[str, Any], bool]:
     """Record `sale` once. Returns the answer and whether it was recorded now (False: a replay)."""
+    done = confirmed(
+        session, business=business, terminal_id=terminal_id, branch_id=branch_id, sale=sale, at=at, actor=actor
+    )
+    return done.answer, done.created
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    """A confirmation's answer, its JSON text (stored with the purchase and replayed as it is), and whether it
+    was recorded now (False: a replay)."""
+
+    answer: dict[str, Any]
+    body: str
+    created: bool
+
+
+def serialised(answer: dict[str, Any]) -> str:
+    """The one JSON form of an answer: what is sent, stored and replayed."""
+    return json.dumps(answer, separators=(",", ":"))
+
+
+def confirmed(
+    session: Session,
+    *,
+    business: Business,
+    terminal_id: uuid.UUID,
+    branch_id: uuid.UUID | None,
+    sale: Sale,
+    at: datetime,
+    actor: str,
+) -> Confirmed:
+    """`confirm`, with the answer's JSON text."""
     fingerprint = sale.fingerprint()
-    earlier = _recorded(session, business.id, terminal_id, sale.transaction_id)
-    if earlier is not None:
-        return _replay(earlier, fingerprint), False
-    check_amounts(sale, business)
-    # A 404 before anything is written; holding the row keeps it in the session for `price`.
-    member = _member(session, business.id, sale.member_id)
+    # The member is read first but judged only once this is known not to be a replay: a replay answers as the
+    # first time did, whatever became of the member since.
+    member = _member_row(session, business.id, sale.member_id)
     purchase = Purchase(
+        id=uuid.uuid4(),
         business_id=business.id,
         branch_id=branch_id,
         terminal_id=terminal_id,
         transaction_id=sale.transaction_id,
         member_id=sale.member_id,
         request_hash=fingerprint,
-        response={},
-        total_minor=0,
         created_at=at,
     )
-    session.add(purchase)
-    try:
-        session.flush()  # the first write: a concurrent copy of this transaction waits here, then replays
-    except IntegrityError:
-        raise RetryTransaction() from None  # the whole transaction is rolled back and run again
+    if sale.member_id is not None and member is None:
+        earlier = _recorded(session, business.id, terminal_id, sale.transaction_id)
+        if earlier is not None:
+            return _replayed(earlier, fingerprint)
+        raise NotFound("member")
+    # The first write: a concurrent copy of this transaction waits here for the first to end, then finds its row.
+    if not _insert_once(session, purchase):
+        earlier = _recorded(session, business.id, terminal_id, sale.transaction_id)
+        if earlier is None:
+            raise RetryTransaction()  # not visible to this transaction yet: run it again from the start
+        return _replayed(earlier, fingerprint)
+    check_amounts(sale, business)
+    if member is not None and member.status != "active":
+        raise MemberBlocked()
 
     priced = price(session, business=business, terminal_id=terminal_id, branch_id=branch_id, sale=sale, at=at)
     if priced.rejected:
@@ -427,31 +462,30 @@ def confirm(
 
     line_discounts = priced.discounts.line_discounts
     line_points = _points_per_line(priced.outcome)
-    for position, line in enumerate(sale.lines):
-        session.add(
-            PurchaseLine(
-                business_id=business.id,
-                purchase_id=purchase.id,
-                line_id=line.line_id,
-                code=line.code,
-                name=line.name,
-                department=line.department or "",
-                tags=list(line.tags),
-                quantity=str(line.quantity),
-                amount_minor=to_minor(line.amount, exponent),
-                discount_minor=to_minor(line_discounts.get(line.line_id, Decimal(0)), exponent),
-                points_earned=line_points.get(line.line_id, 0),
-                position=position,
-            )
-        )
+    insert_rows(
+        session,
+        PurchaseLine,
+        [
+            {
+                "id": uuid.uuid4(),
+                "business_id": business.id,
+                "purchase_id": purchase.id,
+                "line_id": line.line_id,
+                "code": line.code,
+                "name": line.name,
+                "department": line.department or "",
+                "tags": list(line.tags),
+                "quantity": str(line.quantity),
+                "amount_minor": to_minor(line.amount, exponent),
+                "discount_minor": to_minor(line_discounts.get(line.line_id, Decimal(0)), exponent),
+                "points_earned": line_points.get(line.line_id, 0),
+                "position": position,
+            }
+            for position, line in enumerate(sale.lines)
+        ],
+    )
 
     view = _View(business)
-    purchase.total_minor = to_minor(priced.total, exponent)
-    purchase.discount_minor = to_minor(priced.discounts.total, exponent)
-    purchase.points_earned = applied.points
-    purchase.payments = [
-        {"mop": payment.mop, "amount_minor": to_minor(payment.amount, exponent)} for payment in priced.payments_seen
-    ]
     answer = {
         "id": str(purchase.id),
         "transaction_id": sale.transaction_id,
@@ -475,9 +509,76 @@ def confirm(
         "credit_balance": view.money(from_minor(member.credit_balance, exponent)) if member else None,
         "punches": punch_cards.answer(business, punched),
     }
-    purchase.response = answer
+    body = serialised(answer)
+    # The one UPDATE of the purchase: its totals and the answer's text, stored as sent.
+    session.connection().execute(
+        _statements(session.get_bind().dialect.name).settle,
+        {
+            "purchase_id": purchase.id,
+            "new_total_minor": to_minor(priced.total, exponent),
+            "new_discount_minor": to_minor(priced.discounts.total, exponent),
+            "new_points_earned": applied.points,
+            "new_payments": [
+                {"mop": payment.mop, "amount_minor": to_minor(payment.amount, exponent)}
+                for payment in priced.payments_seen
+            ],
+            "new_response": body,
+        },
+    )
     record(session, business.id, actor=actor, action="purchase.confirm", obj=purchase)
-    return answer, True
+    return Confirmed(answer, body, True)
+
+
+def _insert_once(session: Session, purchase: Purchase) -> bool:
+    """INSERT the purchase unless its (business, terminal, transaction) is taken; whether it was inserted."""
+    values = {
+        "new_id": purchase.id,
+        "new_business_id": purchase.business_id,
+        "new_branch_id": purchase.branch_id,
+        "new_terminal_id": purchase.terminal_id,
+        "new_transaction_id": purchase.transaction_id,
+        "new_member_id": purchase.member_id,
+        "new_request_hash": purchase.request_hash,
+        "new_created_at": purchase.created_at,
+    }
+    statement = _statements(session.get_bind().dialect.name).insert_once
+    return session.connection().execute(statement, values).first() is not None
+
+
+@dataclass(frozen=True)
+class _Statements:
+    insert_once: Any
+    settle: Any
+
+
+_built: dict[str, _Statements] = {}
+
+
+def _statements(dialect: str) -> _Statements:
+    """The purchase's own INSERT and UPDATE, built once per database dialect."""
+    found = _built.get(dialect)
+    if found is not None:
+        return found
+    table = cast_table(Purchase)
+    columns = ("id", "business_id", "branch_id", "terminal_id", "transaction_id", "member_id", "request_hash")
+    values: dict[str, Any] = {name: bindparam(f"new_{name}") for name in (*columns, "created_at")}
+    values |= {"status": "completed", "response": {}, "total_minor": 0, "discount_minor": 0, "points_earned": 0}
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(values)
+    # The answer is JSON text already: PostgreSQL casts it to its json type, SQLite stores the text as it is.
+    text = bindparam("new_response", type_=Text)
+    settle = (
+        update(table)
+        .where(table.c.id == bindparam("purchase_id"))
+        .values(
+            total_minor=bindparam("new_total_minor"),
+            discount_minor=bindparam("new_discount_minor"),
+            points_earned=bindparam("new_points_earned"),
+            payments=bindparam("new_payments", type_=JSON),
+            response=cast(text, JSON) if dialect == "postgresql" else text,
+        )
+    )
+    found = _built[dialect] = _Statements(insert.on_conflict_do_nothing().returning(table.c.id), settle)
+    return found
 
 
 def _spendable(session: Session, member: Member, at: datetime) -> int:
@@ -502,6 +603,11 @@ def _recorded(session: Session, business_id: uuid.UUID, terminal_id: uuid.UUID, 
     )
 
 
+def _replayed(earlier: Purchase, fingerprint: str) -> Confirmed:
+    answer = _replay(earlier, fingerprint)
+    return Confirmed(answer, serialised(answer), False)
+
+
 def _replay(earlier: Purchase, fingerprint: str) -> dict[str, Any]:
     if earlier.request_hash != fingerprint:
         raise Conflict(
@@ -509,6 +615,14 @@ def _replay(earlier: Purchase, fingerprint: str) -> dict[str, Any]:
             f"Transaction {earlier.transaction_id} was already recorded with a different content.",
         )
     return dict(earlier.response)
+
+
+def _member_row(session: Session, business_id: uuid.UUID, member_id: uuid.UUID | None) -> Member | None:
+    """The member of this business, or None: what a sale may do with them is for the caller to judge."""
+    if member_id is None:
+        return None
+    member = session.get(Member, member_id)
+    return member if member is not None and member.business_id == business_id else None
 
 
 def _member(session: Session, business_id: uuid.UUID, member_id: uuid.UUID | None) -> Member | None:

@@ -9,10 +9,15 @@ the accumulation), else what the till listed as `points`.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
-from loyalty import payments
+from sqlalchemy import bindparam, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from loyalty import credit, payments
 from loyalty import rules as engine
 from loyalty.db.models import Business, CreditPayment, PointsPayment
 from loyalty.errors import Conflict
@@ -73,3 +78,49 @@ def still_owed(
 
 def _mop(name: str) -> str:
     return name.strip().lower()
+
+
+def _probe() -> Any:
+    """Which kinds of payment one till's transaction has (built once: every quote and sale asks)."""
+    business_id: Any = bindparam("business_id")
+    terminal_id: Any = bindparam("terminal_id")
+    transaction_id: Any = bindparam("transaction_id")
+    return union_all(
+        select(literal(payments.POINTS_MOP).label("wallet")).where(
+            PointsPayment.business_id == business_id,
+            PointsPayment.terminal_id == terminal_id,
+            PointsPayment.transaction_id == transaction_id,
+            PointsPayment.status == "active",
+        ),
+        select(literal(credit.CREDIT_MOP).label("wallet")).where(
+            CreditPayment.business_id == business_id,
+            CreditPayment.terminal_id == terminal_id,
+            CreditPayment.transaction_id == transaction_id,
+            CreditPayment.status == "active",
+        ),
+    )
+
+
+_PROBE = _probe()
+
+
+def recorded_for(
+    session: Session, *, business_id: uuid.UUID, terminal_id: uuid.UUID, transaction_id: str
+) -> tuple[list[PointsPayment], list[CreditPayment]]:
+    """The active points and credit payments of one till's transaction: one statement finds whether there are
+    any of each (most sales have none), and only the kinds there are are read."""
+    found = session.connection().execute(
+        _PROBE, {"business_id": business_id, "terminal_id": terminal_id, "transaction_id": transaction_id}
+    )
+    kinds = set(found.scalars())
+    points_paid: list[PointsPayment] = []
+    credit_paid: list[CreditPayment] = []
+    if payments.POINTS_MOP in kinds:
+        points_paid = payments.for_transaction(
+            session, business_id=business_id, terminal_id=terminal_id, transaction_id=transaction_id
+        )
+    if credit.CREDIT_MOP in kinds:
+        credit_paid = credit.for_transaction(
+            session, business_id=business_id, terminal_id=terminal_id, transaction_id=transaction_id
+        )
+    return points_paid, credit_paid

@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from loyalty import campaigns
 from loyalty.audit import record
 from loyalty.db.models import Business, LedgerEntry, LedgerTransaction, Member, Tier
 from loyalty.errors import InvalidInput
@@ -59,6 +60,7 @@ def replace(session: Session, *, business: Business, bodies: Sequence[tuple[obje
     rows = [Tier(business_id=business.id, name=name, threshold=threshold) for name, threshold in made]
     session.add_all(rows)
     session.flush()
+    campaigns.programme_changed(session, business)
     record(
         session,
         business.id,
@@ -130,6 +132,8 @@ def standing(
 def note(session: Session, *, business: Business, member: Member, at: datetime) -> None:
     """After an earning: a tier reached now (higher than the one kept, or when that one has run out) is written
     on the member with the moment it was reached."""
+    if not has_tiers(session, business=business):
+        return
     ladder = tiers(session, business_id=business.id)
     if not ladder:
         return
@@ -138,6 +142,18 @@ def note(session: Session, *, business: Business, member: Member, at: datetime) 
     if rank >= 0 and (kept is None or rank > kept):
         member.tier = ladder[rank].name
         member.tier_since = at
+
+
+# Whether a business has tiers, per rules version (which moves when they change): most earnings need not read them.
+_has_tiers: dict[uuid.UUID, tuple[int, bool]] = {}
+
+
+def has_tiers(session: Session, *, business: Business) -> bool:
+    def read() -> bool:
+        return session.scalar(select(Tier.id).where(Tier.business_id == business.id).limit(1)) is not None
+
+    found: bool = campaigns.cached_for(_has_tiers, session, business, read)
+    return found
 
 
 def name_at(session: Session, *, business: Business, member: Member, at: datetime) -> str | None:

@@ -13,13 +13,15 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, case, func, insert, or_, select, update
+from sqlalchemy import BigInteger, Select, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from loyalty.db.engine import RetryTransaction
 from loyalty.db.models import Business, LotAllocation, Member, PointsLot, now
+from loyalty.db.rows import cast_table, insert_rows
 from loyalty.lots import model
 
 
@@ -126,41 +128,114 @@ def summaries(
 def balance_now(session: Session, *, member_id: uuid.UUID, cached: int, at: datetime) -> int:
     """The spendable balance at `at`: the cached ledger balance less points still pending or already expired. Two
     index range reads over the member's lots that are pending or due, however many lots the member has."""
+    held_back = session.connection().execute(_HELD_BACK, {"member_id": member_id, "at": at}).one()
+    return cached - int(held_back[0] or 0) - int(held_back[1] or 0)
+
+
+def lock_spendable(session: Session, *, member_id: uuid.UUID, at: datetime) -> tuple[int, int]:
+    """Hold the member row until the transaction ends (as `lock_member`); returns its cached ledger balance and
+    the spendable balance at `at`, read by the same statement."""
+    found = session.connection().execute(_LOCK_SPENDABLE, {"member_id": member_id, "at": at}).one()
+    balance = int(found[0] or 0)
+    return balance, balance - int(found[1] or 0) - int(found[2] or 0)
+
+
+def balance_read(session: Session, *, member_id: uuid.UUID, at: datetime) -> tuple[int, int]:
+    """The cached ledger balance and the spendable balance at `at`, in one statement."""
+    found = session.connection().execute(_BALANCE_READ, {"member_id": member_id, "at": at}).one()
+    balance = int(found[0] or 0)
+    return balance, balance - int(found[1] or 0) - int(found[2] or 0)
+
+
+def _held_back(member_id: Any, at: Any) -> tuple[Any, Any]:
+    """The member's points still pending and those already expired (not yet posted), as two scalar subqueries:
+    each an index range read of its own, sent together."""
     total = func.coalesce(func.sum(PointsLot.remaining), 0)
-    pending = session.scalar(select(total).where(PointsLot.member_id == member_id, PointsLot.pending_until > at))
-    overdue = session.scalar(select(total).where(PointsLot.member_id == member_id, PointsLot.expiring_at <= at))
-    return cached - int(pending or 0) - int(overdue or 0)
+    pending = select(total).where(PointsLot.member_id == member_id, PointsLot.pending_until > at)
+    overdue = select(total).where(PointsLot.member_id == member_id, PointsLot.expiring_at <= at)
+    return pending.scalar_subquery(), overdue.scalar_subquery()
+
+
+# Built once: the statements a sale, a payment and their answers read balances with.
+_HELD_BACK = select(*_held_back(bindparam("member_id"), bindparam("at")))
+_LOCK_SPENDABLE = (
+    select(Member.points_balance, *_held_back(bindparam("member_id"), bindparam("at")))
+    .where(Member.id == bindparam("member_id"))
+    .with_for_update(of=Member)
+)
+_BALANCE_READ = select(
+    select(Member.points_balance).where(Member.id == bindparam("member_id")).scalar_subquery(),
+    *_held_back(bindparam("member_id"), bindparam("at")),
+)
 
 
 def spend_candidates(
     session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, at: datetime, need: int
-) -> list[PointsLot]:
+) -> list[model.Lot]:
     """Spendable lots in spending order (expiring first first, then those that never expire, oldest first), read
     page by page until they cover `need`: a spend reads the few lots it takes, not every lot the member holds."""
-    spendable = (
-        PointsLot.business_id == business_id,
-        PointsLot.member_id == member_id,
-        PointsLot.remaining > 0,
-        PointsLot.available_at <= at,
-    )
-    pages = [
-        select(PointsLot)
-        .where(*spendable, PointsLot.expiring_at > at)
-        .order_by(PointsLot.expiring_at, PointsLot.earned_at, PointsLot.id),
-        select(PointsLot).where(*spendable, PointsLot.expires_at.is_(None)).order_by(PointsLot.earned_at, PointsLot.id),
-    ]
-    found: list[PointsLot] = []
+    found: list[model.Lot] = []
     covered = 0
-    for query in pages:
+    connection = session.connection()
+    for query in _SPEND_PAGES:
         offset, size = 0, 20
         while covered < need:
-            page = list(session.scalars(query.offset(offset).limit(size)))
+            where = {"business_id": business_id, "member_id": member_id, "at": at, "offset": offset, "size": size}
+            page = [_lot(row) for row in connection.execute(query, where)]
             found += page
             covered += sum(lot.remaining for lot in page)
             if len(page) < size:
                 break
             offset, size = offset + size, size * 4
     return found
+
+
+def _spend_pages() -> tuple[Any, Any]:
+    """The two pages a spend reads (built once): lots that expire, by expiry; then those that never do."""
+    columns = (
+        PointsLot.id,
+        PointsLot.amount,
+        PointsLot.remaining,
+        PointsLot.earned_at,
+        PointsLot.available_at,
+        PointsLot.expires_at,
+        PointsLot.purchase_id,
+        PointsLot.expired,
+        PointsLot.written_off,
+    )
+    at: Any = bindparam("at")
+    spendable = (
+        PointsLot.business_id == bindparam("business_id"),
+        PointsLot.member_id == bindparam("member_id"),
+        PointsLot.remaining > 0,
+        PointsLot.available_at <= at,
+    )
+    expiring = (
+        select(*columns)
+        .where(*spendable, PointsLot.expiring_at > at)
+        .order_by(PointsLot.expiring_at, PointsLot.earned_at, PointsLot.id)
+    )
+    lasting = (
+        select(*columns).where(*spendable, PointsLot.expires_at.is_(None)).order_by(PointsLot.earned_at, PointsLot.id)
+    )
+    return tuple(page.offset(bindparam("offset")).limit(bindparam("size")) for page in (expiring, lasting))  # type: ignore[return-value]
+
+
+_SPEND_PAGES = _spend_pages()
+
+
+def _lot(row: Any) -> model.Lot:
+    return model.Lot(
+        id=str(row.id),
+        amount=row.amount,
+        remaining=row.remaining,
+        earned_at=row.earned_at,
+        available_at=row.available_at,
+        expires_at=row.expires_at,
+        purchase_id=str(row.purchase_id) if row.purchase_id else None,
+        expired=row.expired,
+        written_off=row.written_off,
+    )
 
 
 def summary(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, at: datetime) -> Summary:
@@ -214,6 +289,41 @@ def add(
     return lot
 
 
+def add_many(
+    session: Session,
+    *,
+    business: Business,
+    member_id: uuid.UUID,
+    kind: str,
+    lots: Sequence[tuple[uuid.UUID, int, uuid.UUID | None]],
+    at: datetime,
+) -> None:
+    """New lots, one per (transaction, amount, purchase), in one INSERT: dated as `add` dates them."""
+    rows = []
+    for transaction_id, amount, purchase_id in lots:
+        available_at, expires_at = policy_dates(business, at, held=purchase_id is not None)
+        rows.append(
+            {
+                "id": uuid.uuid4(),
+                "business_id": business.id,
+                "member_id": member_id,
+                "transaction_id": transaction_id,
+                "purchase_id": purchase_id,
+                "kind": kind,
+                "amount": amount,
+                "remaining": amount,
+                "expired": 0,
+                "written_off": 0,
+                "earned_at": at,
+                "available_at": available_at,
+                "expires_at": expires_at,
+                "expiring_at": expires_at,
+                "pending_until": available_at if available_at > at else None,
+            }
+        )
+    insert_rows(session, PointsLot, rows)
+
+
 def restore(
     session: Session,
     *,
@@ -258,23 +368,38 @@ def consume(
     rows = []
     for take in takes:
         lot_id = uuid.UUID(take.lot_id)
-        left = PointsLot.remaining - take.amount
-        values: dict[str, object] = {
-            "remaining": left,
-            "expiring_at": case((left > 0, PointsLot.expiring_at), else_=None),
-        }
         if kind == "expire":
-            values["expired"] = PointsLot.expired + take.amount
-        changed = session.execute(
-            update(PointsLot)
-            .where(PointsLot.id == lot_id, PointsLot.remaining >= take.amount)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+            left = PointsLot.remaining - take.amount
+            changed = session.execute(
+                update(PointsLot)
+                .where(PointsLot.id == lot_id, PointsLot.remaining >= take.amount)
+                .values(
+                    remaining=left,
+                    expiring_at=case((left > 0, PointsLot.expiring_at), else_=None),
+                    expired=PointsLot.expired + take.amount,
+                )
+                .execution_options(synchronize_session=False)
+            )
+        else:
+            changed = session.connection().execute(_TAKE, {"lot": lot_id, "take": take.amount})
         if changed.rowcount != 1:  # type: ignore[attr-defined]
             raise RetryTransaction()
         rows.append(_allocation(business_id, member_id, lot_id, transaction_id, kind, take.amount, at))
     _insert(session, rows)
+
+
+def _take() -> Any:
+    """Take `take` hundredths out of lot `lot` if it holds them (built once: every spend sends it)."""
+    lot = cast_table(PointsLot).c
+    left = lot.remaining - bindparam("take", type_=BigInteger)
+    return (
+        update(cast_table(PointsLot))
+        .where(lot.id == bindparam("lot"), lot.remaining >= bindparam("take", type_=BigInteger))
+        .values(remaining=left, expiring_at=case((left > 0, lot.expiring_at), else_=None))
+    )
+
+
+_TAKE = _take()
 
 
 def expire(session: Session, *, business_id: uuid.UUID, expired: Sequence[tuple[PointsLot, uuid.UUID]]) -> None:
@@ -326,12 +451,17 @@ def owe(
 
 def debt(session: Session, *, member_id: uuid.UUID) -> int:
     """What the member owes from take-backs beyond every lot (an index seek: debts are few)."""
-    owed = session.scalar(
-        select(func.coalesce(func.sum(LotAllocation.amount), 0)).where(
-            LotAllocation.member_id == member_id, LotAllocation.lot_id.is_(None)
-        )
-    )
+    owed = session.scalar(select(debt_of(member_id)))
     return int(owed or 0)
+
+
+def debt_of(member_id: Any) -> Any:
+    """The member's debt as a scalar subquery, for a statement that reads it alongside other work."""
+    return (
+        select(func.coalesce(func.sum(LotAllocation.amount), 0))
+        .where(LotAllocation.member_id == member_id, LotAllocation.lot_id.is_(None))
+        .scalar_subquery()
+    )
 
 
 def settle_debt(
@@ -395,5 +525,4 @@ def _allocation(
 
 
 def _insert(session: Session, rows: list[dict[str, object]]) -> None:
-    if rows:
-        session.execute(insert(LotAllocation), rows)
+    insert_rows(session, LotAllocation, rows)

@@ -251,7 +251,7 @@ def quote(
     who: Principal = Depends(pos),
     db: Database = Depends(database),
     settings: Settings = Depends(settings_of),
-) -> dict[str, Any]:
+) -> Response:
     """What the sale would cost and earn with the requested benefits and codes. Writes nothing but the
     failed codes, which are limited per terminal and business."""
     sale = body.sale()
@@ -271,7 +271,10 @@ def quote(
         )
         answer = purchases.quote_answer(priced, business)
     _note_guesses(db, who, settings, code_guessing.guesses_in(priced.rejected))
-    return answer
+    # Serialised once, as the response model would write it (its fields in this order, UTF-8 as is): a till asks
+    # for several quotes per sale.
+    text = json.dumps(answer, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return Response(text.encode(), media_type="application/json")
 
 
 @router.post(
@@ -293,7 +296,7 @@ def confirm(
     """Record a purchase once per terminal and transaction id: points, redemptions and payments together."""
     sale = body.sale()
 
-    def work(session: Session) -> tuple[dict[str, Any], bool]:
+    def work(session: Session) -> purchases.Confirmed:
         at = now()
         code_guessing.check(
             session,
@@ -304,7 +307,7 @@ def confirm(
             attempts=_typed_codes(sale),
         )
         business = access.business(session, who.business_id)
-        return purchases.confirm(
+        return purchases.confirmed(
             session,
             business=business,
             terminal_id=_terminal(who),
@@ -315,11 +318,12 @@ def confirm(
         )
 
     try:
-        result, created = db.write(work)
+        done = db.write(work)
     except Conflict as refused:
         _note_guesses(db, who, settings, code_guessing.guesses_in(refused.details.get("rejected") or []))
         raise
-    return answer(result, 201 if created else 200)
+    # The text stored with the purchase is the one sent: serialised once, and a replay sends it again.
+    return Response(done.body, status_code=201 if done.created else 200, media_type="application/json")
 
 
 @router.post("/purchases/{purchase_id}/cancel", response_model=CancelOut)

@@ -1,0 +1,231 @@
+"""One till alone, in process: statements and milliseconds per POS operation, on SQLite and PostgreSQL.
+
+    .venv/bin/python benchmarks/purchase_path.py                                  # SQLite
+    bash scripts/with-postgres.sh .venv/bin/python benchmarks/purchase_path.py    # SQLite and PostgreSQL
+
+The route functions of `loyalty.api.routes.pos` are called directly (no HTTP, no authentication: the principal
+is read once), on a fresh migrated database with a business of two active rules (as `benchmarks/pos.py`), members
+with points, a discount benefit and a promo code. Operations, each on a sale of three lines:
+
+- quote: POST /v1/quotes for a member;
+- purchase: POST /v1/purchases, confirmed, no payment through loyalty, no benefit or code;
+- points payment: POST /v1/payments paying 2.00 of a new transaction with points;
+- purchase + payment + code: a points payment, then the purchase with a promo code and a wallet benefit
+  (the purchase alone is timed and counted).
+
+Statements are every SQL statement sent (an executemany counts once, BEGIN/COMMIT not at all), per operation.
+Times are p50 and p99 over --runs operations after a warm-up. The machine is shared and noisy: compare medians
+of runs made in the same conditions (the script runs unchanged on an older checkout for an A/B).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+
+from loyalty import access
+from loyalty.access import Principal
+from loyalty.api.app import create_app
+from loyalty.api.routes import pos
+from loyalty.db import migrate
+from loyalty.db.engine import Database
+from loyalty.settings import Settings
+
+RULES = (
+    {
+        "name": "1 point per 1.00 on tickets",
+        "trigger": "purchase",
+        "status": "active",
+        "actions": [
+            {
+                "type": "add_points",
+                "mode": "rate",
+                "points": "1",
+                "per": "1.00",
+                "items": {"departments": ["tickets"]},
+                "exclude_mops": ["points"],
+            }
+        ],
+    },
+    {
+        "name": "10 points per drink",
+        "trigger": "purchase",
+        "status": "active",
+        "actions": [{"type": "add_points", "mode": "repeat", "points": "10", "items": {"tags": ["drink"]}}],
+    },
+)
+ITEMS = [
+    {"line_id": "1", "code": "TICKET", "department": "tickets", "quantity": 2, "amount": "32.00"},
+    {"line_id": "2", "code": "COLA", "department": "bar", "quantity": 1, "amount": "4.50", "tags": ["drink"]},
+    {"line_id": "3", "code": "POPCORN", "department": "bar", "quantity": 1, "amount": "7.00"},
+]
+
+
+class Counter:
+    """Counts the statements an engine sends (BEGIN, COMMIT and ROLLBACK are not statements of the work)."""
+
+    def __init__(self, show: bool) -> None:
+        self.count = 0
+        self.show = show
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):
+            self.count += 1
+            if self.show:
+                print("   ", " ".join(statement.split())[:160], file=sys.stderr)
+
+
+@dataclass
+class Figures:
+    statements: list[int]
+    millis: list[float]
+
+    def row(self, backend: str, name: str) -> str:
+        ordered = sorted(self.millis)
+        p50 = statistics.median(ordered)
+        p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+        statements = statistics.median(self.statements)
+        return f"| {backend} | {name} | {statements:g} | {p50:.2f} | {p99:.2f} |"
+
+
+class Bench:
+    def __init__(self, url: str, *, show: bool = False) -> None:
+        migrate.upgrade(url)
+        self.db = Database(url)
+        self.counter = Counter(False)
+        self.show = show
+        for engine in {self.db.writer, self.db.reader}:
+            event.listen(engine, "before_cursor_execute", self.counter)
+        self.settings = Settings(database_url=url)
+        made = self.db.write(lambda session: access.create_business(session, name="Bench cinema", currency="CHF"))
+        with self.db.read() as session:
+            self.who: Principal = access.authenticate(session, made.pos_key)
+        admin = {"Authorization": f"Bearer {made.admin_key}"}
+        self.members: list[str] = []
+        self.client = TestClient(create_app(self.settings, db=self.db), raise_server_exceptions=True)
+        self.admin = admin
+        client = self.client.__enter__()
+        for rule in RULES:
+            client.post("/v1/rules", headers=admin, json=rule).raise_for_status()
+        benefit = client.post(
+            "/v1/benefits", headers=admin, json={"name": "1.00 off", "kind": "discount", "discount": {"amount": "1"}}
+        )
+        benefit.raise_for_status()
+        self.benefit_id = benefit.json()["id"]
+        code = client.post("/v1/codes", headers=admin, json={"code": "BENCH1", "benefit_id": self.benefit_id})
+        code.raise_for_status()
+        for n in range(20):
+            member = client.post("/v1/members", headers=admin, json={"phone": f"+4179{6000000 + n}"})
+            member.raise_for_status()
+            member_id = member.json()["id"]
+            gift = {"points": "100000", "reason": "bench"}
+            client.post(f"/v1/members/{member_id}/adjustments", headers=admin, json=gift).raise_for_status()
+            self.members.append(member_id)
+        self.turn = 0
+
+    def member(self) -> str:
+        self.turn += 1
+        return self.members[self.turn % len(self.members)]
+
+    def sale(self, member_id: str, **extra: Any) -> dict[str, Any]:
+        return {"transaction_id": f"t-{uuid.uuid4().hex}", "member_id": member_id, "items": ITEMS, **extra}
+
+    def quote(self) -> Callable[[], Any]:
+        body = pos.PurchaseIn.model_validate(self.sale(self.member()))
+        return lambda: pos.quote(body, who=self.who, db=self.db, settings=self.settings)
+
+    def purchase(self) -> Callable[[], Any]:
+        body = pos.PurchaseIn.model_validate(self.sale(self.member(), payments=[{"mop": "card", "amount": "43.50"}]))
+        return lambda: pos.confirm(body, who=self.who, db=self.db, settings=self.settings)
+
+    def payment(self) -> Callable[[], Any]:
+        paid = {"member_id": self.member(), "transaction_id": f"p-{uuid.uuid4().hex}", "amount": "2.00"}
+        body = pos.PointsPaymentIn.model_validate(paid)
+        key = uuid.uuid4().hex
+        return lambda: pos.pay_with_points(body, who=self.who, db=self.db, idempotency_key=key)
+
+    def purchase_with_payment_and_code(self) -> Callable[[], Any]:
+        member_id = self.member()
+        granted = self.client.post(
+            f"/v1/members/{member_id}/benefits", headers=self.admin, json={"benefit_id": self.benefit_id}
+        )
+        granted.raise_for_status()
+        sale = self.sale(member_id, benefits=[granted.json()["id"]], codes=["BENCH1"])
+        paid = {"member_id": member_id, "transaction_id": sale["transaction_id"], "amount": "2.00"}
+        pos.pay_with_points(
+            pos.PointsPaymentIn.model_validate(paid), who=self.who, db=self.db, idempotency_key=uuid.uuid4().hex
+        )
+        sale["payments"] = [{"mop": "card", "amount": str(Decimal("41.50") - 2)}]
+        body = pos.PurchaseIn.model_validate(sale)
+        return lambda: pos.confirm(body, who=self.who, db=self.db, settings=self.settings)
+
+    def measure(self, make: Callable[[], Callable[[], Any]], runs: int, warmup: int) -> Figures:
+        figures = Figures([], [])
+        for turn in range(warmup + runs):
+            operation = make()
+            self.counter.count = 0
+            self.counter.show = self.show and turn == warmup
+            started = time.perf_counter()
+            operation()
+            elapsed = (time.perf_counter() - started) * 1000
+            if turn >= warmup:
+                figures.millis.append(elapsed)
+                figures.statements.append(self.counter.count)
+        return figures
+
+
+@contextmanager
+def databases(postgres: str | None) -> Iterator[list[tuple[str, str]]]:
+    with tempfile.TemporaryDirectory() as folder:
+        found = [("SQLite", f"sqlite:///{Path(folder) / 'bench.db'}")]
+        if postgres:
+            import psycopg
+
+            name = f"bench_{uuid.uuid4().hex[:10]}"
+            with psycopg.connect(postgres.replace("postgresql+psycopg", "postgresql"), autocommit=True) as connection:
+                connection.execute(f'CREATE DATABASE "{name}"')
+            found.append(("PostgreSQL", postgres.rsplit("/", 1)[0] + f"/{name}"))
+        yield found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--show", action="store_true", help="print one run's statements of each operation (stderr)")
+    arguments = parser.parse_args()
+    print("| database | operation | statements | p50 ms | p99 ms |")
+    print("|---|---|---:|---:|---:|")
+    with databases(os.environ.get("LOYALTY_TEST_POSTGRES_URL")) as found:
+        for backend, url in found:
+            bench = Bench(url, show=arguments.show)
+            operations = {
+                "quote": bench.quote,
+                "purchase": bench.purchase,
+                "points payment": bench.payment,
+                "purchase + payment + benefit + code": bench.purchase_with_payment_and_code,
+            }
+            for name, make in operations.items():
+                runs = arguments.runs if "code" not in name else max(20, arguments.runs // 5)
+                print(bench.measure(make, runs, arguments.warmup).row(backend, name), flush=True)
+            bench.client.__exit__(None, None, None)
+            bench.db.dispose()
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
