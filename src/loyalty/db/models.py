@@ -214,7 +214,12 @@ class IdentificationCode(Base):
     """The short code and QR payload a member shows at the till; both stored hashed."""
 
     __tablename__ = "identification_code"
-    __table_args__ = (UniqueConstraint("business_id", "code_hash"), UniqueConstraint("business_id", "qr_hash"))
+    __table_args__ = (
+        UniqueConstraint("business_id", "code_hash"),
+        UniqueConstraint("business_id", "qr_hash"),
+        # The live codes of a business (the guessing risk counts them) without reading the dead ones.
+        Index("ix_identification_code_business_expires", "business_id", "expires_at"),
+    )
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = business_fk()
     member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("member.id"), index=True)
@@ -232,7 +237,11 @@ class IdentifyFailure(Base):
     """One failed identification attempt, counted for the per-terminal and per-business limits."""
 
     __tablename__ = "identify_failure"
-    __table_args__ = (Index("ix_identify_failure_business_at", "business_id", "at"),)
+    __table_args__ = (
+        Index("ix_identify_failure_business_at", "business_id", "at"),
+        # A till's failures in the window, counted without reading the rest of the business's.
+        Index("ix_identify_failure_business_terminal_at", "business_id", "terminal_id", "at"),
+    )
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
     terminal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("terminal.id"), index=True)
