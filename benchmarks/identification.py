@@ -11,10 +11,11 @@ few failed attempts in the window and many older ones, so the limits have someth
 
 Then `--samples` lookups per way, each for a different random member, through `identification.identify` in one
 write transaction with the business read, as `POST /v1/identify` runs it (the till's spellings: "079 ..." for
-a phone, mixed case for an address; a code or QR is spent by its lookup). The table gives p50 / p99 per way and
-size, the ratio of each to the smallest size, and the SQL statements one identification runs. `--http N` also
-sends N identifications per way through a real `loyalty serve` at the largest size, one till after another.
-`--explain` prints the plan of every statement one identification runs, at the largest size.
+a phone, mixed case for an address; a code or QR is spent by its lookup). The sizes take turns lookup by lookup,
+so the noise of a busy machine falls on all of them alike. The table gives p50 / p99 per way and size, the ratio
+of each to the smallest size, and the SQL statements one identification runs. `--http N` also sends N
+identifications per way through a real `loyalty serve` (one per size, smallest and largest, taking turns), one
+request at a time. `--explain` prints the plan of every statement one identification runs, at the largest size.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from tests.support.server import LiveServer  # noqa: E402
 
 WAYS = ("phone", "email", "member_number", "code", "qr")
 BATCH = 10_000
+WARM = 20
 CODE_LENGTH = 6
 
 
@@ -271,7 +273,7 @@ def explain(db: Database, seen: list[tuple[str, Any]]) -> list[str]:
 class Figures:
     p50_ms: float
     p99_ms: float
-    statements: int
+    statements: int = 0
 
 
 def percentile(samples: list[float], share: float) -> float:
@@ -279,53 +281,101 @@ def percentile(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def time_way(run: Callable[[str], None], values: list[str], warm: int = 20) -> tuple[float, float]:
-    for value in values[:warm]:
-        run(value)
-    samples = []
-    for value in values[warm:]:
-        began = time.perf_counter()
-        run(value)
-        samples.append((time.perf_counter() - began) * 1000)
-    return percentile(samples, 0.5), percentile(samples, 0.99)
+def interleaved(runs: list[Callable[[str], None]], values: list[list[str]], warm: int) -> list[tuple[float, float]]:
+    """p50 and p99 (ms) of each run over its values, the runs taking turns lookup by lookup: the machine's noise
+    then falls on every size alike, and the ratios between them stay fair."""
+    samples: list[list[float]] = [[] for _ in runs]
+    for index in range(len(values[0])):
+        for which in random.sample(range(len(runs)), len(runs)):
+            began = time.perf_counter()
+            runs[which](values[which][index])
+            if index >= warm:
+                samples[which].append((time.perf_counter() - began) * 1000)
+    return [(percentile(taken, 0.5), percentile(taken, 0.99)) for taken in samples]
+
+
+@dataclass
+class Prepared:
+    size: int
+    url: str
+    db: Database
+    seeded: Seeded
+    used: dict[str, set[int]] = field(default_factory=lambda: {way: set() for way in WAYS})
 
 
 def measure(
-    db: Database, seeded: Seeded, settings: Settings, samples: int, used: dict[str, set[int]], want_plans: bool
-) -> tuple[dict[str, Figures], list[str]]:
-    results: dict[str, Figures] = {}
+    prepared: list[Prepared], settings: Settings, samples: int, want_plans: bool
+) -> tuple[dict[tuple[int, str], Figures], list[str]]:
+    results: dict[tuple[int, str], Figures] = {}
     plans: list[str] = []
     for way in WAYS:
-        chosen = pick(way, seeded, samples + 21, used[way])
-        values = [value_for(way, seeded, n) for n in chosen]
-        with statements(db) as seen:
-            identify_once(db, seeded, settings, way, values[0])
-        if want_plans:
-            plans.append(f"{way}:")
-            plans += explain(db, seen)
-        p50, p99 = time_way(lambda value, way=way: identify_once(db, seeded, settings, way, value), values[1:])  # type: ignore[misc]
-        results[way] = Figures(p50, p99, len(seen))
+        values = []
+        for one in prepared:
+            chosen = pick(way, one.seeded, samples + WARM + 1, one.used[way])
+            values.append([value_for(way, one.seeded, n) for n in chosen])
+            with statements(one.db) as seen:
+                identify_once(one.db, one.seeded, settings, way, values[-1].pop())
+            results[(one.size, way)] = Figures(0, 0, len(seen))
+            if want_plans and one is prepared[-1]:
+                plans.append(f"{way}:")
+                plans += explain(one.db, seen)
+        runs = [
+            lambda value, one=one, way=way: identify_once(one.db, one.seeded, settings, way, value)  # type: ignore[misc]
+            for one in prepared
+        ]
+        for one, (p50, p99) in zip(prepared, interleaved(runs, values, WARM), strict=True):
+            results[(one.size, way)].p50_ms, results[(one.size, way)].p99_ms = p50, p99
     return results, plans
 
 
-def measure_http(url: str, seeded: Seeded, count: int, used: dict[str, set[int]]) -> dict[str, tuple[float, float]]:
-    server = LiveServer(url).start()
+def measure_http(prepared: list[Prepared], count: int) -> dict[tuple[int, str], Figures]:
+    """`POST /v1/identify` on a `loyalty serve` per size, the servers taking turns request by request."""
+    servers = [LiveServer(one.url).start() for one in prepared]
     results = {}
     try:
-        headers = {"Authorization": f"Bearer {seeded.pos_key}"}
-        with httpx.Client(base_url=server.url, headers=headers, timeout=30) as client:
-            for way in WAYS:
-                chosen = pick(way, seeded, count + 20, used[way])
+        clients = [
+            httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {one.seeded.pos_key}"}, timeout=30)
+            for server, one in zip(servers, prepared, strict=True)
+        ]
+        for way in WAYS:
+            values = [
+                [value_for(way, one.seeded, n) for n in pick(way, one.seeded, count + WARM, one.used[way])]
+                for one in prepared
+            ]
 
-                def run(value: str, way: str = way) -> None:
-                    answer = client.post("/v1/identify", json={way: value})
-                    if answer.status_code != 200:
-                        raise AssertionError(f"{way}: {answer.status_code} {answer.text}")
+            def run(value: str, client: httpx.Client, way: str = way) -> None:
+                answer = client.post("/v1/identify", json={way: value})
+                if answer.status_code != 200:
+                    raise AssertionError(f"{way}: {answer.status_code} {answer.text}")
 
-                results[way] = time_way(run, [value_for(way, seeded, n) for n in chosen])
+            runs = [lambda value, client=client: run(value, client) for client in clients]  # type: ignore[misc]
+            for one, (p50, p99) in zip(prepared, interleaved(runs, values, WARM), strict=True):
+                results[(one.size, way)] = Figures(p50, p99)
+        for client in clients:
+            client.close()
     finally:
-        server.stop()
+        for server in servers:
+            server.stop()
     return results
+
+
+def print_table(title: str, rows: dict[tuple[str, int, str], Figures], statements: bool) -> None:
+    print(f"\n{title}\n")
+    extra = f" {'statements':>10} |" if statements else ""
+    print(
+        f"| {'database':10} | {'members':>9} | {'way':13} | {'p50 ms':>6} | {'p99 ms':>6} "
+        f"| {'p50 ×':>5} | {'p99 ×':>5} |{extra}"
+    )
+    rule = f"|{'-' * 12}|{'-' * 11}|{'-' * 15}|{'-' * 8}|{'-' * 8}|{'-' * 7}|{'-' * 7}|"
+    print(rule + ("-" * 12 + "|" if statements else ""))
+    smallest = min(size for _, size, _ in rows)
+    for (name, size, way), figures in rows.items():
+        first = rows[(name, smallest, way)]
+        print(
+            f"| {name:10} | {size:9,} | {way:13} | {figures.p50_ms:6.2f} | {figures.p99_ms:6.2f} "
+            f"| {figures.p50_ms / first.p50_ms:5.2f} | {figures.p99_ms / first.p99_ms:5.2f} |"
+            + (f" {figures.statements:10d} |" if statements else "")
+        )
 
 
 def main() -> None:
@@ -338,9 +388,9 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true", help="print the plan of each statement at the largest size")
     parser.add_argument("--sqlite-only", action="store_true")
     args = parser.parse_args()
-    sizes = [parse_size(part) for part in args.sizes.split(",")]
+    sizes = sorted(parse_size(part) for part in args.sizes.split(","))
     settings = Settings.from_env()
-    live = 2 * (args.samples + 21 + args.http + 20 + 10)
+    live = 2 * (args.samples + args.http + 2 * WARM + 10)
 
     backends: list[tuple[str, Callable[[], str]]] = []
     folder = Path(tempfile.mkdtemp(prefix="ident-bench-"))
@@ -349,60 +399,48 @@ def main() -> None:
     if postgres and not args.sqlite_only:
         backends.append(("PostgreSQL", lambda: new_postgres_database(postgres)))
 
-    table: list[tuple[str, int, str, Figures, float]] = []
-    http: dict[str, dict[str, tuple[float, float]]] = {}
+    service: dict[tuple[str, int, str], Figures] = {}
+    http: dict[tuple[str, int, str], Figures] = {}
+    seeding: list[str] = []
     for name, make_url in backends:
+        prepared = []
         for size in sizes:
             url = make_url()
             loyalty("db", "upgrade", url=url)
             db = Database(url)
             seeded = seed(db, size, live)
+            seeding.append(f"{name} {size:,} in {seeded.seconds:.0f} s")
             print(f"{name} {size:,} members seeded in {seeded.seconds:.1f} s", file=sys.stderr, flush=True)
-            largest = size == max(sizes)
-            used: dict[str, set[int]] = {way: set() for way in WAYS}
-            results, plans = measure(db, seeded, settings, args.samples, used, args.explain and largest)
-            for way, figures in results.items():
-                table.append((name, size, way, figures, seeded.seconds))
-            if plans:
-                print(f"\nPlans on {name} at {size:,} members (one identification per way):", file=sys.stderr)
-                print("\n".join(plans), file=sys.stderr)
-            if largest and args.http:
-                http[name] = measure_http(url, seeded, args.http, used)
-            db.dispose()
-            if url.startswith("sqlite"):
+            prepared.append(Prepared(size, url, db, seeded))
+        results, plans = measure(prepared, settings, args.samples, args.explain)
+        service |= {(name, size, way): figures for (size, way), figures in results.items()}
+        if plans:
+            print(f"\nPlans on {name} at {sizes[-1]:,} members (one identification per way):", file=sys.stderr)
+            print("\n".join(plans), file=sys.stderr)
+        if args.http:
+            ends = [prepared[0], prepared[-1]] if len(prepared) > 1 else prepared
+            found = measure_http(ends, args.http)
+            http |= {(name, size, way): figures for (size, way), figures in found.items()}
+        for one in prepared:
+            one.db.dispose()
+            if one.url.startswith("sqlite"):
                 for suffix in ("", "-wal", "-shm"):
-                    Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+                    Path(one.url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
 
-    smallest = min(sizes)
-    print(
-        "\nIdentification through `identification.identify` (one write transaction, business read), "
-        f"{args.samples} per way and size\n"
+    print_table(
+        "Identification through `identification.identify` (one write transaction with the business read), "
+        f"{args.samples} per way and size, sizes taking turns; × is the ratio to the smallest size",
+        service,
+        statements=True,
     )
-    print(
-        f"| {'database':10} | {'members':>9} | {'way':13} | {'p50 ms':>6} | {'p99 ms':>6} "
-        f"| {'p50 ×':>5} | {'p99 ×':>5} | {'statements':>10} |"
-    )
-    print(f"|{'-' * 12}|{'-' * 11}|{'-' * 15}|{'-' * 8}|{'-' * 8}|{'-' * 7}|{'-' * 7}|{'-' * 12}|")
-    base = {(name, way): figures for name, size, way, figures, _ in table if size == smallest}
-    for name, size, way, figures, _ in table:
-        first = base[(name, way)]
-        print(
-            f"| {name:10} | {size:9,} | {way:13} | {figures.p50_ms:6.2f} | {figures.p99_ms:6.2f} "
-            f"| {figures.p50_ms / first.p50_ms:5.2f} | {figures.p99_ms / first.p99_ms:5.2f} "
-            f"| {figures.statements:10d} |"
-        )
     if http:
-        print(
-            f"\n`POST /v1/identify` through `loyalty serve` (1 worker) at {max(sizes):,} members, "
-            "one request at a time\n"
+        print_table(
+            f"`POST /v1/identify` through `loyalty serve` (1 worker per size, the sizes taking turns), {args.http} per "
+            "way, one request at a time",
+            http,
+            statements=False,
         )
-        print(f"| {'database':10} | {'way':13} | {'p50 ms':>6} | {'p99 ms':>6} |")
-        print(f"|{'-' * 12}|{'-' * 15}|{'-' * 8}|{'-' * 8}|")
-        for name, ways in http.items():
-            for way, (p50, p99) in ways.items():
-                print(f"| {name:10} | {way:13} | {p50:6.2f} | {p99:6.2f} |")
-    seeds = {(name, size): seconds for name, size, _, _, seconds in table}
-    print("\nSeeding: " + ", ".join(f"{name} {size:,} in {seconds:.0f} s" for (name, size), seconds in seeds.items()))
+    print("\nSeeding: " + ", ".join(seeding))
 
 
 if __name__ == "__main__":

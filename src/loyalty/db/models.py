@@ -214,12 +214,7 @@ class IdentificationCode(Base):
     """The short code and QR payload a member shows at the till; both stored hashed."""
 
     __tablename__ = "identification_code"
-    __table_args__ = (
-        UniqueConstraint("business_id", "code_hash"),
-        UniqueConstraint("business_id", "qr_hash"),
-        # The live codes of a business (the guessing risk counts them) without reading the dead ones.
-        Index("ix_identification_code_business_expires", "business_id", "expires_at"),
-    )
+    __table_args__ = (UniqueConstraint("business_id", "code_hash"), UniqueConstraint("business_id", "qr_hash"))
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = business_fk()
     member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("member.id"), index=True)

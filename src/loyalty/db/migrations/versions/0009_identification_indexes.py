@@ -1,5 +1,4 @@
-"""identification indexes: a till's failures in the window by (business, terminal, at), live codes by
-(business, expires_at)
+"""identification indexes: a till's failures in the window by (business, terminal, at)
 
 Revision ID: 0009
 Revises: 0008
@@ -21,12 +20,8 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_identify_failure_business_terminal_at", ["business_id", "terminal_id", "at"], unique=False
         )
-    with op.batch_alter_table("identification_code", schema=None) as batch_op:
-        batch_op.create_index("ix_identification_code_business_expires", ["business_id", "expires_at"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("identification_code", schema=None) as batch_op:
-        batch_op.drop_index("ix_identification_code_business_expires")
     with op.batch_alter_table("identify_failure", schema=None) as batch_op:
         batch_op.drop_index("ix_identify_failure_business_terminal_at")
