@@ -279,9 +279,11 @@ def explain(db: Database, seen: list[tuple[str, Any]]) -> list[str]:
 
 @dataclass
 class Figures:
-    p50_ms: float
-    p99_ms: float
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
     statements: int = 0
+    cpu_p50_ms: float = 0.0  # this process's CPU time: what a busy machine's waits leave out
+    cpu_p99_ms: float = 0.0
 
 
 def percentile(samples: list[float], share: float) -> float:
@@ -289,17 +291,22 @@ def percentile(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def interleaved(runs: list[Callable[[str], None]], values: list[list[str]], warm: int) -> list[tuple[float, float]]:
-    """p50 and p99 (ms) of each run over its values, the runs taking turns lookup by lookup: the machine's noise
-    then falls on every size alike, and the ratios between them stay fair."""
-    samples: list[list[float]] = [[] for _ in runs]
+def interleaved(runs: list[Callable[[str], None]], values: list[list[str]], warm: int) -> list[Figures]:
+    """The figures of each run over its values, the runs taking turns lookup by lookup: the machine's noise then
+    falls on every size alike, and the ratios between them stay fair."""
+    wall: list[list[float]] = [[] for _ in runs]
+    cpu: list[list[float]] = [[] for _ in runs]
     for index in range(len(values[0])):
         for which in random.sample(range(len(runs)), len(runs)):
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.process_time()
             runs[which](values[which][index])
             if index >= warm:
-                samples[which].append((time.perf_counter() - began) * 1000)
-    return [(percentile(taken, 0.5), percentile(taken, 0.99)) for taken in samples]
+                wall[which].append((time.perf_counter() - began) * 1000)
+                cpu[which].append((time.process_time() - began_cpu) * 1000)
+    return [
+        Figures(percentile(w, 0.5), percentile(w, 0.99), 0, percentile(c, 0.5), percentile(c, 0.99))
+        for w, c in zip(wall, cpu, strict=True)
+    ]
 
 
 @dataclass
@@ -331,8 +338,9 @@ def measure(
             lambda value, one=one, way=way: identify_once(one.db, one.seeded, settings, way, value)  # type: ignore[misc]
             for one in prepared
         ]
-        for one, (p50, p99) in zip(prepared, interleaved(runs, values, WARM), strict=True):
-            results[(one.size, way)].p50_ms, results[(one.size, way)].p99_ms = p50, p99
+        for one, figures in zip(prepared, interleaved(runs, values, WARM), strict=True):
+            figures.statements = results[(one.size, way)].statements
+            results[(one.size, way)] = figures
     return results, plans
 
 
@@ -357,8 +365,8 @@ def measure_http(prepared: list[Prepared], count: int) -> dict[tuple[int, str], 
                     raise AssertionError(f"{way}: {answer.status_code} {answer.text}")
 
             runs = [lambda value, client=client: run(value, client) for client in clients]  # type: ignore[misc]
-            for one, (p50, p99) in zip(prepared, interleaved(runs, values, WARM), strict=True):
-                results[(one.size, way)] = Figures(p50, p99)
+            for one, figures in zip(prepared, interleaved(runs, values, WARM), strict=True):
+                results[(one.size, way)] = figures
         for client in clients:
             client.close()
     finally:
@@ -367,23 +375,23 @@ def measure_http(prepared: list[Prepared], count: int) -> dict[tuple[int, str], 
     return results
 
 
-def print_table(title: str, rows: dict[tuple[str, int, str], Figures], statements: bool) -> None:
+def print_table(title: str, rows: dict[tuple[str, int, str], Figures], service: bool) -> None:
+    """Wall-clock p50/p99 and their ratio to the smallest size; for the service also this process's CPU time
+    (all of SQLite's work, only the client's side of PostgreSQL's) and the statements one identification runs."""
     print(f"\n{title}\n")
-    extra = f" {'statements':>10} |" if statements else ""
-    print(
-        f"| {'database':10} | {'members':>9} | {'way':13} | {'p50 ms':>6} | {'p99 ms':>6} "
-        f"| {'p50 ×':>5} | {'p99 ×':>5} |{extra}"
-    )
-    rule = f"|{'-' * 12}|{'-' * 11}|{'-' * 15}|{'-' * 8}|{'-' * 8}|{'-' * 7}|{'-' * 7}|"
-    print(rule + ("-" * 12 + "|" if statements else ""))
+    heads = ["database", "members", "way", "p50 ms", "p99 ms", "p50 ×", "p99 ×"]
+    heads += ["cpu p50", "cpu p99", "cpu p99 ×", "statements"] if service else []
+    print("| " + " | ".join(heads) + " |")
+    print("|" + "|".join("-" * (len(head) + 2) for head in heads) + "|")
     smallest = min(size for _, size, _ in rows)
     for (name, size, way), figures in rows.items():
         first = rows[(name, smallest, way)]
-        print(
-            f"| {name:10} | {size:9,} | {way:13} | {figures.p50_ms:6.2f} | {figures.p99_ms:6.2f} "
-            f"| {figures.p50_ms / first.p50_ms:5.2f} | {figures.p99_ms / first.p99_ms:5.2f} |"
-            + (f" {figures.statements:10d} |" if statements else "")
-        )
+        cells = [name, f"{size:,}", way, f"{figures.p50_ms:.2f}", f"{figures.p99_ms:.2f}"]
+        cells += [f"{figures.p50_ms / first.p50_ms:.2f}", f"{figures.p99_ms / first.p99_ms:.2f}"]
+        if service:
+            cells += [f"{figures.cpu_p50_ms:.2f}", f"{figures.cpu_p99_ms:.2f}"]
+            cells += [f"{figures.cpu_p99_ms / first.cpu_p99_ms:.2f}", str(figures.statements)]
+        print("| " + " | ".join(cells) + " |")
 
 
 def main() -> None:
@@ -439,14 +447,14 @@ def main() -> None:
         "Identification through `identification.identify` (one write transaction with the business read), "
         f"{args.samples} per way and size, sizes taking turns; × is the ratio to the smallest size",
         service,
-        statements=True,
+        service=True,
     )
     if http:
         print_table(
             f"`POST /v1/identify` through `loyalty serve` (1 worker per size, the sizes taking turns), {args.http} per "
             "way, one request at a time",
             http,
-            statements=False,
+            service=False,
         )
     print("\nSeeding: " + ", ".join(seeding))
 
