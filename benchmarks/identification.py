@@ -24,6 +24,7 @@ import argparse
 import os
 import random
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -399,7 +400,10 @@ def main() -> None:
     parser.add_argument("--sizes", default="10k,100k,1M", help="member counts, e.g. 10k,100k,1M")
     parser.add_argument("--samples", type=int, default=1000, help="timed identifications per way and size")
     parser.add_argument(
-        "--http", type=int, default=300, help="identifications per way over HTTP at the largest size (0: none)"
+        "--http",
+        type=int,
+        default=300,
+        help="identifications per way over HTTP, at the smallest and largest size (0: none)",
     )
     parser.add_argument("--explain", action="store_true", help="print the plan of each statement at the largest size")
     parser.add_argument("--sqlite-only", action="store_true")
@@ -457,6 +461,7 @@ def main() -> None:
             service=False,
         )
     print("\nSeeding: " + ", ".join(seeding))
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
