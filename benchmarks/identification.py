@@ -407,6 +407,7 @@ def main() -> None:
     )
     parser.add_argument("--explain", action="store_true", help="print the plan of each statement at the largest size")
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--postgres-only", action="store_true")
     args = parser.parse_args()
     sizes = sorted(parse_size(part) for part in args.sizes.split(","))
     settings = Settings.from_env()
@@ -414,7 +415,8 @@ def main() -> None:
 
     backends: list[tuple[str, Callable[[], str]]] = []
     folder = Path(tempfile.mkdtemp(prefix="ident-bench-"))
-    backends.append(("SQLite", lambda: f"sqlite:///{folder / f'{uuid.uuid4().hex[:8]}.db'}"))
+    if not args.postgres_only:
+        backends.append(("SQLite", lambda: f"sqlite:///{folder / f'{uuid.uuid4().hex[:8]}.db'}"))
     postgres = os.environ.get("LOYALTY_TEST_POSTGRES_URL")
     if postgres and not args.sqlite_only:
         backends.append(("PostgreSQL", lambda: new_postgres_database(postgres)))
