@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from loyalty import members
+from loyalty import lockouts, members
 from loyalty.db.models import Business, IdentificationCode, IdentifyFailure, Member
 from loyalty.errors import Conflict, LoyaltyError
 from loyalty.settings import Settings
@@ -154,20 +154,26 @@ def check_limits(
 ) -> None:
     """Refuse with TooManyAttempts once the terminal's or the business's failures fill the window."""
     since = at - timedelta(seconds=settings.identify_window_seconds)
-    scopes: list[tuple[str, int, ColumnElement[bool]]] = [
-        ("business", settings.identify_failures_per_business, IdentifyFailure.business_id == business_id)
+    counted = lockouts.window_failures(session, business_id=business_id, terminal_id=terminal_id, since=since)
+    scopes: list[tuple[str, int, int, list[ColumnElement[bool]]]] = [
+        ("business", settings.identify_failures_per_business, counted.business, [])
     ]
     if terminal_id is not None:
-        by_terminal = IdentifyFailure.terminal_id == terminal_id
-        scopes.insert(0, ("terminal", settings.identify_failures_per_terminal, by_terminal))
-    for scope, limit, where in scopes:
-        base = select(IdentifyFailure.at).where(
-            IdentifyFailure.business_id == business_id, where, IdentifyFailure.at > since
-        )
-        count = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        by_terminal = [IdentifyFailure.terminal_id == terminal_id]
+        scopes.insert(0, ("terminal", settings.identify_failures_per_terminal, counted.terminal, by_terminal))
+    for scope, limit, count, where in scopes:
         if count >= limit:
             # The window frees a slot when the failure that put it over the limit grows old.
-            freeing = session.scalar(base.order_by(IdentifyFailure.at).offset(count - limit).limit(1)) or at
+            freeing = (
+                session.scalar(
+                    select(IdentifyFailure.at)
+                    .where(IdentifyFailure.business_id == business_id, *where, IdentifyFailure.at > since)
+                    .order_by(IdentifyFailure.at)
+                    .offset(count - limit)
+                    .limit(1)
+                )
+                or at
+            )
             wait = (freeing + timedelta(seconds=settings.identify_window_seconds) - at).total_seconds()
             raise TooManyAttempts(max(1, math.ceil(wait)), scope)
 
@@ -212,19 +218,17 @@ def _by_code(session: Session, *, business: Business, kind: str, value: str, at:
         return None
     wanted = digest(business.id, kind, value)
     column = IdentificationCode.code_hash if kind == "code" else IdentificationCode.qr_hash
-    row = session.scalar(
-        select(IdentificationCode).where(
-            IdentificationCode.business_id == business.id, column == wanted, IdentificationCode.expires_at > at
-        )
-    )
-    stored = (row.code_hash if kind == "code" else row.qr_hash) if row else ""
-    if row is None or not hmac.compare_digest(stored, wanted):
+    # Found and spent in one statement, a seek on the unique (business, hash) index. Single use: whoever deletes
+    # the row identified with it; a concurrent second attempt deletes nothing and finds nobody.
+    member_id = session.execute(
+        delete(IdentificationCode)
+        .where(IdentificationCode.business_id == business.id, column == wanted, IdentificationCode.expires_at > at)
+        .returning(IdentificationCode.member_id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if member_id is None:
         return None
-    # Single use: whoever deletes the row identified with it; a concurrent second attempt finds nothing.
-    spent = session.execute(delete(IdentificationCode).where(IdentificationCode.id == row.id))
-    if spent.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return session.get(Member, row.member_id)
+    return session.get(Member, member_id)
 
 
 def _note_failure(

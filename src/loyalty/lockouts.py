@@ -42,14 +42,37 @@ def _count(session: Session, business_id: uuid.UUID, since: datetime, terminal_i
     return session.scalar(query) or 0
 
 
+@dataclass(frozen=True)
+class WindowFailures:
+    business: int
+    terminal: int  # 0 without a terminal
+
+
+def window_failures(
+    session: Session, *, business_id: uuid.UUID, terminal_id: uuid.UUID | None, since: datetime
+) -> WindowFailures:
+    """The failures after `since`, business-wide and at the terminal, in one round trip.
+
+    Each count is a range seek on its own index, (business, at) and (business, terminal, at), over the window
+    only: the limits refuse before noting more, so neither range outgrows its limit.
+    """
+    in_window = (IdentifyFailure.business_id == business_id, IdentifyFailure.at > since)
+    business = select(func.count()).where(*in_window).scalar_subquery()
+    if terminal_id is None:
+        return WindowFailures(session.scalar(select(business)) or 0, 0)
+    terminal = select(func.count()).where(*in_window, IdentifyFailure.terminal_id == terminal_id).scalar_subquery()
+    counted = session.execute(select(business, terminal)).one()
+    return WindowFailures(counted[0] or 0, counted[1] or 0)
+
+
 def tries_left(
     session: Session, *, business_id: uuid.UUID, terminal_id: uuid.UUID | None, settings: Settings, at: datetime
 ) -> int:
     """Failed searches this till may still make before it pauses (the tighter of its own and the business's)."""
-    since = _since(settings, at)
-    left = settings.identify_failures_per_business - _count(session, business_id, since, None)
+    counted = window_failures(session, business_id=business_id, terminal_id=terminal_id, since=_since(settings, at))
+    left = settings.identify_failures_per_business - counted.business
     if terminal_id is not None:
-        left = min(left, settings.identify_failures_per_terminal - _count(session, business_id, since, terminal_id))
+        left = min(left, settings.identify_failures_per_terminal - counted.terminal)
     return max(left, 0)
 
 
@@ -80,7 +103,11 @@ def by_terminal(session: Session, *, business: Business, settings: Settings, at:
             # The window frees a slot when the failure that reached the limit grows old.
             reaching = session.scalar(
                 select(IdentifyFailure.at)
-                .where(IdentifyFailure.terminal_id == terminal_id, IdentifyFailure.at > since)
+                .where(
+                    IdentifyFailure.business_id == business.id,
+                    IdentifyFailure.terminal_id == terminal_id,
+                    IdentifyFailure.at > since,
+                )
                 .order_by(IdentifyFailure.at)
                 .offset(failures - limit)
                 .limit(1)

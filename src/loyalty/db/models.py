@@ -232,7 +232,11 @@ class IdentifyFailure(Base):
     """One failed identification attempt, counted for the per-terminal and per-business limits."""
 
     __tablename__ = "identify_failure"
-    __table_args__ = (Index("ix_identify_failure_business_at", "business_id", "at"),)
+    __table_args__ = (
+        Index("ix_identify_failure_business_at", "business_id", "at"),
+        # A till's failures in the window, counted without reading the rest of the business's.
+        Index("ix_identify_failure_business_terminal_at", "business_id", "terminal_id", "at"),
+    )
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
     terminal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("terminal.id"), index=True)

@@ -109,8 +109,10 @@ def identify(
     if not value.strip():
         raise InvalidInput(way, "must not be empty")
 
-    def work(session: Session) -> MemberOut | None:
+    def work(session: Session) -> MemberOut | int:
+        """The member found, or the tries this till has left after the failure it just noted."""
         business = access.business(session, who.business_id)
+        at = now()
         member = identification.identify(
             session,
             business=business,
@@ -118,23 +120,22 @@ def identify(
             way=way,
             value=value,
             settings=settings,
-            at=now(),
+            at=at,
         )
         if member is None:
-            return None
+            # Counted in the transaction that noted the failure: it counts itself, with no second transaction.
+            return lockouts.tries_left(
+                session, business_id=business.id, terminal_id=who.terminal_id, settings=settings, at=at
+            )
         record(session, business.id, actor=who.actor, action="member.identify", obj=member, details={"by": way})
         return member_view(session, business, member, who)
 
     found = db.write(work)
-    if found is None:
-        # Only now: the failed attempt had to be committed for the limits to count it.
-        with db.read() as session:
-            left = lockouts.tries_left(
-                session, business_id=who.business_id, terminal_id=who.terminal_id, settings=settings, at=now()
-            )
+    if isinstance(found, int):
+        # Raised only now, after the commit: the failed attempt must stay counted for the limits.
         not_found = members.MemberNotFound()
         # The till warns before it pauses; every failure answers alike (a code, a QR, a phone), so this leaks nothing.
-        not_found.details.update(tries_left=left, pause_seconds=settings.identify_window_seconds)
+        not_found.details.update(tries_left=found, pause_seconds=settings.identify_window_seconds)
         raise not_found
     return found
 
