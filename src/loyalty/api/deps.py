@@ -74,8 +74,14 @@ class KeyedDatabase(Database):
 
     def identify(self, raw: str, keys: access.KeyCache) -> Principal:
         """A key this process has not seen yet: looked up (and checked) in a read of its own, then remembered."""
-        with super().read() as session:
-            who = access.authenticate(session, raw)
+        for attempt in (1, 2):
+            try:
+                with super().read() as session:
+                    who = access.authenticate(session, raw)
+                break
+            except DBAPIError as error:  # as in read(): a connection found dropped, nothing read yet
+                if attempt == 2 or not is_connection_lost(error):
+                    raise
         keys.remember(raw, who)
         self.key_checked = True
         return who
