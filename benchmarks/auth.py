@@ -9,8 +9,10 @@ Two parts, each on a fresh database with one business, its keys and one member:
   `GET /v1/health/live` touches neither key nor database: it is the floor of the stack. `GET /v1/business` does
   nothing but check the admin key and read the business, so the difference between the two is what the key and
   the business cost a request. `GET /v1/members/{id}` (pos key) is a cheap real read. For each, the median and p99
-  microseconds, and per request the SQL statements, the transactions and the pool checkouts (on PostgreSQL each
-  checkout also pings the server when pool_pre_ping is on) that SQLAlchemy's events see.
+  microseconds, the CPU microseconds of this process (steadier than clock time on a busy machine; on SQLite the
+  database's work is in it, on PostgreSQL the server's is not), and per request the SQL statements, the
+  transactions and the pool checkouts that SQLAlchemy's events see (on PostgreSQL a checkout can cost a ping too:
+  every checkout under pool_pre_ping, only one after a rest in the pool under loyalty's own ping).
 - Served: `loyalty serve` (--sqlite-workers / --postgres-workers processes) under wrk with --clients connections
   on `GET /v1/members/{id}` with a pos key: requests/s, p50 and p99 ms.
 
@@ -129,6 +131,7 @@ async def call(app: Any, path: str, key: str | None) -> int:
 class InProcess:
     median_us: float
     p99_us: float
+    cpu_us: float
     statements: float
     transactions: float
     checkouts: float
@@ -152,6 +155,7 @@ def in_process(url: str, requests: int, rounds: int) -> dict[str, InProcess]:
                 assert await call(app, path, key) == 200, name
             medians, p99s = [], []
             before = counter.snapshot()
+            cpu = time.process_time()
             for _ in range(rounds):
                 times = []
                 for _ in range(requests):
@@ -161,9 +165,10 @@ def in_process(url: str, requests: int, rounds: int) -> dict[str, InProcess]:
                 times.sort()
                 medians.append(times[len(times) // 2] * 1e6)
                 p99s.append(times[int(len(times) * 0.99)] * 1e6)
+            cpu_us = (time.process_time() - cpu) / (requests * rounds) * 1e6
             after = counter.snapshot()
             per = [(a - b) / (requests * rounds) for a, b in zip(after, before, strict=True)]
-            results[name] = InProcess(statistics.median(medians), statistics.median(p99s), *per)
+            results[name] = InProcess(statistics.median(medians), statistics.median(p99s), cpu_us, *per)
 
     try:
         asyncio.run(run())
@@ -254,17 +259,19 @@ def main() -> None:
                 outside[name] = served(served_url, workers, args)
 
     print(f"\nIn process, one request at a time, {args.requests} x {args.rounds} rounds (medians)\n")
-    print("| database | request | median µs | p99 µs | statements | transactions | checkouts |")
-    print("|---|---|--:|--:|--:|--:|--:|")
+    print("| database | request | median µs | p99 µs | CPU µs | statements | transactions | checkouts |")
+    print("|---|---|--:|--:|--:|--:|--:|--:|")
     for database, cases in inside.items():
         for case, r in cases.items():
             print(
-                f"| {database} | {case} | {r.median_us:.0f} | {r.p99_us:.0f} | {r.statements:.1f} "
+                f"| {database} | {case} | {r.median_us:.0f} | {r.p99_us:.0f} | {r.cpu_us:.0f} | {r.statements:.1f} "
                 f"| {r.transactions:.1f} | {r.checkouts:.1f} |"
             )
-        floor = cases["GET /v1/health/live (floor)"].median_us
-        key = cases["GET /v1/business (key + business)"].median_us
-        print(f"| {database} | key + business = difference | {key - floor:.0f} | | | | |")
+        floor, key = cases["GET /v1/health/live (floor)"], cases["GET /v1/business (key + business)"]
+        print(
+            f"| {database} | key + business = difference | {key.median_us - floor.median_us:.0f} | "
+            f"| {key.cpu_us - floor.cpu_us:.0f} | | | |"
+        )
     if outside:
         print(
             f"\nServed: GET /v1/members/{{id}} with a pos key, wrk {args.clients} connections, workers: SQLite "
