@@ -8,8 +8,8 @@ Two parts, each on a fresh database with one business, its keys and one member:
 - In process (no network, no HTTP parsing): the ASGI application is called directly, one request at a time.
   `GET /v1/health/live` touches neither key nor database: it is the floor of the stack. `GET /v1/business` does
   nothing but check the admin key and read the business, so the difference between the two is what the key and
-  the business cost a request. `GET /v1/members/{id}` (pos key) is a cheap real read. For each, the median and p99
-  microseconds, the CPU microseconds of this process (steadier than clock time on a busy machine; on SQLite the
+  the business cost a request. `GET /v1/members/{id}` (pos key) is a cheap real read. For each, the best (the
+  cost without contention), median and p99 microseconds, the CPU microseconds of this process (on SQLite the
   database's work is in it, on PostgreSQL the server's is not), and per request the SQL statements, the
   transactions and the pool checkouts that SQLAlchemy's events see (on PostgreSQL a checkout can cost a ping too:
   every checkout under pool_pre_ping, only one after a rest in the pool under loyalty's own ping).
@@ -129,6 +129,7 @@ async def call(app: Any, path: str, key: str | None) -> int:
 
 @dataclass
 class InProcess:
+    best_us: float
     median_us: float
     p99_us: float
     cpu_us: float
@@ -153,7 +154,7 @@ def in_process(url: str, requests: int, rounds: int) -> dict[str, InProcess]:
         for name, (path, key) in cases.items():
             for _ in range(50):  # warm-up: compiled statements, connections, caches
                 assert await call(app, path, key) == 200, name
-            medians, p99s = [], []
+            bests, medians, p99s = [], [], []
             before = counter.snapshot()
             cpu = time.process_time()
             for _ in range(rounds):
@@ -163,12 +164,13 @@ def in_process(url: str, requests: int, rounds: int) -> dict[str, InProcess]:
                     await call(app, path, key)
                     times.append(time.perf_counter() - started)
                 times.sort()
+                bests.append(times[0] * 1e6)
                 medians.append(times[len(times) // 2] * 1e6)
                 p99s.append(times[int(len(times) * 0.99)] * 1e6)
             cpu_us = (time.process_time() - cpu) / (requests * rounds) * 1e6
             after = counter.snapshot()
             per = [(a - b) / (requests * rounds) for a, b in zip(after, before, strict=True)]
-            results[name] = InProcess(statistics.median(medians), statistics.median(p99s), cpu_us, *per)
+            results[name] = InProcess(min(bests), statistics.median(medians), statistics.median(p99s), cpu_us, *per)
 
     try:
         asyncio.run(run())
@@ -259,17 +261,18 @@ def main() -> None:
                 outside[name] = served(served_url, workers, args)
 
     print(f"\nIn process, one request at a time, {args.requests} x {args.rounds} rounds (medians)\n")
-    print("| database | request | median µs | p99 µs | CPU µs | statements | transactions | checkouts |")
-    print("|---|---|--:|--:|--:|--:|--:|--:|")
+    print("| database | request | best µs | median µs | p99 µs | CPU µs | statements | transactions | checkouts |")
+    print("|---|---|--:|--:|--:|--:|--:|--:|--:|")
     for database, cases in inside.items():
         for case, r in cases.items():
             print(
-                f"| {database} | {case} | {r.median_us:.0f} | {r.p99_us:.0f} | {r.cpu_us:.0f} | {r.statements:.1f} "
-                f"| {r.transactions:.1f} | {r.checkouts:.1f} |"
+                f"| {database} | {case} | {r.best_us:.0f} | {r.median_us:.0f} | {r.p99_us:.0f} | {r.cpu_us:.0f} "
+                f"| {r.statements:.1f} | {r.transactions:.1f} | {r.checkouts:.1f} |"
             )
         floor, key = cases["GET /v1/health/live (floor)"], cases["GET /v1/business (key + business)"]
         print(
-            f"| {database} | key + business = difference | {key.median_us - floor.median_us:.0f} | "
+            f"| {database} | key + business = difference | {key.best_us - floor.best_us:.0f} "
+            f"| {key.median_us - floor.median_us:.0f} | "
             f"| {key.cpu_us - floor.cpu_us:.0f} | | | |"
         )
     if outside:
