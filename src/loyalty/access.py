@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from loyalty.audit import record
@@ -37,10 +38,14 @@ class Principal:
     branch_id: uuid.UUID | None = None
     terminal_id: uuid.UUID | None = None
     member_id: uuid.UUID | None = None
+    expires_at: datetime | None = None
 
     @property
     def actor(self) -> str:
         return f"key:{self.key_id}"
+
+    def expired(self, at: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= at
 
 
 @dataclass(frozen=True)
@@ -117,7 +122,45 @@ def authenticate(session: Session, raw: str | None, *, at: datetime | None = Non
     moment = at or now()
     if key is None or key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= moment):
         raise KeyInvalid("unknown, expired or revoked key")
-    return Principal(key.id, key.kind, key.business_id, key.branch_id, key.terminal_id, key.member_id)
+    return Principal(key.id, key.kind, key.business_id, key.branch_id, key.terminal_id, key.member_id, key.expires_at)
+
+
+class KeyCache:
+    """What a key is, by its hash: the facts of a key that never change (id, kind, business, till, member,
+    expiry), so a request learns its caller without a query. Whether the key is still valid is never cached:
+    `still_valid` asks the database in the request's own transaction, so a revocation holds at once in every
+    process. Unknown keys are not remembered (random guesses cannot fill it); past `size` the oldest go."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self._known: dict[str, Principal] = {}
+        self._lock = threading.Lock()
+
+    def get(self, raw: str) -> Principal | None:
+        return self._known.get(hash_key(raw))
+
+    def remember(self, raw: str, who: Principal) -> None:
+        with self._lock:
+            while len(self._known) >= self.size:
+                del self._known[next(iter(self._known))]
+            self._known[hash_key(raw)] = who
+
+
+def still_valid(session: Session, who: Principal, *, at: datetime) -> Business:
+    """The caller's business, read by the statement that checks the caller's key is neither revoked nor expired
+    (KeyInvalid otherwise). Run first in a transaction: later reads of the business in it need no query."""
+    found = session.scalars(
+        select(Business)
+        .join(ApiKey, ApiKey.business_id == Business.id)
+        .where(
+            ApiKey.id == who.key_id,
+            ApiKey.revoked_at.is_(None),
+            or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > at),
+        )
+    ).first()
+    if found is None:
+        raise KeyInvalid("revoked or expired key")
+    return found
 
 
 def revoke_key(session: Session, *, business_id: uuid.UUID, key_id: uuid.UUID, actor: str) -> ApiKey:

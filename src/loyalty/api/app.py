@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-import time
-from collections.abc import Awaitable, Callable
+from fastapi import FastAPI
 
-from fastapi import FastAPI, Request, Response
-
-from loyalty import __version__, web
+from loyalty import __version__, access, web
 from loyalty.api import docs, errors, guards
 from loyalty.api.como import routes as como
 from loyalty.api.routes import (
@@ -30,8 +26,6 @@ from loyalty.api.routes import shop as shop_routes
 from loyalty.db.engine import Database
 from loyalty.settings import Settings
 
-log = logging.getLogger("loyalty.http")
-
 
 def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app = FastAPI(
@@ -43,6 +37,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
+    app.state.keys = access.KeyCache()
     errors.install(app)
     for module in (system, admin, members, identification, benefits, codes, pos, sales, rules, figures, points):
         app.include_router(module.router)
@@ -54,22 +49,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.include_router(como.router)  # the Como POS API v4, for tills that already speak it
     app.openapi_tags = [*(app.openapi_tags or []), como.TAG_METADATA]
 
-    @app.middleware("http")
-    async def access_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        # The path only: query strings may carry a phone number or an e-mail address.
-        log.info(
-            "request",
-            extra={
-                "method": request.method,
-                "path": request.url.path,
-                "status": response.status_code,
-                "ms": round((time.perf_counter() - started) * 1000, 1),
-            },
-        )
-        return response
-
+    app.add_middleware(guards.AccessLog)
     # Added last, so outermost: a body too large is refused before any of the above reads it, and an
     # unexpected error is answered without dropping the connection.
     app.add_middleware(guards.BodyLimit, max_bytes=settings.max_body_bytes)

@@ -1,4 +1,7 @@
-"""Two pure ASGI middlewares around the whole application.
+"""Three pure ASGI middlewares around the whole application.
+
+`AccessLog`: one line per request: method, path (never the query string, which may carry a phone number or an
+e-mail address), status and milliseconds.
 
 `BodyLimit`: a request body larger than the limit is refused with 413 before it is read. A declared
 Content-Length over the limit is answered at once; a body without one (chunked) is counted as it streams in,
@@ -12,11 +15,13 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("loyalty.api")
+http_log = logging.getLogger("loyalty.http")
 
 
 def _envelope(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> bytes:
@@ -124,3 +129,29 @@ class Contained:
             log.exception("unexpected error")
             body = _envelope(500, "internal_error", "Something went wrong on our side; nothing was recorded.")
             await _answer(send, 500, body)
+
+
+class AccessLog:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # what an exception that escapes becomes (Contained answers it)
+
+        async def watched(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        finally:
+            ms = round((time.perf_counter() - started) * 1000, 1)
+            http_log.info(
+                "request", extra={"method": scope["method"], "path": scope["path"], "status": status, "ms": ms}
+            )

@@ -22,7 +22,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 T = TypeVar("T")
@@ -30,6 +30,8 @@ log = logging.getLogger("loyalty.db")
 
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# A PostgreSQL connection that rested in the pool this long is pinged before use (see _ping_rested).
+PING_AFTER_REST_SECONDS = 1.0
 
 
 def is_sqlite(url: str) -> bool:
@@ -42,7 +44,29 @@ def make_engine(url: str, *, immediate: bool = True, pool_size: int = 10) -> Eng
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _make_sqlite_safe(engine, begin="BEGIN IMMEDIATE" if immediate else "BEGIN")
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    _ping_rested(engine)
+    return engine
+
+
+def _ping_rested(engine: Engine) -> None:
+    """Ping a connection before use only when it rested in the pool: one that was just in use is known alive, so a
+    busy server pays no ping per transaction. A dead one found so (the server restarted, a failover) has the whole
+    pool replaced. A connection that dies between two uses fails its first statement instead, which marks it lost:
+    a write is then run again on a fresh connection (Database.write), and so is a keyed read (its first statement,
+    the key check, has read nothing yet)."""
+
+    @event.listens_for(engine.pool, "checkin")
+    def rested_since(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def ping_if_rested(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("checked_in")
+        if since is None or time.monotonic() - since < PING_AFTER_REST_SECONDS:
+            return  # a fresh connection, or one just used
+        if not engine.dialect._do_ping_w_event(dbapi_connection):
+            raise InvalidatePoolError()
 
 
 def _make_sqlite_safe(engine: Engine, *, begin: str) -> None:

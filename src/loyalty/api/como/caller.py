@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from loyalty import access, identification, members, notify, tills
-from loyalty.access import KeyKindRefused, Principal
+from loyalty.access import KeyInvalid, KeyKindRefused, Principal
 from loyalty.api.como import mapping
 from loyalty.api.como.envelope import ComoRoute
 from loyalty.api.como.shapes import Answer, Customer
+from loyalty.api.deps import KeyedDatabase
 from loyalty.db.engine import Database
 from loyalty.settings import Settings
 
@@ -74,9 +75,9 @@ def caller(
     branch: str | None = Header(default=None, alias="X-Branch-Id", description="The POS's own branch id."),
     pos: str | None = Header(default=None, alias="X-Pos-Id", description="The POS's own terminal id."),
 ) -> Caller:
-    db: Database = request.app.state.db
-    who: Principal = getattr(request.state, "como_principal", None) or pos_key(request)
-    assert who.branch_id is not None and who.terminal_id is not None  # pos_key admits only such keys
+    db: KeyedDatabase = getattr(request.state, "como_db", None) or keyed(request, pos_key(request))
+    who = db.who
+    assert who is not None and who.branch_id is not None and who.terminal_id is not None  # pos_key admits only such
     default = tills.Till(who.branch_id, who.terminal_id)
     with db.read() as session:
         till = tills.resolve(
@@ -106,13 +107,25 @@ def caller(
 
 
 def pos_key(request: Request) -> Principal:
-    """The pos key in X-Api-Key; KeyInvalid (401) for a missing, unknown, expired or revoked one or another kind."""
-    db: Database = request.app.state.db
-    with db.read() as session:
-        who = access.authenticate(session, request.headers.get("x-api-key"))
+    """The pos key in X-Api-Key; KeyInvalid (401) for a missing, unknown, expired or revoked one or another kind.
+    A key this process knows is taken from its cache: the call's first transaction checks it is still valid."""
+    raw = request.headers.get("x-api-key")
+    if not raw:
+        raise KeyInvalid("no key")
+    keys: access.KeyCache = request.app.state.keys
+    who = keys.get(raw) or KeyedDatabase(request.app.state.db).identify(raw, keys)
+    if who.expired(now()):
+        raise KeyInvalid("expired key")
     if who.kind != "pos" or who.terminal_id is None or who.branch_id is None:
         raise KeyKindRefused("a pos key is required")
     return who
+
+
+def keyed(request: Request, who: Principal) -> KeyedDatabase:
+    """The call's database: every transaction of the call, beginning with the till's, checks the key is still valid."""
+    db = KeyedDatabase(request.app.state.db)
+    db.who = who
+    return db
 
 
 class KeyedRoute(ComoRoute):
@@ -120,7 +133,17 @@ class KeyedRoute(ComoRoute):
     about its body (a 401, never a 4000001)."""
 
     async def admit(self, request: Request) -> None:
-        request.state.como_principal = await run_in_threadpool(pos_key, request)
+        request.state.como_db = keyed(request, await run_in_threadpool(pos_key, request))
+
+    async def settle(self, request: Request, problem: Exception) -> Exception:
+        # A refusal before the call's first transaction (a body that is not JSON, say) waits for the key's check.
+        db: KeyedDatabase | None = getattr(request.state, "como_db", None)
+        if db is not None and not db.key_checked:
+            try:
+                await run_in_threadpool(db.check_key)
+            except KeyInvalid as refused:
+                return refused
+        return problem
 
 
 def code_message(business: Any, member: Any, sent: tuple[identification.IssuedCode, str]) -> notify.LoginCode:

@@ -129,6 +129,10 @@ class ComoRoute(APIRoute):
     async def admit(self, request: Request) -> None:
         """What a call checks before its body is read (nothing here)."""
 
+    async def settle(self, request: Request, problem: Exception) -> Exception:
+        """The refusal to answer for `problem` (itself here)."""
+        return problem
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
@@ -137,7 +141,7 @@ class ComoRoute(APIRoute):
                 await self.admit(request)
                 return await handler(request)
             except Exception as problem:
-                answer = translate(problem)
+                answer = translate(await self.settle(request, problem))
                 if answer is None:
                     raise  # the database gave up or a bug: the application's 5xx handlers answer
                 return answer
