@@ -19,6 +19,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import till_sale
+
 from loyalty.money import from_minor
 from loyalty.rules import (
     Context,
@@ -97,29 +99,7 @@ def _rule_body(number: int, items: dict[str, list[str]] | None, rng: random.Rand
 
 
 # The sale and the rules `benchmarks/pos.py` confirms over HTTP.
-TILL_RULES = (
-    {
-        "name": "1 point per 1.00 on tickets",
-        "trigger": "purchase",
-        "status": "active",
-        "actions": [
-            {
-                "type": "add_points",
-                "mode": "rate",
-                "points": "1",
-                "per": "1.00",
-                "items": {"departments": ["tickets"]},
-                "exclude_mops": ["points"],
-            }
-        ],
-    },
-    {
-        "name": "10 points per drink",
-        "trigger": "purchase",
-        "status": "active",
-        "actions": [{"type": "add_points", "mode": "repeat", "points": "10", "items": {"tags": ["drink"]}}],
-    },
-)
+TILL_RULES = till_sale.RULES
 TILL_SALE = Purchase(
     transaction_id="T-till",
     lines=(

@@ -43,7 +43,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import reference  # noqa: E402
+from benchmarks import reference, till_sale  # noqa: E402
 from tests.support.server import LiveServer  # noqa: E402
 
 
@@ -85,29 +85,7 @@ def prepare(url: str, server: LiveServer, members: int) -> tuple[dict[str, str],
     keys = json.loads(loyalty("business", "create", "Bench cinema", "--currency", "CHF", "--json", url=url))
     admin = {"Authorization": f"Bearer {keys['admin_key']}"}
     with httpx.Client(base_url=server.url, timeout=30, headers=admin) as client:
-        for rule in (
-            {
-                "name": "1 point per 1.00 on tickets",
-                "trigger": "purchase",
-                "status": "active",
-                "actions": [
-                    {
-                        "type": "add_points",
-                        "mode": "rate",
-                        "points": "1",
-                        "per": "1.00",
-                        "items": {"departments": ["tickets"]},
-                        "exclude_mops": ["points"],
-                    }
-                ],
-            },
-            {
-                "name": "10 points per drink",
-                "trigger": "purchase",
-                "status": "active",
-                "actions": [{"type": "add_points", "mode": "repeat", "points": "10", "items": {"tags": ["drink"]}}],
-            },
-        ):
+        for rule in till_sale.RULES:
             client.post("/v1/rules", json=rule).raise_for_status()
         ids = []
         for n in range(members):
@@ -140,16 +118,7 @@ class ReferenceServer(LiveServer):
         raise TimeoutError("reference server did not become healthy")
 
 
-SALE = {
-    "transaction_id": "%s",
-    "member_id": "%s",
-    "items": [
-        {"line_id": "1", "code": "TICKET", "department": "tickets", "quantity": 2, "amount": "32.00"},
-        {"line_id": "2", "code": "COLA", "department": "bar", "quantity": 1, "amount": "4.50", "tags": ["drink"]},
-        {"line_id": "3", "code": "POPCORN", "department": "bar", "quantity": 1, "amount": "7.00"},
-    ],
-    "payments": [{"mop": "card", "amount": "43.50"}],
-}
+SALE = {"transaction_id": "%s", "member_id": "%s", "items": till_sale.ITEMS, "payments": till_sale.PAYMENTS}
 
 # wrk drives the load: a C client leaves the two cores to the server and the database. Each request is a new
 # purchase (a unique transaction id per thread and request) for a random member.

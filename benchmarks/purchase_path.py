@@ -34,6 +34,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import till_sale
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
@@ -45,34 +46,7 @@ from loyalty.db import migrate
 from loyalty.db.engine import Database
 from loyalty.settings import Settings
 
-RULES = (
-    {
-        "name": "1 point per 1.00 on tickets",
-        "trigger": "purchase",
-        "status": "active",
-        "actions": [
-            {
-                "type": "add_points",
-                "mode": "rate",
-                "points": "1",
-                "per": "1.00",
-                "items": {"departments": ["tickets"]},
-                "exclude_mops": ["points"],
-            }
-        ],
-    },
-    {
-        "name": "10 points per drink",
-        "trigger": "purchase",
-        "status": "active",
-        "actions": [{"type": "add_points", "mode": "repeat", "points": "10", "items": {"tags": ["drink"]}}],
-    },
-)
-ITEMS = [
-    {"line_id": "1", "code": "TICKET", "department": "tickets", "quantity": 2, "amount": "32.00"},
-    {"line_id": "2", "code": "COLA", "department": "bar", "quantity": 1, "amount": "4.50", "tags": ["drink"]},
-    {"line_id": "3", "code": "POPCORN", "department": "bar", "quantity": 1, "amount": "7.00"},
-]
+RULES, ITEMS = till_sale.RULES, till_sale.ITEMS
 
 
 class Counter:
