@@ -16,7 +16,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Select, bindparam, case, func, or_, select, update
+from sqlalchemy import BigInteger, Row, Select, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from loyalty.db.engine import RetryTransaction
@@ -46,7 +46,8 @@ def lock_member(session: Session, member_id: uuid.UUID) -> int:
     return int(balance or 0)
 
 
-def as_model(row: PointsLot) -> model.Lot:
+def as_model(row: PointsLot | Row[Any]) -> model.Lot:
+    """The pure model's lot, from a stored lot or a row of its columns."""
     return model.Lot(
         id=str(row.id),
         amount=row.amount,
@@ -181,7 +182,7 @@ def spend_candidates(
         offset, size = 0, 20
         while covered < need:
             where = {"business_id": business_id, "member_id": member_id, "at": at, "offset": offset, "size": size}
-            page = [_lot(row) for row in connection.execute(query, where)]
+            page = [as_model(row) for row in connection.execute(query, where)]
             found += page
             covered += sum(lot.remaining for lot in page)
             if len(page) < size:
@@ -222,20 +223,6 @@ def _spend_pages() -> tuple[Any, Any]:
 
 
 _SPEND_PAGES = _spend_pages()
-
-
-def _lot(row: Any) -> model.Lot:
-    return model.Lot(
-        id=str(row.id),
-        amount=row.amount,
-        remaining=row.remaining,
-        earned_at=row.earned_at,
-        available_at=row.available_at,
-        expires_at=row.expires_at,
-        purchase_id=str(row.purchase_id) if row.purchase_id else None,
-        expired=row.expired,
-        written_off=row.written_off,
-    )
 
 
 def summary(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, at: datetime) -> Summary:
