@@ -128,3 +128,27 @@ def test_a_failed_commit_is_never_answered_2xx(db: Database, tenant: Tenant) -> 
     assert answer.json()["error"]["code"] in {"database_busy", "internal_error"}
     listed = tenant.client.get("/v1/branches", headers=tenant.admin).json()
     assert "Never committed" not in [branch["name"] for branch in listed]
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite's write-ahead log")
+def test_sqlite_commits_never_checkpoint_and_the_checkpoint_thread_does(fresh_database_url: str) -> None:
+    db = Database(fresh_database_url)
+    try:
+        # A commit that ran the checkpoint would pay its fsyncs while holding the one write lock.
+        assert db.write(lambda session: session.execute(text("PRAGMA wal_autocheckpoint")).scalar_one()) == 0
+        db.write(lambda session: session.execute(text("CREATE TABLE marker (value TEXT)")))
+        db.write(lambda session: session.execute(text("INSERT INTO marker VALUES ('written')")))
+        # `immutable` reads the database file alone, not the log: the row gets there only by a checkpoint.
+        path = fresh_database_url.removeprefix("sqlite:///")
+        deadline = time.monotonic() + 10
+        found: list[tuple[str]] = []
+        while not found and time.monotonic() < deadline:
+            time.sleep(0.2)
+            with sqlite3.connect(f"file:{path}?immutable=1", uri=True) as file_only:
+                try:
+                    found = file_only.execute("SELECT value FROM marker").fetchall()
+                except sqlite3.OperationalError:  # the table itself is not in the file yet
+                    found = []
+        assert found == [("written",)]
+    finally:
+        db.dispose()

@@ -25,6 +25,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from loyalty.db.checkpoints import Checkpointer
+
 T = TypeVar("T")
 log = logging.getLogger("loyalty.db")
 
@@ -117,6 +119,7 @@ class Database:
         self.url = url
         self.writer = make_engine(url)
         self.reader = make_engine(url, immediate=False) if is_sqlite(url) else self.writer
+        self._checkpoints = Checkpointer(writer=self.writer, reader=self.reader) if is_sqlite(url) else None
         self._write_sessions = sessionmaker(self.writer, expire_on_commit=False)
         self._read_sessions = sessionmaker(self.reader, expire_on_commit=False)
         self.max_attempts = max_attempts
@@ -159,6 +162,8 @@ class Database:
             yield session
 
     def dispose(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.stop()
         self.writer.dispose()
         if self.reader is not self.writer:
             self.reader.dispose()
