@@ -234,46 +234,29 @@ def _insert_transactions(
 ) -> list[LedgerTransaction]:
     """The transactions and their two entries each, in two INSERTs whatever their number. The returned rows are
     not in the session: nothing flushes them again."""
-    transactions = []
+    rows: list[dict[str, Any]] = []
     entries: list[dict[str, object]] = []
     counter = COUNTER_ACCOUNT[kind]
     for leg, cause in postings:
-        transaction = LedgerTransaction(
-            id=uuid.uuid4(),
-            business_id=business.id,
-            kind=kind,
-            member_id=member_id,
-            purchase_id=cause.purchase_id,
-            payment_id=cause.payment_id,
-            rule_id=cause.rule_id,
-            rule_revision=cause.rule_revision,
-            reason=cause.reason,
-            created_at=at,
-        )
-        transactions.append(transaction)
-        entries.append(_entry(business.id, transaction.id, "member", member_id, leg, at))
-        entries.append(_entry(business.id, transaction.id, counter, None, -leg, at))
-    insert_rows(
-        session,
-        LedgerTransaction,
-        [
-            {
-                "id": transaction.id,
-                "business_id": business.id,
-                "kind": kind,
-                "member_id": member_id,
-                "purchase_id": transaction.purchase_id,
-                "payment_id": transaction.payment_id,
-                "rule_id": transaction.rule_id,
-                "rule_revision": transaction.rule_revision,
-                "reason": transaction.reason,
-                "created_at": at,
-            }
-            for transaction in transactions
-        ],
-    )
+        transaction_id = uuid.uuid4()
+        row: dict[str, Any] = {
+            "id": transaction_id,
+            "business_id": business.id,
+            "kind": kind,
+            "member_id": member_id,
+            "purchase_id": cause.purchase_id,
+            "payment_id": cause.payment_id,
+            "rule_id": cause.rule_id,
+            "rule_revision": cause.rule_revision,
+            "reason": cause.reason,
+            "created_at": at,
+        }
+        rows.append(row)
+        entries.append(_entry(business.id, transaction_id, "member", member_id, leg, at))
+        entries.append(_entry(business.id, transaction_id, counter, None, -leg, at))
+    insert_rows(session, LedgerTransaction, rows)
     insert_rows(session, LedgerEntry, entries)
-    return transactions
+    return [LedgerTransaction(**row) for row in rows]
 
 
 def _entry(
