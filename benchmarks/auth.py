@@ -41,11 +41,12 @@ from sqlalchemy import event
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from loyalty import access, members  # noqa: E402
 from loyalty.api.app import create_app  # noqa: E402
 from loyalty.db import migrate  # noqa: E402
 from loyalty.db.engine import Database  # noqa: E402
 from loyalty.db.models import now  # noqa: E402
+from loyalty.members import access  # noqa: E402
+from loyalty.members import accounts as members  # noqa: E402
 from loyalty.settings import Settings  # noqa: E402
 from tests.support.server import LiveServer  # noqa: E402
 

@@ -28,11 +28,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 
-from loyalty import access, backtests
 from loyalty import rules as engine
+from loyalty.campaigns import backtests
 from loyalty.db import migrate
 from loyalty.db.engine import Database
 from loyalty.db.models import Business, Member, Purchase, PurchaseLine
+from loyalty.members import access
 from loyalty.periods import Period
 
 SIZES = (1_000, 10_000, 100_000)

@@ -23,12 +23,13 @@ from fastapi.testclient import TestClient
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from loyalty import access, benefits  # noqa: E402
 from loyalty.api.app import create_app  # noqa: E402
 from loyalty.db import migrate  # noqa: E402
 from loyalty.db.engine import Database  # noqa: E402
 from loyalty.db.models import Member, now  # noqa: E402
+from loyalty.members import access  # noqa: E402
 from loyalty.settings import Settings  # noqa: E402
+from loyalty.wallet import benefits  # noqa: E402
 
 MEMBERS = 50
 SALES = 60

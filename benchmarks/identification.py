@@ -43,9 +43,10 @@ from sqlalchemy import event, insert, update
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from loyalty import access, identification, members  # noqa: E402
 from loyalty.db.engine import Database  # noqa: E402
 from loyalty.db.models import Business, IdentificationCode, IdentifyFailure, Member, now  # noqa: E402
+from loyalty.members import access, identification  # noqa: E402
+from loyalty.members import accounts as members  # noqa: E402
 from loyalty.settings import Settings  # noqa: E402
 from tests.support.server import LiveServer  # noqa: E402
 

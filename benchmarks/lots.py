@@ -37,11 +37,14 @@ from typing import Any
 from sqlalchemy import event, insert, update
 from sqlalchemy.orm import Session
 
-from loyalty import access, campaigns, ledger, payments, purchases, tiers
 from loyalty import rules as engine
+from loyalty.campaigns import rulebook as campaigns
 from loyalty.db import migrate
 from loyalty.db.engine import Database
 from loyalty.db.models import LedgerEntry, LedgerTransaction, Member, PointsLot
+from loyalty.members import access, tiers
+from loyalty.sale import payments, purchases
+from loyalty.wallet import ledger
 
 NOW = datetime.now(UTC)
 CHUNK = 20_000

@@ -38,12 +38,12 @@ import till_sale
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from loyalty import access
-from loyalty.access import Principal
 from loyalty.api.app import create_app
-from loyalty.api.routes import pos
+from loyalty.api.v1 import pos
 from loyalty.db import migrate
 from loyalty.db.engine import Database
+from loyalty.members import access
+from loyalty.members.access import Principal
 from loyalty.settings import Settings
 
 RULES, ITEMS = till_sale.RULES, till_sale.ITEMS

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from loyalty import access
 from loyalty.api.app import create_app
 from loyalty.db import migrate
 from loyalty.db.engine import Database
+from loyalty.members import access
 from loyalty.settings import Settings
 from tests.support.server import LiveServer
 

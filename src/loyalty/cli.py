@@ -11,13 +11,15 @@ from pathlib import Path
 import typer
 from sqlalchemy.orm import Session
 
-from loyalty import access, credit, ledger, notify, punch_cards
 from loyalty.db import migrate
 from loyalty.db.engine import Database
 from loyalty.db.models import now
 from loyalty.errors import LoyaltyError
+from loyalty.members import access
+from loyalty.messages import notify
 from loyalty.money import hundredths_to_points
 from loyalty.settings import Settings
+from loyalty.wallet import credit, ledger, punch_cards
 
 app = typer.Typer(help="loyalty: points, benefits and promo codes behind a point of sale.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
@@ -149,7 +151,7 @@ def expire(
     at: str | None = typer.Option(None, "--at", help="The moment to expire at, RFC 3339 (default: now)."),
 ) -> None:
     """Post the points expiries due at --at, release pending points, and send the expiry reminders due."""
-    from loyalty.lots import expiry, reminders
+    from loyalty.wallet.lots import expiry, reminders
 
     moment = now()
     if at is not None:
@@ -195,7 +197,8 @@ def rules_load(
 ) -> None:
     """Make the business's rules match the file: a rule with one of its ids gets a new revision only when its
     definition changed; a rule without one is created. All or nothing: an invalid rule loads nothing (exit 2)."""
-    from loyalty import campaigns, rule_files
+    from loyalty.campaigns import rule_files
+    from loyalty.campaigns import rulebook as campaigns
 
     business_id = _business_id(business)
     try:
@@ -231,7 +234,8 @@ def rules_export(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of printing."),
 ) -> None:
     """The current revision of every rule, in the format `loyalty rules load` takes back."""
-    from loyalty import campaigns, rule_files
+    from loyalty.campaigns import rule_files
+    from loyalty.campaigns import rulebook as campaigns
 
     if format not in ("json", "yaml"):
         typer.echo(f"--format: must be json or yaml, not {format!r}", err=True)

@@ -7,8 +7,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loyalty import access, adjustments, benefits, campaigns, codes, credit, members, punch_cards, shop, tiers
+from loyalty.campaigns import codes
+from loyalty.campaigns import rulebook as campaigns
 from loyalty.db.models import ApiKey, Business, Terminal, now
+from loyalty.members import access, tiers
+from loyalty.members import accounts as members
+from loyalty.wallet import adjustments, benefits, credit, punch_cards, shop
 
 DEMO_NAME = "Cinema Lumière (demo)"
 

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from loyalty import benefits
 from loyalty.db.engine import Database
 from loyalty.db.models import Asset, AuditRecord
+from loyalty.wallet import benefits
 from tests.conftest import Tenant
 from tests.support.people import benefit, recorded_purchase, register
 

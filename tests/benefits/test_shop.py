@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from loyalty import ledger
 from loyalty.db.engine import Database
+from loyalty.wallet import ledger
 from tests.conftest import Tenant
 from tests.support.people import benefit, member_key, register
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from loyalty import codes
+from loyalty.campaigns import codes
 from loyalty.db.engine import Database
 from loyalty.db.models import AuditRecord, PromoCode
 from tests.conftest import Tenant

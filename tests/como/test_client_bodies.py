@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from loyalty import access
 from loyalty.db.engine import Database
+from loyalty.members import access
 from tests.como.helpers import ComoTill
 
 PHP_PHONE = "654654654"

@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from loyalty import ledger
 from loyalty.db.engine import Database
 from loyalty.db.models import LedgerEntry, LedgerTransaction, Purchase, PurchaseLine
+from loyalty.wallet import ledger
 from tests.como.helpers import PHONE, ComoTill, basket, ok, purchase, shop
 from tests.conftest import Tenant
 

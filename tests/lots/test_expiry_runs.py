@@ -14,10 +14,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from loyalty import ledger
 from loyalty.db.engine import Database
 from loyalty.db.models import LedgerTransaction, LotAllocation, PointsLot
-from loyalty.lots import expiry
+from loyalty.wallet import ledger
+from loyalty.wallet.lots import expiry
 from tests.conftest import Tenant
 from tests.lots.helpers import buy, days_ago, member, pay, register, settings, shop
 from tests.support.people import phone

@@ -6,9 +6,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from loyalty import ledger
 from loyalty.db.engine import Database
-from loyalty.lots import expiry
+from loyalty.wallet import ledger
+from loyalty.wallet.lots import expiry
 from tests.conftest import Tenant
 from tests.lots.helpers import adjust, buy, days_ago, history, lots, member, pay, register, settings, shop
 

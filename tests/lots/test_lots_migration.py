@@ -8,10 +8,10 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine, select
 
-from loyalty import ledger
 from loyalty.db import migrate
 from loyalty.db.engine import Database
 from loyalty.db.models import LotAllocation, PointsLot
+from loyalty.wallet import ledger
 from tests.conftest import _new_database_url
 
 

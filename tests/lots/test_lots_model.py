@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loyalty.lots.model import Book, Insufficient, Lot, plan_spend, plan_take_back, standing
+from loyalty.wallet.lots.model import Book, Insufficient, Lot, plan_spend, plan_take_back, standing
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

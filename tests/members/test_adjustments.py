@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from loyalty import ledger
 from loyalty.db.engine import Database
 from loyalty.db.models import AuditRecord
+from loyalty.wallet import ledger
 from tests.conftest import Tenant
 from tests.support.people import adjust, register
 

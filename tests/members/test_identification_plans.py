@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
-from loyalty import access, identification, lockouts
 from loyalty.db.engine import Database
 from loyalty.db.models import IdentificationCode, IdentifyFailure, Member, now
+from loyalty.members import access, identification, lockouts
 from loyalty.settings import Settings
 from tests.conftest import Tenant
 from tests.support.people import register

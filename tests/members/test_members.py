@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from loyalty.db.engine import Database
 from loyalty.db.models import AuditRecord
-from loyalty.members import mask_phone
+from loyalty.members.accounts import mask_phone
 from tests.conftest import Tenant
 from tests.support.people import ADA_E164, ADA_PHONE, active_rule, benefit, phone, register
 
@@ -273,8 +273,9 @@ def test_ten_concurrent_registrations_of_one_phone_make_one_member(tenant: Tenan
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    from loyalty import access, members
     from loyalty.db.models import now
+    from loyalty.members import access
+    from loyalty.members import accounts as members
 
     start = threading.Barrier(10)
 

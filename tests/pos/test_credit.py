@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from loyalty import credit, ledger
 from loyalty.db.engine import Database
 from loyalty.db.models import LedgerEntry, Member
+from loyalty.wallet import credit, ledger
 from tests.conftest import Tenant
 from tests.support.people import register
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from loyalty import punch_cards
 from loyalty.db.engine import Database
 from loyalty.db.models import MemberPunchCard
+from loyalty.wallet import punch_cards
 from tests.conftest import Tenant
 from tests.support.people import benefit, register
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Text, cast, select
 
-from loyalty.api.routes.pos import QuoteOut
+from loyalty.api.v1.pos import QuoteOut
 from loyalty.db.engine import Database
 from loyalty.db.models import Purchase
 from tests.conftest import Tenant

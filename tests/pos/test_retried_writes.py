@@ -14,10 +14,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from loyalty import access, campaigns, ledger
 from loyalty.api.app import create_app
+from loyalty.campaigns import rulebook as campaigns
 from loyalty.db.engine import Database
+from loyalty.members import access
 from loyalty.settings import Settings
+from loyalty.wallet import ledger
 from tests.conftest import make_tenant
 from tests.pos.test_sale_flow import ok, sale, shop
 

@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from loyalty import ledger
 from loyalty.api.app import create_app
 from loyalty.db.engine import Database
 from loyalty.settings import Settings
+from loyalty.wallet import ledger
 from tests.conftest import Tenant
 from tests.security.inprocess import serving
 from tests.support.people import active_rule, register

@@ -14,7 +14,7 @@ from sqlalchemy import update
 from loyalty.api.app import create_app
 from loyalty.db.engine import Database
 from loyalty.db.models import Member
-from loyalty.notify import LoginCode as Sent
+from loyalty.messages.notify import LoginCode as Sent
 from loyalty.settings import Settings
 from tests.conftest import Tenant, make_tenant
 from tests.support.people import active_rule, register

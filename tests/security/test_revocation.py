@@ -17,11 +17,11 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import event, update
 
-from loyalty import access
 from loyalty.api import deps
 from loyalty.api.como.caller import KeyedRoute
 from loyalty.db.engine import Database
 from loyalty.db.models import ApiKey, now
+from loyalty.members import access
 from tests.conftest import Tenant, create_tenant_via_cli
 from tests.support.server import LiveServer
 

@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
-from loyalty import access, campaigns, references
+from loyalty.campaigns import references
+from loyalty.campaigns import rulebook as campaigns
 from loyalty.db.engine import Database
 from loyalty.errors import InvalidInput
+from loyalty.members import access
 from tests.conftest import Tenant
 from tests.support.people import benefit, register
 

@@ -14,9 +14,9 @@ from urllib.parse import parse_qs
 import pytest
 from fastapi.testclient import TestClient
 
-from loyalty import notify, sms
 from loyalty.api.app import create_app
 from loyalty.db.engine import Database
+from loyalty.messages import notify, sms
 from loyalty.settings import Settings, SettingsInvalid
 from tests.conftest import Tenant, make_tenant
 from tests.security.sink import Sink, http_sink
@@ -69,7 +69,7 @@ def test_a_gateway_that_refuses_is_logged_not_raised_to_the_member(
     sender = route(sms_gateway=f"webhook+http://{sink.url}/send")
     with pytest.raises(sms.SmsNotSent):
         sender.send(MESSAGE)
-    with caplog.at_level(logging.ERROR, logger="loyalty.notify"):
+    with caplog.at_level(logging.ERROR, logger="loyalty.messages.notify"):
         notify.deliver(sender, MESSAGE)
     assert "could not be sent" in caplog.text
 
@@ -78,7 +78,7 @@ def test_an_email_code_never_goes_to_the_sms_gateway_nor_an_sms_code_to_smtp(
     sink: Sink, caplog: pytest.LogCaptureFixture
 ) -> None:
     sender = route(notifier="smtp://mail.example:2525", sms_gateway=f"webhook+http://{sink.url}/send")
-    with caplog.at_level(logging.ERROR, logger="loyalty.notify"):
+    with caplog.at_level(logging.ERROR, logger="loyalty.messages.notify"):
         route(notifier="smtp://mail.example:2525").send(MESSAGE)  # no gateway: not sent, and said so
     assert "LOYALTY_SMS_GATEWAY" in caplog.text
     assert isinstance(sender, notify.Channels) and isinstance(sender.email, notify.SmtpNotifier)

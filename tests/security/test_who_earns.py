@@ -11,11 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from loyalty import access, awards
 from loyalty.api.app import create_app
 from loyalty.db.engine import Database
 from loyalty.db.models import Asset, LedgerEntry, Member
-from loyalty.notify import LoginCode as Sent
+from loyalty.members import access
+from loyalty.messages.notify import LoginCode as Sent
+from loyalty.sale import awards
 from loyalty.settings import Settings
 from tests.conftest import Tenant, make_tenant
 from tests.support.people import active_rule, benefit, register

@@ -8,9 +8,10 @@ import sys
 import uuid
 from typing import Any
 
-from loyalty import access, campaigns
+from loyalty.campaigns import rulebook as campaigns
 from loyalty.db.engine import Database
 from loyalty.db.models import Purchase
+from loyalty.members import access
 from tests.conftest import Tenant
 
 ADA_PHONE = "+41 79 123 45 67"

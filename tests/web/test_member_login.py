@@ -11,11 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from loyalty import member_login
 from loyalty.api.app import create_app
 from loyalty.db.engine import Database
 from loyalty.db.models import LoginCode
-from loyalty.notify import LoginCode as Sent
+from loyalty.members import member_login
+from loyalty.messages.notify import LoginCode as Sent
 from loyalty.settings import Settings
 from tests.conftest import Tenant, make_tenant
 from tests.support.people import ADA_E164, ADA_PHONE, active_rule, adjust, register

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from loyalty import notify
+from loyalty.messages import notify
 from loyalty.settings import Settings, SettingsInvalid
 
 MESSAGE = notify.LoginCode(

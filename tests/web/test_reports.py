@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from loyalty import access, ledger, reports
 from loyalty.db.engine import Database
 from loyalty.db.models import LedgerEntry, LedgerTransaction
+from loyalty.members import access
+from loyalty.reports import dashboard as reports
+from loyalty.wallet import ledger
 from tests.conftest import Tenant
 from tests.support.people import active_rule, adjust, phone, register
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from loyalty import __version__, access, web
+from loyalty import __version__, web
 from loyalty.api import docs, errors, guards
 from loyalty.api.como import routes as como
-from loyalty.api.routes import (
+from loyalty.api.v1 import (
     admin,
     benefits,
     codes,
@@ -20,10 +20,11 @@ from loyalty.api.routes import (
     sales,
     system,
 )
-from loyalty.api.routes import credit as credit_routes
-from loyalty.api.routes import punch_cards as punch_card_routes
-from loyalty.api.routes import shop as shop_routes
+from loyalty.api.v1 import credit as credit_routes
+from loyalty.api.v1 import punch_cards as punch_card_routes
+from loyalty.api.v1 import shop as shop_routes
 from loyalty.db.engine import Database
+from loyalty.members import access
 from loyalty.settings import Settings
 
 

@@ -19,10 +19,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from loyalty import access
-from loyalty.access import KeyInvalid, KeyKindRefused, Principal
 from loyalty.db.engine import Database, is_connection_lost
 from loyalty.db.models import now
+from loyalty.members import access
+from loyalty.members.access import KeyInvalid, KeyKindRefused, Principal
 
 T = TypeVar("T")
 bearer = HTTPBearer(auto_error=False, description="An admin, pos or member key.")

@@ -11,10 +11,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from loyalty.access import KeyInvalid, KeyKindRefused
 from loyalty.db.engine import CommitOutcomeUnknown, RetryTransaction, is_connection_lost, is_retryable
 from loyalty.errors import Conflict, InvalidInput, LoyaltyError, NotFound, Refused
-from loyalty.identification import TooManyAttempts
+from loyalty.members.access import KeyInvalid, KeyKindRefused
+from loyalty.members.identification import TooManyAttempts
 
 log = logging.getLogger("loyalty.api")
 

@@ -12,8 +12,8 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from loyalty import idempotency
-from loyalty.access import Principal
 from loyalty.db.engine import Database
+from loyalty.members.access import Principal
 
 
 def optional_key(

@@ -9,8 +9,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from loyalty import notify
-from loyalty.api.routes import member_app, reports
+from loyalty.api.v1 import member_app, reports
+from loyalty.messages import notify
 from loyalty.settings import Settings
 from loyalty.web import pages
 

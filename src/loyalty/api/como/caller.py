@@ -14,13 +14,15 @@ from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from loyalty import access, identification, members, notify, tills
-from loyalty.access import KeyInvalid, KeyKindRefused, Principal
 from loyalty.api.como import mapping
 from loyalty.api.como.envelope import ComoRoute
 from loyalty.api.como.shapes import Answer, Customer
 from loyalty.api.deps import KeyedDatabase
 from loyalty.db.engine import Database
+from loyalty.members import access, identification, tills
+from loyalty.members import accounts as members
+from loyalty.members.access import KeyInvalid, KeyKindRefused, Principal
+from loyalty.messages import notify
 from loyalty.settings import Settings
 
 TAG = "Como POS API v4"

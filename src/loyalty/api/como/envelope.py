@@ -17,12 +17,12 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
-from loyalty.access import KeyInvalid, KeyKindRefused
 from loyalty.errors import Conflict, InvalidInput, LoyaltyError, NotFound
-from loyalty.identification import TooManyAttempts
-from loyalty.members import MemberExists
-from loyalty.payment_policy import PaymentAboveLimit, PaymentBelowLimit
-from loyalty.sent_codes import TooManyCodes
+from loyalty.members.access import KeyInvalid, KeyKindRefused
+from loyalty.members.accounts import MemberExists
+from loyalty.members.identification import TooManyAttempts
+from loyalty.members.sent_codes import TooManyCodes
+from loyalty.sale.payment_policy import PaymentAboveLimit, PaymentBelowLimit
 
 MEMBER_NOT_FOUND = "4001012"
 WRONG_VERIFICATION_CODE = "4007004"

@@ -10,13 +10,16 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
-from loyalty import benefits, identification, members, payments, purchases, reversals, tickets, tills
 from loyalty import rules as engine
 from loyalty.api.como import envelope, wallets
 from loyalty.api.como.shapes import Customer, Line, Purchase, RedeemAsset, moment
 from loyalty.errors import InvalidInput
+from loyalty.members import accounts as members
+from loyalty.members import identification, tills
 from loyalty.money import currency_exponent, from_minor, to_minor
+from loyalty.sale import payments, purchases, reversals, tickets
 from loyalty.settings import Settings
+from loyalty.wallet import benefits
 
 # Rows (a business, a member) reach this package through the services; it never imports the models.
 Business = Any

@@ -8,7 +8,6 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from loyalty import access, events, members, notify, sent_codes, tills
 from loyalty.api.como import mapping
 from loyalty.api.como.caller import ANSWERS, Caller, KeyedRoute, caller, code_message, now
 from loyalty.api.como.envelope import ok
@@ -21,7 +20,11 @@ from loyalty.api.como.shapes import (
     SubmitEventIn,
     UpdateMemberIn,
 )
+from loyalty.campaigns import events
 from loyalty.errors import InvalidInput
+from loyalty.members import access, sent_codes, tills
+from loyalty.members import accounts as members
+from loyalty.messages import notify
 
 router = APIRouter(route_class=KeyedRoute)
 

@@ -9,12 +9,15 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Header, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from loyalty import access, members, notify, payment_keys, payment_policy, purchases, reversals, sent_codes, tickets
 from loyalty.api.como import envelope, mapping, wallets
 from loyalty.api.como.caller import ANSWERS, Caller, KeyedRoute, caller, code_message, now
 from loyalty.api.como.envelope import ComoError, ok
 from loyalty.api.como.shapes import BenefitsIn, BudgetPaymentIn, ConfirmationIn, SubmitPurchaseIn, VoidPurchaseIn
 from loyalty.errors import InvalidInput, NotFound
+from loyalty.members import access, sent_codes
+from loyalty.members import accounts as members
+from loyalty.messages import notify
+from loyalty.sale import payment_keys, payment_policy, purchases, reversals, tickets
 
 router = APIRouter(route_class=KeyedRoute)
 

@@ -9,10 +9,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from loyalty import credit, members, payment_keys, payments
 from loyalty.errors import NotFound
-from loyalty.lots import book
+from loyalty.members import accounts as members
 from loyalty.money import currency_exponent, from_minor, to_minor
+from loyalty.sale import payment_keys, payments
+from loyalty.wallet import credit
+from loyalty.wallet.lots import book
 
 # Rows (a business, a member) reach this package through the services; it never imports the models.
 Business = Any

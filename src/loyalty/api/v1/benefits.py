@@ -1,0 +1,130 @@
+"""Benefit templates (the wallet entries live under /v1/members/{id}/benefits)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from loyalty.api.deps import admin, admin_or_pos, database
+from loyalty.audit import record
+from loyalty.db.engine import Database
+from loyalty.db.models import now
+from loyalty.members import access
+from loyalty.members.access import Principal
+from loyalty.wallet import benefits, shop
+
+router = APIRouter(prefix="/v1", tags=["benefits"])
+
+LIST_MAX = 50  # names in one selector list, as for rules
+MAX_UNITS = 1_000_000  # the most units one free_item benefit covers: a sale line's largest quantity
+
+# Bounded digits: "1e999999" is a finite Decimal that no quantize survives; refuse it here, by field name.
+Amount = Annotated[Decimal, Field(max_digits=24)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DiscountIn(Strict):
+    percent: Amount | None = Field(default=None, description='"10" for 10%; with an optional max')
+    max: Amount | None = Field(default=None, description="The most a percent discount gives, in money.")
+    amount: Amount | None = Field(default=None, description="A fixed amount off, in money.")
+
+
+class SelectorIn(Strict):
+    codes: list[str] | None = Field(default=None, max_length=LIST_MAX)
+    departments: list[str] | None = Field(default=None, max_length=LIST_MAX)
+    tags: list[str] | None = Field(default=None, max_length=LIST_MAX)
+
+
+class ConditionsIn(Strict):
+    min_spend: Amount | None = None
+
+
+class BenefitIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["discount", "free_item"]
+    discount: DiscountIn | None = None
+    items: SelectorIn | None = Field(default=None, description="Which lines it applies to; all when absent.")
+    max_units: int | None = Field(
+        default=None, le=MAX_UNITS, description="free_item: how many units are free (default 1)."
+    )
+    valid_days: int | None = Field(default=None, description="Days a granted entry stays valid; forever when absent.")
+    conditions: ConditionsIn | None = None
+    price_points: Amount | None = Field(
+        default=None, description='The point shop\'s price, e.g. "60"; not sold when absent.'
+    )
+
+
+class BenefitPatch(Strict):
+    price_points: Amount | None = Field(description='The point shop\'s price, e.g. "60"; null takes it off the shop.')
+
+
+class BenefitOut(BaseModel):
+    id: str
+    name: str
+    kind: str
+    discount: dict[str, str] | None
+    items: dict[str, list[str]] | None
+    max_units: int | None
+    conditions: dict[str, str] | None
+    valid_days: int | None
+    status: str
+    created_at: datetime
+    price_points: str | None = None
+
+
+def benefit_out(benefit: Any) -> BenefitOut:
+    return BenefitOut(**benefits.outline(benefit))
+
+
+@router.post("/benefits", response_model=BenefitOut, status_code=201)
+def create(body: BenefitIn, who: Principal = Depends(admin), db: Database = Depends(database)) -> BenefitOut:
+    data = body.model_dump(exclude_none=True)
+    price = data.pop("price_points", None)
+
+    def work(session: Session) -> BenefitOut:
+        business = access.business(session, who.business_id)
+        price_points = shop.parse_price(price, business)
+        benefit = benefits.create(session, business=business, data=data, at=now())
+        benefit.price_points = price_points
+        record(session, business.id, actor=who.actor, action="benefit.create", obj=benefit)
+        return benefit_out(benefit)
+
+    return db.write(work)
+
+
+@router.get("/benefits", response_model=list[BenefitOut])
+def listing(who: Principal = Depends(admin_or_pos), db: Database = Depends(database)) -> list[BenefitOut]:
+    with db.read() as session:
+        return [benefit_out(benefit) for benefit in benefits.templates(session, business_id=who.business_id)]
+
+
+@router.get("/benefits/{benefit_id}", response_model=BenefitOut)
+def show(benefit_id: uuid.UUID, who: Principal = Depends(admin_or_pos), db: Database = Depends(database)) -> BenefitOut:
+    with db.read() as session:
+        return benefit_out(benefits.get(session, business_id=who.business_id, benefit_id=benefit_id))
+
+
+@router.patch("/benefits/{benefit_id}", response_model=BenefitOut)
+def change(
+    benefit_id: uuid.UUID, body: BenefitPatch, who: Principal = Depends(admin), db: Database = Depends(database)
+) -> BenefitOut:
+    """Set or clear the point shop's price of a benefit."""
+
+    def work(session: Session) -> BenefitOut:
+        business = access.business(session, who.business_id)
+        benefit = benefits.get(session, business_id=business.id, benefit_id=benefit_id)
+        benefit.price_points = shop.parse_price(body.price_points, business)
+        details = {"price_points": shop.price_text(business, benefit.price_points)}
+        record(session, business.id, actor=who.actor, action="benefit.price", obj=benefit, details=details)
+        return benefit_out(benefit)
+
+    return db.write(work)

@@ -1,0 +1,294 @@
+"""Promo codes: shared codes, batches of one-time codes with their CSV, and the till's "Use a Code" field."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import PlainTextResponse, Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from loyalty import paging
+from loyalty.api.deps import admin, admin_or_pos, database
+from loyalty.api.idempotent import optional_key, write_once
+from loyalty.api.v1.members import AssetOut, MemberOut, asset_outs, member_view
+from loyalty.api.v1.pos import settings_of
+from loyalty.audit import record
+from loyalty.campaigns import code_guessing, codes
+from loyalty.db.engine import Database
+from loyalty.db.models import PromoCode, now
+from loyalty.errors import InvalidInput
+from loyalty.members import access
+from loyalty.members import accounts as members
+from loyalty.members.access import Principal
+from loyalty.settings import Settings
+
+router = APIRouter(prefix="/v1", tags=["codes"])
+
+
+class CodesIn(BaseModel):
+    """One shared code (`code`) or a batch of one-time codes (`count`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str | None = Field(default=None, max_length=64, description="A shared code such as SUMMER10.")
+    count: int | None = Field(default=None, description=f"How many one-time codes to make (1 to {codes.MAX_BATCH}).")
+    length: int | None = Field(
+        default=None, description=f"One-time codes' length ({codes.MIN_LENGTH} to {codes.MAX_LENGTH}, default 8)."
+    )
+    benefit_id: uuid.UUID | None = None
+    effect: Literal["benefit", "trigger"] | None = Field(
+        default=None, description='"trigger" fires the code_used rules instead of giving a benefit.'
+    )
+    max_uses: int | None = Field(default=None, ge=1, le=1_000_000_000)
+    max_uses_per_member: int | None = Field(default=None, ge=1, le=1_000_000_000)
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
+
+
+class CodeOut(BaseModel):
+    id: str
+    code: str
+    effect: str
+    benefit_id: str | None
+    batch_id: str | None
+    max_uses: int | None
+    max_uses_per_member: int | None
+    uses: int
+    valid_from: datetime | None
+    valid_until: datetime | None
+    created_at: datetime
+
+
+class BatchOut(BaseModel):
+    batch_id: str
+    count: int
+    length: int
+    effect: str
+    benefit_id: str | None
+    codes: list[str]
+    csv: str = Field(description="Where to download the batch as CSV.")
+
+
+class CodePage(BaseModel):
+    items: list[CodeOut]
+    next_cursor: str | None
+
+
+class RedeemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=64)
+    member_id: uuid.UUID
+
+
+class RedeemOut(BaseModel):
+    code: str
+    effect: str
+    message: str = Field(description="What happened, in a sentence for the cashier.")
+    points_earned: str
+    granted: list[AssetOut]
+    member: MemberOut
+
+
+def code_out(promo: PromoCode) -> CodeOut:
+    return CodeOut(
+        id=str(promo.id),
+        code=promo.code,
+        effect=promo.effect,
+        benefit_id=str(promo.benefit_id) if promo.benefit_id else None,
+        batch_id=str(promo.batch_id) if promo.batch_id else None,
+        max_uses=promo.max_uses,
+        max_uses_per_member=promo.max_uses_per_member,
+        uses=promo.uses,
+        valid_from=promo.valid_from,
+        valid_until=promo.valid_until,
+        created_at=promo.created_at,
+    )
+
+
+@router.post("/codes", response_model=CodeOut | BatchOut, status_code=201)
+def create(body: CodesIn, who: Principal = Depends(admin), db: Database = Depends(database)) -> CodeOut | BatchOut:
+    if (body.code is None) == (body.count is None):
+        raise InvalidInput("code", 'send either "code" for one shared code or "count" for one-time codes')
+    if body.code is not None and body.length is not None:
+        raise InvalidInput("length", 'goes with "count", not with a shared code')
+    if body.count is not None:
+        for name in ("max_uses", "max_uses_per_member"):
+            if getattr(body, name) is not None:
+                raise InvalidInput(name, "one-time codes are used once each")
+    effect = body.effect or "benefit"
+
+    def work(session: Session) -> CodeOut | BatchOut:
+        business = access.business(session, who.business_id)
+        at = now()
+        if body.code is not None:
+            promo = codes.create(
+                session,
+                business=business,
+                code=body.code,
+                benefit_id=body.benefit_id,
+                effect=effect,
+                max_uses=body.max_uses,
+                max_uses_per_member=body.max_uses_per_member,
+                valid_from=body.valid_from,
+                valid_until=body.valid_until,
+                at=at,
+            )
+            record(session, business.id, actor=who.actor, action="code.create", obj=promo)
+            return code_out(promo)
+        assert body.count is not None
+        batch, made = codes.create_batch(
+            session,
+            business=business,
+            count=body.count,
+            length=body.length or 8,
+            benefit_id=body.benefit_id,
+            effect=effect,
+            valid_from=body.valid_from,
+            valid_until=body.valid_until,
+            at=at,
+        )
+        record(session, business.id, actor=who.actor, action="code.batch", obj=batch, details={"count": body.count})
+        return BatchOut(
+            batch_id=str(batch.id),
+            count=batch.count,
+            length=batch.length,
+            effect=effect,
+            benefit_id=str(batch.benefit_id) if batch.benefit_id else None,
+            codes=made,
+            csv=f"/v1/codes/batches/{batch.id}.csv",
+        )
+
+    return db.write(work)
+
+
+@router.get("/codes", response_model=CodePage)
+def listing(
+    batch_id: uuid.UUID | None = Query(default=None, description="Only the codes of this batch."),
+    include_batches: bool = Query(default=False, description="Also list one-time codes."),
+    limit: int = Query(default=paging.DEFAULT_LIMIT, ge=1, le=paging.MAX_LIMIT),
+    cursor: str | None = Query(default=None, description="next_cursor of the previous page"),
+    who: Principal = Depends(admin),
+    db: Database = Depends(database),
+) -> CodePage:
+    with db.read() as session:
+        page = codes.listing(
+            session,
+            business_id=who.business_id,
+            batch_id=batch_id,
+            include_batches=include_batches,
+            cursor=cursor,
+            limit=limit,
+        )
+        return CodePage(items=[code_out(promo) for promo in page.codes], next_cursor=page.next_cursor)
+
+
+@router.get("/codes/batches/{batch_id}.csv", response_class=PlainTextResponse)
+def batch_csv(
+    batch_id: uuid.UUID, who: Principal = Depends(admin), db: Database = Depends(database)
+) -> PlainTextResponse:
+    with db.read() as session:
+        business = access.business(session, who.business_id)
+        text = codes.batch_csv(session, business=business, batch_id=batch_id)
+    return PlainTextResponse(
+        text,
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="codes-{batch_id}.csv"'},
+    )
+
+
+class CodeRiskOut(BaseModel):
+    live_codes: int = Field(description="Unused one-time codes that work now.")
+    attempts_per_day: int = Field(description="Failed codes a day the business-wide limit lets through.")
+    attempts_per_day_one_terminal: int
+    chance_per_attempt: str
+    daily_chance: str = Field(description="Chance of at least one hit in a day of guessing at the business limit.")
+    daily_chance_one_terminal: str
+    warning: str | None = Field(description="Set when daily_chance passes 1%.")
+
+
+@router.get("/codes/guessing-risk", response_model=CodeRiskOut)
+def guessing_risk(
+    who: Principal = Depends(admin), db: Database = Depends(database), settings: Settings = Depends(settings_of)
+) -> CodeRiskOut:
+    """How likely guessing at the failed-code limits finds one of the business's live one-time codes."""
+    with db.read() as session:
+        found = code_guessing.risk(session, business_id=who.business_id, settings=settings, at=now())
+    return CodeRiskOut(
+        live_codes=found.live_codes,
+        attempts_per_day=found.attempts_per_day,
+        attempts_per_day_one_terminal=found.attempts_per_day_one_terminal,
+        chance_per_attempt=str(found.chance_per_attempt),
+        daily_chance=str(found.daily_chance),
+        daily_chance_one_terminal=str(found.daily_chance_one_terminal),
+        warning=found.warning,
+    )
+
+
+@router.get("/codes/{code_id}", response_model=CodeOut)
+def show(code_id: uuid.UUID, who: Principal = Depends(admin), db: Database = Depends(database)) -> CodeOut:
+    with db.read() as session:
+        return code_out(codes.get(session, business_id=who.business_id, code_id=code_id))
+
+
+@router.post("/codes/redeem", response_model=RedeemOut, responses={429: {"description": "too_many_attempts"}})
+def redeem(
+    body: RedeemIn,
+    request: Request,
+    who: Principal = Depends(admin_or_pos),
+    db: Database = Depends(database),
+    settings: Settings = Depends(settings_of),
+    key: str | None = Depends(optional_key),
+) -> RedeemOut | Response:
+    """Use a code outside a sale. Failed codes are limited per terminal and business, as in quotes and purchases;
+    to a pos key, an unknown and a used-up code answer alike."""
+
+    def work(session: Session) -> RedeemOut:
+        at = now()
+        code_guessing.check(
+            session, business_id=who.business_id, terminal_id=who.terminal_id, settings=settings, at=at, attempts=1
+        )
+        business = access.business(session, who.business_id)
+        done = codes.redeem(session, business=business, text=body.code, member_id=body.member_id, at=at)
+        record(
+            session,
+            business.id,
+            actor=who.actor,
+            action="code.redeem",
+            obj=done.use,
+            details={"code_id": str(done.code.id), "member_id": str(done.member.id)},
+        )
+        return RedeemOut(
+            code=done.code.code,
+            effect=done.code.effect,
+            message=done.message,
+            points_earned=members.format_points(business, done.points),
+            granted=asset_outs(session, business, done.assets, at),
+            member=member_view(session, business, done.member, who),
+        )
+
+    try:
+        if key is not None:
+            return write_once(db, request, who, key=key, body=body, model=RedeemOut, status=200, work=work)
+        return db.write(work)
+    except codes.CodeRefused as refused:
+        if refused.code in code_guessing.GUESSES:
+            _note_guess(db, who, settings)
+        raise codes.discreet(refused) if who.kind == "pos" else refused from None
+
+
+def _note_guess(db: Database, who: Principal, settings: Settings) -> None:
+    db.write(
+        lambda session: code_guessing.note(
+            session,
+            business_id=who.business_id,
+            terminal_id=who.terminal_id,
+            settings=settings,
+            at=now(),
+            guesses=1,
+        )
+    )

@@ -1,0 +1,446 @@
+"""The point of sale: quotes, points payments, purchases, cancellations and returns (pos keys)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from loyalty import rules as engine
+from loyalty.api.deps import database, pos
+from loyalty.campaigns import code_guessing, codes
+from loyalty.db.engine import Database
+from loyalty.db.models import now
+from loyalty.errors import Conflict, InvalidInput
+from loyalty.members import access
+from loyalty.members.access import Principal
+from loyalty.sale import payments, purchases, reversals, settlement
+from loyalty.settings import Settings
+from loyalty.wallet import credit
+
+router = APIRouter(prefix="/v1", tags=["point of sale"])
+
+MAX_AMOUNT = Decimal("1000000000")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ItemIn(Strict):
+    line_id: str = Field(min_length=1, max_length=64)
+    code: str = Field(default="", max_length=64)
+    name: str = Field(default="", max_length=200)
+    department: str | None = Field(default=None, max_length=64)
+    quantity: Decimal = Field(default=Decimal(1), gt=0, le=Decimal(1_000_000), decimal_places=3)
+    amount: Decimal = Field(ge=0, le=MAX_AMOUNT, description="The line total, after the POS's own discounts.")
+    tags: list[str] = Field(default_factory=list, max_length=20)
+
+
+class PaymentIn(Strict):
+    mop: str = Field(min_length=1, max_length=64, description="The means of payment, exactly as the POS names it.")
+    amount: Decimal = Field(ge=0, le=MAX_AMOUNT)
+
+
+class PurchaseIn(Strict):
+    transaction_id: str = Field(min_length=1, max_length=128)
+    member_id: uuid.UUID | None = None
+    items: list[ItemIn] = Field(min_length=1, max_length=500)
+    payments: list[PaymentIn] = Field(default_factory=list, max_length=20)
+    benefits: list[str] = Field(default_factory=list, max_length=20, description="Wallet asset ids to apply.")
+    codes: list[str] = Field(default_factory=list, max_length=20, description="Promo codes typed at the till.")
+    occurred_at: datetime | None = Field(
+        default=None,
+        description="When the sale happened, for a till that sends it later (at most "
+        f"{purchases.MAX_LATE_DAYS} days ago, with its offset); it dates the points' lots and the rules. "
+        "Default: now.",
+    )
+
+    def sale(self) -> purchases.Sale:
+        return purchases.Sale(
+            transaction_id=self.transaction_id,
+            member_id=self.member_id,
+            lines=tuple(
+                engine.Line(
+                    line_id=item.line_id,
+                    code=item.code,
+                    name=item.name,
+                    department=item.department,
+                    quantity=item.quantity,
+                    amount=item.amount,
+                    tags=tuple(item.tags),
+                )
+                for item in self.items
+            ),
+            payments=tuple(engine.Payment(mop=payment.mop, amount=payment.amount) for payment in self.payments),
+            benefits=tuple(self.benefits),
+            codes=tuple(self.codes),
+            occurred_at=self.occurred_at,
+        )
+
+
+class LineAmountOut(BaseModel):
+    line_id: str
+    amount: str
+
+
+class DiscountOut(BaseModel):
+    source: str
+    id: str
+    name: str
+    amount: str
+    lines: list[LineAmountOut]
+
+
+class LinePointsOut(BaseModel):
+    line_id: str
+    points: str
+
+
+class EarnedOut(BaseModel):
+    rule_id: str | None
+    revision: int | None
+    rule_name: str
+    points: str
+    explanation: str
+    lines: list[LinePointsOut]
+
+
+class QuoteOut(BaseModel):
+    transaction_id: str
+    member_id: str | None
+    subtotal: str
+    discounts: list[DiscountOut]
+    discount_total: str
+    total: str
+    points_earned: str
+    earned: list[EarnedOut]
+    rejected: list[dict[str, str]]
+    punches: list[dict[str, Any]] = Field(default_factory=list, description="What the sale does to each punch card.")
+
+
+class PurchaseOut(BaseModel):
+    id: str
+    transaction_id: str
+    member_id: str | None
+    status: str
+    subtotal: str
+    total: str
+    discount_total: str
+    points_earned: str
+    points_paid: str
+    points_balance: str | None
+    earned: list[EarnedOut]
+    discounts: list[DiscountOut]
+    redeemed: list[str]
+    codes_used: list[str]
+    granted: list[str]
+    created_at: str
+    payments: list[dict[str, str]] = Field(default_factory=list, description="The means of payment, as counted.")
+    credit_paid: str = "0.00"
+    credit_balance: str | None = None
+    punches: list[dict[str, Any]] = Field(default_factory=list, description="Punches per card, rewards granted.")
+
+
+class PointsPaymentIn(Strict):
+    member_id: uuid.UUID
+    transaction_id: str = Field(min_length=1, max_length=128)
+    amount: Decimal = Field(gt=0, le=MAX_AMOUNT)
+    purchase: PurchaseIn | None = Field(
+        default=None,
+        description="The sale as it stands (as for a quote): the payment is capped at what it still owes.",
+    )
+    wallet: Literal["points", "credit"] = Field(
+        default="points", description="What pays: points (MOP `points`) or stored credit (MOP `credit`)."
+    )
+
+
+class PointsPaymentOut(BaseModel):
+    id: str
+    member_id: str
+    transaction_id: str
+    status: str
+    amount: str
+    points_used: str
+    points_balance: str
+    wallet: str = "points"
+    credit_balance: str | None = None
+
+
+class CancelOut(BaseModel):
+    id: str
+    transaction_id: str
+    status: str
+    cancelled_at: str | None
+    points_not_recovered: str
+    points_balance: str | None
+    credit_balance: str | None = None
+    punches_not_recovered: int = 0
+
+
+class ReturnLineIn(Strict):
+    line_id: str = Field(min_length=1, max_length=64)
+    quantity: Decimal = Field(gt=0, le=Decimal(1_000_000), decimal_places=3)
+
+
+class ReturnIn(Strict):
+    return_id: str = Field(min_length=1, max_length=128)
+    lines: list[ReturnLineIn] = Field(min_length=1, max_length=500)
+
+
+class ReturnedLineOut(BaseModel):
+    line_id: str
+    quantity: str
+    points: str
+
+
+class ReturnOut(BaseModel):
+    id: str
+    return_id: str
+    purchase_id: str
+    lines: list[ReturnedLineOut]
+    points_taken_back: str
+    points_not_recovered: str
+    points_balance: str | None
+    punches_taken_back: int = 0
+    punches_not_recovered: int = 0
+
+
+def answer(body: dict[str, Any], status: int) -> Response:
+    """One serialisation for a first answer and its replays, so a replay is byte-identical."""
+    return Response(json.dumps(body, separators=(",", ":")), status_code=status, media_type="application/json")
+
+
+def _terminal(who: Principal) -> uuid.UUID:
+    assert who.terminal_id is not None  # every pos key belongs to a terminal
+    return who.terminal_id
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _typed_codes(sale: purchases.Sale) -> int:
+    return len({codes.normalise(text) for text in sale.codes})
+
+
+def _note_guesses(db: Database, who: Principal, settings: Settings, guesses: int) -> None:
+    """Failed codes are counted in a transaction of their own: the sale's may be read-only or rolled back."""
+    if guesses:
+        db.write(
+            lambda session: code_guessing.note(
+                session,
+                business_id=who.business_id,
+                terminal_id=who.terminal_id,
+                settings=settings,
+                at=now(),
+                guesses=guesses,
+            )
+        )
+
+
+@router.post("/quotes", response_model=QuoteOut, responses={429: {"description": "too_many_attempts"}})
+def quote(
+    body: PurchaseIn,
+    who: Principal = Depends(pos),
+    db: Database = Depends(database),
+    settings: Settings = Depends(settings_of),
+) -> Response:
+    """What the sale would cost and earn with the requested benefits and codes. Writes nothing but the
+    failed codes, which are limited per terminal and business."""
+    sale = body.sale()
+    with db.read() as session:
+        at = now()
+        code_guessing.check(
+            session,
+            business_id=who.business_id,
+            terminal_id=who.terminal_id,
+            settings=settings,
+            at=at,
+            attempts=_typed_codes(sale),
+        )
+        business = access.business(session, who.business_id)
+        priced = purchases.price(
+            session, business=business, terminal_id=_terminal(who), branch_id=who.branch_id, sale=sale, at=at
+        )
+        answer = purchases.quote_answer(priced, business)
+    _note_guesses(db, who, settings, code_guessing.guesses_in(priced.rejected))
+    # Serialised once, as the response model would write it (its fields in this order, UTF-8 as is): a till asks
+    # for several quotes per sale.
+    text = json.dumps(answer, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return Response(text.encode(), media_type="application/json")
+
+
+@router.post(
+    "/purchases",
+    status_code=201,
+    response_model=PurchaseOut,
+    responses={
+        200: {"model": PurchaseOut, "description": "A replay: the first answer, unchanged."},
+        409: {"description": "transaction_conflict, or a benefit/code that can no longer apply"},
+        429: {"description": "too_many_attempts: too many failed codes from this terminal or business"},
+    },
+)
+def confirm(
+    body: PurchaseIn,
+    who: Principal = Depends(pos),
+    db: Database = Depends(database),
+    settings: Settings = Depends(settings_of),
+) -> Response:
+    """Record a purchase once per terminal and transaction id: points, redemptions and payments together."""
+    sale = body.sale()
+
+    def work(session: Session) -> purchases.Confirmed:
+        at = now()
+        code_guessing.check(
+            session,
+            business_id=who.business_id,
+            terminal_id=who.terminal_id,
+            settings=settings,
+            at=at,
+            attempts=_typed_codes(sale),
+        )
+        business = access.business(session, who.business_id)
+        return purchases.confirmed(
+            session,
+            business=business,
+            terminal_id=_terminal(who),
+            branch_id=who.branch_id,
+            sale=sale,
+            at=purchases.occurred(sale, at),
+            actor=who.actor,
+        )
+
+    try:
+        done = db.write(work)
+    except Conflict as refused:
+        _note_guesses(db, who, settings, code_guessing.guesses_in(refused.details.get("rejected") or []))
+        raise
+    # The text stored with the purchase is the one sent: serialised once, and a replay sends it again.
+    return Response(done.body, status_code=201 if done.created else 200, media_type="application/json")
+
+
+@router.post("/purchases/{purchase_id}/cancel", response_model=CancelOut)
+def cancel(purchase_id: uuid.UUID, who: Principal = Depends(pos), db: Database = Depends(database)) -> Response:
+    """Undo a purchase. Twice is a no-op."""
+
+    def work(session: Session) -> dict[str, Any]:
+        business = access.business(session, who.business_id)
+        purchase = purchases.find(session, business_id=business.id, purchase_id=purchase_id)
+        return reversals.cancel(session, business=business, purchase=purchase, at=now(), actor=who.actor)
+
+    return answer(db.write(work), 200)
+
+
+@router.post(
+    "/purchases/{purchase_id}/returns",
+    status_code=201,
+    response_model=ReturnOut,
+    responses={200: {"model": ReturnOut, "description": "A replay of the same return_id."}},
+)
+def return_lines(
+    purchase_id: uuid.UUID, body: ReturnIn, who: Principal = Depends(pos), db: Database = Depends(database)
+) -> Response:
+    """Take back the points of returned lines, in proportion to the quantity returned."""
+    lines = [reversals.ReturnedLine(line.line_id, line.quantity) for line in body.lines]
+
+    def work(session: Session) -> tuple[dict[str, Any], bool]:
+        business = access.business(session, who.business_id)
+        purchase = purchases.find(session, business_id=business.id, purchase_id=purchase_id)
+        return reversals.return_lines(
+            session,
+            business=business,
+            purchase=purchase,
+            return_id=body.return_id,
+            lines=lines,
+            at=now(),
+            actor=who.actor,
+        )
+
+    result, created = db.write(work)
+    return answer(result, 201 if created else 200)
+
+
+@router.post(
+    "/payments",
+    status_code=201,
+    response_model=PointsPaymentOut,
+    responses={200: {"model": PointsPaymentOut, "description": "A replay of the same Idempotency-Key."}},
+)
+def pay_with_points(
+    body: PointsPaymentIn,
+    who: Principal = Depends(pos),
+    db: Database = Depends(database),
+    idempotency_key: str = Header(
+        min_length=1,
+        max_length=128,
+        description="Required: a key the till makes for this payment and sends again on every retry of it, "
+        "so a retried payment (after a timeout or a 503) pays once.",
+    ),
+) -> Response:
+    """Pay part of a sale with points, or with stored credit (`wallet: credit`), at most what the balance covers
+    and, with `purchase`, what the sale still owes. Idempotent by the Idempotency-Key."""
+    request = payments.PaymentRequest(body.member_id, body.transaction_id, body.amount, idempotency_key)
+    sale = _sale_paid_for(body)
+
+    def work(session: Session) -> tuple[dict[str, Any], bool]:
+        business = access.business(session, who.business_id)
+        owed = None
+        if sale is not None:
+            try:
+                purchases.check_amounts(sale, business)
+            except InvalidInput as wrong:
+                raise InvalidInput(f"purchase.{wrong.field}", wrong.message.split(": ", 1)[-1]) from None
+            priced = purchases.price(
+                session, business=business, terminal_id=_terminal(who), branch_id=who.branch_id, sale=sale, at=now()
+            )
+            owed = settlement.still_owed(priced.total, business, priced.points_payments, priced.credit_payments)
+        if body.wallet == "credit":
+            asked = credit.CreditPaymentRequest(body.member_id, body.transaction_id, body.amount, idempotency_key)
+            paid, new = credit.pay(
+                session, business=business, terminal_id=_terminal(who), request=asked, actor=who.actor, owed=owed
+            )
+            return credit.payment_view(session, business, paid), new
+        payment, created = payments.pay(
+            session, business=business, terminal_id=_terminal(who), request=request, actor=who.actor, owed=owed
+        )
+        return payments.view(session, business, payment), created
+
+    result, created = db.write(work)
+    return answer(result, 201 if created else 200)
+
+
+def _sale_paid_for(body: PointsPaymentIn) -> purchases.Sale | None:
+    """The sale a capped payment is for: the same transaction, and the paying member's (its benefits count)."""
+    if body.purchase is None:
+        return None
+    if body.purchase.transaction_id != body.transaction_id:
+        raise InvalidInput("purchase.transaction_id", "must be the payment's transaction_id")
+    if body.purchase.member_id not in (None, body.member_id):
+        raise InvalidInput("purchase.member_id", "must be the paying member or absent")
+    return replace(body.purchase.sale(), member_id=body.member_id)
+
+
+@router.post("/payments/{payment_id}/cancel", response_model=PointsPaymentOut)
+def cancel_payment(payment_id: uuid.UUID, who: Principal = Depends(pos), db: Database = Depends(database)) -> Response:
+    """Give the points of a payment back (before the purchase is confirmed). Twice is a no-op."""
+
+    def work(session: Session) -> dict[str, Any]:
+        business = access.business(session, who.business_id)
+        paid_with_credit = credit.find_payment(session, business_id=business.id, payment_id=payment_id)
+        if paid_with_credit is not None:
+            credit.cancel(session, business=business, payment=paid_with_credit, actor=who.actor)
+            return credit.payment_view(session, business, paid_with_credit)
+        payment = payments.cancel(session, business=business, payment_id=payment_id, actor=who.actor)
+        return payments.view(session, business, payment)
+
+    return answer(db.write(work), 200)

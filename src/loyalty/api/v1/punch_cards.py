@@ -1,0 +1,117 @@
+"""Punch cards: templates in the Campaign Center (admin) and a member's cards (admin, pos, the member)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from loyalty.api.deps import admin, admin_or_pos, database, require
+from loyalty.db.engine import Database
+from loyalty.db.models import now
+from loyalty.members import access
+from loyalty.members import accounts as members
+from loyalty.members.access import Principal
+from loyalty.wallet import punch_cards
+
+router = APIRouter(prefix="/v1", tags=["punch cards"])
+
+EXAMPLE = {
+    "name": "10th coffee free",
+    "punches_required": 10,
+    "items": {"codes": ["COFFEE"]},
+    "mode": "repeat",
+    "every": 1,
+    "reward_benefit_id": "…",
+    "valid_days": 365,
+    "status": "active",
+}
+
+
+class PunchCardOut(BaseModel):
+    id: str
+    name: str
+    punches_required: int
+    items: dict[str, list[str]]
+    mode: str = Field(description="repeat: one punch per `every` units; simple: `punches` per purchase")
+    every: str
+    punches: int
+    reward_benefit_id: str
+    valid_days: int | None
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class MemberPunchCardOut(BaseModel):
+    punch_card_id: str
+    name: str
+    punches: int = Field(description="On the current card.")
+    punches_required: int
+    completed: int = Field(description="How many cards this member has filled.")
+    status: str
+
+
+def _out(card: Any) -> PunchCardOut:
+    return PunchCardOut(**punch_cards.outline(card))
+
+
+@router.post("/punch-cards", response_model=PunchCardOut, status_code=201)
+def create(
+    body: dict[str, Any] = Body(examples=[EXAMPLE]), who: Principal = Depends(admin), db: Database = Depends(database)
+) -> PunchCardOut:
+    """A punch card template; an invalid one is a 422 naming the field."""
+
+    def work(session: Session) -> PunchCardOut:
+        business = access.business(session, who.business_id)
+        return _out(punch_cards.create(session, business=business, data=body, actor=who.actor, at=now()))
+
+    return db.write(work)
+
+
+@router.get("/punch-cards", response_model=list[PunchCardOut])
+def listing(who: Principal = Depends(admin_or_pos), db: Database = Depends(database)) -> list[PunchCardOut]:
+    with db.read() as session:
+        return [_out(card) for card in punch_cards.listing(session, business_id=who.business_id)]
+
+
+@router.get("/punch-cards/{card_id}", response_model=PunchCardOut)
+def show(card_id: uuid.UUID, who: Principal = Depends(admin_or_pos), db: Database = Depends(database)) -> PunchCardOut:
+    with db.read() as session:
+        return _out(punch_cards.get(session, business_id=who.business_id, card_id=card_id))
+
+
+@router.put("/punch-cards/{card_id}", response_model=PunchCardOut)
+def change(
+    card_id: uuid.UUID,
+    body: dict[str, Any] = Body(examples=[EXAMPLE]),
+    who: Principal = Depends(admin),
+    db: Database = Depends(database),
+) -> PunchCardOut:
+    """A new definition (members keep their punches); `"status": "stopped"` stops punching."""
+
+    def work(session: Session) -> PunchCardOut:
+        business = access.business(session, who.business_id)
+        changed = punch_cards.replace(session, business=business, card_id=card_id, data=body, actor=who.actor, at=now())
+        return _out(changed)
+
+    return db.write(work)
+
+
+@router.get("/members/{member_id}/punch-cards", response_model=list[MemberPunchCardOut])
+def member_cards(
+    member_id: uuid.UUID,
+    who: Principal = Depends(require("admin", "pos", "member")),
+    db: Database = Depends(database),
+) -> list[MemberPunchCardOut]:
+    """One entry per punch card the member has punched."""
+    if who.kind == "member" and who.member_id != member_id:
+        raise members.MemberNotFound()
+    with db.read() as session:
+        member = members.get(session, business_id=who.business_id, member_id=member_id)
+        cards = punch_cards.member_cards(session, business_id=who.business_id, member_id=member.id)
+        return [MemberPunchCardOut(**card) for card in cards]

@@ -1,0 +1,51 @@
+"""The Campaign Center's dashboard figures (admin keys)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from loyalty.api.deps import admin, database
+from loyalty.db.engine import Database
+from loyalty.db.models import now
+from loyalty.members import access
+from loyalty.members.access import Principal
+from loyalty.reports import dashboard as reports
+
+router = APIRouter(prefix="/v1", tags=["reports"])
+
+
+class DayOut(BaseModel):
+    date: str
+    earned: str
+    taken_back: str = Field(description="Earned points taken back by cancellations and returns.")
+    spent: str = Field(description="Points paid at the till.")
+    given_back: str = Field(description="Points payments cancelled.")
+    adjusted: str = Field(description="Corrections, signed.")
+
+
+class PointsReportOut(BaseModel):
+    currency: str
+    timezone: str
+    from_: str = Field(alias="from")
+    until: str
+    days: list[DayOut]
+    totals: dict[str, str]
+    outstanding: str = Field(description="Points on all members' accounts now, summed from the ledger.")
+    outstanding_value: str = Field(description="What the outstanding points are worth at the point value.")
+    point_value: str
+    members: int
+
+
+@router.get("/reports/points", response_model=PointsReportOut, response_model_by_alias=True)
+def points_report(
+    days: int = Query(default=30, ge=1, le=reports.MAX_DAYS, description="Local days, ending today."),
+    who: Principal = Depends(admin),
+    db: Database = Depends(database),
+) -> dict[str, Any]:
+    """Points earned, taken back, spent, given back and adjusted per day, and the points outstanding."""
+    with db.read() as session:
+        business = access.business(session, who.business_id)
+        return reports.as_json(reports.points_by_day(session, business=business, days=days, at=now()), business)

@@ -1,0 +1,226 @@
+"""Tills named by the point of sale's own ids, and the single-use codes a till keeps for the length of a sale.
+
+A till that speaks Como names itself with `X-Branch-Id` and `X-Pos-Id`. The pair becomes a branch and a terminal of
+the key's business (each with that `external_id`), created on first use, so that idempotency, rate limits and
+reports work per real till as they do for `/v1` terminals.
+
+Como tills also send the member's identifier with every call of a sale. An app code or QR payload works once, so the
+first call spends it and keeps it here, for this terminal only and for `SALE_LENGTH`: later calls of the same sale
+at the same till find the member again; another till, or the same one after the sale, does not.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from loyalty.db.engine import RetryTransaction
+from loyalty.db.models import Branch, Business, IdentificationCode, Member, Terminal, TillIdentification
+from loyalty.errors import InvalidInput
+from loyalty.members import identification
+from loyalty.settings import Settings
+
+EXTERNAL_ID_MAX = 64
+MAX_TERMINALS = 1000  # per business: a key cannot make endless terminals (each with its own attempt limit)
+SALE_LENGTH = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Till:
+    branch_id: uuid.UUID
+    terminal_id: uuid.UUID
+
+
+def resolve(
+    session: Session,
+    *,
+    business_id: uuid.UUID,
+    default: Till,
+    branch_external_id: str | None,
+    terminal_external_id: str | None,
+    at: datetime,
+    create: bool = True,
+) -> Till | None:
+    """The till these ids name: the key's own when neither is sent, else the one with these external ids (made
+    now when `create`, else None when it does not exist yet). `X-Pos-Id` alone names a till of the key's branch."""
+    branch_ref = _clean(branch_external_id, "X-Branch-Id")
+    terminal_ref = _clean(terminal_external_id, "X-Pos-Id")
+    if branch_ref is None and terminal_ref is None:
+        return default
+    branch_id: uuid.UUID | None = default.branch_id
+    if branch_ref is not None:
+        branch_id = _branch(session, business_id, branch_ref, at, create)
+    if branch_id is None:
+        return None
+    terminal_id = _terminal(session, business_id, branch_id, terminal_ref or "", at, create)
+    return Till(branch_id, terminal_id) if terminal_id is not None else None
+
+
+def _clean(raw: str | None, header: str) -> str | None:
+    if raw is None or not raw.strip():
+        return None
+    text = raw.strip()
+    if len(text) > EXTERNAL_ID_MAX or not text.isprintable():
+        raise InvalidInput(header, f"must be at most {EXTERNAL_ID_MAX} printable characters")
+    return text
+
+
+def _branch(session: Session, business_id: uuid.UUID, external_id: str, at: datetime, create: bool) -> uuid.UUID | None:
+    query = select(Branch.id).where(Branch.business_id == business_id, Branch.external_id == external_id)
+    found = session.scalar(query)
+    if found is not None or not create:
+        return found
+    branch = Branch(business_id=business_id, name=f"Branch {external_id}", external_id=external_id, created_at=at)
+    _insert(session, branch)
+    return branch.id
+
+
+def _terminal(
+    session: Session, business_id: uuid.UUID, branch_id: uuid.UUID, external_id: str, at: datetime, create: bool
+) -> uuid.UUID | None:
+    query = select(Terminal.id).where(
+        Terminal.business_id == business_id, Terminal.branch_id == branch_id, Terminal.external_id == external_id
+    )
+    found = session.scalar(query)
+    if found is not None or not create:
+        return found
+    count = session.scalar(select(func.count()).where(Terminal.business_id == business_id)) or 0
+    if count >= MAX_TERMINALS:
+        raise InvalidInput("X-Pos-Id", f"this business already has {MAX_TERMINALS} terminals; reuse a known X-Pos-Id")
+    name = f"POS {external_id}" if external_id else "POS"
+    terminal = Terminal(business_id=business_id, branch_id=branch_id, name=name, external_id=external_id, created_at=at)
+    _insert(session, terminal)
+    return terminal.id
+
+
+def _insert(session: Session, row: Branch | Terminal | TillIdentification) -> None:
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        # A concurrent first use made the same row: run the whole transaction again, it will find the winner's.
+        raise RetryTransaction() from None
+
+
+# --- codes kept for a sale --------------------------------------------------------------------------
+
+
+def _value_hash(business_id: uuid.UUID, kind: str, value: str) -> str:
+    return identification.digest(business_id, f"till-{kind}", value.strip())
+
+
+def recall(
+    session: Session, *, business_id: uuid.UUID, terminal_id: uuid.UUID, kind: str, value: str, at: datetime
+) -> Member | None:
+    """The member this till identified with this code during the current sale, if any."""
+    row = session.scalar(
+        select(TillIdentification).where(
+            TillIdentification.business_id == business_id,
+            TillIdentification.terminal_id == terminal_id,
+            TillIdentification.value_hash == _value_hash(business_id, kind, value),
+            TillIdentification.expires_at > at,
+        )
+    )
+    return session.get(Member, row.member_id) if row else None
+
+
+def remember(
+    session: Session,
+    *,
+    business_id: uuid.UUID,
+    terminal_id: uuid.UUID,
+    kind: str,
+    value: str,
+    member_id: uuid.UUID,
+    at: datetime,
+) -> None:
+    """Keep a code this till just spent, for the rest of the sale at this till (replacing an older sale's use of
+    the same digits)."""
+    value_hash = _value_hash(business_id, kind, value)
+    session.execute(
+        delete(TillIdentification).where(
+            TillIdentification.business_id == business_id,
+            TillIdentification.terminal_id == terminal_id,
+            (TillIdentification.expires_at <= at) | (TillIdentification.value_hash == value_hash),
+        )
+    )
+    _insert(
+        session,
+        TillIdentification(
+            business_id=business_id,
+            terminal_id=terminal_id,
+            value_hash=value_hash,
+            member_id=member_id,
+            created_at=at,
+            expires_at=at + SALE_LENGTH,
+        ),
+    )
+
+
+def identify_by_code(
+    session: Session,
+    *,
+    business: Business,
+    terminal_id: uuid.UUID,
+    kind: str,
+    value: str,
+    settings: Settings,
+    at: datetime,
+) -> Member | None:
+    """The member an app code or QR payload names at this till: a live code is spent (with every guarantee of
+    `identification.identify`: limits, same answer for wrong, used and expired codes) and kept for the sale; a code
+    this till already spent in this sale finds its member again without counting as an attempt."""
+    wanted = identification.digest(business.id, kind, value.strip())
+    column = IdentificationCode.code_hash if kind == "code" else IdentificationCode.qr_hash
+    live = session.scalar(
+        select(IdentificationCode.id).where(
+            IdentificationCode.business_id == business.id, column == wanted, IdentificationCode.expires_at > at
+        )
+    )
+    if live is None:
+        kept = recall(session, business_id=business.id, terminal_id=terminal_id, kind=kind, value=value, at=at)
+        if kept is not None and kept.status == "active":
+            return kept
+    member = identification.identify(
+        session, business=business, terminal_id=terminal_id, way=kind, value=value, settings=settings, at=at
+    )
+    if member is not None:
+        remember(
+            session,
+            business_id=business.id,
+            terminal_id=terminal_id,
+            kind=kind,
+            value=value,
+            member_id=member.id,
+            at=at,
+        )
+    return member
+
+
+def identified_by_code(
+    session: Session, *, business_id: uuid.UUID, terminal_id: uuid.UUID, member_id: uuid.UUID, at: datetime
+) -> bool:
+    """Whether this till identified the member with the app's code, its QR or a sent code during this sale: the
+    member is standing at the till with their phone."""
+    found = session.scalar(
+        select(TillIdentification.id)
+        .where(
+            TillIdentification.business_id == business_id,
+            TillIdentification.terminal_id == terminal_id,
+            TillIdentification.member_id == member_id,
+            TillIdentification.expires_at > at,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def branch_of(session: Session, *, business_id: uuid.UUID, branch_id: uuid.UUID) -> Branch | None:
+    found = session.get(Branch, branch_id)
+    return found if found is not None and found.business_id == business_id else None

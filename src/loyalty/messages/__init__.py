@@ -1,0 +1,1 @@
+"""What leaves the house for members: the notifier and the SMS gateway."""

@@ -1,0 +1,259 @@
+"""Where the member app's one-time login codes go. A code travels on one channel, to one address: "sms" to the
+member's phone, or "email" to their e-mail address. LOYALTY_NOTIFIER chooses the e-mail route:
+
+- `console` (development): the code is printed on the server's stderr, with the channel and the masked address;
+- `smtp://user:password@host:587` or `smtps://…:465`: an e-mail from LOYALTY_SMTP_FROM to the member's address;
+- `file:///path/outbox.jsonl`: one JSON line per code (with `channel` and `address`), appended to a file. For
+  tests and local tools, since a test cannot read the memory of the server process it drives.
+
+LOYALTY_SMS_GATEWAY chooses the SMS route: `console`, `file:///…`, or an HTTP gateway (`loyalty.sms`). Left
+empty, text messages take the LOYALTY_NOTIFIER route when that is console or file (development), and are not
+sent (an error in the log) when it is SMTP.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import smtplib
+import ssl
+import sys
+from dataclasses import asdict, dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+from loyalty.db.models import now
+from loyalty.members.accounts import mask_phone
+from loyalty.messages import sms
+from loyalty.settings import Settings, SettingsInvalid
+
+log = logging.getLogger("loyalty.messages.notify")
+
+
+@dataclass(frozen=True)
+class LoginCode:
+    """A one-time code on its way to a member."""
+
+    business_id: str
+    business_name: str
+    member_id: str
+    phone: str  # E.164
+    email: str | None
+    code: str
+    minutes: int  # how long it stays valid
+    channel: str = "email"  # "sms" (to `phone`) or "email" (to `email`)
+
+    @property
+    def address(self) -> str:
+        return (self.phone if self.channel == "sms" else self.email) or ""
+
+
+@dataclass(frozen=True)
+class ExpiryReminder:
+    """Points about to expire, told to a member once per batch of lots (`loyalty expire` sends these)."""
+
+    business_id: str
+    business_name: str
+    member_id: str
+    phone: str  # E.164
+    email: str | None
+    points: str  # expiring first, on `expires_on`
+    expires_on: str  # the business's local date, in words: "31 March 2027"
+    total_points: str  # all the points this reminder is about
+    kind: str = "expiry_reminder"
+    channel: str = "email"  # "sms" (to `phone`) or "email" (to `email`): one the member proved
+
+    @property
+    def address(self) -> str:
+        return (self.phone if self.channel == "sms" else self.email) or ""
+
+
+Message = LoginCode | ExpiryReminder
+
+
+class Notifier(Protocol):
+    def send(self, message: Message) -> None: ...
+
+
+def _subject(message: Message) -> str:
+    if isinstance(message, ExpiryReminder):
+        return f"{message.points} {message.business_name} points expire on {message.expires_on}"
+    return f"Your {message.business_name} login code: {message.code}"
+
+
+def _text(message: Message) -> str:
+    if isinstance(message, ExpiryReminder):
+        return (
+            f"{message.points} of your {message.business_name} points expire on {message.expires_on}.\n"
+            "Spend them before then: points are taken in order of expiry, so the next ones you spend are these."
+        )
+    return (
+        f"Your {message.business_name} login code is {message.code}.\n"
+        f"It works once, for {message.minutes} minutes. If you did not ask for it, ignore this message."
+    )
+
+
+def _sms_text(message: Message) -> str:
+    if isinstance(message, ExpiryReminder):
+        return f"{message.points} of your {message.business_name} points expire on {message.expires_on}."
+    # Short enough for one SMS segment; the code first, for phones that offer to fill it in.
+    return f"{message.code} is your {message.business_name} login code. It works once, for {message.minutes} minutes."
+
+
+def _masked(message: Message) -> str:
+    if message.channel == "sms":
+        return mask_phone(message.phone)
+    name, _, domain = (message.email or "").partition("@")
+    return f"{name[:1]}•••@{domain}"
+
+
+class ConsoleNotifier:
+    def send(self, message: Message) -> None:
+        if isinstance(message, ExpiryReminder):
+            print(
+                f"[loyalty] {message.channel} to {_masked(message)}: {_subject(message)}", file=sys.stderr, flush=True
+            )
+            return
+        # Printed, not logged: the log level may hide it, and a developer is waiting for it.
+        print(
+            f"[loyalty] login code by {message.channel} to {_masked(message)} at {message.business_name}: "
+            f"{message.code}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+class FileOutbox:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def send(self, message: Message) -> None:
+        line = json.dumps({"at": now().isoformat(), **asdict(message), "address": message.address})
+        # One write on an O_APPEND descriptor: lines from concurrent workers do not interleave.
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, (line + "\n").encode())
+        finally:
+            os.close(fd)
+
+
+class SmtpNotifier:
+    def __init__(self, url: str, sender: str) -> None:
+        parts = urlsplit(url)
+        if not parts.hostname:
+            raise SettingsInvalid("LOYALTY_NOTIFIER: an SMTP URL needs a host, e.g. smtp://user:pass@mail.example:587")
+        self.secure = parts.scheme == "smtps"
+        self.host = parts.hostname
+        self.port = parts.port or (465 if self.secure else 587)
+        self.user = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        self.sender = sender
+
+    def send(self, message: Message) -> None:
+        if message.channel != "email":
+            log.error("message not sent: SMTP carries e-mail only; set LOYALTY_SMS_GATEWAY")
+            return
+        if not message.email:
+            log.warning("message not sent: the member has no e-mail address", extra={"member": message.member_id})
+            return
+        mail = EmailMessage()
+        mail["From"] = self.sender
+        mail["To"] = message.email
+        mail["Subject"] = _subject(message)
+        mail.set_content(_text(message))
+        context = ssl.create_default_context()
+        smtp: smtplib.SMTP
+        if self.secure:
+            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=20, context=context)
+        else:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=20)
+        with smtp:
+            if not self.secure and self.port != 25:
+                smtp.starttls(context=context)
+            if self.user:
+                smtp.login(self.user, self.password or "")
+            smtp.send_message(mail)
+
+
+class SmsNotifier:
+    """Text messages through an HTTP gateway (`loyalty.sms`)."""
+
+    def __init__(self, gateway: sms.TwilioSms | sms.WebhookSms) -> None:
+        self.gateway = gateway
+
+    def send(self, message: Message) -> None:
+        if message.channel != "sms":
+            log.error("message not sent: the SMS gateway carries text messages only")
+            return
+        self.gateway.send(sms.TextMessage(message.phone, _sms_text(message), message.business_id, message.member_id))
+
+
+class Unsent:
+    """A channel with no route: the code is not sent, and the log says why."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+    def send(self, message: Message) -> None:
+        log.error("message not sent: %s", self.why, extra={"member": message.member_id})
+
+
+class Channels:
+    """Each code to the route of its channel."""
+
+    def __init__(self, *, email: Notifier, sms: Notifier) -> None:
+        self.email = email
+        self.sms = sms
+
+    def send(self, message: Message) -> None:
+        (self.sms if message.channel == "sms" else self.email).send(message)
+
+
+def _outbox(choice: str, setting: str) -> FileOutbox:
+    path = Path(unquote(urlsplit(choice).path))
+    if not path.parent.is_dir():
+        raise SettingsInvalid(f"{setting}: the folder {path.parent} does not exist")
+    return FileOutbox(path)
+
+
+def _email_route(choice: str, settings: Settings) -> Notifier:
+    if choice == "console":
+        return ConsoleNotifier()
+    if choice.startswith(("smtp://", "smtps://")):
+        return SmtpNotifier(choice, settings.smtp_from)
+    if choice.startswith("file://"):
+        return _outbox(choice, "LOYALTY_NOTIFIER")
+    raise SettingsInvalid("LOYALTY_NOTIFIER must be console, an smtp:// or smtps:// URL, or file:///path")
+
+
+def _sms_route(choice: str, email: Notifier) -> Notifier:
+    if not choice:
+        if isinstance(email, ConsoleNotifier | FileOutbox):
+            return email  # development: one console or one outbox file for both channels
+        return Unsent("no SMS gateway is set (LOYALTY_SMS_GATEWAY)")
+    if choice == "console":
+        return ConsoleNotifier()
+    if choice.startswith("file://"):
+        return _outbox(choice, "LOYALTY_SMS_GATEWAY")
+    return SmsNotifier(sms.gateway(choice))
+
+
+def make(settings: Settings) -> Notifier:
+    """The routes LOYALTY_NOTIFIER and LOYALTY_SMS_GATEWAY name; SettingsInvalid for anything else, at start."""
+    email = _email_route(settings.notifier.strip(), settings)
+    return Channels(email=email, sms=_sms_route(settings.sms_gateway.strip(), email))
+
+
+def deliver(notifier: Notifier, message: Message) -> None:
+    """Send, and log a failure instead of raising: the member's answer was already sent (and must not differ)."""
+    try:
+        notifier.send(message)
+    except Exception:  # a mail server's failure must not reach the member
+        log.exception(
+            "%s could not be sent",
+            "login code" if isinstance(message, LoginCode) else "expiry reminder",
+            extra={"member": message.member_id},
+        )

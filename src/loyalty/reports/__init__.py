@@ -1,0 +1,1 @@
+"""Figures read from the books: the dashboard and what each rule gave."""

@@ -1,0 +1,1 @@
+"""The point of sale's writes: quotes, confirmed purchases, payments on a sale, settlement, returns and cancels."""

@@ -1,0 +1,454 @@
+"""Punch cards as stored, and a purchase's punches applied, taken back by returns and cancels, and verified.
+
+The engine counts the punches (`rules.punches`); here they are written. A member's card row is created at the
+first punch. Punches are added with one UPDATE of that row, which holds it until the transaction ends, so two
+tills completing the same card at once see each other's punches: one fills the card and grants the reward, the
+other starts the next card. Every change is a `punch_entry` linked to its purchase: the card's punches are the
+sum of its entries, its filled cards the fills less the fills withdrawn (`verify` checks both).
+
+A return or cancel takes back the punches of its lines from the open card; when the open card has fewer, the
+latest reward still unused is withdrawn and its card's punches come back to take from. What cannot be taken
+back (the reward was used) is reported as not recovered.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_FLOOR, Decimal
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from loyalty import rules as engine
+from loyalty.audit import record
+from loyalty.campaigns import rulebook as campaigns
+from loyalty.db.models import Asset, Benefit, Business, MemberPunchCard, PunchCard, PunchEntry
+from loyalty.errors import InvalidInput, NotFound
+from loyalty.wallet import benefits
+
+
+class PunchCardNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("punch card")
+
+
+@dataclass
+class Punched:
+    """What a purchase did to one card, as recorded."""
+
+    punch: engine.Punch
+    after: int
+    filled: int
+    rewards: list[uuid.UUID] = field(default_factory=list)
+
+
+# --- templates ------------------------------------------------------------------------------------
+
+
+def _validate(session: Session, business: Business, data: Mapping[str, Any], card_id: str | None) -> engine.PunchCard:
+    try:
+        parsed = engine.parse_punch_card(data, id=card_id)
+    except engine.PunchCardInvalid as error:
+        raise InvalidInput(error.field or "body", error.message) from None
+    try:
+        reward_id = uuid.UUID(parsed.reward_benefit_id)
+        benefits.get(session, business_id=business.id, benefit_id=reward_id)
+    except (ValueError, benefits.BenefitNotFound):
+        raise InvalidInput("reward_benefit_id", "names no benefit of this business") from None
+    return parsed
+
+
+def create(session: Session, *, business: Business, data: Mapping[str, Any], actor: str, at: datetime) -> PunchCard:
+    parsed = _validate(session, business, data, None)
+    card = PunchCard(
+        business_id=business.id,
+        name=parsed.name,
+        definition=engine.punch_card_to_dict(parsed),
+        reward_benefit_id=uuid.UUID(parsed.reward_benefit_id),
+        status=parsed.status,
+        created_at=at,
+        updated_at=at,
+    )
+    session.add(card)
+    session.flush()
+    campaigns.programme_changed(session, business)
+    record(session, business.id, actor=actor, action="punch_card.create", obj=card)
+    return card
+
+
+def replace(
+    session: Session, *, business: Business, card_id: uuid.UUID, data: Mapping[str, Any], actor: str, at: datetime
+) -> PunchCard:
+    """A new definition for a card; members keep their punches (a smaller `punches_required` fills at the next
+    punch)."""
+    card = get(session, business_id=business.id, card_id=card_id)
+    parsed = _validate(session, business, data, str(card.id))
+    card.name = parsed.name
+    card.definition = engine.punch_card_to_dict(parsed)
+    card.reward_benefit_id = uuid.UUID(parsed.reward_benefit_id)
+    card.status = parsed.status
+    card.updated_at = at
+    campaigns.programme_changed(session, business)
+    record(session, business.id, actor=actor, action="punch_card.update", obj=card)
+    return card
+
+
+def get(session: Session, *, business_id: uuid.UUID, card_id: uuid.UUID) -> PunchCard:
+    card = session.get(PunchCard, card_id)
+    if card is None or card.business_id != business_id:
+        raise PunchCardNotFound()
+    return card
+
+
+def listing(session: Session, *, business_id: uuid.UUID) -> list[PunchCard]:
+    query = select(PunchCard).where(PunchCard.business_id == business_id)
+    return list(session.scalars(query.order_by(PunchCard.created_at, PunchCard.id)))
+
+
+def template(card: PunchCard) -> engine.PunchCard:
+    return engine.parse_punch_card(card.definition, id=str(card.id))
+
+
+def outline(card: PunchCard) -> dict[str, Any]:
+    return {"id": str(card.id), **card.definition, "created_at": card.created_at, "updated_at": card.updated_at}
+
+
+def active(session: Session, *, business_id: uuid.UUID) -> list[engine.PunchCard]:
+    query = select(PunchCard).where(PunchCard.business_id == business_id, PunchCard.status == "active")
+    return [template(card) for card in session.scalars(query.order_by(PunchCard.id))]
+
+
+# Active cards per business and rules version: most businesses have none, and a sale need not ask each time.
+_active_cache: dict[uuid.UUID, tuple[int, tuple[engine.PunchCard, ...]]] = {}
+
+
+def active_for(session: Session, *, business: Business) -> list[engine.PunchCard]:
+    """The business's active cards, as `active`, read again only after a card or rule changed."""
+    found: tuple[engine.PunchCard, ...] = campaigns.cached_for(
+        _active_cache, session, business, lambda: tuple(active(session, business_id=business.id))
+    )
+    return list(found)
+
+
+def member_punches(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID) -> dict[str, int]:
+    query = select(MemberPunchCard.punch_card_id, MemberPunchCard.punches).where(
+        MemberPunchCard.business_id == business_id, MemberPunchCard.member_id == member_id
+    )
+    return {str(card_id): punches for card_id, punches in session.execute(query)}
+
+
+def member_cards(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID) -> list[dict[str, Any]]:
+    """One entry per punch card the member has punched (GET /v1/members/{id}/punch-cards)."""
+    query = (
+        select(MemberPunchCard, PunchCard)
+        .join(PunchCard, PunchCard.id == MemberPunchCard.punch_card_id)
+        .where(MemberPunchCard.business_id == business_id, MemberPunchCard.member_id == member_id)
+        .order_by(PunchCard.created_at, PunchCard.id)
+    )
+    return [
+        {
+            "punch_card_id": str(card.id),
+            "name": card.name,
+            "punches": progress.punches,
+            "punches_required": int(card.definition["punches_required"]),
+            "completed": progress.completed,
+            "status": card.status,
+        }
+        for progress, card in session.execute(query)
+    ]
+
+
+# --- a purchase's punches -------------------------------------------------------------------------
+
+
+def apply(
+    session: Session,
+    *,
+    business: Business,
+    member_id: uuid.UUID,
+    punches: Sequence[engine.Punch],
+    purchase_id: uuid.UUID,
+    at: datetime,
+) -> list[Punched]:
+    """Write the punches of a confirmed purchase: add, fill, reward, start the next card with the overflow."""
+    done = []
+    for punch in punches:
+        assert punch.punch_card_id is not None
+        card = session.get(PunchCard, uuid.UUID(punch.punch_card_id))
+        assert card is not None
+        progress = _member_card(session, business, member_id, card.id, at)
+        punches_now = _move(session, progress.id, punch.added)
+        session.add(
+            PunchEntry(
+                business_id=business.id,
+                member_card_id=progress.id,
+                kind="punch",
+                punches=punch.added,
+                purchase_id=purchase_id,
+                lines=dict(punch.lines),
+                reason=punch.explanation,
+                created_at=at,
+            )
+        )
+        required = int(card.definition["punches_required"])
+        reward = session.get(Benefit, card.reward_benefit_id)
+        filled = punches_now // required if reward is not None and reward.status == "active" else 0
+        result = Punched(punch, punches_now, filled)
+        for _ in range(filled):
+            asset = benefits.grant(
+                session,
+                business=business,
+                member_id=member_id,
+                benefit_id=card.reward_benefit_id,
+                source=f"punch:{card.id}",
+                at=at,
+            )
+            _move(session, progress.id, -required, completed=1)
+            session.add(
+                PunchEntry(
+                    business_id=business.id,
+                    member_card_id=progress.id,
+                    kind="fill",
+                    punches=-required,
+                    purchase_id=purchase_id,
+                    asset_id=asset.id,
+                    reason=f"{card.name}: card full, reward granted",
+                    created_at=at,
+                )
+            )
+            result.rewards.append(asset.id)
+            result.after -= required
+        done.append(result)
+    return done
+
+
+def _member_card(
+    session: Session, business: Business, member_id: uuid.UUID, card_id: uuid.UUID, at: datetime
+) -> MemberPunchCard:
+    """The member's card row, created at the first punch (a concurrent first punch: the other one's row)."""
+    query = select(MemberPunchCard).where(
+        MemberPunchCard.business_id == business.id,
+        MemberPunchCard.member_id == member_id,
+        MemberPunchCard.punch_card_id == card_id,
+    )
+    found = session.scalar(query)
+    if found is not None:
+        return found
+    made = MemberPunchCard(business_id=business.id, member_id=member_id, punch_card_id=card_id, created_at=at)
+    try:
+        with session.begin_nested():
+            session.add(made)
+            session.flush()
+    except IntegrityError:
+        found = session.scalar(query)
+        if found is None:
+            raise
+        return found
+    return made
+
+
+def _move(session: Session, member_card_id: uuid.UUID, punches: int, *, completed: int = 0) -> int:
+    """Add `punches` (and `completed` cards) in one UPDATE that locks the row; the punches after it."""
+    moved = session.execute(
+        update(MemberPunchCard)
+        .where(MemberPunchCard.id == member_card_id)
+        .values(punches=MemberPunchCard.punches + punches, completed=MemberPunchCard.completed + completed)
+        .returning(MemberPunchCard.punches)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    return int(moved)
+
+
+def answer(business: Business, punched: Sequence[Punched]) -> list[dict[str, Any]]:
+    return [
+        {
+            "punch_card_id": item.punch.punch_card_id,
+            "name": item.punch.name,
+            "punches": item.punch.added,
+            "card_punches": item.after,
+            "punches_required": item.punch.punches_required,
+            "completed": item.filled,
+            "explanation": item.punch.explanation,
+            "rewards": [str(asset_id) for asset_id in item.rewards],
+        }
+        for item in punched
+    ]
+
+
+def preview(punches: Sequence[engine.Punch]) -> list[dict[str, Any]]:
+    """A quote's punches: what the sale would do, from the member's cards as they are now."""
+    return [
+        {
+            "punch_card_id": punch.punch_card_id,
+            "name": punch.name,
+            "punches": punch.added,
+            "card_punches": punch.after,
+            "punches_required": punch.punches_required,
+            "completed": punch.filled,
+            "explanation": punch.explanation,
+        }
+        for punch in punches
+    ]
+
+
+# --- returns and cancels --------------------------------------------------------------------------
+
+
+def take_back(
+    session: Session,
+    *,
+    business: Business,
+    purchase_id: uuid.UUID,
+    returned: Mapping[str, tuple[Decimal, Decimal]] | None,
+    reason: str,
+    at: datetime,
+) -> tuple[int, int]:
+    """Take back the punches of a purchase's lines: all of them (`returned` None: a cancel), or for each
+    returned line id (returned quantity so far, line quantity) its share. Returns (taken back, not recovered)."""
+    taken_total = not_recovered = 0
+    punched = session.scalars(
+        select(PunchEntry)
+        .where(PunchEntry.purchase_id == purchase_id, PunchEntry.kind == "punch")
+        .order_by(PunchEntry.created_at, PunchEntry.id)
+    )
+    for entry in list(punched):
+        settled = _settled(session, purchase_id, entry.member_card_id)
+        wanted: dict[str, int] = {}
+        for line_id, count in entry.lines.items():
+            left = int(count) - settled.get(line_id, 0)
+            if returned is None:
+                due = left
+            elif line_id in returned:
+                returned_quantity, quantity = returned[line_id]
+                keep = (Decimal(int(count)) * (quantity - returned_quantity) / quantity).to_integral_value(ROUND_FLOOR)
+                due = left - int(keep)
+            else:
+                continue
+            if due > 0:
+                wanted[line_id] = due
+        need = sum(wanted.values())
+        if need <= 0:
+            continue
+        taken = _take(session, business, entry.member_card_id, need, at)
+        session.add(
+            PunchEntry(
+                business_id=business.id,
+                member_card_id=entry.member_card_id,
+                kind="unpunch",
+                punches=-taken,
+                purchase_id=purchase_id,
+                lines={line_id: -count for line_id, count in wanted.items()},
+                reason=reason,
+                created_at=at,
+            )
+        )
+        taken_total += taken
+        not_recovered += need - taken
+    return taken_total, not_recovered
+
+
+def _settled(session: Session, purchase_id: uuid.UUID, member_card_id: uuid.UUID) -> dict[str, int]:
+    """Per line, the punches earlier returns of this purchase already settled (taken back or not recovered)."""
+    settled: dict[str, int] = {}
+    for lines in session.scalars(
+        select(PunchEntry.lines).where(
+            PunchEntry.purchase_id == purchase_id,
+            PunchEntry.member_card_id == member_card_id,
+            PunchEntry.kind == "unpunch",
+        )
+    ):
+        for line_id, count in lines.items():
+            settled[line_id] = settled.get(line_id, 0) - int(count)
+    return settled
+
+
+def _take(session: Session, business: Business, member_card_id: uuid.UUID, need: int, at: datetime) -> int:
+    """Take `need` punches from the open card, withdrawing unused rewards (latest first) when it has fewer."""
+    taken = 0
+    while True:
+        have = _move(session, member_card_id, 0)  # locks the row, reads the punches
+        now_taken = min(need - taken, have)
+        if now_taken:
+            _move(session, member_card_id, -now_taken)
+            taken += now_taken
+        if taken >= need or not _withdraw_latest_reward(session, business, member_card_id, at):
+            return taken
+
+
+def _withdraw_latest_reward(session: Session, business: Business, member_card_id: uuid.UUID, at: datetime) -> bool:
+    """Withdraw the latest still unused reward of the card and put its card's punches back; False when none."""
+    withdrawn = select(PunchEntry.asset_id).where(
+        PunchEntry.member_card_id == member_card_id, PunchEntry.kind == "unfill"
+    )
+    fills = session.execute(
+        select(PunchEntry.asset_id, PunchEntry.punches)
+        .join(Asset, Asset.id == PunchEntry.asset_id)
+        .where(
+            PunchEntry.member_card_id == member_card_id,
+            PunchEntry.kind == "fill",
+            Asset.status == "active",
+            PunchEntry.asset_id.not_in(withdrawn),
+        )
+        .order_by(PunchEntry.created_at.desc(), PunchEntry.id.desc())
+    ).all()
+    for asset_id, punches in fills:
+        gone = session.execute(
+            update(Asset)
+            .where(Asset.id == asset_id, Asset.status == "active")
+            .values(status="deactivated")
+            .execution_options(synchronize_session=False)
+        )
+        if gone.rowcount != 1:  # type: ignore[attr-defined]
+            continue  # redeemed at another till just now
+        _move(session, member_card_id, -punches, completed=-1)
+        session.add(
+            PunchEntry(
+                business_id=business.id,
+                member_card_id=member_card_id,
+                kind="unfill",
+                punches=-punches,
+                asset_id=asset_id,
+                reason="reward withdrawn: its punches were returned",
+                created_at=at,
+            )
+        )
+        return True
+    return False
+
+
+# --- verify ---------------------------------------------------------------------------------------
+
+
+def verify(session: Session) -> list[str]:
+    """Every member card's punches equal the sum of its entries, its filled cards the fills less withdrawals,
+    and no card is below zero."""
+    sums = {
+        card_id: int(total)
+        for card_id, total in session.execute(
+            select(PunchEntry.member_card_id, func.sum(PunchEntry.punches)).group_by(PunchEntry.member_card_id)
+        )
+    }
+    fills: dict[uuid.UUID, int] = {}
+    for card_id, kind, count in session.execute(
+        select(PunchEntry.member_card_id, PunchEntry.kind, func.count())
+        .where(PunchEntry.kind.in_(("fill", "unfill")))
+        .group_by(PunchEntry.member_card_id, PunchEntry.kind)
+    ):
+        fills[card_id] = fills.get(card_id, 0) + (int(count) if kind == "fill" else -int(count))
+    problems = []
+    for card_id, member_id, punches, completed in session.execute(
+        select(MemberPunchCard.id, MemberPunchCard.member_id, MemberPunchCard.punches, MemberPunchCard.completed)
+    ):
+        card = f"member {member_id} punch card {card_id}"
+        if punches != sums.get(card_id, 0):
+            problems.append(f"{card} has {punches} punches but entries sum to {sums.get(card_id, 0)}")
+        if completed != fills.get(card_id, 0):
+            problems.append(f"{card} completed {completed} but has {fills.get(card_id, 0)} fills")
+        if punches < 0:
+            problems.append(f"{card} has {punches} punches, below zero")
+    return problems
