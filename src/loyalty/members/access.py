@@ -28,6 +28,12 @@ class KeyKindRefused(Exception):
     """A valid key of a kind this endpoint does not take."""
 
 
+def require_kind(who: Principal, *kinds: str) -> None:
+    """A use case's own check of the caller's key kind, so no door can let another kind through."""
+    if who.kind not in kinds:
+        raise KeyKindRefused(f"This needs a key of kind {' or '.join(kinds)}, not {who.kind}.")
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is calling: the key's kind, its business and, for a till, its branch and terminal."""

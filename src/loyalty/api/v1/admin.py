@@ -9,19 +9,17 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from loyalty.api.deps import admin, database
-from loyalty.audit import record
 from loyalty.db.engine import Database
-from loyalty.db.models import ApiKey, Branch, Business, Terminal
-from loyalty.errors import InvalidInput
-from loyalty.members import access
+from loyalty.members import setup
 from loyalty.members.access import Principal
-from loyalty.money import currency_exponent, from_minor, to_minor
-from loyalty.sale import means_of_payment, payment_policy
+from loyalty.money import currency_exponent, from_minor
 from loyalty.wallet import credit
+
+# Rows (a business, a key) reach the doors through the services; they never import the models.
+Business = Any
+ApiKey = Any
 
 router = APIRouter(prefix="/v1", tags=["business"])
 
@@ -57,10 +55,6 @@ class BusinessOut(BaseModel):
     points_pending_days: int = Field(description="Earned points become spendable this many days later.")
     points_expiry_reminder_days: int | None = Field(description="Members are told this many days before expiry.")
     tier_window_days: int = Field(description="Tiers count the points earned in this many days.")
-
-
-# Settings where null means "none" (never expire, no reminders): an explicit null in a PATCH sets them.
-NULLABLE_SETTINGS = ("points_expire_after_days", "points_expiry_reminder_days")
 
 
 class BusinessPatch(Strict):
@@ -148,15 +142,6 @@ def _money(business: Business, minor: int | None) -> str | None:
     return None if minor is None else str(from_minor(minor, currency_exponent(business.currency)))
 
 
-def _minor(business: Business, amount: Decimal | None, field: str) -> int | None:
-    if amount is None:
-        return None
-    try:
-        return to_minor(amount, currency_exponent(business.currency))
-    except ValueError:
-        raise InvalidInput(field, f"has more decimals than {business.currency} allows") from None
-
-
 def key_out(key: ApiKey, raw: str | None = None) -> KeyOut:
     return KeyOut(
         id=str(key.id),
@@ -172,117 +157,49 @@ def key_out(key: ApiKey, raw: str | None = None) -> KeyOut:
 
 @router.get("/business", response_model=BusinessOut)
 def show_business(who: Principal = Depends(admin), db: Database = Depends(database)) -> BusinessOut:
-    with db.read() as session:
-        return business_out(access.business(session, who.business_id))
+    return business_out(setup.business(db, who))
 
 
 @router.patch("/business", response_model=BusinessOut)
 def change_business(
     patch: BusinessPatch, who: Principal = Depends(admin), db: Database = Depends(database)
 ) -> BusinessOut:
-    def work(session: Session) -> BusinessOut:
-        business = access.business(session, who.business_id)
-        changes = patch.model_dump(exclude_none=True)
-        changes |= {name: None for name in NULLABLE_SETTINGS if name in patch.model_fields_set and name not in changes}
-        if "point_value" in changes:
-            try:
-                business.point_value_minor = to_minor(changes.pop("point_value"), currency_exponent(business.currency))
-            except ValueError:
-                raise InvalidInput("point_value", f"has more decimals than {business.currency} allows") from None
-        if "timezone" in changes:
-            access.check_timezone(changes["timezone"])
-        if "payment_wallet" in changes:
-            payment_policy.check_wallet(changes["payment_wallet"])
-        for name in ("payment_min", "payment_max"):
-            changes.pop(name, None)
-            if name in patch.model_fields_set:
-                setattr(business, f"{name}_minor", _minor(business, getattr(patch, name), name))
-        payment_policy.check_limits_setting(business.payment_min_minor, business.payment_max_minor)
-        if "means_of_payment" in changes:
-            changes["means_of_payment"] = means_of_payment.checked(changes["means_of_payment"])
-        if "credit_top_up_bonus" in changes:
-            changes["credit_top_up_bonus"] = credit.parse_bonus_table(changes["credit_top_up_bonus"], business)
-        for name, value in changes.items():
-            setattr(business, name, value)
-        record(
-            session,
-            business.id,
-            actor=who.actor,
-            action="business.update",
-            obj=business,
-            details=patch.model_dump(exclude_unset=True, mode="json"),
-        )
-        return business_out(business)
-
-    return db.write(work)
+    return business_out(setup.change_business(db, who, patch.model_dump(exclude_unset=True)))
 
 
 @router.get("/branches", response_model=list[PlaceOut])
 def list_branches(who: Principal = Depends(admin), db: Database = Depends(database)) -> list[PlaceOut]:
-    with db.read() as session:
-        rows = session.scalars(select(Branch).where(Branch.business_id == who.business_id).order_by(Branch.created_at))
-        return [PlaceOut(id=str(row.id), name=row.name) for row in rows]
+    return [PlaceOut(id=str(row.id), name=row.name) for row in setup.branches(db, who)]
 
 
 @router.post("/branches", response_model=PlaceOut, status_code=201)
 def create_branch(body: NamedIn, who: Principal = Depends(admin), db: Database = Depends(database)) -> PlaceOut:
-    def work(session: Session) -> PlaceOut:
-        branch = Branch(business_id=who.business_id, name=body.name)
-        session.add(branch)
-        session.flush()
-        record(session, who.business_id, actor=who.actor, action="branch.create", obj=branch)
-        return PlaceOut(id=str(branch.id), name=branch.name)
-
-    return db.write(work)
+    branch = setup.create_branch(db, who, body.name)
+    return PlaceOut(id=str(branch.id), name=branch.name)
 
 
 @router.get("/terminals", response_model=list[PlaceOut])
 def list_terminals(who: Principal = Depends(admin), db: Database = Depends(database)) -> list[PlaceOut]:
-    with db.read() as session:
-        query = select(Terminal).where(Terminal.business_id == who.business_id).order_by(Terminal.created_at)
-        return [PlaceOut(id=str(row.id), name=row.name, branch_id=str(row.branch_id)) for row in session.scalars(query)]
+    return [PlaceOut(id=str(row.id), name=row.name, branch_id=str(row.branch_id)) for row in setup.terminals(db, who)]
 
 
 @router.post("/terminals", response_model=PlaceOut, status_code=201)
 def create_terminal(body: TerminalIn, who: Principal = Depends(admin), db: Database = Depends(database)) -> PlaceOut:
-    def work(session: Session) -> PlaceOut:
-        branch = session.get(Branch, body.branch_id)
-        if branch is None or branch.business_id != who.business_id:
-            raise InvalidInput("branch_id", "is not a branch of this business")
-        terminal = Terminal(business_id=who.business_id, branch_id=branch.id, name=body.name)
-        session.add(terminal)
-        session.flush()
-        record(session, who.business_id, actor=who.actor, action="terminal.create", obj=terminal)
-        return PlaceOut(id=str(terminal.id), name=terminal.name, branch_id=str(branch.id))
-
-    return db.write(work)
+    terminal = setup.create_terminal(db, who, setup.NewTerminal(name=body.name, branch_id=body.branch_id))
+    return PlaceOut(id=str(terminal.id), name=terminal.name, branch_id=str(terminal.branch_id))
 
 
 @router.get("/api-keys", response_model=list[KeyOut])
 def list_keys(who: Principal = Depends(admin), db: Database = Depends(database)) -> list[KeyOut]:
-    with db.read() as session:
-        return [key_out(key) for key in access.keys(session, business_id=who.business_id)]
+    return [key_out(key) for key in setup.keys(db, who)]
 
 
 @router.post("/api-keys", response_model=KeyOut, status_code=201)
 def create_key(body: KeyIn, who: Principal = Depends(admin), db: Database = Depends(database)) -> KeyOut:
-    def work(session: Session) -> KeyOut:
-        terminal = None
-        if body.kind == "pos":
-            if body.terminal_id is None:
-                raise InvalidInput("terminal_id", "is required for a pos key")
-            terminal = access.terminal(session, business_id=who.business_id, terminal_id=body.terminal_id)
-        raw, key = access.issue_key(
-            session, business_id=who.business_id, kind=body.kind, name=body.name, terminal=terminal
-        )
-        record(session, who.business_id, actor=who.actor, action="key.create", obj=key)
-        return key_out(key, raw)
-
-    return db.write(work)
+    raw, key = setup.create_key(db, who, setup.NewKey(kind=body.kind, name=body.name, terminal_id=body.terminal_id))
+    return key_out(key, raw)
 
 
 @router.post("/api-keys/{key_id}/revoke", response_model=KeyOut)
 def revoke_key(key_id: uuid.UUID, who: Principal = Depends(admin), db: Database = Depends(database)) -> KeyOut:
-    return db.write(
-        lambda session: key_out(access.revoke_key(session, business_id=who.business_id, key_id=key_id, actor=who.actor))
-    )
+    return key_out(setup.revoke_key(db, who, key_id))
