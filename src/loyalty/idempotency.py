@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +23,8 @@ from loyalty.db.engine import RetryTransaction
 from loyalty.db.models import IdempotentRequest
 from loyalty.errors import Conflict
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class Keyed:
@@ -29,6 +32,23 @@ class Keyed:
     scope: str
     key: str
     request_hash: str
+
+
+@dataclass(frozen=True)
+class Once(Generic[T]):
+    """A write's key, and how the door writes the answer that is stored with it (the result as JSON text)."""
+
+    keyed: Keyed
+    status: int
+    render: Callable[[T], str]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer of a keyed write: the first one's, replayed with 200, or this one's with its own status."""
+
+    text: str
+    status: int
 
 
 def fingerprint(method: str, path: str, body: Any) -> str:
@@ -68,3 +88,13 @@ def remember(session: Session, keyed: Keyed, *, status: int, response: str) -> N
             session.flush()
     except IntegrityError:
         raise RetryTransaction() from None
+
+
+def run_once(session: Session, once: Once[T], work: Callable[[], T]) -> Answer:
+    """`work`'s answer, stored under the key in the same transaction; a retry gets the stored answer instead."""
+    stored = earlier(session, once.keyed)
+    if stored is not None:
+        return Answer(stored.response, 200)
+    text = once.render(work())
+    remember(session, once.keyed, status=once.status, response=text)
+    return Answer(text, once.status)

@@ -11,6 +11,7 @@ from loyalty.api.v1 import (
     admin,
     benefits,
     codes,
+    events,
     figures,
     identification,
     members,
@@ -18,6 +19,7 @@ from loyalty.api.v1 import (
     pos,
     rules,
     sales,
+    simulation,
     system,
 )
 from loyalty.api.v1 import credit as credit_routes
@@ -40,7 +42,21 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.state.db = db or Database(settings.database_url)
     app.state.keys = access.KeyCache()
     errors.install(app)
-    for module in (system, admin, members, identification, benefits, codes, pos, sales, rules, figures, points):
+    for module in (
+        system,
+        admin,
+        members,
+        identification,
+        benefits,
+        codes,
+        pos,
+        sales,
+        rules,
+        simulation,
+        events,
+        figures,
+        points,
+    ):
         app.include_router(module.router)
     docs.install(app)
     app.include_router(credit_routes.router)

@@ -9,10 +9,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from loyalty import idempotency
 from loyalty.audit import record
-from loyalty.db.models import Business, Event, Member
+from loyalty.db.engine import Database
+from loyalty.db.models import Business, Event, Member, now
 from loyalty.errors import InvalidInput
+from loyalty.members import access
 from loyalty.members import accounts as members
+from loyalty.members.access import Principal
 from loyalty.sale import awards
 
 NAME_MAX = 100  # the column's length
@@ -20,6 +24,7 @@ NAME_MAX = 100  # the column's length
 
 @dataclass(frozen=True)
 class Happened:
+    business: Business
     event: Event
     member: Member
     applied: awards.Applied
@@ -38,4 +43,29 @@ def happen(
     session.flush()
     record(session, business.id, actor=actor, action="event.record", obj=event, details={"name": text})
     applied = awards.fire(session, business=business, member=member, trigger="event", event=text, at=at)
-    return Happened(event, member, applied)
+    return Happened(business, event, member, applied)
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    member_id: uuid.UUID
+    name: str
+
+
+def record_event(db: Database, who: Principal, new: NewEvent) -> Happened:
+    """The event happened now, told by a till or an admin: recorded with what its rules gave, in one transaction."""
+    access.require_kind(who, "admin", "pos")
+    return db.write(lambda session: _happen_now(session, who, new))
+
+
+def record_event_once(
+    db: Database, who: Principal, new: NewEvent, once: idempotency.Once[Happened]
+) -> idempotency.Answer:
+    """As `record_event`, once per key: a retry with the same key and request gets the first answer again."""
+    access.require_kind(who, "admin", "pos")
+    return db.write(lambda session: idempotency.run_once(session, once, lambda: _happen_now(session, who, new)))
+
+
+def _happen_now(session: Session, who: Principal, new: NewEvent) -> Happened:
+    business = access.business(session, who.business_id)
+    return happen(session, business=business, member_id=new.member_id, name=new.name, at=now(), actor=who.actor)

@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from loyalty import periods
+from loyalty.db.engine import Database
 from loyalty.db.models import (
     Asset,
     Benefit,
@@ -27,7 +29,10 @@ from loyalty.db.models import (
     PromoCode,
     Purchase,
     Rule,
+    now,
 )
+from loyalty.members import access
+from loyalty.members.access import Principal
 from loyalty.members.accounts import format_points
 from loyalty.money import currency_exponent, from_minor, hundredths_to_points, quantize_money
 from loyalty.periods import Period
@@ -236,3 +241,12 @@ def as_json(found: Figures, business: Business) -> dict[str, Any]:
         "benefits": found.benefits,
         "codes": found.codes,
     }
+
+
+def report(db: Database, who: Principal, *, from_: str | None, until: str | None) -> dict[str, Any]:
+    """The figures of the period (default: the last 30 days) for an admin, as their JSON answer."""
+    access.require_kind(who, "admin")
+    with db.read() as session:
+        business = access.business(session, who.business_id)
+        period = periods.period(from_, until, timezone=business.timezone, at=now())
+        return as_json(figures(session, business=business, period=period), business)

@@ -13,21 +13,17 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from loyalty import periods
 from loyalty.api.deps import admin, database
-from loyalty.api.v1.rules import RULE_SCHEMA, _body, json_object
-from loyalty.campaigns import backtests, rule_choice
+from loyalty.api.v1.rule_format import RULE_SCHEMA, body_schema, json_object
+from loyalty.campaigns import backtesting, rule_choice
 from loyalty.db.engine import Database
-from loyalty.db.models import Business, now
-from loyalty.errors import InvalidInput, LoyaltyError
-from loyalty.members import access
+from loyalty.errors import LoyaltyError
 from loyalty.members.access import Principal
 from loyalty.reports import rule_figures
 
 router = APIRouter(prefix="/v1", tags=["campaign center"])
 
 NDJSON = "application/x-ndjson"
-_BACKTEST_FIELDS = ("rules", "from", "until")
 
 
 class BacktestRuleOut(BaseModel):
@@ -83,7 +79,7 @@ class BacktestOut(BaseModel):
     "/rules/backtest",
     response_model=BacktestOut,
     response_model_by_alias=True,
-    openapi_extra=_body(
+    openapi_extra=body_schema(
         {
             "type": "object",
             "title": "Backtest",
@@ -116,45 +112,21 @@ def backtest(
     """Replay the recorded purchases of a period through drafts and/or stored rules as they are now, each taken
     as active; nothing is written. With `Accept: application/x-ndjson` the answer streams one line per batch
     (`{"progress": {"done", "total"}}`) and ends with `{"result": {...}}`."""
-    for key in body:
-        if key not in _BACKTEST_FIELDS:
-            raise InvalidInput(key, f"is not a field of a backtest; the fields are {', '.join(_BACKTEST_FIELDS)}")
-    if not body.get("rules"):
-        raise InvalidInput("rules", 'must list at least one rule: a draft, or {"id": "…"} for a stored rule')
-    with db.read() as session:
-        business = access.business(session, who.business_id)
-        period = periods.period(
-            _text(body.get("from"), "from"), _text(body.get("until"), "until"), timezone=business.timezone, at=now()
-        )
-        rules = rule_choice.chosen(session, business=business, bodies=body["rules"])
-        for position, rule in enumerate(rules):
-            if rule.trigger != "purchase":
-                raise InvalidInput(
-                    f"rules.{position}.trigger", "must be purchase: a backtest replays recorded purchases"
-                )
-        if NDJSON not in request.headers.get("accept", ""):
-            return backtests.as_json(backtests.run(session, business=business, rules=rules, period=period), business)
-        total = backtests.purchases_in(session, business=business, period=period)
-    result = backtests.Result(rules, period)
-    return StreamingResponse(_streamed(db, business, result, total), media_type=NDJSON)
+    if NDJSON not in request.headers.get("accept", ""):
+        return backtesting.backtest(db, who, body)
+    return StreamingResponse(_streamed(db, backtesting.start(db, who, body)), media_type=NDJSON)
 
 
-def _text(value: object, name: str) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    raise InvalidInput(name, 'must be a date like "2026-11-01" or a time like "2026-11-01T09:00:00+01:00"')
-
-
-def _streamed(db: Database, business: Business, result: backtests.Result, total: int) -> Iterator[str]:
+def _streamed(db: Database, started: backtesting.Started) -> Iterator[str]:
     """The backtest runs in a thread of its own; its progress lines are passed on as they come."""
     lines: queue.Queue[str | None] = queue.Queue()
+    total = started.total
 
     def work() -> None:
         try:
-            with db.read() as session:
-                for done in backtests.replay(session, business=business, result=result):
-                    lines.put(json.dumps({"progress": {"done": done, "total": max(total, done)}}) + "\n")
-            lines.put(json.dumps({"result": backtests.as_json(result, business)}) + "\n")
+            for done in backtesting.replay(db, started):
+                lines.put(json.dumps({"progress": {"done": done, "total": max(total, done)}}) + "\n")
+            lines.put(json.dumps({"result": backtesting.as_json(started)}) + "\n")
         except LoyaltyError as error:
             lines.put(json.dumps({"error": {"code": error.code, "message": error.message}}) + "\n")
         except Exception:  # the stream has begun: say so in it rather than cut it
@@ -223,7 +195,4 @@ def rules_report(
 ) -> dict[str, Any]:
     """Per rule: points given, purchases, members; per benefit: granted, redeemed; per code: uses; over the
     period (default: the last 30 days), from the ledger and the wallet."""
-    with db.read() as session:
-        business = access.business(session, who.business_id)
-        period = periods.period(from_, until, timezone=business.timezone, at=now())
-        return rule_figures.as_json(rule_figures.figures(session, business=business, period=period), business)
+    return rule_figures.report(db, who, from_=from_, until=until)
