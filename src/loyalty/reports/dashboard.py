@@ -16,7 +16,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from loyalty.db.models import Business, LedgerEntry, LedgerTransaction, Member
+from loyalty.db.engine import Database
+from loyalty.db.models import Business, LedgerEntry, LedgerTransaction, Member, now
+from loyalty.members import access
+from loyalty.members.access import Principal
 from loyalty.members.accounts import format_points
 from loyalty.money import currency_exponent, from_minor, hundredths_to_points, quantize_money
 
@@ -110,3 +113,11 @@ def as_json(report: PointsReport, business: Business) -> dict[str, Any]:
         "point_value": str(point_value),
         "members": report.members,
     }
+
+
+def points_report(db: Database, who: Principal, *, days: int) -> dict[str, Any]:
+    """The points report of the last `days` local days, ending today, for an admin, as its JSON answer."""
+    access.require_kind(who, "admin")
+    with db.read() as session:
+        business = access.business(session, who.business_id)
+        return as_json(points_by_day(session, business=business, days=days, at=now()), business)

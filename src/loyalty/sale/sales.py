@@ -16,7 +16,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loyalty.db.models import Business, Purchase, PurchaseLine
+from loyalty.db.engine import Database
+from loyalty.db.models import Business, Purchase, PurchaseLine, now
+from loyalty.errors import NotFound
+from loyalty.members import access
+from loyalty.members.access import Principal
 from loyalty.money import currency_exponent, from_minor, hundredths_to_points
 
 MAX_LISTED = 100
@@ -108,3 +112,43 @@ def detail(session: Session, business: Business, purchase: Purchase) -> dict[str
 
 def _line_order(line_id: str) -> tuple[int, str]:
     return (int(line_id), "") if line_id.isdigit() else (1 << 62, line_id)
+
+
+def means_of_payment(db: Database, who: Principal) -> list[str]:
+    """The business's means of payment, as its tills offer them."""
+    access.require_kind(who, "admin", "pos")
+    with db.read() as session:
+        return list(access.business(session, who.business_id).means_of_payment)
+
+
+def till_sales(
+    db: Database, who: Principal, *, transaction_id: str | None = None, member_id: uuid.UUID | None = None
+) -> list[dict[str, Any]]:
+    """The till's sales of today, or the business's sales found by transaction id or member (see `listed`)."""
+    access.require_kind(who, "pos")
+    if who.terminal_id is None:
+        raise access.KeyKindRefused("This needs the key of a till.")
+    with db.read() as session:
+        business = access.business(session, who.business_id)
+        found = listed(
+            session,
+            business=business,
+            terminal_id=who.terminal_id,
+            at=now(),
+            transaction_id=transaction_id,
+            member_id=member_id,
+        )
+        return [summary(business, purchase) for purchase in found]
+
+
+def sale(db: Database, who: Principal, purchase_id: uuid.UUID) -> dict[str, Any]:
+    """One sale of the business in full (see `detail`)."""
+    access.require_kind(who, "pos")
+    with db.read() as session:
+        business = access.business(session, who.business_id)
+        purchase = session.scalar(
+            select(Purchase).where(Purchase.business_id == business.id, Purchase.id == purchase_id)
+        )
+        if purchase is None:
+            raise NotFound("purchase")
+        return detail(session, business, purchase)

@@ -9,8 +9,6 @@ from pydantic import BaseModel, Field
 
 from loyalty.api.deps import admin, database
 from loyalty.db.engine import Database
-from loyalty.db.models import now
-from loyalty.members import access
 from loyalty.members.access import Principal
 from loyalty.reports import dashboard as reports
 
@@ -46,6 +44,4 @@ def points_report(
     db: Database = Depends(database),
 ) -> dict[str, Any]:
     """Points earned, taken back, spent, given back and adjusted per day, and the points outstanding."""
-    with db.read() as session:
-        business = access.business(session, who.business_id)
-        return reports.as_json(reports.points_by_day(session, business=business, days=days, at=now()), business)
+    return reports.points_report(db, who, days=days)

@@ -10,11 +10,9 @@ from pydantic import BaseModel, Field
 
 from loyalty.api.deps import admin_or_pos, database, pos
 from loyalty.db.engine import Database
-from loyalty.db.models import now
 from loyalty.errors import InvalidInput
-from loyalty.members import access
 from loyalty.members.access import Principal
-from loyalty.sale import purchases, sales
+from loyalty.sale import sales
 
 router = APIRouter(prefix="/v1", tags=["point of sale"])
 
@@ -65,8 +63,7 @@ class SaleDetailOut(SaleOut):
 @router.get("/means-of-payment", response_model=MeansOfPaymentOut)
 def means_of_payment(who: Principal = Depends(admin_or_pos), db: Database = Depends(database)) -> dict[str, Any]:
     """The business's means of payment, as its tills offer them."""
-    with db.read() as session:
-        return {"means_of_payment": list(access.business(session, who.business_id).means_of_payment)}
+    return {"means_of_payment": sales.means_of_payment(db, who)}
 
 
 @router.get("/purchases", response_model=list[SaleOut])
@@ -78,18 +75,7 @@ def list_sales(
 ) -> list[dict[str, Any]]:
     """Today's sales of this till, newest first; with `transaction_id` or `member_id`, the business's sales found."""
     member = _uuid(member_id, "member_id") if member_id else None
-    assert who.terminal_id is not None
-    with db.read() as session:
-        business = access.business(session, who.business_id)
-        found = sales.listed(
-            session,
-            business=business,
-            terminal_id=who.terminal_id,
-            at=now(),
-            transaction_id=transaction_id,
-            member_id=member,
-        )
-        return [sales.summary(business, purchase) for purchase in found]
+    return sales.till_sales(db, who, transaction_id=transaction_id, member_id=member)
 
 
 @router.get("/purchases/{purchase_id}", response_model=SaleDetailOut)
@@ -97,10 +83,7 @@ def show_sale(
     purchase_id: uuid.UUID, who: Principal = Depends(pos), db: Database = Depends(database)
 ) -> dict[str, Any]:
     """One sale in full: what was confirmed, its status, and per line what was returned."""
-    with db.read() as session:
-        business = access.business(session, who.business_id)
-        purchase = purchases.find(session, business_id=business.id, purchase_id=purchase_id)
-        return sales.detail(session, business, purchase)
+    return sales.sale(db, who, purchase_id)
 
 
 def _uuid(text: str, field: str) -> uuid.UUID:

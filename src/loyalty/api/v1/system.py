@@ -11,13 +11,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import text
 
 from loyalty import __version__
 from loyalty.api.deps import database
 from loyalty.api.errors import RETRY_AFTER_SECONDS
+from loyalty.db import health as database_health
 from loyalty.db.engine import Database
-from loyalty.db.migrate import is_current
 
 router = APIRouter(tags=["system"])
 
@@ -35,17 +34,14 @@ class Liveness(BaseModel):
 
 
 def _health(db: Database) -> Health:
-    try:
-        with db.read() as session:
-            session.execute(text("SELECT 1"))
-        current = is_current(db.reader)
-    except Exception:  # noqa: BLE001 - any database failure is "down"
+    found = database_health.check(db)
+    if not found.reachable:
         return Health(status="down", version=__version__, database="unreachable", schema_current=False)
     return Health(
-        status="ok" if current else "degraded",
+        status="ok" if found.schema_current else "degraded",
         version=__version__,
-        database="sqlite" if db.is_sqlite else "postgresql",
-        schema_current=current,
+        database=found.kind,
+        schema_current=found.schema_current,
     )
 
 
