@@ -5,35 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from loyalty import rules as engine
+from loyalty.api.v1.rules import EarnedOut, EffectOut, LinePointsOut
 from loyalty.money import floor_points
+
+__all__ = ["EarnedOut", "EffectOut", "LinePointsOut", "earned", "effect", "points"]
 
 # Rows (a business) reach the doors through the services; they never import the models.
 Business = Any
-
-
-class LinePointsOut(BaseModel):
-    line_id: str
-    points: str
-
-
-class EarnedOut(BaseModel):
-    rule_id: str | None
-    revision: int | None = Field(description="null for a draft tried in a simulation")
-    rule_name: str
-    points: str
-    explanation: str
-    lines: list[LinePointsOut]
-
-
-class EffectOut(BaseModel):
-    kind: str = Field(description="grant_benefit, tag_member or untag_member")
-    value: str = Field(description="The benefit id or the tag.")
-    rule_id: str | None
-    revision: int | None
-    explanation: str
 
 
 def points(business: Business, amount: Decimal) -> str:

@@ -40,6 +40,30 @@ class RuleOut(BaseModel):
     updated_at: datetime = Field(description="When the current revision or the status last changed.")
 
 
+# What rules gave, as a simulation and an event answer it (shaped by `outcomes`). Defined here, where they
+# always were: the schema names in /openapi.json stay as clients know them.
+class LinePointsOut(BaseModel):
+    line_id: str
+    points: str
+
+
+class EarnedOut(BaseModel):
+    rule_id: str | None
+    revision: int | None = Field(description="null for a draft tried in a simulation")
+    rule_name: str
+    points: str
+    explanation: str
+    lines: list[LinePointsOut]
+
+
+class EffectOut(BaseModel):
+    kind: str = Field(description="grant_benefit, tag_member or untag_member")
+    value: str = Field(description="The benefit id or the tag.")
+    rule_id: str | None
+    revision: int | None
+    explanation: str
+
+
 def rule_out(view: StoredRule) -> dict[str, Any]:
     return view.as_dict()
 
