@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from loyalty import rules as engine
 from loyalty.audit import record
-from loyalty.campaigns import rulebook as campaigns
+from loyalty.db import programme
 from loyalty.db.models import Asset, Benefit, Business, MemberPunchCard, PunchCard, PunchEntry
 from loyalty.errors import InvalidInput, NotFound
 from loyalty.wallet import benefits
@@ -76,7 +76,7 @@ def create(session: Session, *, business: Business, data: Mapping[str, Any], act
     )
     session.add(card)
     session.flush()
-    campaigns.programme_changed(session, business)
+    programme.changed(session, business)
     record(session, business.id, actor=actor, action="punch_card.create", obj=card)
     return card
 
@@ -93,7 +93,7 @@ def replace(
     card.reward_benefit_id = uuid.UUID(parsed.reward_benefit_id)
     card.status = parsed.status
     card.updated_at = at
-    campaigns.programme_changed(session, business)
+    programme.changed(session, business)
     record(session, business.id, actor=actor, action="punch_card.update", obj=card)
     return card
 
@@ -129,7 +129,7 @@ _active_cache: dict[uuid.UUID, tuple[int, tuple[engine.PunchCard, ...]]] = {}
 
 def active_for(session: Session, *, business: Business) -> list[engine.PunchCard]:
     """The business's active cards, as `active`, read again only after a card or rule changed."""
-    found: tuple[engine.PunchCard, ...] = campaigns.cached_for(
+    found: tuple[engine.PunchCard, ...] = programme.cached_for(
         _active_cache, session, business, lambda: tuple(active(session, business_id=business.id))
     )
     return list(found)
