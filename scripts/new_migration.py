@@ -1,4 +1,4 @@
-"""Write a new Alembic revision for what db/models.py changed: `make migration MESSAGE="add x to y"`."""
+"""Write a new Alembic revision for what the models (db/models/) changed: `make migration MESSAGE="add x to y"`."""
 
 from __future__ import annotations
 

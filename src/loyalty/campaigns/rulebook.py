@@ -8,7 +8,6 @@ never changes afterwards, so every award can name the exact revision it was earn
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -16,12 +15,13 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from loyalty import rules as engine
 from loyalty.audit import record
 from loyalty.campaigns import references
+from loyalty.db import programme
 from loyalty.db.models import Business, Rule, RuleRevision, now
 from loyalty.errors import Conflict, InvalidInput, NotFound
 from loyalty.money import currency_exponent
@@ -148,7 +148,7 @@ def create(
     session.add(row)
     session.flush()
     session.add(RuleRevision(business_id=business.id, rule_id=row.id, revision=1, definition=_definition(parsed)))
-    _rules_changed(session, business)
+    programme.changed(session, business)
     record(session, business.id, actor=actor, action="rule.create", obj=row)
     return _stored(row, _definition(parsed))
 
@@ -183,7 +183,7 @@ def revise(
     session.add(
         RuleRevision(business_id=business.id, rule_id=row.id, revision=row.revision, definition=_definition(parsed))
     )
-    _rules_changed(session, business)
+    programme.changed(session, business)
     record(session, business.id, actor=actor, action="rule.revise", obj=row, details={"revision": row.revision})
     return _stored(row, _definition(parsed))
 
@@ -192,7 +192,7 @@ def set_status(session: Session, *, business: Business, rule_id: uuid.UUID, stat
     row = _row(session, business.id, rule_id, lock=True)
     if row.status != status:
         row.status, row.updated_at = status, now()
-        _rules_changed(session, business)
+        programme.changed(session, business)
         record(session, business.id, actor=actor, action=f"rule.{status}", obj=row)
     return stored(session, business_id=business.id, rule_id=row.id)
 
@@ -312,51 +312,17 @@ def _of_business(business_id: uuid.UUID, rule_id: uuid.UUID) -> Select[Rule]:
 
 # Built indexes, per business and rules version: rebuilding on every purchase would dominate its cost.
 _index_cache: dict[uuid.UUID, tuple[int, engine.RuleIndex]] = {}
-_cache_lock = threading.Lock()
 
 
 def active_rules(session: Session, *, business: Business) -> engine.RuleIndex:
     """The business's active rules, indexed for evaluation; cached until a rule changes."""
-    cached = _index_cache.get(business.id)
-    if cached is not None and cached[0] == business.rules_version:
-        return cached[1]
-    views = listing(session, business_id=business.id, status="active")
-    index = engine.RuleIndex(engine_rule(view, business=business) for view in views)
-    # Rules changed by this very transaction are not committed yet: if it rolls back, the next attempt reaches
-    # the same version number with other rows, so such an index must not be shared.
-    if not session.info.get(_UNCOMMITTED_RULES):
-        with _cache_lock:
-            _index_cache[business.id] = (business.rules_version, index)
+
+    def read() -> engine.RuleIndex:
+        views = listing(session, business_id=business.id, status="active")
+        return engine.RuleIndex(engine_rule(view, business=business) for view in views)
+
+    index: engine.RuleIndex = programme.cached_for(_index_cache, session, business, read)
     return index
-
-
-_UNCOMMITTED_RULES = "loyalty.rules_changed"
-
-
-def cached_for(cache: dict[uuid.UUID, tuple[int, Any]], session: Session, business: Business, read: Any) -> Any:
-    """What `read()` gives for `business`, kept in `cache` until its rules version moves (the version moves with
-    every change of what a sale evaluates: rules, punch cards, tiers). As for the index, a value read by a
-    transaction that changed them itself is not kept: it may roll back."""
-    cached = cache.get(business.id)
-    if cached is not None and cached[0] == business.rules_version:
-        return cached[1]
-    value = read()
-    if not session.info.get(_UNCOMMITTED_RULES):
-        with _cache_lock:
-            cache[business.id] = (business.rules_version, value)
-    return value
-
-
-def programme_changed(session: Session, business: Business) -> None:
-    """Something a sale evaluates besides the rules changed (a punch card, the tiers): what was cached for the
-    business is read again."""
-    _rules_changed(session, business)
-
-
-def _rules_changed(session: Session, business: Business) -> None:
-    session.execute(update(Business).where(Business.id == business.id).values(rules_version=Business.rules_version + 1))
-    session.refresh(business, ["rules_version"])
-    session.info[_UNCOMMITTED_RULES] = True
 
 
 def _row(session: Session, business_id: uuid.UUID, rule_id: uuid.UUID, *, lock: bool = False) -> Rule:

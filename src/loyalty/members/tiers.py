@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from loyalty.audit import record
-from loyalty.campaigns import rulebook as campaigns
+from loyalty.db import programme
 from loyalty.db.models import Business, LedgerEntry, LedgerTransaction, Member, Tier
 from loyalty.errors import InvalidInput
 from loyalty.money import points_to_hundredths
@@ -60,7 +60,7 @@ def replace(session: Session, *, business: Business, bodies: Sequence[tuple[obje
     rows = [Tier(business_id=business.id, name=name, threshold=threshold) for name, threshold in made]
     session.add_all(rows)
     session.flush()
-    campaigns.programme_changed(session, business)
+    programme.changed(session, business)
     record(
         session,
         business.id,
@@ -152,7 +152,7 @@ def has_tiers(session: Session, *, business: Business) -> bool:
     def read() -> bool:
         return session.scalar(select(Tier.id).where(Tier.business_id == business.id).limit(1)) is not None
 
-    found: bool = campaigns.cached_for(_has_tiers, session, business, read)
+    found: bool = programme.cached_for(_has_tiers, session, business, read)
     return found
 
 

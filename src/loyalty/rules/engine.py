@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from loyalty.money import floor_points
-from loyalty.rules.actions import run_actions, why_nothing
+from loyalty.rules.conditions import unmet_condition
 from loyalty.rules.discounts import Benefit, DiscountRequest, Discounts, apply_discounts
 from loyalty.rules.facts import TRIGGERS, Context, Member, Purchase, Trigger, TriggerKind
 from loyalty.rules.index import RuleIndex, evaluation_order
@@ -16,7 +16,7 @@ from loyalty.rules.limits import limit_reached
 from loyalty.rules.outcome import Award, Effect, FiredRule, Outcome, Skipped
 from loyalty.rules.punches import Punch, PunchCard, count_punches
 from loyalty.rules.rule import Rule
-from loyalty.rules.selectors import unmet_condition
+from loyalty.rules.runners import run_actions, why_nothing
 from loyalty.rules.situation import Basket, Situation
 from loyalty.rules.wording import format_points
 

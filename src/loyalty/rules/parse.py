@@ -1,11 +1,12 @@
-"""Rules in and out of their JSON form (spec/api.md, "Rules"): `parse_rule` validates, `rule_to_dict` writes
-the canonical form used for export and stored revisions. `parse_rule(rule_to_dict(rule)) == rule`.
+"""Rules in from their JSON form (spec/api.md, "Rules"): `parse_rule` validates. `rule_to_dict` (written next to
+the Rule, which needs it for its order, and importable from here) gives the canonical form used for export and
+stored revisions. `parse_rule(rule_to_dict(rule)) == rule`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from decimal import Decimal
 from typing import Final, TypeVar, cast
 
@@ -20,6 +21,7 @@ from loyalty.rules.actions import (
     TagMember,
     UntagMember,
 )
+from loyalty.rules.conditions import Conditions, Contains
 from loyalty.rules.facts import TRIGGERS, TriggerKind
 from loyalty.rules.fields import (
     HH_MM,
@@ -29,18 +31,16 @@ from loyalty.rules.fields import (
     no_unknown_fields,
     object_field,
     path,
-    plain,
     points_field,
     positive_int_field,
     quantity_field,
     selector_field,
-    selector_to_dict,
     text_field,
     texts_field,
 )
 from loyalty.rules.limits import PERIODS, Limits, Period
-from loyalty.rules.rule import STATUSES, Rule, Status
-from loyalty.rules.selectors import WEEKDAYS, Conditions, Contains, ItemSelector
+from loyalty.rules.rule import STATUSES, Rule, Status, rule_to_dict
+from loyalty.rules.selectors import WEEKDAYS, ItemSelector
 
 __all__ = ["RuleInvalid", "parse_rule", "rule_to_dict"]
 
@@ -373,101 +373,3 @@ def _mops(value: object, where: str) -> frozenset[str]:
     if len(names) > LIST_MAX:
         raise FieldInvalid(where, f"must name at most {LIST_MAX} means of payment")
     return frozenset(name.strip() for name in names if name.strip())
-
-
-def rule_to_dict(rule: Rule) -> dict[str, object]:
-    """The canonical JSON form: every field present, lists sorted, amounts as strings, times in UTC."""
-    data: dict[str, object] = {}
-    if rule.id is not None:
-        data["id"] = rule.id
-    if rule.revision is not None:
-        data["revision"] = rule.revision
-    data.update(
-        name=rule.name,
-        trigger=rule.trigger,
-        status=rule.status,
-        valid_from=_moment_text(rule.valid_from),
-        valid_until=_moment_text(rule.valid_until),
-        conditions=_conditions_to_dict(rule.conditions),
-        limits=None if rule.limits is None else _limits_to_dict(rule.limits),
-        actions=[_action_to_dict(action) for action in rule.actions],
-    )
-    return data
-
-
-def _limits_to_dict(limits: Limits) -> dict[str, object]:
-    return {"per_member": limits.per_member, "period": limits.period}
-
-
-def _moment_text(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(UTC).isoformat()
-
-
-def _conditions_to_dict(conditions: Conditions) -> dict[str, object]:
-    c = conditions
-    out: dict[str, object] = {}
-    if c.min_spend is not None:
-        out["min_spend"] = str(c.min_spend)
-    if c.contains is not None:
-        contains = selector_to_dict(c.contains.items)
-        if c.contains.min_quantity is not None:
-            contains["min_quantity"] = plain(c.contains.min_quantity)
-        out["contains"] = contains
-    if c.branches is not None:
-        out["branches"] = sorted(c.branches)
-    if c.weekdays is not None:
-        out["weekdays"] = [WEEKDAYS[day] for day in sorted(c.weekdays)]
-    if c.time_from is not None:
-        out["time_from"] = f"{c.time_from:%H:%M}"
-    if c.time_until is not None:
-        out["time_until"] = f"{c.time_until:%H:%M}"
-    if c.member_tags is not None:
-        out["member_tags"] = sorted(c.member_tags)
-    if c.lifetime_points_at_least is not None:
-        out["lifetime_points_at_least"] = plain(c.lifetime_points_at_least)
-    if c.code is not None:
-        out["code"] = c.code
-    if c.event is not None:
-        out["event"] = c.event
-    if c.member_tiers is not None:
-        out["member_tiers"] = sorted(c.member_tiers)
-    return out
-
-
-def _action_to_dict(action: Action) -> dict[str, object]:
-    if isinstance(action, GrantBenefit):
-        return {"type": action.type, "benefit_id": action.benefit_id}
-    if isinstance(action, (TagMember, UntagMember)):
-        return {"type": action.type, "tag": action.tag}
-    if isinstance(action, DealDiscount):
-        return _deal_to_dict(action)
-    out: dict[str, object] = {"type": action.type, "mode": action.mode}
-    if isinstance(action, FixedPoints):
-        out["points"] = plain(action.points)
-        return out
-    if isinstance(action, RepeatPoints):
-        out.update(points=plain(action.points), every=plain(action.every))
-    elif isinstance(action, RatePoints):
-        out.update(points=plain(action.points), per=str(action.per))
-    else:
-        out["percent"] = plain(action.percent)
-    if action.items is not None:
-        out["items"] = selector_to_dict(action.items)
-    if action.exclude_items is not None:
-        out["exclude_items"] = selector_to_dict(action.exclude_items)
-    if isinstance(action, (RatePoints, PercentPoints)) and action.exclude_mops:
-        out["exclude_mops"] = sorted(action.exclude_mops)
-    return out
-
-
-def _deal_to_dict(action: DealDiscount) -> dict[str, object]:
-    if action.percent is not None:
-        discount: dict[str, str] = {"percent": plain(action.percent)}
-        if action.maximum is not None:
-            discount["max"] = str(action.maximum)
-    else:
-        discount = {"amount": str(action.amount)}
-    out: dict[str, object] = {"type": action.type, "discount": discount}
-    if action.items is not None:
-        out["items"] = selector_to_dict(action.items)
-    return out

@@ -1,4 +1,5 @@
-"""A rule of the Campaign Center, validated: build it with `parse_rule`, never by hand from request data."""
+"""A rule of the Campaign Center, validated: build it with `parse_rule`, never by hand from request data;
+`rule_to_dict` writes its canonical JSON form."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from functools import cached_property
 from typing import Final, Literal
 
 from loyalty.rules.actions import Action, DealDiscount
+from loyalty.rules.canonical import action_to_dict, conditions_to_dict, limits_to_dict, moment_text
+from loyalty.rules.conditions import Conditions
 from loyalty.rules.facts import TriggerKind
 from loyalty.rules.limits import Limits
 from loyalty.rules.outcome import FiredRule
-from loyalty.rules.selectors import Conditions
 
-__all__ = ["STATUSES", "Rule", "Status"]
+__all__ = ["STATUSES", "Rule", "Status", "rule_to_dict"]
 
 Status = Literal["draft", "active", "stopped"]
 STATUSES: Final[tuple[Status, ...]] = ("draft", "active", "stopped")
@@ -50,8 +52,6 @@ class Rule:
     def order_key(self) -> tuple[str, int, str]:
         """Rules are evaluated by id, then revision; unsaved ones (no id) by their canonical form: never by
         list order."""
-        from loyalty.rules.parse import rule_to_dict  # parse builds Rules, so it imports this module
-
         canonical = "" if self.id is not None else json.dumps(rule_to_dict(self), sort_keys=True)
         return (self.id or "", self.revision or 0, canonical)
 
@@ -79,3 +79,23 @@ class Rule:
     def fired_record(self) -> FiredRule:
         """What `Outcome.fired` lists when this revision fires."""
         return FiredRule(self.id, self.revision, self.name)
+
+
+def rule_to_dict(rule: Rule) -> dict[str, object]:
+    """The canonical JSON form: every field present, lists sorted, amounts as strings, times in UTC."""
+    data: dict[str, object] = {}
+    if rule.id is not None:
+        data["id"] = rule.id
+    if rule.revision is not None:
+        data["revision"] = rule.revision
+    data.update(
+        name=rule.name,
+        trigger=rule.trigger,
+        status=rule.status,
+        valid_from=moment_text(rule.valid_from),
+        valid_until=moment_text(rule.valid_until),
+        conditions=conditions_to_dict(rule.conditions),
+        limits=None if rule.limits is None else limits_to_dict(rule.limits),
+        actions=[action_to_dict(action) for action in rule.actions],
+    )
+    return data

@@ -15,7 +15,14 @@ def run_migrations_online() -> None:
     assert url is not None
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+        context.configure(
+            connection=connection,
+            target_metadata=Base.metadata,
+            render_as_batch=True,
+            # Our column types are written as the package exports them (loyalty.db.models.UTCDateTime), wherever
+            # they are defined inside it, as every revision so far names them.
+            user_module_prefix="loyalty.db.models.",
+        )
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

@@ -1,15 +1,5 @@
-"""Punch cards as stored, and a purchase's punches applied, taken back by returns and cancels, and verified.
-
-The engine counts the punches (`rules.punches`); here they are written. A member's card row is created at the
-first punch. Punches are added with one UPDATE of that row, which holds it until the transaction ends, so two
-tills completing the same card at once see each other's punches: one fills the card and grants the reward, the
-other starts the next card. Every change is a `punch_entry` linked to its purchase: the card's punches are the
-sum of its entries, its filled cards the fills less the fills withdrawn (`verify` checks both).
-
-A return or cancel takes back the punches of its lines from the open card; when the open card has fewer, the
-latest reward still unused is withdrawn and its card's punches come back to take from. What cannot be taken
-back (the reward was used) is reported as not recovered.
-"""
+"""A member's punches: a purchase's punches applied (a filled card grants its reward), taken back by returns
+and cancels, shown, and verified against their entries."""
 
 from __future__ import annotations
 
@@ -25,16 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loyalty import rules as engine
-from loyalty.audit import record
-from loyalty.campaigns import rulebook as campaigns
 from loyalty.db.models import Asset, Benefit, Business, MemberPunchCard, PunchCard, PunchEntry
-from loyalty.errors import InvalidInput, NotFound
 from loyalty.wallet import benefits
-
-
-class PunchCardNotFound(NotFound):
-    def __init__(self) -> None:
-        super().__init__("punch card")
 
 
 @dataclass
@@ -45,94 +27,6 @@ class Punched:
     after: int
     filled: int
     rewards: list[uuid.UUID] = field(default_factory=list)
-
-
-# --- templates ------------------------------------------------------------------------------------
-
-
-def _validate(session: Session, business: Business, data: Mapping[str, Any], card_id: str | None) -> engine.PunchCard:
-    try:
-        parsed = engine.parse_punch_card(data, id=card_id)
-    except engine.PunchCardInvalid as error:
-        raise InvalidInput(error.field or "body", error.message) from None
-    try:
-        reward_id = uuid.UUID(parsed.reward_benefit_id)
-        benefits.get(session, business_id=business.id, benefit_id=reward_id)
-    except (ValueError, benefits.BenefitNotFound):
-        raise InvalidInput("reward_benefit_id", "names no benefit of this business") from None
-    return parsed
-
-
-def create(session: Session, *, business: Business, data: Mapping[str, Any], actor: str, at: datetime) -> PunchCard:
-    parsed = _validate(session, business, data, None)
-    card = PunchCard(
-        business_id=business.id,
-        name=parsed.name,
-        definition=engine.punch_card_to_dict(parsed),
-        reward_benefit_id=uuid.UUID(parsed.reward_benefit_id),
-        status=parsed.status,
-        created_at=at,
-        updated_at=at,
-    )
-    session.add(card)
-    session.flush()
-    campaigns.programme_changed(session, business)
-    record(session, business.id, actor=actor, action="punch_card.create", obj=card)
-    return card
-
-
-def replace(
-    session: Session, *, business: Business, card_id: uuid.UUID, data: Mapping[str, Any], actor: str, at: datetime
-) -> PunchCard:
-    """A new definition for a card; members keep their punches (a smaller `punches_required` fills at the next
-    punch)."""
-    card = get(session, business_id=business.id, card_id=card_id)
-    parsed = _validate(session, business, data, str(card.id))
-    card.name = parsed.name
-    card.definition = engine.punch_card_to_dict(parsed)
-    card.reward_benefit_id = uuid.UUID(parsed.reward_benefit_id)
-    card.status = parsed.status
-    card.updated_at = at
-    campaigns.programme_changed(session, business)
-    record(session, business.id, actor=actor, action="punch_card.update", obj=card)
-    return card
-
-
-def get(session: Session, *, business_id: uuid.UUID, card_id: uuid.UUID) -> PunchCard:
-    card = session.get(PunchCard, card_id)
-    if card is None or card.business_id != business_id:
-        raise PunchCardNotFound()
-    return card
-
-
-def listing(session: Session, *, business_id: uuid.UUID) -> list[PunchCard]:
-    query = select(PunchCard).where(PunchCard.business_id == business_id)
-    return list(session.scalars(query.order_by(PunchCard.created_at, PunchCard.id)))
-
-
-def template(card: PunchCard) -> engine.PunchCard:
-    return engine.parse_punch_card(card.definition, id=str(card.id))
-
-
-def outline(card: PunchCard) -> dict[str, Any]:
-    return {"id": str(card.id), **card.definition, "created_at": card.created_at, "updated_at": card.updated_at}
-
-
-def active(session: Session, *, business_id: uuid.UUID) -> list[engine.PunchCard]:
-    query = select(PunchCard).where(PunchCard.business_id == business_id, PunchCard.status == "active")
-    return [template(card) for card in session.scalars(query.order_by(PunchCard.id))]
-
-
-# Active cards per business and rules version: most businesses have none, and a sale need not ask each time.
-_active_cache: dict[uuid.UUID, tuple[int, tuple[engine.PunchCard, ...]]] = {}
-
-
-def active_for(session: Session, *, business: Business) -> list[engine.PunchCard]:
-    """The business's active cards, as `active`, read again only after a card or rule changed."""
-    found: tuple[engine.PunchCard, ...] = campaigns.cached_for(
-        _active_cache, session, business, lambda: tuple(active(session, business_id=business.id))
-    )
-    return list(found)
 
 
 def member_punches(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID) -> dict[str, int]:
@@ -161,9 +55,6 @@ def member_cards(session: Session, *, business_id: uuid.UUID, member_id: uuid.UU
         }
         for progress, card in session.execute(query)
     ]
-
-
-# --- a purchase's punches -------------------------------------------------------------------------
 
 
 def apply(
@@ -296,9 +187,6 @@ def preview(punches: Sequence[engine.Punch]) -> list[dict[str, Any]]:
     ]
 
 
-# --- returns and cancels --------------------------------------------------------------------------
-
-
 def take_back(
     session: Session,
     *,
@@ -419,9 +307,6 @@ def _withdraw_latest_reward(session: Session, business: Business, member_card_id
         )
         return True
     return False
-
-
-# --- verify ---------------------------------------------------------------------------------------
 
 
 def verify(session: Session) -> list[str]:

@@ -1,15 +1,5 @@
-"""The points ledger: append-only double entry in integer hundredths of a point.
-
-Every change is a `LedgerTransaction` with two entries that sum to zero: the member's account and a
-business account ("issued" for earning, "redeemed" for paying with points, "adjusted" for corrections).
-The member's cached balance moves in the same transaction, behind a guard in the UPDATE itself, so two
-tills spending the same points cannot both succeed. There is deliberately no cached balance on the
-business accounts: one row updated by every purchase would serialise all writers.
-
-Every posting also moves lots (`loyalty.lots`): points coming in become a lot dated by the business's policy (or
-go back to the very lots a cancelled payment took them from); points going out are taken from lots, spending
-only spendable ones by expiry, so whatever spends points through `post` spends them by lot.
-"""
+"""Posting: a balanced ledger transaction per change of a member's points, the guarded balance update, and the
+lots each posting moves (`loyalty.wallet.lots.book`)."""
 
 from __future__ import annotations
 
@@ -20,12 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, Select, Table, bindparam, func, select, update
+from sqlalchemy import BigInteger, Table, bindparam, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from loyalty.db.models import Business, LedgerEntry, LedgerTransaction, LotAllocation, Member, PointsLot, now
+from loyalty.db.models import Business, LedgerEntry, LedgerTransaction, Member, now
 from loyalty.db.rows import insert_rows
 from loyalty.errors import Conflict, Refused
 from loyalty.wallet.lots import book
@@ -120,7 +110,7 @@ def post_many(
     (a purchase that earns by three rules moves the balance once). Each posting moves lots too."""
     at = at or now()
     allow_negative = business.allow_negative_balance if may_go_negative is None else may_go_negative
-    recorded = _record(
+    recorded = record_postings(
         session,
         business=business,
         member_id=member_id,
@@ -154,7 +144,7 @@ def _nonzero(postings: Sequence[tuple[int, Cause]]) -> list[tuple[int, Cause]]:
     return [(amount, cause) for amount, cause in postings if amount != 0]
 
 
-def _record(
+def record_postings(
     session: Session,
     *,
     business: Business,
@@ -278,7 +268,7 @@ def _entry(
     }
 
 
-def _transaction(
+def new_transaction(
     business: Business, member_id: uuid.UUID, kind: str, leg: int, cause: Cause, at: datetime
 ) -> LedgerTransaction:
     transaction = LedgerTransaction(
@@ -362,187 +352,3 @@ def _move_lots(
         book.owe(
             session, business_id=business.id, member_id=member_id, transaction_id=transaction_id, amount=short, at=at
         )
-
-
-def take_back(
-    session: Session,
-    *,
-    business: Business,
-    member_id: uuid.UUID,
-    purchase_id: uuid.UUID,
-    amount: int,
-    reason: str,
-    at: datetime,
-) -> int:
-    """Take back `amount` a purchase earned: from its own lots first; what of them expired is not taken again from
-    other lots; what was spent is taken from other lots. Returns the hundredths not recovered."""
-    if amount <= 0:
-        return 0
-    book.lock_member(session, member_id)
-    held = book.for_take_back(session, business_id=business.id, member_id=member_id, purchase_id=purchase_id)
-    plan = lots.plan_take_back(held, amount, at, str(purchase_id))
-    debt = plan.shortfall if business.allow_negative_balance else 0
-    recorded = _record(
-        session,
-        business=business,
-        member_id=member_id,
-        kind="unearn",
-        postings=[(-(plan.taken + debt), Cause(purchase_id=purchase_id, reason=reason))],
-        allow_negative=True,
-        at=at,
-    )
-    if recorded is not None:
-        transaction_id = recorded[0][0].id
-        book.consume(
-            session,
-            business_id=business.id,
-            member_id=member_id,
-            transaction_id=transaction_id,
-            takes=plan.takes,
-            kind="take_back",
-            at=at,
-        )
-        if debt:
-            book.owe(
-                session, business_id=business.id, member_id=member_id, transaction_id=transaction_id, amount=debt, at=at
-            )
-    book.write_off(session, plan.written_off)
-    return plan.not_recovered - debt
-
-
-def expire(session: Session, *, business: Business, due: Sequence[PointsLot], at: datetime) -> int:
-    """Post the expiry of what `due` lots still hold: per member, one ledger transaction per moment of expiry,
-    dated then. The caller holds the members' rows and read `due` after taking them, so the balances read here
-    stay true: a whole batch is one read, one UPDATE per member sent together, and batched INSERTs. Returns the
-    hundredths expired."""
-    by_member: dict[uuid.UUID, dict[datetime, list[PointsLot]]] = {}
-    for lot in due:
-        if lot.remaining > 0 and lot.expires_at is not None and lot.expires_at <= at:
-            by_member.setdefault(lot.member_id, {}).setdefault(lot.expires_at, []).append(lot)
-    if not by_member:
-        return 0
-    query = select(Member.id, Member.points_balance).where(Member.id.in_(list(by_member)))
-    balances = {member_id: int(balance) for member_id, balance in session.execute(query)}
-    expired: list[tuple[PointsLot, uuid.UUID]] = []
-    transactions: list[LedgerTransaction] = []
-    moved = []
-    for member_id, moments in by_member.items():
-        balance = balances[member_id]
-        for moment, lots_then in sorted(moments.items()):
-            points = sum(lot.remaining for lot in lots_then)
-            cause = Cause(reason=f"{len(lots_then)} lot(s) expired")
-            transaction = _transaction(business, member_id, "expire", -points, cause, moment)
-            transactions.append(transaction)
-            expired += [(lot, transaction.id) for lot in lots_then]
-            balance -= points
-        moved.append({"id": member_id, "points_balance": balance})
-    session.execute(update(Member), moved)  # by primary key, one statement sent for the batch
-    session.add_all(transactions)
-    session.flush()
-    book.expire(session, business_id=business.id, expired=expired)
-    return sum(lot.remaining for lot, _ in expired)
-
-
-def balance(session: Session, member_id: uuid.UUID) -> int:
-    """The member's balance recomputed from the entries (hundredths)."""
-    total = session.scalar(
-        select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
-            LedgerEntry.member_id == member_id, LedgerEntry.account == "member"
-        )
-    )
-    return int(total or 0)
-
-
-def verify(session: Session) -> list[str]:
-    """Every difference between the ledger and what is cached or promised; empty when all is well."""
-    problems: list[str] = []
-    unbalanced = session.execute(
-        select(LedgerEntry.transaction_id, func.sum(LedgerEntry.amount), func.count())
-        .group_by(LedgerEntry.transaction_id)
-        .having((func.sum(LedgerEntry.amount) != 0) | (func.count() != 2))
-    )
-    problems += [
-        f"ledger transaction {txn} entries sum to {total} over {count} entries" for txn, total, count in unbalanced
-    ]
-    sums = _by_member(
-        select(LedgerEntry.member_id, func.sum(LedgerEntry.amount))
-        .where(LedgerEntry.account == "member")
-        .group_by(LedgerEntry.member_id),
-        session,
-    )
-    lifetime_sums = _by_member(
-        select(LedgerEntry.member_id, func.sum(LedgerEntry.amount))
-        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-        .where(LedgerEntry.account == "member", LedgerTransaction.kind.in_(LIFETIME_KINDS))
-        .group_by(LedgerEntry.member_id),
-        session,
-    )
-    held = _by_member(
-        select(PointsLot.member_id, func.sum(PointsLot.remaining)).group_by(PointsLot.member_id),
-        session,
-    )
-    debts = _by_member(
-        select(LotAllocation.member_id, func.sum(LotAllocation.amount))
-        .where(LotAllocation.lot_id.is_(None))
-        .group_by(LotAllocation.member_id),
-        session,
-    )
-    members = session.execute(
-        select(Member.id, Member.points_balance, Member.lifetime_points, Business.allow_negative_balance).join(
-            Business, Business.id == Member.business_id
-        )
-    )
-    for member_id, cached, lifetime, allow_negative in members:
-        recomputed = sums.get(member_id, 0)
-        if cached != recomputed:
-            problems.append(f"member {member_id} balance {cached} but entries sum to {recomputed}")
-        if lifetime != lifetime_sums.get(member_id, 0):
-            problems.append(
-                f"member {member_id} lifetime {lifetime} but earnings sum to {lifetime_sums.get(member_id, 0)}"
-            )
-        if cached < 0 and not allow_negative:
-            problems.append(f"member {member_id} balance {cached} is below zero")
-        if held.get(member_id, 0) - debts.get(member_id, 0) != cached:
-            problems.append(
-                f"member {member_id} balance {cached} but lots hold {held.get(member_id, 0)}"
-                f" less a debt of {debts.get(member_id, 0)}"
-            )
-    return problems + _lot_problems(session)
-
-
-def _lot_problems(session: Session) -> list[str]:
-    """Each lot within its amount and equal to its allocations; nothing spent while pending or expired."""
-    problems = []
-    allocated = dict(
-        session.execute(
-            select(LotAllocation.lot_id, func.sum(LotAllocation.amount))
-            .where(LotAllocation.lot_id.is_not(None))
-            .group_by(LotAllocation.lot_id)
-        ).all()
-    )
-    query = select(PointsLot.id, PointsLot.amount, PointsLot.remaining, PointsLot.expired, PointsLot.written_off)
-    for lot_id, amount, remaining, expired, written_off in session.execute(query):
-        if not 0 <= remaining <= amount:
-            problems.append(f"lot {lot_id} holds {remaining} of {amount}")
-        if amount - remaining != int(allocated.get(lot_id) or 0):
-            problems.append(
-                f"lot {lot_id} used {amount - remaining} but its allocations sum to {allocated.get(lot_id)}"
-            )
-        # Written off: expired points, posted or (for points still in an overdue lot) about to be.
-        if not (0 <= written_off <= expired + remaining and expired <= amount):
-            problems.append(f"lot {lot_id} expired {expired}, written off {written_off}, of {amount}")
-    misspent = session.execute(
-        select(LotAllocation.transaction_id, PointsLot.id)
-        .join(PointsLot, PointsLot.id == LotAllocation.lot_id)
-        .where(
-            LotAllocation.kind == "spend",
-            (LotAllocation.at < PointsLot.available_at)
-            | (PointsLot.expires_at.is_not(None) & (LotAllocation.at >= PointsLot.expires_at)),
-        )
-    )
-    problems += [f"transaction {txn} spent lot {lot} while pending or expired" for txn, lot in misspent]
-    return problems
-
-
-def _by_member(query: Select[uuid.UUID | None, int], session: Session) -> dict[uuid.UUID | None, int]:
-    return {member_id: int(total) for member_id, total in session.execute(query)}

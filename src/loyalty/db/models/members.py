@@ -1,0 +1,132 @@
+"""Members, how a till or the app identifies them, and the tiers they reach."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from loyalty.db.models.base import Base, business_fk, now, pk
+
+
+class Member(Base):
+    __tablename__ = "member"
+    __table_args__ = (
+        UniqueConstraint("business_id", "phone"),
+        UniqueConstraint("business_id", "email"),
+        UniqueConstraint("business_id", "member_number"),
+    )
+    id: Mapped[uuid.UUID] = pk()
+    business_id: Mapped[uuid.UUID] = business_fk()
+    phone: Mapped[str] = mapped_column(String(20))  # E.164
+    email: Mapped[str | None] = mapped_column(String(254))  # lower case
+    member_number: Mapped[str | None] = mapped_column(String(64))
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    birthday: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    consent_terms: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_sms: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_email: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Cached from the ledger in the same transaction as every entry; `loyalty verify` recomputes them.
+    points_balance: Mapped[int] = mapped_column(BigInteger, default=0)  # hundredths of a point
+    lifetime_points: Mapped[int] = mapped_column(BigInteger, default=0)  # hundredths, earned only
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    # When a login code sent there came back, or staff vouched (registered the member, or typed the detail in).
+    # Only a proven phone finds the member at a till; login codes go only to proven contact details.
+    phone_verified_at: Mapped[datetime | None]
+    email_verified_at: Mapped[datetime | None]
+    # When the `joined` rules fired: set once, so a member set back to pending never joins twice.
+    joined_at: Mapped[datetime | None]
+    credit_balance: Mapped[int] = mapped_column(BigInteger, default=0)  # stored credit, minor units; from the ledger
+    # The tier reached and when: it is kept until the tier window since then ends.
+    tier: Mapped[str | None] = mapped_column(String(100))
+    tier_since: Mapped[datetime | None]
+
+
+class IdentificationCode(Base):
+    """The short code and QR payload a member shows at the till; both stored hashed."""
+
+    __tablename__ = "identification_code"
+    __table_args__ = (UniqueConstraint("business_id", "code_hash"), UniqueConstraint("business_id", "qr_hash"))
+    id: Mapped[uuid.UUID] = pk()
+    business_id: Mapped[uuid.UUID] = business_fk()
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("member.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    qr_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    expires_at: Mapped[datetime]
+    # The code and payload themselves, for their few minutes of life: every device of the member shows the same
+    # live code. The till's lookups go by the hashes.
+    code: Mapped[str] = mapped_column(String(16), default="")
+    qr: Mapped[str] = mapped_column(String(64), default="")
+
+
+class IdentifyFailure(Base):
+    """One failed identification attempt, counted for the per-terminal and per-business limits."""
+
+    __tablename__ = "identify_failure"
+    __table_args__ = (
+        Index("ix_identify_failure_business_at", "business_id", "at"),
+        # A till's failures in the window, counted without reading the rest of the business's.
+        Index("ix_identify_failure_business_terminal_at", "business_id", "terminal_id", "at"),
+    )
+    id: Mapped[uuid.UUID] = pk()
+    business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
+    terminal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("terminal.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=now)
+
+
+class LoginCode(Base):
+    """A one-time code that logs a member into the member app."""
+
+    __tablename__ = "login_code"
+    id: Mapped[uuid.UUID] = pk()
+    business_id: Mapped[uuid.UUID] = business_fk()
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("member.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    # Where the code was sent ("sms" to the phone, "email" to the address): the right code proves that one.
+    channel: Mapped[str] = mapped_column(String(8), default="sms")
+
+
+class TillIdentification(Base):
+    """A single-use code (app code, QR, sent code) spent at a terminal stays that member's at that terminal for
+    the length of a sale, because a till that speaks Como sends the same code with every call of the sale."""
+
+    __tablename__ = "till_identification"
+    __table_args__ = (UniqueConstraint("business_id", "terminal_id", "value_hash"),)
+    id: Mapped[uuid.UUID] = pk()
+    business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
+    terminal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("terminal.id"))
+    value_hash: Mapped[str] = mapped_column(String(64))
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("member.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    expires_at: Mapped[datetime]
+
+
+class Tier(Base):
+    """A tier: reached by the points earned in the business's tier window."""
+
+    __tablename__ = "tier"
+    id: Mapped[uuid.UUID] = pk()
+    business_id: Mapped[uuid.UUID] = business_fk()
+    name: Mapped[str] = mapped_column(String(100))
+    threshold: Mapped[int] = mapped_column(BigInteger)  # hundredths
+    created_at: Mapped[datetime] = mapped_column(default=now)

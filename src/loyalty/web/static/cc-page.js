@@ -1,0 +1,54 @@
+// What every view of the Campaign Center shares: the message at the top (now, or once the next view shows),
+// a refusal shown beside the field it names, a file handed to the browser.
+import { words, say, el } from "./common.js";
+
+const $ = (id) => document.getElementById(id);
+
+let nextNotice = null; // said once the next view is shown
+let route = () => {};
+
+export function notice(text, kind = "ok") {
+  say($("cc-message"), text, kind);
+}
+
+export function routeWith(handler) {
+  route = handler;
+}
+
+export function takeNotice() {
+  const text = nextNotice;
+  nextNotice = null;
+  return text;
+}
+
+export function go(hash, message = null) {
+  nextNotice = message;
+  if (window.location.hash === hash) route();
+  else window.location.hash = hash;
+}
+
+// Server refusals that name a field (422 details.field) are shown beside it.
+export function fieldErrors(form, error, region) {
+  for (const node of form.querySelectorAll(".field-error")) node.remove();
+  for (const node of form.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
+  const path = error.details?.field;
+  let target = null;
+  for (let probe = path; probe && !target; probe = probe.includes(".") ? probe.slice(0, probe.lastIndexOf(".")) : "") {
+    target = form.querySelector(`[data-path="${probe}"]`);
+  }
+  if (target) {
+    target.setAttribute("aria-invalid", "true");
+    target.closest(".field")?.append(el("span", { class: "field-error", text: error.message.replace(/^[\w.]+: /, "") }));
+    target.focus();
+  }
+  say(region, words(error), "error");
+}
+
+export function save(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const link = el("a", { href: url, download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 5000);
+}
