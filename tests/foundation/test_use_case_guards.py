@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from loyalty.campaigns import backtesting, center, events, simulation
+from loyalty.campaigns import backtesting, center, events
 from loyalty.db.engine import Database
 from loyalty.errors import InvalidInput, NotFound
 from loyalty.members import access, setup
 from loyalty.members.access import KeyKindRefused, Principal
 from loyalty.reports import dashboard, rule_figures
-from loyalty.sale import sales
+from loyalty.sale import sales, simulation
 from tests.conftest import Tenant
 from tests.rules_api.helpers import dairy_basket, dairy_rate, register
 

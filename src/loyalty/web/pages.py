@@ -19,8 +19,8 @@ from fastapi.templating import Jinja2Templates
 
 from loyalty import __version__
 from loyalty.api.deps import database
+from loyalty.business import setup
 from loyalty.db.engine import Database
-from loyalty.members import setup
 from loyalty.money import currency_exponent
 
 HERE = Path(__file__).parent

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from loyalty.api.deps import admin, database
+from loyalty.business import setup
 from loyalty.db.engine import Database
-from loyalty.members import setup
 from loyalty.members.access import Principal
 from loyalty.money import currency_exponent, from_minor
 from loyalty.wallet import credit

@@ -16,10 +16,10 @@ from loyalty.api.deps import admin, database
 from loyalty.api.v1.outcomes import EarnedOut, EffectOut, earned, effect, points
 from loyalty.api.v1.pos import PurchaseIn
 from loyalty.api.v1.rule_format import DECIMAL, RULE_SCHEMA, TEXT, TEXTS, body_schema, inline_schema, json_object
-from loyalty.campaigns import simulation
 from loyalty.db.engine import Database
 from loyalty.members.access import Principal
 from loyalty.money import currency_exponent
+from loyalty.sale import simulation
 from loyalty.wallet import punch_cards
 
 router = APIRouter(prefix="/v1", tags=["campaign center"])
