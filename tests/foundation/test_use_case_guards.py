@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
+from loyalty.business import setup
 from loyalty.campaigns import backtesting, center, events
 from loyalty.db.engine import Database
 from loyalty.errors import InvalidInput, NotFound
-from loyalty.members import access, setup
+from loyalty.members import access
 from loyalty.members.access import KeyKindRefused, Principal
 from loyalty.reports import dashboard, rule_figures
 from loyalty.sale import sales, simulation
