@@ -14,7 +14,7 @@ from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from loyalty.api.como import mapping
+from loyalty.api.como import membership
 from loyalty.api.como.envelope import ComoRoute
 from loyalty.api.como.shapes import Answer, Customer
 from loyalty.api.deps import KeyedDatabase
@@ -57,7 +57,7 @@ class Caller:
 
         def work(session: Session) -> uuid.UUID | None:
             business = access.business(session, self.who.business_id)
-            return mapping.identify(
+            return membership.identify(
                 session, business=business, till=self.till, customer=customer, settings=self.settings, at=now()
             )
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from loyalty.api.como import mapping
+from loyalty.api.como import mapping, membership
 from loyalty.api.como.caller import ANSWERS, Caller, KeyedRoute, caller, code_message, now
 from loyalty.api.como.envelope import ok
 from loyalty.api.como.shapes import (
@@ -45,7 +45,7 @@ def get_member_details(
         basket = None
         if body.purchase is not None:
             basket = mapping.sale(body.purchase, business=business, member_id=member.id, transaction_required=False)
-        return mapping.membership(
+        return membership.membership(
             session,
             business=business,
             member=member,
@@ -79,7 +79,7 @@ def quick_registration(body: QuickRegistrationIn, me: Caller = Depends(caller)) 
             actor=me.actor,
             at=now(),
         )
-        return mapping.membership(session, business=business, member=member, at=now())
+        return membership.membership(session, business=business, member=member, at=now())
 
     return ok(membership=me.db.write(work))
 
@@ -102,7 +102,7 @@ def register_member(body: RegisterMemberIn, me: Caller = Depends(caller)) -> JSO
             first_name=_text(data, "firstName", "registrationData.FirstName") or customer.firstName or "",
             last_name=_text(data, "lastName", "registrationData.LastName") or customer.lastName or "",
             email=_text(data, "email", "registrationData.Email") or customer.email,
-            birthday=mapping.birthday(data.get("birthday"), "registrationData.Birthday"),
+            birthday=membership.birthday(data.get("birthday"), "registrationData.Birthday"),
             consent=_consent(
                 _flag(data, "termsOfUse", "registrationData.TermsOfUse"),
                 _flag(data, "allowSMS", "registrationData.AllowSMS"),
@@ -127,7 +127,7 @@ def update_member(body: UpdateMemberIn, me: Caller = Depends(caller)) -> JSONRes
     if "email" in data:
         changes["email"] = _text(data, "email", "registrationData.email")
     if data.get("birthday") is not None:
-        changes["birthday"] = mapping.birthday(data["birthday"], "registrationData.birthday")
+        changes["birthday"] = membership.birthday(data["birthday"], "registrationData.birthday")
     consent = {
         ours: flag
         for como, ours in (("termsOfUse", "terms"), ("allowSMS", "sms"), ("allowEmail", "email"))

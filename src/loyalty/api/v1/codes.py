@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from loyalty import paging
 from loyalty.api.deps import admin, admin_or_pos, database
 from loyalty.api.idempotent import optional_key, write_once
-from loyalty.api.v1.members import AssetOut, MemberOut, asset_outs, member_view
+from loyalty.api.v1.member_shapes import AssetOut, MemberOut, asset_outs, member_view
 from loyalty.api.v1.pos import settings_of
 from loyalty.audit import record
 from loyalty.campaigns import code_guessing, codes

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from loyalty.api.deps import admin, database, pos, require
-from loyalty.api.v1.members import MemberOut, member_view
+from loyalty.api.v1.member_shapes import MemberOut, member_view
 from loyalty.audit import record
 from loyalty.db.engine import Database
 from loyalty.db.models import Member, now

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from loyalty import paging
 from loyalty.api.deps import database, require
 from loyalty.api.errors import envelope
-from loyalty.api.v1.members import MemberOut, member_views
+from loyalty.api.v1.member_shapes import MemberOut, member_views
 from loyalty.db.engine import Database
 from loyalty.db.models import Business, LedgerTransaction, PointsLot, Rule, now
 from loyalty.errors import InvalidInput

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from loyalty.api.deps import database, require
-from loyalty.api.v1.members import AssetOut, asset_outs
+from loyalty.api.v1.member_shapes import AssetOut, asset_outs
 from loyalty.db.engine import Database
 from loyalty.db.models import Asset, Member, now
 from loyalty.members import access
