@@ -11,16 +11,19 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from loyalty.db.engine import RetryTransaction
+from loyalty.db.engine import Database, RetryTransaction
 from loyalty.db.models import IdempotentRequest
 from loyalty.errors import Conflict
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -68,3 +71,42 @@ def remember(session: Session, keyed: Keyed, *, status: int, response: str) -> N
             session.flush()
     except IntegrityError:
         raise RetryTransaction() from None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer stored under a key: the door's JSON and its status (200 when it is a replay)."""
+
+    text: str
+    status: int
+
+
+@dataclass(frozen=True)
+class Once(Generic[T]):
+    """A service's write made once per key: `render` is the door's JSON for the service's result, stored with it."""
+
+    keyed: Keyed
+    status: int
+    render: Callable[[T], str]
+
+
+@overload
+def write(db: Database, once: None, work: Callable[[Session], T]) -> T: ...
+@overload
+def write(db: Database, once: Once[T], work: Callable[[Session], T]) -> Answer: ...
+def write(db: Database, once: Once[T] | None, work: Callable[[Session], T]) -> T | Answer:
+    """Run `work` in one transaction; with `once`, its rendered answer is stored in that same transaction and a
+    retry of the same request gets it again (a key reused for another request: 409 `idempotency_conflict`)."""
+    if once is None:
+        return db.write(work)
+    keyed = once.keyed
+
+    def keyed_work(session: Session) -> Answer:
+        stored = earlier(session, keyed)
+        if stored is not None:
+            return Answer(stored.response, 200)
+        text = once.render(work(session))
+        remember(session, keyed, status=once.status, response=text)
+        return Answer(text, once.status)
+
+    return db.write(keyed_work)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Header, Request
 from fastapi.responses import Response
@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from loyalty import idempotency
 from loyalty.db.engine import Database
 from loyalty.members.access import Principal
+
+T = TypeVar("T")
 
 
 def optional_key(
@@ -26,6 +28,27 @@ def optional_key(
     ),
 ) -> str | None:
     return idempotency_key
+
+
+def keyed(request: Request, who: Principal, key: str, body: BaseModel) -> idempotency.Keyed:
+    """The key bound to this request: per till (or per API key), with the method, path and body it came with."""
+    return idempotency.Keyed(
+        business_id=who.business_id,
+        scope=str(who.terminal_id or who.key_id),
+        key=key,
+        request_hash=idempotency.fingerprint(request.method, request.url.path, body.model_dump(mode="json")),
+    )
+
+
+def once(
+    request: Request, who: Principal, *, key: str, body: BaseModel, status: int, shape: Callable[[T], BaseModel]
+) -> idempotency.Once[T]:
+    """For a service's write: once per key, its answer (`shape` of the service's result) stored beside it."""
+
+    def render(result: T) -> str:
+        return json.dumps(shape(result).model_dump(mode="json"), separators=(",", ":"))
+
+    return idempotency.Once(keyed(request, who, key, body), status, render)
 
 
 def write_once(
@@ -41,21 +64,7 @@ def write_once(
 ) -> Response:
     """Run `work` (whose result `model` describes) in one transaction with its answer stored under `key`;
     a retry of the same request answers 200 with that answer, byte for byte."""
-    keyed = idempotency.Keyed(
-        business_id=who.business_id,
-        scope=str(who.terminal_id or who.key_id),
-        key=key,
-        request_hash=idempotency.fingerprint(request.method, request.url.path, body.model_dump(mode="json")),
+    answer = idempotency.write(
+        db, once(request, who, key=key, body=body, status=status, shape=model.model_validate), work
     )
-
-    def keyed_work(session: Session) -> tuple[str, int]:
-        stored = idempotency.earlier(session, keyed)
-        if stored is not None:
-            return stored.response, 200
-        result = work(session)
-        text = json.dumps(model.model_validate(result).model_dump(mode="json"), separators=(",", ":"))
-        idempotency.remember(session, keyed, status=status, response=text)
-        return text, status
-
-    text, answered = db.write(keyed_work)
-    return Response(text, status_code=answered, media_type="application/json")
+    return Response(answer.text, status_code=answer.status, media_type="application/json")

@@ -10,9 +10,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from loyalty.audit import record
-from loyalty.db.models import Business, Event, Member
-from loyalty.errors import InvalidInput
+from loyalty.db.engine import Database
+from loyalty.db.models import Business, Event, Member, now
+from loyalty.errors import Forbidden, InvalidInput
+from loyalty.members import access
 from loyalty.members import accounts as members
+from loyalty.members.access import Principal
 from loyalty.sale import awards
 
 NAME_MAX = 100  # the column's length
@@ -39,3 +42,26 @@ def happen(
     record(session, business.id, actor=actor, action="event.record", obj=event, details={"name": text})
     applied = awards.fire(session, business=business, member=member, trigger="event", event=text, at=at)
     return Happened(event, member, applied)
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """An event recorded by `submit`, read in its transaction: what a door answers with."""
+
+    business: Business
+    happened: Happened
+
+
+def submit(db: Database, who: Principal, member_id: uuid.UUID, name: str) -> Submitted:
+    """A till or an admin reports that `name` happened to the member (`/v1/events`, Como `submitEvent`): the event
+    rules that name it fire in the same transaction; a blocked or pending member is refused (member_<status>)."""
+    if who.kind not in ("admin", "pos"):
+        raise Forbidden("forbidden", "Events are submitted with an admin or pos key.")
+
+    def work(session: Session) -> Submitted:
+        business = access.business(session, who.business_id)
+        return Submitted(
+            business, happen(session, business=business, member_id=member_id, name=name, at=now(), actor=who.actor)
+        )
+
+    return db.write(work)

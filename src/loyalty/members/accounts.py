@@ -147,6 +147,19 @@ def get(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID) -> Me
     return member
 
 
+def locked(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID) -> Member:
+    """The member's row, locked until the transaction ends: a guard read from it holds against concurrent tills."""
+    member = session.scalar(
+        select(Member)
+        .where(Member.id == member_id, Member.business_id == business_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if member is None:
+        raise MemberNotFound()
+    return member
+
+
 def reloaded(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID) -> Member:
     """The member, re-read from the database (a guarded UPDATE may have moved the cached balance)."""
     member = session.scalar(
@@ -256,19 +269,28 @@ def prove(session: Session, *, member: Member, channel: str, at: datetime) -> No
 
 
 def update(
-    session: Session, *, business: Business, member_id: uuid.UUID, changes: Mapping[str, Any], actor: str
+    session: Session,
+    *,
+    business: Business,
+    member_id: uuid.UUID,
+    changes: Mapping[str, Any],
+    actor: str,
+    vouched: bool = True,
 ) -> Member:
-    """Change contact details, names, birthday, tags, status or consent; `changes` holds only what changes."""
+    """Change contact details, names, birthday, tags, status or consent; `changes` holds only what changes.
+
+    `vouched`: the caller stands for a new phone or e-mail (an admin typing it in), so it is proven; otherwise
+    (a till filling a missing one) it stays unproven until a login code sent there comes back."""
     member = get(session, business_id=business.id, member_id=member_id)
     unique_changed = False
     for name, value in changes.items():
         if name == "phone":
             member.phone = normalise_phone(value, business.country)
-            member.phone_verified_at = now()  # the admin who types a number in vouches for it
+            member.phone_verified_at = now() if vouched else None
             unique_changed = True
         elif name == "email":
             member.email = normalise_email(value)
-            member.email_verified_at = now() if member.email else None
+            member.email_verified_at = now() if member.email and vouched else None
             unique_changed = True
         elif name == "member_number":
             member.member_number = normalise_member_number(value)

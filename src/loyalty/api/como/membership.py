@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from loyalty.api.como import envelope, wallets
-from loyalty.api.como.shapes import Customer, moment
+from loyalty.api.como import envelope, mapping, wallets
+from loyalty.api.como.shapes import Customer, Purchase, moment
+from loyalty.db.engine import Database
 from loyalty.errors import InvalidInput
+from loyalty.members import access, finding, tills
 from loyalty.members import accounts as members
-from loyalty.members import identification, tills
+from loyalty.members.access import Principal
 from loyalty.sale import purchases
-from loyalty.settings import Settings
 from loyalty.wallet import benefits
 
 # Rows (a business, a member) reach this package through the services; it never imports the models.
@@ -26,60 +27,17 @@ ASSET_STATUS = {"redeemed": "Redeemed", "expired": "Expired", "deactivated": "De
 # --- who --------------------------------------------------------------------------------------------------
 
 
-def identify(
-    session: Session,
-    *,
-    business: Business,
-    till: tills.Till,
-    customer: Customer | None,
-    settings: Settings,
-    at: datetime,
-) -> uuid.UUID | None:
-    """The member `customer` names, or None (after noting a failed attempt: the caller commits, then refuses)."""
+def ask(customer: Customer | None) -> finding.Ask:
+    """The way the customer object names the member, in the order Como clients fill them."""
     if customer is None:
         raise InvalidInput("customer", "is required")
-    found: Member | None
     if customer.appClientId:
-        found = tills.identify_by_code(
-            session,
-            business=business,
-            terminal_id=till.terminal_id,
-            kind="code",
-            value=customer.appClientId,
-            settings=settings,
-            at=at,
-        )
-    elif customer.temporaryToken:
-        found = tills.identify_by_code(
-            session,
-            business=business,
-            terminal_id=till.terminal_id,
-            kind="qr",
-            value=customer.temporaryToken,
-            settings=settings,
-            at=at,
-        )
-    elif customer.commonExtId:
-        found = _by_id(session, business, customer.commonExtId)
-    else:
-        way, value = _contact(customer)
-        found = identification.identify(
-            session, business=business, terminal_id=till.terminal_id, way=way, value=value, settings=settings, at=at
-        )
-    if found is None or found.status == "pending":
-        return None
-    return found.id
-
-
-def _by_id(session: Session, business: Business, text: str) -> Member | None:
-    try:
-        member_id = uuid.UUID(text.strip())
-    except ValueError:
-        return None
-    try:
-        return members.get(session, business_id=business.id, member_id=member_id)
-    except members.MemberNotFound:
-        return None
+        return finding.Ask("code", customer.appClientId)
+    if customer.temporaryToken:
+        return finding.Ask("qr", customer.temporaryToken)
+    if customer.commonExtId:
+        return finding.Ask("id", customer.commonExtId)
+    return finding.Ask(*_contact(customer))
 
 
 def _contact(customer: Customer) -> tuple[str, str]:
@@ -93,6 +51,31 @@ def _contact(customer: Customer) -> tuple[str, str]:
         "customer",
         "name the member by appClientId, temporaryToken, commonExtId, customIdentifier, phoneNumber or email",
     )
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def details(
+    db: Database,
+    who: Principal,
+    till: tills.Till,
+    member_id: uuid.UUID,
+    *,
+    purchase: Purchase | None = None,
+    only_active: bool = False,
+) -> dict[str, Any]:
+    """The identified member's `membership`, read in one transaction; with a purchase, against that basket."""
+    with db.read() as session:
+        business = access.business(session, who.business_id)
+        member = members.get(session, business_id=business.id, member_id=member_id)
+        basket = None
+        if purchase is not None and member.status == "active":
+            basket = mapping.sale(purchase, business=business, member_id=member.id, transaction_required=False)
+        return membership(
+            session, business=business, member=member, at=now(), only_active=only_active, basket=basket, till=till
+        )
 
 
 def membership(

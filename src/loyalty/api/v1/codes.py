@@ -13,16 +13,15 @@ from sqlalchemy.orm import Session
 
 from loyalty import paging
 from loyalty.api.deps import admin, admin_or_pos, database
-from loyalty.api.idempotent import optional_key, write_once
-from loyalty.api.v1.member_shapes import AssetOut, MemberOut, asset_outs, member_view
+from loyalty.api.idempotent import once, optional_key
+from loyalty.api.v1.member_shapes import AssetOut, MemberOut
 from loyalty.api.v1.pos import settings_of
 from loyalty.audit import record
-from loyalty.campaigns import code_guessing, codes
+from loyalty.campaigns import code_guessing, codes, redeeming
 from loyalty.db.engine import Database
 from loyalty.db.models import PromoCode, now
 from loyalty.errors import InvalidInput
 from loyalty.members import access
-from loyalty.members import accounts as members
 from loyalty.members.access import Principal
 from loyalty.settings import Settings
 
@@ -247,48 +246,14 @@ def redeem(
     """Use a code outside a sale. Failed codes are limited per terminal and business, as in quotes and purchases;
     to a pos key, an unknown and a used-up code answer alike."""
 
-    def work(session: Session) -> RedeemOut:
-        at = now()
-        code_guessing.check(
-            session, business_id=who.business_id, terminal_id=who.terminal_id, settings=settings, at=at, attempts=1
-        )
-        business = access.business(session, who.business_id)
-        done = codes.redeem(session, business=business, text=body.code, member_id=body.member_id, at=at)
-        record(
-            session,
-            business.id,
-            actor=who.actor,
-            action="code.redeem",
-            obj=done.use,
-            details={"code_id": str(done.code.id), "member_id": str(done.member.id)},
-        )
-        return RedeemOut(
-            code=done.code.code,
-            effect=done.code.effect,
-            message=done.message,
-            points_earned=members.format_points(business, done.points),
-            granted=asset_outs(session, business, done.assets, at),
-            member=member_view(session, business, done.member, who),
-        )
-
-    try:
-        if key is not None:
-            return write_once(db, request, who, key=key, body=body, model=RedeemOut, status=200, work=work)
-        return db.write(work)
-    except codes.CodeRefused as refused:
-        if refused.code in code_guessing.GUESSES:
-            _note_guess(db, who, settings)
-        raise codes.discreet(refused) if who.kind == "pos" else refused from None
-
-
-def _note_guess(db: Database, who: Principal, settings: Settings) -> None:
-    db.write(
-        lambda session: code_guessing.note(
-            session,
-            business_id=who.business_id,
-            terminal_id=who.terminal_id,
-            settings=settings,
-            at=now(),
-            guesses=1,
-        )
+    command = redeeming.RedeemCode(body.code, body.member_id)
+    if key is None:
+        return redeem_out(redeeming.redeem(db, who, command, settings))
+    answer = redeeming.redeem(
+        db, who, command, settings, once(request, who, key=key, body=body, status=200, shape=redeem_out)
     )
+    return Response(answer.text, status_code=answer.status, media_type="application/json")
+
+
+def redeem_out(done: redeeming.CodeRedeemed) -> RedeemOut:
+    return RedeemOut.model_validate(done, from_attributes=True)

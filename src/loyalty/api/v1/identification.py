@@ -11,12 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from loyalty.api.deps import admin, database, pos, require
-from loyalty.api.v1.member_shapes import MemberOut, member_view
+from loyalty.api.v1.member_shapes import MemberOut, member_out
 from loyalty.audit import record
 from loyalty.db.engine import Database
 from loyalty.db.models import Member, now
 from loyalty.errors import InvalidInput
-from loyalty.members import access, identification, lockouts
+from loyalty.members import access, finding, identification, lockouts
 from loyalty.members import accounts as members
 from loyalty.members.access import Principal
 from loyalty.settings import Settings
@@ -110,35 +110,7 @@ def identify(
     if not value.strip():
         raise InvalidInput(way, "must not be empty")
 
-    def work(session: Session) -> MemberOut | int:
-        """The member found, or the tries this till has left after the failure it just noted."""
-        business = access.business(session, who.business_id)
-        at = now()
-        member = identification.identify(
-            session,
-            business=business,
-            terminal_id=who.terminal_id,
-            way=way,
-            value=value,
-            settings=settings,
-            at=at,
-        )
-        if member is None:
-            # Counted in the transaction that noted the failure: it counts itself, with no second transaction.
-            return lockouts.tries_left(
-                session, business_id=business.id, terminal_id=who.terminal_id, settings=settings, at=at
-            )
-        record(session, business.id, actor=who.actor, action="member.identify", obj=member, details={"by": way})
-        return member_view(session, business, member, who)
-
-    found = db.write(work)
-    if isinstance(found, int):
-        # Raised only now, after the commit: the failed attempt must stay counted for the limits.
-        not_found = members.MemberNotFound()
-        # The till warns before it pauses; every failure answers alike (a code, a QR, a phone), so this leaks nothing.
-        not_found.details.update(tries_left=found, pause_seconds=settings.identify_window_seconds)
-        raise not_found
-    return found
+    return member_out(finding.identify(db, who, finding.Ask(way, value), settings))
 
 
 @router.get("/identification/risk", response_model=RiskOut)

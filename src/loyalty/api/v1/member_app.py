@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 from loyalty import paging
 from loyalty.api.deps import database, require
 from loyalty.api.errors import envelope
-from loyalty.api.v1.member_shapes import MemberOut, member_views
+from loyalty.api.v1.member_shapes import MemberOut, member_out
 from loyalty.db.engine import Database
 from loyalty.db.models import Business, LedgerTransaction, PointsLot, Rule, now
 from loyalty.errors import InvalidInput
-from loyalty.members import access, member_login
+from loyalty.members import access, member_login, reading
 from loyalty.members import accounts as members
 from loyalty.members.access import Principal
 from loyalty.messages import notify
@@ -221,10 +221,7 @@ def _member_id(who: Principal) -> uuid.UUID:
 @router.get("/me", response_model=MemberOut)
 def me(who: Principal = Depends(member), db: Database = Depends(database)) -> MemberOut:
     """The logged-in member: balance, lifetime points and wallet, contact details unmasked (they are theirs)."""
-    with db.read() as session:
-        business = access.business(session, who.business_id)
-        found = members.get(session, business_id=business.id, member_id=_member_id(who))
-        return member_views(session, business, [found], masked=False)[0]
+    return member_out(reading.mine(db, who))
 
 
 _LABELS = {
