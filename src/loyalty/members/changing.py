@@ -33,11 +33,14 @@ class Change:
     fields: Mapping[str, Any] = field(default_factory=dict)  # only what changes; None removes where it may
 
 
-class ContactChangeRefused(Forbidden):
+class ChangeRefused(Forbidden):
+    """A till asked to change what only an admin (or, for a contact, the member proving it) changes."""
+
     def __init__(self, name: str) -> None:
         super().__init__(
-            "contact_change_refused",
-            f"A till may not change a member's {name.replace('_', ' ')}: an admin does, or the member in the app.",
+            "contact_change_refused" if name in CONTACTS else "change_refused",
+            f"A till may not change a member's {name.replace('_', ' ')}: an admin does"
+            + (", or the member in the app." if name in CONTACTS else "."),
             field=name,
         )
 
@@ -77,17 +80,17 @@ def change(db: Database, who: Principal, command: Change) -> cards.MemberCard:
 
 def _allowed_to_a_till(member: Any, changes: dict[str, Any], country: str) -> dict[str, Any]:
     """What a till may change of `changes`, the member's own contacts sent again left out (no change, and a till
-    must not un-prove them); ContactChangeRefused for anything else."""
+    must not un-prove them); ChangeRefused for anything else."""
     for name in ADMIN_ONLY:
         if name in changes:
-            raise ContactChangeRefused(name)
+            raise ChangeRefused(name)
     allowed = dict(changes)
     for name in CONTACTS:
         held = getattr(member, name)
         if name not in changes or held is None:
             continue  # nothing asked, or filling a missing contact: allowed, and unproven
         if _spelled(name, changes[name], country) != held:
-            raise ContactChangeRefused(name)
+            raise ChangeRefused(name)
         del allowed[name]
     return allowed
 
