@@ -206,3 +206,18 @@ def my_history(db: Database, who: Principal, cursor: str | None, limit: int) -> 
                 )
             )
         return History(items, page.next_cursor)
+
+
+@dataclass(frozen=True)
+class Programme:
+    """What the member app's page shows of the business before anyone logs in."""
+
+    id: str
+    name: str
+    currency: str
+
+
+def programme(db: Database, business_id: uuid.UUID) -> Programme | None:
+    with db.read() as session:
+        business = session.get(Business, business_id)
+        return None if business is None else Programme(str(business.id), business.name, business.currency)

@@ -20,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 from loyalty import __version__
 from loyalty.api.deps import database
 from loyalty.db.engine import Database
-from loyalty.db.models import Business
+from loyalty.members import app
 from loyalty.money import currency_exponent
 
 HERE = Path(__file__).parent
@@ -93,8 +93,7 @@ def member_app(request: Request, business_id: str, db: Database = Depends(databa
     except ValueError:
         wanted = None
     if wanted is not None:
-        with db.read() as session:
-            business = session.get(Business, wanted)
+        business = app.programme(db, wanted)
     if business is None:
         return page(request, "not_found.html", status=404, what="loyalty programme")
     return page(
