@@ -4,7 +4,10 @@ guard lives in the service both call."""
 
 from __future__ import annotations
 
+import threading
+import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,11 +16,12 @@ from fastapi.testclient import TestClient
 
 from loyalty.api.app import create_app
 from loyalty.db.engine import Database
+from loyalty.members import access, changing
 from loyalty.messages.notify import LoginCode
 from loyalty.settings import Settings
 from tests.como.helpers import ComoTill
 from tests.conftest import Tenant, make_tenant
-from tests.support.people import benefit, register
+from tests.support.people import benefit, member_key, register
 
 PHONE = "078 555 66 01"
 E164 = "+41785556601"
@@ -273,3 +277,33 @@ def test_a_shop_key_reused_with_another_benefit_or_member_is_a_conflict(shop: Te
     for again in (buy(shop, ada, soda, "B-1"), buy(shop, bob, popcorn, "B-1")):
         assert again.status_code == 409 and again.json()["error"]["code"] == "idempotency_conflict", again.text
     assert admin_view(shop, bob)["benefits"] == [] and admin_view(shop, bob)["points_balance"] == "100.00"
+
+
+def test_a_changed_contact_ends_the_members_app_sessions(shop: Tenant, db: Database) -> None:
+    ada = register(shop, PHONE, email=EMAIL)
+    session = member_key(db, shop, ada["id"])
+    assert shop.client.get("/v1/me", headers=session).status_code == 200
+    renamed = shop.client.patch(f"/v1/members/{ada['id']}", json={"first_name": "Ada"}, headers=shop.admin)
+    assert renamed.status_code == 200 and shop.client.get("/v1/me", headers=session).status_code == 200
+    moved = shop.client.patch(f"/v1/members/{ada['id']}", json={"email": NEW_EMAIL}, headers=shop.admin)
+    assert moved.status_code == 200 and shop.client.get("/v1/me", headers=session).status_code == 401
+
+
+def test_tills_filling_the_same_missing_email_at_once_fill_it_once(shop: Tenant, db: Database) -> None:
+    ada = uuid.UUID(register(shop, PHONE)["id"])
+    with db.read() as session:
+        till = access.authenticate(session, shop.pos_key)
+    start = threading.Barrier(8)
+
+    def fill(index: int) -> str:
+        start.wait()
+        try:
+            changing.change(db, till, changing.Change(ada, {"email": f"till{index}@example.com"}))
+        except changing.ChangeRefused as refused:
+            return refused.code
+        return "filled"
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(fill, range(8)))
+    assert sorted(results) == ["contact_change_refused"] * 7 + ["filled"]
+    assert admin_view(shop, str(ada))["email"] == f"till{results.index('filled')}@example.com"
