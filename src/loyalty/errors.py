@@ -53,3 +53,11 @@ class Refused(LoyaltyError):
     def __init__(self, code: str, message: str, **details: Any) -> None:
         super().__init__(message, **details)
         self.code = code
+
+
+class Forbidden(LoyaltyError):
+    """The caller's key may not do this, however the request is put (a till changing a member's proven phone)."""
+
+    def __init__(self, code: str, message: str, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.code = code

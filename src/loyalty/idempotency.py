@@ -13,13 +13,13 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from loyalty.db.engine import RetryTransaction
+from loyalty.db.engine import Database, RetryTransaction
 from loyalty.db.models import IdempotentRequest
 from loyalty.errors import Conflict
 
@@ -98,3 +98,15 @@ def run_once(session: Session, once: Once[T], work: Callable[[], T]) -> Answer:
     text = once.render(work())
     remember(session, once.keyed, status=once.status, response=text)
     return Answer(text, once.status)
+
+
+@overload
+def write(db: Database, once: None, work: Callable[[Session], T]) -> T: ...
+@overload
+def write(db: Database, once: Once[T], work: Callable[[Session], T]) -> Answer: ...
+def write(db: Database, once: Once[T] | None, work: Callable[[Session], T]) -> T | Answer:
+    """Run `work` in one transaction; with `once`, its rendered answer is stored in that same transaction and a
+    retry of the same request gets it again (a key reused for another request: 409 `idempotency_conflict`)."""
+    if once is None:
+        return db.write(work)
+    return db.write(lambda session: run_once(session, once, lambda: work(session)))

@@ -257,10 +257,14 @@ def test_a_status_that_does_not_exist_is_a_422_naming_status(tenant: Tenant) -> 
     assert answer.status_code == 422 and answer.json()["error"]["details"]["field"] == "status"
 
 
-def test_a_cashier_cannot_change_a_member(tenant: Tenant) -> None:
+def test_a_cashier_corrects_a_name_but_cannot_change_contacts_tags_status_or_number(tenant: Tenant) -> None:
     member = register(tenant)
-    answer = tenant.client.patch(f"/v1/members/{member['id']}", json={"first_name": "X"}, headers=tenant.pos)
-    assert answer.status_code == 403
+    named = tenant.client.patch(f"/v1/members/{member['id']}", json={"first_name": "X"}, headers=tenant.pos)
+    assert named.status_code == 200 and named.json()["first_name"] == "X"
+    for change in ({"phone": "078 555 12 12"}, {"tags": ["VIP"]}, {"status": "blocked"}, {"member_number": "7"}):
+        answer = tenant.client.patch(f"/v1/members/{member['id']}", json=change, headers=tenant.pos)
+        refused = "contact_change_refused" if "phone" in change else "change_refused"
+        assert answer.status_code == 403 and answer.json()["error"]["code"] == refused, change
 
 
 def test_the_masked_phone_keeps_the_country_code_and_last_two_digits() -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from loyalty.db.engine import CommitOutcomeUnknown, RetryTransaction, is_connection_lost, is_retryable
-from loyalty.errors import Conflict, InvalidInput, LoyaltyError, NotFound, Refused
+from loyalty.errors import Conflict, Forbidden, InvalidInput, LoyaltyError, NotFound, Refused
 from loyalty.members.access import KeyInvalid, KeyKindRefused
 from loyalty.members.identification import TooManyAttempts
 
@@ -21,6 +21,7 @@ log = logging.getLogger("loyalty.api")
 STATUS: list[tuple[type[Exception], int]] = [
     (KeyInvalid, 401),
     (KeyKindRefused, 403),
+    (Forbidden, 403),
     (NotFound, 404),
     (TooManyAttempts, 429),
     (Conflict, 409),

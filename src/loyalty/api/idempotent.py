@@ -30,28 +30,25 @@ def optional_key(
     return idempotency_key
 
 
-def once(
-    request: Request,
-    who: Principal,
-    *,
-    key: str,
-    body: BaseModel,
-    model: type[BaseModel],
-    status: int,
-    shape: Callable[[T], Any],
-) -> idempotency.Once[T]:
-    """The key of this request, bound to its method, path and body, and its answer as `model` writes it."""
-    keyed = idempotency.Keyed(
+def keyed(request: Request, who: Principal, key: str, body: BaseModel) -> idempotency.Keyed:
+    """The key bound to this request: per till (or per API key), with the method, path and body it came with."""
+    return idempotency.Keyed(
         business_id=who.business_id,
         scope=str(who.terminal_id or who.key_id),
         key=key,
         request_hash=idempotency.fingerprint(request.method, request.url.path, body.model_dump(mode="json")),
     )
 
-    def render(result: T) -> str:
-        return json.dumps(model.model_validate(shape(result)).model_dump(mode="json"), separators=(",", ":"))
 
-    return idempotency.Once(keyed, status, render)
+def once(
+    request: Request, who: Principal, *, key: str, body: BaseModel, status: int, shape: Callable[[T], BaseModel]
+) -> idempotency.Once[T]:
+    """For a service's write: once per key, its answer (`shape` of the service's result) stored beside it."""
+
+    def render(result: T) -> str:
+        return json.dumps(shape(result).model_dump(mode="json"), separators=(",", ":"))
+
+    return idempotency.Once(keyed(request, who, key, body), status, render)
 
 
 def answered(answer: idempotency.Answer) -> Response:
@@ -72,5 +69,6 @@ def write_once(
 ) -> Response:
     """Run `work` (whose result `model` describes) in one transaction with its answer stored under `key`;
     a retry of the same request answers 200 with that answer, byte for byte."""
-    keyed = once(request, who, key=key, body=body, model=model, status=status, shape=lambda result: result)
-    return answered(db.write(lambda session: idempotency.run_once(session, keyed, lambda: work(session))))
+    return answered(
+        idempotency.write(db, once(request, who, key=key, body=body, status=status, shape=model.model_validate), work)
+    )

@@ -164,9 +164,3 @@ def revoke_key(db: Database, who: Principal, key_id: uuid.UUID) -> ApiKey:
     return db.write(
         lambda session: access.revoke_key(session, business_id=who.business_id, key_id=key_id, actor=who.actor)
     )
-
-
-def programme(db: Database, business_id: uuid.UUID) -> Business | None:
-    """The business a member app's page belongs to, named by its public id; None when there is none."""
-    with db.read() as session:
-        return session.get(Business, business_id)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from loyalty.audit import record
@@ -203,3 +203,19 @@ def terminal(session: Session, *, business_id: uuid.UUID, terminal_id: uuid.UUID
     if found is None or found.business_id != business_id:
         raise NotFound("terminal")
     return found
+
+
+def end_member_sessions(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, at: datetime) -> int:
+    """Revoke every app session of the member (their contact changed: whoever logged in by the old one is out)."""
+    ended = session.execute(
+        update(ApiKey)
+        .where(
+            ApiKey.business_id == business_id,
+            ApiKey.kind == "member",
+            ApiKey.member_id == member_id,
+            ApiKey.revoked_at.is_(None),
+        )
+        .values(revoked_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return int(ended.rowcount)  # type: ignore[attr-defined]

@@ -7,22 +7,19 @@ Registration fires the `joined` rules in the same transaction: a member never ex
 
 from __future__ import annotations
 
-import contextlib
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import phonenumbers
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from loyalty import paging
 from loyalty.audit import record
 from loyalty.db.models import Business, Member, now
 from loyalty.errors import Conflict, InvalidInput, NotFound, Refused
@@ -150,6 +147,19 @@ def get(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID) -> Me
     return member
 
 
+def locked(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID) -> Member:
+    """The member's row, locked until the transaction ends: a guard read from it holds against concurrent tills."""
+    member = session.scalar(
+        select(Member)
+        .where(Member.id == member_id, Member.business_id == business_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if member is None:
+        raise MemberNotFound()
+    return member
+
+
 def reloaded(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID) -> Member:
     """The member, re-read from the database (a guarded UPDATE may have moved the cached balance)."""
     member = session.scalar(
@@ -174,52 +184,6 @@ def find_by(session: Session, *, business: Business, field: str, value: str) -> 
     else:
         raise ValueError(f"cannot find members by {field!r}")
     return session.scalar(select(Member).where(Member.business_id == business.id, column == value))
-
-
-@dataclass(frozen=True)
-class Page:
-    members: list[Member]
-    next_cursor: str | None
-
-
-def search(
-    session: Session,
-    *,
-    business: Business,
-    q: str | None = None,
-    cursor: str | None = None,
-    limit: int = paging.DEFAULT_LIMIT,
-) -> Page:
-    """Members newest first; `q` matches a phone (any spelling), a name, an e-mail address or a member number."""
-    query = select(Member).where(Member.business_id == business.id)
-    text = (q or "").strip()
-    if text:
-        query = query.where(_matches(text, business.country))
-    rows = list(session.scalars(paging.newest_first(query, Member.created_at, Member.id, cursor, limit)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = paging.encode(rows[-1].created_at, rows[-1].id) if more and rows else None
-    return Page(rows, next_cursor)
-
-
-def _matches(text: str, country: str) -> ColumnElement[bool]:
-    pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    options: list[ColumnElement[bool]] = [
-        func.lower(Member.first_name).like(pattern, escape="\\"),
-        func.lower(Member.last_name).like(pattern, escape="\\"),
-        func.lower(func.coalesce(Member.first_name, "") + " " + func.coalesce(Member.last_name, "")).like(
-            pattern, escape="\\"
-        ),
-        Member.email.like(pattern, escape="\\"),
-        func.lower(Member.member_number).like(pattern, escape="\\"),
-    ]
-    digits = re.sub(r"\D", "", text)
-    if len(digits) >= 3 and re.fullmatch(r"[\d\s+()./-]+", text):
-        with contextlib.suppress(InvalidInput):  # not a whole number: the digits below still match a part
-            options.append(Member.phone == normalise_phone(text, country))
-        # A part of a number ("45 67") finds the members whose number contains those digits.
-        options.append(Member.phone.like(f"%{digits}%"))
-    return or_(*options)
 
 
 # --- writes ---------------------------------------------------------------------------------------
@@ -305,19 +269,28 @@ def prove(session: Session, *, member: Member, channel: str, at: datetime) -> No
 
 
 def update(
-    session: Session, *, business: Business, member_id: uuid.UUID, changes: Mapping[str, Any], actor: str
+    session: Session,
+    *,
+    business: Business,
+    member_id: uuid.UUID,
+    changes: Mapping[str, Any],
+    actor: str,
+    vouched: bool = True,
 ) -> Member:
-    """Change contact details, names, birthday, tags, status or consent; `changes` holds only what changes."""
+    """Change contact details, names, birthday, tags, status or consent; `changes` holds only what changes.
+
+    `vouched`: the caller stands for a new phone or e-mail (an admin typing it in), so it is proven; otherwise
+    (a till filling a missing one) it stays unproven until a login code sent there comes back."""
     member = get(session, business_id=business.id, member_id=member_id)
     unique_changed = False
     for name, value in changes.items():
         if name == "phone":
             member.phone = normalise_phone(value, business.country)
-            member.phone_verified_at = now()  # the admin who types a number in vouches for it
+            member.phone_verified_at = now() if vouched else None
             unique_changed = True
         elif name == "email":
             member.email = normalise_email(value)
-            member.email_verified_at = now() if member.email else None
+            member.email_verified_at = now() if member.email and vouched else None
             unique_changed = True
         elif name == "member_number":
             member.member_number = normalise_member_number(value)

@@ -209,6 +209,8 @@ def identify(
         member = None  # not a member until the app's login code proved the number or address
     if member is not None and way == "phone" and member.phone_verified_at is None:
         member = None  # anyone can type a number: only one proven by SMS (or vouched for by staff) finds a member
+    if member is not None and way == "email" and member.email_verified_at is None:
+        member = None  # as for a phone: an address a till filled in finds nobody until a code sent there came back
     if member is None and guessable:
         _note_failure(session, business_id=business.id, terminal_id=terminal_id, settings=settings, at=at)
     return member

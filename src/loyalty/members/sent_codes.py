@@ -14,10 +14,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from loyalty.audit import record
-from loyalty.db.models import AuditRecord, Business, Member
-from loyalty.errors import LoyaltyError
+from loyalty.db.engine import Database
+from loyalty.db.models import AuditRecord, Business, Member, now
+from loyalty.errors import Forbidden, LoyaltyError
+from loyalty.members import access, identification, member_login
 from loyalty.members import accounts as members
-from loyalty.members import identification, member_login
+from loyalty.members.access import Principal
+from loyalty.messages import notify
 
 MAX_PER_HOUR = 5
 ACTION = "member.code_sent"
@@ -55,3 +58,40 @@ def sent_lately(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUI
         AuditRecord.at > at - timedelta(hours=1),
     )
     return session.scalar(query) or 0
+
+
+def message(business: Business, member: Member, sent: tuple[identification.IssuedCode, str]) -> notify.LoginCode:
+    """The text or e-mail that carries a sent code, delivered by the door after the commit."""
+    issued, channel = sent
+    return notify.LoginCode(
+        business_id=str(business.id),
+        business_name=business.name,
+        member_id=str(member.id),
+        phone=member.phone,
+        email=member.email,
+        code=issued.code,
+        minutes=max(1, business.identification_code_ttl_seconds // 60),
+        channel=channel,
+    )
+
+
+def send_to(db: Database, who: Principal, way: str, value: str) -> notify.LoginCode:
+    """A till asks for a code to be sent to the member its phone or e-mail names (Como `sendIdentificationCode`):
+    only to an active member, only to a contact they proved. MemberNotFound otherwise."""
+    if who.kind != "pos":
+        raise Forbidden("forbidden", "Codes are sent at a till's request, with a pos key.")
+
+    def work(session: Session) -> notify.LoginCode | None:
+        business = access.business(session, who.business_id)
+        member = members.find_by(session, business=business, field=way, value=value)
+        if member is None or member.status != "active":
+            return None
+        sent = send(
+            session, business=business, member=member, purpose="identify", actor=who.actor, at=now(), asked_by=way
+        )
+        return message(business, member, sent)
+
+    found = db.write(work)
+    if found is None:
+        raise members.MemberNotFound()
+    return found

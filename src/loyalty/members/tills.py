@@ -19,10 +19,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from loyalty.db.engine import RetryTransaction
-from loyalty.db.models import Branch, Business, IdentificationCode, Member, Terminal, TillIdentification
+from loyalty.db.engine import Database, RetryTransaction
+from loyalty.db.models import Branch, Business, IdentificationCode, Member, Terminal, TillIdentification, now
 from loyalty.errors import InvalidInput
-from loyalty.members import identification
+from loyalty.members import access, identification
+from loyalty.members.access import Principal
 from loyalty.settings import Settings
 
 EXTERNAL_ID_MAX = 64
@@ -224,3 +225,52 @@ def identified_by_code(
 def branch_of(session: Session, *, business_id: uuid.UUID, branch_id: uuid.UUID) -> Branch | None:
     found = session.get(Branch, branch_id)
     return found if found is not None and found.business_id == business_id else None
+
+
+def of_headers(db: Database, who: Principal, *, branch: str | None, pos: str | None) -> Till:
+    """The till a Como call's `X-Branch-Id` and `X-Pos-Id` name (the key's own terminal without them), made on
+    first use: read first, written only for a till never seen."""
+    assert who.branch_id is not None and who.terminal_id is not None  # a pos key always names its terminal
+    default = Till(who.branch_id, who.terminal_id)
+    with db.read() as session:
+        found = resolve(
+            session,
+            business_id=who.business_id,
+            default=default,
+            branch_external_id=branch,
+            terminal_external_id=pos,
+            at=now(),
+            create=False,
+        )
+    if found is not None:
+        return found
+
+    def make(session: Session) -> Till | None:
+        return resolve(
+            session,
+            business_id=who.business_id,
+            default=default,
+            branch_external_id=branch,
+            terminal_external_id=pos,
+            at=now(),
+        )
+
+    made = db.write(make)
+    assert made is not None
+    return made
+
+
+@dataclass(frozen=True)
+class Location:
+    business_name: str
+    location_id: str
+    location_name: str
+
+
+def location(db: Database, who: Principal, till: Till) -> Location:
+    """The business and the branch a till's key and headers name (Como `apiKey`)."""
+    with db.read() as session:
+        business = access.business(session, who.business_id)
+        branch = branch_of(session, business_id=business.id, branch_id=till.branch_id)
+        location_id = (branch.external_id or str(branch.id)) if branch else str(till.branch_id)
+        return Location(business.name, location_id, branch.name if branch else "")

@@ -86,19 +86,18 @@ def buy(
         raise NotFound("member")
     if not idempotency_key:
         raise InvalidInput("Idempotency-Key", "is required: a retried purchase must spend once")
+    # Looked up for any member: a key a till reused for another member's purchase is a conflict, not a second buy.
     earlier = session.scalar(
-        select(ShopOrder).where(
-            ShopOrder.business_id == business.id,
-            ShopOrder.member_id == member.id,
-            ShopOrder.idempotency_key == idempotency_key,
-        )
+        select(ShopOrder).where(ShopOrder.business_id == business.id, ShopOrder.idempotency_key == idempotency_key)
     )
     if earlier is not None:
-        if earlier.benefit_id != benefit_id:
-            raise Conflict("idempotency_conflict", "This Idempotency-Key was used to buy another benefit.")
+        if earlier.benefit_id != benefit_id or earlier.member_id != member.id:
+            raise Conflict("idempotency_conflict", "This Idempotency-Key was used for another purchase.")
         return earlier, False
     if member.status != "active":
-        raise Refused("member_blocked", "This loyalty account is blocked: its points cannot be spent.")
+        raise Refused(
+            f"member_{member.status}", f"This loyalty account is {member.status}: its points cannot be spent."
+        )
     benefit = benefits.get(session, business_id=business.id, benefit_id=benefit_id)
     if benefit.status != "active" or benefit.price_points is None:
         raise Conflict("not_for_sale", "This benefit is not sold for points.", benefit_id=str(benefit_id))

@@ -19,8 +19,8 @@ from fastapi.templating import Jinja2Templates
 
 from loyalty import __version__
 from loyalty.api.deps import database
-from loyalty.business import setup
 from loyalty.db.engine import Database
+from loyalty.members import app
 from loyalty.money import currency_exponent
 
 HERE = Path(__file__).parent
@@ -93,7 +93,7 @@ def member_app(request: Request, business_id: str, db: Database = Depends(databa
     except ValueError:
         wanted = None
     if wanted is not None:
-        business = setup.programme(db, wanted)
+        business = app.programme(db, wanted)
     if business is None:
         return page(request, "not_found.html", status=404, what="loyalty programme")
     return page(

@@ -5,22 +5,20 @@ the call is then refused)."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Header, Request, Security
 from fastapi.security import APIKeyHeader
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from loyalty.api.como import mapping
+from loyalty.api.como import membership
 from loyalty.api.como.envelope import ComoRoute
 from loyalty.api.como.shapes import Answer, Customer
 from loyalty.api.deps import KeyedDatabase
 from loyalty.db.engine import Database
-from loyalty.members import access, identification, tills
-from loyalty.members import accounts as members
+from loyalty.members import access, finding, sent_codes, tills
 from loyalty.members.access import KeyInvalid, KeyKindRefused, Principal
 from loyalty.messages import notify
 from loyalty.settings import Settings
@@ -52,19 +50,14 @@ class Caller:
     def actor(self) -> str:
         return self.who.actor
 
+    @property
+    def principal(self) -> Principal:
+        """The caller as the services take it: the key, at the till its headers name."""
+        return replace(self.who, branch_id=self.till.branch_id, terminal_id=self.till.terminal_id)
+
     def identify(self, customer: Customer | None) -> uuid.UUID:
         """The member the customer names; the attempt is committed before a refusal, for the limits to count it."""
-
-        def work(session: Session) -> uuid.UUID | None:
-            business = access.business(session, self.who.business_id)
-            return mapping.identify(
-                session, business=business, till=self.till, customer=customer, settings=self.settings, at=now()
-            )
-
-        found = self.db.write(work)
-        if found is None:
-            raise members.MemberNotFound()
-        return found
+        return finding.name(self.db, self.principal, membership.ask(customer), self.settings)
 
 
 def now() -> datetime:
@@ -80,31 +73,7 @@ def caller(
     db: KeyedDatabase = getattr(request.state, "como_db", None) or keyed(request, pos_key(request))
     who = db.who
     assert who is not None and who.branch_id is not None and who.terminal_id is not None  # pos_key admits only such
-    default = tills.Till(who.branch_id, who.terminal_id)
-    with db.read() as session:
-        till = tills.resolve(
-            session,
-            business_id=who.business_id,
-            default=default,
-            branch_external_id=branch,
-            terminal_external_id=pos,
-            at=now(),
-            create=False,
-        )
-    if till is None:
-
-        def make(session: Session) -> tills.Till | None:
-            return tills.resolve(
-                session,
-                business_id=who.business_id,
-                default=default,
-                branch_external_id=branch,
-                terminal_external_id=pos,
-                at=now(),
-            )
-
-        till = db.write(make)
-    assert till is not None
+    till = tills.of_headers(db, who, branch=branch, pos=pos)
     return Caller(who, till, db, request.app.state.settings, request.app.state.notifier)
 
 
@@ -148,15 +117,5 @@ class KeyedRoute(ComoRoute):
         return problem
 
 
-def code_message(business: Any, member: Any, sent: tuple[identification.IssuedCode, str]) -> notify.LoginCode:
-    issued, channel = sent
-    return notify.LoginCode(
-        business_id=str(business.id),
-        business_name=business.name,
-        member_id=str(member.id),
-        phone=member.phone,
-        email=member.email,
-        code=issued.code,
-        minutes=max(1, business.identification_code_ttl_seconds // 60),
-        channel=channel,
-    )
+# The message that carries a sent code (a payment's verification code too).
+code_message = sent_codes.message

@@ -4,21 +4,18 @@ every figure comes from `purchases.price`, `purchases.confirm`, the wallet and t
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
 from loyalty import rules as engine
-from loyalty.api.como import envelope, wallets
-from loyalty.api.como.shapes import Customer, Line, Purchase, RedeemAsset, moment
+from loyalty.api.como import envelope
+from loyalty.api.como.shapes import Line, Purchase, RedeemAsset
 from loyalty.errors import InvalidInput
-from loyalty.members import accounts as members
-from loyalty.members import identification, tills
 from loyalty.money import currency_exponent, from_minor, to_minor
 from loyalty.sale import payments, purchases, reversals, tickets
-from loyalty.settings import Settings
 from loyalty.wallet import benefits
 
 # Rows (a business, a member) reach this package through the services; it never imports the models.
@@ -27,80 +24,6 @@ Member = Any
 
 # How a Como till names the budget payments it reports in `meansOfPayment`; rules exclude them by loyalty's names.
 BUDGET_MOPS = {"memberPoints": payments.POINTS_MOP, "memberCredit": "credit"}
-
-ASSET_STATUS = {"redeemed": "Redeemed", "expired": "Expired", "deactivated": "Deactivated"}
-
-
-# --- who --------------------------------------------------------------------------------------------------
-
-
-def identify(
-    session: Session,
-    *,
-    business: Business,
-    till: tills.Till,
-    customer: Customer | None,
-    settings: Settings,
-    at: datetime,
-) -> uuid.UUID | None:
-    """The member `customer` names, or None (after noting a failed attempt: the caller commits, then refuses)."""
-    if customer is None:
-        raise InvalidInput("customer", "is required")
-    found: Member | None
-    if customer.appClientId:
-        found = tills.identify_by_code(
-            session,
-            business=business,
-            terminal_id=till.terminal_id,
-            kind="code",
-            value=customer.appClientId,
-            settings=settings,
-            at=at,
-        )
-    elif customer.temporaryToken:
-        found = tills.identify_by_code(
-            session,
-            business=business,
-            terminal_id=till.terminal_id,
-            kind="qr",
-            value=customer.temporaryToken,
-            settings=settings,
-            at=at,
-        )
-    elif customer.commonExtId:
-        found = _by_id(session, business, customer.commonExtId)
-    else:
-        way, value = _contact(customer)
-        found = identification.identify(
-            session, business=business, terminal_id=till.terminal_id, way=way, value=value, settings=settings, at=at
-        )
-    if found is None or found.status == "pending":
-        return None
-    return found.id
-
-
-def _by_id(session: Session, business: Business, text: str) -> Member | None:
-    try:
-        member_id = uuid.UUID(text.strip())
-    except ValueError:
-        return None
-    try:
-        return members.get(session, business_id=business.id, member_id=member_id)
-    except members.MemberNotFound:
-        return None
-
-
-def _contact(customer: Customer) -> tuple[str, str]:
-    if customer.customIdentifier and customer.customIdentifier.strip():
-        return "member_number", customer.customIdentifier
-    if customer.phoneNumber and customer.phoneNumber.strip():
-        return "phone", customer.phoneNumber
-    if customer.email and customer.email.strip():
-        return "email", customer.email
-    raise InvalidInput(
-        "customer",
-        "name the member by appClientId, temporaryToken, commonExtId, customIdentifier, phoneNumber or email",
-    )
 
 
 # --- the sale ---------------------------------------------------------------------------------------------
@@ -199,104 +122,6 @@ def minor(business: Business, amount: Decimal) -> int:
     return to_minor(amount, currency_exponent(business.currency))
 
 
-def membership(
-    session: Session,
-    *,
-    business: Business,
-    member: Member,
-    at: datetime,
-    only_active: bool = False,
-    basket: purchases.Sale | None = None,
-    till: tills.Till | None = None,
-) -> dict[str, Any]:
-    """`membership` as getMemberDetails answers it; with a basket, each asset says whether it applies to it."""
-    points, credit = wallets.balances(session, business=business, member=member)
-    found: dict[str, Any] = {
-        "status": "Active" if member.status == "active" else "Inactive",
-        "createdOn": moment(member.created_at),
-        "commonExtId": str(member.id),
-        "firstName": member.first_name,
-        "lastName": member.last_name,
-        "phoneNumber": member.phone,
-        "allowSMS": member.consent_sms,
-        "allowEmail": member.consent_email,
-        "termsOfUse": member.consent_terms,
-        "tags": list(member.tags or []),
-        "pointsBalance": points,
-        "creditBalance": credit,
-        "assets": assets(
-            session, business=business, member=member, at=at, only_active=only_active, basket=basket, till=till
-        ),
-    }
-    if member.email:
-        found["email"] = member.email
-    if member.member_number:
-        found["customIdentifier"] = member.member_number
-    if member.birthday:
-        found["birthday"] = member.birthday.isoformat()
-    return found
-
-
-def assets(
-    session: Session,
-    *,
-    business: Business,
-    member: Member,
-    at: datetime,
-    only_active: bool,
-    basket: purchases.Sale | None,
-    till: tills.Till | None,
-) -> list[dict[str, Any]]:
-    entries = benefits.wallet(session, business=business, member_ids=[member.id], at=at)[member.id]
-    shown: list[dict[str, Any]] = []
-    for entry in entries:
-        status = _status(entry.standing, entry.asset.valid_from, at)
-        if only_active and status != "Active":
-            continue
-        redeemable, reason = entry.standing.redeemable, entry.standing.reason
-        if redeemable and basket is not None and till is not None:
-            reason = _refusal_on(session, business=business, till=till, basket=basket, key=str(entry.asset.id), at=at)
-            redeemable = reason is None
-        asset: dict[str, Any] = {
-            "key": str(entry.asset.id),
-            "name": entry.benefit.name,
-            "description": None,
-            "image": None,
-            "status": status,
-            "validFrom": moment(entry.asset.valid_from),
-            "redeemable": redeemable,
-        }
-        if entry.asset.valid_until is not None:
-            asset["validUntil"] = moment(entry.asset.valid_until)
-        if not redeemable:
-            asset["nonRedeemableCause"] = {"code": envelope.NOT_REDEEMABLE, "message": reason or "cannot be used"}
-        shown.append(asset)
-    return shown
-
-
-def _status(standing: benefits.Standing, valid_from: datetime, at: datetime) -> str:
-    if standing.status == "active":
-        return "Future" if valid_from > at else "Active"
-    return ASSET_STATUS.get(standing.status, "Deactivated")
-
-
-def _refusal_on(
-    session: Session, *, business: Business, till: tills.Till, basket: purchases.Sale, key: str, at: datetime
-) -> str | None:
-    """Why this asset would not apply to the basket (None: it would), exactly as a quote decides it."""
-    alone = purchases.Sale(
-        transaction_id=basket.transaction_id,
-        member_id=basket.member_id,
-        lines=basket.lines,
-        payments=basket.payments,
-        benefits=(key,),
-    )
-    priced = purchases.price(
-        session, business=business, terminal_id=till.terminal_id, branch_id=till.branch_id, sale=alone, at=at
-    )
-    return priced.rejected[0]["reason"] if priced.rejected else None
-
-
 def benefits_answer(
     session: Session, *, business: Business, priced: purchases.Priced, asked: list[RedeemAsset], at: datetime
 ) -> dict[str, Any]:
@@ -391,15 +216,3 @@ def member_notes(answer: dict[str, Any]) -> list[dict[str, str]]:
     if answer.get("points_balance") is not None:
         notes.append({"content": f"Points balance: {answer['points_balance']}", "type": "text"})
     return notes
-
-
-def birthday(raw: Any, field: str) -> date | None:
-    """A Como registration date, dd.MM.yyyy."""
-    if raw is None or raw == "":
-        return None
-    if not isinstance(raw, str):
-        raise InvalidInput(field, "must be a date as dd.MM.yyyy")
-    try:
-        return datetime.strptime(raw.strip(), "%d.%m.%Y").date()
-    except ValueError:
-        raise InvalidInput(field, "must be a date as dd.MM.yyyy") from None

@@ -6,10 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
 
-from loyalty.api.como import mapping
-from loyalty.api.como.caller import ANSWERS, Caller, KeyedRoute, caller, code_message, now
+from loyalty.api.como import membership
+from loyalty.api.como.caller import ANSWERS, Caller, KeyedRoute, caller
 from loyalty.api.como.envelope import ok
 from loyalty.api.como.shapes import (
     Customer,
@@ -22,8 +21,7 @@ from loyalty.api.como.shapes import (
 )
 from loyalty.campaigns import events
 from loyalty.errors import InvalidInput
-from loyalty.members import access, sent_codes, tills
-from loyalty.members import accounts as members
+from loyalty.members import changing, joining, sent_codes, tills
 from loyalty.messages import notify
 
 router = APIRouter(route_class=KeyedRoute)
@@ -38,24 +36,9 @@ def get_member_details(
 ) -> JSONResponse:
     """Identify a member; with a `purchase`, say for each asset whether it is redeemable on that basket."""
     member_id = me.identify(body.the_customer())
-
-    def work(session: Session) -> dict[str, Any]:
-        business = access.business(session, me.who.business_id)
-        member = members.get(session, business_id=business.id, member_id=member_id)
-        basket = None
-        if body.purchase is not None:
-            basket = mapping.sale(body.purchase, business=business, member_id=member.id, transaction_required=False)
-        return mapping.membership(
-            session,
-            business=business,
-            member=member,
-            at=now(),
-            only_active=(returnAssets or "").lower() == "active",
-            basket=basket if member.status == "active" else None,
-            till=me.till,
-        )
-
-    return ok(membership=me.db.write(work), memberNotes=[])
+    only_active = (returnAssets or "").lower() == "active"
+    found = membership.details(me.db, me.principal, me.till, member_id, purchase=body.purchase, only_active=only_active)
+    return ok(membership=found, memberNotes=[])
 
 
 @router.post("/advanced/registration/quick", responses=ANSWERS)
@@ -65,23 +48,15 @@ def quick_registration(body: QuickRegistrationIn, me: Caller = Depends(caller)) 
     customer = body.the_customer()
     if customer is None or not (customer.phoneNumber or "").strip():
         raise InvalidInput("customer.phoneNumber", "is required")
-
-    def work(session: Session) -> dict[str, Any]:
-        business = access.business(session, me.who.business_id)
-        member = members.register(
-            session,
-            business=business,
-            phone=customer.phoneNumber or "",
-            first_name=customer.firstName or "",
-            last_name=customer.lastName or "",
-            email=customer.email,
-            consent=_consent(customer.termsOfUse, customer.allowSMS, customer.allowEmail),
-            actor=me.actor,
-            at=now(),
-        )
-        return mapping.membership(session, business=business, member=member, at=now())
-
-    return ok(membership=me.db.write(work))
+    command = joining.Registration(
+        phone=customer.phoneNumber or "",
+        first_name=customer.firstName or "",
+        last_name=customer.lastName or "",
+        email=customer.email,
+        consent=_consent(customer.termsOfUse, customer.allowSMS, customer.allowEmail),
+    )
+    joined = joining.register(me.db, me.principal, command)
+    return ok(membership=membership.details(me.db, me.principal, me.till, joined.member_id))
 
 
 @router.post("/advanced/registerMember", responses=ANSWERS)
@@ -92,33 +67,26 @@ def register_member(body: RegisterMemberIn, me: Caller = Depends(caller)) -> JSO
     phone = _text(data, "phoneNumber", "registrationData.PhoneNumber") or customer.phoneNumber
     if not phone or not phone.strip():
         raise InvalidInput("registrationData.PhoneNumber", "is required")
-
-    def work(session: Session) -> None:
-        business = access.business(session, me.who.business_id)
-        members.register(
-            session,
-            business=business,
-            phone=phone,
-            first_name=_text(data, "firstName", "registrationData.FirstName") or customer.firstName or "",
-            last_name=_text(data, "lastName", "registrationData.LastName") or customer.lastName or "",
-            email=_text(data, "email", "registrationData.Email") or customer.email,
-            birthday=mapping.birthday(data.get("birthday"), "registrationData.Birthday"),
-            consent=_consent(
-                _flag(data, "termsOfUse", "registrationData.TermsOfUse"),
-                _flag(data, "allowSMS", "registrationData.AllowSMS"),
-                _flag(data, "allowEmail", "registrationData.AllowEmail"),
-            ),
-            actor=me.actor,
-            at=now(),
-        )
-
-    me.db.write(work)
+    command = joining.Registration(
+        phone=phone,
+        first_name=_text(data, "firstName", "registrationData.FirstName") or customer.firstName or "",
+        last_name=_text(data, "lastName", "registrationData.LastName") or customer.lastName or "",
+        email=_text(data, "email", "registrationData.Email") or customer.email,
+        birthday=membership.birthday(data.get("birthday"), "registrationData.Birthday"),
+        consent=_consent(
+            _flag(data, "termsOfUse", "registrationData.TermsOfUse"),
+            _flag(data, "allowSMS", "registrationData.AllowSMS"),
+            _flag(data, "allowEmail", "registrationData.AllowEmail"),
+        ),
+    )
+    joining.register(me.db, me.principal, command)
     return ok()
 
 
 @router.post("/advanced/updateMember", responses=ANSWERS)
 def update_member(body: UpdateMemberIn, me: Caller = Depends(caller)) -> JSONResponse:
-    """Change what `registrationData` holds (camelCase, only the changed fields) for the member `customer` names."""
+    """Change what `registrationData` holds (camelCase, only the changed fields) for the member `customer` names.
+    A till gives a member a phone or e-mail they lack (unproven), never changes one they have."""
     data = _camel(body.registrationData or {})
     changes: dict[str, Any] = {}
     for como, ours in (("phoneNumber", "phone"), ("firstName", "first_name"), ("lastName", "last_name")):
@@ -127,7 +95,7 @@ def update_member(body: UpdateMemberIn, me: Caller = Depends(caller)) -> JSONRes
     if "email" in data:
         changes["email"] = _text(data, "email", "registrationData.email")
     if data.get("birthday") is not None:
-        changes["birthday"] = mapping.birthday(data["birthday"], "registrationData.birthday")
+        changes["birthday"] = membership.birthday(data["birthday"], "registrationData.birthday")
     consent = {
         ours: flag
         for como, ours in (("termsOfUse", "terms"), ("allowSMS", "sms"), ("allowEmail", "email"))
@@ -136,13 +104,8 @@ def update_member(body: UpdateMemberIn, me: Caller = Depends(caller)) -> JSONRes
     if consent:
         changes["consent"] = consent
     member_id = me.identify(body.the_customer())
-
-    def work(session: Session) -> None:
-        business = access.business(session, me.who.business_id)
-        if changes:
-            members.update(session, business=business, member_id=member_id, changes=changes, actor=me.actor)
-
-    me.db.write(work)
+    if changes:
+        changing.change(me.db, me.principal, changing.Change(member_id, changes))
     return ok()
 
 
@@ -155,21 +118,8 @@ def send_identification_code(
     customer = body.the_customer()
     if customer is None or not ((customer.phoneNumber or "").strip() or (customer.email or "").strip()):
         raise InvalidInput("customer.phoneNumber", "send the member's phoneNumber or email")
-
-    def work(session: Session) -> notify.LoginCode | None:
-        business = access.business(session, me.who.business_id)
-        way, value = ("phone", customer.phoneNumber) if customer.phoneNumber else ("email", customer.email)
-        member = members.find_by(session, business=business, field=way, value=value or "")
-        if member is None or member.status != "active":
-            return None
-        sent = sent_codes.send(
-            session, business=business, member=member, purpose="identify", actor=me.actor, at=now(), asked_by=way
-        )
-        return code_message(business, member, sent)
-
-    message = me.db.write(work)
-    if message is None:
-        raise members.MemberNotFound()
+    way, value = ("phone", customer.phoneNumber) if customer.phoneNumber else ("email", customer.email)
+    message = sent_codes.send_to(me.db, me.principal, way, value or "")
     background.add_task(notify.deliver, me.notifier, message)
     return ok()
 
@@ -181,23 +131,15 @@ def submit_event(body: SubmitEventIn, me: Caller = Depends(caller)) -> JSONRespo
     if not name or not name.strip():
         raise InvalidInput("event.type", "is required")
     member_id = me.identify(body.the_customer())
-
-    def work(session: Session) -> None:
-        business = access.business(session, me.who.business_id)
-        events.happen(session, business=business, member_id=member_id, name=name, at=now(), actor=me.actor)
-
-    me.db.write(work)
+    events.record_event(me.db, me.principal, events.NewEvent(member_id, name))
     return ok()
 
 
 @router.get("/apiKey", responses=ANSWERS)
 def check_api_key(me: Caller = Depends(caller)) -> JSONResponse:
     """Check the key: the business and the branch (location) these headers name."""
-    with me.db.read() as session:
-        business = access.business(session, me.who.business_id)
-        branch = tills.branch_of(session, business_id=business.id, branch_id=me.till.branch_id)
-        location_id = (branch.external_id or str(branch.id)) if branch else str(me.till.branch_id)
-        return ok(name=business.name, locationId=location_id, locationName=branch.name if branch else "")
+    found = tills.location(me.db, me.principal, me.till)
+    return ok(name=found.business_name, locationId=found.location_id, locationName=found.location_name)
 
 
 # --- small readings of Como's registration fields -------------------------------------------------------

@@ -9,15 +9,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
 from loyalty.api.deps import admin, admin_or_pos, database
-from loyalty.audit import record
 from loyalty.db.engine import Database
-from loyalty.db.models import now
-from loyalty.members import access
 from loyalty.members.access import Principal
-from loyalty.wallet import benefits, shop
+from loyalty.wallet import templates
 
 router = APIRouter(prefix="/v1", tags=["benefits"])
 
@@ -81,36 +77,25 @@ class BenefitOut(BaseModel):
     price_points: str | None = None
 
 
-def benefit_out(benefit: Any) -> BenefitOut:
-    return BenefitOut(**benefits.outline(benefit))
+def benefit_out(benefit: dict[str, Any]) -> BenefitOut:
+    return BenefitOut(**benefit)
 
 
 @router.post("/benefits", response_model=BenefitOut, status_code=201)
 def create(body: BenefitIn, who: Principal = Depends(admin), db: Database = Depends(database)) -> BenefitOut:
     data = body.model_dump(exclude_none=True)
     price = data.pop("price_points", None)
-
-    def work(session: Session) -> BenefitOut:
-        business = access.business(session, who.business_id)
-        price_points = shop.parse_price(price, business)
-        benefit = benefits.create(session, business=business, data=data, at=now())
-        benefit.price_points = price_points
-        record(session, business.id, actor=who.actor, action="benefit.create", obj=benefit)
-        return benefit_out(benefit)
-
-    return db.write(work)
+    return benefit_out(templates.create_benefit(db, who, data, price))
 
 
 @router.get("/benefits", response_model=list[BenefitOut])
 def listing(who: Principal = Depends(admin_or_pos), db: Database = Depends(database)) -> list[BenefitOut]:
-    with db.read() as session:
-        return [benefit_out(benefit) for benefit in benefits.templates(session, business_id=who.business_id)]
+    return [benefit_out(benefit) for benefit in templates.benefit_list(db, who)]
 
 
 @router.get("/benefits/{benefit_id}", response_model=BenefitOut)
 def show(benefit_id: uuid.UUID, who: Principal = Depends(admin_or_pos), db: Database = Depends(database)) -> BenefitOut:
-    with db.read() as session:
-        return benefit_out(benefits.get(session, business_id=who.business_id, benefit_id=benefit_id))
+    return benefit_out(templates.benefit(db, who, benefit_id))
 
 
 @router.patch("/benefits/{benefit_id}", response_model=BenefitOut)
@@ -118,13 +103,4 @@ def change(
     benefit_id: uuid.UUID, body: BenefitPatch, who: Principal = Depends(admin), db: Database = Depends(database)
 ) -> BenefitOut:
     """Set or clear the point shop's price of a benefit."""
-
-    def work(session: Session) -> BenefitOut:
-        business = access.business(session, who.business_id)
-        benefit = benefits.get(session, business_id=business.id, benefit_id=benefit_id)
-        benefit.price_points = shop.parse_price(body.price_points, business)
-        details = {"price_points": shop.price_text(business, benefit.price_points)}
-        record(session, business.id, actor=who.actor, action="benefit.price", obj=benefit, details=details)
-        return benefit_out(benefit)
-
-    return db.write(work)
+    return benefit_out(templates.price_benefit(db, who, benefit_id, body.price_points))

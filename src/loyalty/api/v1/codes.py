@@ -9,20 +9,15 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
 from loyalty import paging
 from loyalty.api.deps import admin, admin_or_pos, database
-from loyalty.api.idempotent import optional_key, write_once
-from loyalty.api.v1.members import AssetOut, MemberOut, asset_outs, member_view
+from loyalty.api.idempotent import once, optional_key
+from loyalty.api.v1.member_shapes import AssetOut, MemberOut
 from loyalty.api.v1.pos import settings_of
-from loyalty.audit import record
-from loyalty.campaigns import code_guessing, codes
+from loyalty.campaigns import code_admin, codes, redeeming
 from loyalty.db.engine import Database
-from loyalty.db.models import PromoCode, now
 from loyalty.errors import InvalidInput
-from loyalty.members import access
-from loyalty.members import accounts as members
 from loyalty.members.access import Principal
 from loyalty.settings import Settings
 
@@ -94,22 +89,6 @@ class RedeemOut(BaseModel):
     member: MemberOut
 
 
-def code_out(promo: PromoCode) -> CodeOut:
-    return CodeOut(
-        id=str(promo.id),
-        code=promo.code,
-        effect=promo.effect,
-        benefit_id=str(promo.benefit_id) if promo.benefit_id else None,
-        batch_id=str(promo.batch_id) if promo.batch_id else None,
-        max_uses=promo.max_uses,
-        max_uses_per_member=promo.max_uses_per_member,
-        uses=promo.uses,
-        valid_from=promo.valid_from,
-        valid_until=promo.valid_until,
-        created_at=promo.created_at,
-    )
-
-
 @router.post("/codes", response_model=CodeOut | BatchOut, status_code=201)
 def create(body: CodesIn, who: Principal = Depends(admin), db: Database = Depends(database)) -> CodeOut | BatchOut:
     if (body.code is None) == (body.count is None):
@@ -120,50 +99,19 @@ def create(body: CodesIn, who: Principal = Depends(admin), db: Database = Depend
         for name in ("max_uses", "max_uses_per_member"):
             if getattr(body, name) is not None:
                 raise InvalidInput(name, "one-time codes are used once each")
-    effect = body.effect or "benefit"
-
-    def work(session: Session) -> CodeOut | BatchOut:
-        business = access.business(session, who.business_id)
-        at = now()
-        if body.code is not None:
-            promo = codes.create(
-                session,
-                business=business,
-                code=body.code,
-                benefit_id=body.benefit_id,
-                effect=effect,
-                max_uses=body.max_uses,
-                max_uses_per_member=body.max_uses_per_member,
-                valid_from=body.valid_from,
-                valid_until=body.valid_until,
-                at=at,
-            )
-            record(session, business.id, actor=who.actor, action="code.create", obj=promo)
-            return code_out(promo)
-        assert body.count is not None
-        batch, made = codes.create_batch(
-            session,
-            business=business,
-            count=body.count,
-            length=body.length or 8,
-            benefit_id=body.benefit_id,
-            effect=effect,
-            valid_from=body.valid_from,
-            valid_until=body.valid_until,
-            at=at,
-        )
-        record(session, business.id, actor=who.actor, action="code.batch", obj=batch, details={"count": body.count})
-        return BatchOut(
-            batch_id=str(batch.id),
-            count=batch.count,
-            length=batch.length,
-            effect=effect,
-            benefit_id=str(batch.benefit_id) if batch.benefit_id else None,
-            codes=made,
-            csv=f"/v1/codes/batches/{batch.id}.csv",
-        )
-
-    return db.write(work)
+    new = code_admin.NewCodes(
+        effect=body.effect or "benefit",
+        benefit_id=body.benefit_id,
+        valid_from=body.valid_from,
+        valid_until=body.valid_until,
+        code=body.code,
+        max_uses=body.max_uses,
+        max_uses_per_member=body.max_uses_per_member,
+        count=body.count,
+        length=body.length or 8,
+    )
+    made = code_admin.create(db, who, new)
+    return CodeOut(**made) if body.code is not None else BatchOut(**made)
 
 
 @router.get("/codes", response_model=CodePage)
@@ -175,27 +123,16 @@ def listing(
     who: Principal = Depends(admin),
     db: Database = Depends(database),
 ) -> CodePage:
-    with db.read() as session:
-        page = codes.listing(
-            session,
-            business_id=who.business_id,
-            batch_id=batch_id,
-            include_batches=include_batches,
-            cursor=cursor,
-            limit=limit,
-        )
-        return CodePage(items=[code_out(promo) for promo in page.codes], next_cursor=page.next_cursor)
+    page = code_admin.listing(db, who, batch_id=batch_id, include_batches=include_batches, cursor=cursor, limit=limit)
+    return CodePage(items=[CodeOut(**item) for item in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/codes/batches/{batch_id}.csv", response_class=PlainTextResponse)
 def batch_csv(
     batch_id: uuid.UUID, who: Principal = Depends(admin), db: Database = Depends(database)
 ) -> PlainTextResponse:
-    with db.read() as session:
-        business = access.business(session, who.business_id)
-        text = codes.batch_csv(session, business=business, batch_id=batch_id)
     return PlainTextResponse(
-        text,
+        code_admin.batch_csv(db, who, batch_id),
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="codes-{batch_id}.csv"'},
     )
@@ -216,8 +153,7 @@ def guessing_risk(
     who: Principal = Depends(admin), db: Database = Depends(database), settings: Settings = Depends(settings_of)
 ) -> CodeRiskOut:
     """How likely guessing at the failed-code limits finds one of the business's live one-time codes."""
-    with db.read() as session:
-        found = code_guessing.risk(session, business_id=who.business_id, settings=settings, at=now())
+    found = code_admin.risk(db, who, settings)
     return CodeRiskOut(
         live_codes=found.live_codes,
         attempts_per_day=found.attempts_per_day,
@@ -231,8 +167,7 @@ def guessing_risk(
 
 @router.get("/codes/{code_id}", response_model=CodeOut)
 def show(code_id: uuid.UUID, who: Principal = Depends(admin), db: Database = Depends(database)) -> CodeOut:
-    with db.read() as session:
-        return code_out(codes.get(session, business_id=who.business_id, code_id=code_id))
+    return CodeOut(**code_admin.show(db, who, code_id))
 
 
 @router.post("/codes/redeem", response_model=RedeemOut, responses={429: {"description": "too_many_attempts"}})
@@ -247,48 +182,14 @@ def redeem(
     """Use a code outside a sale. Failed codes are limited per terminal and business, as in quotes and purchases;
     to a pos key, an unknown and a used-up code answer alike."""
 
-    def work(session: Session) -> RedeemOut:
-        at = now()
-        code_guessing.check(
-            session, business_id=who.business_id, terminal_id=who.terminal_id, settings=settings, at=at, attempts=1
-        )
-        business = access.business(session, who.business_id)
-        done = codes.redeem(session, business=business, text=body.code, member_id=body.member_id, at=at)
-        record(
-            session,
-            business.id,
-            actor=who.actor,
-            action="code.redeem",
-            obj=done.use,
-            details={"code_id": str(done.code.id), "member_id": str(done.member.id)},
-        )
-        return RedeemOut(
-            code=done.code.code,
-            effect=done.code.effect,
-            message=done.message,
-            points_earned=members.format_points(business, done.points),
-            granted=asset_outs(session, business, done.assets, at),
-            member=member_view(session, business, done.member, who),
-        )
-
-    try:
-        if key is not None:
-            return write_once(db, request, who, key=key, body=body, model=RedeemOut, status=200, work=work)
-        return db.write(work)
-    except codes.CodeRefused as refused:
-        if refused.code in code_guessing.GUESSES:
-            _note_guess(db, who, settings)
-        raise codes.discreet(refused) if who.kind == "pos" else refused from None
-
-
-def _note_guess(db: Database, who: Principal, settings: Settings) -> None:
-    db.write(
-        lambda session: code_guessing.note(
-            session,
-            business_id=who.business_id,
-            terminal_id=who.terminal_id,
-            settings=settings,
-            at=now(),
-            guesses=1,
-        )
+    command = redeeming.RedeemCode(body.code, body.member_id)
+    if key is None:
+        return redeem_out(redeeming.redeem(db, who, command, settings))
+    answer = redeeming.redeem(
+        db, who, command, settings, once(request, who, key=key, body=body, status=200, shape=redeem_out)
     )
+    return Response(answer.text, status_code=answer.status, media_type="application/json")
+
+
+def redeem_out(done: redeeming.CodeRedeemed) -> RedeemOut:
+    return RedeemOut.model_validate(done, from_attributes=True)

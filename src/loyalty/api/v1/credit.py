@@ -9,15 +9,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
 from loyalty.api.deps import database, require
 from loyalty.db.engine import Database
-from loyalty.db.models import now
-from loyalty.members import access
-from loyalty.members import accounts as members
 from loyalty.members.access import Principal
-from loyalty.wallet import credit
+from loyalty.wallet import services
 
 router = APIRouter(prefix="/v1", tags=["stored credit"])
 
@@ -60,11 +56,6 @@ def _answer(body: dict[str, Any], status: int) -> Response:
     return Response(json.dumps(body, separators=(",", ":")), status_code=status, media_type="application/json")
 
 
-def _own(who: Principal, member_id: uuid.UUID) -> None:
-    if who.kind == "member" and who.member_id != member_id:
-        raise members.MemberNotFound()  # another member's id: the same answer as a missing one
-
-
 @router.post(
     "/members/{member_id}/credit",
     status_code=201,
@@ -79,22 +70,8 @@ def top_up(
     idempotency_key: str | None = Header(default=None, max_length=128, description="Required: a retry loads once."),
 ) -> Response:
     """Load credit the till took; the business's `credit_top_up_bonus` adds its bonus."""
-
-    def work(session: Session) -> tuple[dict[str, Any], bool]:
-        business = access.business(session, who.business_id)
-        entry, created = credit.load(
-            session,
-            business=business,
-            member_id=member_id,
-            amount=body.amount,
-            reason=body.reason,
-            idempotency_key=idempotency_key,
-            actor=who.actor,
-            at=now(),
-        )
-        return credit.load_view(session, business, entry), created
-
-    result, created = db.write(work)
+    command = services.TopUp(member_id, body.amount, body.reason, idempotency_key)
+    result, created = services.top_up(db, who, command)
     return _answer(result, 201 if created else 200)
 
 
@@ -106,15 +83,9 @@ def credit_history(
     limit: int = Query(default=50, ge=1, le=200),
 ) -> CreditOut:
     """The member's credit balance and its movements, newest first."""
-    _own(who, member_id)
-    with db.read() as session:
-        business = access.business(session, who.business_id)
-        member = members.get(session, business_id=business.id, member_id=member_id)
-        return CreditOut(
-            member_id=str(member.id),
-            credit_balance=credit.money(business, member.credit_balance),
-            items=[
-                CreditLineOut(**item)
-                for item in credit.history(session, business=business, member_id=member.id, limit=limit)
-            ],
-        )
+    found = services.statement(db, who, member_id, limit)
+    return CreditOut(
+        member_id=found.member_id,
+        credit_balance=found.credit_balance,
+        items=[CreditLineOut(**item) for item in found.items],
+    )

@@ -16,6 +16,7 @@ from loyalty.api.idempotent import answered, once, optional_key
 from loyalty.api.v1.outcomes import EarnedOut, EffectOut, earned, effect, points
 from loyalty.campaigns import events
 from loyalty.db.engine import Database
+from loyalty.idempotency import Once
 from loyalty.members.access import Principal
 from loyalty.money import hundredths_to_points
 
@@ -67,6 +68,8 @@ def record_event(
     """A custom event happened to a member: it is recorded and fires the `event` rules that name it, together."""
     new = events.NewEvent(member_id=body.member_id, name=body.name)
     if key is not None:
-        keyed = once(request, who, key=key, body=body, model=EventOut, status=201, shape=event_out)
+        keyed: Once[events.Happened] = once(
+            request, who, key=key, body=body, status=201, shape=lambda done: EventOut.model_validate(event_out(done))
+        )
         return answered(events.record_event_once(db, who, new, keyed))
     return event_out(events.record_event(db, who, new))

@@ -8,16 +8,12 @@ from decimal import Decimal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
 from loyalty.api.deps import admin, database, pos, require
-from loyalty.api.v1.members import MemberOut, member_view
-from loyalty.audit import record
+from loyalty.api.v1.member_shapes import MemberOut, member_out
 from loyalty.db.engine import Database
-from loyalty.db.models import Member, now
 from loyalty.errors import InvalidInput
-from loyalty.members import access, identification, lockouts
-from loyalty.members import accounts as members
+from loyalty.members import finding, showing
 from loyalty.members.access import Principal
 from loyalty.settings import Settings
 
@@ -66,32 +62,14 @@ def issue_code(
     who: Principal = Depends(require("member", "admin")),
     db: Database = Depends(database),
 ) -> CodeOut:
-    if who.kind == "member" and who.member_id != member_id:
-        raise members.MemberNotFound()  # another member's id: the same answer as a missing one
-
-    def work(session: Session) -> CodeOut:
-        business = access.business(session, who.business_id)
-        issued = identification.issue_code(session, business=business, member_id=member_id, at=now())
-        member = session.get(Member, member_id)
-        record(session, business.id, actor=who.actor, action="member.identification_code", obj=member)
-        return CodeOut(code=issued.code, qr=issued.qr, expires_at=issued.expires_at, server_time=now())
-
-    return db.write(work)
+    return CodeOut.model_validate(showing.new_code(db, who, member_id), from_attributes=True)
 
 
 @router.get("/me/identification-code", response_model=CodeOut)
 def my_code(who: Principal = Depends(require("member")), db: Database = Depends(database)) -> CodeOut:
     """The member's live code, the same on every device of the member; a new one only when none is live.
     `POST /v1/members/{id}/identification-code` replaces it ("New code")."""
-    assert who.member_id is not None
-    member_id = who.member_id
-
-    def work(session: Session) -> CodeOut:
-        business = access.business(session, who.business_id)
-        shown = identification.current_code(session, business=business, member_id=member_id, at=now())
-        return CodeOut(code=shown.code, qr=shown.qr, expires_at=shown.expires_at, server_time=now())
-
-    return db.write(work)
+    return CodeOut.model_validate(showing.live_code(db, who), from_attributes=True)
 
 
 @router.post("/identify", response_model=MemberOut)
@@ -110,44 +88,14 @@ def identify(
     if not value.strip():
         raise InvalidInput(way, "must not be empty")
 
-    def work(session: Session) -> MemberOut | int:
-        """The member found, or the tries this till has left after the failure it just noted."""
-        business = access.business(session, who.business_id)
-        at = now()
-        member = identification.identify(
-            session,
-            business=business,
-            terminal_id=who.terminal_id,
-            way=way,
-            value=value,
-            settings=settings,
-            at=at,
-        )
-        if member is None:
-            # Counted in the transaction that noted the failure: it counts itself, with no second transaction.
-            return lockouts.tries_left(
-                session, business_id=business.id, terminal_id=who.terminal_id, settings=settings, at=at
-            )
-        record(session, business.id, actor=who.actor, action="member.identify", obj=member, details={"by": way})
-        return member_view(session, business, member, who)
-
-    found = db.write(work)
-    if isinstance(found, int):
-        # Raised only now, after the commit: the failed attempt must stay counted for the limits.
-        not_found = members.MemberNotFound()
-        # The till warns before it pauses; every failure answers alike (a code, a QR, a phone), so this leaks nothing.
-        not_found.details.update(tries_left=found, pause_seconds=settings.identify_window_seconds)
-        raise not_found
-    return found
+    return member_out(finding.identify(db, who, finding.Ask(way, value), settings))
 
 
 @router.get("/identification/risk", response_model=RiskOut)
 def risk(
     who: Principal = Depends(admin), db: Database = Depends(database), settings: Settings = Depends(settings_of)
 ) -> RiskOut:
-    with db.read() as session:
-        business = access.business(session, who.business_id)
-        found = identification.risk(session, business=business, settings=settings, at=now())
+    found = showing.risk(db, who, settings)
     return RiskOut(
         live_codes=found.live_codes,
         code_length=found.code_length,
@@ -197,16 +145,12 @@ def lockouts_now(
     who: Principal = Depends(admin), db: Database = Depends(database), settings: Settings = Depends(settings_of)
 ) -> LockoutsOut:
     """Tills with failed searches in the window, paused ones first, and the business-wide count."""
-    at = now()
-    with db.read() as session:
-        business = access.business(session, who.business_id)
-        tills = lockouts.by_terminal(session, business=business, settings=settings, at=at)
-        total = lockouts.business_failures(session, business=business, settings=settings, at=at)
+    found = showing.paused_tills(db, who, settings)
     return LockoutsOut(
-        window_seconds=settings.identify_window_seconds,
-        business_failures=total,
-        business_limit=settings.identify_failures_per_business,
-        business_paused=total >= settings.identify_failures_per_business,
+        window_seconds=found.window_seconds,
+        business_failures=found.business_failures,
+        business_limit=found.business_limit,
+        business_paused=found.business_paused,
         terminals=[
             PausedTillOut(
                 terminal_id=str(till.terminal_id),
@@ -216,7 +160,7 @@ def lockouts_now(
                 paused=till.paused,
                 retry_after=till.retry_after,
             )
-            for till in tills
+            for till in found.terminals
         ],
     )
 
@@ -224,11 +168,4 @@ def lockouts_now(
 @router.post("/identification/lockouts/lift", response_model=LiftOut)
 def lift_lockout(body: LiftIn, who: Principal = Depends(admin), db: Database = Depends(database)) -> LiftOut:
     """Let a paused till search again by forgetting its failed searches (all tills' without `terminal_id`)."""
-
-    def work(session: Session) -> LiftOut:
-        business = access.business(session, who.business_id)
-        return LiftOut(
-            failures_forgotten=lockouts.lift(session, business=business, terminal_id=body.terminal_id, actor=who.actor)
-        )
-
-    return db.write(work)
+    return LiftOut(failures_forgotten=showing.lift(db, who, body.terminal_id))

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from loyalty.api.deps import admin, admin_or_pos, database
 from loyalty.db.engine import Database
-from loyalty.db.models import Business, PointsLot, Tier, now
-from loyalty.members import access, tiers
-from loyalty.members import accounts as members
+from loyalty.members import tiers
 from loyalty.members.access import Principal
-from loyalty.money import currency_exponent, from_minor, hundredths_to_points
-from loyalty.wallet.lots.liability import liability
+from loyalty.wallet.lots import standing
 
 router = APIRouter(prefix="/v1", tags=["points"])
 
@@ -75,14 +69,6 @@ class LiabilityOut(BaseModel):
     total_value: str
 
 
-def _status(lot: PointsLot, at: datetime) -> str:
-    if lot.remaining == 0:
-        return "expired" if lot.expired and lot.expired == lot.amount else "used"
-    if lot.expires_at is not None and lot.expires_at <= at:
-        return "expired"
-    return "pending" if lot.available_at > at else "available"
-
-
 @router.get("/members/{member_id}/points/lots", response_model=list[LotOut])
 def lots(
     member_id: uuid.UUID,
@@ -93,50 +79,13 @@ def lots(
 ) -> list[LotOut]:
     """The member's lots: the ones still holding points in the order they are spent (expiring first first), or
     with `include_used` every lot, newest first."""
-    with db.read() as session:
-        business = access.business(session, who.business_id)
-        members.get(session, business_id=business.id, member_id=member_id)
-        query = select(PointsLot).where(PointsLot.business_id == business.id, PointsLot.member_id == member_id)
-        if include_used:
-            query = query.order_by(PointsLot.earned_at.desc(), PointsLot.id)
-        else:
-            query = query.where(PointsLot.remaining > 0).order_by(
-                PointsLot.expires_at.is_(None), PointsLot.expires_at, PointsLot.earned_at, PointsLot.id
-            )
-        at = now()
-        return [_lot_out(business, lot, at) for lot in session.scalars(query.limit(limit))]
-
-
-def _lot_out(business: Business, lot: PointsLot, at: datetime) -> LotOut:
-    def points(hundredths: int) -> str:
-        return members.format_points(business, hundredths)
-
-    return LotOut(
-        id=str(lot.id),
-        kind=lot.kind,
-        points=points(lot.amount),
-        remaining=points(lot.remaining),
-        expired=points(lot.expired + (lot.remaining if lot.expires_at and lot.expires_at <= at else 0)),
-        status=_status(lot, at),
-        earned_at=lot.earned_at,
-        available_at=lot.available_at,
-        expires_at=lot.expires_at,
-        purchase_id=str(lot.purchase_id) if lot.purchase_id else None,
-    )
-
-
-def _tiers_out(business: Business, rows: list[Tier]) -> TiersOut:
-    return TiersOut(
-        tiers=[TierOut(name=tier.name, threshold=members.format_points(business, tier.threshold)) for tier in rows],
-        tier_window_days=business.tier_window_days,
-    )
+    found = standing.lots(db, who, member_id, include_used=include_used, limit=limit)
+    return [LotOut.model_validate(lot, from_attributes=True) for lot in found]
 
 
 @router.get("/tiers", response_model=TiersOut)
 def show_tiers(who: Principal = Depends(admin_or_pos), db: Database = Depends(database)) -> TiersOut:
-    with db.read() as session:
-        business = access.business(session, who.business_id)
-        return _tiers_out(business, tiers.tiers(session, business_id=business.id))
+    return TiersOut.model_validate(standing.ladder(db, who), from_attributes=True)
 
 
 @router.put("/tiers", response_model=TiersOut)
@@ -146,48 +95,11 @@ def replace_tiers(
     db: Database = Depends(database),
 ) -> TiersOut:
     """Replace the tiers: `[{"name": "Silver", "threshold": "100"}, {"name": "Gold", "threshold": "500"}]`."""
-
-    def work(session: Session) -> TiersOut:
-        business = access.business(session, who.business_id)
-        rows = tiers.replace(
-            session, business=business, bodies=[(tier.name, tier.threshold) for tier in body], actor=who.actor
-        )
-        return _tiers_out(business, rows)
-
-    return db.write(work)
+    changed = standing.set_ladder(db, who, [(tier.name, tier.threshold) for tier in body])
+    return TiersOut.model_validate(changed, from_attributes=True)
 
 
 @router.get("/reports/liability", response_model=LiabilityOut)
 def liability_report(who: Principal = Depends(admin), db: Database = Depends(database)) -> LiabilityOut:
     """The points members hold and their worth at the point value, by the month they expire."""
-    with db.read() as session:
-        business = access.business(session, who.business_id)
-        at = now()
-        owed = liability(session, business=business, at=at)
-        exponent = currency_exponent(business.currency)
-        point_value = from_minor(business.point_value_minor, exponent)
-
-        def line(month: str, hundredths: int) -> MonthOut:
-            return MonthOut(
-                month=month,
-                points=members.format_points(business, hundredths),
-                value=_worth(hundredths, point_value, exponent),
-            )
-
-        return LiabilityOut(
-            at=at,
-            currency=business.currency,
-            point_value=str(point_value),
-            months=[line(month, points) for month, points in owed.by_month.items()],
-            never_expiring=line("never", owed.never) if owed.never else None,
-            pending_points=members.format_points(business, owed.pending),
-            total_points=members.format_points(business, owed.total),
-            total_value=_worth(owed.total, point_value, exponent),
-        )
-
-
-def _worth(hundredths: int, point_value: Decimal, exponent: int) -> str:
-    """Points times the point value, to the currency's minor unit (half-even: a report, not a payment)."""
-    from loyalty.money import quantize_money
-
-    return str(quantize_money(hundredths_to_points(hundredths) * point_value, exponent))
+    return LiabilityOut.model_validate(standing.owed(db, who), from_attributes=True)

@@ -8,15 +8,11 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
 from loyalty.api.deps import admin, admin_or_pos, database, require
 from loyalty.db.engine import Database
-from loyalty.db.models import now
-from loyalty.members import access
-from loyalty.members import accounts as members
 from loyalty.members.access import Principal
-from loyalty.wallet import punch_cards
+from loyalty.wallet import templates
 
 router = APIRouter(prefix="/v1", tags=["punch cards"])
 
@@ -57,7 +53,7 @@ class MemberPunchCardOut(BaseModel):
 
 
 def _out(card: Any) -> PunchCardOut:
-    return PunchCardOut(**punch_cards.outline(card))
+    return PunchCardOut(**card)
 
 
 @router.post("/punch-cards", response_model=PunchCardOut, status_code=201)
@@ -65,24 +61,17 @@ def create(
     body: dict[str, Any] = Body(examples=[EXAMPLE]), who: Principal = Depends(admin), db: Database = Depends(database)
 ) -> PunchCardOut:
     """A punch card template; an invalid one is a 422 naming the field."""
-
-    def work(session: Session) -> PunchCardOut:
-        business = access.business(session, who.business_id)
-        return _out(punch_cards.create(session, business=business, data=body, actor=who.actor, at=now()))
-
-    return db.write(work)
+    return _out(templates.create_punch_card(db, who, body))
 
 
 @router.get("/punch-cards", response_model=list[PunchCardOut])
 def listing(who: Principal = Depends(admin_or_pos), db: Database = Depends(database)) -> list[PunchCardOut]:
-    with db.read() as session:
-        return [_out(card) for card in punch_cards.listing(session, business_id=who.business_id)]
+    return [_out(card) for card in templates.punch_card_list(db, who)]
 
 
 @router.get("/punch-cards/{card_id}", response_model=PunchCardOut)
 def show(card_id: uuid.UUID, who: Principal = Depends(admin_or_pos), db: Database = Depends(database)) -> PunchCardOut:
-    with db.read() as session:
-        return _out(punch_cards.get(session, business_id=who.business_id, card_id=card_id))
+    return _out(templates.punch_card(db, who, card_id))
 
 
 @router.put("/punch-cards/{card_id}", response_model=PunchCardOut)
@@ -93,13 +82,7 @@ def change(
     db: Database = Depends(database),
 ) -> PunchCardOut:
     """A new definition (members keep their punches); `"status": "stopped"` stops punching."""
-
-    def work(session: Session) -> PunchCardOut:
-        business = access.business(session, who.business_id)
-        changed = punch_cards.replace(session, business=business, card_id=card_id, data=body, actor=who.actor, at=now())
-        return _out(changed)
-
-    return db.write(work)
+    return _out(templates.replace_punch_card(db, who, card_id, body))
 
 
 @router.get("/members/{member_id}/punch-cards", response_model=list[MemberPunchCardOut])
@@ -109,9 +92,4 @@ def member_cards(
     db: Database = Depends(database),
 ) -> list[MemberPunchCardOut]:
     """One entry per punch card the member has punched."""
-    if who.kind == "member" and who.member_id != member_id:
-        raise members.MemberNotFound()
-    with db.read() as session:
-        member = members.get(session, business_id=who.business_id, member_id=member_id)
-        cards = punch_cards.member_cards(session, business_id=who.business_id, member_id=member.id)
-        return [MemberPunchCardOut(**card) for card in cards]
+    return [MemberPunchCardOut(**card) for card in templates.members_punch_cards(db, who, member_id)]

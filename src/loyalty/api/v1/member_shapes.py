@@ -1,0 +1,77 @@
+"""The Member object and its wallet entries, as every endpoint that answers with a member shows them: the
+services' cards (`members.cards`) under their public names."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from loyalty.members import cards
+
+
+class AssetOut(BaseModel):
+    id: str
+    benefit_id: str
+    name: str
+    kind: str
+    status: str = Field(description="active, redeemed, expired or deactivated")
+    redeemable: bool
+    reason: str | None = Field(description="Why it cannot be used now, in a sentence; null when it can.")
+    valid_from: datetime
+    valid_until: datetime | None
+    granted_at: datetime
+    source: str
+    redeemed_at: datetime | None
+
+
+class ConsentOut(BaseModel):
+    terms: bool
+    sms: bool
+    email: bool
+
+
+class MemberOut(BaseModel):
+    id: str
+    first_name: str
+    last_name: str
+    phone: str = Field(description="E.164 for admin keys; masked (+41 •• ••• •• 67) for pos keys.")
+    email: str | None = Field(description="Masked for pos keys.")
+    member_number: str | None
+    birthday: date | None = Field(description="Not shown to pos keys.")
+    status: str
+    tags: list[str]
+    consent: ConsentOut
+    points_balance: str
+    lifetime_points: str
+    benefits: list[AssetOut] = Field(description="The wallet, usable entries first.")
+    created_at: datetime
+    credit_balance: str = Field(default="0.00", description="Stored credit, money in the business currency.")
+    points_pending: str = Field(description="Earned points not spendable yet (not in points_balance).")
+    next_expiry: NextExpiryOut | None = Field(description="The next moment points expire, and how many.")
+    tier: str | None = Field(description="The member's tier; null without one.")
+    tier_progress: TierProgressOut | None = Field(description="Null when the business has no tiers.")
+
+
+class NextExpiryOut(BaseModel):
+    at: datetime
+    points: str
+
+
+class TierProgressOut(BaseModel):
+    earned: str = Field(description="Points earned in the tier window (less what returns took back).")
+    next_tier: str | None = Field(description="The next tier up; null at the top.")
+    next_threshold: str | None
+    points_to_next: str | None = Field(description="Points still to earn for the next tier.")
+    kept_until: datetime | None = Field(description="Until when the tier held is kept without earning more.")
+
+
+# --- from the services' cards ---------------------------------------------------------------------
+
+
+def member_out(card: cards.MemberCard) -> MemberOut:
+    return MemberOut.model_validate(card, from_attributes=True)
+
+
+def asset_out(card: cards.AssetCard) -> AssetOut:
+    return AssetOut.model_validate(card, from_attributes=True)

@@ -1,0 +1,128 @@
+"""Finding the member a till names (`POST /v1/identify`, and the first step of every Como call): by a phone, an
+e-mail, a member number, the app's short code or QR payload, or (Como's `commonExtId`) the member's id.
+
+Every guard of identification is here, for both doors alike: a failed guess of a code is counted in its own
+committed transaction before the refusal (the limits count it even though the call is refused), a pending member
+is nobody, and a phone or e-mail address finds a member only once proven.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from loyalty.audit import record
+from loyalty.db.engine import Database
+from loyalty.db.models import now
+from loyalty.errors import Forbidden
+from loyalty.members import access, cards, identification, lockouts, tills
+from loyalty.members import accounts as members
+from loyalty.members.access import Principal
+from loyalty.settings import Settings
+
+WAYS = ("phone", "email", "member_number", "code", "qr", "id")
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One way to name a member, and what the till read or was told."""
+
+    way: str
+    value: str
+
+    def __post_init__(self) -> None:
+        if self.way not in WAYS:
+            raise ValueError(f"cannot identify by {self.way!r}")
+
+
+def identify(db: Database, who: Principal, ask: Ask, settings: Settings) -> cards.MemberCard:
+    """The member, as a till sees them; a code is spent. MemberNotFound carries the tries this till has left."""
+    if who.kind != "pos" or ask.way == "id":
+        raise Forbidden("forbidden", "Members are identified with a pos key, by what the member shows or tells.")
+
+    def work(session: Session) -> cards.MemberCard | int:
+        """The member found, or the tries this till has left after the failure it just noted."""
+        business = access.business(session, who.business_id)
+        at = now()
+        member = identification.identify(
+            session,
+            business=business,
+            terminal_id=who.terminal_id,
+            way=ask.way,
+            value=ask.value,
+            settings=settings,
+            at=at,
+        )
+        if member is None:
+            # Counted in the transaction that noted the failure: it counts itself, with no second transaction.
+            return lockouts.tries_left(
+                session, business_id=business.id, terminal_id=who.terminal_id, settings=settings, at=at
+            )
+        record(session, business.id, actor=who.actor, action="member.identify", obj=member, details={"by": ask.way})
+        return cards.card(session, business, member, who)
+
+    found = db.write(work)
+    if isinstance(found, int):
+        # Raised only now, after the commit: the failed attempt must stay counted for the limits.
+        not_found = members.MemberNotFound()
+        # The till warns before it pauses; every failure answers alike (a code, a QR, a phone), so this leaks nothing.
+        not_found.details.update(tries_left=found, pause_seconds=settings.identify_window_seconds)
+        raise not_found
+    return found
+
+
+def name(db: Database, who: Principal, ask: Ask, settings: Settings) -> uuid.UUID:
+    """The id of the member a till names for the sale it is making (Como): a code or QR payload is kept for that
+    sale, so the till's next calls name the member by it again without a new attempt."""
+    if who.kind != "pos" or who.terminal_id is None:
+        raise Forbidden("forbidden", "Members are identified with a pos key.")
+    terminal_id = who.terminal_id
+
+    def work(session: Session) -> uuid.UUID | None:
+        business = access.business(session, who.business_id)
+        at = now()
+        found: Any
+        if ask.way in ("code", "qr"):
+            found = tills.identify_by_code(
+                session,
+                business=business,
+                terminal_id=terminal_id,
+                kind=ask.way,
+                value=ask.value,
+                settings=settings,
+                at=at,
+            )
+        elif ask.way == "id":
+            found = _by_id(session, business.id, ask.value)
+        else:
+            found = identification.identify(
+                session,
+                business=business,
+                terminal_id=terminal_id,
+                way=ask.way,
+                value=ask.value,
+                settings=settings,
+                at=at,
+            )
+        if found is None or found.status == "pending":
+            return None
+        return uuid.UUID(str(found.id))
+
+    found = db.write(work)  # committed before the refusal: a failed guess stays counted
+    if found is None:
+        raise members.MemberNotFound()
+    return found
+
+
+def _by_id(session: Session, business_id: uuid.UUID, text: str) -> Any:
+    try:
+        member_id = uuid.UUID(text.strip())
+    except ValueError:
+        return None
+    try:
+        return members.get(session, business_id=business_id, member_id=member_id)
+    except members.MemberNotFound:
+        return None

@@ -1,0 +1,70 @@
+"""Registering a member at a till or by an admin (`POST /v1/members`, Como `registration/quick` and
+`advanced/registerMember`): staff vouch for the person before them, so the member is active at once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import overload
+
+from sqlalchemy.orm import Session
+
+from loyalty import idempotency
+from loyalty.db.engine import Database
+from loyalty.db.models import now
+from loyalty.errors import Forbidden, InvalidInput
+from loyalty.members import access, cards
+from loyalty.members import accounts as members
+from loyalty.members.access import Principal
+
+
+@dataclass(frozen=True)
+class Registration:
+    phone: str
+    first_name: str = ""
+    last_name: str = ""
+    email: str | None = None
+    birthday: date | None = None
+    member_number: str | None = None
+    tags: Sequence[str] = ()
+    consent: Mapping[str, bool] | None = None
+
+
+@overload
+def register(db: Database, who: Principal, command: Registration, once: None = None) -> cards.MemberCard: ...
+@overload
+def register(
+    db: Database, who: Principal, command: Registration, once: idempotency.Once[cards.MemberCard]
+) -> idempotency.Answer: ...
+def register(
+    db: Database, who: Principal, command: Registration, once: idempotency.Once[cards.MemberCard] | None = None
+) -> cards.MemberCard | idempotency.Answer:
+    """A new active member, with what joining gives; with `once`, at most once per Idempotency-Key."""
+    if who.kind not in ("admin", "pos"):
+        raise Forbidden("forbidden", "Members are registered with an admin or pos key.")
+    if who.kind != "admin" and command.tags:
+        # A tag can unlock a tag-conditioned rule: only an admin sets one, here as in a change.
+        raise InvalidInput("tags", "can be set by an admin key only")
+
+    def work(session: Session) -> cards.MemberCard:
+        business = access.business(session, who.business_id)
+        member = members.register(
+            session,
+            business=business,
+            phone=command.phone,
+            first_name=command.first_name,
+            last_name=command.last_name,
+            email=command.email,
+            birthday=command.birthday,
+            member_number=command.member_number,
+            tags=command.tags,
+            consent=command.consent,
+            actor=who.actor,
+            at=now(),
+        )
+        session.flush()
+        session.refresh(member)  # the joined rules moved the balance with a guarded UPDATE
+        return cards.card(session, business, member, who)
+
+    return idempotency.write(db, once, work)
