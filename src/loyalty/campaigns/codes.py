@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loyalty import paging
+from loyalty.db import scoped
 from loyalty.db.models import Asset, Business, CodeBatch, CodeUse, Member, PromoCode
 from loyalty.errors import Conflict, InvalidInput, NotFound, Refused
 from loyalty.members import accounts as members
@@ -218,14 +219,14 @@ def _chunks(items: Sequence[str], size: int) -> list[Sequence[str]]:
 
 
 def get(session: Session, *, business_id: uuid.UUID, code_id: uuid.UUID) -> PromoCode:
-    found = session.get(PromoCode, code_id)
+    found = scoped.get(session, PromoCode, code_id, business_id=business_id)
     if found is None or found.business_id != business_id:
         raise CodeNotFound()
     return found
 
 
 def batch(session: Session, *, business_id: uuid.UUID, batch_id: uuid.UUID) -> CodeBatch:
-    found = session.get(CodeBatch, batch_id)
+    found = scoped.get(session, CodeBatch, batch_id, business_id=business_id)
     if found is None or found.business_id != business_id:
         raise NotFound("batch")
     return found
@@ -348,6 +349,7 @@ def use(
     counted = session.execute(
         update(PromoCode)
         .where(
+            PromoCode.business_id == code.business_id,
             PromoCode.id == code.id,
             or_(PromoCode.max_uses.is_(None), PromoCode.uses < PromoCode.max_uses),
             or_(PromoCode.valid_from.is_(None), PromoCode.valid_from <= at),
@@ -357,7 +359,7 @@ def use(
         .execution_options(synchronize_session=False)
     )
     if counted.rowcount != 1:  # type: ignore[attr-defined]
-        session.refresh(code)
+        scoped.refresh(session, code)
         raise _why_not(session, code, member_id, at) or CodeRefused("code_used_up", "already used")
     # The UPDATE above holds the code's row lock until commit, so this count sees every committed use.
     if (
@@ -365,19 +367,19 @@ def use(
         and code.max_uses_per_member is not None
         and _member_uses(session, code, member_id) >= code.max_uses_per_member
     ):
-        _uncount(session, code.id)
+        _uncount(session, code.id, business_id=code.business_id)
         raise CodeRefused("code_already_used_by_member", "already used by this member")
     spent = CodeUse(business_id=code.business_id, code_id=code.id, member_id=member_id, purchase_id=purchase_id, at=at)
     session.add(spent)
     session.flush()
-    session.refresh(code, ["uses"])
+    scoped.refresh(session, code, ["uses"])
     return spent
 
 
-def _uncount(session: Session, code_id: uuid.UUID) -> None:
+def _uncount(session: Session, code_id: uuid.UUID, *, business_id: uuid.UUID) -> None:
     session.execute(
         update(PromoCode)
-        .where(PromoCode.id == code_id, PromoCode.uses > 0)
+        .where(PromoCode.business_id == business_id, PromoCode.id == code_id, PromoCode.uses > 0)
         .values(uses=PromoCode.uses - 1)
         .execution_options(synchronize_session=False)
     )
@@ -394,13 +396,13 @@ def release(session: Session, *, business_id: uuid.UUID, purchase_id: uuid.UUID,
     for spent in uses:
         done = session.execute(
             update(CodeUse)
-            .where(and_(CodeUse.id == spent.id, CodeUse.released_at.is_(None)))
+            .where(and_(CodeUse.business_id == business_id, CodeUse.id == spent.id, CodeUse.released_at.is_(None)))
             .values(released_at=at)
             .execution_options(synchronize_session=False)
         )
         if done.rowcount == 1:  # type: ignore[attr-defined]
-            _uncount(session, spent.code_id)
-            session.refresh(spent)
+            _uncount(session, spent.code_id, business_id=business_id)
+            scoped.refresh(session, spent)
             released.append(spent)
     return released
 
@@ -439,7 +441,11 @@ def redeem(session: Session, *, business: Business, text: str, member_id: uuid.U
     else:
         applied = awards.fire(session, business=business, member=member, trigger="code_used", at=at, code=promo.code)
         done.points = applied.points
-        done.assets = [found for asset_id in applied.granted_asset_ids if (found := session.get(Asset, asset_id))]
+        done.assets = [
+            found
+            for asset_id in applied.granted_asset_ids
+            if (found := scoped.get(session, Asset, asset_id, business_id=business.id))
+        ]
         given = []
         if applied.points:
             given.append(f"{members.format_points(business, applied.points)} points")
@@ -449,5 +455,5 @@ def redeem(session: Session, *, business: Business, text: str, member_id: uuid.U
             if given
             else "Code used; no active rule gives anything for it."
         )
-    session.refresh(member, ["points_balance", "lifetime_points", "tags"])
+    scoped.refresh(session, member, ["points_balance", "lifetime_points", "tags"])
     return done

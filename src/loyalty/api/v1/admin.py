@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from loyalty.api.deps import admin, database
 from loyalty.audit import record
+from loyalty.db import scoped
 from loyalty.db.engine import Database
 from loyalty.db.models import ApiKey, Branch, Business, Terminal
 from loyalty.errors import InvalidInput
@@ -246,7 +247,7 @@ def list_terminals(who: Principal = Depends(admin), db: Database = Depends(datab
 @router.post("/terminals", response_model=PlaceOut, status_code=201)
 def create_terminal(body: TerminalIn, who: Principal = Depends(admin), db: Database = Depends(database)) -> PlaceOut:
     def work(session: Session) -> PlaceOut:
-        branch = session.get(Branch, body.branch_id)
+        branch = scoped.get(session, Branch, body.branch_id, business_id=who.business_id)
         if branch is None or branch.business_id != who.business_id:
             raise InvalidInput("branch_id", "is not a branch of this business")
         terminal = Terminal(business_id=who.business_id, branch_id=branch.id, name=body.name)

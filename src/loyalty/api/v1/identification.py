@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from loyalty.api.deps import admin, database, pos, require
 from loyalty.api.v1.members import MemberOut, member_view
 from loyalty.audit import record
+from loyalty.db import scoped
 from loyalty.db.engine import Database
 from loyalty.db.models import Member, now
 from loyalty.errors import InvalidInput
@@ -72,7 +73,7 @@ def issue_code(
     def work(session: Session) -> CodeOut:
         business = access.business(session, who.business_id)
         issued = identification.issue_code(session, business=business, member_id=member_id, at=now())
-        member = session.get(Member, member_id)
+        member = scoped.get(session, Member, member_id, business_id=business.id)
         record(session, business.id, actor=who.actor, action="member.identification_code", obj=member)
         return CodeOut(code=issued.code, qr=issued.qr, expires_at=issued.expires_at, server_time=now())
 

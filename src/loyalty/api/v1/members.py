@@ -17,6 +17,7 @@ from loyalty import paging
 from loyalty.api.deps import admin, admin_or_pos, database
 from loyalty.api.idempotent import optional_key, write_once
 from loyalty.audit import record
+from loyalty.db import scoped
 from loyalty.db.engine import Database
 from loyalty.db.models import Business, LedgerTransaction, Member, now
 from loyalty.errors import InvalidInput
@@ -307,7 +308,7 @@ def register(
             at=now(),
         )
         session.flush()
-        session.refresh(member)  # the joined rules moved the balance with a guarded UPDATE
+        scoped.refresh(session, member)  # the joined rules moved the balance with a guarded UPDATE
         return member_view(session, business, member, who)
 
     if key is not None:
@@ -380,7 +381,13 @@ def adjust(
             reason=done.transaction.reason,
             points_balance=_points(
                 business,
-                book.balance_now(session, member_id=member_id, cached=done.member.points_balance, at=now()),
+                book.balance_now(
+                    session,
+                    business_id=who.business_id,
+                    member_id=member_id,
+                    cached=done.member.points_balance,
+                    at=now(),
+                ),
             ),
             at=done.transaction.created_at,
         )

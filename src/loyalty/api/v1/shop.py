@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from loyalty.api.deps import database, require
 from loyalty.api.v1.members import AssetOut, asset_outs
+from loyalty.db import scoped
 from loyalty.db.engine import Database
 from loyalty.db.models import Asset, Member, now
 from loyalty.members import access
@@ -97,8 +98,8 @@ def buy(
             actor=who.actor,
             at=at,
         )
-        asset = session.get(Asset, order.asset_id)
-        member = session.get(Member, order.member_id)
+        asset = scoped.get(session, Asset, order.asset_id, business_id=business.id)
+        member = scoped.get(session, Member, order.member_id, business_id=business.id)
         assert asset is not None and member is not None
         shown = asset_outs(session, business, [asset], at)[0]
         bought = BoughtOut(
