@@ -188,6 +188,8 @@ def sale_flow(url: str, client: TestClient) -> None:
     ):
         shop.call("GET", path, pos if "/purchases" in path else admin)
 
+    como_sale(client, shop.pos["Authorization"].removeprefix("Bearer "), asset)
+
     later = (datetime.now(UTC) + timedelta(days=25)).isoformat()
     command(url, "expire", "--at", later)  # reminds: the points expire within the week
     command(url, "expire", "--at", (datetime.now(UTC) + timedelta(days=400)).isoformat())
@@ -201,6 +203,46 @@ def sale_flow(url: str, client: TestClient) -> None:
         "/v1/members",
     ):
         shop.call("GET", path, admin)
+
+
+def como_sale(client: TestClient, key: str, asset: str) -> None:
+    """The same sale from a till that speaks Como: identify, quote, open, pay, confirm, return, void."""
+    headers = {"X-Api-Key": key, "X-Branch-Id": "front", "X-Pos-Id": "1", "X-Source-Type": "pos"}
+
+    def call(name: str, body: dict[str, Any]) -> dict[str, Any]:
+        answer = client.post(f"/api/v4/{name}", headers=headers, json=body)
+        assert answer.status_code == 200 and answer.json()["status"] == "ok", f"{name}: {answer.text}"
+        return dict(answer.json())
+
+    def purchase(transaction_id: str, items: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+        total = sum(item["netAmount"] for item in items)
+        body = {
+            "openTime": "2026-05-02T12:30:00Z",
+            "totalAmount": total,
+            "items": items,
+            "transactionId": transaction_id,
+        }
+        return body | extra
+
+    ticket = {"lineId": "1", "code": "TICKET", "departmentCode": "tickets", "quantity": 2}
+    items = [ticket | {"grossAmount": 3000, "netAmount": 3000}]
+    customer = {"phoneNumber": PHONE}
+    call("getMemberDetails?returnAssets=active", {"customer": customer, "purchase": purchase("C-1", items)})
+    redeem = [{"key": asset}, {"code": "SUMMER10"}, {"code": "NOPE"}]
+    call("getBenefits", {"customers": [customer], "purchase": purchase("C-1", items), "redeemAssets": redeem})
+    call("submitPurchase?status=open", {"customers": [customer], "purchase": purchase("C-1", items)})
+    paid = call("payment", {"customer": customer, "purchase": purchase("C-1", items), "amount": 300})
+    extra = call("payment", {"customer": customer, "purchase": purchase("C-1", items), "amount": 100})
+    call("cancelPayment", {"confirmation": extra["confirmation"]})
+    means = [{"type": "memberPoints", "amount": 300}, {"type": "cash", "amount": 2700}]
+    closed = {"customers": [customer], "purchase": purchase("C-1", items, meansOfPayment=means)}
+    confirmed = call("submitPurchase", closed)
+    assert paid["confirmation"] and confirmed["confirmation"]
+    back = [ticket | {"quantity": -1, "grossAmount": -1500, "netAmount": -1500}]
+    call("submitPurchase", {"customers": [customer], "purchase": purchase("C-2", back, relatedTransaction="C-1")})
+    call("voidPurchase", {"purchase": purchase("C-1", items)})
+    call("submitPurchase?status=open", {"customers": [customer], "purchase": purchase("C-3", items)})
+    call("voidPurchase", {"purchase": purchase("C-3", items)})
 
 
 def test_every_statement_of_a_sale_names_its_business(statements: list[Sent]) -> None:

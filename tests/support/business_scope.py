@@ -197,7 +197,7 @@ def _scope_problems(node: exp.Expression, tables: Tables, held: set[str]) -> lis
     held |= {alias for alias in pinned if alias in sources}
     kind = type(node).__name__.upper()
     return [
-        f"{kind} reads {table}{'' if alias == table else f' (as {alias})'} without naming the business"
+        f"{kind} on {table}{'' if alias == table else f' (as {alias})'} does not name the business"
         for alias, table in of_business.items()
         if alias not in pinned
     ]
