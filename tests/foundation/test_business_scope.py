@@ -2,11 +2,11 @@
 
 The house is meant to be sharded by business (Citus, with `business_id` as the distribution column): Citus sends a
 statement to the one shard that holds a business only when the statement names that business in every table it
-touches; otherwise it goes to every shard, and a `SELECT … FOR UPDATE` or an `UPDATE` by id alone is refused. No
-Citus is needed to keep that true: this test records every statement a whole sale flow sends, through the HTTP API
-and the `loyalty` command in this process, and fails on each that does not name its business (see
-`tests/support/business_scope.py` for what counts). It runs on both databases: SQLite sends the same statements
-but for the row locks, which PostgreSQL's run checks.
+touches; otherwise it sends it to every shard, and a `SELECT … FOR UPDATE` that does not name it is refused
+outright. No Citus is needed to keep that true: this test records every statement a whole sale flow sends, through
+/v1, the Como API and the `loyalty` command in this process (about 800), and fails on each that does not name its
+business (see `tests/support/business_scope.py` for what counts), printing it with the functions that sent it. It
+runs on both databases: SQLite sends the same statements but for the row locks, which PostgreSQL's run checks.
 """
 
 from __future__ import annotations

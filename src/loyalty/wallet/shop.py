@@ -148,7 +148,7 @@ def refund_if_bought(session: Session, *, business: Business, asset: Asset, at: 
         return 0
     changed = session.execute(
         update(ShopOrder)
-        .where(ShopOrder.id == order.id, ShopOrder.status == "paid")
+        .where(ShopOrder.business_id == business.id, ShopOrder.id == order.id, ShopOrder.status == "paid")
         .values(status="refunded", refunded_at=at)
         .execution_options(synchronize_session=False)
     )

@@ -268,13 +268,18 @@ def my_history(
         if rule_ids:
             names = {
                 rule_id: name
-                for rule_id, name in session.execute(select(Rule.id, Rule.name).where(Rule.id.in_(rule_ids)))
+                for rule_id, name in session.execute(
+                    select(Rule.id, Rule.name).where(Rule.business_id == business.id, Rule.id.in_(rule_ids))
+                )
             }
         at = now()
         dated = {
             lot.transaction_id: lot
             for lot in session.scalars(
-                select(PointsLot).where(PointsLot.transaction_id.in_([txn.id for txn, _ in page.items]))
+                select(PointsLot).where(
+                    PointsLot.business_id == business.id,
+                    PointsLot.transaction_id.in_([txn.id for txn, _ in page.items]),
+                )
             )
         }
         items = []
