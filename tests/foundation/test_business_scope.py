@@ -188,6 +188,12 @@ def sale_flow(url: str, client: TestClient) -> None:
     ):
         shop.call("GET", path, pos if "/purchases" in path else admin)
 
+    shop.call("POST", "/v1/codes", admin, 201, json={"code": "HELLO", "benefit_id": tenth["id"], "max_uses": 5})
+    shop.call("POST", "/v1/codes/redeem", pos, json={"code": "HELLO", "member_id": member})
+    shop.call("PATCH", f"/v1/benefits/{tenth['id']}", admin, json={"price_points": "2"})
+    bought = {"headers": {"Idempotency-Key": "buy-1"}, "json": {"benefit_id": tenth["id"]}}
+    wallet_entry = shop.call("POST", f"/v1/members/{member}/benefits/buy", pos, 201, **bought)
+    shop.call("POST", f"/v1/members/{member}/benefits/{wallet_entry['id']}/deactivate", admin)
     como_sale(client, shop.pos["Authorization"].removeprefix("Bearer "), asset)
 
     later = (datetime.now(UTC) + timedelta(days=25)).isoformat()
