@@ -1,8 +1,8 @@
-"""A row of a business by its id, read by a statement that names the business.
+"""A row of a business by its id, read or read again by a statement that names the business.
 
-`session.get(Model, id)` sends `WHERE id = …` alone: a database sharded by business would ask every shard. This
-adds `business_id = …` to that statement (a row of another business is not found) and, like `session.get`, sends
-nothing when the session already holds the row.
+`session.get(Model, id)` and `session.refresh(row)` send `WHERE id = …` alone: a database sharded by business
+would ask every shard. These add `business_id = …` to that statement (a row of another business is not found);
+`get`, like `session.get`, sends nothing when the session already holds the row.
 """
 
 from __future__ import annotations
