@@ -6,6 +6,7 @@ import multiprocessing
 import sqlite3
 import time
 import uuid
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, event, select, text
@@ -20,8 +21,9 @@ PROCESSES = 4
 INCREMENTS = 60
 
 
-def _increment_safely(url: str, times: int) -> None:
+def _increment_safely(url: str, times: int, start: Any) -> None:
     db = Database(url)
+    start.wait()
 
     def bump(session: Session) -> None:
         value = session.execute(text("SELECT value FROM counter")).scalar_one()
@@ -33,8 +35,9 @@ def _increment_safely(url: str, times: int) -> None:
     db.dispose()
 
 
-def _increment_naively(url: str, times: int) -> None:
+def _increment_naively(url: str, times: int, start: Any) -> None:
     engine = create_engine(url)  # pysqlite's defaults: a deferred BEGIN, issued only before the UPDATE
+    start.wait()
     for _ in range(times):
         try:
             with engine.begin() as connection:
@@ -53,7 +56,8 @@ def _race(url: str, worker: object) -> int:
         connection.execute(text("CREATE TABLE counter (value INTEGER NOT NULL)"))
         connection.execute(text("INSERT INTO counter VALUES (0)"))
     context = multiprocessing.get_context("spawn")
-    processes = [context.Process(target=worker, args=(url, INCREMENTS)) for _ in range(PROCESSES)]
+    start = context.Barrier(PROCESSES)  # all race from the same moment, however slowly each was spawned
+    processes = [context.Process(target=worker, args=(url, INCREMENTS, start)) for _ in range(PROCESSES)]
     for process in processes:
         process.start()
     for process in processes:

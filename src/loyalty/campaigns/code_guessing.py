@@ -102,7 +102,7 @@ def risk(session: Session, *, business_id: uuid.UUID, settings: Settings, at: da
     """How likely a till guessing codes all day at the business-wide limit hits one of the live one-time codes."""
     live = session.execute(
         select(CodeBatch.length, func.count())
-        .join(PromoCode, PromoCode.batch_id == CodeBatch.id)
+        .join(PromoCode, (PromoCode.batch_id == CodeBatch.id) & (PromoCode.business_id == CodeBatch.business_id))
         .where(
             PromoCode.business_id == business_id,
             PromoCode.uses < func.coalesce(PromoCode.max_uses, 1),

@@ -216,7 +216,12 @@ def stored(session: Session, *, business_id: uuid.UUID, rule_id: uuid.UUID, revi
 def listing(session: Session, *, business_id: uuid.UUID, status: str | None = None) -> list[StoredRule]:
     query = (
         select(Rule, RuleRevision)
-        .join(RuleRevision, (RuleRevision.rule_id == Rule.id) & (RuleRevision.revision == Rule.revision))
+        .join(
+            RuleRevision,
+            (RuleRevision.business_id == Rule.business_id)
+            & (RuleRevision.rule_id == Rule.id)
+            & (RuleRevision.revision == Rule.revision),
+        )
         .where(Rule.business_id == business_id)
         .order_by(Rule.created_at, Rule.id)
     )

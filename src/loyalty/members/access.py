@@ -14,6 +14,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from loyalty.audit import record
+from loyalty.db import scoped
 from loyalty.db.models import ApiKey, Branch, Business, Terminal, now
 from loyalty.errors import InvalidInput, NotFound
 
@@ -159,6 +160,7 @@ def still_valid(session: Session, who: Principal, *, at: datetime) -> Business:
         select(Business)
         .join(ApiKey, ApiKey.business_id == Business.id)
         .where(
+            Business.id == who.business_id,
             ApiKey.id == who.key_id,
             ApiKey.revoked_at.is_(None),
             or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > at),
@@ -170,7 +172,7 @@ def still_valid(session: Session, who: Principal, *, at: datetime) -> Business:
 
 
 def revoke_key(session: Session, *, business_id: uuid.UUID, key_id: uuid.UUID, actor: str) -> ApiKey:
-    key = session.get(ApiKey, key_id)
+    key = scoped.get(session, ApiKey, key_id, business_id=business_id)
     if key is None or key.business_id != business_id:
         raise NotFound("key")
     if key.revoked_at is None:
@@ -199,7 +201,7 @@ def business(session: Session, business_id: uuid.UUID) -> Business:
 
 
 def terminal(session: Session, *, business_id: uuid.UUID, terminal_id: uuid.UUID) -> Terminal:
-    found = session.get(Terminal, terminal_id)
+    found = scoped.get(session, Terminal, terminal_id, business_id=business_id)
     if found is None or found.business_id != business_id:
         raise NotFound("terminal")
     return found

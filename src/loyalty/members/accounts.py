@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loyalty.audit import record
+from loyalty.db import scoped
 from loyalty.db.models import Business, Member, now
 from loyalty.errors import Conflict, InvalidInput, NotFound, Refused
 from loyalty.money import hundredths_to_points
@@ -141,7 +142,7 @@ def format_points(business: Business, hundredths: int) -> str:
 
 
 def get(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID) -> Member:
-    member = session.get(Member, member_id)
+    member = scoped.get(session, Member, member_id, business_id=business_id)
     if member is None or member.business_id != business_id:
         raise MemberNotFound()
     return member
@@ -238,25 +239,25 @@ def activate(session: Session, *, business: Business, member: Member, actor: str
     """A pending member proved their contact details: now a member, with what joining gives. Once only."""
     activated = session.execute(
         sa.update(Member)
-        .where(Member.id == member.id, Member.status == "pending")
+        .where(Member.business_id == business.id, Member.id == member.id, Member.status == "pending")
         .values(status="active")
         .execution_options(synchronize_session=False)
     )
     if activated.rowcount != 1:  # type: ignore[attr-defined]
         return
-    session.refresh(member, ["status"])
+    scoped.refresh(session, member, ["status"])
     prove(session, member=member, channel="sms", at=at)  # by the code that came back, or by the admin vouching
     record(session, business.id, actor=actor, action="member.activate", obj=member)
     # Once per member, ever: one set back to pending by an admin and proven again does not join again.
     first = session.execute(
         sa.update(Member)
-        .where(Member.id == member.id, Member.joined_at.is_(None))
+        .where(Member.business_id == business.id, Member.id == member.id, Member.joined_at.is_(None))
         .values(joined_at=at)
         .execution_options(synchronize_session=False)
     )
     if first.rowcount != 1:  # type: ignore[attr-defined]
         return
-    session.refresh(member, ["joined_at"])
+    scoped.refresh(session, member, ["joined_at"])
     awards.fire(session, business=business, member=member, trigger="joined", at=at)
 
 

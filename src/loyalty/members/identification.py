@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from loyalty.db import scoped
 from loyalty.db.models import Business, IdentificationCode, IdentifyFailure, Member
 from loyalty.errors import Conflict, LoyaltyError
 from loyalty.members import accounts as members
@@ -231,7 +232,7 @@ def _by_code(session: Session, *, business: Business, kind: str, value: str, at:
     ).scalar_one_or_none()
     if member_id is None:
         return None
-    return session.get(Member, member_id)
+    return scoped.get(session, Member, member_id, business_id=business.id)
 
 
 def _note_failure(

@@ -11,6 +11,7 @@ from typing import overload
 from sqlalchemy.orm import Session
 
 from loyalty import idempotency
+from loyalty.db import scoped
 from loyalty.db.engine import Database
 from loyalty.db.models import now
 from loyalty.errors import Forbidden, InvalidInput
@@ -64,7 +65,7 @@ def register(
             at=now(),
         )
         session.flush()
-        session.refresh(member)  # the joined rules moved the balance with a guarded UPDATE
+        scoped.refresh(session, member)  # the joined rules moved the balance with a guarded UPDATE
         return cards.card(session, business, member, who)
 
     return idempotency.write(db, once, work)

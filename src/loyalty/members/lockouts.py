@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from loyalty.audit import record
+from loyalty.db import scoped
 from loyalty.db.models import Business, IdentifyFailure, Terminal
 from loyalty.errors import NotFound
 from loyalty.settings import Settings
@@ -127,7 +128,7 @@ def lift(session: Session, *, business: Business, terminal_id: uuid.UUID | None,
     """Forget the failures counted against a till (or, with None, against every till of the business)."""
     query = delete(IdentifyFailure).where(IdentifyFailure.business_id == business.id)
     if terminal_id is not None:
-        terminal = session.get(Terminal, terminal_id)
+        terminal = scoped.get(session, Terminal, terminal_id, business_id=business.id)
         if terminal is None or terminal.business_id != business.id:
             raise NotFound("terminal")
         query = query.where(IdentifyFailure.terminal_id == terminal_id)
@@ -137,7 +138,7 @@ def lift(session: Session, *, business: Business, terminal_id: uuid.UUID | None,
         business.id,
         actor=actor,
         action="identification.lift_pause",
-        obj=business if terminal_id is None else session.get(Terminal, terminal_id),
+        obj=business if terminal_id is None else scoped.get(session, Terminal, terminal_id, business_id=business.id),
         details={"terminal_id": str(terminal_id) if terminal_id else None, "failures_forgotten": forgotten},
     )
     return forgotten

@@ -142,7 +142,12 @@ def verify(session: Session, *, business: Business, member: Member | None, code:
         return None
     counted = session.execute(
         update(LoginCode)
-        .where(LoginCode.id == live.id, LoginCode.used_at.is_(None), LoginCode.attempts < MAX_ATTEMPTS)
+        .where(
+            LoginCode.business_id == business.id,
+            LoginCode.id == live.id,
+            LoginCode.used_at.is_(None),
+            LoginCode.attempts < MAX_ATTEMPTS,
+        )
         .values(attempts=LoginCode.attempts + 1)
         .execution_options(synchronize_session=False)
     )
@@ -152,7 +157,7 @@ def verify(session: Session, *, business: Business, member: Member | None, code:
         return None
     used = session.execute(
         update(LoginCode)
-        .where(LoginCode.id == live.id, LoginCode.used_at.is_(None))
+        .where(LoginCode.business_id == business.id, LoginCode.id == live.id, LoginCode.used_at.is_(None))
         .values(used_at=at)
         .execution_options(synchronize_session=False)
     )

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from loyalty.audit import record
+from loyalty.db import scoped
 from loyalty.db.engine import Database
 from loyalty.db.models import Member, now
 from loyalty.members import access, identification, lockouts, reading
@@ -44,7 +45,7 @@ def new_code(db: Database, who: Principal, member_id: uuid.UUID) -> Shown:
     def work(session: Session) -> Shown:
         business = access.business(session, who.business_id)
         issued = identification.issue_code(session, business=business, member_id=member_id, at=now())
-        member = session.get(Member, member_id)
+        member = scoped.get(session, Member, member_id, business_id=business.id)
         record(session, business.id, actor=who.actor, action="member.identification_code", obj=member)
         return Shown(issued.code, issued.qr, issued.expires_at, now())
 

@@ -92,8 +92,13 @@ def earned_in_window(session: Session, *, business: Business, member_id: uuid.UU
     since = at - timedelta(days=business.tier_window_days)
     total = session.scalar(
         select(func.coalesce(func.sum(LedgerEntry.amount), 0))
-        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .join(
+            LedgerTransaction,
+            (LedgerTransaction.business_id == LedgerEntry.business_id)
+            & (LedgerTransaction.id == LedgerEntry.transaction_id),
+        )
         .where(
+            LedgerEntry.business_id == business.id,
             LedgerTransaction.member_id == member_id,
             LedgerTransaction.created_at > since,
             LedgerTransaction.created_at <= at,

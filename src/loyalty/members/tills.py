@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from loyalty.db import scoped
 from loyalty.db.engine import Database, RetryTransaction
 from loyalty.db.models import Branch, Business, IdentificationCode, Member, Terminal, TillIdentification, now
 from loyalty.errors import InvalidInput
@@ -128,7 +129,7 @@ def recall(
             TillIdentification.expires_at > at,
         )
     )
-    return session.get(Member, row.member_id) if row else None
+    return scoped.get(session, Member, row.member_id, business_id=business_id) if row else None
 
 
 def remember(
@@ -223,7 +224,7 @@ def identified_by_code(
 
 
 def branch_of(session: Session, *, business_id: uuid.UUID, branch_id: uuid.UUID) -> Branch | None:
-    found = session.get(Branch, branch_id)
+    found = scoped.get(session, Branch, branch_id, business_id=business_id)
     return found if found is not None and found.business_id == business_id else None
 
 

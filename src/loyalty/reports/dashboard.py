@@ -59,7 +59,11 @@ def points_by_day(session: Session, *, business: Business, days: int, at: dateti
     bucket = _hour_bucket(session).label("hour")
     rows = session.execute(
         select(bucket, LedgerTransaction.kind, func.sum(LedgerEntry.amount))
-        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .join(
+            LedgerTransaction,
+            (LedgerTransaction.business_id == LedgerEntry.business_id)
+            & (LedgerTransaction.id == LedgerEntry.transaction_id),
+        )
         .where(
             LedgerEntry.business_id == business.id,
             LedgerEntry.account == "member",

@@ -61,6 +61,12 @@ class Figures:
     codes: list[dict[str, Any]] = field(default_factory=list)
 
 
+# A transaction's entries, joined on their business too: the join stays within one business's rows.
+_entries_of_transaction = (LedgerEntry.business_id == LedgerTransaction.business_id) & (
+    LedgerEntry.transaction_id == LedgerTransaction.id
+)
+
+
 def _earned(business: Business, period: Period) -> tuple[Any, ...]:
     return (
         LedgerTransaction.business_id == business.id,
@@ -80,7 +86,7 @@ def figures(session: Session, *, business: Business, period: Period) -> Figures:
                 func.count(func.distinct(LedgerTransaction.purchase_id)),
                 func.count(func.distinct(LedgerTransaction.member_id)),
             )
-            .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+            .join(LedgerEntry, _entries_of_transaction)
             .where(*_earned(business, period), LedgerTransaction.kind == "earn", LedgerTransaction.rule_id.is_not(None))
             .group_by(LedgerTransaction.rule_id)
         )
@@ -92,7 +98,7 @@ def figures(session: Session, *, business: Business, period: Period) -> Figures:
     rules.sort(key=lambda rule: (-rule.points, -rule.purchases, rule.name, str(rule.rule_id)))
     members = session.scalar(
         select(func.count(func.distinct(LedgerTransaction.member_id)))
-        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .join(LedgerEntry, _entries_of_transaction)
         .where(*_earned(business, period), LedgerTransaction.kind == "earn", LedgerTransaction.rule_id.is_not(None))
     )
     # A cancel's taking back is posted once the purchase is marked cancelled; a return's, while it is not (or
@@ -101,8 +107,11 @@ def figures(session: Session, *, business: Business, period: Period) -> Figures:
     taken_back = {True: 0, False: 0}
     for cancelled, amount in session.execute(
         select(by_cancel.label("cancelled"), func.sum(LedgerEntry.amount))
-        .join(LedgerTransaction, LedgerEntry.transaction_id == LedgerTransaction.id)
-        .join(Purchase, Purchase.id == LedgerTransaction.purchase_id)
+        .join(LedgerTransaction, _entries_of_transaction)
+        .join(
+            Purchase,
+            (Purchase.business_id == LedgerTransaction.business_id) & (Purchase.id == LedgerTransaction.purchase_id),
+        )
         .where(*_earned(business, period), LedgerTransaction.kind == "unearn")
         .group_by(by_cancel)
     ):
@@ -129,7 +138,7 @@ def _by_day(session: Session, business: Business, period: Period) -> dict[date, 
     days: dict[date, int] = defaultdict(int)
     query = (
         select(bucket, func.sum(LedgerEntry.amount))
-        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .join(LedgerEntry, _entries_of_transaction)
         .where(*_earned(business, period), LedgerTransaction.kind == "earn", LedgerTransaction.rule_id.is_not(None))
         .group_by(bucket)
     )
@@ -178,7 +187,8 @@ def _codes(session: Session, business: Business, period: Period) -> list[dict[st
         select(PromoCode.id, PromoCode.code, PromoCode.batch_id, func.count(CodeUse.id))
         .outerjoin(
             CodeUse,
-            (CodeUse.code_id == PromoCode.id)
+            (CodeUse.business_id == PromoCode.business_id)
+            & (CodeUse.code_id == PromoCode.id)
             & CodeUse.released_at.is_(None)
             & (CodeUse.at >= period.start)
             & (CodeUse.at < period.end),

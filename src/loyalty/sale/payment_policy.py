@@ -107,7 +107,11 @@ def check_code(
         )
     )
     if row is not None and hmac.compare_digest(row.code_hash, wanted):
-        spent = session.execute(delete(IdentificationCode).where(IdentificationCode.id == row.id))
+        spent = session.execute(
+            delete(IdentificationCode).where(
+                IdentificationCode.business_id == business.id, IdentificationCode.id == row.id
+            )
+        )
         if spent.rowcount == 1:  # type: ignore[attr-defined]
             return True
     session.add(IdentifyFailure(business_id=business.id, terminal_id=terminal_id, at=at))

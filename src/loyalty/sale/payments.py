@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from loyalty.audit import record
+from loyalty.db import scoped
 from loyalty.db.engine import RetryTransaction
 from loyalty.db.models import Business, LedgerTransaction, Member, PointsPayment, Purchase, now
 from loyalty.db.rows import cast_table
@@ -102,7 +103,7 @@ def pay(
         earlier = _by_key(session, business.id, terminal_id, request.idempotency_key)
         if earlier is not None:
             return _same_request(earlier, request), False
-    member = session.get(Member, request.member_id)
+    member = scoped.get(session, Member, request.member_id, business_id=business.id)
     if member is None or member.business_id != business.id:
         raise NotFound("member")
     if member.status != "active":
@@ -113,7 +114,7 @@ def pay(
     if owed is not None and owed <= 0:
         raise NothingOwed()
     # Only spendable lots pay: pending points wait for their day, expired ones are gone even before the expiry run.
-    _, spendable = book.lock_spendable(session, member_id=member.id, at=now())
+    _, spendable = book.lock_spendable(session, business_id=business.id, member_id=member.id, at=now())
     paid = min(request.amount, affordable(spendable, business))
     if owed is not None:
         paid = min(paid, owed)
@@ -198,7 +199,7 @@ def _insert_statement(session: Session) -> Any:
 def cancel(session: Session, *, business: Business, payment_id: uuid.UUID, actor: str) -> PointsPayment:
     """Give the points of a payment back. Twice is a no-op; a payment inside a confirmed purchase is cancelled
     with that purchase."""
-    payment = session.get(PointsPayment, payment_id)
+    payment = scoped.get(session, PointsPayment, payment_id, business_id=business.id)
     if payment is None or payment.business_id != business.id:
         raise NotFound("payment")
     if payment.status == "cancelled":
@@ -214,14 +215,20 @@ def refund(session: Session, *, business: Business, payment: PointsPayment, at: 
     """Mark a payment cancelled and give its points back, once (the status UPDATE is the guard)."""
     changed = session.execute(
         update(PointsPayment)
-        .where(PointsPayment.id == payment.id, PointsPayment.status == "active")
+        .where(
+            PointsPayment.business_id == business.id, PointsPayment.id == payment.id, PointsPayment.status == "active"
+        )
         .values(status="cancelled", cancelled_at=at or now())
     )
     if changed.rowcount != 1:  # type: ignore[attr-defined]
         return
-    session.refresh(payment)
+    scoped.refresh(session, payment)
     spent = session.scalar(
-        select(LedgerTransaction.id).where(LedgerTransaction.payment_id == payment.id, LedgerTransaction.kind == "pay")
+        select(LedgerTransaction.id).where(
+            LedgerTransaction.business_id == business.id,
+            LedgerTransaction.payment_id == payment.id,
+            LedgerTransaction.kind == "pay",
+        )
     )
     ledger.post(
         session,
@@ -279,7 +286,7 @@ def view(session: Session, business: Business, payment: PointsPayment) -> dict[s
     """A payment as the API shows it, with the member's balance now."""
     balance = session.info.get(_SPENDABLE_AFTER, {}).get(payment.id)
     if balance is None:
-        _, balance = book.balance_read(session, member_id=payment.member_id, at=now())
+        _, balance = book.balance_read(session, business_id=payment.business_id, member_id=payment.member_id, at=now())
     decimals = business.points_decimals
     return {
         "id": str(payment.id),

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from loyalty import rules as engine
 from loyalty.audit import record
 from loyalty.campaigns import codes
+from loyalty.db import scoped
 from loyalty.db.engine import RetryTransaction
 from loyalty.db.models import (
     Asset,
@@ -254,7 +255,7 @@ def _usable_asset(
 ) -> tuple[Asset | None, str]:
     """The wallet entry if this member can use it now, else None and why (in a cashier's words)."""
     try:
-        found = session.get(Asset, uuid.UUID(asset_id))
+        found = scoped.get(session, Asset, uuid.UUID(asset_id), business_id=business.id)
     except ValueError:
         found = None
     if found is None or member is None or found.business_id != business.id or found.member_id != member.id:
@@ -418,13 +419,14 @@ def confirmed(
         session.execute(
             update(PointsPayment)
             .where(
+                PointsPayment.business_id == business.id,
                 PointsPayment.id.in_([payment.id for payment in priced.points_payments]),
                 PointsPayment.purchase_id.is_(None),
             )
             .values(purchase_id=purchase.id)
         )
 
-    credit.attach(session, payments=priced.credit_payments, purchase_id=purchase.id)
+    credit.attach(session, payments=priced.credit_payments, purchase_id=purchase.id, business_id=business.id)
 
     applied = awards.Applied()
     if member is not None and priced.outcome is not None:
@@ -516,6 +518,7 @@ def confirmed(
     session.connection().execute(
         _statements(session.get_bind().dialect.name).settle,
         {
+            "purchase_business": business.id,
             "purchase_id": purchase.id,
             "new_total_minor": to_minor(priced.total, exponent),
             "new_discount_minor": to_minor(priced.discounts.total, exponent),
@@ -570,7 +573,7 @@ def _statements(dialect: str) -> _Statements:
     text = bindparam("new_response", type_=Text)
     settle = (
         update(table)
-        .where(table.c.id == bindparam("purchase_id"))
+        .where(table.c.business_id == bindparam("purchase_business"), table.c.id == bindparam("purchase_id"))
         .values(
             total_minor=bindparam("new_total_minor"),
             discount_minor=bindparam("new_discount_minor"),
@@ -584,7 +587,9 @@ def _statements(dialect: str) -> _Statements:
 
 
 def _spendable(session: Session, member: Member, at: datetime) -> int:
-    return book.balance_now(session, member_id=member.id, cached=member.points_balance, at=at)
+    return book.balance_now(
+        session, business_id=member.business_id, member_id=member.id, cached=member.points_balance, at=at
+    )
 
 
 def _points_per_line(outcome: engine.Outcome | None) -> dict[str, int]:
@@ -623,14 +628,14 @@ def _member_row(session: Session, business_id: uuid.UUID, member_id: uuid.UUID |
     """The member of this business, or None: what a sale may do with them is for the caller to judge."""
     if member_id is None:
         return None
-    member = session.get(Member, member_id)
+    member = scoped.get(session, Member, member_id, business_id=business_id)
     return member if member is not None and member.business_id == business_id else None
 
 
 def _member(session: Session, business_id: uuid.UUID, member_id: uuid.UUID | None) -> Member | None:
     if member_id is None:
         return None
-    member = session.get(Member, member_id)
+    member = scoped.get(session, Member, member_id, business_id=business_id)
     if member is None or member.business_id != business_id:
         raise NotFound("member")
     if member.status != "active":
@@ -639,7 +644,7 @@ def _member(session: Session, business_id: uuid.UUID, member_id: uuid.UUID | Non
 
 
 def find(session: Session, *, business_id: uuid.UUID, purchase_id: uuid.UUID) -> Purchase:
-    purchase = session.get(Purchase, purchase_id)
+    purchase = scoped.get(session, Purchase, purchase_id, business_id=business_id)
     if purchase is None or purchase.business_id != business_id:
         raise NotFound("purchase")
     return purchase

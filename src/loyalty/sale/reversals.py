@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from loyalty.audit import record
 from loyalty.campaigns import codes
+from loyalty.db import scoped
 from loyalty.db.engine import RetryTransaction
 from loyalty.db.models import (
     Asset,
@@ -56,14 +57,16 @@ def cancel(session: Session, *, business: Business, purchase: Purchase, at: date
     """Undo `purchase`. A second cancel changes nothing and answers with the purchase as it stands."""
     cancelled = session.execute(
         update(Purchase)
-        .where(Purchase.id == purchase.id, Purchase.status == "completed")
+        .where(Purchase.business_id == business.id, Purchase.id == purchase.id, Purchase.status == "completed")
         .values(status="cancelled", cancelled_at=at)
         .execution_options(synchronize_session=False)
     )
-    session.refresh(purchase)
+    scoped.get(session, Purchase, purchase.id, business_id=business.id, populate_existing=True)
     if cancelled.rowcount != 1:  # type: ignore[attr-defined]
         return _cancel_answer(session, business, purchase, not_recovered=0)
-    for payment in session.scalars(select(PointsPayment).where(PointsPayment.purchase_id == purchase.id)):
+    for payment in session.scalars(
+        select(PointsPayment).where(PointsPayment.business_id == business.id, PointsPayment.purchase_id == purchase.id)
+    ):
         payments.refund(session, business=business, payment=payment, at=at)
     credit.refund_purchase(session, business=business, purchase_id=purchase.id, at=at)
     _, punches_lost = punch_cards.take_back(
@@ -71,22 +74,26 @@ def cancel(session: Session, *, business: Business, purchase: Purchase, at: date
     )
     not_recovered = 0
     if purchase.member_id is not None:
-        remaining = _earned_net(session, purchase.id)
+        remaining = _earned_net(session, purchase.id, business_id=business.id)
         not_recovered = _take_back(session, business, purchase, remaining, reason="purchase cancelled", at=at)
         session.execute(
             update(RuleUse)
-            .where(RuleUse.purchase_id == purchase.id, RuleUse.reversed_at.is_(None))
+            .where(
+                RuleUse.business_id == business.id, RuleUse.purchase_id == purchase.id, RuleUse.reversed_at.is_(None)
+            )
             .values(reversed_at=at)
             .execution_options(synchronize_session=False)
         )
-    for asset_id in session.scalars(select(Asset.id).where(Asset.redeemed_purchase_id == purchase.id)):
+    for asset_id in session.scalars(
+        select(Asset.id).where(Asset.business_id == business.id, Asset.redeemed_purchase_id == purchase.id)
+    ):
         benefits.restore(session, business_id=business.id, asset_id=asset_id, purchase_id=purchase.id, at=at)
     codes.release(session, business_id=business.id, purchase_id=purchase.id, at=at)
     for asset_id in purchase.response.get("granted", []):
         # Benefits this purchase's rules granted are withdrawn while still unused.
         session.execute(
             update(Asset)
-            .where(Asset.id == uuid.UUID(asset_id), Asset.status == "active")
+            .where(Asset.business_id == business.id, Asset.id == uuid.UUID(asset_id), Asset.status == "active")
             .values(status="deactivated")
             .execution_options(synchronize_session=False)
         )
@@ -118,7 +125,11 @@ def return_lines(
         json.dumps([[line.line_id, str(line.quantity.normalize())] for line in lines]).encode()
     ).hexdigest()
     earlier = session.scalar(
-        select(PurchaseReturn).where(PurchaseReturn.purchase_id == purchase.id, PurchaseReturn.return_id == return_id)
+        select(PurchaseReturn).where(
+            PurchaseReturn.business_id == business.id,
+            PurchaseReturn.purchase_id == purchase.id,
+            PurchaseReturn.return_id == return_id,
+        )
     )
     if earlier is not None:
         if earlier.request_hash != fingerprint:
@@ -143,7 +154,9 @@ def return_lines(
     recorded = {
         line.line_id: line
         for line in session.scalars(
-            select(PurchaseLine).where(PurchaseLine.purchase_id == purchase.id).with_for_update()
+            select(PurchaseLine)
+            .where(PurchaseLine.business_id == business.id, PurchaseLine.purchase_id == purchase.id)
+            .with_for_update()
         )
     }
     taken = 0
@@ -195,12 +208,14 @@ def return_lines(
     return answer, True
 
 
-def _earned_net(session: Session, purchase_id: uuid.UUID) -> int:
+def _earned_net(session: Session, purchase_id: uuid.UUID, *, business_id: uuid.UUID) -> int:
     """What the purchase's ledger transactions put in the member's account and has not been taken back."""
     total = session.scalar(
         select(func.coalesce(func.sum(LedgerEntry.amount), 0))
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
         .where(
+            LedgerTransaction.business_id == business_id,
+            LedgerEntry.business_id == business_id,
             LedgerTransaction.purchase_id == purchase_id,
             LedgerEntry.account == "member",
             LedgerTransaction.kind.in_(ledger.LIFETIME_KINDS),
@@ -234,8 +249,10 @@ def _points(business: Business, hundredths: int) -> str:
 def _balance(session: Session, business: Business, member_id: uuid.UUID | None) -> str | None:
     if member_id is None:
         return None
-    cached = session.scalar(select(Member.points_balance).where(Member.id == member_id)) or 0
-    return _points(business, book.balance_now(session, member_id=member_id, cached=cached, at=now()))
+    cached = session.scalar(select(Member.points_balance).where(*_the_member(business, member_id))) or 0
+    return _points(
+        business, book.balance_now(session, business_id=business.id, member_id=member_id, cached=cached, at=now())
+    )
 
 
 def _cancel_answer(session: Session, business: Business, purchase: Purchase, *, not_recovered: int) -> dict[str, Any]:
@@ -254,4 +271,10 @@ def _cancel_answer(session: Session, business: Business, purchase: Purchase, *, 
 def _credit_balance(session: Session, business: Business, member_id: uuid.UUID | None) -> str | None:
     if member_id is None:
         return None
-    return credit.money(business, session.scalar(select(Member.credit_balance).where(Member.id == member_id)) or 0)
+    return credit.money(
+        business, session.scalar(select(Member.credit_balance).where(*_the_member(business, member_id))) or 0
+    )
+
+
+def _the_member(business: Business, member_id: uuid.UUID) -> tuple[Any, ...]:
+    return Member.business_id == business.id, Member.id == member_id

@@ -78,7 +78,9 @@ def detail(session: Session, business: Business, purchase: Purchase) -> dict[str
     """The sale in full: its confirmation's answer, its status now and its lines with what was returned."""
     exponent = currency_exponent(business.currency)
     lines = session.scalars(
-        select(PurchaseLine).where(PurchaseLine.purchase_id == purchase.id).order_by(PurchaseLine.id)
+        select(PurchaseLine)
+        .where(PurchaseLine.business_id == business.id, PurchaseLine.purchase_id == purchase.id)
+        .order_by(PurchaseLine.id)
     ).all()
     answer = dict(purchase.response or {})
     return {

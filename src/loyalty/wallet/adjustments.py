@@ -102,7 +102,11 @@ def history(
     members.get(session, business_id=business.id, member_id=member_id)
     query = (
         select(LedgerTransaction, LedgerEntry.amount)
-        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .join(
+            LedgerEntry,
+            (LedgerEntry.business_id == LedgerTransaction.business_id)
+            & (LedgerEntry.transaction_id == LedgerTransaction.id),
+        )
         .where(
             LedgerEntry.business_id == business.id,
             LedgerEntry.member_id == member_id,

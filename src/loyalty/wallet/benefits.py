@@ -21,6 +21,7 @@ from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
 
 from loyalty import rules as engine
+from loyalty.db import scoped
 from loyalty.db.models import Asset, Benefit, Business, Member
 from loyalty.errors import Conflict, InvalidInput, NotFound
 from loyalty.money import currency_exponent, hundredths_to_points
@@ -82,7 +83,7 @@ def create(session: Session, *, business: Business, data: Mapping[str, Any], at:
 
 
 def get(session: Session, *, business_id: uuid.UUID, benefit_id: uuid.UUID) -> Benefit:
-    benefit = session.get(Benefit, benefit_id)
+    benefit = scoped.get(session, Benefit, benefit_id, business_id=business_id)
     if benefit is None or benefit.business_id != business_id:
         raise BenefitNotFound()
     return benefit
@@ -140,7 +141,7 @@ def wallet(
         return found
     rows = session.execute(
         select(Asset, Benefit)
-        .join(Benefit, Benefit.id == Asset.benefit_id)
+        .join(Benefit, (Benefit.business_id == Asset.business_id) & (Benefit.id == Asset.benefit_id))
         .where(Asset.business_id == business.id, Asset.member_id.in_(list(member_ids)))
         .order_by(Asset.granted_at.desc(), Asset.id.desc())
     )
@@ -167,7 +168,7 @@ def grant(
     benefit = get(session, business_id=business.id, benefit_id=benefit_id)
     if benefit.status != "active":
         raise Conflict("benefit_inactive", "This benefit is no longer handed out.", benefit_id=str(benefit_id))
-    member = session.get(Member, member_id)
+    member = scoped.get(session, Member, member_id, business_id=business.id)
     if member is None or member.business_id != business.id:
         raise NotFound("member")
     asset = Asset(
@@ -186,14 +187,14 @@ def grant(
 
 
 def asset(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, asset_id: uuid.UUID) -> Asset:
-    found = session.get(Asset, asset_id)
+    found = scoped.get(session, Asset, asset_id, business_id=business_id)
     if found is None or found.business_id != business_id or found.member_id != member_id:
         raise AssetNotFound()
     return found
 
 
-def _refresh(session: Session, asset_id: uuid.UUID) -> Asset:
-    found = session.scalar(select(Asset).where(Asset.id == asset_id).execution_options(populate_existing=True))
+def _refresh(session: Session, asset_id: uuid.UUID, *, business_id: uuid.UUID) -> Asset:
+    found = scoped.get(session, Asset, asset_id, business_id=business_id, populate_existing=True)
     assert found is not None
     return found
 
@@ -205,11 +206,11 @@ def deactivate(
     current = asset(session, business_id=business.id, member_id=member_id, asset_id=asset_id)
     result = session.execute(
         update(Asset)
-        .where(Asset.id == asset_id, Asset.status.in_(("active", "expired")))
+        .where(Asset.business_id == business.id, Asset.id == asset_id, Asset.status.in_(("active", "expired")))
         .values(status="deactivated")
         .execution_options(synchronize_session=False)
     )
-    current = _refresh(session, asset_id)
+    current = _refresh(session, asset_id, business_id=business.id)
     if result.rowcount != 1 and current.status != "deactivated":  # type: ignore[attr-defined]
         reason = standing(current, at=at, timezone=business.timezone).reason or current.status
         raise BenefitNotRedeemable(asset_id, reason)
@@ -244,11 +245,11 @@ def redeem(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount == 1:  # type: ignore[attr-defined]
-        return _refresh(session, asset_id)
-    found = session.get(Asset, asset_id)
+        return _refresh(session, asset_id, business_id=business_id)
+    found = scoped.get(session, Asset, asset_id, business_id=business_id)
     if found is None or found.business_id != business_id or found.member_id != member_id:
         raise BenefitNotRedeemable(asset_id, "it is not in this member's wallet")
-    found = _refresh(session, asset_id)
+    found = _refresh(session, asset_id, business_id=business_id)
     business = session.get(Business, business_id)
     timezone = business.timezone if business else "UTC"
     raise BenefitNotRedeemable(asset_id, standing(found, at=at, timezone=timezone).reason or "not usable")
@@ -279,7 +280,7 @@ def restore(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return None
-    return _refresh(session, asset_id)
+    return _refresh(session, asset_id, business_id=business_id)
 
 
 def outline(benefit: Benefit) -> dict[str, Any]:

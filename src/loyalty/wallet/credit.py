@@ -27,6 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from loyalty.audit import record
+from loyalty.db import scoped
 from loyalty.db.models import (
     Business,
     CreditLoad,
@@ -258,7 +259,12 @@ def _same_load(earlier: CreditLoad, fingerprint: str) -> CreditLoad:
 
 
 def load_view(session: Session, business: Business, entry: CreditLoad) -> dict[str, Any]:
-    balance = session.scalar(select(Member.credit_balance).where(Member.id == entry.member_id)) or 0
+    balance = (
+        session.scalar(
+            select(Member.credit_balance).where(Member.business_id == business.id, Member.id == entry.member_id)
+        )
+        or 0
+    )
     return {
         "id": str(entry.id),
         "member_id": str(entry.member_id),
@@ -336,7 +342,7 @@ def pay(
 
 
 def find_payment(session: Session, *, business_id: uuid.UUID, payment_id: uuid.UUID) -> CreditPayment | None:
-    payment = session.get(CreditPayment, payment_id)
+    payment = scoped.get(session, CreditPayment, payment_id, business_id=business_id)
     return payment if payment is not None and payment.business_id == business_id else None
 
 
@@ -355,12 +361,16 @@ def refund(session: Session, *, business: Business, payment: CreditPayment, at: 
     """Mark a credit payment cancelled and give the money back, once (the status UPDATE is the guard)."""
     changed = session.execute(
         update(CreditPayment)
-        .where(CreditPayment.id == payment.id, CreditPayment.status == "active")
+        .where(
+            CreditPayment.business_id == business.id,
+            CreditPayment.id == payment.id,
+            CreditPayment.status == "active",
+        )
         .values(status="cancelled", cancelled_at=at or now())
     )
     if changed.rowcount != 1:  # type: ignore[attr-defined]
         return
-    session.refresh(payment)
+    scoped.refresh(session, payment)
     post(
         session,
         business=business,
@@ -375,7 +385,9 @@ def refund(session: Session, *, business: Business, payment: CreditPayment, at: 
 def refund_purchase(session: Session, *, business: Business, purchase_id: uuid.UUID, at: datetime) -> int:
     """Give back every credit payment of a cancelled purchase; returns the minor units given back."""
     given = 0
-    for payment in session.scalars(select(CreditPayment).where(CreditPayment.purchase_id == purchase_id)):
+    for payment in session.scalars(
+        select(CreditPayment).where(CreditPayment.business_id == business.id, CreditPayment.purchase_id == purchase_id)
+    ):
         if payment.status == "active":
             refund(session, business=business, payment=payment, at=at)
             given += payment.amount_minor
@@ -395,12 +407,16 @@ def for_transaction(
     return list(session.scalars(query.order_by(CreditPayment.created_at, CreditPayment.id)))
 
 
-def attach(session: Session, *, payments: list[CreditPayment], purchase_id: uuid.UUID) -> None:
+def attach(session: Session, *, payments: list[CreditPayment], purchase_id: uuid.UUID, business_id: uuid.UUID) -> None:
     """Credit payments of a transaction become part of its confirmed purchase."""
     if payments:
         session.execute(
             update(CreditPayment)
-            .where(CreditPayment.id.in_([payment.id for payment in payments]), CreditPayment.purchase_id.is_(None))
+            .where(
+                CreditPayment.business_id == business_id,
+                CreditPayment.id.in_([payment.id for payment in payments]),
+                CreditPayment.purchase_id.is_(None),
+            )
             .values(purchase_id=purchase_id)
         )
 
@@ -435,7 +451,7 @@ def _same_payment(earlier: CreditPayment, request: CreditPaymentRequest) -> Cred
 
 
 def _member(session: Session, business: Business, member_id: uuid.UUID) -> Member:
-    member = session.get(Member, member_id)
+    member = scoped.get(session, Member, member_id, business_id=business.id)
     if member is None or member.business_id != business.id:
         raise NotFound("member")
     if member.status != "active":
@@ -446,7 +462,9 @@ def _member(session: Session, business: Business, member_id: uuid.UUID) -> Membe
 def payment_view(session: Session, business: Business, payment: CreditPayment) -> dict[str, Any]:
     """A credit payment as the API shows it (the shape of a points payment, with `wallet: credit`)."""
     member = session.execute(
-        select(Member.credit_balance, Member.points_balance).where(Member.id == payment.member_id)
+        select(Member.credit_balance, Member.points_balance).where(
+            Member.business_id == business.id, Member.id == payment.member_id
+        )
     ).one()
     from loyalty.members.accounts import format_points
 
@@ -476,7 +494,11 @@ def history(session: Session, *, business: Business, member_id: uuid.UUID, limit
             LedgerTransaction.reason,
             LedgerTransaction.created_at,
         )
-        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .join(
+            LedgerEntry,
+            (LedgerEntry.business_id == LedgerTransaction.business_id)
+            & (LedgerEntry.transaction_id == LedgerTransaction.id),
+        )
         .where(
             LedgerEntry.business_id == business.id,
             LedgerEntry.member_id == member_id,

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from loyalty.db import scoped
 from loyalty.db.engine import Database
 from loyalty.db.models import Asset, Member, now
 from loyalty.errors import Forbidden
@@ -119,8 +120,8 @@ def buy(
             actor=who.actor,
             at=at,
         )
-        asset = session.get(Asset, order.asset_id)
-        member = session.get(Member, order.member_id)
+        asset = scoped.get(session, Asset, order.asset_id, business_id=business.id)
+        member = scoped.get(session, Member, order.member_id, business_id=business.id)
         assert asset is not None and member is not None
         bought = Bought(
             asset=cards.asset_cards(session, business, [asset], at)[0],

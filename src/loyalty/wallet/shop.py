@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loyalty.audit import record
+from loyalty.db import scoped
 from loyalty.db.engine import RetryTransaction
 from loyalty.db.models import Asset, Benefit, Business, Member, ShopOrder
 from loyalty.errors import Conflict, InvalidInput, NotFound, Refused
@@ -81,7 +82,7 @@ def buy(
     at: datetime,
 ) -> tuple[ShopOrder, bool]:
     """Spend the benefit's price and put it in the wallet; once per Idempotency-Key (False: a replay)."""
-    member = session.get(Member, member_id)
+    member = scoped.get(session, Member, member_id, business_id=business.id)
     if member is None or member.business_id != business.id:
         raise NotFound("member")
     if not idempotency_key:
@@ -146,7 +147,7 @@ def refund_if_bought(session: Session, *, business: Business, asset: Asset, at: 
         return 0
     changed = session.execute(
         update(ShopOrder)
-        .where(ShopOrder.id == order.id, ShopOrder.status == "paid")
+        .where(ShopOrder.business_id == business.id, ShopOrder.id == order.id, ShopOrder.status == "paid")
         .values(status="refunded", refunded_at=at)
         .execution_options(synchronize_session=False)
     )

@@ -40,7 +40,9 @@ def correct(db: Database, who: Principal, member_id: uuid.UUID, points: str | in
         done = adjustments.adjust(
             session, business=business, member_id=member_id, points=points, reason=reason, actor=who.actor
         )
-        balance = book.balance_now(session, member_id=member_id, cached=done.member.points_balance, at=now())
+        balance = book.balance_now(
+            session, business_id=business.id, member_id=member_id, cached=done.member.points_balance, at=now()
+        )
         return Correction(
             id=str(done.transaction.id),
             member_id=str(member_id),

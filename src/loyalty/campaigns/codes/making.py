@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from loyalty import paging
 from loyalty.campaigns.codes.common import CodeExists, CodeNotFound, normalise
+from loyalty.db import scoped
 from loyalty.db.models import Business, CodeBatch, PromoCode
 from loyalty.errors import InvalidInput, NotFound
 from loyalty.wallet import benefits
@@ -177,14 +178,14 @@ def _chunks(items: Sequence[str], size: int) -> list[Sequence[str]]:
 
 
 def get(session: Session, *, business_id: uuid.UUID, code_id: uuid.UUID) -> PromoCode:
-    found = session.get(PromoCode, code_id)
+    found = scoped.get(session, PromoCode, code_id, business_id=business_id)
     if found is None or found.business_id != business_id:
         raise CodeNotFound()
     return found
 
 
 def batch(session: Session, *, business_id: uuid.UUID, batch_id: uuid.UUID) -> CodeBatch:
-    found = session.get(CodeBatch, batch_id)
+    found = scoped.get(session, CodeBatch, batch_id, business_id=business_id)
     if found is None or found.business_id != business_id:
         raise NotFound("batch")
     return found

@@ -12,6 +12,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from loyalty.campaigns.codes.common import CodeRefused, normalise
+from loyalty.db import scoped
 from loyalty.db.models import Asset, Business, CodeUse, Member, PromoCode
 from loyalty.members import accounts as members
 from loyalty.sale import awards
@@ -86,6 +87,7 @@ def use(
     counted = session.execute(
         update(PromoCode)
         .where(
+            PromoCode.business_id == code.business_id,
             PromoCode.id == code.id,
             or_(PromoCode.max_uses.is_(None), PromoCode.uses < PromoCode.max_uses),
             or_(PromoCode.valid_from.is_(None), PromoCode.valid_from <= at),
@@ -95,7 +97,7 @@ def use(
         .execution_options(synchronize_session=False)
     )
     if counted.rowcount != 1:  # type: ignore[attr-defined]
-        session.refresh(code)
+        scoped.refresh(session, code)
         raise _why_not(session, code, member_id, at) or CodeRefused("code_used_up", "already used")
     # The UPDATE above holds the code's row lock until commit, so this count sees every committed use.
     if (
@@ -103,19 +105,19 @@ def use(
         and code.max_uses_per_member is not None
         and _member_uses(session, code, member_id) >= code.max_uses_per_member
     ):
-        _uncount(session, code.id)
+        _uncount(session, code.id, business_id=code.business_id)
         raise CodeRefused("code_already_used_by_member", "already used by this member")
     spent = CodeUse(business_id=code.business_id, code_id=code.id, member_id=member_id, purchase_id=purchase_id, at=at)
     session.add(spent)
     session.flush()
-    session.refresh(code, ["uses"])
+    scoped.refresh(session, code, ["uses"])
     return spent
 
 
-def _uncount(session: Session, code_id: uuid.UUID) -> None:
+def _uncount(session: Session, code_id: uuid.UUID, *, business_id: uuid.UUID) -> None:
     session.execute(
         update(PromoCode)
-        .where(PromoCode.id == code_id, PromoCode.uses > 0)
+        .where(PromoCode.business_id == business_id, PromoCode.id == code_id, PromoCode.uses > 0)
         .values(uses=PromoCode.uses - 1)
         .execution_options(synchronize_session=False)
     )
@@ -132,13 +134,13 @@ def release(session: Session, *, business_id: uuid.UUID, purchase_id: uuid.UUID,
     for spent in uses:
         done = session.execute(
             update(CodeUse)
-            .where(and_(CodeUse.id == spent.id, CodeUse.released_at.is_(None)))
+            .where(and_(CodeUse.business_id == business_id, CodeUse.id == spent.id, CodeUse.released_at.is_(None)))
             .values(released_at=at)
             .execution_options(synchronize_session=False)
         )
         if done.rowcount == 1:  # type: ignore[attr-defined]
-            _uncount(session, spent.code_id)
-            session.refresh(spent)
+            _uncount(session, spent.code_id, business_id=business_id)
+            scoped.refresh(session, spent)
             released.append(spent)
     return released
 
@@ -177,7 +179,11 @@ def redeem(session: Session, *, business: Business, text: str, member_id: uuid.U
     else:
         applied = awards.fire(session, business=business, member=member, trigger="code_used", at=at, code=promo.code)
         done.points = applied.points
-        done.assets = [found for asset_id in applied.granted_asset_ids if (found := session.get(Asset, asset_id))]
+        done.assets = [
+            found
+            for asset_id in applied.granted_asset_ids
+            if (found := scoped.get(session, Asset, asset_id, business_id=business.id))
+        ]
         given = []
         if applied.points:
             given.append(f"{members.format_points(business, applied.points)} points")
@@ -187,5 +193,5 @@ def redeem(session: Session, *, business: Business, text: str, member_id: uuid.U
             if given
             else "Code used; no active rule gives anything for it."
         )
-    session.refresh(member, ["points_balance", "lifetime_points", "tags"])
+    scoped.refresh(session, member, ["points_balance", "lifetime_points", "tags"])
     return done

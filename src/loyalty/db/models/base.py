@@ -15,7 +15,7 @@ from sqlalchemy import (
     Uuid,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -62,6 +62,14 @@ class Base(DeclarativeBase):
         dict[str, Any]: JSON(),
         list[Any]: JSON(),
     }
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        # The unit of work updates and deletes a row by its primary key alone; declared as the row's version
+        # (one the ORM never changes itself), `business_id` is added to their WHERE: every statement names its
+        # business, so a database sharded by business sends it to one shard.
+        business_id = cls.__dict__.get("business_id")
+        return {"version_id_col": business_id, "version_id_generator": False} if business_id is not None else {}
 
 
 def pk() -> Mapped[uuid.UUID]:

@@ -30,7 +30,7 @@ def take_back(
     other lots; what was spent is taken from other lots. Returns the hundredths not recovered."""
     if amount <= 0:
         return 0
-    book.lock_member(session, member_id)
+    book.lock_member(session, member_id, business_id=business.id)
     held = book.for_take_back(session, business_id=business.id, member_id=member_id, purchase_id=purchase_id)
     plan = lots.plan_take_back(held, amount, at, str(purchase_id))
     debt = plan.shortfall if business.allow_negative_balance else 0
@@ -58,7 +58,7 @@ def take_back(
             book.owe(
                 session, business_id=business.id, member_id=member_id, transaction_id=transaction_id, amount=debt, at=at
             )
-    book.write_off(session, plan.written_off)
+    book.write_off(session, plan.written_off, business_id=business.id)
     return plan.not_recovered - debt
 
 
@@ -73,7 +73,9 @@ def expire(session: Session, *, business: Business, due: Sequence[PointsLot], at
             by_member.setdefault(lot.member_id, {}).setdefault(lot.expires_at, []).append(lot)
     if not by_member:
         return 0
-    query = select(Member.id, Member.points_balance).where(Member.id.in_(list(by_member)))
+    query = select(Member.id, Member.points_balance).where(
+        Member.business_id == business.id, Member.id.in_(list(by_member))
+    )
     balances = {member_id: int(balance) for member_id, balance in session.execute(query)}
     expired: list[tuple[PointsLot, uuid.UUID]] = []
     transactions: list[LedgerTransaction] = []
@@ -87,8 +89,8 @@ def expire(session: Session, *, business: Business, due: Sequence[PointsLot], at
             transactions.append(transaction)
             expired += [(lot, transaction.id) for lot in lots_then]
             balance -= points
-        moved.append({"id": member_id, "points_balance": balance})
-    session.execute(update(Member), moved)  # by primary key, one statement sent for the batch
+        moved.append({"id": member_id, "business_id": business.id, "points_balance": balance})
+    session.execute(update(Member), moved)  # by primary key and business, one statement sent for the batch
     session.add_all(transactions)
     session.flush()
     book.expire(session, business_id=business.id, expired=expired)

@@ -208,7 +208,7 @@ def _balance_update(guard: str) -> Any:
         statement = statement.where(member.points_balance + amount >= -MAX_BALANCE)
     returned: list[Any] = [member.points_balance, member.lifetime_points]
     if guard == "in":
-        returned.append(book.debt_of(bindparam("member")).label("debt"))
+        returned.append(book.debt_of(bindparam("business"), bindparam("member")).label("debt"))
     return statement.values(
         points_balance=member.points_balance + amount, lifetime_points=member.lifetime_points + lifetime
     ).returning(*returned)
@@ -325,7 +325,7 @@ def _move_lots(
                 purchase_id=purchase_id,
                 at=at,
             )
-        debt = book.debt(session, member_id=member_id)
+        debt = book.debt(session, business_id=business.id, member_id=member_id)
         if debt > 0:
             book.settle_debt(
                 session, business_id=business.id, member_id=member_id, transaction_id=transaction_id, debt=debt, at=at

@@ -78,45 +78,65 @@ def run(db: Database, *, at: datetime, batch: int = BATCH, notify: Callable[[Rem
 
 
 def _expire_batch(session: Session, *, at: datetime, batch: int) -> tuple[Report, int]:
-    """Up to `batch` members with lots due: lock them (in id order, so two runs queue instead of deadlocking),
-    read their due lots again, and post the expiries, per business."""
+    """Up to `batch` members with lots due, business by business: lock them (in business and id order, so two runs
+    queue instead of deadlocking), read their due lots again, and post the expiries."""
     done = Report()
-    # The first due lots in order of expiry (an index range read that stops early) and their members: a batch
-    # costs the same however many lots are still due.
-    due = session.scalars(
-        select(PointsLot.member_id).where(PointsLot.expiring_at <= at).order_by(PointsLot.expiring_at).limit(batch)
+    # The first due lots in order of expiry (an index range read that stops early) and their members, whatever
+    # their business (the run's one read across businesses): a batch costs the same however many lots are due.
+    due = session.execute(
+        select(PointsLot.business_id, PointsLot.member_id)
+        .where(PointsLot.expiring_at <= at)
+        .order_by(PointsLot.expiring_at)
+        .limit(batch)
     ).all()
     if not due:
         return done, 0
-    members = sorted(set(due))
-    session.execute(select(Member.id).where(Member.id.in_(members)).order_by(Member.id).with_for_update()).all()
-    lots = list(session.scalars(select(PointsLot).where(PointsLot.member_id.in_(members), PointsLot.expiring_at <= at)))
-    by_business: dict[uuid.UUID, list[PointsLot]] = {}
-    for lot in lots:
-        by_business.setdefault(lot.business_id, []).append(lot)
-    for business_id, of_business in by_business.items():
+    by_business: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for business_id, member_id in due:
+        by_business.setdefault(business_id, set()).add(member_id)
+    members_done: set[uuid.UUID] = set()
+    for business_id, of_business in sorted(by_business.items()):
+        members = sorted(of_business)
+        mine = (Member.business_id == business_id, Member.id.in_(members))
+        session.execute(select(Member.id).where(*mine).order_by(Member.id).with_for_update()).all()
+        lots = list(
+            session.scalars(
+                select(PointsLot).where(
+                    PointsLot.business_id == business_id,
+                    PointsLot.member_id.in_(members),
+                    PointsLot.expiring_at <= at,
+                )
+            )
+        )
         business = session.get(Business, business_id)
         assert business is not None
-        done.expired_points += ledger.expire(session, business=business, due=of_business, at=at)
-    done.expired_lots = len(lots)
-    done.members = len({lot.member_id for lot in lots})  # another run may have taken some meanwhile
+        done.expired_points += ledger.expire(session, business=business, due=lots, at=at)
+        done.expired_lots += len(lots)
+        members_done |= {lot.member_id for lot in lots}  # another run may have taken some meanwhile
+    done.members = len(members_done)
     return done, len(due)
 
 
 def _release_batch(session: Session, *, at: datetime, batch: int) -> tuple[int, int]:
     """Pending lots whose day has come: stamped released (reads already count them as spendable)."""
     rows = session.execute(
-        select(PointsLot.id, PointsLot.remaining).where(PointsLot.pending_until <= at).limit(batch)
+        select(PointsLot.business_id, PointsLot.id, PointsLot.remaining)
+        .where(PointsLot.pending_until <= at)
+        .limit(batch)
     ).all()
     if not rows:
         return 0, 0
-    session.execute(
-        update(PointsLot)
-        .where(PointsLot.id.in_([lot_id for lot_id, _ in rows]), PointsLot.pending_until <= at)
-        .values(pending_until=None)
-        .execution_options(synchronize_session=False)
-    )
-    return sum(remaining for _, remaining in rows), len(rows)
+    by_business: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for business_id, lot_id, _ in rows:
+        by_business.setdefault(business_id, []).append(lot_id)
+    for business_id, lot_ids in sorted(by_business.items()):
+        session.execute(
+            update(PointsLot)
+            .where(PointsLot.business_id == business_id, PointsLot.id.in_(lot_ids), PointsLot.pending_until <= at)
+            .values(pending_until=None)
+            .execution_options(synchronize_session=False)
+        )
+    return sum(remaining for _, _, remaining in rows), len(rows)
 
 
 def _reminding_businesses(session: Session) -> list[tuple[uuid.UUID, int]]:
@@ -138,7 +158,7 @@ def _remind_batch(session: Session, *, business_id: uuid.UUID, days: int, at: da
     )
     members = session.scalars(
         select(PointsLot.member_id)
-        .join(Member, Member.id == PointsLot.member_id)
+        .join(Member, (Member.business_id == PointsLot.business_id) & (Member.id == PointsLot.member_id))
         .where(*due, Member.status == "active")
         .group_by(PointsLot.member_id)
         .order_by(PointsLot.member_id)  # locked in this order by every run: they queue, never deadlock
@@ -146,7 +166,7 @@ def _remind_batch(session: Session, *, business_id: uuid.UUID, days: int, at: da
     ).all()
     sent = []
     for member_id in members:
-        book.lock_member(session, member_id)
+        book.lock_member(session, member_id, business_id=business_id)
         lots = list(session.scalars(select(PointsLot).where(*due, PointsLot.member_id == member_id)))
         if not lots:
             continue

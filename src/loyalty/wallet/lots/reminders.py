@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from loyalty.db import scoped
 from loyalty.db.engine import Database
 from loyalty.db.models import Business, Member
 from loyalty.members import member_login
@@ -21,7 +22,7 @@ class Sender:
     def send(self, reminder: Reminder) -> None:
         with self.db.read() as session:
             business = session.get(Business, reminder.business_id)
-            member = session.get(Member, reminder.member_id)
+            member = scoped.get(session, Member, reminder.member_id, business_id=reminder.business_id)
             assert business is not None and member is not None
             channel = member_login.destination(member, "email")
             if channel is None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from loyalty import rules as engine
 from loyalty.audit import record
-from loyalty.db import programme
+from loyalty.db import programme, scoped
 from loyalty.db.models import Business, PunchCard
 from loyalty.errors import InvalidInput, NotFound
 from loyalty.wallet import benefits
@@ -73,7 +73,7 @@ def replace(
 
 
 def get(session: Session, *, business_id: uuid.UUID, card_id: uuid.UUID) -> PunchCard:
-    card = session.get(PunchCard, card_id)
+    card = scoped.get(session, PunchCard, card_id, business_id=business_id)
     if card is None or card.business_id != business_id:
         raise PunchCardNotFound()
     return card

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loyalty import rules as engine
+from loyalty.db import scoped
 from loyalty.db.models import Asset, Benefit, Business, MemberPunchCard, PunchCard, PunchEntry
 from loyalty.wallet import benefits
 
@@ -40,7 +41,10 @@ def member_cards(session: Session, *, business_id: uuid.UUID, member_id: uuid.UU
     """One entry per punch card the member has punched (GET /v1/members/{id}/punch-cards)."""
     query = (
         select(MemberPunchCard, PunchCard)
-        .join(PunchCard, PunchCard.id == MemberPunchCard.punch_card_id)
+        .join(
+            PunchCard,
+            (PunchCard.business_id == MemberPunchCard.business_id) & (PunchCard.id == MemberPunchCard.punch_card_id),
+        )
         .where(MemberPunchCard.business_id == business_id, MemberPunchCard.member_id == member_id)
         .order_by(PunchCard.created_at, PunchCard.id)
     )
@@ -70,10 +74,10 @@ def apply(
     done = []
     for punch in punches:
         assert punch.punch_card_id is not None
-        card = session.get(PunchCard, uuid.UUID(punch.punch_card_id))
+        card = scoped.get(session, PunchCard, uuid.UUID(punch.punch_card_id), business_id=business.id)
         assert card is not None
         progress = _member_card(session, business, member_id, card.id, at)
-        punches_now = _move(session, progress.id, punch.added)
+        punches_now = _move(session, progress.id, punch.added, business_id=business.id)
         session.add(
             PunchEntry(
                 business_id=business.id,
@@ -87,7 +91,7 @@ def apply(
             )
         )
         required = int(card.definition["punches_required"])
-        reward = session.get(Benefit, card.reward_benefit_id)
+        reward = scoped.get(session, Benefit, card.reward_benefit_id, business_id=business.id)
         filled = punches_now // required if reward is not None and reward.status == "active" else 0
         result = Punched(punch, punches_now, filled)
         for _ in range(filled):
@@ -99,7 +103,7 @@ def apply(
                 source=f"punch:{card.id}",
                 at=at,
             )
-            _move(session, progress.id, -required, completed=1)
+            _move(session, progress.id, -required, completed=1, business_id=business.id)
             session.add(
                 PunchEntry(
                     business_id=business.id,
@@ -143,11 +147,13 @@ def _member_card(
     return made
 
 
-def _move(session: Session, member_card_id: uuid.UUID, punches: int, *, completed: int = 0) -> int:
+def _move(
+    session: Session, member_card_id: uuid.UUID, punches: int, *, completed: int = 0, business_id: uuid.UUID
+) -> int:
     """Add `punches` (and `completed` cards) in one UPDATE that locks the row; the punches after it."""
     moved = session.execute(
         update(MemberPunchCard)
-        .where(MemberPunchCard.id == member_card_id)
+        .where(MemberPunchCard.business_id == business_id, MemberPunchCard.id == member_card_id)
         .values(punches=MemberPunchCard.punches + punches, completed=MemberPunchCard.completed + completed)
         .returning(MemberPunchCard.punches)
         .execution_options(synchronize_session=False)
@@ -201,11 +207,11 @@ def take_back(
     taken_total = not_recovered = 0
     punched = session.scalars(
         select(PunchEntry)
-        .where(PunchEntry.purchase_id == purchase_id, PunchEntry.kind == "punch")
+        .where(PunchEntry.business_id == business.id, PunchEntry.purchase_id == purchase_id, PunchEntry.kind == "punch")
         .order_by(PunchEntry.created_at, PunchEntry.id)
     )
     for entry in list(punched):
-        settled = _settled(session, purchase_id, entry.member_card_id)
+        settled = _settled(session, purchase_id, entry.member_card_id, business_id=business.id)
         wanted: dict[str, int] = {}
         for line_id, count in entry.lines.items():
             left = int(count) - settled.get(line_id, 0)
@@ -240,11 +246,14 @@ def take_back(
     return taken_total, not_recovered
 
 
-def _settled(session: Session, purchase_id: uuid.UUID, member_card_id: uuid.UUID) -> dict[str, int]:
+def _settled(
+    session: Session, purchase_id: uuid.UUID, member_card_id: uuid.UUID, *, business_id: uuid.UUID
+) -> dict[str, int]:
     """Per line, the punches earlier returns of this purchase already settled (taken back or not recovered)."""
     settled: dict[str, int] = {}
     for lines in session.scalars(
         select(PunchEntry.lines).where(
+            PunchEntry.business_id == business_id,
             PunchEntry.purchase_id == purchase_id,
             PunchEntry.member_card_id == member_card_id,
             PunchEntry.kind == "unpunch",
@@ -259,10 +268,10 @@ def _take(session: Session, business: Business, member_card_id: uuid.UUID, need:
     """Take `need` punches from the open card, withdrawing unused rewards (latest first) when it has fewer."""
     taken = 0
     while True:
-        have = _move(session, member_card_id, 0)  # locks the row, reads the punches
+        have = _move(session, member_card_id, 0, business_id=business.id)  # locks the row, reads the punches
         now_taken = min(need - taken, have)
         if now_taken:
-            _move(session, member_card_id, -now_taken)
+            _move(session, member_card_id, -now_taken, business_id=business.id)
             taken += now_taken
         if taken >= need or not _withdraw_latest_reward(session, business, member_card_id, at):
             return taken
@@ -271,12 +280,13 @@ def _take(session: Session, business: Business, member_card_id: uuid.UUID, need:
 def _withdraw_latest_reward(session: Session, business: Business, member_card_id: uuid.UUID, at: datetime) -> bool:
     """Withdraw the latest still unused reward of the card and put its card's punches back; False when none."""
     withdrawn = select(PunchEntry.asset_id).where(
-        PunchEntry.member_card_id == member_card_id, PunchEntry.kind == "unfill"
+        PunchEntry.business_id == business.id, PunchEntry.member_card_id == member_card_id, PunchEntry.kind == "unfill"
     )
     fills = session.execute(
         select(PunchEntry.asset_id, PunchEntry.punches)
-        .join(Asset, Asset.id == PunchEntry.asset_id)
+        .join(Asset, (Asset.business_id == PunchEntry.business_id) & (Asset.id == PunchEntry.asset_id))
         .where(
+            PunchEntry.business_id == business.id,
             PunchEntry.member_card_id == member_card_id,
             PunchEntry.kind == "fill",
             Asset.status == "active",
@@ -287,13 +297,13 @@ def _withdraw_latest_reward(session: Session, business: Business, member_card_id
     for asset_id, punches in fills:
         gone = session.execute(
             update(Asset)
-            .where(Asset.id == asset_id, Asset.status == "active")
+            .where(Asset.business_id == business.id, Asset.id == asset_id, Asset.status == "active")
             .values(status="deactivated")
             .execution_options(synchronize_session=False)
         )
         if gone.rowcount != 1:  # type: ignore[attr-defined]
             continue  # redeemed at another till just now
-        _move(session, member_card_id, -punches, completed=-1)
+        _move(session, member_card_id, -punches, completed=-1, business_id=business.id)
         session.add(
             PunchEntry(
                 business_id=business.id,

@@ -16,9 +16,11 @@ from loyalty.db.models import LotAllocation, Member, PointsLot
 from loyalty.wallet.lots import model
 
 
-def lock_member(session: Session, member_id: uuid.UUID) -> int:
+def lock_member(session: Session, member_id: uuid.UUID, *, business_id: uuid.UUID) -> int:
     """Hold the member row until the transaction ends; returns the cached balance."""
-    balance = session.scalar(select(Member.points_balance).where(Member.id == member_id).with_for_update())
+    balance = session.scalar(
+        select(Member.points_balance).where(Member.business_id == business_id, Member.id == member_id).with_for_update()
+    )
     return int(balance or 0)
 
 
@@ -103,55 +105,59 @@ def summaries(
 
 
 def summary(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, at: datetime) -> Summary:
-    balance = session.scalar(select(Member.points_balance).where(Member.id == member_id)) or 0
+    balance = session.scalar(
+        select(Member.points_balance).where(Member.business_id == business_id, Member.id == member_id)
+    )
+    balance = balance or 0
     return summaries(session, business_id=business_id, balances={member_id: int(balance)}, at=at)[member_id]
 
 
-def balance_now(session: Session, *, member_id: uuid.UUID, cached: int, at: datetime) -> int:
+def balance_now(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, cached: int, at: datetime) -> int:
     """The spendable balance at `at`: the cached ledger balance less points still pending or already expired. Two
     index range reads over the member's lots that are pending or due, however many lots the member has."""
-    held_back = session.connection().execute(_HELD_BACK, {"member_id": member_id, "at": at}).one()
+    where = {"business_id": business_id, "member_id": member_id, "at": at}
+    held_back = session.connection().execute(_HELD_BACK, where).one()
     return cached - int(held_back[0] or 0) - int(held_back[1] or 0)
 
 
-def lock_spendable(session: Session, *, member_id: uuid.UUID, at: datetime) -> tuple[int, int]:
+def lock_spendable(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, at: datetime) -> tuple[int, int]:
     """Hold the member row until the transaction ends (as `lock_member`); returns its cached ledger balance and
     the spendable balance at `at`, read by the same statement."""
-    found = session.connection().execute(_LOCK_SPENDABLE, {"member_id": member_id, "at": at}).one()
+    where = {"business_id": business_id, "member_id": member_id, "at": at}
+    found = session.connection().execute(_LOCK_SPENDABLE, where).one()
     balance = int(found[0] or 0)
     return balance, balance - int(found[1] or 0) - int(found[2] or 0)
 
 
-def balance_read(session: Session, *, member_id: uuid.UUID, at: datetime) -> tuple[int, int]:
+def balance_read(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, at: datetime) -> tuple[int, int]:
     """The cached ledger balance and the spendable balance at `at`, in one statement."""
-    found = session.connection().execute(_BALANCE_READ, {"member_id": member_id, "at": at}).one()
+    where = {"business_id": business_id, "member_id": member_id, "at": at}
+    found = session.connection().execute(_BALANCE_READ, where).one()
     balance = int(found[0] or 0)
     return balance, balance - int(found[1] or 0) - int(found[2] or 0)
 
 
-def _held_back(member_id: Any, at: Any) -> tuple[Any, Any]:
+def _held_back(business_id: Any, member_id: Any, at: Any) -> tuple[Any, Any]:
     """The member's points still pending and those already expired (not yet posted), as two scalar subqueries:
     each an index range read of its own, sent together."""
     total = func.coalesce(func.sum(PointsLot.remaining), 0)
-    pending = select(total).where(PointsLot.member_id == member_id, PointsLot.pending_until > at)
-    overdue = select(total).where(PointsLot.member_id == member_id, PointsLot.expiring_at <= at)
+    mine = (PointsLot.business_id == business_id, PointsLot.member_id == member_id)
+    pending = select(total).where(*mine, PointsLot.pending_until > at)
+    overdue = select(total).where(*mine, PointsLot.expiring_at <= at)
     return pending.scalar_subquery(), overdue.scalar_subquery()
 
 
 # Built once: the statements a sale, a payment and their answers read balances with.
-_HELD_BACK = select(*_held_back(bindparam("member_id"), bindparam("at")))
-
-
+_HELD_BACK = select(*_held_back(bindparam("business_id"), bindparam("member_id"), bindparam("at")))
+_THE_MEMBER = (Member.business_id == bindparam("business_id"), Member.id == bindparam("member_id"))
 _LOCK_SPENDABLE = (
-    select(Member.points_balance, *_held_back(bindparam("member_id"), bindparam("at")))
-    .where(Member.id == bindparam("member_id"))
+    select(Member.points_balance, *_held_back(bindparam("business_id"), bindparam("member_id"), bindparam("at")))
+    .where(*_THE_MEMBER)
     .with_for_update(of=Member)
 )
-
-
 _BALANCE_READ = select(
-    select(Member.points_balance).where(Member.id == bindparam("member_id")).scalar_subquery(),
-    *_held_back(bindparam("member_id"), bindparam("at")),
+    select(Member.points_balance).where(*_THE_MEMBER).scalar_subquery(),
+    *_held_back(bindparam("business_id"), bindparam("member_id"), bindparam("at")),
 )
 
 
@@ -223,17 +229,21 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def debt(session: Session, *, member_id: uuid.UUID) -> int:
+def debt(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID) -> int:
     """What the member owes from take-backs beyond every lot (an index seek: debts are few)."""
-    owed = session.scalar(select(debt_of(member_id)))
+    owed = session.scalar(select(debt_of(business_id, member_id)))
     return int(owed or 0)
 
 
-def debt_of(member_id: Any) -> Any:
+def debt_of(business_id: Any, member_id: Any) -> Any:
     """The member's debt as a scalar subquery, for a statement that reads it alongside other work."""
     return (
         select(func.coalesce(func.sum(LotAllocation.amount), 0))
-        .where(LotAllocation.member_id == member_id, LotAllocation.lot_id.is_(None))
+        .where(
+            LotAllocation.business_id == business_id,
+            LotAllocation.member_id == member_id,
+            LotAllocation.lot_id.is_(None),
+        )
         .scalar_subquery()
     )
 

@@ -114,14 +114,20 @@ def restore(
     """Give back to the very lots what transaction `restores` spent from them; returns the hundredths restored."""
     spent = session.execute(
         select(LotAllocation.lot_id, LotAllocation.amount).where(
-            LotAllocation.transaction_id == restores, LotAllocation.kind == "spend"
+            LotAllocation.business_id == business.id,
+            LotAllocation.transaction_id == restores,
+            LotAllocation.kind == "spend",
         )
     ).all()
     rows = []
     for lot_id, amount in spent:
         changed = session.execute(
             update(PointsLot)
-            .where(PointsLot.id == lot_id, PointsLot.remaining + amount <= PointsLot.amount)
+            .where(
+                PointsLot.business_id == business.id,
+                PointsLot.id == lot_id,
+                PointsLot.remaining + amount <= PointsLot.amount,
+            )
             .values(remaining=PointsLot.remaining + amount, expiring_at=PointsLot.expires_at)
             .execution_options(synchronize_session=False)
         )
@@ -150,7 +156,7 @@ def consume(
             left = PointsLot.remaining - take.amount
             changed = session.execute(
                 update(PointsLot)
-                .where(PointsLot.id == lot_id, PointsLot.remaining >= take.amount)
+                .where(PointsLot.business_id == business_id, PointsLot.id == lot_id, PointsLot.remaining >= take.amount)
                 .values(
                     remaining=left,
                     expiring_at=case((left > 0, PointsLot.expiring_at), else_=None),
@@ -159,7 +165,7 @@ def consume(
                 .execution_options(synchronize_session=False)
             )
         else:
-            changed = session.connection().execute(_TAKE, {"lot": lot_id, "take": take.amount})
+            changed = session.connection().execute(_TAKE, {"business": business_id, "lot": lot_id, "take": take.amount})
         if changed.rowcount != 1:  # type: ignore[attr-defined]
             raise RetryTransaction()
         rows.append(_allocation(business_id, member_id, lot_id, transaction_id, kind, take.amount, at))
@@ -172,7 +178,11 @@ def _take() -> Any:
     left = lot.remaining - bindparam("take", type_=BigInteger)
     return (
         update(cast_table(PointsLot))
-        .where(lot.id == bindparam("lot"), lot.remaining >= bindparam("take", type_=BigInteger))
+        .where(
+            lot.business_id == bindparam("business"),
+            lot.id == bindparam("lot"),
+            lot.remaining >= bindparam("take", type_=BigInteger),
+        )
         .values(remaining=left, expiring_at=case((left > 0, lot.expiring_at), else_=None))
     )
 
@@ -188,7 +198,12 @@ def expire(session: Session, *, business_id: uuid.UUID, expired: Sequence[tuple[
     ids = [lot.id for lot, _ in expired]
     changed = session.execute(
         update(PointsLot)
-        .where(PointsLot.id.in_(ids), PointsLot.remaining > 0, PointsLot.expiring_at.is_not(None))
+        .where(
+            PointsLot.business_id == business_id,
+            PointsLot.id.in_(ids),
+            PointsLot.remaining > 0,
+            PointsLot.expiring_at.is_not(None),
+        )
         .values(expired=PointsLot.expired + PointsLot.remaining, remaining=0, expiring_at=None)
         .execution_options(synchronize_session=False)
     )
@@ -203,12 +218,12 @@ def expire(session: Session, *, business_id: uuid.UUID, expired: Sequence[tuple[
     _insert(session, rows)
 
 
-def write_off(session: Session, takes: Iterable[model.Take]) -> None:
+def write_off(session: Session, takes: Iterable[model.Take], *, business_id: uuid.UUID) -> None:
     """Count expired points of a purchase's lots as not recovered, once."""
     for take in takes:
         session.execute(
             update(PointsLot)
-            .where(PointsLot.id == uuid.UUID(take.lot_id))
+            .where(PointsLot.business_id == business_id, PointsLot.id == uuid.UUID(take.lot_id))
             .values(written_off=PointsLot.written_off + take.amount)
             .execution_options(synchronize_session=False)
         )
