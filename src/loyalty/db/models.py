@@ -263,11 +263,17 @@ class CodeFailure(Base):
     """One promo code refused as unknown or used up, counted for the per-terminal and per-business limits."""
 
     __tablename__ = "code_failure"
-    __table_args__ = (Index("ix_code_failure_business_at", "business_id", "at"),)
+    __table_args__ = (
+        Index("ix_code_failure_business_at", "business_id", "at"),
+        UniqueConstraint("business_id", "terminal_id", "guess"),
+    )
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
     terminal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("terminal.id"), index=True)
     at: Mapped[datetime] = mapped_column(default=now)
+    # A digest of the sale and the code (`code_guessing.guess_key`): a till pricing the same sale again with the
+    # same wrong code guesses nothing new, and it is counted once.
+    guess: Mapped[str | None] = mapped_column(String(64))
 
 
 # --- the Campaign Center ------------------------------------------------------------------------
@@ -520,6 +526,21 @@ class PointsPayment(Base):
     purchase_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("purchase.id"))
     created_at: Mapped[datetime] = mapped_column(default=now)
     cancelled_at: Mapped[datetime | None]
+    # What was asked under the idempotency key: the same key with another request is a conflict.
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class SaleTab(Base):
+    """One row per till's transaction that members pay on: payments on one sale take its lock in turn, so what
+    the sale still owes is read after every earlier payment on it has committed."""
+
+    __tablename__ = "sale_tab"
+    __table_args__ = (UniqueConstraint("business_id", "terminal_id", "transaction_id"),)
+    id: Mapped[uuid.UUID] = pk()
+    business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
+    terminal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("terminal.id"))
+    transaction_id: Mapped[str] = mapped_column(String(128))
+    held_at: Mapped[datetime] = mapped_column(default=now)
 
 
 # --- tills that speak another protocol ----------------------------------------------------------
@@ -595,6 +616,7 @@ class CreditPayment(Base):
     purchase_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("purchase.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=now)
     cancelled_at: Mapped[datetime | None]
+    request_hash: Mapped[str | None] = mapped_column(String(64))  # as a points payment's
 
 
 class ShopOrder(Base):

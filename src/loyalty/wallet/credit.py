@@ -64,6 +64,7 @@ class CreditPaymentRequest:
     transaction_id: str
     amount: Decimal
     idempotency_key: str | None = None
+    request_hash: str | None = None  # as a points payment's
 
 
 def _exponent(business: Business) -> int:
@@ -282,16 +283,17 @@ def pay(
     request: CreditPaymentRequest,
     actor: str,
     owed: Decimal | None = None,
+    key_looked_up: bool = False,
 ) -> tuple[CreditPayment, bool]:
     """Pay part of a sale from credit, at most the balance and, with `owed` (what the sale still owes), at most
-    that; once per Idempotency-Key."""
+    that; once per Idempotency-Key (`key_looked_up`: the caller found no payment under it)."""
     try:
         amount_minor = to_minor(request.amount, _exponent(business))
     except ValueError:
         raise InvalidInput("amount", f"has more decimals than {business.currency} allows") from None
     if amount_minor <= 0:
         raise InvalidInput("amount", "must be more than zero")
-    if request.idempotency_key:
+    if request.idempotency_key and not key_looked_up:
         earlier = _payment_by_key(session, business.id, terminal_id, request.idempotency_key)
         if earlier is not None:
             return _same_payment(earlier, request), False
@@ -312,6 +314,7 @@ def pay(
         idempotency_key=request.idempotency_key,
         member_id=member.id,
         amount_minor=paid,
+        request_hash=request.request_hash,
     )
     try:
         with session.begin_nested():
@@ -430,7 +433,9 @@ def _payment_by_key(session: Session, business_id: uuid.UUID, terminal_id: uuid.
 
 def _same_payment(earlier: CreditPayment, request: CreditPaymentRequest) -> CreditPayment:
     if earlier.member_id != request.member_id or earlier.transaction_id != request.transaction_id:
-        raise Conflict("idempotency_conflict", "This Idempotency-Key was used for another payment.")
+        raise payments.KeyReused()
+    if None not in (earlier.request_hash, request.request_hash) and earlier.request_hash != request.request_hash:
+        raise payments.KeyReused()
     return earlier
 
 
@@ -443,11 +448,18 @@ def _member(session: Session, business: Business, member_id: uuid.UUID) -> Membe
     return member
 
 
-def payment_view(session: Session, business: Business, payment: CreditPayment) -> dict[str, Any]:
-    """A credit payment as the API shows it (the shape of a points payment, with `wallet: credit`)."""
-    member = session.execute(
-        select(Member.credit_balance, Member.points_balance).where(Member.id == payment.member_id)
-    ).one()
+def balances(session: Session, member_id: uuid.UUID) -> tuple[int, int]:
+    """The member's credit (minor units) and cached points (hundredths), read together."""
+    found = session.execute(select(Member.credit_balance, Member.points_balance).where(Member.id == member_id)).one()
+    return int(found.credit_balance), int(found.points_balance)
+
+
+def payment_view(
+    session: Session, business: Business, payment: CreditPayment, known: tuple[int, int] | None = None
+) -> dict[str, Any]:
+    """A credit payment as the API shows it (the shape of a points payment, with `wallet: credit`); `known`: the
+    member's balances, when just read."""
+    credit_minor, points = known or balances(session, payment.member_id)
     from loyalty.members.accounts import format_points
 
     return {
@@ -457,9 +469,9 @@ def payment_view(session: Session, business: Business, payment: CreditPayment) -
         "status": payment.status,
         "amount": money(business, payment.amount_minor),
         "points_used": format_points(business, 0),
-        "points_balance": format_points(business, member.points_balance),
+        "points_balance": format_points(business, points),
         "wallet": "credit",
-        "credit_balance": money(business, member.credit_balance),
+        "credit_balance": money(business, credit_minor),
     }
 
 

@@ -5,7 +5,7 @@ the call is then refused)."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,6 +51,11 @@ class Caller:
     @property
     def actor(self) -> str:
         return self.who.actor
+
+    @property
+    def principal(self) -> Principal:
+        """The caller as the services take it: the key, at the till `X-Branch-Id` and `X-Pos-Id` name."""
+        return replace(self.who, branch_id=self.till.branch_id, terminal_id=self.till.terminal_id)
 
     def identify(self, customer: Customer | None) -> uuid.UUID:
         """The member the customer names; the attempt is committed before a refusal, for the limits to count it."""

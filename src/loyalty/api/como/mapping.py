@@ -17,9 +17,10 @@ from loyalty.errors import InvalidInput
 from loyalty.members import accounts as members
 from loyalty.members import identification, tills
 from loyalty.money import currency_exponent, from_minor, to_minor
-from loyalty.sale import payments, purchases, reversals, tickets
+from loyalty.sale import payments, purchases
 from loyalty.settings import Settings
 from loyalty.wallet import benefits
+from loyalty.wallet.lots import book
 
 # Rows (a business, a member) reach this package through the services; it never imports the models.
 Business = Any
@@ -172,26 +173,6 @@ def _asked(assets: list[RedeemAsset]) -> tuple[tuple[str, ...], tuple[str, ...]]
     return tuple(keys), tuple(typed)
 
 
-def returned_lines(session: Session, *, original: Any, purchase: Purchase) -> list[reversals.ReturnedLine]:
-    """The lines of the original purchase a return names: by `lineId`, else the first line with that `code`."""
-    recorded = tickets.lines(session, purchase=original)
-    by_id = {line.line_id: line for line in recorded}
-    wanted: dict[str, Decimal] = {}
-    for index, item in enumerate(purchase.items or []):
-        quantity = Decimal(abs(item.quantity))
-        if quantity == 0:
-            raise InvalidInput(f"purchase.items.{index}.quantity", "must not be zero in a return")
-        line = by_id.get((item.lineId or "").strip())
-        if line is None and item.code:
-            line = next((row for row in recorded if row.code == item.code), None)
-        if line is None:
-            raise InvalidInput(f"purchase.items.{index}.lineId", "matches no line of the original purchase")
-        wanted[line.line_id] = wanted.get(line.line_id, Decimal(0)) + quantity
-    if not wanted:
-        raise InvalidInput("purchase.items", "a return names at least one line")
-    return [reversals.ReturnedLine(line_id, quantity) for line_id, quantity in wanted.items()]
-
-
 # --- answers ----------------------------------------------------------------------------------------------
 
 
@@ -210,7 +191,8 @@ def membership(
     till: tills.Till | None = None,
 ) -> dict[str, Any]:
     """`membership` as getMemberDetails answers it; with a basket, each asset says whether it applies to it."""
-    points, credit = wallets.balances(session, business=business, member=member)
+    spendable = book.balance_read(session, member_id=member.id, at=at)[1]
+    points, credit = wallets.balances(business, member, spendable)
     found: dict[str, Any] = {
         "status": "Active" if member.status == "active" else "Inactive",
         "createdOn": moment(member.created_at),
@@ -298,9 +280,10 @@ def _refusal_on(
 
 
 def benefits_answer(
-    session: Session, *, business: Business, priced: purchases.Priced, asked: list[RedeemAsset], at: datetime
+    *, business: Business, priced: purchases.Priced, asked: list[RedeemAsset], names: dict[str, str]
 ) -> dict[str, Any]:
-    """getBenefits: per asked asset or code, its benefits with the discount of every line, as the quote has them."""
+    """getBenefits: per asked asset or code, its benefits with the discount of every line, as the quote has them
+    (`names`: the member's wallet entries by asset id)."""
     lines = {line.line_id: line for line in priced.sale.lines}
     applied = {(discount.source, discount.id): discount for discount in priced.discounts.applied}
     refused: dict[tuple[Literal["benefit", "code"], str], str] = {}
@@ -309,7 +292,6 @@ def benefits_answer(
             refused.setdefault(("benefit", item["id"]), item["reason"])
         elif "code" in item:
             refused.setdefault(("code", item["code"]), item["reason"])
-    names = _wallet_names(session, business, priced, at)
     answers: list[dict[str, Any]] = []
     seen: set[tuple[Literal["benefit", "code"], str]] = set()
     for asset in asked:
@@ -338,13 +320,6 @@ def benefits_answer(
         "redeemAssets": answers,
         "totalDiscountsSum": -minor(business, total),
     }
-
-
-def _wallet_names(session: Session, business: Business, priced: purchases.Priced, at: datetime) -> dict[str, str]:
-    if priced.member is None:
-        return {}
-    entries = benefits.wallet(session, business=business, member_ids=[priced.member.id], at=at)
-    return {str(entry.asset.id): entry.benefit.name for entry in entries[priced.member.id]}
 
 
 def _discount(business: Business, discount: engine.AppliedDiscount, lines: dict[str, engine.Line]) -> dict[str, Any]:
