@@ -21,7 +21,7 @@ from loyalty.db.engine import Database
 from loyalty.errors import Conflict
 from loyalty.members import access
 from loyalty.members.access import KeyKindRefused, Principal
-from loyalty.sale import purchases, tickets
+from loyalty.sale import confirmation, pricing, purchases, tickets
 from loyalty.settings import Settings
 from loyalty.wallet import benefits
 
@@ -64,30 +64,30 @@ def quote(db: Database, who: Principal, sale: SaleOf, *, settings: Settings, wal
         business = access.business(session, who.business_id)
         asked = _sale(sale, business)
         _check_codes(session, who, asked, settings=settings, at=at)
-        priced = purchases.price(
+        priced = pricing.price(
             session, business=business, terminal_id=terminal_id, branch_id=who.branch_id, sale=asked, at=at
         )
         names = _wallet_names(session, business, priced, at) if wallet_names else {}
-        answer = purchases.quote_answer(priced, business)
+        answer = pricing.quote_answer(priced, business)
     _note_guesses(db, who, asked, priced.rejected, settings=settings)
     return Quoted(business, priced, answer, names)
 
 
 def confirm(
     db: Database, who: Principal, sale: SaleOf, *, settings: Settings, close_ticket: bool = False
-) -> purchases.Confirmed:
+) -> confirmation.Confirmed:
     """Record the sale once per till and transaction id: points, redemptions and payments together. Its failed
     codes are counted when it is refused for them; `close_ticket` closes the open ticket of the sale (Como)."""
     terminal_id = till(who)
     asked: list[purchases.Sale] = []
 
-    def work(session: Session) -> purchases.Confirmed:
+    def work(session: Session) -> confirmation.Confirmed:
         at = now()
         business = access.business(session, who.business_id)
         made = _sale(sale, business)
         asked[:] = [made]
         _check_codes(session, who, made, settings=settings, at=at)
-        done = purchases.confirmed(
+        done = confirmation.confirmed(
             session,
             business=business,
             terminal_id=terminal_id,

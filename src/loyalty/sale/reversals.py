@@ -42,7 +42,7 @@ from loyalty.db.models import (
 from loyalty.errors import Conflict, InvalidInput
 from loyalty.money import floor_points, hundredths_to_points
 from loyalty.sale import payments
-from loyalty.wallet import benefits, credit, ledger, punch_cards
+from loyalty.wallet import benefits, credit, credit_payments, ledger, punch_cards
 from loyalty.wallet.lots import book
 
 
@@ -65,7 +65,7 @@ def cancel(session: Session, *, business: Business, purchase: Purchase, at: date
         return _cancel_answer(session, business, purchase, not_recovered=0)
     for payment in session.scalars(select(PointsPayment).where(PointsPayment.purchase_id == purchase.id)):
         payments.refund(session, business=business, payment=payment, at=at)
-    credit.refund_purchase(session, business=business, purchase_id=purchase.id, at=at)
+    credit_payments.refund_purchase(session, business=business, purchase_id=purchase.id, at=at)
     _, punches_lost = punch_cards.take_back(
         session, business=business, purchase_id=purchase.id, returned=None, reason="purchase cancelled", at=at
     )

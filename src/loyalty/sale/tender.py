@@ -28,10 +28,10 @@ from loyalty.members import access, sent_codes
 from loyalty.members import accounts as members
 from loyalty.members.access import Principal
 from loyalty.money import currency_exponent, from_minor
-from loyalty.sale import payment_keys, payment_policy, payments, purchases, settlement, tab
+from loyalty.sale import payment_keys, payment_policy, payments, pricing, purchases, settlement, tab
 from loyalty.sale.checkout import now, till
 from loyalty.settings import Settings
-from loyalty.wallet import credit
+from loyalty.wallet import credit_payments
 
 
 @dataclass(frozen=True)
@@ -108,10 +108,10 @@ def pay(db: Database, who: Principal, request: Payment) -> Tendered:
         )
         owed = _owed_by_sale(session, who, business, terminal_id, request.sale)
         if request.wallet == "credit":
-            asked = credit.CreditPaymentRequest(
+            asked = credit_payments.CreditPaymentRequest(
                 request.member_id, request.transaction_id, request.amount, request.idempotency_key, digest
             )
-            paid, new = credit.pay(
+            paid, new = credit_payments.pay(
                 session,
                 business=business,
                 terminal_id=terminal_id,
@@ -190,8 +190,10 @@ def pay_budget(db: Database, who: Principal, request: BudgetPayment, *, settings
             wanted = min(wanted, owed)
         amount = from_minor(wanted, currency_exponent(business.currency))
         if business.payment_wallet == "credit":
-            asked = credit.CreditPaymentRequest(member.id, request.transaction_id, amount, request.key, digest)
-            paid, new = credit.pay(session, business=business, terminal_id=terminal_id, request=asked, actor=who.actor)
+            asked = credit_payments.CreditPaymentRequest(member.id, request.transaction_id, amount, request.key, digest)
+            paid, new = credit_payments.pay(
+                session, business=business, terminal_id=terminal_id, request=asked, actor=who.actor
+            )
             return _tendered(session, business, paid, created=new)
         points = payments.PaymentRequest(member.id, request.transaction_id, amount, request.key, digest)
         payment, created = payments.pay(
@@ -211,9 +213,9 @@ def cancel(db: Database, who: Principal, payment_id: uuid.UUID, *, release_key: 
         business = access.business(session, who.business_id)
         if release_key:
             payment_keys.release(session, business_id=business.id, payment_id=payment_id)
-        stored = credit.find_payment(session, business_id=business.id, payment_id=payment_id)
+        stored = credit_payments.find_payment(session, business_id=business.id, payment_id=payment_id)
         if stored is not None:
-            credit.cancel(session, business=business, payment=stored, actor=who.actor)
+            credit_payments.cancel(session, business=business, payment=stored, actor=who.actor)
             return _tendered(session, business, stored, created=False)
         payment = payments.cancel(session, business=business, payment_id=payment_id, actor=who.actor)
         return _tendered(session, business, payment, created=False)
@@ -231,7 +233,7 @@ def _owed_by_sale(
         purchases.check_amounts(sale, business)
     except InvalidInput as wrong:
         raise InvalidInput(f"purchase.{wrong.field}", wrong.message.split(": ", 1)[-1]) from None
-    priced = purchases.price(
+    priced = pricing.price(
         session, business=business, terminal_id=terminal_id, branch_id=who.branch_id, sale=sale, at=now()
     )
     return settlement.still_owed(priced.total, business, priced.points_payments, priced.credit_payments)
@@ -256,8 +258,8 @@ def _row(session: Session, found: payment_keys.Standing) -> PointsPayment | Cred
 
 def _tendered(session: Session, business: Any, payment: PointsPayment | CreditPayment, *, created: bool) -> Tendered:
     if isinstance(payment, CreditPayment):
-        credit_minor, points = credit.balances(session, payment.member_id)
-        view = credit.payment_view(session, business, payment, (credit_minor, points))
+        credit_minor, points = credit_payments.balances(session, payment.member_id)
+        view = credit_payments.payment_view(session, business, payment, (credit_minor, points))
         return Tendered(business, payment.id, "credit", payment.amount_minor, created, view, points, credit_minor)
     spendable = payments.spendable_after(session, payment)
     view = payments.view(session, business, payment, spendable)

@@ -20,7 +20,7 @@ from loyalty.db.engine import RetryTransaction
 from loyalty.db.models import Business, OpenTicket, Purchase, PurchaseLine
 from loyalty.errors import Conflict, NotFound
 from loyalty.sale import payments, reversals
-from loyalty.wallet import credit
+from loyalty.wallet import credit_payments
 
 
 def confirmed(
@@ -130,7 +130,7 @@ def void(
     # Credit paid on the abandoned sale goes back as the points do.
     pending_credit = [
         paid
-        for paid in credit.for_transaction(
+        for paid in credit_payments.for_transaction(
             session, business_id=business.id, terminal_id=terminal_id, transaction_id=transaction_id
         )
         if paid.purchase_id is None
@@ -143,7 +143,7 @@ def void(
     for payment in pending:
         payments.cancel(session, business=business, payment_id=payment.id, actor=actor)
     for paid in pending_credit:
-        credit.cancel(session, business=business, payment=paid, actor=actor)
+        credit_payments.cancel(session, business=business, payment=paid, actor=actor)
     cancelled = False
     if purchase is not None and purchase.status == "completed":
         reversals.cancel(session, business=business, purchase=purchase, at=at, actor=actor)

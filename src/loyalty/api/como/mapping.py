@@ -1,5 +1,5 @@
 """Como's shapes onto the services `/v1` uses, and their results back into Como's shapes. No rule of its own:
-every figure comes from `purchases.price`, `purchases.confirm`, the wallet and the payments as they are."""
+every figure comes from `pricing.price`, `confirmation.confirm`, the wallet and the payments as they are."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from loyalty.errors import InvalidInput
 from loyalty.members import accounts as members
 from loyalty.members import identification, tills
 from loyalty.money import currency_exponent, from_minor, to_minor
-from loyalty.sale import payments, purchases
+from loyalty.sale import payments, pricing, purchases
 from loyalty.settings import Settings
 from loyalty.wallet import benefits
 from loyalty.wallet.lots import book
@@ -273,7 +273,7 @@ def _refusal_on(
         payments=basket.payments,
         benefits=(key,),
     )
-    priced = purchases.price(
+    priced = pricing.price(
         session, business=business, terminal_id=till.terminal_id, branch_id=till.branch_id, sale=alone, at=at
     )
     return priced.rejected[0]["reason"] if priced.rejected else None
