@@ -14,8 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Text, bindparam, cast, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from loyalty import rules as engine
@@ -23,12 +22,12 @@ from loyalty.audit import record
 from loyalty.campaigns import codes
 from loyalty.db.engine import RetryTransaction
 from loyalty.db.models import Business, Member, PointsPayment, Purchase, PurchaseLine
-from loyalty.db.rows import cast_table, insert_rows
+from loyalty.db.rows import insert_rows
 from loyalty.errors import Conflict, NotFound
 from loyalty.money import currency_exponent, from_minor, hundredths_to_points, points_to_hundredths, to_minor
-from loyalty.sale import awards, settlement
+from loyalty.sale import awards, purchase_rows, settlement
 from loyalty.sale.pricing import price, with_recorded
-from loyalty.sale.purchases import MemberBlocked, Sale, View, check_amounts, member_row
+from loyalty.sale.purchases import Priced, Sale, View, check_amounts, member_row
 from loyalty.wallet import benefits, credit_payments, punch_cards
 from loyalty.wallet.lots import book
 
@@ -75,7 +74,8 @@ def confirmed(
     at: datetime,
     actor: str,
 ) -> Confirmed:
-    """`confirm`, with the answer's JSON text."""
+    """`confirm`, with the answer's JSON text: claim the transaction (or replay it), judge the sale, spend what it
+    redeems, award what it earns, record its lines, and settle the purchase with its answer."""
     fingerprint = sale.fingerprint()
     # The member is read first but judged only once this is known not to be a replay: a replay answers as the
     # first time did, whatever became of the member since.
@@ -90,21 +90,49 @@ def confirmed(
         request_hash=fingerprint,
         created_at=at,
     )
-    if sale.member_id is not None and member is None:
-        earlier = _recorded(session, business.id, terminal_id, sale.transaction_id)
+    replay = _claim(session, purchase, member_found=sale.member_id is None or member is not None)
+    if replay is not None:
+        return replay
+    priced = _judged(session, business=business, terminal_id=terminal_id, branch_id=branch_id, sale=sale, at=at)
+    _spend(session, business=business, priced=priced, purchase_id=purchase.id, at=at)
+    applied, punched = _award(session, business=business, priced=priced, purchase_id=purchase.id, at=at)
+    _record_lines(session, business=business, priced=priced, purchase_id=purchase.id)
+    answer = _answer(session, business, priced, purchase, applied, punched, at=at)
+    body = serialised(answer)
+    purchase_rows.settle(session, business, priced, purchase.id, applied, body)
+    record(session, business.id, actor=actor, action="purchase.confirm", obj=purchase)
+    return Confirmed(answer, body, True)
+
+
+def _claim(session: Session, purchase: Purchase, *, member_found: bool) -> Confirmed | None:
+    """The purchase's row, inserted first; or the answer of the same transaction recorded before (a replay)."""
+    if not member_found:
+        earlier = _recorded(session, purchase.business_id, purchase.terminal_id, purchase.transaction_id)
         if earlier is not None:
-            return _replayed(earlier, fingerprint)
+            return _replayed(earlier, purchase.request_hash)
         raise NotFound("member")
     # The first write: a concurrent copy of this transaction waits here for the first to end, then finds its row.
-    if not _insert_once(session, purchase):
-        earlier = _recorded(session, business.id, terminal_id, sale.transaction_id)
+    if not purchase_rows.insert_once(session, purchase):
+        earlier = _recorded(session, purchase.business_id, purchase.terminal_id, purchase.transaction_id)
         if earlier is None:
             raise RetryTransaction()  # not visible to this transaction yet: run it again from the start
-        return _replayed(earlier, fingerprint)
-    check_amounts(sale, business)
-    if member is not None and member.status != "active":
-        raise MemberBlocked()
+        return _replayed(earlier, purchase.request_hash)
+    return None
 
+
+def _judged(
+    session: Session,
+    *,
+    business: Business,
+    terminal_id: uuid.UUID,
+    branch_id: uuid.UUID | None,
+    sale: Sale,
+    at: datetime,
+) -> Priced:
+    """The sale priced, or refused before anything of it is kept: its amounts, its member (`price` refuses a
+    blocked or pending one), a benefit or code that cannot apply, another member's payments, payments beyond its
+    total."""
+    check_amounts(sale, business)
     priced = price(session, business=business, terminal_id=terminal_id, branch_id=branch_id, sale=sale, at=at)
     if priced.rejected:
         first = priced.rejected[0]
@@ -126,6 +154,12 @@ def confirmed(
         reported=with_recorded(sale.payments, credit_payments.CREDIT_MOP, priced.credit_payments, exponent),
         recorded_payments=priced.points_payments,
     )
+    return priced
+
+
+def _spend(session: Session, *, business: Business, priced: Priced, purchase_id: uuid.UUID, at: datetime) -> None:
+    """Redeem the sale's benefits and codes (each once, whatever other tills do) and make its payments its own."""
+    member = priced.member
     try:
         for asset in priced.assets.values():
             benefits.redeem(
@@ -133,11 +167,11 @@ def confirmed(
                 business_id=business.id,
                 member_id=asset.member_id,
                 asset_id=asset.id,
-                purchase_id=purchase.id,
+                purchase_id=purchase_id,
                 at=at,
             )
         for code in priced.promo_codes.values():
-            codes.use(session, code=code, member_id=member.id if member else None, purchase_id=purchase.id, at=at)
+            codes.use(session, code=code, member_id=member.id if member else None, purchase_id=purchase_id, at=at)
     except (benefits.BenefitNotRedeemable, codes.CodeRefused) as lost:
         # Another till spent it between this sale's quote and now: nothing of this purchase is kept.
         shown = codes.discreet(lost) if isinstance(lost, codes.CodeRefused) else lost
@@ -149,47 +183,51 @@ def confirmed(
                 PointsPayment.id.in_([payment.id for payment in priced.points_payments]),
                 PointsPayment.purchase_id.is_(None),
             )
-            .values(purchase_id=purchase.id)
+            .values(purchase_id=purchase_id)
         )
+    credit_payments.attach(session, payments=priced.credit_payments, purchase_id=purchase_id)
 
-    credit_payments.attach(session, payments=priced.credit_payments, purchase_id=purchase.id)
 
+def _award(
+    session: Session, *, business: Business, priced: Priced, purchase_id: uuid.UUID, at: datetime
+) -> tuple[awards.Applied, list[punch_cards.Punched]]:
+    """What the member earns: the rules' points and benefits, those of the trigger codes used, the punches."""
     applied = awards.Applied()
-    if member is not None and priced.outcome is not None:
+    member = priced.member
+    if member is None or priced.outcome is None:
+        return applied, []
+    awards.apply(
+        session,
+        business=business,
+        member=member,
+        outcome=priced.outcome,
+        at=at,
+        purchase_id=purchase_id,
+        applied=applied,
+    )
+    for code in priced.trigger_codes:
+        outcome = awards.evaluate(
+            session, business=business, member=member, at=at, trigger=engine.Trigger.code_used(code.code)
+        )
         awards.apply(
-            session,
-            business=business,
-            member=member,
-            outcome=priced.outcome,
-            at=at,
-            purchase_id=purchase.id,
-            applied=applied,
+            session, business=business, member=member, outcome=outcome, at=at, purchase_id=purchase_id, applied=applied
         )
-        for code in priced.trigger_codes:
-            outcome = awards.evaluate(
-                session, business=business, member=member, at=at, trigger=engine.Trigger.code_used(code.code)
-            )
-            awards.apply(
-                session,
-                business=business,
-                member=member,
-                outcome=outcome,
-                at=at,
-                purchase_id=purchase.id,
-                applied=applied,
-            )
+    if not priced.outcome.punches:
+        return applied, []
+    punched = punch_cards.apply(
+        session,
+        business=business,
+        member_id=member.id,
+        punches=priced.outcome.punches,
+        purchase_id=purchase_id,
+        at=at,
+    )
+    return applied, punched
 
-    punched: list[punch_cards.Punched] = []
-    if member is not None and priced.outcome is not None and priced.outcome.punches:
-        punched = punch_cards.apply(
-            session,
-            business=business,
-            member_id=member.id,
-            punches=priced.outcome.punches,
-            purchase_id=purchase.id,
-            at=at,
-        )
 
+def _record_lines(session: Session, *, business: Business, priced: Priced, purchase_id: uuid.UUID) -> None:
+    """The sale's lines as confirmed, with each line's discount and points (returns take them back from here)."""
+    exponent = currency_exponent(business.currency)
     line_discounts = priced.discounts.line_discounts
     line_points = _points_per_line(priced.outcome)
     insert_rows(
@@ -199,7 +237,7 @@ def confirmed(
             {
                 "id": uuid.uuid4(),
                 "business_id": business.id,
-                "purchase_id": purchase.id,
+                "purchase_id": purchase_id,
                 "line_id": line.line_id,
                 "code": line.code,
                 "name": line.name,
@@ -211,14 +249,27 @@ def confirmed(
                 "points_earned": line_points.get(line.line_id, 0),
                 "position": position,
             }
-            for position, line in enumerate(sale.lines)
+            for position, line in enumerate(priced.sale.lines)
         ],
     )
 
+
+def _answer(
+    session: Session,
+    business: Business,
+    priced: Priced,
+    purchase: Purchase,
+    applied: awards.Applied,
+    punched: list[punch_cards.Punched],
+    *,
+    at: datetime,
+) -> dict[str, Any]:
     view = View(business)
-    answer = {
+    member = priced.member
+    exponent = currency_exponent(business.currency)
+    return {
         "id": str(purchase.id),
-        "transaction_id": sale.transaction_id,
+        "transaction_id": priced.sale.transaction_id,
         "member_id": str(member.id) if member else None,
         "status": "completed",
         "subtotal": view.money(priced.subtotal),
@@ -239,76 +290,6 @@ def confirmed(
         "credit_balance": view.money(from_minor(member.credit_balance, exponent)) if member else None,
         "punches": punch_cards.answer(business, punched),
     }
-    body = serialised(answer)
-    # The one UPDATE of the purchase: its totals and the answer's text, stored as sent.
-    session.connection().execute(
-        _statements(session.get_bind().dialect.name).settle,
-        {
-            "purchase_id": purchase.id,
-            "new_total_minor": to_minor(priced.total, exponent),
-            "new_discount_minor": to_minor(priced.discounts.total, exponent),
-            "new_points_earned": applied.points,
-            "new_payments": [
-                {"mop": payment.mop, "amount_minor": to_minor(payment.amount, exponent)}
-                for payment in priced.payments_seen
-            ],
-            "new_response": body,
-        },
-    )
-    record(session, business.id, actor=actor, action="purchase.confirm", obj=purchase)
-    return Confirmed(answer, body, True)
-
-
-def _insert_once(session: Session, purchase: Purchase) -> bool:
-    """INSERT the purchase unless its (business, terminal, transaction) is taken; whether it was inserted."""
-    values = {
-        "new_id": purchase.id,
-        "new_business_id": purchase.business_id,
-        "new_branch_id": purchase.branch_id,
-        "new_terminal_id": purchase.terminal_id,
-        "new_transaction_id": purchase.transaction_id,
-        "new_member_id": purchase.member_id,
-        "new_request_hash": purchase.request_hash,
-        "new_created_at": purchase.created_at,
-    }
-    statement = _statements(session.get_bind().dialect.name).insert_once
-    return session.connection().execute(statement, values).first() is not None
-
-
-@dataclass(frozen=True)
-class _Statements:
-    insert_once: Any
-    settle: Any
-
-
-_built: dict[str, _Statements] = {}
-
-
-def _statements(dialect: str) -> _Statements:
-    """The purchase's own INSERT and UPDATE, built once per database dialect."""
-    found = _built.get(dialect)
-    if found is not None:
-        return found
-    table = cast_table(Purchase)
-    columns = ("id", "business_id", "branch_id", "terminal_id", "transaction_id", "member_id", "request_hash")
-    values: dict[str, Any] = {name: bindparam(f"new_{name}") for name in (*columns, "created_at")}
-    values |= {"status": "completed", "response": {}, "total_minor": 0, "discount_minor": 0, "points_earned": 0}
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(values)
-    # The answer is JSON text already: PostgreSQL casts it to its json type, SQLite stores the text as it is.
-    text = bindparam("new_response", type_=Text)
-    settle = (
-        update(table)
-        .where(table.c.id == bindparam("purchase_id"))
-        .values(
-            total_minor=bindparam("new_total_minor"),
-            discount_minor=bindparam("new_discount_minor"),
-            points_earned=bindparam("new_points_earned"),
-            payments=bindparam("new_payments", type_=JSON),
-            response=cast(text, JSON) if dialect == "postgresql" else text,
-        )
-    )
-    found = _built[dialect] = _Statements(insert.on_conflict_do_nothing().returning(table.c.id), settle)
-    return found
 
 
 def _spendable(session: Session, member: Member, at: datetime) -> int:
