@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, localcontext
 
-from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy import ColumnElement, case, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -43,19 +43,9 @@ def check(
 ) -> None:
     """TooManyAttempts when `attempts` more failures would pass the terminal's or the business's limit. With the
     `keys` of a sale's codes (`guess_key`), those this terminal already failed on that sale are no new attempt."""
-    window = timedelta(seconds=settings.code_window_seconds)
-    if keys and terminal_id is not None and attempts > 0:
-        counted = session.scalar(
-            select(func.count()).where(
-                CodeFailure.business_id == business_id,
-                CodeFailure.terminal_id == terminal_id,
-                CodeFailure.guess.in_(set(keys)),
-                CodeFailure.at > at - window,
-            )
-        )
-        attempts -= int(counted or 0)
     if attempts <= 0:
         return
+    window = timedelta(seconds=settings.code_window_seconds)
     scopes: list[tuple[str, int, ColumnElement[bool]]] = [
         ("business", settings.code_failures_per_business, CodeFailure.business_id == business_id)
     ]
@@ -63,7 +53,16 @@ def check(
         scopes.insert(0, ("terminal", settings.code_failures_per_terminal, CodeFailure.terminal_id == terminal_id))
     for scope, limit, where in scopes:
         base = select(CodeFailure.at).where(CodeFailure.business_id == business_id, where, CodeFailure.at > at - window)
-        count = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        if scope == "terminal" and keys:
+            # The same statement counts this sale's codes the terminal already failed on: they are no new attempt.
+            already = func.count(case((CodeFailure.guess.in_(set(keys)), 1)))
+            window_of = (CodeFailure.business_id == business_id, where, CodeFailure.at > at - window)
+            count, counted = session.execute(select(func.count(), already).where(*window_of)).one()
+            attempts -= int(counted or 0)
+            if attempts <= 0:
+                return
+        else:
+            count = session.scalar(select(func.count()).select_from(base.subquery())) or 0
         if count + attempts > limit:
             # Room for `attempts` comes when the failures that fill it grow old; more than the limit never fits.
             excess = min(count, count + attempts - limit)
