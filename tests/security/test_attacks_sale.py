@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from loyalty.api.app import create_app
 from loyalty.db.engine import Database
-from loyalty.db.models import CodeFailure
+from loyalty.db.models import CodeFailure, Member
 from loyalty.settings import Settings
 from tests.conftest import Tenant, make_tenant
 from tests.security.inprocess import serving
@@ -342,3 +342,33 @@ def test_abandoning_a_sale_gives_its_credit_payments_back(tenant: Tenant, name: 
     ids = [answer.body.get("id") or answer.body.get("confirmation") for answer in made]
     till.abandon("GIVEN-UP", [str(payment_id) for payment_id in ids])
     assert balances(tenant, ada)[1] == Decimal("20.00")
+
+
+# --- members who may not buy ----------------------------------------------------------------------
+
+
+def set_status(db: Database, member: dict[str, Any], status: str) -> None:
+    """Blocked by the business, or pending (joined through the app, contact not yet proven)."""
+
+    def work(session: Any) -> None:
+        found = session.get(Member, uuid.UUID(member["id"]))
+        found.status = status
+
+    db.write(work)
+
+
+@pytest.mark.parametrize("status", ["blocked", "pending"])
+@pytest.mark.parametrize("name", DOORS)
+def test_a_blocked_or_pending_member_neither_buys_nor_pays_at_either_door(
+    tenant: Tenant, db: Database, name: str, status: str
+) -> None:
+    ada = register(tenant, ADA_PHONE)
+    adjust(tenant, ada["id"], "50")
+    load_credit(tenant, ada, "20.00")
+    with_credit_wallet(tenant)
+    set_status(db, ada, status)
+    till = door(name, tenant.client, tenant.pos_key)
+    assert not till.quote("HELD", [], ada).ok
+    assert not till.confirm("HELD", [], ada).ok
+    assert not till.pay("HELD", ada, "5.00", wallet="credit", key="held-1").ok
+    assert balances(tenant, ada) == (Decimal(50), Decimal("20.00"))
