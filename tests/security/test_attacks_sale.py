@@ -309,6 +309,53 @@ def test_points_and_credit_paid_by_sixteen_tills_at_once_never_exceed_what_the_s
     assert verify(db.url).returncode == 0
 
 
+@pytest.mark.parametrize("name", DOORS)
+def test_payments_racing_the_confirmation_of_their_sale_are_part_of_it_or_refused(
+    settings: Settings, db: Database, name: str
+) -> None:
+    app = create_app(settings, db=db)
+    with TestClient(app, raise_server_exceptions=False) as admin_client:
+        tenant = make_tenant(db, admin_client)
+        ada = register(tenant, ADA_PHONE)
+        adjust(tenant, ada["id"], "100")
+        load_credit(tenant, ada, "100.00")
+        with_credit_wallet(tenant)
+        assert door(name, tenant.client, tenant.pos_key).pay("RACED", ada, "2.00", wallet="credit", key="first").ok
+        paid: list[Decimal] = [Decimal("2.00")]
+        confirmed: list[Answer] = []
+        start = threading.Barrier(TILLS)
+        lock = threading.Lock()
+        with serving(app) as port:
+
+            def till(n: int) -> None:
+                with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+                    front = door(name, client, tenant.pos_key)
+                    start.wait()
+                    if n == TILLS // 2:
+                        with lock:
+                            confirmed.append(front.confirm("RACED", [], ada))
+                        return
+                    answer = front.pay("RACED", ada, "0.50", wallet="points" if n % 2 else "credit", key=f"r-{n}")
+                    if answer.ok:
+                        with lock:
+                            paid.append(front.paid(answer))
+
+            threads = [threading.Thread(target=till, args=(n,)) for n in range(TILLS)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        [sale] = confirmed
+        assert sale.ok, sale.body
+        purchase_id = sale.body.get("id") or sale.body["confirmation"]
+        shown = tenant.client.get(f"/v1/purchases/{purchase_id}", headers=tenant.pos).json()
+        points, credit = balances(tenant, ada)
+    # Every payment that went through belongs to the purchase: none paid for a sale already confirmed.
+    in_purchase = sum(Decimal(p["amount"]) for p in shown["payments"] if p["mop"] in ("points", "credit"))
+    assert in_purchase == sum(paid), (shown["payments"], paid)
+    assert (Decimal(100) - points) + (Decimal("100.00") - credit) - Decimal(shown["points_earned"]) == sum(paid)
+
+
 # --- idempotency keys -----------------------------------------------------------------------------
 
 

@@ -25,7 +25,7 @@ from loyalty.db.models import Business, Member, PointsPayment, Purchase, Purchas
 from loyalty.db.rows import insert_rows
 from loyalty.errors import Conflict, NotFound
 from loyalty.money import currency_exponent, from_minor, hundredths_to_points, points_to_hundredths, to_minor
-from loyalty.sale import awards, purchase_rows, settlement
+from loyalty.sale import awards, purchase_rows, settlement, tab
 from loyalty.sale.pricing import price, with_recorded
 from loyalty.sale.purchases import Priced, Sale, View, check_amounts, member_row
 from loyalty.wallet import benefits, credit_payments, punch_cards
@@ -117,6 +117,13 @@ def _claim(session: Session, purchase: Purchase, *, member_found: bool) -> Confi
         if earlier is None:
             raise RetryTransaction()  # not visible to this transaction yet: run it again from the start
         return _replayed(earlier, purchase.request_hash)
+    # Before its payments are read: one still under way is waited for, and later ones find the sale confirmed.
+    tab.wait(
+        session,
+        business_id=purchase.business_id,
+        terminal_id=purchase.terminal_id,
+        transaction_id=purchase.transaction_id,
+    )
     return None
 
 

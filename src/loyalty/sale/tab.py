@@ -14,7 +14,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -42,6 +42,17 @@ def hold(
     )
 
 
+def wait(session: Session, *, business_id: uuid.UUID, terminal_id: uuid.UUID, transaction_id: str) -> None:
+    """For the confirmation: wait for a payment on this sale that is under way, and hold payments off until the
+    purchase is committed (they then find the sale confirmed). A read of the tab, where one was made: a sale that no
+    payment ever touched writes nothing for it."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.connection().execute(
+        _WAIT, {"business_id": business_id, "terminal_id": terminal_id, "transaction_id": transaction_id}
+    )
+
+
 def _hold() -> Any:
     table = cast_table(SaleTab)
     columns = ("id", "business_id", "terminal_id", "transaction_id", "held_at")
@@ -53,3 +64,12 @@ def _hold() -> Any:
 
 
 _HOLD = _hold()
+_WAIT = (
+    select(SaleTab.id)
+    .where(
+        SaleTab.business_id == bindparam("business_id"),
+        SaleTab.terminal_id == bindparam("terminal_id"),
+        SaleTab.transaction_id == bindparam("transaction_id"),
+    )
+    .with_for_update()
+)
