@@ -62,7 +62,8 @@ class BudgetPayment:
     verification_code: str | None = None
 
     def digest(self) -> str:
-        return _digest([str(self.member_id), self.transaction_id, self.amount_minor, self.total_minor])
+        # The ticket's total may grow between a call and its retry: the payment asked is the member, ticket and amount.
+        return _digest([str(self.member_id), self.transaction_id, self.amount_minor])
 
 
 @dataclass(frozen=True)
