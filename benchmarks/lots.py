@@ -8,7 +8,7 @@
    operator would run it. Reported: wall time, lots per second, and the peak resident memory of that process.
 2. A purchase beside many lots: one member holds 0, 1,000, 10,000 and 100,000 lots (each an earning with its
    ledger transaction, earned evenly over the last three years, the newest pending); 40 purchases that earn points
-   are confirmed through the service (`purchases.confirm`, one transaction each, no HTTP), with and without tiers
+   are confirmed through the service (`confirmation.confirm`, one transaction each, no HTTP), with and without tiers
    (with tiers, each earning sums the member's earnings inside the tier window: a third of the lots here).
    Reported: SQL statements per purchase (exact) and the median time. A points payment (which reads the member's
    lots that hold points, to take the ones expiring first) is timed beside it.
@@ -43,7 +43,7 @@ from loyalty.db import migrate
 from loyalty.db.engine import Database
 from loyalty.db.models import LedgerEntry, LedgerTransaction, Member, PointsLot
 from loyalty.members import access, tiers
-from loyalty.sale import payments, purchases
+from loyalty.sale import confirmation, payments, purchases
 from loyalty.wallet import ledger
 
 NOW = datetime.now(UTC)
@@ -273,7 +273,7 @@ def purchase_benchmark(kind: str, folder: Path, counts: list[int], rounds: int) 
 
                 def confirm(session: Session, number: int = number, member_id: uuid.UUID = member_id) -> None:
                     found = access.business(session, business_id)
-                    purchases.confirm(
+                    confirmation.confirm(
                         session, business=found, terminal_id=terminal_id, branch_id=branch_id,
                         sale=sale(number, member_id), at=datetime.now(UTC), actor="bench",
                     )  # fmt: skip

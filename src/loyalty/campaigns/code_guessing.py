@@ -10,14 +10,16 @@ requests carry.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, localcontext
 
-from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy import ColumnElement, case, delete, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from loyalty.campaigns import codes
@@ -37,8 +39,10 @@ def check(
     settings: Settings,
     at: datetime,
     attempts: int,
+    keys: Sequence[str] = (),
 ) -> None:
-    """TooManyAttempts when `attempts` more failures would pass the terminal's or the business's limit."""
+    """TooManyAttempts when `attempts` more failures would pass the terminal's or the business's limit. With the
+    `keys` of a sale's codes (`guess_key`), those this terminal already failed on that sale are no new attempt."""
     if attempts <= 0:
         return
     window = timedelta(seconds=settings.code_window_seconds)
@@ -49,7 +53,16 @@ def check(
         scopes.insert(0, ("terminal", settings.code_failures_per_terminal, CodeFailure.terminal_id == terminal_id))
     for scope, limit, where in scopes:
         base = select(CodeFailure.at).where(CodeFailure.business_id == business_id, where, CodeFailure.at > at - window)
-        count = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        if scope == "terminal" and keys:
+            # The same statement counts this sale's codes the terminal already failed on: they are no new attempt.
+            already = func.count(case((CodeFailure.guess.in_(set(keys)), 1)))
+            window_of = (CodeFailure.business_id == business_id, where, CodeFailure.at > at - window)
+            count, counted = session.execute(select(func.count(), already).where(*window_of)).one()
+            attempts -= int(counted or 0)
+            if attempts <= 0:
+                return
+        else:
+            count = session.scalar(select(func.count()).select_from(base.subquery())) or 0
         if count + attempts > limit:
             # Room for `attempts` comes when the failures that fill it grow old; more than the limit never fits.
             excess = min(count, count + attempts - limit)
@@ -63,6 +76,24 @@ def guesses_in(rejected: Iterable[dict[str, str]]) -> int:
     return sum(1 for entry in rejected if "code" in entry and entry.get("reason") == codes.ALIKE_REASON)
 
 
+def guess_key(transaction_id: str, code: str) -> str:
+    """What makes a failed code on a sale one guess: the sale's transaction id and the code as normalised."""
+    return hashlib.sha256(f"{transaction_id}\n{codes.normalise(code)}".encode()).hexdigest()
+
+
+def sale_keys(transaction_id: str, typed: Iterable[str]) -> list[str]:
+    """The keys of the distinct codes typed on a sale."""
+    return sorted({guess_key(transaction_id, text) for text in typed})
+
+
+def guessed_on_sale(transaction_id: str, rejected: Iterable[dict[str, str]]) -> list[str]:
+    """The keys of a sale's codes refused as unknown or used up."""
+    return sale_keys(
+        transaction_id,
+        (entry["code"] for entry in rejected if "code" in entry and entry.get("reason") == codes.ALIKE_REASON),
+    )
+
+
 def note(
     session: Session,
     *,
@@ -70,15 +101,27 @@ def note(
     terminal_id: uuid.UUID | None,
     settings: Settings,
     at: datetime,
-    guesses: int,
+    guesses: int = 0,
+    keys: Sequence[str] = (),
 ) -> None:
-    """Record `guesses` failures."""
-    if guesses > 0:
-        # Failures older than the window count for nothing; dropping them here keeps the table small.
-        old = at - timedelta(seconds=settings.code_window_seconds)
-        session.execute(delete(CodeFailure).where(CodeFailure.business_id == business_id, CodeFailure.at <= old))
-        session.add_all(CodeFailure(business_id=business_id, terminal_id=terminal_id, at=at) for _ in range(guesses))
-        session.flush()
+    """Record `guesses` failures, or one per key of a sale's failed codes that this terminal has not failed on
+    that sale yet (a till prices a sale again and again, with the same wrong code still on it)."""
+    if guesses <= 0 and not keys:
+        return
+    # Failures older than the window count for nothing; dropping them here keeps the table small.
+    old = at - timedelta(seconds=settings.code_window_seconds)
+    session.execute(delete(CodeFailure).where(CodeFailure.business_id == business_id, CodeFailure.at <= old))
+    rows = [
+        {"id": uuid.uuid4(), "business_id": business_id, "terminal_id": terminal_id, "at": at, "guess": key}
+        for key in keys
+    ]
+    rows += [
+        {"id": uuid.uuid4(), "business_id": business_id, "terminal_id": terminal_id, "at": at, "guess": None}
+        for _ in range(guesses)
+    ]
+    # A key already there (another request of the same sale got there first) is no new failure.
+    made = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(CodeFailure)
+    session.execute(made.on_conflict_do_nothing(), rows)
 
 
 # --- the guessing risk ----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from loyalty.db.models import Business, now
 from loyalty.members import access, reading, tills
 from loyalty.members import accounts as members
 from loyalty.members.access import Principal
-from loyalty.sale import purchases
+from loyalty.sale import pricing, purchases
 from loyalty.wallet import benefits
 from loyalty.wallet.lots import book
 
@@ -95,7 +95,7 @@ def _refusal_on(
         payments=basket.payments,
         benefits=(key,),
     )
-    priced = purchases.price(
+    priced = pricing.price(
         session, business=business, terminal_id=till.terminal_id, branch_id=till.branch_id, sale=alone, at=at
     )
     return priced.rejected[0]["reason"] if priced.rejected else None

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from loyalty.db.models import Business, IdentificationCode, IdentifyFailure, Member, PointsPayment
+from loyalty.db.models import Business, CreditPayment, IdentificationCode, IdentifyFailure, Member, PointsPayment
 from loyalty.errors import InvalidInput, Refused
 from loyalty.members import identification, tills
 from loyalty.money import currency_exponent, from_minor
@@ -65,16 +65,21 @@ def _money(business: Business, minor: int) -> str:
 def still_owed(
     session: Session, *, business_id: uuid.UUID, terminal_id: uuid.UUID, transaction_id: str, total_minor: int
 ) -> int:
-    """What the sale still owes after the budget payments already made for it (never below zero)."""
-    paid = session.scalar(
-        select(func.coalesce(func.sum(PointsPayment.amount_minor), 0)).where(
-            PointsPayment.business_id == business_id,
-            PointsPayment.terminal_id == terminal_id,
-            PointsPayment.transaction_id == transaction_id,
-            PointsPayment.status == "active",
+    """What the sale still owes after the points and credit payments already made for it (never below zero)."""
+    paid = 0
+    for table in (PointsPayment, CreditPayment):
+        paid += int(
+            session.scalar(
+                select(func.coalesce(func.sum(table.amount_minor), 0)).where(
+                    table.business_id == business_id,
+                    table.terminal_id == terminal_id,
+                    table.transaction_id == transaction_id,
+                    table.status == "active",
+                )
+            )
+            or 0
         )
-    )
-    return max(total_minor - int(paid or 0), 0)
+    return max(total_minor - paid, 0)
 
 
 def needs_code(session: Session, *, business: Business, terminal_id: uuid.UUID, member: Member, at: datetime) -> bool:

@@ -50,6 +50,8 @@ class PaymentRequest:
     transaction_id: str
     amount: Decimal
     idempotency_key: str | None = None
+    # A digest of the whole request the key was sent with (the door's body): the same key with another is refused.
+    request_hash: str | None = None
 
 
 def money_exponent(business: Business) -> int:
@@ -88,10 +90,12 @@ def pay(
     request: PaymentRequest,
     actor: str,
     owed: Decimal | None = None,
+    key_looked_up: bool = False,
 ) -> tuple[PointsPayment, bool]:
     """Record a points payment; returns it and whether it is new (False: a replay of the same idempotency key).
 
-    With `owed` (what the sale still owes), the payment is capped at it: a member never pays more than the sale."""
+    With `owed` (what the sale still owes), the payment is capped at it: a member never pays more than the sale.
+    `key_looked_up`: the caller already found no payment under the key (`payment_keys.earlier`)."""
     exponent = money_exponent(business)
     try:
         amount_minor = to_minor(request.amount, exponent)
@@ -99,7 +103,7 @@ def pay(
         raise InvalidInput("amount", f"has more decimals than {business.currency} allows") from None
     if amount_minor <= 0:
         raise InvalidInput("amount", "must be more than zero")
-    if request.idempotency_key:
+    if request.idempotency_key and not key_looked_up:
         earlier = _by_key(session, business.id, terminal_id, request.idempotency_key)
         if earlier is not None:
             return _same_request(earlier, request), False
@@ -134,6 +138,7 @@ def pay(
         purchase_id=None,
         created_at=now(),
         cancelled_at=None,
+        request_hash=request.request_hash,
     )
     if not _insert_once(session, payment):
         # The same idempotency key raced in from a retry: the first one stands.
@@ -180,6 +185,7 @@ _COLUMNS = (
     "status",
     "purchase_id",
     "created_at",
+    "request_hash",
 )
 _inserts: dict[str, Any] = {}
 
@@ -276,17 +282,38 @@ def _by_key(session: Session, business_id: uuid.UUID, terminal_id: uuid.UUID, ke
     )
 
 
+class KeyReused(Conflict):
+    def __init__(self) -> None:
+        super().__init__("idempotency_conflict", "This Idempotency-Key was used for another payment.")
+
+
+def same_request(
+    earlier_hash: str | None, earlier_member: uuid.UUID, earlier_transaction: str, request: PaymentRequest
+) -> None:
+    """A payment found under the request's key answers it only if it was asked by the same request."""
+    if earlier_member != request.member_id or earlier_transaction != request.transaction_id:
+        raise KeyReused()
+    if earlier_hash is not None and request.request_hash is not None and earlier_hash != request.request_hash:
+        raise KeyReused()
+
+
 def _same_request(earlier: PointsPayment, request: PaymentRequest) -> PointsPayment:
-    if earlier.member_id != request.member_id or earlier.transaction_id != request.transaction_id:
-        raise Conflict("idempotency_conflict", "This Idempotency-Key was used for another payment.")
+    same_request(earlier.request_hash, earlier.member_id, earlier.transaction_id, request)
     return earlier
 
 
-def view(session: Session, business: Business, payment: PointsPayment) -> dict[str, Any]:
-    """A payment as the API shows it, with the member's balance now."""
+def spendable_after(session: Session, payment: PointsPayment) -> int:
+    """The member's spendable points now, in hundredths: known without a read right after a new payment."""
     balance = session.info.get(_SPENDABLE_AFTER, {}).get(payment.id)
     if balance is None:
         _, balance = book.balance_read(session, business_id=payment.business_id, member_id=payment.member_id, at=now())
+    return int(balance)
+
+
+def view(session: Session, business: Business, payment: PointsPayment, balance: int | None = None) -> dict[str, Any]:
+    """A payment as the API shows it, with the member's balance now (`balance`, hundredths, when known)."""
+    if balance is None:
+        balance = spendable_after(session, payment)
     decimals = business.points_decimals
     return {
         "id": str(payment.id),

@@ -42,7 +42,7 @@ from loyalty.db.models import (
 )
 from loyalty.errors import Conflict, InvalidInput
 from loyalty.money import floor_points, hundredths_to_points
-from loyalty.sale import payments
+from loyalty.sale import credit_payments, payments
 from loyalty.wallet import benefits, credit, ledger, punch_cards
 from loyalty.wallet.lots import book
 
@@ -68,7 +68,7 @@ def cancel(session: Session, *, business: Business, purchase: Purchase, at: date
         select(PointsPayment).where(PointsPayment.business_id == business.id, PointsPayment.purchase_id == purchase.id)
     ):
         payments.refund(session, business=business, payment=payment, at=at)
-    credit.refund_purchase(session, business=business, purchase_id=purchase.id, at=at)
+    credit_payments.refund_purchase(session, business=business, purchase_id=purchase.id, at=at)
     _, punches_lost = punch_cards.take_back(
         session, business=business, purchase_id=purchase.id, returned=None, reason="purchase cancelled", at=at
     )

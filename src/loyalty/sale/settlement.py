@@ -21,8 +21,7 @@ from loyalty import rules as engine
 from loyalty.db.models import Business, CreditPayment, PointsPayment
 from loyalty.errors import Conflict
 from loyalty.money import currency_exponent, from_minor
-from loyalty.sale import payments
-from loyalty.wallet import credit
+from loyalty.sale import credit_payments, payments
 
 # Means of payment drawn from what the member holds with the business: they may never pay beyond the sale.
 MEMBER_MOPS = frozenset({payments.POINTS_MOP, "credit"})
@@ -93,7 +92,7 @@ def _probe() -> Any:
             PointsPayment.transaction_id == transaction_id,
             PointsPayment.status == "active",
         ),
-        select(literal(credit.CREDIT_MOP).label("wallet")).where(
+        select(literal(credit_payments.CREDIT_MOP).label("wallet")).where(
             CreditPayment.business_id == business_id,
             CreditPayment.terminal_id == terminal_id,
             CreditPayment.transaction_id == transaction_id,
@@ -120,8 +119,8 @@ def recorded_for(
         points_paid = payments.for_transaction(
             session, business_id=business_id, terminal_id=terminal_id, transaction_id=transaction_id
         )
-    if credit.CREDIT_MOP in kinds:
-        credit_paid = credit.for_transaction(
+    if credit_payments.CREDIT_MOP in kinds:
+        credit_paid = credit_payments.for_transaction(
             session, business_id=business_id, terminal_id=terminal_id, transaction_id=transaction_id
         )
     return points_paid, credit_paid

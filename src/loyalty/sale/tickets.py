@@ -1,8 +1,8 @@
 """A till's ticket by its transaction id: announced open, confirmed, voided, or the original of a return.
 
 An open ticket records that a sale is under way and for whom: nothing is earned, redeemed or spent by it. The
-confirmation of the same transaction closes it; voiding it releases the points payments made for it (and cancels
-the purchase when the sale was already confirmed).
+confirmation of the same transaction closes it; voiding it releases the points and credit payments made for it (and
+cancels the purchase when the sale was already confirmed).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from loyalty.audit import record
 from loyalty.db.engine import RetryTransaction
 from loyalty.db.models import Business, OpenTicket, Purchase, PurchaseLine
 from loyalty.errors import Conflict, NotFound
-from loyalty.sale import payments, reversals
+from loyalty.sale import credit_payments, payments, reversals
 
 
 def confirmed(
@@ -126,27 +126,38 @@ def void(
         )
         if payment.purchase_id is None
     ]
-    if ticket is None and purchase is None and not pending:
+    # Credit paid on the abandoned sale goes back as the points do.
+    pending_credit = [
+        paid
+        for paid in credit_payments.for_transaction(
+            session, business_id=business.id, terminal_id=terminal_id, transaction_id=transaction_id
+        )
+        if paid.purchase_id is None
+    ]
+    if ticket is None and purchase is None and not pending and not pending_credit:
         raise NotFound("transaction")
     if ticket is not None and ticket.status != "voided":
         ticket.status, ticket.updated_at = "voided", at
         session.flush()
     for payment in pending:
         payments.cancel(session, business=business, payment_id=payment.id, actor=actor)
+    for paid in pending_credit:
+        credit_payments.cancel(session, business=business, payment=paid, actor=actor)
     cancelled = False
     if purchase is not None and purchase.status == "completed":
         reversals.cancel(session, business=business, purchase=purchase, at=at, actor=actor)
         cancelled = True
-    if ticket is not None or pending:
+    released = len(pending) + len(pending_credit)
+    if ticket is not None or released:
         record(
             session,
             business.id,
             actor=actor,
             action="ticket.void",
-            obj=ticket or purchase or pending[0],
-            details={"transaction_id": transaction_id, "payments_released": len(pending)},
+            obj=ticket or purchase or (pending or pending_credit)[0],
+            details={"transaction_id": transaction_id, "payments_released": released},
         )
-    return Voided(ticket is not None, len(pending), cancelled)
+    return Voided(ticket is not None, released, cancelled)
 
 
 def _ticket(session: Session, business_id: uuid.UUID, terminal_id: uuid.UUID, transaction_id: str) -> OpenTicket | None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -31,18 +30,13 @@ from loyalty.db import scoped
 from loyalty.db.models import (
     Business,
     CreditLoad,
-    CreditPayment,
     LedgerEntry,
     LedgerTransaction,
     Member,
-    Purchase,
-    now,
 )
 from loyalty.errors import Conflict, InvalidInput, NotFound, Refused
 from loyalty.money import currency_exponent, from_minor, to_minor
-from loyalty.sale import payments
 
-CREDIT_MOP = "credit"
 MEMBER_ACCOUNT = "credit"
 COUNTER_ACCOUNT = {
     "credit_load": "credit_sold",
@@ -57,14 +51,6 @@ MAX_AMOUNT = Decimal("1000000000")
 class InsufficientCredit(Refused):
     def __init__(self) -> None:
         super().__init__("insufficient_credit", "The member has no credit to pay with.")
-
-
-@dataclass(frozen=True)
-class CreditPaymentRequest:
-    member_id: uuid.UUID
-    transaction_id: str
-    amount: Decimal
-    idempotency_key: str | None = None
 
 
 def _exponent(business: Business) -> int:
@@ -195,7 +181,7 @@ def load(
     at: datetime,
 ) -> tuple[CreditLoad, bool]:
     """Load credit the till took, plus the bonus; once per Idempotency-Key (a replay returns the first)."""
-    member = _member(session, business, member_id)  # another business's member: 404 before anything else
+    member = usable_member(session, business, member_id)  # another business's member: 404 before anything else
     if not idempotency_key:
         raise InvalidInput("Idempotency-Key", "is required: a retried top-up must load once")
     amount_minor = _minor(amount, "amount", business)
@@ -277,208 +263,13 @@ def load_view(session: Session, business: Business, entry: CreditLoad) -> dict[s
     }
 
 
-# --- payments -------------------------------------------------------------------------------------
-
-
-def pay(
-    session: Session,
-    *,
-    business: Business,
-    terminal_id: uuid.UUID,
-    request: CreditPaymentRequest,
-    actor: str,
-    owed: Decimal | None = None,
-) -> tuple[CreditPayment, bool]:
-    """Pay part of a sale from credit, at most the balance and, with `owed` (what the sale still owes), at most
-    that; once per Idempotency-Key."""
-    try:
-        amount_minor = to_minor(request.amount, _exponent(business))
-    except ValueError:
-        raise InvalidInput("amount", f"has more decimals than {business.currency} allows") from None
-    if amount_minor <= 0:
-        raise InvalidInput("amount", "must be more than zero")
-    if request.idempotency_key:
-        earlier = _payment_by_key(session, business.id, terminal_id, request.idempotency_key)
-        if earlier is not None:
-            return _same_payment(earlier, request), False
-    member = _member(session, business, request.member_id)
-    if _confirmed(session, business.id, terminal_id, request.transaction_id):
-        raise Conflict("transaction_completed", f"Transaction {request.transaction_id} is already confirmed.")
-    if owed is not None and owed <= 0:
-        raise payments.NothingOwed()
-    paid = min(amount_minor, member.credit_balance)
-    if owed is not None:
-        paid = min(paid, to_minor(owed, _exponent(business)))
-    if paid <= 0:
-        raise InsufficientCredit()
-    payment = CreditPayment(
-        business_id=business.id,
-        terminal_id=terminal_id,
-        transaction_id=request.transaction_id,
-        idempotency_key=request.idempotency_key,
-        member_id=member.id,
-        amount_minor=paid,
-    )
-    try:
-        with session.begin_nested():
-            session.add(payment)
-            session.flush()
-    except IntegrityError:
-        earlier = _payment_by_key(session, business.id, terminal_id, request.idempotency_key or "")
-        if earlier is None:
-            raise
-        return _same_payment(earlier, request), False
-    # The guard in the UPDATE decides: a concurrent payer that got there first makes this one refused.
-    post(
-        session,
-        business=business,
-        member_id=member.id,
-        kind="credit_pay",
-        amount=-paid,
-        reason=f"paid {money(business, paid)} in {request.transaction_id}",
-    )
-    record(session, business.id, actor=actor, action="credit_payment.create", obj=payment)
-    return payment, True
-
-
-def find_payment(session: Session, *, business_id: uuid.UUID, payment_id: uuid.UUID) -> CreditPayment | None:
-    payment = scoped.get(session, CreditPayment, payment_id, business_id=business_id)
-    return payment if payment is not None and payment.business_id == business_id else None
-
-
-def cancel(session: Session, *, business: Business, payment: CreditPayment, actor: str) -> CreditPayment:
-    """Give a credit payment back. Twice is a no-op; one inside a confirmed purchase goes with that purchase."""
-    if payment.status == "cancelled":
-        return payment
-    if payment.purchase_id is not None:
-        raise Conflict("payment_in_purchase", "This payment belongs to a confirmed purchase: cancel the purchase.")
-    refund(session, business=business, payment=payment, at=None)
-    record(session, business.id, actor=actor, action="credit_payment.cancel", obj=payment)
-    return payment
-
-
-def refund(session: Session, *, business: Business, payment: CreditPayment, at: datetime | None) -> None:
-    """Mark a credit payment cancelled and give the money back, once (the status UPDATE is the guard)."""
-    changed = session.execute(
-        update(CreditPayment)
-        .where(
-            CreditPayment.business_id == business.id,
-            CreditPayment.id == payment.id,
-            CreditPayment.status == "active",
-        )
-        .values(status="cancelled", cancelled_at=at or now())
-    )
-    if changed.rowcount != 1:  # type: ignore[attr-defined]
-        return
-    scoped.refresh(session, payment)
-    post(
-        session,
-        business=business,
-        member_id=payment.member_id,
-        kind="credit_refund",
-        amount=payment.amount_minor,
-        reason=f"credit payment in {payment.transaction_id} given back",
-        purchase_id=payment.purchase_id,
-    )
-
-
-def refund_purchase(session: Session, *, business: Business, purchase_id: uuid.UUID, at: datetime) -> int:
-    """Give back every credit payment of a cancelled purchase; returns the minor units given back."""
-    given = 0
-    for payment in session.scalars(
-        select(CreditPayment).where(CreditPayment.business_id == business.id, CreditPayment.purchase_id == purchase_id)
-    ):
-        if payment.status == "active":
-            refund(session, business=business, payment=payment, at=at)
-            given += payment.amount_minor
-    return given
-
-
-def for_transaction(
-    session: Session, *, business_id: uuid.UUID, terminal_id: uuid.UUID, transaction_id: str
-) -> list[CreditPayment]:
-    """The active credit payments of one till's transaction, oldest first."""
-    query = select(CreditPayment).where(
-        CreditPayment.business_id == business_id,
-        CreditPayment.terminal_id == terminal_id,
-        CreditPayment.transaction_id == transaction_id,
-        CreditPayment.status == "active",
-    )
-    return list(session.scalars(query.order_by(CreditPayment.created_at, CreditPayment.id)))
-
-
-def attach(session: Session, *, payments: list[CreditPayment], purchase_id: uuid.UUID, business_id: uuid.UUID) -> None:
-    """Credit payments of a transaction become part of its confirmed purchase."""
-    if payments:
-        session.execute(
-            update(CreditPayment)
-            .where(
-                CreditPayment.business_id == business_id,
-                CreditPayment.id.in_([payment.id for payment in payments]),
-                CreditPayment.purchase_id.is_(None),
-            )
-            .values(purchase_id=purchase_id)
-        )
-
-
-def _confirmed(session: Session, business_id: uuid.UUID, terminal_id: uuid.UUID, transaction_id: str) -> bool:
-    return (
-        session.scalar(
-            select(Purchase.id).where(
-                Purchase.business_id == business_id,
-                Purchase.terminal_id == terminal_id,
-                Purchase.transaction_id == transaction_id,
-            )
-        )
-        is not None
-    )
-
-
-def _payment_by_key(session: Session, business_id: uuid.UUID, terminal_id: uuid.UUID, key: str) -> CreditPayment | None:
-    return session.scalar(
-        select(CreditPayment).where(
-            CreditPayment.business_id == business_id,
-            CreditPayment.terminal_id == terminal_id,
-            CreditPayment.idempotency_key == key,
-        )
-    )
-
-
-def _same_payment(earlier: CreditPayment, request: CreditPaymentRequest) -> CreditPayment:
-    if earlier.member_id != request.member_id or earlier.transaction_id != request.transaction_id:
-        raise Conflict("idempotency_conflict", "This Idempotency-Key was used for another payment.")
-    return earlier
-
-
-def _member(session: Session, business: Business, member_id: uuid.UUID) -> Member:
+def usable_member(session: Session, business: Business, member_id: uuid.UUID) -> Member:
     member = scoped.get(session, Member, member_id, business_id=business.id)
     if member is None or member.business_id != business.id:
         raise NotFound("member")
     if member.status != "active":
         raise Refused("member_blocked", "This loyalty account is blocked: its credit cannot be used.")
     return member
-
-
-def payment_view(session: Session, business: Business, payment: CreditPayment) -> dict[str, Any]:
-    """A credit payment as the API shows it (the shape of a points payment, with `wallet: credit`)."""
-    member = session.execute(
-        select(Member.credit_balance, Member.points_balance).where(
-            Member.business_id == business.id, Member.id == payment.member_id
-        )
-    ).one()
-    from loyalty.members.accounts import format_points
-
-    return {
-        "id": str(payment.id),
-        "member_id": str(payment.member_id),
-        "transaction_id": payment.transaction_id,
-        "status": payment.status,
-        "amount": money(business, payment.amount_minor),
-        "points_used": format_points(business, 0),
-        "points_balance": format_points(business, member.points_balance),
-        "wallet": "credit",
-        "credit_balance": money(business, member.credit_balance),
-    }
 
 
 # --- history and verify ---------------------------------------------------------------------------

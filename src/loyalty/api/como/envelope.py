@@ -70,6 +70,8 @@ def field_of(location: tuple[Any, ...] | list[Any]) -> str:
 FIELDS = [
     (re.compile(r"^items\.(\d+)\.line_id$"), r"purchase.items.\1.lineId"),
     (re.compile(r"^items\.(\d+)\.amount$"), r"purchase.items.\1.netAmount"),
+    (re.compile(r"^items\.(\d+)\.quantity$"), r"purchase.items.\1.quantity"),
+    (re.compile(r"^items$"), "purchase.items"),
     (re.compile(r"^payments\.(\d+)\.amount$"), r"purchase.meansOfPayment.\1.amount"),
     (re.compile(r"^phone$"), "phoneNumber"),
     (re.compile(r"^member_number$"), "customIdentifier"),
@@ -115,7 +117,7 @@ def translate(problem: Exception) -> JSONResponse | None:
         return error(BELOW_LIMIT, problem.message)
     if isinstance(problem, TooManyAttempts | TooManyCodes):
         return error(TOO_MANY_ATTEMPTS, problem.message)
-    if isinstance(problem, Conflict) and problem.code == "transaction_conflict":
+    if isinstance(problem, Conflict) and problem.code in ("transaction_conflict", "idempotency_conflict"):
         return error(TRANSACTION_CONFLICT, problem.message)
     if isinstance(problem, LoyaltyError):
         return error(REFUSED, problem.message, cause=[{"code": problem.code, "message": problem.message}])

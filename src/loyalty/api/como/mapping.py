@@ -1,22 +1,18 @@
 """Como's shapes onto the services `/v1` uses, and their results back into Como's shapes. No rule of its own:
-every figure comes from `purchases.price`, `purchases.confirm`, the wallet and the payments as they are."""
+every figure comes from `pricing.price`, `confirmation.confirm`, the wallet and the payments as they are."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
-
-from sqlalchemy.orm import Session
 
 from loyalty import rules as engine
 from loyalty.api.como import envelope
 from loyalty.api.como.shapes import Line, Purchase, RedeemAsset
 from loyalty.errors import InvalidInput
 from loyalty.money import currency_exponent, from_minor, to_minor
-from loyalty.sale import payments, purchases, reversals, tickets
-from loyalty.wallet import benefits
+from loyalty.sale import payments, purchases
 
 # Rows (a business, a member) reach this package through the services; it never imports the models.
 Business = Any
@@ -95,26 +91,6 @@ def _asked(assets: list[RedeemAsset]) -> tuple[tuple[str, ...], tuple[str, ...]]
     return tuple(keys), tuple(typed)
 
 
-def returned_lines(session: Session, *, original: Any, purchase: Purchase) -> list[reversals.ReturnedLine]:
-    """The lines of the original purchase a return names: by `lineId`, else the first line with that `code`."""
-    recorded = tickets.lines(session, purchase=original)
-    by_id = {line.line_id: line for line in recorded}
-    wanted: dict[str, Decimal] = {}
-    for index, item in enumerate(purchase.items or []):
-        quantity = Decimal(abs(item.quantity))
-        if quantity == 0:
-            raise InvalidInput(f"purchase.items.{index}.quantity", "must not be zero in a return")
-        line = by_id.get((item.lineId or "").strip())
-        if line is None and item.code:
-            line = next((row for row in recorded if row.code == item.code), None)
-        if line is None:
-            raise InvalidInput(f"purchase.items.{index}.lineId", "matches no line of the original purchase")
-        wanted[line.line_id] = wanted.get(line.line_id, Decimal(0)) + quantity
-    if not wanted:
-        raise InvalidInput("purchase.items", "a return names at least one line")
-    return [reversals.ReturnedLine(line_id, quantity) for line_id, quantity in wanted.items()]
-
-
 # --- answers ----------------------------------------------------------------------------------------------
 
 
@@ -123,9 +99,10 @@ def minor(business: Business, amount: Decimal) -> int:
 
 
 def benefits_answer(
-    session: Session, *, business: Business, priced: purchases.Priced, asked: list[RedeemAsset], at: datetime
+    *, business: Business, priced: purchases.Priced, asked: list[RedeemAsset], names: dict[str, str]
 ) -> dict[str, Any]:
-    """getBenefits: per asked asset or code, its benefits with the discount of every line, as the quote has them."""
+    """getBenefits: per asked asset or code, its benefits with the discount of every line, as the quote has them
+    (`names`: the member's wallet entries by asset id)."""
     lines = {line.line_id: line for line in priced.sale.lines}
     applied = {(discount.source, discount.id): discount for discount in priced.discounts.applied}
     refused: dict[tuple[Literal["benefit", "code"], str], str] = {}
@@ -134,7 +111,6 @@ def benefits_answer(
             refused.setdefault(("benefit", item["id"]), item["reason"])
         elif "code" in item:
             refused.setdefault(("code", item["code"]), item["reason"])
-    names = _wallet_names(session, business, priced, at)
     answers: list[dict[str, Any]] = []
     seen: set[tuple[Literal["benefit", "code"], str]] = set()
     for asset in asked:
@@ -163,13 +139,6 @@ def benefits_answer(
         "redeemAssets": answers,
         "totalDiscountsSum": -minor(business, total),
     }
-
-
-def _wallet_names(session: Session, business: Business, priced: purchases.Priced, at: datetime) -> dict[str, str]:
-    if priced.member is None:
-        return {}
-    entries = benefits.wallet(session, business=business, member_ids=[priced.member.id], at=at)
-    return {str(entry.asset.id): entry.benefit.name for entry in entries[priced.member.id]}
 
 
 def _discount(business: Business, discount: engine.AppliedDiscount, lines: dict[str, engine.Line]) -> dict[str, Any]:

@@ -12,19 +12,14 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
 from loyalty import rules as engine
 from loyalty.api.deps import database, pos
-from loyalty.campaigns import code_guessing, codes
 from loyalty.db.engine import Database
-from loyalty.db.models import now
-from loyalty.errors import Conflict, InvalidInput
-from loyalty.members import access
+from loyalty.errors import InvalidInput
 from loyalty.members.access import Principal
-from loyalty.sale import payments, purchases, reversals, settlement
+from loyalty.sale import checkout, purchases, reversals, tender, undo
 from loyalty.settings import Settings
-from loyalty.wallet import credit
 
 router = APIRouter(prefix="/v1", tags=["point of sale"])
 
@@ -219,33 +214,9 @@ def answer(body: dict[str, Any], status: int) -> Response:
     return Response(json.dumps(body, separators=(",", ":")), status_code=status, media_type="application/json")
 
 
-def _terminal(who: Principal) -> uuid.UUID:
-    assert who.terminal_id is not None  # every pos key belongs to a terminal
-    return who.terminal_id
-
-
 def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
-
-
-def _typed_codes(sale: purchases.Sale) -> int:
-    return len({codes.normalise(text) for text in sale.codes})
-
-
-def _note_guesses(db: Database, who: Principal, settings: Settings, guesses: int) -> None:
-    """Failed codes are counted in a transaction of their own: the sale's may be read-only or rolled back."""
-    if guesses:
-        db.write(
-            lambda session: code_guessing.note(
-                session,
-                business_id=who.business_id,
-                terminal_id=who.terminal_id,
-                settings=settings,
-                at=now(),
-                guesses=guesses,
-            )
-        )
 
 
 @router.post("/quotes", response_model=QuoteOut, responses={429: {"description": "too_many_attempts"}})
@@ -257,26 +228,10 @@ def quote(
 ) -> Response:
     """What the sale would cost and earn with the requested benefits and codes. Writes nothing but the
     failed codes, which are limited per terminal and business."""
-    sale = body.sale()
-    with db.read() as session:
-        at = now()
-        code_guessing.check(
-            session,
-            business_id=who.business_id,
-            terminal_id=who.terminal_id,
-            settings=settings,
-            at=at,
-            attempts=_typed_codes(sale),
-        )
-        business = access.business(session, who.business_id)
-        priced = purchases.price(
-            session, business=business, terminal_id=_terminal(who), branch_id=who.branch_id, sale=sale, at=at
-        )
-        answer = purchases.quote_answer(priced, business)
-    _note_guesses(db, who, settings, code_guessing.guesses_in(priced.rejected))
+    quoted = checkout.quote(db, who, body.sale(), settings=settings)
     # Serialised once, as the response model would write it (its fields in this order, UTF-8 as is): a till asks
     # for several quotes per sale.
-    text = json.dumps(answer, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    text = json.dumps(quoted.answer, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     return Response(text.encode(), media_type="application/json")
 
 
@@ -297,34 +252,7 @@ def confirm(
     settings: Settings = Depends(settings_of),
 ) -> Response:
     """Record a purchase once per terminal and transaction id: points, redemptions and payments together."""
-    sale = body.sale()
-
-    def work(session: Session) -> purchases.Confirmed:
-        at = now()
-        code_guessing.check(
-            session,
-            business_id=who.business_id,
-            terminal_id=who.terminal_id,
-            settings=settings,
-            at=at,
-            attempts=_typed_codes(sale),
-        )
-        business = access.business(session, who.business_id)
-        return purchases.confirmed(
-            session,
-            business=business,
-            terminal_id=_terminal(who),
-            branch_id=who.branch_id,
-            sale=sale,
-            at=purchases.occurred(sale, at),
-            actor=who.actor,
-        )
-
-    try:
-        done = db.write(work)
-    except Conflict as refused:
-        _note_guesses(db, who, settings, code_guessing.guesses_in(refused.details.get("rejected") or []))
-        raise
+    done = checkout.confirm(db, who, body.sale(), settings=settings)
     # The text stored with the purchase is the one sent: serialised once, and a replay sends it again.
     return Response(done.body, status_code=201 if done.created else 200, media_type="application/json")
 
@@ -332,13 +260,7 @@ def confirm(
 @router.post("/purchases/{purchase_id}/cancel", response_model=CancelOut)
 def cancel(purchase_id: uuid.UUID, who: Principal = Depends(pos), db: Database = Depends(database)) -> Response:
     """Undo a purchase. Twice is a no-op."""
-
-    def work(session: Session) -> dict[str, Any]:
-        business = access.business(session, who.business_id)
-        purchase = purchases.find(session, business_id=business.id, purchase_id=purchase_id)
-        return reversals.cancel(session, business=business, purchase=purchase, at=now(), actor=who.actor)
-
-    return answer(db.write(work), 200)
+    return answer(undo.cancel(db, who, purchase_id), 200)
 
 
 @router.post(
@@ -352,21 +274,7 @@ def return_lines(
 ) -> Response:
     """Take back the points of returned lines, in proportion to the quantity returned."""
     lines = [reversals.ReturnedLine(line.line_id, line.quantity) for line in body.lines]
-
-    def work(session: Session) -> tuple[dict[str, Any], bool]:
-        business = access.business(session, who.business_id)
-        purchase = purchases.find(session, business_id=business.id, purchase_id=purchase_id)
-        return reversals.return_lines(
-            session,
-            business=business,
-            purchase=purchase,
-            return_id=body.return_id,
-            lines=lines,
-            at=now(),
-            actor=who.actor,
-        )
-
-    result, created = db.write(work)
+    result, created = undo.return_lines(db, who, purchase_id, return_id=body.return_id, lines=lines)
     return answer(result, 201 if created else 200)
 
 
@@ -374,7 +282,10 @@ def return_lines(
     "/payments",
     status_code=201,
     response_model=PointsPaymentOut,
-    responses={200: {"model": PointsPaymentOut, "description": "A replay of the same Idempotency-Key."}},
+    responses={
+        200: {"model": PointsPaymentOut, "description": "A replay of the same Idempotency-Key."},
+        409: {"description": "idempotency_conflict: the key was sent with another payment; payments_exceed_total"},
+    },
 )
 def pay_with_points(
     body: PointsPaymentIn,
@@ -384,39 +295,16 @@ def pay_with_points(
         min_length=1,
         max_length=128,
         description="Required: a key the till makes for this payment and sends again on every retry of it, "
-        "so a retried payment (after a timeout or a 503) pays once.",
+        "so a retried payment (after a timeout or a 503) pays once. Sent with another payment: 409.",
     ),
 ) -> Response:
     """Pay part of a sale with points, or with stored credit (`wallet: credit`), at most what the balance covers
     and, with `purchase`, what the sale still owes. Idempotent by the Idempotency-Key."""
-    request = payments.PaymentRequest(body.member_id, body.transaction_id, body.amount, idempotency_key)
-    sale = _sale_paid_for(body)
-
-    def work(session: Session) -> tuple[dict[str, Any], bool]:
-        business = access.business(session, who.business_id)
-        owed = None
-        if sale is not None:
-            try:
-                purchases.check_amounts(sale, business)
-            except InvalidInput as wrong:
-                raise InvalidInput(f"purchase.{wrong.field}", wrong.message.split(": ", 1)[-1]) from None
-            priced = purchases.price(
-                session, business=business, terminal_id=_terminal(who), branch_id=who.branch_id, sale=sale, at=now()
-            )
-            owed = settlement.still_owed(priced.total, business, priced.points_payments, priced.credit_payments)
-        if body.wallet == "credit":
-            asked = credit.CreditPaymentRequest(body.member_id, body.transaction_id, body.amount, idempotency_key)
-            paid, new = credit.pay(
-                session, business=business, terminal_id=_terminal(who), request=asked, actor=who.actor, owed=owed
-            )
-            return credit.payment_view(session, business, paid), new
-        payment, created = payments.pay(
-            session, business=business, terminal_id=_terminal(who), request=request, actor=who.actor, owed=owed
-        )
-        return payments.view(session, business, payment), created
-
-    result, created = db.write(work)
-    return answer(result, 201 if created else 200)
+    request = tender.Payment(
+        body.member_id, body.transaction_id, body.amount, idempotency_key, body.wallet, _sale_paid_for(body)
+    )
+    paid = tender.pay(db, who, request)
+    return answer(paid.view, 201 if paid.created else 200)
 
 
 def _sale_paid_for(body: PointsPaymentIn) -> purchases.Sale | None:
@@ -433,14 +321,4 @@ def _sale_paid_for(body: PointsPaymentIn) -> purchases.Sale | None:
 @router.post("/payments/{payment_id}/cancel", response_model=PointsPaymentOut)
 def cancel_payment(payment_id: uuid.UUID, who: Principal = Depends(pos), db: Database = Depends(database)) -> Response:
     """Give the points of a payment back (before the purchase is confirmed). Twice is a no-op."""
-
-    def work(session: Session) -> dict[str, Any]:
-        business = access.business(session, who.business_id)
-        paid_with_credit = credit.find_payment(session, business_id=business.id, payment_id=payment_id)
-        if paid_with_credit is not None:
-            credit.cancel(session, business=business, payment=paid_with_credit, actor=who.actor)
-            return credit.payment_view(session, business, paid_with_credit)
-        payment = payments.cancel(session, business=business, payment_id=payment_id, actor=who.actor)
-        return payments.view(session, business, payment)
-
-    return answer(db.write(work), 200)
+    return answer(tender.cancel(db, who, payment_id).view, 200)

@@ -20,7 +20,7 @@ from loyalty.db.models.campaigns import (
     RuleUse,
 )
 from loyalty.db.models.members import IdentificationCode, IdentifyFailure, LoginCode, Member, Tier, TillIdentification
-from loyalty.db.models.sale import OpenTicket, PointsPayment, Purchase, PurchaseLine, PurchaseReturn
+from loyalty.db.models.sale import OpenTicket, PointsPayment, Purchase, PurchaseLine, PurchaseReturn, SaleTab
 from loyalty.db.models.wallet import (
     Asset,
     CreditLoad,
@@ -71,6 +71,7 @@ __all__ = [
     "Rule",
     "RuleRevision",
     "RuleUse",
+    "SaleTab",
     "ShopOrder",
     "Terminal",
     "Tier",

@@ -128,8 +128,14 @@ class CodeFailure(Base):
     """One promo code refused as unknown or used up, counted for the per-terminal and per-business limits."""
 
     __tablename__ = "code_failure"
-    __table_args__ = (Index("ix_code_failure_business_at", "business_id", "at"),)
+    __table_args__ = (
+        Index("ix_code_failure_business_at", "business_id", "at"),
+        UniqueConstraint("business_id", "terminal_id", "guess"),
+    )
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
     terminal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("terminal.id"), index=True)
     at: Mapped[datetime] = mapped_column(default=now)
+    # A digest of the sale and the code (`code_guessing.guess_key`): a till pricing the same sale again with the
+    # same wrong code guesses nothing new, and it is counted once.
+    guess: Mapped[str | None] = mapped_column(String(64))

@@ -102,6 +102,21 @@ class PointsPayment(Base):
     purchase_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("purchase.id"))
     created_at: Mapped[datetime] = mapped_column(default=now)
     cancelled_at: Mapped[datetime | None]
+    # What was asked under the idempotency key: the same key with another request is a conflict.
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class SaleTab(Base):
+    """One row per till's transaction that members pay on: payments on one sale take its lock in turn, so what
+    the sale still owes is read after every earlier payment on it has committed."""
+
+    __tablename__ = "sale_tab"
+    __table_args__ = (UniqueConstraint("business_id", "terminal_id", "transaction_id"),)
+    id: Mapped[uuid.UUID] = pk()
+    business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
+    terminal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("terminal.id"))
+    transaction_id: Mapped[str] = mapped_column(String(128))
+    held_at: Mapped[datetime] = mapped_column(default=now)
 
 
 class OpenTicket(Base):

@@ -160,6 +160,7 @@ class CreditPayment(Base):
     purchase_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("purchase.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=now)
     cancelled_at: Mapped[datetime | None]
+    request_hash: Mapped[str | None] = mapped_column(String(64))  # as a points payment's
 
 
 class ShopOrder(Base):

@@ -1,0 +1,93 @@
+"""A confirmed purchase's own row, written by two prebuilt Core statements: one INSERT that claims the till's
+transaction (a concurrent or repeated copy gets no row back), and one UPDATE that settles its totals and stores its
+answer as the JSON text sent."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import JSON, Text, bindparam, cast, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from loyalty.db.models import Business, Purchase
+from loyalty.db.rows import cast_table
+from loyalty.money import currency_exponent, to_minor
+from loyalty.sale import awards
+from loyalty.sale.purchases import Priced
+
+
+def insert_once(session: Session, purchase: Purchase) -> bool:
+    """INSERT the purchase unless its (business, terminal, transaction) is taken; whether it was inserted."""
+    values = {
+        "new_id": purchase.id,
+        "new_business_id": purchase.business_id,
+        "new_branch_id": purchase.branch_id,
+        "new_terminal_id": purchase.terminal_id,
+        "new_transaction_id": purchase.transaction_id,
+        "new_member_id": purchase.member_id,
+        "new_request_hash": purchase.request_hash,
+        "new_created_at": purchase.created_at,
+    }
+    statement = statements(session.get_bind().dialect.name).insert_once
+    return session.connection().execute(statement, values).first() is not None
+
+
+@dataclass(frozen=True)
+class Statements:
+    insert_once: Any
+    settle: Any
+
+
+built: dict[str, Statements] = {}
+
+
+def statements(dialect: str) -> Statements:
+    """The purchase's own INSERT and UPDATE, built once per database dialect."""
+    found = built.get(dialect)
+    if found is not None:
+        return found
+    table = cast_table(Purchase)
+    columns = ("id", "business_id", "branch_id", "terminal_id", "transaction_id", "member_id", "request_hash")
+    values: dict[str, Any] = {name: bindparam(f"new_{name}") for name in (*columns, "created_at")}
+    values |= {"status": "completed", "response": {}, "total_minor": 0, "discount_minor": 0, "points_earned": 0}
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(values)
+    # The answer is JSON text already: PostgreSQL casts it to its json type, SQLite stores the text as it is.
+    text = bindparam("new_response", type_=Text)
+    settle = (
+        update(table)
+        .where(table.c.business_id == bindparam("purchase_business"), table.c.id == bindparam("purchase_id"))
+        .values(
+            total_minor=bindparam("new_total_minor"),
+            discount_minor=bindparam("new_discount_minor"),
+            points_earned=bindparam("new_points_earned"),
+            payments=bindparam("new_payments", type_=JSON),
+            response=cast(text, JSON) if dialect == "postgresql" else text,
+        )
+    )
+    found = built[dialect] = Statements(insert.on_conflict_do_nothing().returning(table.c.id), settle)
+    return found
+
+
+def settle(
+    session: Session, business: Business, priced: Priced, purchase_id: uuid.UUID, applied: awards.Applied, body: str
+) -> None:
+    """The one UPDATE of the purchase: its totals and the answer's text, stored as sent."""
+    exponent = currency_exponent(business.currency)
+    session.connection().execute(
+        statements(session.get_bind().dialect.name).settle,
+        {
+            "purchase_business": business.id,
+            "purchase_id": purchase_id,
+            "new_total_minor": to_minor(priced.total, exponent),
+            "new_discount_minor": to_minor(priced.discounts.total, exponent),
+            "new_points_earned": applied.points,
+            "new_payments": [
+                {"mop": payment.mop, "amount_minor": to_minor(payment.amount, exponent)}
+                for payment in priced.payments_seen
+            ],
+            "new_response": body,
+        },
+    )
