@@ -7,7 +7,9 @@ engine can keep each business's rows together.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -51,7 +53,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return clock()
+
+
+# The time of every `now()` and column default; a simulation (tests/sim) puts a clock of its own here.
+clock: Callable[[], datetime] = partial(datetime.now, UTC)
 
 
 def new_id() -> uuid.UUID:
