@@ -151,7 +151,14 @@ def all_or_nothing(session: Session, request: Request) -> list[str]:
     return []
 
 
+def while_in_flight(db: Database, oracle: Oracle) -> list[str]:
+    """What holds even while other tills' requests are under way: the books, the caps, nothing spent twice."""
+    with db.read() as session:
+        return books(session) + payments_within_sales(session, oracle) + spent_once(session, oracle)
+
+
 def after_step(db: Database, oracle: Oracle, request: Request | None, status: int, error: str) -> list[str]:
+    """Everything, once no other request is under way."""
     with db.read() as session:
         problems = books(session)
         problems += payments_within_sales(session, oracle)

@@ -38,7 +38,7 @@ class Fault:
 class Attempt:
     till: int
     fault: Fault | None = None
-    gate: Callable[[Any, str], None] | None = None  # (dbapi connection, statement) → returns when it may run
+    gate: Callable[[Any, str], None] | None = None  # (driver connection or None, what) → returns when it may go on
     steps: int = 0
     fired: str = ""  # the fault that did happen, if any
     commits: list[str] = field(default_factory=list)  # "ok", "lost_after_commit" (recorded), "lost_before_commit"
@@ -100,8 +100,15 @@ class Injector:
         attempt = ATTEMPT.get()
         if attempt is None:
             return False  # SQLAlchemy runs it as usual
-        if attempt.gate is not None:
-            attempt.gate(cursor.connection, statement)
+        if attempt.gate is None:
+            return self._run_faulty(attempt, cursor, execute)
+        attempt.gate(cursor.connection, statement)
+        try:
+            return self._run_faulty(attempt, cursor, execute)
+        finally:
+            attempt.gate(None, "(goes on)")
+
+    def _run_faulty(self, attempt: Attempt, cursor: Any, execute: Callable[[], Any]) -> bool:
         fault = attempt.next()
         kind = fault.kind if fault else None
         if kind is not None and kind not in COMMIT_KINDS:
@@ -125,8 +132,16 @@ class Injector:
             if attempt is None:
                 real(dialect, dbapi_connection)
                 return
-            if attempt.gate is not None:
-                attempt.gate(dbapi_connection, "COMMIT")
+            if attempt.gate is None:
+                commit(attempt, dbapi_connection)
+                return
+            attempt.gate(_driver(dbapi_connection), "COMMIT")
+            try:
+                commit(attempt, dbapi_connection)
+            finally:
+                attempt.gate(None, "(goes on after COMMIT)")
+
+        def commit(attempt: Attempt, dbapi_connection: Any) -> None:
             fault = attempt.next()
             kind = AT_COMMIT.get(fault.kind, fault.kind) if fault is not None else None
             if kind not in (None, "none"):

@@ -85,4 +85,5 @@ def wipe(db: Database) -> None:
             for name in reversed(tables):
                 connection.execute(text(f'DELETE FROM "{name}"'))
         else:
+            connection.execute(text("SET LOCAL lock_timeout = '20s'"))  # a till left behind fails loudly
             connection.execute(text("TRUNCATE " + ", ".join(f'"{name}"' for name in tables)))

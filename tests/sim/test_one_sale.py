@@ -1,0 +1,43 @@
+"""Scheduler 2 on PostgreSQL: tills paying one 10.00 sale, interleaved statement by statement."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from fastapi import FastAPI
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from loyalty.db.engine import Database
+from tests.conftest import BACKEND
+from tests.sim import one_sale
+from tests.sim.choices import Drawn, Seeded
+
+pytestmark = pytest.mark.skipif(BACKEND != "postgresql", reason="row locks are PostgreSQL's: SQLite has one writer")
+SEEDS = int(os.environ.get("LOYALTY_SIM_SEEDS", 20))
+# The points and credit paid on one sale are capped by what it still owes, but the cap is read, not locked: two tills
+# that both read 10.00 owed both pay it. The lock that makes the cap true is not on this branch.
+OVERPAY = pytest.mark.xfail(strict=False, reason="payments on one sale are capped by a read, not yet by a lock")
+
+
+@OVERPAY
+def test_seeds_never_pay_more_than_the_sale(sim_db: Database, sim_app: FastAPI, sim_seed: int | None) -> None:
+    failed = {}
+    for seed in [sim_seed] if sim_seed is not None else range(SEEDS):
+        outcome = one_sale.run(Seeded(seed), sim_db, sim_app)
+        if outcome.failures:
+            failed[seed] = outcome.report()
+    first = next(iter(failed), None)
+    assert not failed, f"seeds {sorted(failed)} failed; seed {first} (pytest tests/sim --sim-seed={first}):\n" + (
+        failed[first] if first is not None else ""
+    )
+
+
+@OVERPAY
+@pytest.mark.sim
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(data=st.data())
+def test_shrunk_never_pays_more_than_the_sale(sim_db: Database, sim_app: FastAPI, data: st.DataObject) -> None:
+    outcome = one_sale.run(Drawn(data), sim_db, sim_app)
+    assert not outcome.failures, outcome.report()
