@@ -14,7 +14,7 @@ from loyalty.members import access
 from tests.sim import checks, seams
 from tests.sim.choices import Choices, chance, pick
 from tests.sim.door import Answer, Door, Request
-from tests.sim.faults import Attempt, Injector
+from tests.sim.faults import Attempt, Injector, plan
 from tests.sim.oracle import Oracle
 from tests.sim.statements import Scheduler, Till
 from tests.sim.world import SetupFailed
@@ -27,6 +27,7 @@ SALE = {
     ],
 }
 TOTAL = Decimal("10.00")
+FAULT_PERCENT = 20
 
 
 @dataclass
@@ -76,12 +77,12 @@ def run(choices: Choices, db: Database, app: FastAPI) -> Outcome:
             requests = [Request("pay", "POST", "/v1/payments", pos, body, key, key, sold)]
             if chance(choices, 25):
                 requests.append(Request("purchase", "POST", "/v1/purchases", pos, sale, None, "T-1", sold))
-            tills.append(Till(number, requests))
+            tills.append(Till(number, requests, [plan(choices, FAULT_PERCENT) for _ in requests]))
         oracle = Oracle()
         oracle.quoted[(facts["terminal_id"], "T-1")] = TOTAL
 
-        def after_answer(till: Till, request: Request, answer: Answer) -> None:
-            oracle.observe(request, answer, Attempt(till.number))
+        def after_answer(request: Request, answer: Answer, attempt: Attempt) -> None:
+            oracle.observe(request, answer, attempt)
             outcome.failures.extend(checks.while_in_flight(db, oracle))
 
         scheduler = Scheduler(choices, door, db.url, tills)

@@ -18,7 +18,7 @@ import psycopg
 
 from tests.sim.choices import Choices
 from tests.sim.door import Answer, Door, Request
-from tests.sim.faults import ATTEMPT, Attempt
+from tests.sim.faults import ATTEMPT, Attempt, Fault
 
 POLL_SECONDS = 0.003
 WAIT_LIMIT_SECONDS = 60  # a till that neither reaches a gate nor waits on a lock this long is stuck
@@ -32,6 +32,7 @@ class Aborted(Exception):
 class Till:
     number: int
     requests: list[Request]
+    faults: list[Fault | None] = field(default_factory=list)  # for the first attempt of each request
     state: str = "new"  # at_gate | running | blocked | done
     where: str = ""  # the gate it waits at
     pid: int | None = None  # its server process, as of its last statement
@@ -51,7 +52,7 @@ class Scheduler:
         self.current: Till | None = None
         self._monitor = psycopg.connect(monitor_url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
 
-    def run(self, after_answer: Callable[[Till, Request, Answer], None]) -> None:
+    def run(self, after_answer: Callable[[Request, Answer, Attempt], None]) -> None:
         threads = [threading.Thread(target=self._till, args=(till, after_answer), daemon=True) for till in self.tills]
         for thread in threads:
             thread.start()
@@ -142,19 +143,24 @@ class Scheduler:
         if self.aborted:
             raise Aborted()
 
-    def _till(self, till: Till, after_answer: Callable[[Till, Request, Answer], None]) -> None:
+    def _till(self, till: Till, after_answer: Callable[[Request, Answer, Attempt], None]) -> None:
         try:
-            for request in till.requests:
+            for number, request in enumerate(till.requests):
+                fault = till.faults[number] if number < len(till.faults) else None
                 while True:
                     self._gate(till, f"sends {request.op} {request.key}")
-                    attempt = Attempt(till.number, gate=self._statement_gate(till))
+                    attempt = Attempt(till.number, fault, gate=self._statement_gate(till))
+                    fault = None  # a retry goes through
                     token = ATTEMPT.set(attempt)
                     try:
                         answer = self.door.call(request)
                     finally:
                         ATTEMPT.reset(token)
-                    self.trace.append(f"till {till.number}: {request.describe()} → {answer.status} {answer.text}")
-                    after_answer(till, request, answer)
+                    injected = f" ({attempt.fired})" if attempt.fired else ""
+                    self.trace.append(
+                        f"till {till.number}: {request.describe()}{injected} → {answer.status} {answer.text}"
+                    )
+                    after_answer(request, answer, attempt)
                     if answer.status != 503:
                         till.answers.append(answer)
                         break
