@@ -47,7 +47,7 @@ test: install system lint types contracts test-sqlite test-postgres test-failove
 
 # The simulator's longer sweep (docs/reliability.md): SIM_SEEDS seeds of each scheduler on each database, and the
 # shrinking of what it finds. One seed again: pytest tests/sim --sim-seed=N.
-SIM_SEEDS ?= 200
+SIM_SEEDS ?= 100
 sim: install
 	LOYALTY_SIM_SEEDS=$(SIM_SEEDS) $(BIN)/pytest -q -p no:cacheprovider tests/sim
 	LOYALTY_SIM_SEEDS=$(SIM_SEEDS) bash scripts/with-postgres.sh env LOYALTY_TEST_DATABASE=postgresql \

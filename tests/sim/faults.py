@@ -60,7 +60,7 @@ def plan(choices: Choices, percent: int) -> Fault | None:
     """A fault for one request attempt, `percent` times in 100 (shrinks to none)."""
     if not chance(choices, percent):
         return None
-    return Fault(choices.integer(0, 24), pick(choices, KINDS + COMMIT_KINDS))
+    return Fault(choices.integer(0, 15), pick(choices, KINDS + COMMIT_KINDS))
 
 
 class Injector:

@@ -46,7 +46,7 @@ class Oracle:
     sold: dict[tuple[str, str], Sold] = field(default_factory=dict)  # (terminal, transaction) → the purchase
     paid: dict[tuple[str, str], Paid] = field(default_factory=dict)  # (terminal, Idempotency-Key) → the payment
     texts: dict[tuple[str, str], str] = field(default_factory=dict)  # returns and top-ups by their key
-    quoted: dict[tuple[str, str], Decimal] = field(default_factory=dict)  # the sale's total as quoted
+    quoted: dict[tuple[str, str], Decimal] = field(default_factory=dict)  # the sale's lines' sum, as quoted
     maybe: set[tuple[str, str]] = field(default_factory=set)  # keys whose COMMIT went through unanswered
     points: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     credit: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
@@ -74,8 +74,10 @@ class Oracle:
         if answer.status != 200:
             self.fail(request, answer, "a quote refused")
             return
+        # Until the sale is confirmed its total may still move (a code runs out of uses meanwhile): what is paid is
+        # bounded by the lines' sum; once confirmed, by the purchase's total.
         key = (request.facts["terminal_id"], request.key)
-        self.quoted[key] = max(self.quoted.get(key, Decimal(0)), Decimal(answer.json()["total"]))
+        self.quoted[key] = max(self.quoted.get(key, Decimal(0)), Decimal(answer.json()["subtotal"]))
 
     def _purchase(self, request: Request, answer: Answer) -> None:
         key = (request.facts["terminal_id"], request.key)

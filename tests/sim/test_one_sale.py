@@ -41,3 +41,10 @@ def test_seeds_never_pay_more_than_the_sale(sim_db: Database, sim_app: FastAPI, 
 def test_shrunk_never_pays_more_than_the_sale(sim_db: Database, sim_app: FastAPI, data: st.DataObject) -> None:
     outcome = one_sale.run(Drawn(data), sim_db, sim_app)
     assert not outcome.failures, outcome.report()
+
+
+def test_the_same_seed_gives_the_same_statements_in_the_same_order(sim_db: Database, sim_app: FastAPI) -> None:
+    first = one_sale.run(Seeded(3), sim_db, sim_app)
+    again = one_sale.run(Seeded(3), sim_db, sim_app)
+    assert len(first.trace) > 40
+    assert first.trace == again.trace
