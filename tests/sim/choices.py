@@ -49,3 +49,17 @@ class Drawn:
     def integer(self, low: int, high: int) -> int:
         value: int = self._data.draw(st.integers(low, high))
         return value
+
+
+class Scripted:
+    """Draws written down (a shrunk history kept as a regression test), then the lowest value of each draw."""
+
+    seed = 0
+
+    def __init__(self, draws: Sequence[int]) -> None:
+        self._draws = list(draws)
+
+    def integer(self, low: int, high: int) -> int:
+        value = self._draws.pop(0) if self._draws else low
+        assert low <= value <= high, f"the written draw {value} is outside {low}..{high}"
+        return value

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from loyalty.db.engine import Database
 from tests.conftest import BACKEND
 from tests.sim import one_sale
-from tests.sim.choices import Drawn, Seeded
+from tests.sim.choices import Drawn, Scripted, Seeded
 
 pytestmark = pytest.mark.skipif(BACKEND != "postgresql", reason="row locks are PostgreSQL's: SQLite has one writer")
 SEEDS = int(os.environ.get("LOYALTY_SIM_SEEDS", 20))
@@ -32,6 +32,18 @@ def test_seeds_never_pay_more_than_the_sale(sim_db: Database, sim_app: FastAPI, 
     assert not failed, f"seeds {sorted(failed)} failed; seed {first} (pytest tests/sim --sim-seed={first}):\n" + (
         failed[first] if first is not None else ""
     )
+
+
+@OVERPAY
+def test_a_payment_that_read_nothing_paid_yet_before_another_committed_pays_no_more_than_the_sale(
+    sim_db: Database, sim_app: FastAPI
+) -> None:
+    """Found by the sweep and cut to one switch: one member, two tills paying 10.00 in points on the 10.00 sale.
+    Till 0 runs until it has asked which payments the sale has (none), till 1 then pays 10.00 and commits, and
+    till 0, which read nothing owed to anyone, pays 10.00 more."""
+    setup = [1, 2] + [0] * 10  # one member; two tills, each paying 10.00 in points, no confirmation, no fault
+    outcome = one_sale.run(Scripted([*setup, 0, 0, 0, 0, 1]), sim_db, sim_app)
+    assert not outcome.failures, outcome.report()
 
 
 @OVERPAY

@@ -16,7 +16,7 @@ from tests.sim import sequential
 from tests.sim.choices import Drawn, Seeded
 
 # The default run's share (docs/reliability.md): about 1.5 minutes per database on this machine; `make sim` runs more.
-SEEDS = int(os.environ.get("LOYALTY_SIM_SEEDS", 30 if BACKEND == "sqlite" else 12))
+SEEDS = int(os.environ.get("LOYALTY_SIM_SEEDS", 40 if BACKEND == "sqlite" else 15))
 STEPS = 40
 FAULT_PERCENT = 15
 
