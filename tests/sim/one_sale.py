@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from fastapi import FastAPI
 
@@ -17,7 +16,7 @@ from tests.sim.door import Answer, Door, Request
 from tests.sim.faults import Attempt, Injector, plan
 from tests.sim.oracle import Oracle
 from tests.sim.statements import Scheduler, Till
-from tests.sim.world import SetupFailed
+from tests.sim.world import ok
 
 SALE = {
     "transaction_id": "T-1",
@@ -39,14 +38,6 @@ class Outcome:
         return "\n".join([*self.failures, "history (each line: who passed which gate, or an answer):", *self.trace])
 
 
-def _ok(door: Door, request: Request, status: int = 201) -> dict[str, Any]:
-    answer = door.call(request)
-    if answer.status != status:
-        raise SetupFailed(f"{request.describe()} → {answer.status} {answer.text}")
-    body: dict[str, Any] = answer.json()
-    return body
-
-
 def run(choices: Choices, db: Database, app: FastAPI) -> Outcome:
     outcome = Outcome()
     door = Door(app)
@@ -59,11 +50,11 @@ def run(choices: Choices, db: Database, app: FastAPI) -> Outcome:
         members = []
         for number in range(choices.integer(1, 2)):
             body = {"phone": f"+41 78 900 00 0{number}", "first_name": "Sim"}
-            member = _ok(door, Request("setup", "POST", "/v1/members", made.admin_key, body))["id"]
+            member = ok(door, Request("setup", "POST", "/v1/members", made.admin_key, body))["id"]
             gift = {"points": "100", "reason": "gift"}
-            _ok(door, Request("setup", "POST", f"/v1/members/{member}/adjustments", made.admin_key, gift))
+            ok(door, Request("setup", "POST", f"/v1/members/{member}/adjustments", made.admin_key, gift))
             load = Request("setup", "POST", f"/v1/members/{member}/credit", pos, {"amount": "50.00"}, f"load-{member}")
-            _ok(door, load)
+            ok(door, load)
             members.append(member)
         tills = []
         for number in range(choices.integer(2, 4)):

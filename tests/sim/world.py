@@ -38,7 +38,8 @@ class SetupFailed(AssertionError):
     pass
 
 
-def _ok(door: Door, request: Request, status: int = 201) -> dict[str, Any]:
+def ok(door: Door, request: Request, status: int = 201) -> dict[str, Any]:
+    """The answer of a setting-up request, which must succeed."""
     answer: Answer = door.call(request)
     if answer.status != status:
         raise SetupFailed(f"{request.describe()} → {answer.status} {answer.text}")
@@ -52,7 +53,7 @@ def build(choices: Choices, db: Database, door: Door) -> World:
     credit: dict[str, Decimal] = {}
     for shop in shops:
         for member in shop.members:
-            read = _ok(door, Request("read", "GET", f"/v1/members/{member}", shop.admin_key), 200)
+            read = ok(door, Request("read", "GET", f"/v1/members/{member}", shop.admin_key), 200)
             points[member] = Decimal(read["points_balance"])
             credit[member] = Decimal(read.get("credit_balance") or "0")
     return World(shops, points, credit)
@@ -77,27 +78,27 @@ def _shop(choices: Choices, db: Database, door: Door, number: int) -> Shop:
             }
         ],
     }
-    _ok(door, Request("setup", "POST", "/v1/rules", admin, rule))
+    ok(door, Request("setup", "POST", "/v1/rules", admin, rule))
     benefit = {"name": "10% off", "kind": "discount", "discount": {"percent": "10", "max": "20.00"}}
-    benefit_id = _ok(door, Request("setup", "POST", "/v1/benefits", admin, benefit))["id"]
+    benefit_id = ok(door, Request("setup", "POST", "/v1/benefits", admin, benefit))["id"]
     code = {"code": shop.code, "benefit_id": benefit_id, "max_uses": choices.integer(1, 4), "max_uses_per_member": 1}
-    _ok(door, Request("setup", "POST", "/v1/codes", admin, code))
+    ok(door, Request("setup", "POST", "/v1/codes", admin, code))
     for index in range(choices.integer(1, 3)):
         phone = f"+41 78 {number:03d} {index // 100:02d} {index % 100:02d}"
-        member = _ok(door, Request("setup", "POST", "/v1/members", admin, {"phone": phone, "first_name": "Sim"}))["id"]
+        member = ok(door, Request("setup", "POST", "/v1/members", admin, {"phone": phone, "first_name": "Sim"}))["id"]
         shop.members.append(member)
         points = pick(choices, ["0", "20", "100", "5"])
         if points != "0":
             gift = {"points": points, "reason": "gift"}
-            _ok(door, Request("setup", "POST", f"/v1/members/{member}/adjustments", admin, gift))
+            ok(door, Request("setup", "POST", f"/v1/members/{member}/adjustments", admin, gift))
         loaded = pick(choices, ["0", "30.00", "8.00"])
         if loaded != "0":
             top_up = Request(
                 "setup", "POST", f"/v1/members/{member}/credit", made.pos_key, {"amount": loaded}, f"load-{member}"
             )
-            _ok(door, top_up)
+            ok(door, top_up)
         if chance(choices, 50):
-            given = _ok(
+            given = ok(
                 door, Request("setup", "POST", f"/v1/members/{member}/benefits", admin, {"benefit_id": benefit_id})
             )
             shop.assets[member] = given["id"]
