@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install system lint types contracts test-sqlite test-postgres test-failover ha-start ha-stop bench migration screenshots clean
+.PHONY: run test install system lint types contracts test-sqlite test-postgres test-failover ha-start ha-stop bench migration screenshots clean sim
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -34,16 +34,24 @@ contracts: install
 	$(BIN)/lint-imports
 
 test-sqlite: install
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -m "not sim"
 
 test-postgres: install
-	bash scripts/with-postgres.sh env LOYALTY_TEST_DATABASE=postgresql $(BIN)/pytest -q -p no:cacheprovider -m "not browser and not failover"
+	bash scripts/with-postgres.sh env LOYALTY_TEST_DATABASE=postgresql $(BIN)/pytest -q -p no:cacheprovider -m "not browser and not failover and not sim"
 
 # Each test starts its own pg_auto_failover cluster and prints its figures (about a minute each).
 test-failover: install
 	LOYALTY_TEST_DATABASE=postgresql $(BIN)/pytest -q -s -p no:cacheprovider -m failover tests/failover
 
 test: install system lint types contracts test-sqlite test-postgres test-failover
+
+# The simulator's longer sweep (docs/reliability.md): SIM_SEEDS seeds of each scheduler on each database, and the
+# shrinking of what it finds. One seed again: pytest tests/sim --sim-seed=N.
+SIM_SEEDS ?= 100
+sim: install
+	LOYALTY_SIM_SEEDS=$(SIM_SEEDS) $(BIN)/pytest -q -p no:cacheprovider tests/sim
+	LOYALTY_SIM_SEEDS=$(SIM_SEEDS) bash scripts/with-postgres.sh env LOYALTY_TEST_DATABASE=postgresql \
+		$(BIN)/pytest -q -p no:cacheprovider tests/sim
 
 # A local monitor + primary + synchronous standby (docs/operations.md); HA_DIR holds it, cluster.env the URL.
 HA_DIR ?= /tmp/loyalty-ha

@@ -29,6 +29,10 @@ from tests.support.server import LiveServer
 BACKEND = os.environ.get("LOYALTY_TEST_DATABASE", "sqlite")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--sim-seed", type=int, default=None, help="replay this one seed of the simulator (tests/sim)")
+
+
 def _new_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     if BACKEND == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'loyalty.db'}"

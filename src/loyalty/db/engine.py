@@ -88,6 +88,12 @@ def _make_sqlite_safe(engine: Engine, *, begin: str) -> None:
         connection.exec_driver_sql(begin)
 
 
+def backoff(attempt: int) -> None:
+    """The pause before a write's next attempt: random and growing, so retrying writers spread out (a simulation
+    replaces it with a jump of its own clock)."""
+    time.sleep(random.uniform(0, 0.005 * 2**attempt))
+
+
 class CommitOutcomeUnknown(Exception):
     """The connection was lost while COMMIT was in flight: the write may or may not have been recorded."""
 
@@ -152,7 +158,7 @@ class Database:
                     raise
                 reason = type(getattr(error, "orig", error)).__name__
                 log.info("retrying a write transaction", extra={"attempt": attempt, "reason": reason})
-                time.sleep(random.uniform(0, 0.005 * 2**attempt))
+                backoff(attempt)
         raise AssertionError("unreachable")
 
     @contextmanager

@@ -11,12 +11,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from loyalty.campaigns import code_guessing, codes
+from loyalty.db.clock import now
 from loyalty.db.engine import Database
 from loyalty.errors import Conflict
 from loyalty.members import access
@@ -28,10 +29,6 @@ from loyalty.wallet import benefits
 # A door that needs the business to read its request (Como's amounts are minor units of its currency) sends a
 # function of the business row; `/v1` sends the sale itself.
 SaleOf = purchases.Sale | Callable[[Any], purchases.Sale]
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def till(who: Principal) -> uuid.UUID:

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
+from loyalty.db.clock import now
 from loyalty.db.engine import Database
 from loyalty.db.models import CreditPayment, PointsPayment
 from loyalty.errors import InvalidInput, NotFound
@@ -29,7 +30,7 @@ from loyalty.members import accounts as members
 from loyalty.members.access import Principal
 from loyalty.money import currency_exponent, from_minor
 from loyalty.sale import credit_payments, payment_keys, payment_policy, payments, pricing, purchases, settlement, tab
-from loyalty.sale.checkout import now, till
+from loyalty.sale.checkout import till
 from loyalty.settings import Settings
 
 

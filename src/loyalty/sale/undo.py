@@ -13,12 +13,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from loyalty.db.clock import now
 from loyalty.db.engine import Database
 from loyalty.errors import InvalidInput
 from loyalty.members import access
 from loyalty.members.access import Principal
 from loyalty.sale import purchases, reversals, tickets
-from loyalty.sale.checkout import now, till
+from loyalty.sale.checkout import till
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Header, Request, Security
@@ -17,6 +16,7 @@ from loyalty.api.como import membership
 from loyalty.api.como.envelope import ComoRoute
 from loyalty.api.como.shapes import Answer, Customer
 from loyalty.api.deps import KeyedDatabase
+from loyalty.db.clock import now
 from loyalty.db.engine import Database
 from loyalty.members import access, finding, sent_codes, tills
 from loyalty.members.access import KeyInvalid, KeyKindRefused, Principal
@@ -58,10 +58,6 @@ class Caller:
     def identify(self, customer: Customer | None) -> uuid.UUID:
         """The member the customer names; the attempt is committed before a refusal, for the limits to count it."""
         return finding.name(self.db, self.principal, membership.ask(customer), self.settings)
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def caller(

@@ -6,7 +6,8 @@ engine can keep each business's rows together.
 One module per domain; every name is importable from here, as Alembic's `target_metadata` is.
 """
 
-from loyalty.db.models.base import NAMING, Base, UTCDateTime, business_fk, new_id, now, pk
+from loyalty.db.clock import now
+from loyalty.db.models.base import NAMING, Base, UTCDateTime, business_fk, new_id, pk
 from loyalty.db.models.business import ApiKey, AuditRecord, Branch, Business, IdempotentRequest, Terminal
 from loyalty.db.models.campaigns import (
     Benefit,

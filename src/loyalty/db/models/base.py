@@ -37,10 +37,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
 def new_id() -> uuid.UUID:
     return uuid.uuid4()
 

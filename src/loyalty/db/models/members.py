@@ -18,7 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from loyalty.db.models.base import Base, business_fk, now, pk
+from loyalty.db.clock import now
+from loyalty.db.models.base import Base, business_fk, pk
 
 
 class Member(Base):
