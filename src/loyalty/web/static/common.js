@@ -181,8 +181,10 @@ export function splitList(text) {
     .filter(Boolean);
 }
 
-// A destructive button asks once more in place (no modal on a touch screen): the second tap within 4 s acts.
-export function twoStep(button, label, action) {
+// A destructive button asks once more in place (no modal on a touch screen): the second tap within 4 s acts, but
+// not the second tap of a double tap (the click `event`'s detail counts them): a double tap asks, it does not act.
+export function twoStep(button, label, action, event = null) {
+  if (event && event.detail > 1) return null;
   if (button.dataset.armed) {
     delete button.dataset.armed;
     button.textContent = label;

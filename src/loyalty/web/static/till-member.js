@@ -4,7 +4,7 @@ import { api, words, say, el, clear, money, points, signedPoints, fromMinor } fr
 import { identification, triesLeft } from "./identify.js";
 import { standingView } from "./standing.js";
 import { $, save, showSetup, till, view } from "./till-state.js";
-import { changed, render } from "./till-sale.js";
+import { changed, render, writing } from "./till-sale.js";
 import { buyFromShop, payWithCredit, topUp, undoPayment } from "./till-payments.js";
 
 export function renderPreview() {
@@ -69,10 +69,10 @@ export function renderMember() {
         onclick: () => toggleBenefit(benefit.id), text: label,
       }) : null);
   }) : el("li", { class: "muted", text: "No benefits in the wallet." }));
-  $("pay-button").disabled = !till.sale.lines.length;
+  $("pay-button").disabled = !till.sale.lines.length || writing.has("points");
   clear($("payments"), till.sale.payments.map((payment) => el("li", {},
     el("span", { text: payment.wallet === "credit" ? `Paid ${money(payment.amount)} with credit` : `Paid ${money(payment.amount)} with ${points(payment.points_used)} points` }),
-    el("button", { class: "button ghost small", type: "button", onclick: () => undoPayment(payment), text: "Undo",
+    el("button", { class: "button ghost small", type: "button", onclick: () => undoPayment(payment), text: "Undo", disabled: writing.has(`undo-${payment.id}`),
       "data-focus": `undo-${payment.id}` }))));
   renderPrograms(member);
   return null;
@@ -226,16 +226,16 @@ function renderPrograms(member) {
     el("form", { class: "inline-form", id: "credit-pay-form", onsubmit: payWithCredit },
       el("label", { for: "credit-amount", class: "visually-hidden", text: "Amount to pay with credit" }),
       el("input", { id: "credit-amount", name: "amount", inputmode: "decimal", autocomplete: "off", placeholder: "0.00", value: typed.credit, "data-focus": "credit-amount" }),
-      el("button", { class: "button secondary", type: "submit", text: "Pay with credit" })),
+      el("button", { class: "button secondary", type: "submit", text: "Pay with credit", disabled: writing.has("credit") })),
     el("form", { class: "inline-form", id: "top-up-form", onsubmit: topUp },
       el("label", { for: "top-up-amount", class: "visually-hidden", text: "Top-up amount" }),
       el("input", { id: "top-up-amount", name: "amount", inputmode: "decimal", autocomplete: "off", placeholder: "20.00", value: typed.topUp, "data-focus": "top-up-amount" }),
-      el("button", { class: "button ghost", type: "submit", text: "Top up" })),
+      el("button", { class: "button ghost", type: "submit", text: "Top up", disabled: writing.has("top-up") })),
     (till.sale.cards || []).length ? el("h4", { class: "section-title", text: "Punch cards" }) : null,
     (till.sale.cards || []).map(punchCard),
     (shopItems || []).length ? el("h4", { class: "section-title", text: "Point shop" }) : null,
     el("ul", { class: "shop-items" }, (shopItems || []).map((item) => el("li", { class: "shop-item" },
       el("span", { text: item.name }),
       el("button", { class: "button ghost small", type: "button", "aria-label": `Buy ${item.name} for ${points(item.price_points)} points`,
-        onclick: () => buyFromShop(item), text: `${points(item.price_points)} pts` })))));
+        disabled: writing.has("shop"), onclick: () => buyFromShop(item), text: `${points(item.price_points)} pts` })))));
 }

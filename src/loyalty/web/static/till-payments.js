@@ -1,9 +1,10 @@
 // Paying: points and stored credit against what the sale still owes, the rest by the business's means of
 // payment; topping credit up and buying from the point shop.
-import { api, words, say, money, points, toMinor, fromMinor, uid } from "./common.js";
+import { api, words, say, money, points, toMinor, fromMinor } from "./common.js";
+import { intended } from "./intent.js";
 import { pointsAmount, pointsCap, splitRest } from "./tenders.js";
-import { $, till, view } from "./till-state.js";
-import { body, changed, render } from "./till-sale.js";
+import { $, save, till, view } from "./till-state.js";
+import { body, changed, items, writing } from "./till-sale.js";
 import { refreshMember } from "./till-member.js";
 
 export function pointsPaid() {
@@ -60,28 +61,38 @@ async function payWithPoints(event) {
     input.focus();
     return;
   }
-  // One key per intended payment: pressing Pay again after a lost answer (a 503, the network) sends the same key,
-  // so the server pays once; any definite answer ends the key.
   const amount = fromMinor(minor, till.decimals);
-  if (!till.sale.paymentAttempt || till.sale.paymentAttempt.amount !== amount) till.sale.paymentAttempt = { amount, key: uid("P") };
-  try {
-    // The sale goes along: the server pays at most what it still owes, whatever was typed.
-    const paid = await api(till.key, "POST", "/v1/payments", {
-      member_id: till.sale.member.id, transaction_id: till.sale.transactionId, amount, purchase: body([], till.quote.rejected),
-    }, { "Idempotency-Key": till.sale.paymentAttempt.key });
-    till.sale.paymentAttempt = null;
-    till.sale.payments.push({ id: paid.id, amount: paid.amount, points_used: paid.points_used });
-    till.sale.member.points_balance = paid.points_balance;
-    input.value = "";
-    const partial = paid.amount !== fromMinor(minor, till.decimals);
-    say(view.saleMessage, partial
-      ? `Points paid ${money(paid.amount)} of ${money(fromMinor(minor, till.decimals))} (all the balance or the sale allows). The rest is paid another way.`
-      : `Paid ${money(paid.amount)} with ${points(paid.points_used)} points.`, partial ? "info" : "ok");
-    changed();
-  } catch (error) {
-    if (error.status !== 0 && error.status !== 503) till.sale.paymentAttempt = null;
-    say(view.saleMessage, words(error), "error");
+  await writing.run("points", async () => {
+    try {
+      // The sale goes along: the server pays at most what it still owes, whatever was typed.
+      const paid = await payFromWallet("points", amount);
+      till.sale.member.points_balance = paid.points_balance;
+      input.value = "";
+      const partial = paid.amount !== amount;
+      say(view.saleMessage, partial
+        ? `Points paid ${money(paid.amount)} of ${money(amount)} (all the balance or the sale allows). The rest is paid another way.`
+        : `Paid ${money(paid.amount)} with ${points(paid.points_used)} points.`, partial ? "info" : "ok");
+      changed();
+    } catch (error) {
+      say(view.saleMessage, words(error), "error");
+    }
+  });
+}
+
+// One key per intended payment, kept with the sale: pressing Pay again after a lost answer sends the same key, so
+// the server pays once; another amount, member or sale is another payment. A replay is not added twice.
+async function payFromWallet(wallet, amount) {
+  const sale = till.sale;
+  const what = { wallet, amount, member: sale.member.id, sale: sale.transactionId, items: items() };
+  const paid = await intended(sale, `${wallet}Attempt`, what, wallet === "credit" ? "C" : "P", (idempotencyKey) => api(
+    till.key, "POST", "/v1/payments", {
+      member_id: sale.member.id, transaction_id: sale.transactionId, amount,
+      ...(wallet === "credit" ? { wallet } : {}), purchase: body([], till.quote.rejected),
+    }, { "Idempotency-Key": idempotencyKey }));
+  if (!sale.payments.some((payment) => payment.id === paid.id)) {
+    sale.payments.push({ id: paid.id, amount: paid.amount, points_used: paid.points_used, ...(wallet === "credit" ? { wallet } : {}) });
   }
+  return paid;
 }
 
 $("pay-form").addEventListener("submit", payWithPoints);
@@ -99,16 +110,18 @@ $("pay-all").addEventListener("click", () => {
 });
 
 export async function undoPayment(payment, announce = true) {
-  try {
-    const undone = await api(till.key, "POST", `/v1/payments/${payment.id}/cancel`);
-    till.sale.payments = till.sale.payments.filter((other) => other.id !== payment.id);
-    if (till.sale.member) till.sale.member.points_balance = undone.points_balance;
-    if (till.sale.member && undone.credit_balance) till.sale.member.credit_balance = undone.credit_balance;
-    if (announce) say(view.saleMessage, undone.wallet === "credit" ? `${money(undone.amount)} credit given back.` : `${points(undone.points_used)} points given back.`, "ok");
-    changed();
-  } catch (error) {
-    say(view.saleMessage, words(error), "error");
-  }
+  return writing.run(`undo-${payment.id}`, async () => {
+    try {
+      const undone = await api(till.key, "POST", `/v1/payments/${payment.id}/cancel`);
+      till.sale.payments = till.sale.payments.filter((other) => other.id !== payment.id);
+      if (till.sale.member) till.sale.member.points_balance = undone.points_balance;
+      if (till.sale.member && undone.credit_balance) till.sale.member.credit_balance = undone.credit_balance;
+      if (announce) say(view.saleMessage, undone.wallet === "credit" ? `${money(undone.amount)} credit given back.` : `${points(undone.points_used)} points given back.`, "ok");
+      changed();
+    } catch (error) {
+      say(view.saleMessage, words(error), "error");
+    }
+  });
 }
 
 export async function payWithCredit(event) {
@@ -124,22 +137,17 @@ export async function payWithCredit(event) {
     input.focus();
     return;
   }
-  // As for points: the same key until a definite answer, so pressing again after a lost answer pays once.
   const amount = fromMinor(minor, till.decimals);
-  if (!till.sale.creditAttempt || till.sale.creditAttempt.amount !== amount) till.sale.creditAttempt = { amount, key: uid("C") };
-  try {
-    const paid = await api(till.key, "POST", "/v1/payments", {
-      member_id: till.sale.member.id, transaction_id: till.sale.transactionId, amount, wallet: "credit", purchase: body([], till.quote.rejected),
-    }, { "Idempotency-Key": till.sale.creditAttempt.key });
-    till.sale.creditAttempt = null;
-    till.sale.payments.push({ id: paid.id, amount: paid.amount, points_used: paid.points_used, wallet: "credit" });
-    till.sale.member.credit_balance = paid.credit_balance;
-    say(view.saleMessage, `Paid ${money(paid.amount)} with credit.`, "ok");
-    changed();
-  } catch (error) {
-    if (error.status !== 0 && error.status !== 503) till.sale.creditAttempt = null;
-    say(view.saleMessage, words(error), "error");
-  }
+  await writing.run("credit", async () => {
+    try {
+      const paid = await payFromWallet("credit", amount);
+      till.sale.member.credit_balance = paid.credit_balance;
+      say(view.saleMessage, `Paid ${money(paid.amount)} with credit.`, "ok");
+      changed();
+    } catch (error) {
+      say(view.saleMessage, words(error), "error");
+    }
+  });
 }
 
 export async function topUp(event) {
@@ -150,27 +158,37 @@ export async function topUp(event) {
     say(view.saleMessage, `Type the amount taken for the top-up, like ${fromMinor(2000n, till.decimals)}.`, "error");
     return;
   }
-  try {
-    const loaded = await api(till.key, "POST", `/v1/members/${till.sale.member.id}/credit`, { amount: fromMinor(minor, till.decimals) },
-      { "Idempotency-Key": uid("L") });
-    till.sale.member.credit_balance = loaded.credit_balance;
-    const bonus = loaded.bonus !== fromMinor(0n, till.decimals) ? ` with a bonus of ${money(loaded.bonus)}` : "";
-    say(view.saleMessage, `Topped up ${money(loaded.amount)}${bonus}: credit is now ${money(loaded.credit_balance)}.`, "ok");
-    render();
-  } catch (error) {
-    say(view.saleMessage, words(error), "error");
-  }
+  const amount = fromMinor(minor, till.decimals);
+  const member = till.sale.member;
+  await writing.run("top-up", async () => {
+    try {
+      // The money was taken once: a retry after a lost answer loads once; another amount is another top-up.
+      const loaded = await intended(till.sale, "topUpAttempt", { member: member.id, amount }, "L", (idempotencyKey) => api(
+        till.key, "POST", `/v1/members/${member.id}/credit`, { amount }, { "Idempotency-Key": idempotencyKey }));
+      member.credit_balance = loaded.credit_balance;
+      if (till.sale.member?.id === member.id) $("top-up-amount").value = "";
+      const bonus = loaded.bonus !== fromMinor(0n, till.decimals) ? ` with a bonus of ${money(loaded.bonus)}` : "";
+      say(view.saleMessage, `Topped up ${money(loaded.amount)}${bonus}: credit is now ${money(loaded.credit_balance)}.`, "ok");
+      save();
+    } catch (error) {
+      say(view.saleMessage, words(error), "error");
+    }
+  });
 }
 
 export async function buyFromShop(item) {
-  try {
-    const bought = await api(till.key, "POST", `/v1/members/${till.sale.member.id}/benefits/buy`, { benefit_id: item.benefit_id },
-      { "Idempotency-Key": uid("S") });
-    say(view.saleMessage, `${item.name} bought for ${points(bought.points_paid)} points: it is in the wallet.`, "ok");
-    await refreshMember();
-  } catch (error) {
-    say(view.saleMessage, words(error), "error");
-  }
+  const member = till.sale.member;
+  await writing.run("shop", async () => {
+    try {
+      const bought = await intended(till.sale, "shopAttempt", { member: member.id, benefit: item.benefit_id }, "S",
+        (idempotencyKey) => api(till.key, "POST", `/v1/members/${member.id}/benefits/buy`, { benefit_id: item.benefit_id },
+          { "Idempotency-Key": idempotencyKey }));
+      say(view.saleMessage, `${item.name} bought for ${points(bought.points_paid)} points: it is in the wallet.`, "ok");
+      await refreshMember();
+    } catch (error) {
+      say(view.saleMessage, words(error), "error");
+    }
+  });
 }
 
 export async function loadMeansOfPayment() {

@@ -1,22 +1,22 @@
 // Confirming or cancelling the sale, and the receipt.
 import { api, words, say, el, clear, money, points, signedPoints, fromMinor, twoStep } from "./common.js";
+import { pressing } from "./intent.js";
 import { till, view } from "./till-state.js";
-import { body, dealName, priced, render, requote, resetSale } from "./till-sale.js";
+import { body, dealName, priced, render, requote, resetSale, writing } from "./till-sale.js";
 import { refreshMember } from "./till-member.js";
 import { split, undoPayment } from "./till-payments.js";
 
 // --- confirm, cancel, receipt --------------------------------------------------------------------
 
-view.cancel.addEventListener("click", () => twoStep(view.cancel, "Cancel sale", async () => {
+view.cancel.addEventListener("click", (event) => twoStep(view.cancel, "Cancel sale", () => writing.run("cancel", async () => {
   for (const payment of [...till.sale.payments]) await undoPayment(payment, false);
   if (till.sale.payments.length) return;
   resetSale();
   say(view.saleMessage, "Sale cancelled. Nothing was recorded.", "ok");
-}));
+}), event));
 
-view.confirm.addEventListener("click", async () => {
-  till.busy = true;
-  render();
+// The sale's transaction id is its idempotency key: a retry after a lost answer records it once.
+view.confirm.addEventListener("click", () => writing.run("confirm", async () => {
   say(view.saleMessage, "Recording…", "info");
   try {
     const latest = await priced();
@@ -37,11 +37,8 @@ view.confirm.addEventListener("click", async () => {
       await refreshMember();
       await requote();
     }
-  } finally {
-    till.busy = false;
-    render();
   }
-});
+}));
 
 function showReceipt(recorded, sent) {
   const member = till.sale.member;
@@ -53,17 +50,17 @@ function showReceipt(recorded, sent) {
   view.receipt.hidden = false;
   const cancelButton = el("button", { class: "button secondary big", type: "button", text: "Cancel this purchase" });
   const message = el("div", { class: "message", role: "status", "aria-live": "polite", hidden: true });
-  cancelButton.addEventListener("click", () => twoStep(cancelButton, "Cancel this purchase", async () => {
+  cancelButton.addEventListener("click", (event) => twoStep(cancelButton, "Cancel this purchase", () => pressing(cancelButton, async () => {
     try {
       const cancelled = await api(till.key, "POST", `/v1/purchases/${recorded.id}/cancel`);
-      cancelButton.disabled = true;
+      cancelButton.dataset.done = "1";
       const lost = cancelled.points_not_recovered && !/^0(\.0+)?$/.test(cancelled.points_not_recovered);
       say(message, `Purchase cancelled. Earned points were taken back${cancelled.points_balance !== null ? `; the balance is now ${points(cancelled.points_balance)} points` : ""}.${lost ? ` ${points(cancelled.points_not_recovered)} points were already spent and could not be taken back.` : ""}`, "ok");
       view.receipt.querySelector(".receipt-status").textContent = "Cancelled";
     } catch (error) {
       say(message, words(error), "error");
     }
-  }));
+  }), event));
   const newSaleButton = el("button", { class: "button primary big", type: "button", text: "New sale", onclick: () => {
     view.receipt.hidden = true;
     view.workspace.hidden = false;

@@ -4,6 +4,10 @@ import { api, words, say, el, clear, money, signedPoints, toMinor, fromMinor, de
 import { $, newSale, save, showSetup, till, view } from "./till-state.js";
 import { renderCodes, renderMember, renderPreview } from "./till-member.js";
 import { creditPaid, due, paymentsFor, pointsPaid, tenders } from "./till-payments.js";
+import { InFlight } from "./intent.js";
+
+// The writes on their way (a payment, a top-up, the confirmation…): their buttons are drawn disabled meanwhile.
+export const writing = new InFlight(() => render());
 
 export function resetSale() {
   till.sale = newSale();
@@ -151,7 +155,9 @@ function draw() {
   renderPreview();
   renderMember();
   renderCodes();
-  view.confirm.disabled = till.busy || !till.sale.lines.length || !till.quote || due() < 0n;
+  // While a write is on its way the sale is not confirmed nor cancelled: what it brings back belongs to the sale.
+  view.confirm.disabled = writing.any() || !till.sale.lines.length || !till.quote || due() < 0n;
+  view.cancel.disabled = writing.any();
 }
 
 function renderTotals() {

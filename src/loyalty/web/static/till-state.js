@@ -26,7 +26,6 @@ export const till = {
   quote: null,
   quoteSeq: 0,
   quoteFailed: false,
-  busy: false,
   meansOfPayment: ["cash"], // the business's, read at start
 };
 till.sale = newSale();
