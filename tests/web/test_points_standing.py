@@ -59,10 +59,12 @@ def test_the_member_app_shows_the_next_expiry_pending_points_and_the_tier_progre
     expect(standing.locator("[data-standing=tier]")).to_have_text("120 of 500 points to Gold")
     expect(standing.locator("[role=progressbar]")).to_have_attribute("aria-valuenow", "24")
     local_day = page.evaluate(
-        "iso => new Date(Date.parse(iso) - 1000).toLocaleDateString(undefined, {day: 'numeric', month: 'long'})",
+        "iso => new Date(Date.parse(iso) - 1000)"
+        ".toLocaleDateString(undefined, {day: 'numeric', month: 'long', year: 'numeric'})",
         shown["next_expiry"]["at"],
     )
     assert str(last_day.astimezone(UTC).day) in local_day or str(last_day.day) in local_day
+    assert str(last_day.year) in local_day or str(last_day.year + 1) in local_day, "the year is named"
     expect(standing.locator("[data-standing=expiry]")).to_have_text(f"90 points expire on {local_day}")
     expect(standing.locator("[data-standing=pending]")).to_contain_text("30 more points pending")
     expect(page.locator("#history")).to_contain_text("Pending: spendable from")
