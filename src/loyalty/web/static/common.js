@@ -54,8 +54,17 @@ export function words(error) {
     return `Too many searches that found no one. Please wait ${wait}, then try again.`;
   }
   if (WORDS[error.code]) return WORDS[error.code];
-  if (error.status === 422 && error.message) return sentence(error.message);
+  if (error.status === 422 && error.message) return sentence(namedField(error.message));
   return error.message ? sentence(error.message) : `The request failed (${error.status}).`;
+}
+
+// "means_of_payment.5: 'x' is listed twice" → "Means of payment 6: 'x' is listed twice": the field a refusal
+// names, as a person reads it (words, not underscores; positions counted from 1).
+export function namedField(message) {
+  const match = /^([A-Za-z_]\w*(?:\.\w+)*): ([\s\S]*)$/.exec(message);
+  if (!match) return message;
+  const parts = match[1].split(".").map((part) => (/^\d+$/.test(part) ? String(Number(part) + 1) : part.replaceAll("_", " ")));
+  return `${parts.join(" ")}: ${match[2]}`;
 }
 
 function sentence(text) {
