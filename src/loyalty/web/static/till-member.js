@@ -7,6 +7,10 @@ import { $, save, showSetup, till, view } from "./till-state.js";
 import { changed, render, writing } from "./till-sale.js";
 import { buyFromShop, payWithCredit, topUp, undoPayment } from "./till-payments.js";
 
+// What a paused till can still do, said with the pause itself.
+const PAUSED = "Scanning the member's QR code still works, and a manager can lift the pause in the Campaign "
+  + "Center's Settings.";
+
 export function renderPreview() {
   if (!till.quote || !till.sale.member) {
     view.preview.hidden = true;
@@ -45,7 +49,7 @@ export function renderMember() {
   clear($("member-info"),
     el("div", { class: "member-head" },
       el("div", {},
-        el("h3", { id: "member-name", class: "member-name", tabindex: "-1", text: name }),
+        el("h3", { id: "member-name", class: "member-name", tabindex: "-1", "data-focus": "member-name", text: name }),
         el("p", { class: "muted", text: [member.phone, member.tags.join(", ")].filter(Boolean).join(" · ") })),
       el("button", { class: "button ghost small", type: "button", onclick: removeMember, text: "Remove", "data-focus": "remove-member" })),
     el("div", { class: "balance" },
@@ -107,7 +111,8 @@ export async function identify(query) {
     say(view.searchMessage, "");
   } catch (error) {
     if (error.status === 401 || error.status === 403) return showSetup(words(error));
-    const warning = error.code === "member_not_found" ? triesLeft(error.details) : "";
+    const warning = error.code === "member_not_found" ? triesLeft(error.details)
+      : error.code === "too_many_attempts" ? PAUSED : "";
     say(view.searchMessage, `${words(error)}${warning ? ` ${warning}` : ""}`, "error");
     view.searchMessage.dataset.triesLeft = error.details?.tries_left ?? "";
     view.searchInput.select();
