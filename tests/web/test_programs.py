@@ -259,4 +259,8 @@ def test_a_deal_is_a_percentage_or_money_off_and_one_for_every_member_asks_first
     deal.get_by_role("button", name="Create deal").click()
     expect(page.locator("#deals-list")).to_contain_text("2.00 off the purchase")
     assert len(shop.admin("GET", "/v1/rules", expect=200)) == 2
+
+    page.get_by_role("link", name="Rules", exact=True).click()
+    page.get_by_text("deal: 15% off the purchase").wait_for()  # not "undefined% of the spend"
+    page.get_by_text("deal: 2.00 off the purchase").wait_for()
     assert errors == []

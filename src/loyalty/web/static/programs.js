@@ -1,6 +1,7 @@
 // The Campaign Center's programs: deals (rules with a discount action), punch cards, shop prices, top-up bonus.
-import { words, say, el, clear, money, points, splitList } from "./common.js";
+import { words, say, el, clear, points, splitList } from "./common.js";
 import { pressing } from "./intent.js";
+import { dealText } from "./rule-words.js";
 
 const $ = (id) => document.getElementById(id);
 let call = null;
@@ -38,12 +39,6 @@ export async function loadPrograms(caller) {
   clear($("bonus-rows"));
   for (const tier of business.credit_top_up_bonus || []) addTier(tier);
   if (!(business.credit_top_up_bonus || []).length) addTier({ from: "", bonus: "" });
-}
-
-function dealText(action) {
-  const off = action.discount.percent ? `${action.discount.percent}% off${action.discount.max ? ` (at most ${money(action.discount.max)})` : ""}` : `${money(action.discount.amount)} off`;
-  const on = action.items ? ` ${Object.values(action.items).flat().join(", ")}` : " the purchase";
-  return `${off}${on}`;
 }
 
 function addTier(tier) {
