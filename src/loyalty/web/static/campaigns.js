@@ -411,7 +411,7 @@ function save(blob, filename) {
 
 async function openBasket() {
   if (!basketReady) {
-    await setupBasket();
+    await setupBasket(call);
     basketReady = true;
   }
   const rules = await call("GET", "/v1/rules");
