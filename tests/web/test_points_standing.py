@@ -91,6 +91,30 @@ def test_the_till_shows_the_members_tier_and_next_expiry(browser: Any, shop: Sho
     assert errors == []
 
 
+def test_the_receipt_says_the_points_earned_are_pending(browser: Any, shop: Shop) -> None:
+    shop.admin("PATCH", "/v1/business", {"points_pending_days": 14}, expect=200)
+    shop.rule(
+        name="1 point per 1.00",
+        trigger="purchase",
+        actions=[{"type": "add_points", "mode": "rate", "points": "1", "per": "1.00"}],
+    )
+    shop.member("079 123 45 67", first_name="Ada")
+    page, errors = open_page(browser, width=1280, height=900)
+    page.goto(f"{shop.url}/till#key={shop.pos_key}")
+    page.get_by_role("button", name="Add Adult ticket").click()
+    page.get_by_role("button", name="Loyalty Account").click()
+    page.get_by_label("Phone number or member code — or scan the QR").fill("079 123 45 67")
+    page.keyboard.press("Enter")
+    page.locator("#member-name").wait_for()
+    page.locator(".points-preview", has_text="+18 points").wait_for()
+    page.get_by_role("button", name="Confirm sale").click()
+    receipt = page.locator("#receipt")
+    expect(receipt.locator("[data-standing=pending]")).to_have_text(
+        "18 more points pending: spendable once the return period is over"
+    )
+    assert errors == []
+
+
 def test_the_dashboard_charts_the_points_owed_by_month_of_expiry(browser: Any, shop: Shop) -> None:
     shop.admin("PATCH", "/v1/business", {"point_value": "0.50"}, expect=200)
     ada = shop.member("079 123 45 67", first_name="Ada")

@@ -1,6 +1,7 @@
 // Confirming or cancelling the sale, and the receipt.
 import { api, words, say, el, clear, money, points, signedPoints, fromMinor, twoStep } from "./common.js";
 import { pressing } from "./intent.js";
+import { pendingText } from "./standing.js";
 import { till, view } from "./till-state.js";
 import { body, dealName, priced, render, requote, resetSale, writing } from "./till-sale.js";
 import { refreshMember } from "./till-member.js";
@@ -96,6 +97,18 @@ function showReceipt(recorded, sent) {
     message,
     el("div", { class: "sale-actions" }, cancelButton, newSaleButton)));
   view.receipt.focus();
+  if (member) sayPending(member.id);
+}
+
+// Points earned today may wait out the return period before they can be spent: the receipt says so once the
+// member's standing is read back (the purchase's answer counts them in neither balance).
+async function sayPending(memberId) {
+  try {
+    const text = pendingText(await api(till.key, "GET", `/v1/members/${memberId}`));
+    if (text) view.receipt.querySelector(".new-balance")?.after(el("p", { class: "standing-line pending", "data-standing": "pending", text }));
+  } catch {
+    // The receipt stands without it.
+  }
 }
 
 function row(label, value, kind = "") {
