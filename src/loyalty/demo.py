@@ -1,4 +1,7 @@
-"""A ready demo business: created once, then fresh keys on every call (keys are shown only once)."""
+"""A ready demo business: created once, then fresh keys on every call (keys are shown only once).
+
+Earlier keys stay valid: a till or a Campaign Center tab set up with them, or a second till's key made by hand,
+keeps working when `make run` starts again."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from loyalty.campaigns import codes
 from loyalty.campaigns import rulebook as campaigns
-from loyalty.db.models import ApiKey, Business, Terminal, now
+from loyalty.db.models import Business, Terminal, now
 from loyalty.members import access, tiers
 from loyalty.members import accounts as members
 from loyalty.wallet import adjustments, benefits, credit, punch_cards, shop
@@ -32,12 +35,6 @@ def ensure_demo(session: Session) -> Demo:
         new = access.create_business(session, name=DEMO_NAME, currency="CHF", country="CH")
         business = new.business
         fill(session, business)
-    for key in session.scalars(
-        select(ApiKey).where(
-            ApiKey.business_id == business.id, ApiKey.revoked_at.is_(None), ApiKey.kind.in_(("admin", "pos"))
-        )
-    ):
-        key.revoked_at = now()  # the previous demo keys: only the freshly printed ones work
     terminal = session.scalars(
         select(Terminal).where(Terminal.business_id == business.id).order_by(Terminal.created_at)
     ).first()

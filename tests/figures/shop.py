@@ -93,6 +93,7 @@ class Sales:
 def record_sales(tenant: Tenant) -> Sales:
     client, admin, pos = tenant.client, tenant.admin, tenant.pos
     started = datetime.now(UTC) - timedelta(seconds=1)
+    ok(client.patch("/v1/business", headers=admin, json={"means_of_payment": ["cash", "card", "voucher"]}))
     rules = {
         "percent": ok(client.post("/v1/rules", headers=admin, json=PERCENT_RULE), 201),
         "tickets": ok(client.post("/v1/rules", headers=admin, json=TICKET_RULE), 201),

@@ -158,7 +158,7 @@ def test_a_bad_backtest_is_a_422_naming_the_field(tenant, body, field):
 
 
 def test_another_business_rule_cannot_be_backtested_and_a_till_cannot_backtest(tenant, other_tenant):
-    theirs = ok(other_tenant.client.post("/v1/rules", headers=other_tenant.admin, json=PERCENT_RULE), 201)
+    theirs = ok(other_tenant.client.post("/v1/rules", headers=other_tenant.admin, json=TICKET_RULE), 201)
     answer = tenant.client.post("/v1/rules/backtest", headers=tenant.admin, json={"rules": [{"id": theirs["id"]}]})
     assert answer.status_code == 422 and answer.json()["error"]["details"]["field"] == "rules.0.id"
     assert "another" not in answer.text

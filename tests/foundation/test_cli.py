@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
+from loyalty.db.engine import Database
+from loyalty.members import access
 from tests.conftest import BACKEND
 
 
@@ -42,3 +45,17 @@ def test_demo_can_run_twice_and_prints_fresh_keys(fresh_database_url: str) -> No
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
     assert "Created" in first.stdout and "Using" in second.stdout
     assert "admin key" in second.stdout and BACKEND in {"sqlite", "postgresql"}
+
+
+def test_running_the_demo_again_keeps_the_keys_already_handed_out(fresh_database_url: str) -> None:
+    """A till set up with the first run's key (or a second till's key) still works after `make run` again."""
+    runs = [loyalty("demo", url=fresh_database_url) for _ in range(2)]
+    keys = [re.findall(r"(?:admin|pos) key\s+(\S+)", run.stdout) for run in runs]
+    assert all(len(pair) == 2 for pair in keys) and keys[0] != keys[1], [run.stdout for run in runs]
+    database = Database(fresh_database_url)
+    try:
+        with database.read() as session:
+            kinds = [access.authenticate(session, key).kind for pair in keys for key in pair]
+    finally:
+        database.dispose()
+    assert kinds == ["admin", "pos", "admin", "pos"]

@@ -59,10 +59,12 @@ def test_the_member_app_shows_the_next_expiry_pending_points_and_the_tier_progre
     expect(standing.locator("[data-standing=tier]")).to_have_text("120 of 500 points to Gold")
     expect(standing.locator("[role=progressbar]")).to_have_attribute("aria-valuenow", "24")
     local_day = page.evaluate(
-        "iso => new Date(Date.parse(iso) - 1000).toLocaleDateString(undefined, {day: 'numeric', month: 'long'})",
+        "iso => new Date(Date.parse(iso) - 1000)"
+        ".toLocaleDateString(undefined, {day: 'numeric', month: 'long', year: 'numeric'})",
         shown["next_expiry"]["at"],
     )
     assert str(last_day.astimezone(UTC).day) in local_day or str(last_day.day) in local_day
+    assert str(last_day.year) in local_day or str(last_day.year + 1) in local_day, "the year is named"
     expect(standing.locator("[data-standing=expiry]")).to_have_text(f"90 points expire on {local_day}")
     expect(standing.locator("[data-standing=pending]")).to_contain_text("30 more points pending")
     expect(page.locator("#history")).to_contain_text("Pending: spendable from")
@@ -86,6 +88,30 @@ def test_the_till_shows_the_members_tier_and_next_expiry(browser: Any, shop: Sho
     expect(member.locator("[data-standing=tier]")).to_have_text("0 of 500 points to Gold")
     expect(member.locator("[data-standing=expiry]")).to_contain_text("12 points expire on")
     screenshot(page, "till-points.png")
+    assert errors == []
+
+
+def test_the_receipt_says_the_points_earned_are_pending(browser: Any, shop: Shop) -> None:
+    shop.admin("PATCH", "/v1/business", {"points_pending_days": 14}, expect=200)
+    shop.rule(
+        name="1 point per 1.00",
+        trigger="purchase",
+        actions=[{"type": "add_points", "mode": "rate", "points": "1", "per": "1.00"}],
+    )
+    shop.member("079 123 45 67", first_name="Ada")
+    page, errors = open_page(browser, width=1280, height=900)
+    page.goto(f"{shop.url}/till#key={shop.pos_key}")
+    page.get_by_role("button", name="Add Adult ticket").click()
+    page.get_by_role("button", name="Loyalty Account").click()
+    page.get_by_label("Phone number or member code — or scan the QR").fill("079 123 45 67")
+    page.keyboard.press("Enter")
+    page.locator("#member-name").wait_for()
+    page.locator(".points-preview", has_text="+18 points").wait_for()
+    page.get_by_role("button", name="Confirm sale").click()
+    receipt = page.locator("#receipt")
+    expect(receipt.locator("[data-standing=pending]")).to_have_text(
+        "18 more points pending: spendable once the return period is over"
+    )
     assert errors == []
 
 

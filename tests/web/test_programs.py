@@ -192,6 +192,7 @@ def test_the_campaign_center_sets_up_a_deal_a_punch_card_a_shop_price_and_the_to
     deal.get_by_label("Deal percentage").fill("20")
     deal.get_by_label("Deal items (SKUs)").fill("COLA")
     deal.get_by_role("button", name="Create deal").click()
+    deal.get_by_role("button", name="Create for every member").click()
     expect(page.locator("#deals-list")).to_contain_text("20% off COLA")
 
     card = page.locator("#punch-card-form")
@@ -220,4 +221,46 @@ def test_the_campaign_center_sets_up_a_deal_a_punch_card_a_shop_price_and_the_to
     assert (made["punches_required"], made["items"], made["mode"]) == (10, {"codes": ["COFFEE"]}, "repeat")
     deals = [rule for rule in shop.admin("GET", "/v1/rules", expect=200) if rule["name"] == "Members: 20% off cola"]
     assert deals[0]["actions"][0]["discount"] == {"percent": "20"}
+    assert errors == []
+
+
+def test_a_deal_is_a_percentage_or_money_off_and_one_for_every_member_asks_first(browser: Any, shop: Shop) -> None:
+    page, errors = open_page(browser, width=1440, height=1000)
+    page.goto(f"{shop.url}/campaigns#key={shop.admin_key}")
+    page.get_by_role("link", name="Programs").click()
+    deal = page.locator("#deal-form")
+    deal.get_by_label("Deal title").fill("Members: a deal")
+    deal.get_by_label("Deal percentage").fill("20")
+    deal.get_by_label("or deal money off").fill("2.00")
+    deal.get_by_role("button", name="Create deal").click()
+    expect(page.locator("#deal-message")).to_have_text(
+        "A deal is a percentage or money off, not both: clear 20% or 2.00 off."
+    )
+    expect(deal.get_by_label("or deal money off")).to_be_focused()
+    assert shop.admin("GET", "/v1/rules", expect=200) == [], "the amount is not dropped silently"
+
+    deal.get_by_label("or deal money off").fill("")
+    deal.get_by_role("button", name="Create deal").click()
+    expect(page.locator("#deal-message")).to_contain_text("20% off the purchase for every member, from now on.")
+    assert shop.admin("GET", "/v1/rules", expect=200) == [], "nothing is created before the confirmation"
+    deal.get_by_label("Deal percentage").fill("15")  # a change asks again
+    expect(deal.get_by_role("button", name="Create deal")).to_be_visible()
+    deal.get_by_role("button", name="Create deal").click()
+    expect(page.locator("#deal-message")).to_contain_text("15% off the purchase for every member")
+    deal.get_by_role("button", name="Create for every member").dblclick()
+    expect(page.locator("#deal-message")).to_have_text("Deal created: members get it from now on.")
+    (made,) = shop.admin("GET", "/v1/rules", expect=200)
+    assert made["actions"][0]["discount"] == {"percent": "15"} and made["status"] == "active"
+
+    # With an audience it is created at once.
+    deal.get_by_label("Deal title").fill("Gold: 2.00 off")
+    deal.get_by_label("or deal money off").fill("2.00")
+    deal.get_by_label("Deal audience tags").fill("gold")
+    deal.get_by_role("button", name="Create deal").click()
+    expect(page.locator("#deals-list")).to_contain_text("2.00 off the purchase")
+    assert len(shop.admin("GET", "/v1/rules", expect=200)) == 2
+
+    page.get_by_role("link", name="Rules", exact=True).click()
+    page.get_by_text("deal: 15% off the purchase").wait_for()  # not "undefined% of the spend"
+    page.get_by_text("deal: 2.00 off the purchase").wait_for()
     assert errors == []

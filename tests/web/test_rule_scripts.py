@@ -84,3 +84,12 @@ def test_conditions_and_validity_read_in_words() -> None:
     assert run("rule-words.js", f"m.validityText({{}}, {now})") == "no end date"
     assert run("rule-words.js", f"m.validityText({{valid_until: '2026-11-01T00:00:00Z'}}, {now})").startswith("ended ")
     assert run("rule-words.js", f"m.validityText({{valid_from: '2026-12-24T00:00:00Z'}}, {now})").startswith("starts ")
+
+
+def test_a_deal_reads_as_money_or_a_percentage_off() -> None:
+    said = run(
+        "rule-words.js",
+        "[m.dealText({type: 'discount', discount: {percent: '20', max: '5.00'}, items: {codes: ['COLA']}}),"
+        " m.dealText({type: 'discount', discount: {amount: '2.00'}})]",
+    )
+    assert said == ["20% off COLA (at most 5.00)", "2.00 off the purchase"]

@@ -58,3 +58,17 @@ def test_the_till_reads_a_phone_a_code_a_scanned_qr_an_email_or_a_member_number(
     typed: str, query: dict[str, str]
 ) -> None:
     assert run("identify.js", f"m.identification({json.dumps(typed)})") == query
+
+
+def test_a_refusal_names_its_field_in_words() -> None:
+    said = run(
+        "common.js",
+        "[new m.ApiError(422, 'invalid_input', 'max_uses: Input should be a valid integer'),"
+        " new m.ApiError(422, 'invalid_input', \"means_of_payment.5: 'cash' is listed twice\"),"
+        " new m.ApiError(422, 'invalid_input', 'Type a name first.')].map(m.words)",
+    )
+    assert said == [
+        "Max uses: Input should be a valid integer.",
+        "Means of payment 6: 'cash' is listed twice.",
+        "Type a name first.",
+    ]

@@ -50,10 +50,13 @@ def test_the_till_warns_before_the_pause_a_qr_still_works_and_a_manager_lifts_it
     search.fill("079 123 45 67")
     search.press("Enter")
     expect(message).to_contain_text("Too many searches that found no one. Please wait 10 minutes")
+    expect(message).to_contain_text("Scanning the member's QR code still works, and a manager can lift the pause")
 
     issued = shop.admin("POST", f"/v1/members/{ada['id']}/identification-code", expect=201)
     page.keyboard.type(issued["qr"] + "\n")  # the scanner: never paused
     page.locator("#member").get_by_role("heading", name="Ada Lovelace").wait_for()
+    page.wait_for_load_state("networkidle")  # the quote that follows redraws the panel
+    expect(page.locator("#member-name")).to_be_focused()  # the focus is on the member found
 
     center, center_errors = open_center(browser, shop)
     center.get_by_role("link", name="Settings").click()

@@ -195,3 +195,63 @@ def test_a_benefit_spent_at_another_till_meanwhile_never_blocks_the_confirmation
     assert "Free small popcorn" not in receipt.inner_text()
     assert recorded(shop, page)["total"] == "24.50"
     assert errors == []
+
+
+def scanner_types(page: Any, text: str) -> None:
+    """What a USB scanner sends: each key pressed and released, Shift held around capitals and "_", then Enter;
+    a key every 5 to 10 ms (each key is held 3 ms, Playwright's round trip to the browser is the rest)."""
+    for char in text:
+        page.keyboard.press(f"Shift+{char}" if char.isupper() or char == "_" else char, delay=3)
+    page.keyboard.press("Enter", delay=3)
+
+
+def test_a_usb_scanner_is_read_whatever_has_the_focus_and_its_enter_presses_nothing(browser: Any, shop: Shop) -> None:
+    ada = cinema(shop)
+    page, errors = open_till(browser, shop)
+    page.evaluate(
+        """() => { window.keyTimes = [];
+        document.addEventListener("keydown", (event) => window.keyTimes.push(event.timeStamp), true); }"""
+    )
+    ticket = page.get_by_role("button", name="Add Adult ticket")
+    ticket.click()
+    qr = shop.admin("POST", f"/v1/members/{ada['id']}/identification-code", expect=201)["qr"]
+    assert any(char.isupper() for char in qr)
+
+    # The focus on Confirm: the scan finds the member, its Enter does not confirm the sale.
+    confirm = page.get_by_role("button", name="Confirm sale")
+    expect(confirm).to_be_enabled()
+    confirm.focus()
+    scanner_types(page, qr)
+    page.locator("#member").get_by_role("heading", name="Ada Lovelace").wait_for()
+    expect(page.locator("#receipt")).to_be_hidden()
+    assert shop.pos("GET", "/v1/purchases", expect=200) == []
+    gaps = page.evaluate("window.keyTimes.slice(1).map((at, i) => at - window.keyTimes[i])")
+    print(f"scanner pace: median {sorted(gaps)[len(gaps) // 2]:.1f} ms a key over {len(gaps) + 1} keys")
+
+    # The focus on a product: a product's code adds that product, the Enter does not add the focused one.
+    ticket.focus()
+    scanner_types(page, "POPCORN-S")
+    page.locator("li.line", has_text="Popcorn small").wait_for()
+    expect(page.locator("li.line", has_text="Adult ticket").locator(".qty")).to_have_text("1 × 18.00")
+
+    # The focus in a field: the field keeps what it held, and its form is not submitted.
+    page.get_by_role("button", name="Remove", exact=True).click()
+    expect(page.locator("#member")).to_be_hidden()
+    field = page.get_by_label("Use a Code")
+    field.fill("SUM")
+    field.focus()
+    short = shop.admin("POST", f"/v1/members/{ada['id']}/identification-code", expect=201)["code"]
+    scanner_types(page, short)
+    page.locator("#member").get_by_role("heading", name="Ada Lovelace").wait_for()
+    expect(field).to_have_value("SUM")
+    expect(page.locator("#codes .chip")).to_have_count(0)
+
+    # The focus on nothing: the scan is read all the same.
+    page.get_by_role("button", name="Remove", exact=True).click()
+    expect(page.locator("#member")).to_be_hidden()
+    page.evaluate("document.activeElement.blur()")
+    scanner_types(page, shop.admin("POST", f"/v1/members/{ada['id']}/identification-code", expect=201)["qr"])
+    page.locator("#member").get_by_role("heading", name="Ada Lovelace").wait_for()
+    expect(page.locator("li.line")).to_have_count(2)
+    assert shop.pos("GET", "/v1/purchases", expect=200) == []
+    assert errors == []

@@ -95,3 +95,69 @@ def test_a_failed_search_says_how_many_tries_are_left_before_the_pause() -> None
         "",
         "",
     ]
+
+
+def test_one_intent_keeps_its_key_across_retries_and_another_gets_a_new_one() -> None:
+    found = run(
+        "intent.js",
+        """(() => {
+          const first = m.attemptFor(null, {amount: "5.00", sale: "T-1"}, "P");
+          const retried = m.attemptFor(first, {amount: "5.00", sale: "T-1"}, "P");
+          const other = m.attemptFor(first, {amount: "6.00", sale: "T-1"}, "P");
+          const lost = [{status: 0}, {status: 503}, {status: 409}, {status: 422}, null].map(m.lostAnswer);
+          return [retried.key === first.key, other.key !== first.key, first.key.startsWith("P-"), lost];
+        })()""",
+    )
+    assert found == [True, True, True, [True, True, False, False, False]]
+
+
+def test_a_write_in_flight_is_not_started_twice_and_a_definite_answer_ends_its_key() -> None:
+    found = run(
+        "intent.js",
+        """await (async () => {
+          const flight = new m.InFlight();
+          let sent = 0;
+          const work = () => new Promise((done) => setTimeout(() => { sent += 1; done("ok"); }, 20));
+          const answers = await Promise.all([flight.run("pay", work), flight.run("pay", work)]);
+          const holder = {};
+          const keys = [];
+          const send = (status) => (key) => {
+            keys.push(key);
+            return status === null ? Promise.resolve(1) : Promise.reject({status});
+          };
+          await m.intended(holder, "a", {x: 1}, "T", send(503)).catch(() => null);
+          await m.intended(holder, "a", {x: 1}, "T", send(0)).catch(() => null);
+          await m.intended(holder, "a", {x: 1}, "T", send(null));
+          await m.intended(holder, "a", {x: 1}, "T", send(422)).catch(() => null);
+          const kept = keys[0] === keys[1] && keys[1] === keys[2];
+          return [sent, answers, flight.any(), kept, keys[3] !== keys[2], holder.a];
+        })()""",
+    )
+    assert found == [1, ["ok", None], False, True, True, None]
+
+
+def scanner_keys(text: str, *, every: float, start: float = 10_000) -> str:
+    """A USB scanner's keystrokes: Shift before each capital and "_", one key every `every` ms, then Enter."""
+    names: list[str] = []
+    for char in text:
+        if char.isupper() or char == "_":
+            names.append("Shift")
+        names.append(char)
+    feed = "".join(f"r.key({json.dumps(name)}, {start + every * index});" for index, name in enumerate(names))
+    enter = start + every * len(names)
+    return f"(() => {{ const r = new m.BurstReader(); {feed} return [r.key('Enter', {enter}), r.scanned]; }})()"
+
+
+@pytest.mark.parametrize("every", [5, 10])
+@pytest.mark.parametrize("text", ["8pJU77V-BKVjutlwG5e3Hjd9vCC_ExqR", "POPCORN-S", "4821"])
+def test_a_usb_scanners_shift_presses_belong_to_its_burst(text: str, every: float) -> None:
+    assert run("scanner.js", scanner_keys(text, every=every)) == ["scan", text]
+
+
+def test_a_person_typing_capitals_with_shift_is_not_a_scanner() -> None:
+    assert run("scanner.js", scanner_keys("SUMMER5", every=80)) == ["pass", None]
+
+
+def test_a_short_code_scanned_while_the_computer_holds_one_key_back_is_still_a_scan() -> None:
+    held = "(() => { const r = new m.BurstReader(); r.key('4', 0); r.key('8', 7); r.key('2', 120); r.key('1', 127);"
+    assert run("scanner.js", held + " return [r.key('Enter', 134), r.scanned]; })()") == ["scan", "4821"]

@@ -7,8 +7,9 @@ const linesBox = $("basket-lines");
 let catalogue = [];
 let lineCount = 0;
 
-export async function setupBasket() {
+export async function setupBasket(call) {
   const data = await fetch("/static/catalogue.json").then((response) => response.json());
+  await drawPayments(call);
   catalogue = data.groups.flatMap((group) => group.items);
   clear($("basket-add"), el("option", { value: "", text: "Add an item from the catalogue…" }),
     data.groups.map((group) => el("optgroup", { label: group.name },
@@ -21,6 +22,22 @@ export async function setupBasket() {
   });
   $("basket-add-line").addEventListener("click", () => addLine({})?.querySelector("input").focus());
   syncTrigger();
+}
+
+// A payment field for points, credit and each of the business's own means of payment, as its tills report them.
+async function drawPayments(call) {
+  let mops = ["cash", "card"];
+  try {
+    const answer = await call("GET", "/v1/means-of-payment");
+    if (answer.means_of_payment.length) mops = answer.means_of_payment;
+  } catch {
+    // The usual two: the basket can still be tried.
+  }
+  const labels = [["points", "Paid with points"], ["credit", "Paid with credit"],
+    ...mops.map((mop) => [mop, mop === "cash" ? "Paid in cash" : `Paid by ${mop}`])];
+  clear($("basket-payments"), labels.map(([mop, label], index) => el("div", { class: "field" },
+    el("label", { for: `basket-pay-${index}`, text: label }),
+    el("input", { id: `basket-pay-${index}`, inputmode: "decimal", placeholder: "e.g. 10.00", "data-mop": mop }))));
 }
 
 function syncTrigger() {
@@ -67,8 +84,8 @@ function basketBody(rules) {
         tags: splitList(value("tags")), quantity: value("quantity") || "1", amount: value("amount"),
       };
     });
-    const payments = [["cash", "basket-pay-cash"], ["points", "basket-pay-points"], ["card", "basket-pay-card"]]
-      .map(([mop, id]) => ({ mop, amount: $(id).value.trim() }))
+    const payments = [...$("basket-payments").querySelectorAll("[data-mop]")]
+      .map((input) => ({ mop: input.dataset.mop, amount: input.value.trim() }))
       .filter((payment) => payment.amount);
     body.purchase = { transaction_id: "try", items, payments };
   }

@@ -13,7 +13,7 @@ let basketReady = false;
 
 export async function openBasket() {
   if (!basketReady) {
-    await setupBasket();
+    await setupBasket(call);
     basketReady = true;
   }
   const rules = await call("GET", "/v1/rules");

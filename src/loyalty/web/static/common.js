@@ -54,8 +54,17 @@ export function words(error) {
     return `Too many searches that found no one. Please wait ${wait}, then try again.`;
   }
   if (WORDS[error.code]) return WORDS[error.code];
-  if (error.status === 422 && error.message) return sentence(error.message);
+  if (error.status === 422 && error.message) return sentence(namedField(error.message));
   return error.message ? sentence(error.message) : `The request failed (${error.status}).`;
+}
+
+// "means_of_payment.5: 'x' is listed twice" → "Means of payment 6: 'x' is listed twice": the field a refusal
+// names, as a person reads it (words, not underscores; positions counted from 1).
+export function namedField(message) {
+  const match = /^([A-Za-z_]\w*(?:\.\w+)*): ([\s\S]*)$/.exec(message);
+  if (!match) return message;
+  const parts = match[1].split(".").map((part) => (/^\d+$/.test(part) ? String(Number(part) + 1) : part.replaceAll("_", " ")));
+  return `${parts.join(" ")}: ${match[2]}`;
 }
 
 function sentence(text) {
@@ -181,8 +190,10 @@ export function splitList(text) {
     .filter(Boolean);
 }
 
-// A destructive button asks once more in place (no modal on a touch screen): the second tap within 4 s acts.
-export function twoStep(button, label, action) {
+// A destructive button asks once more in place (no modal on a touch screen): the second tap within 4 s acts, but
+// not the second tap of a double tap (the click `event`'s detail counts them): a double tap asks, it does not act.
+export function twoStep(button, label, action, event = null) {
+  if (event && event.detail > 1) return null;
   if (button.dataset.armed) {
     delete button.dataset.armed;
     button.textContent = label;

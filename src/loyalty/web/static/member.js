@@ -1,7 +1,8 @@
 // The member app: join, log in with a one-time code, then the QR and short code to show at the till,
 // the balance, the wallet and the history. The member key stays in this browser only.
-import { api, words, say, el, clear, money, points, signedPoints, localDate, localDateTime, uid, toMinor } from "./common.js";
+import { api, words, say, el, clear, money, points, signedPoints, localDate, localDateTime, toMinor } from "./common.js";
 import { standingView } from "./standing.js";
+import { InFlight, intended, pressing } from "./intent.js";
 
 const $ = (id) => document.getElementById(id);
 const root = $("app");
@@ -20,6 +21,8 @@ let historyCursor = null;
 let lastSeen; // the newest history entry seen, undefined before the first look
 let tick = null;
 let poll = null;
+const writing = new InFlight(); // a purchase in the point shop on its way: Buy waits for it
+const attempts = {}; // the purchase whose answer was lost, to retry with its Idempotency-Key
 
 function show(screen) {
   for (const name of ["welcome", "verify", "account"]) $(name).hidden = name !== screen;
@@ -231,7 +234,8 @@ async function loadPrograms() {
       el("span", { class: "primary-text", text: item.name }),
       el("span", { class: "secondary-text", text: `${points(item.price_points)} points` })),
     el("button", { class: "button secondary small", type: "button", "aria-label": `Buy ${item.name}`,
-      disabled: toMinor(me.points_balance, 2) < toMinor(item.price_points, 2), onclick: () => buy(item), text: "Buy" }))));
+      disabled: writing.has("buy") || toMinor(me.points_balance, 2) < toMinor(item.price_points, 2),
+      onclick: (event) => pressing(event.currentTarget, () => buy(item)), text: "Buy" }))));
   $("credit-section").hidden = !credit.items.length;
   clear($("credit-history"), credit.items.map((item) => el("li", {},
     el("span", {},
@@ -240,15 +244,18 @@ async function loadPrograms() {
     el("span", { class: item.amount.startsWith("-") ? "minus" : "plus", text: item.amount.startsWith("-") ? money(item.amount) : `+${money(item.amount)}` }))));
 }
 
-async function buy(item) {
-  try {
-    const bought = await call("POST", `/v1/members/${me.id}/benefits/buy`, { benefit_id: item.benefit_id }, { "Idempotency-Key": uid("S") });
-    say($("shop-message"), `${item.name} is in your benefits: ${points(bought.points_paid)} points spent.`, "ok");
-    await loadMe();
-    await loadHistory();
-  } catch (error) {
-    if (error.status !== 401) say($("shop-message"), words(error), "error");
-  }
+function buy(item) {
+  return writing.run("buy", async () => {
+    try {
+      const bought = await intended(attempts, "buy", { member: me.id, benefit: item.benefit_id }, "S", (idempotencyKey) => call(
+        "POST", `/v1/members/${me.id}/benefits/buy`, { benefit_id: item.benefit_id }, { "Idempotency-Key": idempotencyKey }));
+      say($("shop-message"), `${item.name} is in your benefits: ${points(bought.points_paid)} points spent.`, "ok");
+      await loadMe();
+      await loadHistory();
+    } catch (error) {
+      if (error.status !== 401) say($("shop-message"), words(error), "error");
+    }
+  });
 }
 
 async function loadHistory(more = false) {

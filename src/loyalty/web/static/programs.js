@@ -1,5 +1,7 @@
 // The Campaign Center's programs: deals (rules with a discount action), punch cards, shop prices, top-up bonus.
-import { words, say, el, clear, money, points, splitList } from "./common.js";
+import { words, say, el, clear, points, splitList } from "./common.js";
+import { pressing } from "./intent.js";
+import { dealText } from "./rule-words.js";
 
 const $ = (id) => document.getElementById(id);
 let call = null;
@@ -39,12 +41,6 @@ export async function loadPrograms(caller) {
   if (!(business.credit_top_up_bonus || []).length) addTier({ from: "", bonus: "" });
 }
 
-function dealText(action) {
-  const off = action.discount.percent ? `${action.discount.percent}% off${action.discount.max ? ` (at most ${money(action.discount.max)})` : ""}` : `${money(action.discount.amount)} off`;
-  const on = action.items ? ` ${Object.values(action.items).flat().join(", ")}` : " the purchase";
-  return `${off}${on}`;
-}
-
 function addTier(tier) {
   $("bonus-rows").append(el("li", { class: "inline-form bonus-row" },
     el("label", { text: "From" }), el("input", { class: "bonus-from", inputmode: "decimal", "aria-label": "Top-up from", value: tier.from || null, placeholder: "20.00", size: 8 }),
@@ -76,25 +72,7 @@ function wire() {
       say($("bonus-message"), words(error), "error");
     }
   });
-  $("deal-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const form = event.target;
-    const percent = form.percent.value.trim();
-    const codes = splitList(form.codes.value);
-    const tags = splitList(form.member_tags.value);
-    const action = { type: "discount", discount: percent ? { percent } : { amount: form.amount.value.trim() } };
-    if (codes.length) action.items = { codes };
-    const rule = { name: form.name.value.trim(), trigger: "purchase", status: "active", actions: [action] };
-    if (tags.length) rule.conditions = { member_tags: tags };
-    try {
-      await call("POST", "/v1/rules", rule);
-      form.reset();
-      say($("deal-message"), "Deal created: members get it from now on.", "ok");
-      await loadPrograms(call);
-    } catch (error) {
-      say($("deal-message"), words(error), "error");
-    }
-  });
+  wireDealForm();
   $("punch-card-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = event.target;
@@ -110,5 +88,56 @@ function wire() {
     } catch (error) {
       say($("punch-card-message"), words(error), "error");
     }
+  });
+}
+
+// A deal is a percentage or money off, never both (the server would refuse one and the form used to drop the
+// amount); one for every member goes live for everyone at once, so the form asks once more first.
+function wireDealForm() {
+  const form = $("deal-form");
+  const submit = form.querySelector("button[type=submit]");
+  const label = submit.textContent;
+  const disarm = () => {
+    delete form.dataset.armed;
+    submit.textContent = label;
+  };
+  form.addEventListener("input", disarm);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const percent = form.percent.value.trim();
+    const amount = form.amount.value.trim();
+    if (percent && amount) {
+      say($("deal-message"), `A deal is a percentage or money off, not both: clear ${percent}% or ${amount} off.`, "error");
+      form.amount.focus();
+      return;
+    }
+    if (!percent && !amount) {
+      say($("deal-message"), "Type a percentage (like 20) or money off (like 2.00).", "error");
+      form.percent.focus();
+      return;
+    }
+    const codes = splitList(form.codes.value);
+    const tags = splitList(form.member_tags.value);
+    const action = { type: "discount", discount: percent ? { percent } : { amount } };
+    if (codes.length) action.items = { codes };
+    const rule = { name: form.name.value.trim(), trigger: "purchase", status: "active", actions: [action] };
+    if (tags.length) rule.conditions = { member_tags: tags };
+    if (!tags.length && form.dataset.armed !== JSON.stringify(rule)) {
+      form.dataset.armed = JSON.stringify(rule);
+      submit.textContent = "Create for every member";
+      say($("deal-message"), `${dealText(action)} for every member, from now on. Press "Create for every member" to confirm, or name an audience tag.`, "info");
+      return;
+    }
+    pressing(submit, async () => {
+      try {
+        await call("POST", "/v1/rules", rule);
+        form.reset();
+        disarm();
+        say($("deal-message"), "Deal created: members get it from now on.", "ok");
+        await loadPrograms(call);
+      } catch (error) {
+        say($("deal-message"), words(error), "error");
+      }
+    });
   });
 }

@@ -1,5 +1,6 @@
 // The rule editor: real form fields for every rule type of the Campaign Center, to and from the rule's JSON.
 import { el, splitList } from "./common.js";
+import { dealText } from "./rule-words.js";
 
 const form = document.getElementById("rule-form");
 const actionsBox = document.getElementById("rule-actions");
@@ -279,6 +280,7 @@ export function summary(rule, benefits = []) {
     }
     if (action.type === "tag_member") return `tags "${action.tag}"`;
     if (action.type === "untag_member") return `removes the tag "${action.tag}"`;
+    if (action.type === "discount") return `deal: ${dealText(action)}`;
     const on = action.items ? ` on ${Object.values(action.items).flat().join(", ")}` : "";
     const but = action.exclude_items ? `, not ${Object.values(action.exclude_items).flat().join(", ")}` : "";
     const mops = action.exclude_mops?.length ? `, not paid by ${[].concat(action.exclude_mops).join(", ")}` : "";

@@ -1,4 +1,6 @@
-// A rule's conditions and validity in words, for the rule list and the confirmations.
+// A rule's conditions, validity and deals in words, for the rule list, the programs and the confirmations.
+import { money } from "./common.js";
+
 const DAYS = { mon: "Mon", tue: "Tue", wed: "Wed", thu: "Thu", fri: "Fri", sat: "Sat", sun: "Sun" };
 const ORDER = Object.keys(DAYS);
 
@@ -45,4 +47,13 @@ export function validityText(rule, now = new Date()) {
   if (until) return `until ${day(rule.valid_until)}`;
   if (from) return `since ${day(rule.valid_from)}`;
   return "no end date";
+}
+
+// A deal's discount action: "20% off COLA (at most 5.00)", "2.00 off the purchase".
+export function dealText(action) {
+  const discount = action.discount || {};
+  const off = discount.percent ? `${discount.percent}% off` : `${money(discount.amount)} off`;
+  const on = action.items ? ` ${Object.values(action.items).flat().join(", ")}` : " the purchase";
+  const most = discount.percent && discount.max ? ` (at most ${money(discount.max)})` : "";
+  return `${off}${on}${most}`;
 }

@@ -2,10 +2,12 @@
 // receipt again, returns some of its lines (with the points they take back shown first) or cancels it.
 import { api, words, say, el, clear, money, points, toMinor, fromMinor, localDateTime, twoStep } from "./common.js";
 import { identification, triesLeft } from "./identify.js";
+import { intended, pressing } from "./intent.js";
 
 const $ = (id) => document.getElementById(id);
 let keyOf = () => null;
 let leave = () => {};
+const pending = {}; // the return whose answer was lost, to retry with its return_id
 
 export function setupSales({ key, back }) {
   keyOf = key;
@@ -115,9 +117,10 @@ async function openSale(id, message = null) {
       input);
   });
   const returnButton = open ? el("button", { class: "button secondary", type: "button", text: "Return selected" }) : null;
-  returnButton?.addEventListener("click", () => returnLines(sale, returns, status));
+  returnButton?.addEventListener("click", () => pressing(returnButton, () => returnLines(sale, returns, status)));
   const cancelButton = open ? el("button", { class: "button secondary", type: "button", text: "Cancel this purchase" }) : null;
-  cancelButton?.addEventListener("click", () => twoStep(cancelButton, "Cancel this purchase", () => cancel(sale, status)));
+  cancelButton?.addEventListener("click", (event) => twoStep(cancelButton, "Cancel this purchase",
+    () => pressing(cancelButton, () => cancel(sale, status)), event));
   clear(box, el("div", { class: "receipt-paper" },
     el("header", { class: "receipt-head" },
       el("h2", { id: "sale-detail-title", text: `Sale ${sale.transaction_id}` }),
@@ -169,9 +172,9 @@ async function returnLines(sale, returns, status) {
     return;
   }
   try {
-    const done = await api(keyOf(), "POST", `/v1/purchases/${sale.id}/returns`, {
-      return_id: `R-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`, lines,
-    });
+    // The return_id is the return's idempotency key: the same lines of the same sale, retried, come back once.
+    const done = await intended(pending, "return", { sale: sale.id, lines }, "R", (returnId) => api(
+      keyOf(), "POST", `/v1/purchases/${sale.id}/returns`, { return_id: returnId, lines }));
     const lost = !/^0(\.0+)?$/.test(done.points_not_recovered) ? ` ${points(done.points_not_recovered)} points were already spent and could not be taken back.` : "";
     const balance = done.points_balance !== null ? ` The balance is now ${points(done.points_balance)} points.` : "";
     openSale(sale.id, `Returned. ${points(done.points_taken_back)} points taken back.${balance}${lost}`);

@@ -1,10 +1,11 @@
 // Points with dates, in words, for the member app and the till: the points still pending, the next expiry
-// ("12 points expire on 31 March") and the way to the next tier ("120 of 500 points to Gold").
+// ("12 points expire on 31 March 2027": with its year, points may live for years) and the way to the next tier
+// ("120 of 500 points to Gold").
 import { el, points } from "./common.js";
 
 // Points expire at the local midnight that ends their last day: that day is the one to name.
 export function expiryDay(iso) {
-  return new Date(Date.parse(iso) - 1000).toLocaleDateString(undefined, { day: "numeric", month: "long" });
+  return new Date(Date.parse(iso) - 1000).toLocaleDateString(undefined, { day: "numeric", month: "long", year: "numeric" });
 }
 
 export function pendingText(member) {
