@@ -741,3 +741,7 @@ class Tier(Base):
     name: Mapped[str] = mapped_column(String(100))
     threshold: Mapped[int] = mapped_column(BigInteger)  # hundredths
     created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+# Tables kept in modules of their own, registered on Base.metadata by importing them here.
+from loyalty.db import webhook_tables  # noqa: E402, F401

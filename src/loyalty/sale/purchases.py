@@ -52,6 +52,8 @@ from loyalty.money import (
 from loyalty.sale import awards, payments, settlement
 from loyalty.wallet import benefits, credit, punch_cards
 from loyalty.wallet.lots import book
+from loyalty.webhooks import payloads
+from loyalty.webhooks.outbox import record_event
 
 
 class MemberBlocked(Refused):
@@ -528,6 +530,7 @@ def confirmed(
         },
     )
     record(session, business.id, actor=actor, action="purchase.confirm", obj=purchase)
+    record_event(session, business.id, "purchase.confirmed", payloads.purchase(answer))
     return Confirmed(answer, body, True)
 
 

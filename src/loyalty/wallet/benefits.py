@@ -24,6 +24,8 @@ from loyalty import rules as engine
 from loyalty.db.models import Asset, Benefit, Business, Member
 from loyalty.errors import Conflict, InvalidInput, NotFound
 from loyalty.money import currency_exponent, hundredths_to_points
+from loyalty.webhooks import payloads
+from loyalty.webhooks.outbox import record_event
 
 KINDS = ("discount", "free_item")
 STATUSES = ("active", "redeemed", "expired", "deactivated")
@@ -182,6 +184,7 @@ def grant(
     )
     session.add(asset)
     session.flush()
+    record_event(session, business.id, "benefit.granted", payloads.asset(asset))
     return asset
 
 
@@ -244,7 +247,9 @@ def redeem(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount == 1:  # type: ignore[attr-defined]
-        return _refresh(session, asset_id)
+        redeemed = _refresh(session, asset_id)
+        record_event(session, business_id, "benefit.redeemed", payloads.asset(redeemed))
+        return redeemed
     found = session.get(Asset, asset_id)
     if found is None or found.business_id != business_id or found.member_id != member_id:
         raise BenefitNotRedeemable(asset_id, "it is not in this member's wallet")
