@@ -11,12 +11,13 @@ from pathlib import Path
 import typer
 from sqlalchemy.orm import Session
 
+from loyalty import ops_cli
 from loyalty.db import migrate
 from loyalty.db.engine import Database
 from loyalty.db.models import now
 from loyalty.errors import LoyaltyError
 from loyalty.members import access
-from loyalty.messages import notify
+from loyalty.messages import notify, outbound
 from loyalty.money import hundredths_to_points
 from loyalty.settings import Settings
 from loyalty.wallet import credit, ledger, punch_cards
@@ -30,6 +31,10 @@ rules_app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(business_app, name="business")
 app.add_typer(rules_app, name="rules")
+app.command("backup")(ops_cli.backup)
+app.command("restore")(ops_cli.restore)
+app.add_typer(ops_cli.outbound_app, name="outbound")
+app.add_typer(ops_cli.webhooks_app, name="webhooks")
 
 
 def _settings() -> Settings:
@@ -165,7 +170,7 @@ def expire(
             raise typer.Exit(2)
     settings = _settings()
     db = _database()
-    sender = reminders.Sender(db, notify.make(settings))
+    sender = reminders.Sender(db, outbound.Held(db, notify.make(settings)))
     report = expiry.run(db, at=moment.astimezone(UTC), notify=sender.send)
     typer.echo(
         f"expired {hundredths_to_points(report.expired_points)} points in {report.expired_lots} lot(s)"
