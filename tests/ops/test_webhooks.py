@@ -5,56 +5,22 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from standardwebhooks import Webhook
 
-from loyalty.api.app import create_app
 from loyalty.db.engine import Database
 from loyalty.db.models import now
 from loyalty.db.webhook_tables import WebhookDelivery, WebhookEvent
 from loyalty.members import access, accounts
 from loyalty.messages import outbound
-from loyalty.settings import Settings
-from loyalty.webhooks import delivery
-from tests.conftest import Tenant, make_tenant
-from tests.lots.helpers import buy, shop
+from tests.conftest import Tenant
+from tests.lots.helpers import buy
+from tests.ops.hooks import deliver, deliveries, subscribe
 from tests.ops.receiver import Receiver
 from tests.support.people import phone, register
-
-
-@pytest.fixture(scope="module")
-def hooks_client(settings: Settings, db: Database) -> Iterator[TestClient]:
-    allowing = Settings(database_url=settings.database_url, webhooks_allow_private=True)
-    with TestClient(create_app(allowing, db=db), raise_server_exceptions=False) as client:
-        yield client
-
-
-@pytest.fixture
-def venue(db: Database, hooks_client: TestClient) -> Tenant:
-    made = make_tenant(db, hooks_client)
-    shop(made)
-    return made
-
-
-def subscribe(tenant: Tenant, url: str, events: list[str] | None = None) -> dict[str, str]:
-    answer = tenant.client.post("/v1/webhooks", json={"url": url, "events": events or ["*"]}, headers=tenant.admin)
-    assert answer.status_code == 201, answer.text
-    return dict(answer.json())
-
-
-def deliveries(tenant: Tenant, endpoint_id: str) -> list[dict[str, object]]:
-    answer = tenant.client.get(f"/v1/webhooks/{endpoint_id}/deliveries", headers=tenant.admin)
-    assert answer.status_code == 200, answer.text
-    return list(answer.json()["items"])
-
-
-def deliver(db: Database, at: datetime | None = None) -> int:
-    return delivery.deliver_due(db, allow_private=True, at=at, limit=100)
 
 
 def test_endpoints_are_made_shown_changed_and_deleted(venue: Tenant, other_tenant: Tenant) -> None:
