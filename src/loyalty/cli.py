@@ -62,6 +62,7 @@ def serve(
     settings = _settings()
     migrate.upgrade(settings.database_url)
     logs.configure(settings.log_level)
+    ops_cli.share_metrics(workers)
     uvicorn.run(
         "loyalty.api.app:app_from_env",
         factory=True,

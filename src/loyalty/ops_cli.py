@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -14,6 +16,13 @@ from loyalty.settings import Settings
 
 outbound_app = typer.Typer(help="Texts, e-mails and webhooks leaving the house (held after a restore).")
 webhooks_app = typer.Typer(help="Webhook deliveries.", no_args_is_help=True)
+
+
+def share_metrics(workers: int) -> None:
+    """Several worker processes write their figures to one folder, so any worker's /metrics answers the sum
+    (prometheus_client's multiprocess mode, chosen by this variable before the workers start)."""
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="loyalty-metrics-")
 
 
 def backup(file: Path = typer.Argument(..., help="A new file to write the copy to.")) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
@@ -9,9 +12,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from loyalty.api.app import create_app
 from loyalty.db.engine import Database
 from loyalty.settings import Settings, SettingsInvalid
-from tests.conftest import Tenant
+from tests.conftest import Tenant, create_tenant_via_cli
 from tests.lots.helpers import buy, shop
 from tests.support.people import register
+from tests.support.server import LiveServer
 
 
 def scrape(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -70,3 +74,26 @@ def test_the_switch_is_read_from_the_environment() -> None:
     assert Settings.from_env({"LOYALTY_WEBHOOKS_ALLOW_PRIVATE": "1"}).webhooks_allow_private is True
     with pytest.raises(SettingsInvalid, match="LOYALTY_METRICS"):
         Settings.from_env({"LOYALTY_METRICS": "maybe"})
+
+
+@pytest.mark.slow
+def test_two_workers_answer_the_sum_of_their_figures(fresh_database_url: str, tmp_path: Path) -> None:
+    keys = create_tenant_via_cli(fresh_database_url)
+    server = LiveServer(fresh_database_url, workers=2, log_path=tmp_path / "server.log").start()
+    try:
+        for n in range(8):
+            sale = {
+                "transaction_id": f"M-{n}",
+                "items": [{"line_id": "1", "code": "X", "quantity": 1, "amount": "3.00"}],
+                "payments": [{"mop": "cash", "amount": "3.00"}],
+            }
+            answer = httpx.post(
+                f"{server.url}/v1/purchases", json=sale, headers={"Authorization": f"Bearer {keys['pos_key']}"}
+            )
+            assert answer.status_code == 201, answer.text
+        for _ in range(6):  # whichever worker answers the scrape
+            families = {f.name: f for f in text_string_to_metric_families(httpx.get(f"{server.url}/metrics").text)}
+            (sample,) = [s for s in families["loyalty_purchases_confirmed"].samples if s.name.endswith("_total")]
+            assert sample.value == 8
+    finally:
+        server.stop()
