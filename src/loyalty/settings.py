@@ -46,6 +46,9 @@ class Settings:
             raise SettingsInvalid(
                 f"LOYALTY_DATABASE_URL must be sqlite:/// or postgresql+psycopg://, not {url.split(':')[0]}"
             )
+        synchronous = (env.get("LOYALTY_SQLITE_SYNCHRONOUS") or "FULL").upper()
+        if synchronous not in ("FULL", "NORMAL", "EXTRA"):
+            raise SettingsInvalid(f"LOYALTY_SQLITE_SYNCHRONOUS must be FULL, NORMAL or EXTRA, not {synchronous!r}")
         return cls(
             database_url=url,
             identify_failures_per_terminal=_positive_int(env, "LOYALTY_IDENTIFY_FAILURES_PER_TERMINAL", 20),
