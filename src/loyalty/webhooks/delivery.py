@@ -69,6 +69,8 @@ def delay_after(attempts: int) -> timedelta:
 
 def claim(db: Database, *, at: datetime, limit: int = 20, delivery_id: uuid.UUID | None = None) -> list[Job]:
     """Take up to `limit` due deliveries (or the one named) for this worker; none while outbound is paused."""
+    if delivery_id is None and not _any_due(db, at):
+        return []  # an idle poll costs a read, not a write transaction (on SQLite, the file's write lock)
 
     def work(session: Session) -> list[Job]:
         if outbound.paused(session):
@@ -82,9 +84,8 @@ def claim(db: Database, *, at: datetime, limit: int = 20, delivery_id: uuid.UUID
             .limit(limit)
             .with_for_update(skip_locked=True, of=WebhookDelivery)
         )
-        if delivery_id is None:
-            query = query.where(WebhookDelivery.next_attempt_at <= at)
-        else:
+        query = query.where(WebhookDelivery.next_attempt_at <= at)  # a leased one is being sent by another
+        if delivery_id is not None:
             query = query.where(WebhookDelivery.id == delivery_id)
         jobs = []
         for delivery, url, secret, body in session.execute(query):
@@ -93,6 +94,16 @@ def claim(db: Database, *, at: datetime, limit: int = 20, delivery_id: uuid.UUID
         return jobs
 
     return db.write(work)
+
+
+def _any_due(db: Database, at: datetime) -> bool:
+    with db.read() as session:
+        due = session.scalar(
+            select(WebhookDelivery.id)
+            .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= at)
+            .limit(1)
+        )
+    return due is not None
 
 
 def send(job: Job, *, allow_private: bool, client: httpx.Client | None = None) -> Outcome:
