@@ -45,7 +45,25 @@ def test_a_members_life_in_events(venue: Tenant, db: Database) -> None:
             headers=venue.pos | {"Idempotency-Key": "top-up-1"},
         )
         assert topped.status_code == 201, topped.text
-        buy(venue, ada["id"], "7.00")
+        second = buy(venue, ada["id"], "7.00")
+        returned = venue.client.post(
+            f"/v1/purchases/{second['id']}/returns",
+            headers=venue.pos,
+            json={"return_id": "R-1", "lines": [{"line_id": "1", "quantity": 1}]},
+        )
+        assert returned.status_code == 201, returned.text
+        used = venue.client.post(
+            "/v1/purchases",
+            headers=venue.pos,
+            json={
+                "transaction_id": "T-gift",
+                "member_id": ada["id"],
+                "items": [{"line_id": "1", "code": "COFFEE", "quantity": 1, "amount": "4.00"}],
+                "payments": [{"mop": "cash", "amount": "3.60"}],
+                "benefits": [granted.json()["id"]],
+            },
+        )
+        assert used.status_code == 201, used.text
         expiry.run(db, at=now() + timedelta(days=31))
         deliver(db)
         seen = events(receiver)
@@ -61,5 +79,10 @@ def test_a_members_life_in_events(venue: Tenant, db: Database) -> None:
     assert by_type["purchase.cancelled"][0]["purchase_id"] == bought["id"]
     assert by_type["tier.changed"][0] == {"member_id": ada["id"], "tier": "Silver", "previous": None}
     assert by_type["credit.topped_up"][0]["amount"] == "20.00"
+    returned_data = by_type["purchase.returned"][0]
+    assert (returned_data["purchase_id"], returned_data["return_id"]) == (second["id"], "R-1")
+    assert returned_data["points_taken_back"] == returned.json()["points_taken_back"]
+    assert by_type["benefit.redeemed"][0]["asset_id"] == granted.json()["id"]
+    assert by_type["benefit.redeemed"][0]["status"] == "redeemed"
     assert by_type["points.expired"][0]["member_id"] == ada["id"]
     assert all(event["timestamp"] for event in seen)
