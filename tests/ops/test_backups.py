@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,30 @@ def test_backup_never_overwrites_a_file(fresh_database_url: str, tmp_path: Path)
     made = loyalty(fresh_database_url, "backup", str(existing))
     assert made.returncode == 2
     assert existing.read_text() == "precious"
+
+
+def test_restore_into_a_migrated_empty_database(
+    fresh_database_url: str, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    source = Database(fresh_database_url)
+    with TestClient(create_app(Settings(database_url=fresh_database_url), db=source)) as client:
+        tenant = make_tenant(source, client)
+        shop(tenant)
+        ada = register(tenant)["id"]
+        bought = [buy(tenant, ada, f"{n}.00")["id"] for n in (3, 4)]
+        assert client.get("/metrics").status_code == 200  # a served database, metrics and all
+    source.dispose()
+    assert loyalty(fresh_database_url, "backup", str(tmp_path / "small.bak")).returncode == 0
+
+    target_url = _new_database_url(tmp_path_factory)
+    assert loyalty(target_url, "db", "upgrade").returncode == 0  # tables, but no business: still empty
+    restored = loyalty(target_url, "restore", str(tmp_path / "small.bak"))
+    assert restored.returncode == 0, restored.stderr
+    assert loyalty(target_url, "verify").returncode == 0
+    target = Database(target_url)
+    try:
+        with target.read() as session:
+            assert {str(found) for found in session.scalars(select(Purchase.id))} == set(bought)
+            assert session.get(Member, uuid.UUID(ada)).points_balance == 700  # type: ignore[union-attr]
+    finally:
+        target.dispose()
