@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from standardwebhooks import Webhook
 
 from loyalty.db.engine import Database
-from loyalty.db.models import now
+from loyalty.db.models import AuditRecord, now
 from loyalty.db.webhook_tables import WebhookDelivery, WebhookEvent
 from loyalty.members import access, accounts
 from loyalty.messages import outbound
@@ -23,7 +23,7 @@ from tests.ops.receiver import Receiver
 from tests.support.people import phone, register
 
 
-def test_endpoints_are_made_shown_changed_and_deleted(venue: Tenant, other_tenant: Tenant) -> None:
+def test_endpoints_are_made_shown_changed_and_deleted(venue: Tenant, other_tenant: Tenant, db: Database) -> None:
     made = subscribe(venue, "http://127.0.0.1:9/hook", ["purchase.confirmed"])
     assert made["secret"].startswith("whsec_")
     shown = venue.client.get(f"/v1/webhooks/{made['id']}", headers=venue.admin).json()
@@ -43,6 +43,13 @@ def test_endpoints_are_made_shown_changed_and_deleted(venue: Tenant, other_tenan
     assert venue.client.get(f"/v1/webhooks/{made['id']}", headers=venue.pos).status_code == 403
     assert venue.client.delete(f"/v1/webhooks/{made['id']}", headers=venue.admin).status_code == 204
     assert venue.client.get(f"/v1/webhooks/{made['id']}", headers=venue.admin).status_code == 404
+    with db.read() as session:
+        audited = session.scalars(
+            select(AuditRecord.action)
+            .where(AuditRecord.object_type == "webhook_endpoint", AuditRecord.object_id == made["id"])
+            .order_by(AuditRecord.at)
+        ).all()
+    assert audited == ["webhook.create", "webhook.update", "webhook.rotate_secret", "webhook.delete"]
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from loyalty.audit import record
 from loyalty.db.engine import Database
 from loyalty.db.models import now
 from loyalty.db.webhook_tables import WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -89,6 +90,7 @@ def create(
     events: Sequence[str],
     description: str,
     allow_private: bool,
+    actor: str,
 ) -> dict[str, Any]:
     url = addresses.check_url(url, allow_private=allow_private)
     chosen = check_events(events)
@@ -112,6 +114,8 @@ def create(
         )
         session.add(endpoint)
         session.flush()
+        # Member data leaves the house through it: who added which address is kept.
+        record(session, business_id, actor=actor, action="webhook.create", obj=endpoint, details={"url": url})
         return view(endpoint, secret=secret)
 
     return db.write(work)
@@ -133,7 +137,13 @@ def get(db: Database, *, business_id: uuid.UUID, endpoint_id: uuid.UUID) -> dict
 
 
 def update(
-    db: Database, *, business_id: uuid.UUID, endpoint_id: uuid.UUID, changes: Changes, allow_private: bool
+    db: Database,
+    *,
+    business_id: uuid.UUID,
+    endpoint_id: uuid.UUID,
+    changes: Changes,
+    allow_private: bool,
+    actor: str,
 ) -> dict[str, Any]:
     url = addresses.check_url(changes.url, allow_private=allow_private) if changes.url is not None else None
     events = check_events(changes.events) if changes.events is not None else None
@@ -152,28 +162,32 @@ def update(
                 endpoint.consecutive_failures = 0  # switched back on: a fresh start
         endpoint.updated_at = now()
         session.flush()
+        details = {"url": endpoint.url, "fields": [name for name, value in vars(changes).items() if value is not None]}
+        record(session, business_id, actor=actor, action="webhook.update", obj=endpoint, details=details)
         return view(endpoint)
 
     return db.write(work)
 
 
-def rotate_secret(db: Database, *, business_id: uuid.UUID, endpoint_id: uuid.UUID) -> dict[str, Any]:
+def rotate_secret(db: Database, *, business_id: uuid.UUID, endpoint_id: uuid.UUID, actor: str) -> dict[str, Any]:
     secret = signing.new_secret()
 
     def work(session: Session) -> dict[str, Any]:
         endpoint = _own(session, business_id, endpoint_id)
         endpoint.secret = secret
         endpoint.updated_at = now()
+        record(session, business_id, actor=actor, action="webhook.rotate_secret", obj=endpoint)
         return view(endpoint, secret=secret)
 
     return db.write(work)
 
 
-def delete(db: Database, *, business_id: uuid.UUID, endpoint_id: uuid.UUID) -> None:
+def delete(db: Database, *, business_id: uuid.UUID, endpoint_id: uuid.UUID, actor: str) -> None:
     def work(session: Session) -> None:
         endpoint = _own(session, business_id, endpoint_id)
         for row in session.scalars(select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)):
             session.delete(row)
+        record(session, business_id, actor=actor, action="webhook.delete", obj=endpoint, details={"url": endpoint.url})
         session.delete(endpoint)
 
     db.write(work)

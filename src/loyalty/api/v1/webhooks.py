@@ -49,6 +49,7 @@ def create(
         events=body.events,
         description=body.description,
         allow_private=_allow_private(request),
+        actor=who.actor,
     )
     return JSONResponse(made, status_code=201)
 
@@ -81,12 +82,13 @@ def update(
         endpoint_id=endpoint_id,
         changes=changes,
         allow_private=_allow_private(request),
+        actor=who.actor,
     )
 
 
 @router.delete("/{endpoint_id}", status_code=204)
 def delete(endpoint_id: uuid.UUID, who: Principal = Depends(admin), db: KeyedDatabase = Depends(database)) -> Response:
-    endpoints.delete(db, business_id=who.business_id, endpoint_id=endpoint_id)
+    endpoints.delete(db, business_id=who.business_id, endpoint_id=endpoint_id, actor=who.actor)
     return Response(status_code=204)
 
 
@@ -95,7 +97,7 @@ def rotate_secret(
     endpoint_id: uuid.UUID, who: Principal = Depends(admin), db: KeyedDatabase = Depends(database)
 ) -> dict[str, Any]:
     """A new secret, shown only this once; the old one stops signing at once."""
-    return endpoints.rotate_secret(db, business_id=who.business_id, endpoint_id=endpoint_id)
+    return endpoints.rotate_secret(db, business_id=who.business_id, endpoint_id=endpoint_id, actor=who.actor)
 
 
 @router.post("/{endpoint_id}/test")
