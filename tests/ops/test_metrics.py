@@ -97,3 +97,19 @@ def test_two_workers_answer_the_sum_of_their_figures(fresh_database_url: str, tm
             assert sample.value == 8
     finally:
         server.stop()
+
+
+def test_the_queue_shows_what_waits_and_how_long(venue: Tenant, db: Database) -> None:
+    from loyalty.webhooks import queue
+
+    made = venue.client.post(
+        "/v1/webhooks", json={"url": "http://127.0.0.1:9/closed", "events": ["member.created"]}, headers=venue.admin
+    ).json()
+    before = queue.depth(db).pending
+    register(venue, "+41 79 555 44 01")
+    register(venue, "+41 79 555 44 02")
+    assert queue.depth(db).pending == before + 2
+    assert queue.depth(db).oldest_seconds >= 0
+    venue.client.patch(f"/v1/webhooks/{made['id']}", json={"enabled": False}, headers=venue.admin)
+    assert queue.depth(db).pending == before  # switched off: waiting on purpose, not stuck
+    assert value(scrape(venue.client), "loyalty_webhook_queue_depth") == before

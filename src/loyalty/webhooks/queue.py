@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from loyalty.db.engine import Database
 from loyalty.db.models import now
-from loyalty.db.webhook_tables import WebhookDelivery
+from loyalty.db.webhook_tables import WebhookDelivery, WebhookEndpoint
 from loyalty.messages import outbound
 
 
@@ -21,8 +21,11 @@ class Depth:
 
 def depth(db: Database) -> Depth:
     with db.read() as session:
+        # Deliveries to a switched-off endpoint wait on purpose: they are not a queue that is stuck.
         count, oldest = session.execute(
-            select(func.count(), func.min(WebhookDelivery.created_at)).where(WebhookDelivery.status == "pending")
+            select(func.count(), func.min(WebhookDelivery.created_at))
+            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+            .where(WebhookDelivery.status == "pending", WebhookEndpoint.enabled.is_(True))
         ).one()
         paused = outbound.paused(session)
     age = (now() - oldest).total_seconds() if oldest is not None else 0.0
