@@ -142,8 +142,8 @@ def note(session: Session, *, business: Business, member: Member, at: datetime) 
     rank = _rank(ladder, earned_in_window(session, business=business, member_id=member.id, at=at))
     kept = _kept(business, member, ladder, at)
     if rank >= 0 and (kept is None or rank > kept):
-        previous, member.tier = member.tier, ladder[rank].name
-        record_event(session, business.id, "tier.changed", payloads.tier(member, previous))
+        record_event(session, business.id, "tier.changed", payloads.tier(member, ladder[rank].name))
+        member.tier = ladder[rank].name
         member.tier_since = at
 
 

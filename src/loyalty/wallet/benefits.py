@@ -247,9 +247,8 @@ def redeem(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount == 1:  # type: ignore[attr-defined]
-        redeemed = _refresh(session, asset_id)
-        record_event(session, business_id, "benefit.redeemed", payloads.asset(redeemed))
-        return redeemed
+        record_event(session, business_id, "benefit.redeemed", payloads.redeemed(session, asset_id, purchase_id))
+        return _refresh(session, asset_id)
     found = session.get(Asset, asset_id)
     if found is None or found.business_id != business_id or found.member_id != member_id:
         raise BenefitNotRedeemable(asset_id, "it is not in this member's wallet")

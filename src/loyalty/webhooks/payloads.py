@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loyalty.db.models import Asset, Business, CreditLoad, Member, PointsLot
@@ -73,8 +74,20 @@ def asset(row: Asset) -> dict[str, Any]:
     }
 
 
-def tier(row: Member, previous: str | None) -> dict[str, Any]:
-    return {"member_id": str(row.id), "tier": row.tier, "previous": previous}
+def tier(row: Member, reached: str) -> dict[str, Any]:
+    """Called before the member's tier is changed to `reached`."""
+    return {"member_id": str(row.id), "tier": reached, "previous": row.tier}
+
+
+def redeemed(session: Session, asset_id: uuid.UUID, purchase_id: uuid.UUID | None) -> dict[str, Any]:
+    benefit_id, member_id = session.execute(select(Asset.benefit_id, Asset.member_id).where(Asset.id == asset_id)).one()
+    return {
+        "asset_id": str(asset_id),
+        "benefit_id": str(benefit_id),
+        "member_id": str(member_id),
+        "status": "redeemed",
+        "purchase_id": str(purchase_id) if purchase_id else None,
+    }
 
 
 def credit(business: Business, load: CreditLoad) -> dict[str, Any]:
