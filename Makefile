@@ -72,6 +72,7 @@ bench: install
 	bash scripts/with-postgres.sh $(PY) benchmarks/backtest.py --postgres
 	LOYALTY_PG_DURABLE=1 bash scripts/with-postgres.sh $(PY) benchmarks/lots.py
 	$(PY) benchmarks/guessing.py
+	$(PY) benchmarks/sqlite_commit.py
 
 screenshots: install system
 	LOYALTY_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -q -p no:cacheprovider -m browser

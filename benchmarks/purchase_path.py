@@ -11,7 +11,9 @@ with points, a discount benefit and a promo code. Operations, each on a sale of 
 - purchase: POST /v1/purchases, confirmed, no payment through loyalty, no benefit or code;
 - points payment: POST /v1/payments paying 2.00 of a new transaction with points;
 - purchase + payment + code: a points payment, then the purchase with a promo code and a wallet benefit
-  (the purchase alone is timed and counted).
+  (the purchase alone is timed and counted);
+- purchase, webhook subscribed: the purchase again, once the business has one webhook endpoint for every event
+  (its outbox rows: the event and one delivery; nothing is sent, no delivery thread runs here).
 
 Statements are every SQL statement sent (an executemany counts once, BEGIN/COMMIT not at all), per operation.
 Times are p50 and p99 over --runs operations after a warm-up. The machine is shared and noisy: compare medians
@@ -110,6 +112,7 @@ class Bench:
             client.post(f"/v1/members/{member_id}/adjustments", headers=admin, json=gift).raise_for_status()
             self.members.append(member_id)
         self.turn = 0
+        self.subscribed = False
 
     def member(self) -> str:
         self.turn += 1
@@ -146,6 +149,13 @@ class Bench:
         sale["payments"] = [{"mop": "card", "amount": str(Decimal("41.50") - 2)}]
         body = pos.PurchaseIn.model_validate(sale)
         return lambda: pos.confirm(body, who=self.who, db=self.db, settings=self.settings)
+
+    def purchase_with_webhook(self) -> Callable[[], Any]:
+        if not self.subscribed:
+            hook = {"url": "https://hooks.example.com/loyalty", "events": ["*"]}
+            self.client.post("/v1/webhooks", headers=self.admin, json=hook).raise_for_status()
+            self.subscribed = True
+        return self.purchase()
 
     def measure(self, make: Callable[[], Callable[[], Any]], runs: int, warmup: int) -> Figures:
         figures = Figures([], [])
@@ -192,6 +202,7 @@ def main() -> None:
                 "purchase": bench.purchase,
                 "points payment": bench.payment,
                 "purchase + payment + benefit + code": bench.purchase_with_payment_and_code,
+                "purchase, webhook subscribed": bench.purchase_with_webhook,
             }
             for name, make in operations.items():
                 runs = arguments.runs if "code" not in name else max(20, arguments.runs // 5)

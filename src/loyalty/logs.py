@@ -6,7 +6,11 @@ import json
 import logging
 import re
 import sys
+from contextvars import ContextVar
 from datetime import UTC, datetime
+
+# The request being answered (set by loyalty.api.request_ids), written on every line logged meanwhile.
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 # What a log line must not carry: bearer keys, phone numbers and e-mail addresses. Nothing else is touched:
 # times, dates, ids and amounts stay readable. A phone number is written the way people and E.164 write one:
@@ -39,6 +43,8 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         entry.update({key: value for key, value in record.__dict__.items() if key not in self._skip})
+        if (current := request_id.get()) is not None:
+            entry.setdefault("request_id", current)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return redact(json.dumps(entry, default=str))

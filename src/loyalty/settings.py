@@ -31,6 +31,12 @@ class Settings:
     code_failures_per_terminal: int = 20
     code_failures_per_business: int = 200
     code_window_seconds: int = 600
+    # GET /metrics (Prometheus text); LOYALTY_METRICS=off hides it.
+    metrics: bool = True
+    # Webhook addresses on loopback or private networks are refused unless LOYALTY_WEBHOOKS_ALLOW_PRIVATE=1.
+    webhooks_allow_private: bool = False
+    # `loyalty serve` runs a webhook delivery thread in each worker unless LOYALTY_WEBHOOKS_WORKER=off.
+    webhooks_worker: bool = True
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -40,6 +46,9 @@ class Settings:
             raise SettingsInvalid(
                 f"LOYALTY_DATABASE_URL must be sqlite:/// or postgresql+psycopg://, not {url.split(':')[0]}"
             )
+        synchronous = (env.get("LOYALTY_SQLITE_SYNCHRONOUS") or "FULL").upper()
+        if synchronous not in ("FULL", "NORMAL", "EXTRA"):
+            raise SettingsInvalid(f"LOYALTY_SQLITE_SYNCHRONOUS must be FULL, NORMAL or EXTRA, not {synchronous!r}")
         return cls(
             database_url=url,
             identify_failures_per_terminal=_positive_int(env, "LOYALTY_IDENTIFY_FAILURES_PER_TERMINAL", 20),
@@ -53,6 +62,9 @@ class Settings:
             code_failures_per_terminal=_positive_int(env, "LOYALTY_CODE_FAILURES_PER_TERMINAL", 20),
             code_failures_per_business=_positive_int(env, "LOYALTY_CODE_FAILURES_PER_BUSINESS", 200),
             code_window_seconds=_positive_int(env, "LOYALTY_CODE_WINDOW_SECONDS", 600),
+            metrics=_switch(env, "LOYALTY_METRICS", True),
+            webhooks_allow_private=_switch(env, "LOYALTY_WEBHOOKS_ALLOW_PRIVATE", False),
+            webhooks_worker=_switch(env, "LOYALTY_WEBHOOKS_WORKER", True),
         )
 
 
@@ -67,3 +79,16 @@ def _positive_int(env: dict[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise SettingsInvalid(f"{name} must be positive, not {value}")
     return value
+
+
+_ON = {"1", "on", "true", "yes"}
+_OFF = {"0", "off", "false", "no"}
+
+
+def _switch(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw not in _ON | _OFF:
+        raise SettingsInvalid(f"{name} must be on or off (1 or 0), not {raw!r}")
+    return raw in _ON

@@ -34,6 +34,7 @@ logging.getLogger("sqlglot").setLevel(logging.ERROR)  # it warns when it reads S
 NOT_OF_A_BUSINESS = {
     "business": "the business itself: its own id is the business id (`WHERE business.id = …` names it)",
     "alembic_version": "the schema's version: one row for the whole database, no business's data",
+    "outbound_state": "the switch that holds outgoing messages after a restore: one row for the whole database",
 }
 KEYED_BY_ID = {"business"}
 

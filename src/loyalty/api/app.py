@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from loyalty import __version__, web
-from loyalty.api import docs, errors, guards
+from loyalty.api import docs, errors, guards, request_ids
 from loyalty.api.como import routes as como
 from loyalty.api.v1 import (
     admin,
@@ -25,6 +25,7 @@ from loyalty.api.v1 import (
 from loyalty.api.v1 import credit as credit_routes
 from loyalty.api.v1 import punch_cards as punch_card_routes
 from loyalty.api.v1 import shop as shop_routes
+from loyalty.api.v1 import webhooks as webhook_routes
 from loyalty.db.engine import Database
 from loyalty.members import access
 from loyalty.settings import Settings
@@ -62,15 +63,21 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.include_router(credit_routes.router)
     app.include_router(shop_routes.router)
     app.include_router(punch_card_routes.router)
+    app.include_router(webhook_routes.router)
     web.install(app)  # the pages, their static files and the member-app and report endpoints
     app.include_router(como.router)  # the Como POS API v4, for tills that already speak it
     app.openapi_tags = [*(app.openapi_tags or []), como.TAG_METADATA]
 
     app.add_middleware(guards.AccessLog)
+    if settings.metrics:
+        from loyalty.api import metrics
+
+        metrics.install(app)  # the route, and the request counter around everything above
     # Added last, so outermost: a body too large is refused before any of the above reads it, and an
     # unexpected error is answered without dropping the connection.
     app.add_middleware(guards.BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(guards.Contained)
+    app.add_middleware(request_ids.RequestIds)  # outermost: the id is on every log line and error answer
     return app
 
 
@@ -80,4 +87,11 @@ def app_from_env() -> FastAPI:
 
     settings = Settings.from_env()
     logs.configure(settings.log_level)
-    return create_app(settings)
+    app = create_app(settings)
+    if settings.webhooks_worker:
+        from loyalty.webhooks.worker import Worker
+
+        worker = Worker(app.state.db, allow_private=settings.webhooks_allow_private)
+        app.router.add_event_handler("startup", worker.start)
+        app.router.add_event_handler("shutdown", worker.stop)
+    return app

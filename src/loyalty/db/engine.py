@@ -14,10 +14,11 @@ client, retrying with the same key, can settle it.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, TypeVar
 
@@ -71,6 +72,17 @@ def _ping_rested(engine: Engine) -> None:
             raise InvalidatePoolError()
 
 
+SQLITE_SYNCHRONOUS = ("FULL", "NORMAL", "EXTRA")
+
+
+def sqlite_synchronous(environ: Mapping[str, str] | None = None) -> str:
+    """LOYALTY_SQLITE_SYNCHRONOUS (FULL by default), read where connections are made; Settings checks it at start."""
+    chosen = ((os.environ if environ is None else environ).get("LOYALTY_SQLITE_SYNCHRONOUS") or "FULL").upper()
+    if chosen not in SQLITE_SYNCHRONOUS:
+        raise ValueError(f"LOYALTY_SQLITE_SYNCHRONOUS must be one of {', '.join(SQLITE_SYNCHRONOUS)}, not {chosen!r}")
+    return chosen
+
+
 def _make_sqlite_safe(engine: Engine, *, begin: str) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -80,7 +92,9 @@ def _make_sqlite_safe(engine: Engine, *, begin: str) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL mode
+        # FULL: the WAL is synced at each commit, so an acknowledged sale survives a power cut too (NORMAL keeps
+        # the file consistent but may lose the last commits then; LOYALTY_SQLITE_SYNCHRONOUS=NORMAL chooses it).
+        cursor.execute(f"PRAGMA synchronous={sqlite_synchronous()}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -26,6 +26,8 @@ from loyalty.db.models import Business, Member, now
 from loyalty.errors import Conflict, InvalidInput, NotFound, Refused
 from loyalty.money import hundredths_to_points
 from loyalty.sale import awards
+from loyalty.webhooks import payloads
+from loyalty.webhooks.outbox import record_event
 
 # "pending": joined through the member app, phone or e-mail not yet proven by a login code. Such a member is not
 # found at the till and has earned nothing, so nobody can collect welcome points on a number that is not theirs.
@@ -230,6 +232,7 @@ def register(
     _refuse_duplicates(session, member)
     _insert(session, member)
     record(session, business.id, actor=actor, action="member.register", obj=member)
+    record_event(session, business.id, "member.created", payloads.member(member))
     if verified:
         awards.fire(session, business=business, member=member, trigger="joined", at=at)
     return member
@@ -328,6 +331,7 @@ def update(
         obj=member,
         details={"fields": sorted(changes)},  # names only: the audit trail keeps no contact details
     )
+    record_event(session, business.id, "member.updated", payloads.member(member, changed=changes))
     return member
 
 

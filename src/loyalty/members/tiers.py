@@ -22,6 +22,8 @@ from loyalty.db import programme
 from loyalty.db.models import Business, LedgerEntry, LedgerTransaction, Member, Tier
 from loyalty.errors import InvalidInput
 from loyalty.money import points_to_hundredths
+from loyalty.webhooks import payloads
+from loyalty.webhooks.outbox import record_event
 
 LIFETIME_KINDS = ("earn", "unearn")  # as the ledger counts lifetime points
 MAX_TIERS = 20
@@ -145,6 +147,7 @@ def note(session: Session, *, business: Business, member: Member, at: datetime) 
     rank = _rank(ladder, earned_in_window(session, business=business, member_id=member.id, at=at))
     kept = _kept(business, member, ladder, at)
     if rank >= 0 and (kept is None or rank > kept):
+        record_event(session, business.id, "tier.changed", payloads.tier(member, ladder[rank].name))
         member.tier = ladder[rank].name
         member.tier_since = at
 

@@ -30,6 +30,8 @@ from loyalty.sale.pricing import price, with_recorded
 from loyalty.sale.purchases import Priced, Sale, View, check_amounts, member_row
 from loyalty.wallet import benefits, punch_cards
 from loyalty.wallet.lots import book
+from loyalty.webhooks import payloads
+from loyalty.webhooks.outbox import record_event
 
 
 def confirm(
@@ -101,6 +103,7 @@ def confirmed(
     body = serialised(answer)
     purchase_rows.settle(session, business, priced, purchase.id, applied, body)
     record(session, business.id, actor=actor, action="purchase.confirm", obj=purchase)
+    record_event(session, business.id, "purchase.confirmed", payloads.purchase(answer))
     return Confirmed(answer, body, True)
 
 

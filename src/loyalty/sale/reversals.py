@@ -45,6 +45,8 @@ from loyalty.money import floor_points, hundredths_to_points
 from loyalty.sale import credit_payments, payments
 from loyalty.wallet import benefits, credit, ledger, punch_cards
 from loyalty.wallet.lots import book
+from loyalty.webhooks import payloads
+from loyalty.webhooks.outbox import record_event
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ def cancel(session: Session, *, business: Business, purchase: Purchase, at: date
     )
     answer = _cancel_answer(session, business, purchase, not_recovered=not_recovered)
     answer["punches_not_recovered"] = punches_lost
+    record_event(session, business.id, "purchase.cancelled", payloads.reversal(purchase.id, purchase.member_id, answer))
     return answer
 
 
@@ -205,6 +208,7 @@ def return_lines(
     }
     entry.response = answer
     record(session, business.id, actor=actor, action="purchase.return", obj=entry)
+    record_event(session, business.id, "purchase.returned", payloads.reversal(purchase.id, purchase.member_id, answer))
     return answer, True
 
 

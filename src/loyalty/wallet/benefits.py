@@ -25,6 +25,8 @@ from loyalty.db import scoped
 from loyalty.db.models import Asset, Benefit, Business, Member
 from loyalty.errors import Conflict, InvalidInput, NotFound
 from loyalty.money import currency_exponent, hundredths_to_points
+from loyalty.webhooks import payloads
+from loyalty.webhooks.outbox import record_event
 
 KINDS = ("discount", "free_item")
 STATUSES = ("active", "redeemed", "expired", "deactivated")
@@ -183,6 +185,7 @@ def grant(
     )
     session.add(asset)
     session.flush()
+    record_event(session, business.id, "benefit.granted", payloads.asset(asset))
     return asset
 
 
@@ -245,6 +248,9 @@ def redeem(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount == 1:  # type: ignore[attr-defined]
+        record_event(
+            session, business_id, "benefit.redeemed", payloads.redeemed(session, business_id, asset_id, purchase_id)
+        )
         return _refresh(session, asset_id, business_id=business_id)
     found = scoped.get(session, Asset, asset_id, business_id=business_id)
     if found is None or found.business_id != business_id or found.member_id != member_id:

@@ -36,6 +36,8 @@ from loyalty.db.models import (
 )
 from loyalty.errors import Conflict, InvalidInput, NotFound, Refused
 from loyalty.money import currency_exponent, from_minor, to_minor
+from loyalty.webhooks import payloads
+from loyalty.webhooks.outbox import record_event
 
 MEMBER_ACCOUNT = "credit"
 COUNTER_ACCOUNT = {
@@ -229,6 +231,7 @@ def load(
             reason=f"bonus on a top-up of {paid}",
         )
     record(session, business.id, actor=actor, action="credit.load", obj=entry)
+    record_event(session, business.id, "credit.topped_up", payloads.credit(business, entry))
     return entry, True
 
 

@@ -10,14 +10,14 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from loyalty.api.v1 import member_app, reports
-from loyalty.messages import notify
+from loyalty.messages import notify, outbound
 from loyalty.settings import Settings
 from loyalty.web import pages
 
 
 def install(app: FastAPI) -> None:
     settings: Settings = app.state.settings
-    app.state.notifier = notify.make(settings)
+    app.state.notifier = outbound.Held(app.state.db, notify.make(settings))  # held after a restore
     app.include_router(member_app.router)
     app.include_router(reports.router)
     app.include_router(pages.router)

@@ -35,6 +35,7 @@ from loyalty.db.models.wallet import (
     PunchEntry,
     ShopOrder,
 )
+from loyalty.db.models.webhooks import OutboundState, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "NAMING",
@@ -61,6 +62,7 @@ __all__ = [
     "Member",
     "MemberPunchCard",
     "OpenTicket",
+    "OutboundState",
     "PointsLot",
     "PointsPayment",
     "PromoCode",
@@ -78,6 +80,9 @@ __all__ = [
     "Tier",
     "TillIdentification",
     "UTCDateTime",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "business_fk",
     "new_id",
     "now",

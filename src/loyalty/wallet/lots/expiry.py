@@ -21,6 +21,7 @@ from loyalty.db.engine import Database
 from loyalty.db.models import Business, Member, PointsLot
 from loyalty.wallet import ledger
 from loyalty.wallet.lots import book
+from loyalty.webhooks import payloads
 
 BATCH = 2000  # due lots read per transaction (their members' other due lots come along)
 
@@ -110,6 +111,7 @@ def _expire_batch(session: Session, *, at: datetime, batch: int) -> tuple[Report
         )
         business = session.get(Business, business_id)
         assert business is not None
+        payloads.points_expired(session, business, lots)
         done.expired_points += ledger.expire(session, business=business, due=lots, at=at)
         done.expired_lots += len(lots)
         members_done |= {lot.member_id for lot in lots}  # another run may have taken some meanwhile

@@ -11,12 +11,13 @@ from pathlib import Path
 import typer
 from sqlalchemy.orm import Session
 
+from loyalty.cli import operations
 from loyalty.db import migrate
 from loyalty.db.engine import Database
 from loyalty.db.models import now
 from loyalty.errors import LoyaltyError
 from loyalty.members import access
-from loyalty.messages import notify
+from loyalty.messages import notify, outbound
 from loyalty.money import hundredths_to_points
 from loyalty.settings import Settings
 from loyalty.wallet import credit, ledger, punch_cards
@@ -30,6 +31,10 @@ rules_app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(business_app, name="business")
 app.add_typer(rules_app, name="rules")
+app.command("backup")(operations.backup)
+app.command("restore")(operations.restore)
+app.add_typer(operations.outbound_app, name="outbound")
+app.add_typer(operations.webhooks_app, name="webhooks")
 
 
 def _settings() -> Settings:
@@ -57,6 +62,7 @@ def serve(
     settings = _settings()
     migrate.upgrade(settings.database_url)
     logs.configure(settings.log_level)
+    operations.share_metrics(workers)
     uvicorn.run(
         "loyalty.api.app:app_from_env",
         factory=True,
@@ -165,7 +171,7 @@ def expire(
             raise typer.Exit(2)
     settings = _settings()
     db = _database()
-    sender = reminders.Sender(db, notify.make(settings))
+    sender = reminders.Sender(db, outbound.Held(db, notify.make(settings)))
     report = expiry.run(db, at=moment.astimezone(UTC), notify=sender.send)
     typer.echo(
         f"expired {hundredths_to_points(report.expired_points)} points in {report.expired_lots} lot(s)"
