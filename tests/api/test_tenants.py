@@ -30,6 +30,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/members/{member_id}/benefits"): {"benefit_id": "{benefit_id}"},
     ("PATCH", "/v1/members/{member_id}"): {"first_name": "Eve"},
     ("POST", "/v1/purchases/{purchase_id}/returns"): {"return_id": "R-x", "lines": [{"line_id": "1", "quantity": 1}]},
+    ("PATCH", "/v1/webhooks/{endpoint_id}"): {"description": "x"},
 }
 PUBLIC = re.compile(r"^/v1/app/\{business_id\}")
 
@@ -69,6 +70,10 @@ def objects(tenant: Tenant) -> dict[str, str]:
             json={"member_id": member["id"], "transaction_id": "P-1", "amount": "1.00"},
         )
     )
+    # Subscribed before the purchase, so the purchase leaves a delivery (pending: no worker runs in these tests).
+    endpoint = ok(
+        client.post("/v1/webhooks", headers=admin, json={"url": "https://hooks.example.com/loyalty", "events": ["*"]})
+    )
     purchase = ok(
         client.post(
             "/v1/purchases",
@@ -99,17 +104,23 @@ def objects(tenant: Tenant) -> dict[str, str]:
         "purchase_id": purchase["id"],
         "key_id": key["id"],
         "card_id": card["id"],
+        "endpoint_id": endpoint["id"],
+        "delivery_id": ok(client.get(f"/v1/webhooks/{endpoint['id']}/deliveries", headers=admin), 200)["items"][0][
+            "id"
+        ],
     }
 
 
 def operations(tenant: Tenant) -> list[tuple[str, str]]:
     paths = tenant.client.get("/openapi.json").json()["paths"]
-    return [
+    found = [
         (method.upper(), path)
         for path, ops in paths.items()
         for method in ops
         if "{" in path and not PUBLIC.match(path)
     ]
+    # Deletes last: the objects they remove are there for every other call first.
+    return sorted(found, key=lambda operation: operation[0] == "DELETE")
 
 
 def fill(template: str, ids: dict[str, str]) -> str:
