@@ -70,7 +70,7 @@ def objects(tenant: Tenant) -> dict[str, str]:
             json={"member_id": member["id"], "transaction_id": "P-1", "amount": "1.00"},
         )
     )
-    # Subscribed before the purchase, so the purchase leaves a delivery (pending: no worker runs in these tests).
+    # Subscribed before the purchase, so the purchase leaves a delivery.
     endpoint = ok(
         client.post("/v1/webhooks", headers=admin, json={"url": "https://hooks.example.com/loyalty", "events": ["*"]})
     )
@@ -93,6 +93,9 @@ def objects(tenant: Tenant) -> dict[str, str]:
             json={"name": "c", "punches_required": 2, "items": {"codes": ["A"]}, "reward_benefit_id": benefit["id"]},
         )
     )
+    delivery = ok(client.get(f"/v1/webhooks/{endpoint['id']}/deliveries", headers=admin), 200)["items"][0]
+    # Switched off: its deliveries stay pending, never claimed by another test's delivery run on this database.
+    ok(client.patch(f"/v1/webhooks/{endpoint['id']}", headers=admin, json={"enabled": False}), 200)
     return {
         "member_id": member["id"],
         "benefit_id": benefit["id"],
@@ -105,9 +108,7 @@ def objects(tenant: Tenant) -> dict[str, str]:
         "key_id": key["id"],
         "card_id": card["id"],
         "endpoint_id": endpoint["id"],
-        "delivery_id": ok(client.get(f"/v1/webhooks/{endpoint['id']}/deliveries", headers=admin), 200)["items"][0][
-            "id"
-        ],
+        "delivery_id": delivery["id"],
     }
 
 

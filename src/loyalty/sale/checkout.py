@@ -82,6 +82,7 @@ def confirm(
         at = now()
         business = access.business(session, who.business_id)
         made = _sale(sale, business)
+        purchases.check_transaction_id(made.transaction_id)
         asked[:] = [made]
         _check_codes(session, who, made, settings=settings, at=at)
         done = confirmation.confirmed(

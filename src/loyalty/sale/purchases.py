@@ -125,8 +125,15 @@ def occurred(sale: Sale, now: datetime) -> datetime:
     return at
 
 
+def check_transaction_id(text: str, field: str = "transaction_id") -> None:
+    """A till's transaction id is printable text: a NUL or a lone surrogate is no id (and no database stores it)."""
+    if not text.isprintable():
+        raise InvalidInput(field, "must be printable text")
+
+
 def check_amounts(sale: Sale, business: Business) -> None:
     """Amounts with more decimals than the currency has are refused, naming the field."""
+    check_transaction_id(sale.transaction_id)
     exponent = currency_exponent(business.currency)
     seen: set[str] = set()
     for index, line in enumerate(sale.lines):

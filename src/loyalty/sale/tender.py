@@ -94,6 +94,7 @@ def pay(db: Database, who: Principal, request: Payment) -> Tendered:
     """Pay part of a sale with points or credit: at most what the balance covers and, with the sale, what it still
     owes. Once per Idempotency-Key."""
     terminal_id = till(who)
+    purchases.check_transaction_id(request.transaction_id)
     digest = request.digest()
 
     def work(session: Session) -> Tendered:
@@ -143,6 +144,7 @@ def pay_budget(db: Database, who: Principal, request: BudgetPayment, *, settings
     """Pay from the business's payment wallet within its limits, after the member's code when the business asks
     for one, never more than the ticket still owes. A retried call answers the payment it made."""
     terminal_id = till(who)
+    purchases.check_transaction_id(request.transaction_id)
     digest = request.digest()
 
     def work(session: Session) -> Tendered | Verification:
