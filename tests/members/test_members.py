@@ -47,9 +47,29 @@ def test_an_invalid_phone_is_a_422_naming_phone(tenant: Tenant) -> None:
         assert answer.json()["error"]["details"]["field"] == "phone"
 
 
-def test_a_missing_phone_is_a_422_naming_phone(tenant: Tenant) -> None:
-    answer = tenant.client.post("/v1/members", json={"first_name": "Ada"}, headers=tenant.admin)
-    assert answer.status_code == 422 and answer.json()["error"]["details"]["field"] == "phone"
+def test_neither_phone_nor_email_is_a_422_naming_phone(tenant: Tenant) -> None:
+    for door in (tenant.admin, tenant.pos):
+        answer = tenant.client.post("/v1/members", json={"first_name": "Ada"}, headers=door)
+        assert answer.status_code == 422 and answer.json()["error"]["details"]["field"] == "phone"
+
+
+def test_a_member_may_join_by_email_alone_and_is_found_by_it(tenant: Tenant) -> None:
+    answer = tenant.client.post(
+        "/v1/members", json={"email": "Ada@Example.com", "first_name": "Ada"}, headers=tenant.pos
+    )
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["phone"] is None
+    found = tenant.client.post("/v1/identify", json={"email": "ada@example.com"}, headers=tenant.pos)
+    assert found.status_code == 200 and found.json()["id"] == answer.json()["id"], found.text
+    shown = tenant.client.get(f"/v1/members/{answer.json()['id']}", headers=tenant.admin).json()
+    assert shown["phone"] is None and shown["email"] == "ada@example.com"
+
+
+def test_the_last_contact_of_a_member_cannot_be_removed(tenant: Tenant) -> None:
+    ada = tenant.client.post("/v1/members", json={"email": "ada@example.com"}, headers=tenant.admin).json()
+    cleared = tenant.client.patch(f"/v1/members/{ada['id']}", json={"email": None}, headers=tenant.admin)
+    assert cleared.status_code == 422 and cleared.json()["error"]["details"]["field"] == "email"
+    assert tenant.client.get(f"/v1/members/{ada['id']}", headers=tenant.admin).json()["email"] == "ada@example.com"
 
 
 def test_an_unknown_field_is_refused_by_name(tenant: Tenant) -> None:

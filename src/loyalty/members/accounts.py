@@ -196,7 +196,7 @@ def register(
     session: Session,
     *,
     business: Business,
-    phone: str,
+    phone: str | None,
     first_name: str = "",
     last_name: str = "",
     email: str | None = None,
@@ -212,9 +212,11 @@ def register(
 
     `verified=False` (self-service joining) makes a pending member instead: `activate` fires `joined` once the
     member has proven the phone or e-mail address with a login code."""
+    if phone is None and not email:
+        raise InvalidInput("phone", "a member needs a phone number or an e-mail address")
     member = Member(
         business_id=business.id,
-        phone=normalise_phone(phone, business.country),
+        phone=normalise_phone(phone, business.country) if phone is not None else None,
         email=normalise_email(email),
         member_number=normalise_member_number(member_number),
         first_name=first_name.strip(),
@@ -226,7 +228,7 @@ def register(
         **_consent_columns(consent or {}),
     )
     if verified:  # staff registered the person standing before them: they vouch for the number and the address
-        member.phone_verified_at = at
+        member.phone_verified_at = at if member.phone else None
         member.email_verified_at = at if member.email else None
         member.joined_at = at
     _refuse_duplicates(session, member)
@@ -267,6 +269,8 @@ def activate(session: Session, *, business: Business, member: Member, actor: str
 def prove(session: Session, *, member: Member, channel: str, at: datetime) -> None:
     """A login code sent by `channel` ("sms" or "email") came back, or staff vouched: that contact is proven."""
     column = "phone_verified_at" if channel == "sms" else "email_verified_at"
+    if getattr(member, "phone" if channel == "sms" else "email") is None:
+        return  # nothing there to prove
     if getattr(member, column) is None:
         setattr(member, column, at)
         session.flush()
@@ -316,6 +320,8 @@ def update(
                 setattr(member, column, flag)
         else:
             raise InvalidInput(name, "cannot be changed here")
+    if member.phone is None and member.email is None:
+        raise InvalidInput("email", "a member needs a phone number or an e-mail address")
     if unique_changed:
         _refuse_duplicates(session, member)
     try:

@@ -62,7 +62,7 @@ class MemberCard:
     id: str
     first_name: str
     last_name: str
-    phone: str
+    phone: str | None
     email: str | None
     member_number: str | None
     birthday: date | None
@@ -133,7 +133,7 @@ def cards(session: Session, business: Business, rows: Sequence[Member], *, maske
             id=str(member.id),
             first_name=member.first_name,
             last_name=member.last_name,
-            phone=members.mask_phone(member.phone) if masked else member.phone,
+            phone=members.mask_phone(member.phone) if masked and member.phone else member.phone,
             email=mask_email(member.email) if masked else member.email,
             member_number=member.member_number,
             birthday=None if masked else member.birthday,

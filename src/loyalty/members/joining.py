@@ -22,7 +22,7 @@ from loyalty.members.access import Principal
 
 @dataclass(frozen=True)
 class Registration:
-    phone: str
+    phone: str | None = None  # a phone or an e-mail, or both
     first_name: str = ""
     last_name: str = ""
     email: str | None = None

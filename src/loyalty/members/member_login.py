@@ -49,7 +49,7 @@ class Sent:
 def destination(member: Member, asked_by: str) -> str | None:
     """The channel a code for `member` may take ("sms" or "email"), preferring the one the member typed
     (`asked_by`: "phone" or "email"); None when the member has proven neither."""
-    phone_ok = member.phone_verified_at is not None or member.status == "pending"
+    phone_ok = member.phone is not None and (member.phone_verified_at is not None or member.status == "pending")
     email_ok = member.email is not None and member.email_verified_at is not None
     order = (
         [("email", email_ok), ("sms", phone_ok)] if asked_by == "email" else [("sms", phone_ok), ("email", email_ok)]

@@ -40,7 +40,7 @@ class LoginCode:
     business_id: str
     business_name: str
     member_id: str
-    phone: str  # E.164
+    phone: str | None  # E.164
     email: str | None
     code: str
     minutes: int  # how long it stays valid
@@ -58,7 +58,7 @@ class ExpiryReminder:
     business_id: str
     business_name: str
     member_id: str
-    phone: str  # E.164
+    phone: str | None  # E.164
     email: str | None
     points: str  # expiring first, on `expires_on`
     expires_on: str  # the business's local date, in words: "31 March 2027"
@@ -105,7 +105,7 @@ def _sms_text(message: Message) -> str:
 
 def _masked(message: Message) -> str:
     if message.channel == "sms":
-        return mask_phone(message.phone)
+        return mask_phone(message.phone or "")
     name, _, domain = (message.email or "").partition("@")
     return f"{name[:1]}•••@{domain}"
 
@@ -185,8 +185,8 @@ class SmsNotifier:
         self.gateway = gateway
 
     def send(self, message: Message) -> None:
-        if message.channel != "sms":
-            log.error("message not sent: the SMS gateway carries text messages only")
+        if message.channel != "sms" or message.phone is None:
+            log.error("message not sent: the SMS gateway carries text messages to a phone only")
             return
         self.gateway.send(sms.TextMessage(message.phone, _sms_text(message), message.business_id, message.member_id))
 

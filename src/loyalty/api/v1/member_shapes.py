@@ -35,7 +35,7 @@ class MemberOut(BaseModel):
     id: str
     first_name: str
     last_name: str
-    phone: str = Field(description="E.164 for admin keys; masked (+41 •• ••• •• 67) for pos keys.")
+    phone: str | None = Field(description="E.164 for admin keys; masked (+41 •• ••• •• 67) for pos keys; null if none.")
     email: str | None = Field(description="Masked for pos keys.")
     member_number: str | None
     birthday: date | None = Field(description="Not shown to pos keys.")

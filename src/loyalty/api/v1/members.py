@@ -40,8 +40,11 @@ class ConsentPatch(Strict):
 
 
 class MemberIn(Strict):
-    phone: str = Field(
-        min_length=1, max_length=40, description="Any common spelling; the business country is the default region."
+    phone: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description="Any common spelling; the business country is the default region. A phone, an e-mail or both.",
     )
     first_name: str = Field(default="", max_length=100)
     last_name: str = Field(default="", max_length=100)

@@ -31,7 +31,7 @@ class Member(Base):
     )
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = business_fk()
-    phone: Mapped[str] = mapped_column(String(20))  # E.164
+    phone: Mapped[str | None] = mapped_column(String(20))  # E.164; a member has a phone or an e-mail or both
     email: Mapped[str | None] = mapped_column(String(254))  # lower case
     member_number: Mapped[str | None] = mapped_column(String(64))
     first_name: Mapped[str] = mapped_column(String(100), default="")
