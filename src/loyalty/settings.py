@@ -18,6 +18,14 @@ class Settings:
     identify_failures_per_terminal: int = 20
     identify_failures_per_business: int = 200
     identify_window_seconds: int = 600
+    # Phones, e-mails and member numbers that match nobody, allowed per terminal in the same window: ordinary
+    # traffic ("not a member yet"), so a ceiling far above any till's pace that still stops a sweep of numbers.
+    identify_lookups_per_terminal: int = 1000
+    # Joins and login-code requests to the member app (each sends a text or an e-mail), per client address and per
+    # business in one window.
+    app_requests_per_client: int = 10
+    app_requests_per_business: int = 300
+    app_window_seconds: int = 3600
     # Where the member app's one-time login codes go: "console" or an SMTP URL.
     notifier: str = "console"
     smtp_from: str = "loyalty@localhost"
@@ -54,6 +62,10 @@ class Settings:
             identify_failures_per_terminal=_positive_int(env, "LOYALTY_IDENTIFY_FAILURES_PER_TERMINAL", 20),
             identify_failures_per_business=_positive_int(env, "LOYALTY_IDENTIFY_FAILURES_PER_BUSINESS", 200),
             identify_window_seconds=_positive_int(env, "LOYALTY_IDENTIFY_WINDOW_SECONDS", 600),
+            identify_lookups_per_terminal=_positive_int(env, "LOYALTY_IDENTIFY_LOOKUPS_PER_TERMINAL", 1000),
+            app_requests_per_client=_positive_int(env, "LOYALTY_APP_REQUESTS_PER_CLIENT", 10),
+            app_requests_per_business=_positive_int(env, "LOYALTY_APP_REQUESTS_PER_BUSINESS", 300),
+            app_window_seconds=_positive_int(env, "LOYALTY_APP_WINDOW_SECONDS", 3600),
             notifier=env.get("LOYALTY_NOTIFIER", "console"),
             smtp_from=env.get("LOYALTY_SMTP_FROM", "loyalty@localhost"),
             log_level=env.get("LOYALTY_LOG_LEVEL", "INFO").upper(),

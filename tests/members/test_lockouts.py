@@ -44,8 +44,11 @@ def test_each_failed_search_says_how_many_tries_are_left_before_the_pause(db: Da
         lefts.append(details["tries_left"])
         assert details["pause_seconds"] == 600
     assert lefts == [2, 1, 0]
-    paused = strict.post("/v1/identify", json={"phone": "079 555 09 09"}, headers=shop.pos)
+    paused = strict.post("/v1/identify", json={"code": "0001"}, headers=shop.pos)
     assert paused.status_code == 429 and paused.json()["error"]["details"]["scope"] == "terminal"
+    # A phone that names nobody is a customer who is not a member yet: never paused by the codes' limit.
+    unknown = strict.post("/v1/identify", json={"phone": "079 555 09 09"}, headers=shop.pos)
+    assert unknown.status_code == 404 and unknown.json()["error"]["details"]["tries_left"] == 0
 
 
 def test_a_qr_scan_is_never_paused_by_the_short_code_limit_nor_counted(db: Database, strict: TestClient) -> None:

@@ -84,6 +84,14 @@ class MemberCard:
         return uuid.UUID(self.id)
 
 
+def contacts_seen(member: Member, who: Principal) -> tuple[str | None, str | None]:
+    """The member's phone and e-mail as `who` may see them, at every door: a till sees them masked, enough to
+    confirm by ear, never enough to take the account elsewhere."""
+    if who.kind == "pos":
+        return (members.mask_phone(member.phone) if member.phone else None), mask_email(member.email)
+    return member.phone, member.email
+
+
 def mask_email(email: str | None) -> str | None:
     if not email:
         return email

@@ -74,6 +74,16 @@ def identify(db: Database, who: Principal, ask: Ask, settings: Settings) -> card
     return found
 
 
+def name_for_sale(db: Database, who: Principal, ask: Ask, settings: Settings) -> uuid.UUID | None:
+    """The member of a sale the till is recording (Como `submitPurchase`): as `name`, but a paused till never
+    refuses the sale. A code it may not try now names nobody, and the sale is recorded without a member: the
+    customer has paid, and an anonymous sale tells a guesser nothing about the code."""
+    try:
+        return name(db, who, ask, settings)
+    except identification.TooManyAttempts:
+        return None
+
+
 def name(db: Database, who: Principal, ask: Ask, settings: Settings) -> uuid.UUID:
     """The id of the member a till names for the sale it is making (Como): a code or QR payload is kept for that
     sale, so the till's next calls name the member by it again without a new attempt."""

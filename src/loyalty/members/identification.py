@@ -42,11 +42,13 @@ class TooManyAttempts(LoyaltyError):
 
     code = "too_many_attempts"
 
-    def __init__(self, retry_after: int, scope: str) -> None:
+    def __init__(self, retry_after: int, scope: str, counted: str = "codes") -> None:
+        what = "failed attempts" if counted == "codes" else "searches that found nobody"
         super().__init__(
-            f"Too many failed attempts from this {scope}; try again in {retry_after} seconds.",
+            f"Too many {what} from this {scope}; try again in {retry_after} seconds.",
             retry_after=retry_after,
             scope=scope,
+            counted=counted,
         )
         self.retry_after = retry_after
 
@@ -154,7 +156,7 @@ def current_code(session: Session, *, business: Business, member_id: uuid.UUID, 
 def check_limits(
     session: Session, *, business_id: uuid.UUID, terminal_id: uuid.UUID | None, settings: Settings, at: datetime
 ) -> None:
-    """Refuse with TooManyAttempts once the terminal's or the business's failures fill the window."""
+    """Refuse with TooManyAttempts once the terminal's or the business's failed codes fill the window."""
     since = at - timedelta(seconds=settings.identify_window_seconds)
     counted = lockouts.window_failures(session, business_id=business_id, terminal_id=terminal_id, since=since)
     scopes: list[tuple[str, int, int, list[ColumnElement[bool]]]] = [
@@ -169,7 +171,12 @@ def check_limits(
             freeing = (
                 session.scalar(
                     select(IdentifyFailure.at)
-                    .where(IdentifyFailure.business_id == business_id, *where, IdentifyFailure.at > since)
+                    .where(
+                        IdentifyFailure.business_id == business_id,
+                        *where,
+                        IdentifyFailure.kind == lockouts.GUESS,
+                        IdentifyFailure.at > since,
+                    )
                     .order_by(IdentifyFailure.at)
                     .offset(count - limit)
                     .limit(1)
@@ -178,6 +185,40 @@ def check_limits(
             )
             wait = (freeing + timedelta(seconds=settings.identify_window_seconds) - at).total_seconds()
             raise TooManyAttempts(max(1, math.ceil(wait)), scope)
+
+
+def check_lookups(
+    session: Session, *, business_id: uuid.UUID, terminal_id: uuid.UUID | None, settings: Settings, at: datetime
+) -> None:
+    """Refuse further phone, e-mail and member-number lookups at a terminal once those that found nobody fill its
+    own, much higher ceiling: a sweep through numbers stops, a till's customers never reach it. Codes, QR scans
+    and sales are never refused by it."""
+    if terminal_id is None:
+        return
+    since = at - timedelta(seconds=settings.identify_window_seconds)
+    counted = lockouts.window_failures(
+        session, business_id=business_id, terminal_id=terminal_id, since=since, kind=lockouts.LOOKUP
+    )
+    limit = settings.identify_lookups_per_terminal
+    if counted.terminal < limit:
+        return
+    freeing = (
+        session.scalar(
+            select(IdentifyFailure.at)
+            .where(
+                IdentifyFailure.business_id == business_id,
+                IdentifyFailure.terminal_id == terminal_id,
+                IdentifyFailure.kind == lockouts.LOOKUP,
+                IdentifyFailure.at > since,
+            )
+            .order_by(IdentifyFailure.at)
+            .offset(counted.terminal - limit)
+            .limit(1)
+        )
+        or at
+    )
+    wait = (freeing + timedelta(seconds=settings.identify_window_seconds) - at).total_seconds()
+    raise TooManyAttempts(max(1, math.ceil(wait)), "terminal", counted="lookups")
 
 
 def identify(
@@ -197,10 +238,15 @@ def identify(
     """
     if way not in WAYS:
         raise ValueError(f"cannot identify by {way!r}")
-    # A QR payload (192 random bits) cannot be guessed: a scan is never paused by the limits, nor counted in them.
-    guessable = way != "qr"
+    # Only a short code is guessable: it alone is paused by the limits and counted in them. A QR payload (192
+    # random bits) cannot be guessed; a phone, an e-mail or a member number that finds nobody is a customer who is
+    # not a member yet, counted apart under a much higher ceiling per terminal that pauses only such lookups.
+    guessable = way == "code"
+    lookup = way in ("phone", "email", "member_number")
     if guessable:
         check_limits(session, business_id=business.id, terminal_id=terminal_id, settings=settings, at=at)
+    elif lookup:
+        check_lookups(session, business_id=business.id, terminal_id=terminal_id, settings=settings, at=at)
     member: Member | None
     if way in ("code", "qr"):
         member = _by_code(session, business=business, kind=way, value=value.strip(), at=at)
@@ -212,8 +258,9 @@ def identify(
         member = None  # anyone can type a number: only one proven by SMS (or vouched for by staff) finds a member
     if member is not None and way == "email" and member.email_verified_at is None:
         member = None  # as for a phone: an address a till filled in finds nobody until a code sent there came back
-    if member is None and guessable:
-        _note_failure(session, business_id=business.id, terminal_id=terminal_id, settings=settings, at=at)
+    if member is None and (guessable or lookup):
+        kind = lockouts.GUESS if guessable else lockouts.LOOKUP
+        _note_failure(session, business_id=business.id, terminal_id=terminal_id, kind=kind, settings=settings, at=at)
     return member
 
 
@@ -236,7 +283,13 @@ def _by_code(session: Session, *, business: Business, kind: str, value: str, at:
 
 
 def _note_failure(
-    session: Session, *, business_id: uuid.UUID, terminal_id: uuid.UUID | None, settings: Settings, at: datetime
+    session: Session,
+    *,
+    business_id: uuid.UUID,
+    terminal_id: uuid.UUID | None,
+    kind: str,
+    settings: Settings,
+    at: datetime,
 ) -> None:
     # Failures older than the window count for nothing; dropping them here keeps the table small.
     session.execute(
@@ -245,7 +298,7 @@ def _note_failure(
             IdentifyFailure.at <= at - timedelta(seconds=settings.identify_window_seconds),
         )
     )
-    session.add(IdentifyFailure(business_id=business_id, terminal_id=terminal_id, at=at))
+    session.add(IdentifyFailure(business_id=business_id, terminal_id=terminal_id, at=at, kind=kind))
     session.flush()
 
 

@@ -36,8 +36,14 @@ def _since(settings: Settings, at: datetime) -> datetime:
     return at - timedelta(seconds=settings.identify_window_seconds)
 
 
+GUESS = "guess"  # a short code that named nobody: what the limits count
+LOOKUP = "lookup"  # a phone, an e-mail or a member number that named nobody: ordinary, under its own ceiling
+
+
 def _count(session: Session, business_id: uuid.UUID, since: datetime, terminal_id: uuid.UUID | None) -> int:
-    query = select(func.count()).where(IdentifyFailure.business_id == business_id, IdentifyFailure.at > since)
+    query = select(func.count()).where(
+        IdentifyFailure.business_id == business_id, IdentifyFailure.kind == GUESS, IdentifyFailure.at > since
+    )
     if terminal_id is not None:
         query = query.where(IdentifyFailure.terminal_id == terminal_id)
     return session.scalar(query) or 0
@@ -50,14 +56,14 @@ class WindowFailures:
 
 
 def window_failures(
-    session: Session, *, business_id: uuid.UUID, terminal_id: uuid.UUID | None, since: datetime
+    session: Session, *, business_id: uuid.UUID, terminal_id: uuid.UUID | None, since: datetime, kind: str = GUESS
 ) -> WindowFailures:
-    """The failures after `since`, business-wide and at the terminal, in one round trip.
+    """The failures of `kind` after `since`, business-wide and at the terminal, in one round trip.
 
-    Each count is a range seek on its own index, (business, at) and (business, terminal, at), over the window
-    only: the limits refuse before noting more, so neither range outgrows its limit.
+    Each count is a range seek on its own index, (business, kind, at) and (business, terminal, kind, at), over the
+    window only: the limits refuse before noting more, so neither range outgrows its limit.
     """
-    in_window = (IdentifyFailure.business_id == business_id, IdentifyFailure.at > since)
+    in_window = (IdentifyFailure.business_id == business_id, IdentifyFailure.kind == kind, IdentifyFailure.at > since)
     business = select(func.count()).where(*in_window).scalar_subquery()
     if terminal_id is None:
         return WindowFailures(session.scalar(select(business)) or 0, 0)
@@ -84,6 +90,7 @@ def by_terminal(session: Session, *, business: Business, settings: Settings, at:
         select(IdentifyFailure.terminal_id, func.count())
         .where(
             IdentifyFailure.business_id == business.id,
+            IdentifyFailure.kind == GUESS,
             IdentifyFailure.at > since,
             IdentifyFailure.terminal_id.is_not(None),
         )
@@ -107,6 +114,7 @@ def by_terminal(session: Session, *, business: Business, settings: Settings, at:
                 .where(
                     IdentifyFailure.business_id == business.id,
                     IdentifyFailure.terminal_id == terminal_id,
+                    IdentifyFailure.kind == GUESS,
                     IdentifyFailure.at > since,
                 )
                 .order_by(IdentifyFailure.at)

@@ -59,6 +59,12 @@ class Caller:
         """The member the customer names; the attempt is committed before a refusal, for the limits to count it."""
         return finding.name(self.db, self.principal, membership.ask(customer), self.settings)
 
+    def customer_of_sale(self, customer: Customer | None) -> uuid.UUID | None:
+        """The member of a sale being recorded, or None: a paused till never refuses a sale."""
+        if customer is None:
+            return None
+        return finding.name_for_sale(self.db, self.principal, membership.ask(customer), self.settings)
+
 
 def caller(
     request: Request,

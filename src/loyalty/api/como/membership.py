@@ -10,7 +10,7 @@ from loyalty.api.como import envelope, mapping, wallets
 from loyalty.api.como.shapes import Customer, Purchase, moment
 from loyalty.db.engine import Database
 from loyalty.errors import InvalidInput
-from loyalty.members import finding, holdings, tills
+from loyalty.members import cards, finding, holdings, tills
 from loyalty.members.access import Principal
 from loyalty.sale import purchases
 
@@ -64,12 +64,13 @@ def details(
         return mapping.sale(purchase, business=business, member_id=member.id, transaction_required=False)
 
     found = holdings.holding(db, who, till, member_id, basket=basket if purchase is not None else None)
-    return membership(found, only_active=only_active)
+    return membership(found, who, only_active=only_active)
 
 
-def membership(found: holdings.Holding, *, only_active: bool = False) -> dict[str, Any]:
-    """`membership` as getMemberDetails answers it."""
+def membership(found: holdings.Holding, who: Principal, *, only_active: bool = False) -> dict[str, Any]:
+    """`membership` as getMemberDetails answers it; the phone and e-mail masked for a till, as /v1 shows them."""
     business, member = found.business, found.member
+    phone, email = cards.contacts_seen(member, who)
     wallet = business.payment_wallet
     shown: dict[str, Any] = {
         "status": "Active" if member.status == "active" else "Inactive",
@@ -77,7 +78,7 @@ def membership(found: holdings.Holding, *, only_active: bool = False) -> dict[st
         "commonExtId": str(member.id),
         "firstName": member.first_name,
         "lastName": member.last_name,
-        "phoneNumber": member.phone,
+        "phoneNumber": phone,
         "allowSMS": member.consent_sms,
         "allowEmail": member.consent_email,
         "termsOfUse": member.consent_terms,
@@ -92,8 +93,8 @@ def membership(found: holdings.Holding, *, only_active: bool = False) -> dict[st
         },
         "assets": assets(found, only_active=only_active),
     }
-    if member.email:
-        shown["email"] = member.email
+    if email:
+        shown["email"] = email
     if member.member_number:
         shown["customIdentifier"] = member.member_number
     if member.birthday:

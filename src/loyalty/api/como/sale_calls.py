@@ -54,8 +54,7 @@ def submit_purchase(
     `relatedTransaction` and negative quantities, return those lines of the original sale."""
     if status not in (None, "", "open", "closed"):
         raise InvalidInput("status", "must be open or closed")
-    customer = body.the_customer()
-    member_id = me.identify(customer) if customer is not None else None
+    member_id = me.customer_of_sale(body.the_customer())  # a paused till never refuses the sale
     purchase = body.purchase
     txn = mapping.transaction_id(purchase)
     assert purchase is not None

@@ -20,7 +20,15 @@ from loyalty.db.models.campaigns import (
     RuleRevision,
     RuleUse,
 )
-from loyalty.db.models.members import IdentificationCode, IdentifyFailure, LoginCode, Member, Tier, TillIdentification
+from loyalty.db.models.members import (
+    AppRequest,
+    IdentificationCode,
+    IdentifyFailure,
+    LoginCode,
+    Member,
+    Tier,
+    TillIdentification,
+)
 from loyalty.db.models.sale import OpenTicket, PointsPayment, Purchase, PurchaseLine, PurchaseReturn, SaleTab
 from loyalty.db.models.wallet import (
     Asset,
@@ -40,6 +48,7 @@ from loyalty.db.models.webhooks import OutboundState, WebhookDelivery, WebhookEn
 __all__ = [
     "NAMING",
     "ApiKey",
+    "AppRequest",
     "Asset",
     "AuditRecord",
     "Base",

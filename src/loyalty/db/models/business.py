@@ -53,6 +53,8 @@ class Business(Base):
     points_pending_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     points_expiry_reminder_days: Mapped[int | None] = mapped_column(Integer)  # None: no reminders
     tier_window_days: Mapped[int] = mapped_column(Integer, default=365, server_default="365")
+    # The countries (ISO codes) whose phone numbers may be sent a text; None: the business's own country only.
+    text_countries: Mapped[list[Any] | None] = mapped_column(default=None)
 
 
 class Branch(Base):

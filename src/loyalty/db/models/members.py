@@ -81,14 +81,18 @@ class IdentifyFailure(Base):
 
     __tablename__ = "identify_failure"
     __table_args__ = (
-        Index("ix_identify_failure_business_at", "business_id", "at"),
+        # Guesses and lookups are counted apart, each a range seek over its own kind in the window.
+        Index("ix_identify_failure_business_kind_at", "business_id", "kind", "at"),
         # A till's failures in the window, counted without reading the rest of the business's.
-        Index("ix_identify_failure_business_terminal_at", "business_id", "terminal_id", "at"),
+        Index("ix_identify_failure_business_terminal_kind_at", "business_id", "terminal_id", "kind", "at"),
     )
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
     terminal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("terminal.id"), index=True)
     at: Mapped[datetime] = mapped_column(default=now)
+    # "guess": a short code that named nobody (the limits that stop guessing count these); "lookup": a phone, an
+    # e-mail or a member number that named nobody, ordinary at a till, under its own much higher ceiling.
+    kind: Mapped[str] = mapped_column(String(8), default="guess", server_default="guess")
 
 
 class LoginCode(Base):
@@ -105,6 +109,27 @@ class LoginCode(Base):
     used_at: Mapped[datetime | None]
     # Where the code was sent ("sms" to the phone, "email" to the address): the right code proves that one.
     channel: Mapped[str] = mapped_column(String(8), default="sms")
+    # A code sent to a contact the member does not hold yet (the app's change of phone or e-mail, spelled as
+    # stored): the right code makes it theirs, proven. None: a login code to the member's own contact.
+    address: Mapped[str | None] = mapped_column(String(254))
+    # What the person who asked for the code gave when joining (names, e-mail, consent): the record they prove
+    # keeps only that. None: a login, which gives nothing but the contact.
+    given: Mapped[dict[str, Any] | None]
+
+
+class AppRequest(Base):
+    """A join or a login-code request to the member app, counted for the limits per client address and per
+    business (each one sends a text or an e-mail that the business pays for)."""
+
+    __tablename__ = "app_request"
+    __table_args__ = (
+        Index("ix_app_request_business_at", "business_id", "at"),
+        Index("ix_app_request_business_client_at", "business_id", "client", "at"),
+    )
+    id: Mapped[uuid.UUID] = pk()
+    business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
+    client: Mapped[str] = mapped_column(String(64))  # a keyed hash of the client's address: no address is kept
+    at: Mapped[datetime] = mapped_column(default=now)
 
 
 class TillIdentification(Base):
