@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from loyalty.db.engine import CommitOutcomeUnknown, RetryTransaction, is_connection_lost, is_retryable
 from loyalty.errors import Conflict, Forbidden, InvalidInput, LoyaltyError, NotFound, Refused
 from loyalty.members.access import KeyInvalid, KeyKindRefused
+from loyalty.members.app_limits import TooManyRequests
 from loyalty.members.identification import TooManyAttempts
 
 log = logging.getLogger("loyalty.api")
@@ -24,6 +25,7 @@ STATUS: list[tuple[type[Exception], int]] = [
     (Forbidden, 403),
     (NotFound, 404),
     (TooManyAttempts, 429),
+    (TooManyRequests, 429),
     (Conflict, 409),
     (InvalidInput, 422),
     (Refused, 422),

@@ -19,14 +19,14 @@ from loyalty.audit import record
 from loyalty.db.engine import Database
 from loyalty.db.models import ApiKey, Branch, Business, Terminal
 from loyalty.errors import InvalidInput
-from loyalty.members import access
+from loyalty.members import access, texting
 from loyalty.members.access import Principal
 from loyalty.money import currency_exponent, to_minor
 from loyalty.sale import means_of_payment, payment_policy
 from loyalty.wallet import credit
 
 # Settings where null means "none" (never expire, no reminders): an explicit null sets them.
-NULLABLE_SETTINGS = ("points_expire_after_days", "points_expiry_reminder_days")
+NULLABLE_SETTINGS = ("points_expire_after_days", "points_expiry_reminder_days", "text_countries")
 # Amounts kept in minor units, in a column of their own; null removes the limit.
 MONEY_SETTINGS = ("payment_min", "payment_max")
 
@@ -71,6 +71,8 @@ def change_business(db: Database, who: Principal, given: Mapping[str, Any]) -> B
         payment_policy.check_limits_setting(found.payment_min_minor, found.payment_max_minor)
         if "means_of_payment" in changes:
             changes["means_of_payment"] = means_of_payment.checked(changes["means_of_payment"])
+        if "text_countries" in changes:
+            changes["text_countries"] = texting.checked(changes["text_countries"])
         if "credit_top_up_bonus" in changes:
             changes["credit_top_up_bonus"] = credit.parse_bonus_table(changes["credit_top_up_bonus"], found)
         for name, value in changes.items():

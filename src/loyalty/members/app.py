@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 from loyalty.db.engine import Database
 from loyalty.db.models import Business, LedgerTransaction, PointsLot, Rule, now
 from loyalty.errors import InvalidInput
-from loyalty.members import access, member_login, reading
+from loyalty.members import access, app_limits, member_login, reading, texting
 from loyalty.members import accounts as members
 from loyalty.members.access import Principal
 from loyalty.messages import notify
+from loyalty.settings import Settings
 from loyalty.wallet import adjustments
 from loyalty.wallet.lots import wording
 
@@ -68,15 +69,22 @@ def _message(business: Business, sent: member_login.Sent) -> notify.LoginCode:
     )
 
 
-def join(db: Database, business_id: uuid.UUID, command: Joining) -> notify.LoginCode | None:
+def join(
+    db: Database, business_id: uuid.UUID, command: Joining, *, client: str, settings: Settings
+) -> notify.LoginCode | None:
     """A pending member, and the login code that proves the phone (None: nothing to send). A phone already
-    registered gets a code for its own member, sent only where that member proved they are."""
+    registered gets a code for its own member, sent only where that member proved they are. Counted against the
+    limits per client address and per business (TooManyRequests); a phone of a country the business does not
+    text is refused (422 naming it)."""
     if not command.consent.get("terms"):
         raise InvalidInput("consent.terms", "must be accepted to join")
+    app_limits.admit(db, business_id, client, settings)
 
     def work(session: Session) -> notify.LoginCode | None:
         business = access.business(session, business_id)
         at = now()
+        if not texting.may_text(business, members.normalise_phone(command.phone, business.country)):
+            raise InvalidInput("phone", "this programme sends its codes only to numbers of its own countries")
         joined = members.register(
             session,
             business=business,
@@ -95,11 +103,19 @@ def join(db: Database, business_id: uuid.UUID, command: Joining) -> notify.Login
     try:
         return db.write(work)
     except members.MemberExists:
-        return ask_code(db, business_id, phone=command.phone, email=None)
+        return _code_for(db, business_id, phone=command.phone, email=None)
 
 
-def ask_code(db: Database, business_id: uuid.UUID, *, phone: str | None, email: str | None) -> notify.LoginCode | None:
-    """A login code for the member with this phone or address, if there is one, sent where they proved they are."""
+def ask_code(
+    db: Database, business_id: uuid.UUID, *, phone: str | None, email: str | None, client: str, settings: Settings
+) -> notify.LoginCode | None:
+    """A login code for the member with this phone or address, if there is one, sent where they proved they are;
+    counted against the limits per client address and per business (TooManyRequests)."""
+    app_limits.admit(db, business_id, client, settings)
+    return _code_for(db, business_id, phone=phone, email=email)
+
+
+def _code_for(db: Database, business_id: uuid.UUID, *, phone: str | None, email: str | None) -> notify.LoginCode | None:
 
     def work(session: Session) -> notify.LoginCode | None:
         business = access.business(session, business_id)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from loyalty.audit import record
 from loyalty.db.models import ApiKey, Business, LoginCode, Member
 from loyalty.errors import InvalidInput
-from loyalty.members import access
+from loyalty.members import access, texting
 from loyalty.members import accounts as members
 
 CODE_DIGITS = 6
@@ -46,10 +46,13 @@ class Sent:
     channel: str  # "sms" or "email"
 
 
-def destination(member: Member, asked_by: str) -> str | None:
+def destination(member: Member, asked_by: str, business: Business | None = None) -> str | None:
     """The channel a code for `member` may take ("sms" or "email"), preferring the one the member typed
-    (`asked_by`: "phone" or "email"); None when the member has proven neither."""
+    (`asked_by`: "phone" or "email"); None when the member has proven neither. With `business`, a text goes only to
+    a number of the countries it texts (`texting`)."""
     phone_ok = member.phone is not None and (member.phone_verified_at is not None or member.status == "pending")
+    if phone_ok and business is not None:
+        phone_ok = texting.may_text(business, member.phone)
     email_ok = member.email is not None and member.email_verified_at is not None
     order = (
         [("email", email_ok), ("sms", phone_ok)] if asked_by == "email" else [("sms", phone_ok), ("email", email_ok)]
@@ -88,7 +91,7 @@ def send_code(
     proven place to send it to, or the member was already sent MAX_CODES_PER_HOUR codes in the last hour."""
     if member is None:
         return None
-    channel = destination(member, asked_by)
+    channel = destination(member, asked_by, business)
     if channel is None:
         return None
     recent = session.scalar(

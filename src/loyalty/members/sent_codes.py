@@ -40,7 +40,7 @@ def send(
     the commit). Only a phone or address the member proved receives it, preferring the one the till named
     (`asked_by`: "phone" or "email"); with none proven the member is not found, as at the till. TooManyCodes past
     the hourly limit."""
-    channel = member_login.destination(member, asked_by)
+    channel = member_login.destination(member, asked_by, business)
     if channel is None:
         raise members.MemberNotFound()
     if sent_lately(session, business_id=business.id, member_id=member.id, at=at) >= MAX_PER_HOUR:

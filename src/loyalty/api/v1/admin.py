@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from loyalty.api.deps import admin, database
 from loyalty.business import setup
 from loyalty.db.engine import Database
+from loyalty.members import texting
 from loyalty.members.access import Principal
 from loyalty.money import currency_exponent, from_minor
 from loyalty.wallet import credit
@@ -55,6 +56,9 @@ class BusinessOut(BaseModel):
     points_pending_days: int = Field(description="Earned points become spendable this many days later.")
     points_expiry_reminder_days: int | None = Field(description="Members are told this many days before expiry.")
     tier_window_days: int = Field(description="Tiers count the points earned in this many days.")
+    text_countries: list[str] = Field(
+        default_factory=list, description="The countries whose phone numbers are sent texts (login and till codes)."
+    )
 
 
 class BusinessPatch(Strict):
@@ -79,6 +83,9 @@ class BusinessPatch(Strict):
     points_pending_days: int | None = Field(default=None, ge=0, le=365)
     points_expiry_reminder_days: int | None = Field(default=None, ge=1, le=365, description="null: no reminders")
     tier_window_days: int | None = Field(default=None, ge=1, le=3650)
+    text_countries: list[str] | None = Field(
+        default=None, max_length=50, description='ISO country codes, e.g. ["CH", "DE"]; null: the business\'s own.'
+    )
 
 
 class NamedIn(Strict):
@@ -135,6 +142,7 @@ def business_out(business: Business) -> BusinessOut:
         points_pending_days=business.points_pending_days,
         points_expiry_reminder_days=business.points_expiry_reminder_days,
         tier_window_days=business.tier_window_days,
+        text_countries=texting.countries(business),
     )
 
 

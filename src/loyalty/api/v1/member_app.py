@@ -87,6 +87,12 @@ class QrIn(Strict):
     qr: str = Field(min_length=1, max_length=200, description="The `qr` of an identification code.")
 
 
+def client_of(request: Request) -> str:
+    """The address the request came from, as the server sees it (a proxy in front passes its own unless the
+    server is run with --proxy-headers behind a trusted one)."""
+    return request.client.host if request.client else "unknown"
+
+
 def notifier_of(request: Request) -> notify.Notifier:
     notifier: notify.Notifier = request.app.state.notifier
     return notifier
@@ -102,6 +108,7 @@ def _sent_answer(background: BackgroundTasks, notifier: notify.Notifier, done: n
 
 @router.post("/app/{business_id}/register", response_model=SentOut, status_code=202)
 def join(
+    request: Request,
     business_id: uuid.UUID,
     body: JoinIn,
     background: BackgroundTasks,
@@ -112,11 +119,13 @@ def join(
     registered gets the same answer (and its member a login code, sent only where that member has proven they
     are), so joining cannot be used to find out who is a member, nor to have someone else's code sent to you."""
     command = app.Joining(body.phone, body.first_name, body.last_name, body.email, body.consent.model_dump())
-    return _sent_answer(background, notifier, app.join(db, business_id, command))
+    joined = app.join(db, business_id, command, client=client_of(request), settings=request.app.state.settings)
+    return _sent_answer(background, notifier, joined)
 
 
 @router.post("/app/{business_id}/login", response_model=SentOut, status_code=202)
 def login(
+    request: Request,
     business_id: uuid.UUID,
     body: LoginIn,
     background: BackgroundTasks,
@@ -124,7 +133,15 @@ def login(
     notifier: notify.Notifier = Depends(notifier_of),
 ) -> SentOut:
     """Send a one-time login code to the member with this phone or e-mail address, if there is one."""
-    return _sent_answer(background, notifier, app.ask_code(db, business_id, phone=body.phone, email=body.email))
+    sent = app.ask_code(
+        db,
+        business_id,
+        phone=body.phone,
+        email=body.email,
+        client=client_of(request),
+        settings=request.app.state.settings,
+    )
+    return _sent_answer(background, notifier, sent)
 
 
 @router.post(
