@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from loyalty.db.engine import Database
 from loyalty.db.models import Business, LedgerTransaction, PointsLot, Rule, now
 from loyalty.errors import InvalidInput
-from loyalty.members import access, app_limits, member_login, reading, texting
+from loyalty.members import access, app_limits, claims, member_login, reading, texting
 from loyalty.members import accounts as members
 from loyalty.members.access import Principal
 from loyalty.messages import notify
@@ -85,25 +86,50 @@ def join(
         at = now()
         if not texting.may_text(business, members.normalise_phone(command.phone, business.country)):
             raise InvalidInput("phone", "this programme sends its codes only to numbers of its own countries")
+        email = given["email"]
+        if email is not None and members.find_by(session, business=business, field="email", value=email):
+            email = None  # someone's already: joining never takes it, proving it later may
         joined = members.register(
             session,
             business=business,
             phone=command.phone,
             first_name=command.first_name,
             last_name=command.last_name,
-            email=command.email,
+            email=email,
             consent=command.consent,
             verified=False,
             actor="member-app",
             at=at,
         )
-        sent = member_login.send_code(session, business=business, member=joined, at=at)
+        sent = member_login.send_code(session, business=business, member=joined, at=at, given=given)
         return _message(business, sent) if sent else None
 
+    given = claims.given_of(command.first_name, command.last_name, command.email, command.consent)
     try:
         return db.write(work)
     except members.MemberExists:
-        return _code_for(db, business_id, phone=command.phone, email=None)
+        return _join_existing(db, business_id, phone=command.phone, given=given)
+
+
+def _join_existing(
+    db: Database, business_id: uuid.UUID, *, phone: str, given: dict[str, Any]
+) -> notify.LoginCode | None:
+    """Joining with a phone a record already holds: proven, its member gets a login code where they proved they
+    are; unproven (someone else typed it), the code goes to the phone, and proving it makes it the joiner's, with
+    only what they gave (`member_login._prover`)."""
+
+    def work(session: Session) -> notify.LoginCode | None:
+        business = access.business(session, business_id)
+        found = member_login.find(session, business=business, phone=phone, email=None)
+        if found is None:
+            return None
+        claim = found.phone_verified_at is None
+        sent = member_login.send_code(
+            session, business=business, member=found, at=now(), given=given if claim else None, claim=claim
+        )
+        return _message(business, sent) if sent else None
+
+    return db.write(work)
 
 
 def ask_code(

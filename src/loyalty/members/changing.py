@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from loyalty.db.engine import Database
 from loyalty.db.models import now
 from loyalty.errors import Forbidden, InvalidInput
-from loyalty.members import access, cards
+from loyalty.members import access, cards, claims
 from loyalty.members import accounts as members
 from loyalty.members.access import Principal
 
@@ -62,6 +62,19 @@ def change(db: Database, who: Principal, command: Change) -> cards.MemberCard:
         member = members.locked(session, business_id=business.id, member_id=command.member_id)
         allowed = changes if who.kind == "admin" else _allowed_to_a_till(member, changes, business.country)
         before = (member.phone, member.email)
+        if who.kind == "admin":  # an admin vouches for the contact: whoever held it unproven loses it
+            for name in CONTACTS:
+                value = _spelled(name, allowed.get(name), business.country)
+                if value is not None and value != getattr(member, name):
+                    claims.take(
+                        session,
+                        business=business,
+                        claimant_id=member.id,
+                        field=name,
+                        value=value,
+                        actor=who.actor,
+                        at=now(),
+                    )
         if allowed or who.kind == "admin":  # an admin's empty change is recorded, as it always was
             members.update(
                 session,

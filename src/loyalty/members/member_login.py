@@ -19,6 +19,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 from loyalty.audit import record
 from loyalty.db.models import ApiKey, Business, LoginCode, Member
 from loyalty.errors import InvalidInput
-from loyalty.members import access, texting
+from loyalty.members import access, claims, texting
 from loyalty.members import accounts as members
 
 CODE_DIGITS = 6
@@ -85,13 +86,26 @@ def find(session: Session, *, business: Business, phone: str | None, email: str 
 
 
 def send_code(
-    session: Session, *, business: Business, member: Member | None, asked_by: str = "phone", at: datetime
+    session: Session,
+    *,
+    business: Business,
+    member: Member | None,
+    asked_by: str = "phone",
+    at: datetime,
+    given: dict[str, Any] | None = None,
+    claim: bool = False,
 ) -> Sent | None:
     """A fresh code for `member`, replacing any earlier one; None (nothing to send) when there is no member, no
-    proven place to send it to, or the member was already sent MAX_CODES_PER_HOUR codes in the last hour."""
+    proven place to send it to, or the member was already sent MAX_CODES_PER_HOUR codes in the last hour.
+
+    `given`: what the person joining gave, for the record they prove. `claim`: a person joining with the member's
+    unproven phone: the code goes to that phone, and proving it takes the phone from this record (`claims`)."""
     if member is None:
         return None
-    channel = destination(member, asked_by, business)
+    if claim:
+        channel: str | None = "sms" if texting.may_text(business, member.phone) else None
+    else:
+        channel = destination(member, asked_by, business)
     if channel is None:
         return None
     recent = session.scalar(
@@ -120,6 +134,7 @@ def send_code(
             created_at=at,
             expires_at=at + CODE_LIFETIME,
             channel=channel,
+            given=given,
         )
     )
     session.flush()
@@ -130,11 +145,82 @@ def verify(session: Session, *, business: Business, member: Member | None, code:
     """A member key for the right code; None for a wrong, expired, used or exhausted one (one try is spent)."""
     if member is None:
         return None
+    live = spend(session, business=business, member_id=member.id, code=code, address=None, at=at)
+    if live is None:
+        return None
+    if live.channel == "sms" and member.phone is not None and member.phone_verified_at is None:
+        member = _prover(session, business=business, member=member, given=live.given, at=at)
+    raw, key = access.issue_key(
+        session,
+        business_id=business.id,
+        kind="member",
+        name="member app",
+        member_id=member.id,
+        lifetime=SESSION_LIFETIME,
+    )
+    record(session, business.id, actor=f"member:{member.id}", action="member.login", obj=key)
+    # The right code proves where it went; a member who joined in the app becomes a member once the phone is proven.
+    members.prove(session, member=member, channel=live.channel, at=at)
+    if live.channel == "sms":
+        members.activate(session, business=business, member=member, actor=f"member:{member.id}", at=at)
+    return LoggedIn(raw, key, member)
+
+
+def _prover(
+    session: Session, *, business: Business, member: Member, given: dict[str, Any] | None, at: datetime
+) -> Member:
+    """The record of the person who just proved `member`'s unproven phone: this one when they made it (it holds
+    what they gave, or nothing beside the phone), else a new one with the phone and only what they gave, the
+    phone taken from this one (which keeps its name and its own e-mail)."""
+    phone = member.phone
+    assert phone is not None
+    if member.status == "pending" and (claims.same_person(member, given) or member.email is None):
+        if not claims.same_person(member, given):
+            _keep_only(session, business=business, member=member, given=given or {})
+        return member
+    claims.drop(session, business=business, member=member, field="phone", actor="member-app", at=at)
+    data = given or {}
+    email = data.get("email")
+    if email is not None and members.find_by(session, business=business, field="email", value=email) is not None:
+        email = None  # someone's already, proven or not: the prover adds it later by proving it
+    return members.register(
+        session,
+        business=business,
+        phone=phone,
+        first_name=data.get("first_name", ""),
+        last_name=data.get("last_name", ""),
+        email=email,
+        consent=data.get("consent") or {},
+        verified=False,
+        actor="member-app",
+        at=at,
+    )
+
+
+def _keep_only(session: Session, *, business: Business, member: Member, given: dict[str, Any]) -> None:
+    """A record with nothing but an unproven phone and a stranger's name: it becomes the prover's, with theirs."""
+    member.first_name = given.get("first_name", "")
+    member.last_name = given.get("last_name", "")
+    for key in ("terms", "sms", "email"):
+        setattr(member, f"consent_{key}", bool((given.get("consent") or {}).get(key, False)))
+    email = given.get("email")
+    if email is not None and members.find_by(session, business=business, field="email", value=email) is None:
+        member.email, member.email_verified_at = email, None
+    session.flush()
+
+
+def spend(
+    session: Session, *, business: Business, member_id: uuid.UUID, code: str, address: str | None, at: datetime
+) -> LoginCode | None:
+    """The member's live code sent to `address` (None: to their own contact), spent when `code` is right; None
+    otherwise, with one try counted by a guarded UPDATE before the comparison (concurrent guesses cannot pass)."""
+    sent_to = LoginCode.address.is_(None) if address is None else LoginCode.address == address
     live = session.scalar(
         select(LoginCode)
         .where(
             LoginCode.business_id == business.id,
-            LoginCode.member_id == member.id,
+            LoginCode.member_id == member_id,
+            sent_to,  # a code sent to a new contact proves that contact, and logs no one in
             LoginCode.used_at.is_(None),
             LoginCode.expires_at > at,
         )
@@ -156,7 +242,7 @@ def verify(session: Session, *, business: Business, member: Member | None, code:
     )
     if counted.rowcount != 1:  # type: ignore[attr-defined]
         return None
-    if not hmac.compare_digest(live.code_hash, _digest(business.id, member.id, code.strip())):
+    if not hmac.compare_digest(live.code_hash, _digest(business.id, member_id, code.strip())):
         return None
     used = session.execute(
         update(LoginCode)
@@ -166,17 +252,37 @@ def verify(session: Session, *, business: Business, member: Member | None, code:
     )
     if used.rowcount != 1:  # type: ignore[attr-defined]
         return None  # a concurrent request with the same code won
-    raw, key = access.issue_key(
-        session,
-        business_id=business.id,
-        kind="member",
-        name="member app",
-        member_id=member.id,
-        lifetime=SESSION_LIFETIME,
+    return live
+
+
+def send_to_new_contact(
+    session: Session, *, business: Business, member: Member, field: str, value: str, at: datetime
+) -> Sent | None:
+    """A code to `value`, the phone or e-mail address (stored spelling) the member wants instead of theirs; the
+    right code back makes it theirs. None past MAX_CODES_PER_HOUR, as for login codes."""
+    recent = session.scalar(
+        select(func.count())
+        .select_from(LoginCode)
+        .where(
+            LoginCode.business_id == business.id,
+            LoginCode.member_id == member.id,
+            LoginCode.created_at > at - timedelta(hours=1),
+        )
     )
-    record(session, business.id, actor=f"member:{member.id}", action="member.login", obj=key)
-    # The right code proves where it went; a member who joined in the app becomes a member once the phone is proven.
-    members.prove(session, member=member, channel=live.channel, at=at)
-    if live.channel == "sms":
-        members.activate(session, business=business, member=member, actor=f"member:{member.id}", at=at)
-    return LoggedIn(raw, key, member)
+    if (recent or 0) >= MAX_CODES_PER_HOUR:
+        return None
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    channel = "sms" if field == "phone" else "email"
+    session.add(
+        LoginCode(
+            business_id=business.id,
+            member_id=member.id,
+            code_hash=_digest(business.id, member.id, code),
+            created_at=at,
+            expires_at=at + CODE_LIFETIME,
+            channel=channel,
+            address=value,
+        )
+    )
+    session.flush()
+    return Sent(member, code, int(CODE_LIFETIME.total_seconds() // 60), channel)

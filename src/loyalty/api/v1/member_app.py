@@ -19,7 +19,8 @@ from loyalty.api.deps import database, require
 from loyalty.api.errors import envelope
 from loyalty.api.v1.member_shapes import MemberOut, member_out
 from loyalty.db.engine import Database
-from loyalty.members import app, member_login, reading
+from loyalty.errors import InvalidInput
+from loyalty.members import app, contact_change, member_login, reading
 from loyalty.members.access import Principal
 from loyalty.messages import notify
 
@@ -181,6 +182,53 @@ def my_qr(body: QrIn, who: Principal = Depends(member)) -> Response:
     qr = segno.make(body.qr, error="m", micro=False)
     svg = qr.svg_inline(scale=1, border=2, dark="#111", light="#fff", omitsize=True, title="Your loyalty QR code")
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+class NewContactIn(Strict):
+    phone: str | None = Field(default=None, min_length=1, max_length=40)
+    email: str | None = Field(default=None, min_length=1, max_length=254)
+
+    def contact(self) -> contact_change.NewContact:
+        if (self.phone is None) == (self.email is None):
+            raise InvalidInput("phone", "send exactly one of phone and email")
+        if self.phone is not None:
+            return contact_change.NewContact("phone", self.phone)
+        return contact_change.NewContact("email", self.email or "")
+
+
+class NewContactProofIn(NewContactIn):
+    code: str = Field(min_length=1, max_length=16)
+
+
+@router.post("/me/contact", response_model=SentOut, status_code=202)
+def change_my_contact(
+    request: Request,
+    body: NewContactIn,
+    background: BackgroundTasks,
+    who: Principal = Depends(member),
+    db: Database = Depends(database),
+    notifier: notify.Notifier = Depends(notifier_of),
+) -> SentOut:
+    """Change my phone or e-mail address: a code goes to the new one, and `/v1/me/contact/verify` with it makes
+    it mine. Until then nothing changes."""
+    sent = contact_change.ask(db, who, body.contact(), client=client_of(request), settings=request.app.state.settings)
+    return _sent_answer(background, notifier, sent)
+
+
+@router.post(
+    "/me/contact/verify",
+    response_model=LoginOut,
+    responses={401: {"description": "login_code_invalid: wrong, used, expired or out of tries"}},
+)
+def verify_my_contact(
+    body: NewContactProofIn, who: Principal = Depends(member), db: Database = Depends(database)
+) -> LoginOut | JSONResponse:
+    """The code sent to the new address makes it mine, proven. Every session of mine ends; the answer is this
+    device's new key."""
+    done = contact_change.prove(db, who, body.contact(), body.code)
+    if done is None:
+        return envelope(401, "login_code_invalid", WRONG_CODE)
+    return LoginOut.model_validate(done, from_attributes=True)
 
 
 @router.post("/me/logout", status_code=204)
