@@ -24,7 +24,7 @@ class Sender:
             business = session.get(Business, reminder.business_id)
             member = scoped.get(session, Member, reminder.member_id, business_id=reminder.business_id)
             assert business is not None and member is not None
-            channel = member_login.destination(member, "email")
+            channel = member_login.destination(member, "email", business)  # texts only to its countries
             if channel is None:
                 return  # told only where the member proved they are
             message = notify.ExpiryReminder(
