@@ -248,3 +248,20 @@ def test_joining_with_a_phone_a_till_filled_unproven_takes_it_from_that_record(s
     assert me["id"] != bob["id"] and me["first_name"] == "Ada"
     assert admin_view(shop, bob["id"])["phone"] is None
     assert admin_view(shop, bob["id"])["email"] == "bob@example.com"
+
+
+def test_proving_a_phone_a_squatter_joined_with_removes_the_squatters_empty_record(
+    shop: Tenant, db: Database, outbox: Outbox
+) -> None:
+    join(shop, phone=OWNER_PHONE, first_name="Mallory")  # pending, nothing but the owner's phone
+    (squatter,) = search(shop, "Mallory")
+    ada = register(shop, None, email=OWNER_EMAIL)
+    session = member_key(db, shop, ada["id"])
+    outbox.sent.clear()
+    assert shop.client.post("/v1/me/contact", json={"phone": OWNER_PHONE}, headers=session).status_code == 202
+    (code,) = outbox.to(OWNER_E164)
+    proven = shop.client.post("/v1/me/contact/verify", json={"phone": OWNER_PHONE, "code": code}, headers=session)
+    assert proven.status_code == 200, proven.text
+    assert shop.client.get(f"/v1/members/{squatter['id']}", headers=shop.admin).status_code == 404
+    for door in DOORS:
+        assert identify(shop, door, phone=OWNER_PHONE) == ada["id"]

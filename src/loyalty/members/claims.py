@@ -75,8 +75,13 @@ def drop(session: Session, *, business: Business, member: Member, field: str, ac
                 session.execute(
                     delete(LoginCode).where(LoginCode.business_id == business.id, LoginCode.member_id == member.id)
                 )
-                session.delete(member)
                 session.flush()
+                session.execute(
+                    delete(Member)
+                    .where(Member.business_id == business.id, Member.id == member.id)
+                    .execution_options(synchronize_session=False)
+                )
+                session.expunge(member)
             return
         except IntegrityError:
             pass  # something points at it after all: it stays, reachable by nobody
