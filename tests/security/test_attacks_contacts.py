@@ -265,3 +265,21 @@ def test_proving_a_phone_a_squatter_joined_with_removes_the_squatters_empty_reco
     assert shop.client.get(f"/v1/members/{squatter['id']}", headers=shop.admin).status_code == 404
     for door in DOORS:
         assert identify(shop, door, phone=OWNER_PHONE) == ada["id"]
+
+
+def test_an_admin_vouching_for_an_address_takes_it_from_the_record_a_till_put_it_on(shop: Tenant) -> None:
+    ada = register(shop, OWNER_PHONE)
+    mallory = register(shop, "078 555 66 02")
+    assert (
+        shop.client.patch(f"/v1/members/{mallory['id']}", json={"email": OWNER_EMAIL}, headers=shop.pos).status_code
+        == 200
+    )
+    vouched = shop.client.patch(f"/v1/members/{ada['id']}", json={"email": OWNER_EMAIL}, headers=shop.admin)
+    assert vouched.status_code == 200, vouched.text
+    assert admin_view(shop, mallory["id"])["email"] is None
+    for door in DOORS:
+        assert identify(shop, door, email=OWNER_EMAIL) == ada["id"]
+    # An address someone proved stays theirs: the admin is told, nothing moves.
+    bob = register(shop, "078 555 66 03")
+    taken = shop.client.patch(f"/v1/members/{bob['id']}", json={"email": OWNER_EMAIL}, headers=shop.admin)
+    assert taken.status_code == 409 and taken.json()["error"]["details"]["field"] == "email", taken.text
