@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import ClassVar, Literal
 
-from loyalty.rules.message import Message, Names, Number, Value, say
+from loyalty.rules.message import Message, Names, Number, Value, msg
 from loyalty.rules.selectors import ItemSelector
 
 __all__ = [
@@ -151,7 +151,7 @@ def _names(selector: ItemSelector) -> Names:
 def what_counted(items: ItemSelector | None, exclude: ItemSelector | None) -> Value:
     """What a repeat action counts: "drinks", "items except alcohol"."""
     what: Value = _names(items) if items is not None else Message("items")
-    return say("{what} except {exclude}", what=what, exclude=_names(exclude)) if exclude is not None else what
+    return msg("{what} except {exclude}", what=what, exclude=_names(exclude)) if exclude is not None else what
 
 
 def earned_on(items: ItemSelector | None, exclude: ItemSelector | None) -> Value:
@@ -160,7 +160,7 @@ def earned_on(items: ItemSelector | None, exclude: ItemSelector | None) -> Value
         return ""
     if items is None:
         assert exclude is not None
-        return say(" on everything except {exclude}", exclude=_names(exclude))
+        return msg(" on everything except {exclude}", exclude=_names(exclude))
     if exclude is None:
-        return say(" on {what}", what=_names(items))
-    return say(" on {what} except {exclude}", what=_names(items), exclude=_names(exclude))
+        return msg(" on {what}", what=_names(items))
+    return msg(" on {what} except {exclude}", what=_names(items), exclude=_names(exclude))

@@ -15,7 +15,7 @@ from typing import Any
 
 from loyalty.rules.wording import format_money, format_number, format_points, join_or
 
-__all__ = ["Amount", "Message", "Names", "Number", "Points", "Value", "from_data", "say"]
+__all__ = ["Amount", "Message", "Names", "Number", "Points", "Value", "from_data", "msg"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +78,7 @@ class Message:
 Value = str | Amount | Points | Number | Names | Message
 
 
-def say(id: str, **values: Value) -> Message:
+def msg(id: str, **values: Value) -> Message:
     return Message(id, tuple(values.items()))
 
 

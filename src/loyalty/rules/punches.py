@@ -25,7 +25,7 @@ from loyalty.rules.fields import (
     selector_to_dict,
     text_field,
 )
-from loyalty.rules.message import Message, Names, Number, say
+from loyalty.rules.message import Message, Names, Number, msg
 from loyalty.rules.selectors import ItemSelector
 
 __all__ = [
@@ -112,9 +112,9 @@ def count_punches(card: PunchCard, lines: Sequence[Line], left: Sequence[Decimal
     what = Names(tuple(sorted(card.items.codes | card.items.departments | card.items.tags)))
     word = Message("punch") if added == 1 else Message("punches")
     if card.mode == "simple":
-        said = say("this purchase → {added} {word}", added=Number(Decimal(added)), word=word)
+        said = msg("this purchase → {added} {word}", added=Number(Decimal(added)), word=word)
     elif card.every == 1:
-        said = say(
+        said = msg(
             "{quantity} {what} → {added} {word}",
             quantity=Number(quantity),
             what=what,
@@ -122,7 +122,7 @@ def count_punches(card: PunchCard, lines: Sequence[Line], left: Sequence[Decimal
             word=word,
         )
     else:
-        said = say(
+        said = msg(
             "{quantity} {what}, one punch per {every} → {added} {word}",
             quantity=Number(quantity),
             what=what,
@@ -132,16 +132,16 @@ def count_punches(card: PunchCard, lines: Sequence[Line], left: Sequence[Decimal
         )
     required = Number(Decimal(card.punches_required))
     if filled:
-        cards = Message("a card") if filled == 1 else say("{count} cards", count=Number(Decimal(filled)))
-        state = say(
+        cards = Message("a card") if filled == 1 else msg("{count} cards", count=Number(Decimal(filled)))
+        state = msg(
             "{cards} full, reward earned; {after} of {required} on the next",
             cards=cards,
             after=Number(Decimal(after)),
             required=required,
         )
     else:
-        state = say("{after} of {required}", after=Number(Decimal(after)), required=required)
-    message = say("{card}: {said}: {state}", card=card.name, said=said, state=state)
+        state = msg("{after} of {required}", after=Number(Decimal(after)), required=required)
+    message = msg("{rule}: {says}", rule=card.name, says=msg("{said}: {state}", said=said, state=state))
     return Punch(
         card.id, card.name, added, before, after, filled, card.punches_required, shares, message.english(), message
     )

@@ -25,7 +25,7 @@ from loyalty.rules.actions import (
     points_word,
     what_counted,
 )
-from loyalty.rules.message import Amount, Message, Number, Points, Value, say
+from loyalty.rules.message import Amount, Message, Number, Points, Value, msg
 from loyalty.rules.outcome import Award, Effect, EffectKind, LineShare
 from loyalty.rules.rule import Rule
 from loyalty.rules.situation import Basket, Situation
@@ -78,16 +78,16 @@ def _english(value: Value) -> str:
 
 
 def _grant(action: GrantBenefit, index: int, rule: Rule, situation: Situation) -> Effect:
-    says = say("grants benefit {benefit}", benefit=action.benefit_id)
+    says = msg("grants benefit {benefit}", benefit=action.benefit_id)
     return _effect(rule, index, "grant_benefit", action.benefit_id, says)
 
 
 def _tag(action: TagMember, index: int, rule: Rule, situation: Situation) -> Effect:
-    return _effect(rule, index, "tag_member", action.tag, say("tags the member {tag}", tag=action.tag))
+    return _effect(rule, index, "tag_member", action.tag, msg("tags the member {tag}", tag=action.tag))
 
 
 def _untag(action: UntagMember, index: int, rule: Rule, situation: Situation) -> Effect:
-    return _effect(rule, index, "untag_member", action.tag, say("removes the member's tag {tag}", tag=action.tag))
+    return _effect(rule, index, "untag_member", action.tag, msg("removes the member's tag {tag}", tag=action.tag))
 
 
 def _deal(action: DealDiscount, index: int, rule: Rule, situation: Situation) -> None:
@@ -103,13 +103,13 @@ def _fixed(action: FixedPoints, index: int, rule: Rule, situation: Situation) ->
     if basket is not None and basket.lines:
         # Spread over the whole sale by amount, so returning every line takes the bonus back.
         shares = _spread(points, basket.everything, basket.net, "net", basket, situation)
-    message = say(
-        "{rule}: {points} {word} for {occasion}",
-        rule=rule.name,
+    says = msg(
+        "{points} {word} for {occasion}",
         points=Points(points, situation.context.points_decimals),
         word=points_word(points),
         occasion=_occasion(rule, situation),
     )
+    message = msg("{rule}: {says}", rule=rule.name, says=says)
     return _award(rule, index, points, shares, message)
 
 
@@ -130,7 +130,7 @@ def _repeat(action: RepeatPoints, index: int, rule: Rule, situation: Situation) 
     each, word, what = wording.number, wording.word, wording.what
     total = Points(points, decimals)
     if action.every == 1 and quantity == times:
-        message = say(
+        message = msg(
             "{each} {word} × {quantity} {what} = {total}",
             each=each,
             word=word,
@@ -139,7 +139,7 @@ def _repeat(action: RepeatPoints, index: int, rule: Rule, situation: Situation) 
             total=total,
         )
     else:
-        message = say(
+        message = msg(
             "{each} {word} per {every} {what}: {quantity} → {times} × {each} = {total}",
             each=each,
             word=word,
@@ -178,7 +178,7 @@ def _spend(action: RatePoints | PercentPoints, index: int, rule: Rule, situation
     paid, paid_in, note = Amount(eligible, exponent), spend.paid_in, spend.excluded_note
     total = Points(points, decimals)
     if isinstance(action, RatePoints):
-        message = say(
+        message = msg(
             "{each} {word} per {per}{on}: {paid}{paid_in}{note} → {times} × {each} = {total}",
             each=wording.number,
             word=wording.word,
@@ -191,7 +191,7 @@ def _spend(action: RatePoints | PercentPoints, index: int, rule: Rule, situation
             total=total,
         )
     else:
-        message = say(
+        message = msg(
             "{percent}% of {paid}{paid_in}{on}{note} = {total}",
             percent=wording.number,
             paid=paid,
@@ -246,7 +246,7 @@ def _award(rule: Rule, index: int, points: Decimal, shares: tuple[LineShare, ...
 
 
 def _effect(rule: Rule, index: int, kind: EffectKind, value: str, says: Message) -> Effect:
-    message = say("{rule}: {says}", rule=rule.name, says=says)
+    message = msg("{rule}: {says}", rule=rule.name, says=says)
     return Effect(kind, value, rule.id, rule.revision, index, message.english(), message)
 
 
@@ -256,12 +256,12 @@ def _occasion(rule: Rule, situation: Situation) -> Message:
         return Message("joining")
     if trigger.kind == "lifetime_points":
         threshold = rule.conditions.lifetime_points_at_least or Decimal(0)
-        return say("reaching {points} lifetime points", points=Points(threshold, 2))
+        return msg("reaching {points} lifetime points", points=Points(threshold, 2))
     if trigger.kind == "code_used":
-        return say("using code {code}", code=rule.conditions.code or trigger.code or "")
+        return msg("using code {code}", code=rule.conditions.code or trigger.code or "")
     if trigger.kind == "event":
-        return say("the event {event}", event=trigger.event or "")
+        return msg("the event {event}", event=trigger.event or "")
     if rule.conditions.min_spend is not None:
         minimum = Amount(rule.conditions.min_spend, situation.context.currency_exponent)
-        return say("a purchase of at least {minimum}", minimum=minimum)
+        return msg("a purchase of at least {minimum}", minimum=minimum)
     return Message("this purchase")

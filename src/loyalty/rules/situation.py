@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from loyalty.money import allocate
 from loyalty.rules.facts import Context, Line, Member, Purchase, Trigger
-from loyalty.rules.message import Amount, Names, Value, say
+from loyalty.rules.message import Amount, Names, Value, msg
 from loyalty.rules.names import name_key, name_keys
 from loyalty.rules.outcome import LineShare
 from loyalty.rules.selectors import ItemSelector, LineKey
@@ -157,8 +157,8 @@ class Basket:
             excluded_paid=excluded_paid,
             included_mops=included_names,
             excluded_mops=excluded_names,
-            paid_in=say(" paid in {mops}", mops=Names(included_names)) if included_names else "",
-            excluded_note=say(
+            paid_in=msg(" paid in {mops}", mops=Names(included_names)) if included_names else "",
+            excluded_note=msg(
                 " ({amount} paid with {mops} excluded)", amount=paid_excluded, mops=Names(excluded_names)
             ),
         )
