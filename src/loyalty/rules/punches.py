@@ -132,13 +132,18 @@ def count_punches(card: PunchCard, lines: Sequence[Line], left: Sequence[Decimal
         )
     required = Number(Decimal(card.punches_required))
     if filled:
-        cards = Message("a card") if filled == 1 else msg("{count} cards", count=Number(Decimal(filled)))
-        state = msg(
-            "{cards} full, reward earned; {after} of {required} on the next",
-            cards=cards,
-            after=Number(Decimal(after)),
-            required=required,
-        )
+        after_now = Number(Decimal(after))
+        if filled == 1:
+            state = msg(
+                "a card full, reward earned; {after} of {required} on the next", after=after_now, required=required
+            )
+        else:
+            state = msg(
+                "{count} cards full, reward earned; {after} of {required} on the next",
+                count=Number(Decimal(filled)),
+                after=after_now,
+                required=required,
+            )
     else:
         state = msg("{after} of {required}", after=Number(Decimal(after)), required=required)
     message = msg("{rule}: {says}", rule=card.name, says=msg("{said}: {state}", said=said, state=state))

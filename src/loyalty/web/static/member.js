@@ -133,7 +133,7 @@ function askForCode(target, joined = false) {
 $("verify-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const code = $("verify-code").value.replace(/\D/g, "");
-  if (code.length !== 6) return say($("verify-message"), "The code has 6 digits.", "error");
+  if (code.length !== 6) return say($("verify-message"), tr("The code has 6 digits."), "error");
   try {
     const session = await api(null, "POST", `/v1/app/${businessId}/login/verify`, { ...pending, code });
     key = session.key;
@@ -218,7 +218,7 @@ function punchCard(card) {
   const circles = Array.from({ length: card.punches_required }, (_, index) => el("span", {
     class: `punch ${index < card.punches ? "filled" : ""}`, "aria-hidden": "true",
   }));
-  return el("div", { class: "punch-card", role: "img", "aria-label": `${card.name}: ${tr("{count} of {required}", { count: card.punches, required: card.punches_required })}`, "data-punches": String(card.punches) },
+  return el("div", { class: "punch-card", role: "img", "aria-label": card.name + ": " + tr("{count} of {required}", { count: card.punches, required: card.punches_required }), "data-punches": String(card.punches) },
     el("div", { class: "punch-card-head" }, el("span", { class: "punch-card-name", text: card.name }),
       el("span", { class: "muted small", text: tr("{count} of {required}", { count: card.punches, required: card.punches_required }) })),
     el("div", { class: "punches" }, circles),

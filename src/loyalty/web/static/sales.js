@@ -131,7 +131,7 @@ async function openSale(id, message = null) {
       sale.discount_total && !/^0(\.0+)?$/.test(sale.discount_total) ? row(tr("Discounts"), `−${money(sale.discount_total)}`) : null,
       row(tr("Total"), money(sale.total), "total"),
       sale.payments.map((payment) => row(payment.mop === "points" ? tr("Paid with points") : tr("Paid by {mop}", { mop: payment.mop }), money(payment.amount)))),
-    sale.member_id ? el("p", {}, el("strong", { text: tr("{points} points", { points: points(sale.points_earned) }) }), ` ${tr("earned")}`) : null,
+    sale.member_id ? el("p", {}, el("strong", { text: tr("{points} points", { points: points(sale.points_earned) }) }), " " + tr("earned")) : null,
     open ? preview : null,
     status,
     el("div", { class: "sale-actions" },
@@ -175,9 +175,9 @@ async function returnLines(sale, returns, status) {
     // The return_id is the return's idempotency key: the same lines of the same sale, retried, come back once.
     const done = await intended(pending, "return", { sale: sale.id, lines }, "R", (returnId) => api(
       keyOf(), "POST", `/v1/purchases/${sale.id}/returns`, { return_id: returnId, lines }));
-    const lost = !/^0(\.0+)?$/.test(done.points_not_recovered) ? ` ${tr("{points} points were already spent and could not be taken back.", { points: points(done.points_not_recovered) })}` : "";
-    const balance = done.points_balance !== null ? ` ${tr("The balance is now {points} points.", { points: points(done.points_balance) })}` : "";
-    openSale(sale.id, `${tr("Returned. {points} points taken back.", { points: points(done.points_taken_back) })}${balance}${lost}`);
+    const lost = !/^0(\.0+)?$/.test(done.points_not_recovered) ? " " + tr("{points} points were already spent and could not be taken back.", { points: points(done.points_not_recovered) }) : "";
+    const balance = done.points_balance !== null ? " " + tr("The balance is now {points} points.", { points: points(done.points_balance) }) : "";
+    openSale(sale.id, tr("Returned. {points} points taken back.", { points: points(done.points_taken_back) }) + balance + lost);
   } catch (error) {
     say(status, words(error), "error");
   }
@@ -186,8 +186,8 @@ async function returnLines(sale, returns, status) {
 async function cancel(sale, status) {
   try {
     const done = await api(keyOf(), "POST", `/v1/purchases/${sale.id}/cancel`);
-    const balance = done.points_balance !== null ? ` ${tr("The balance is now {points} points.", { points: points(done.points_balance) })}` : "";
-    openSale(sale.id, `${tr("Purchase cancelled: earned points taken back, points paid given back.")}${balance}`);
+    const balance = done.points_balance !== null ? " " + tr("The balance is now {points} points.", { points: points(done.points_balance) }) : "";
+    openSale(sale.id, tr("Purchase cancelled: earned points taken back, points paid given back.") + balance);
   } catch (error) {
     say(status, words(error), "error");
   }

@@ -20,7 +20,7 @@ export function renderPreview() {
   }
   view.preview.hidden = false;
   clear(view.preview,
-    el("p", { class: "preview-title" }, `${till.sale.member.first_name ? tr("{name} earns", { name: till.sale.member.first_name }) : tr("The member earns")} `,
+    el("p", { class: "preview-title" }, (till.sale.member.first_name ? tr("{name} earns", { name: till.sale.member.first_name }) : tr("The member earns")) + " ",
       el("strong", { text: tr("{points} points", { points: signedPoints(till.quote.points_earned) }) })),
     till.quote.earned.length ? el("ul", { class: "explanations" }, till.quote.earned.map((award) => el("li", {},
       el("span", { class: "explanation-rule", text: award.rule_name }), " ", el("span", { class: "muted", text: award.explanation })))) : null,
@@ -28,7 +28,7 @@ export function renderPreview() {
       text: punch.explanation,
     }))) : null,
     till.quote.rejected.length ? el("ul", { class: "rejections" }, till.quote.rejected.map((item) => el("li", {
-      text: `${tr("Not applied:")} ${item.code || nameOfAsset(item.id) || tr("benefit")} — ${item.reason}`,
+      text: tr("Not applied:") + " " + (item.code || nameOfAsset(item.id) || tr("benefit")) + " — " + item.reason,
     }))) : null);
 }
 
@@ -68,10 +68,10 @@ export function renderMember() {
         el("span", { class: "benefit-name", text: benefit.name }),
         benefit.redeemable ? (benefit.valid_until ? el("span", { class: "muted small", text: tr("until {day}", { day: localDate(benefit.valid_until) }) }) : null)
           : el("span", { class: "reason", text: benefit.reason || tr("Cannot be used now.") }),
-        refused ? el("span", { class: "reason", text: `${tr("Not applied:")} ${refused.reason}` }) : null),
+        refused ? el("span", { class: "reason", text: tr("Not applied:") + " " + refused.reason }) : null),
       benefit.redeemable ? el("button", {
         class: `button ${applied ? "primary" : "secondary"} small`, type: "button", "aria-pressed": applied ? "true" : "false",
-        "aria-label": `${applied ? tr("Remove") : tr("Apply")} ${benefit.name}`, "data-focus": `benefit-${benefit.id}`,
+        "aria-label": (applied ? tr("Remove") : tr("Apply")) + " " + benefit.name, "data-focus": `benefit-${benefit.id}`,
         onclick: () => toggleBenefit(benefit.id), text: label,
       }) : null);
   }) : el("li", { class: "muted", text: tr("No benefits in the wallet.") }));
@@ -89,7 +89,7 @@ export function renderCodes() {
     const refused = rejection(code);
     return el("li", { class: `chip ${refused ? "refused" : ""}` },
       el("span", { text: code }),
-      refused ? el("span", { class: "reason", text: `${tr("Not applied:")} ${refused.reason}` }) : null,
+      refused ? el("span", { class: "reason", text: tr("Not applied:") + " " + refused.reason }) : null,
       el("button", { type: "button", class: "chip-remove", "aria-label": tr("Remove code {code}", { code }), onclick: () => removeCode(code), text: "×" }));
   }));
 }
@@ -105,7 +105,7 @@ function openSearch() {
 }
 
 export async function identify(query) {
-  say(view.searchMessage, "Searching…", "info");
+  say(view.searchMessage, tr("Searching…"), "info");
   try {
     const member = await api(till.key, "POST", "/v1/identify", query);
     setMember(member);
@@ -216,7 +216,7 @@ function punchCard(card) {
   const circles = Array.from({ length: card.punches_required }, (_, index) => el("span", {
     class: `punch ${index < card.punches ? "filled" : ""}`, "aria-hidden": "true",
   }));
-  return el("div", { class: "punch-card", role: "img", "aria-label": `${card.name}: ${tr("{count} of {required}", { count: card.punches, required: card.punches_required })}`, "data-punches": String(card.punches) },
+  return el("div", { class: "punch-card", role: "img", "aria-label": card.name + ": " + tr("{count} of {required}", { count: card.punches, required: card.punches_required }), "data-punches": String(card.punches) },
     el("div", { class: "punch-card-head" }, el("span", { class: "punch-card-name", text: card.name }),
       el("span", { class: "muted small", text: tr("{count} of {required}", { count: card.punches, required: card.punches_required }) })),
     el("div", { class: "punches" }, circles));
@@ -229,7 +229,7 @@ function renderPrograms(member) {
   const typed = { credit: $("credit-amount")?.value || null, topUp: $("top-up-amount")?.value || null };
   clear(box,
     el("h4", { class: "section-title", text: tr("Credit") }),
-    el("p", { class: "credit-balance" }, el("strong", { "data-credit": credit, text: money(credit) }), ` ${tr("stored credit")}`),
+    el("p", { class: "credit-balance" }, el("strong", { "data-credit": credit, text: money(credit) }), " " + tr("stored credit")),
     el("form", { class: "inline-form", id: "credit-pay-form", onsubmit: payWithCredit },
       el("label", { for: "credit-amount", class: "visually-hidden", text: tr("Amount to pay with credit") }),
       el("input", { id: "credit-amount", name: "amount", inputmode: "decimal", autocomplete: "off", placeholder: "0.00", value: typed.credit, "data-focus": "credit-amount" }),

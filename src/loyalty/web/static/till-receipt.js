@@ -59,7 +59,7 @@ function showReceipt(recorded, sent) {
       const taken = cancelled.points_balance !== null
         ? tr("Purchase cancelled. Earned points were taken back; the balance is now {points} points.", { points: points(cancelled.points_balance) })
         : tr("Purchase cancelled. Earned points were taken back.");
-      const spent = lost ? ` ${tr("{points} points were already spent and could not be taken back.", { points: points(cancelled.points_not_recovered) })}` : "";
+      const spent = lost ? " " + tr("{points} points were already spent and could not be taken back.", { points: points(cancelled.points_not_recovered) }) : "";
       say(message, `${taken}${spent}`, "ok");
       view.receipt.querySelector(".receipt-status").textContent = tr("Cancelled");
     } catch (error) {
@@ -86,16 +86,16 @@ function showReceipt(recorded, sent) {
       row(tr("Total"), money(recorded.total), "total"),
       (recorded.payments || sent.payments).map((payment) => row(payment.mop === "points" ? tr("Paid with points") : payment.mop === "credit" ? tr("Paid with credit") : tr("Paid by {mop}", { mop: payment.mop }), money(payment.amount)))),
     member ? el("section", { class: "receipt-points", "aria-label": tr("Points") },
-      el("p", { class: "earned-big" }, el("strong", { text: tr("{points} points", { points: signedPoints(recorded.points_earned) }) }), ` ${tr("earned")}`),
+      el("p", { class: "earned-big" }, el("strong", { text: tr("{points} points", { points: signedPoints(recorded.points_earned) }) }), " " + tr("earned")),
       recorded.earned.length ? el("ul", { class: "explanations" }, recorded.earned.map((award) => el("li", {},
         el("span", { class: "explanation-rule", text: `${award.rule_name}: ${signedPoints(award.points)}` }), " ",
         el("span", { class: "muted", text: award.explanation })))) : null,
       !/^0(\.0+)?$/.test(recorded.points_paid) ? el("p", { text: tr("{points} points paid", { points: points(recorded.points_paid) }) }) : null,
       recorded.punches?.length ? el("ul", { class: "explanations receipt-punches", "aria-label": tr("Punch cards") }, recorded.punches.map((punch) => el("li", {},
         el("span", { text: punch.explanation }),
-        punch.rewards.length ? el("strong", { class: "reward-earned", text: ` ${tr("Reward in the wallet.")}` }) : null))) : null,
+        punch.rewards.length ? el("strong", { class: "reward-earned", text: " " + tr("Reward in the wallet.") }) : null))) : null,
       recorded.credit_balance && recorded.credit_balance !== fromMinor(0n, till.decimals) || creditPaidIn(sent) ? el("p", { class: "credit-left", text: tr("Credit left: {amount}", { amount: money(recorded.credit_balance) }) }) : null,
-      el("p", { class: "new-balance" }, `${member.first_name ? tr("{name}'s new balance:", { name: member.first_name }) : tr("The member's new balance:")} `,
+      el("p", { class: "new-balance" }, (member.first_name ? tr("{name}'s new balance:", { name: member.first_name }) : tr("The member's new balance:")) + " ",
         el("strong", { "data-balance": recorded.points_balance, text: tr("{points} points", { points: points(recorded.points_balance) }) })))
       : el("p", { class: "muted", text: tr("No member in this sale: no points earned.") }),
     message,

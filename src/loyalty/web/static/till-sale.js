@@ -188,7 +188,7 @@ function renderTenders() {
     const last = index === list.length - 1;
     const number = list.length > 1 ? ` ${index + 1}` : "";
     const select = el("select", {
-      class: "tender-mop", "aria-label": `${tr("Means of payment")}${number}`, "data-focus": `tender-mop-${index}`,
+      class: "tender-mop", "aria-label": tr("Means of payment") + number, "data-focus": `tender-mop-${index}`,
       onchange: (event) => { till.sale.tenders[index] = { ...tender, mop: event.target.value }; changed(); },
     }, till.meansOfPayment.map((name) => el("option", { value: name, text: name, selected: name === tender.mop })));
     const amount = last
@@ -199,7 +199,7 @@ function renderTenders() {
         onchange: (event) => { till.sale.tenders[index] = { ...tender, amount: event.target.value.trim() }; changed(); },
       });
     const remove = list.length > 1 ? el("button", {
-      class: "chip-remove", type: "button", "aria-label": `${tr("Remove payment")}${number}`, text: "×",
+      class: "chip-remove", type: "button", "aria-label": tr("Remove payment") + number, text: "×",
       onclick: () => { till.sale.tenders.splice(index, 1); changed(); },
     }) : null;
     return el("li", { class: "tender" }, select, amount, remove);
@@ -215,5 +215,5 @@ function remainder(rest, list) {
 }
 
 export function dealName(discount) {
-  return discount.source === "deal" ? `${tr("Deal")} · ${discount.name}` : discount.name;
+  return discount.source === "deal" ? tr("Deal") + " · " + discount.name : discount.name;
 }
