@@ -74,7 +74,9 @@ def test_without_accept_language_the_business_s_language_is_spoken(tenant: Tenan
 
 
 @pytest.mark.parametrize("language", ["fr", "de", "it"])
-def test_the_member_s_history_labels_and_details_follow_the_language(db: Database, tenant: Tenant, language: str) -> None:
+def test_the_member_s_history_labels_and_details_follow_the_language(
+    db: Database, tenant: Tenant, language: str
+) -> None:
     member = cinema(tenant)
     ok(tenant.client.post("/v1/purchases", headers=tenant.pos, json=basket(member["id"], "T-1")), 201)
     reason = {"points": "-3", "reason": "Korrektur an der Kasse"}

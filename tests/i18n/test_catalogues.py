@@ -26,8 +26,19 @@ TRANSLATED = [language for language in LANGUAGES if language != "en"]
 # The faces whose words are all in the catalogues (the Campaign Center is still English: see docs/languages.md).
 FACE_TEMPLATES = ["base.html", "till.html", "member.html", "language_switch.html"]
 FACE_SCRIPTS = [
-    "common.js", "till.js", "till-state.js", "till-sale.js", "till-member.js", "till-payments.js", "till-receipt.js",
-    "till-scanner.js", "sales.js", "tenders.js", "identify.js", "standing.js", "member.js",
+    "common.js",
+    "till.js",
+    "till-state.js",
+    "till-sale.js",
+    "till-member.js",
+    "till-payments.js",
+    "till-receipt.js",
+    "till-scanner.js",
+    "sales.js",
+    "tenders.js",
+    "identify.js",
+    "standing.js",
+    "member.js",
 ]
 
 
@@ -42,7 +53,10 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     pybabel = Path(sys.executable).with_name("pybabel")
     subprocess.run(
         [str(pybabel), "-q", "extract", "-F", "babel.cfg", *KEYWORDS, "--no-location", "-o", str(out), "."],
-        cwd=ROOT, check=True, capture_output=True, timeout=300,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     return _ids(out)
 
@@ -91,12 +105,16 @@ def test_a_face_template_shows_no_text_outside_the_catalogues(template: str) -> 
 
 
 # A string literal a script puts on the page (a message, a text, a label) without tr(): "…" or `…` after one of these.
-SHOWN = re.compile(r"""(?:say\([^,]+,\s*|text:\s*|textContent\s*=\s*|"aria-label":\s*|placeholder:\s*|title:\s*)(["`])((?:(?!\1).)*[A-Za-z]{2,}(?:(?!\1).)*)\1""")
+SHOWN = re.compile(
+    r"""(?:say\([^,]+,\s*|text:\s*|textContent\s*=\s*|"aria-label":\s*|placeholder:\s*|title:\s*)(["`])((?:(?!\1).)*[A-Za-z]{2,}(?:(?!\1).)*)\1"""
+)
 
 
 @pytest.mark.parametrize("script", FACE_SCRIPTS)
 def test_a_face_script_puts_no_text_on_the_page_outside_the_catalogues(script: str) -> None:
     source = (WEB / "static" / script).read_text()
     # A template literal made only of values (`${line.quantity} × ${money(line.price)}`) says no words itself.
-    shown = [text for _, text in SHOWN.findall(source) if re.search(r"[A-Za-z]{2,}", re.sub(r"\$\{[^}]*(\}|$)", "", text))]
+    shown = [
+        text for _, text in SHOWN.findall(source) if re.search(r"[A-Za-z]{2,}", re.sub(r"\$\{[^}]*(\}|$)", "", text))
+    ]
     assert shown == []

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from loyalty.i18n import Speech, checked, choose
 from loyalty.errors import InvalidInput
+from loyalty.i18n import Speech, checked, choose
 from loyalty.rules import Context, Line, Member, Payment, Purchase, evaluate, parse_rule
 
 AT = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -128,7 +128,10 @@ def test_excluded_means_of_payment_are_said_with_or_in_the_language():
     rate = {"type": "add_points", "mode": "rate", "points": "1", "per": "1.00", "exclude_mops": ["points", "voucher"]}
     purchase = _purchase(("A", "x", "1", "30.00"), paid={"cash": "10.00", "points": "10.00", "voucher": "10.00"})
     award = _award(_rule(rate), purchase)
-    assert award.explanation == "1 point per 1.00: 10.00 paid in cash (20.00 paid with points or voucher excluded) → 10 × 1 = 10"
+    assert (
+        award.explanation
+        == "1 point per 1.00: 10.00 paid in cash (20.00 paid with points or voucher excluded) → 10 × 1 = 10"
+    )
     assert Speech.of("fr").explain(award) == (
         "1 point par tranche de 1,00 : 10,00 payés en cash (20,00 payés en points ou voucher exclus) → 10 × 1 = 10"
     )
