@@ -24,7 +24,7 @@ KEYWORDS = ["-k", "msg", "-k", "tr", "-k", "N_", "-k", "Message"]
 FIELDS = re.compile(r"\{\w+\}|%\(\w+\)s")
 TRANSLATED = [language for language in LANGUAGES if language != "en"]
 # The faces whose words are all in the catalogues (the Campaign Center is still English: see docs/languages.md).
-FACE_TEMPLATES = ["base.html", "till.html", "member.html", "language_switch.html"]
+FACE_TEMPLATES = ["base.html", "till.html", "member.html", "language_switch.html", "not_found.html"]
 FACE_SCRIPTS = [
     "common.js",
     "till.js",

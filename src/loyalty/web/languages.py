@@ -42,6 +42,10 @@ def _region(header: str | None, language: str) -> str:
     return "CH"
 
 
+def english() -> Speech:
+    return Speech.of("en")
+
+
 @contextmanager
 def speaking(speech: Speech) -> Iterator[None]:
     token = _speech.set(speech)
