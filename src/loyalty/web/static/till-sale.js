@@ -195,7 +195,7 @@ function renderTenders() {
       ? el("output", { class: "tender-amount", "data-tender-rest": "", text: money(remainder(rest, list)) })
       : el("input", {
         class: "tender-amount", inputmode: "decimal", autocomplete: "off", value: tender.amount || "",
-        "aria-label": tr("Amount paid by {mop}", { mop: tender.mop }), "data-focus": `tender-amount-${index}`, placeholder: "0.00",
+        "aria-label": tr("Amount paid by {mop}", { mop: tender.mop }), "data-focus": `tender-amount-${index}`, placeholder: money("0.00"),
         onchange: (event) => { till.sale.tenders[index] = { ...tender, amount: event.target.value.trim() }; changed(); },
       });
     const remove = list.length > 1 ? el("button", {
