@@ -88,7 +88,7 @@ messages: install
 	$(MAKE) messages-update
 
 messages-update: install
-	$(BIN)/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages --no-wrap --omit-header \
+	$(BIN)/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages --no-wrap \
 		--ignore-obsolete
 
 migration: install
