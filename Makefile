@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install system lint types contracts test-sqlite test-postgres test-failover ha-start ha-stop bench migration screenshots clean sim
+.PHONY: run test install system lint types contracts test-sqlite test-postgres test-failover ha-start ha-stop bench migration screenshots clean sim messages messages-update
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -76,6 +76,20 @@ bench: install
 
 screenshots: install system
 	LOYALTY_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -q -p no:cacheprovider -m browser
+
+# The catalogues (src/loyalty/locales/<lang>/LC_MESSAGES/messages.po), read as .po at run time: no compile step.
+# `make messages` extracts every word the code says into messages.pot and merges it into each language's .po;
+# new entries come out empty (or fuzzy) until translated, and tests/i18n fails until they are.
+LOCALES := src/loyalty/locales
+KEYWORDS := -k msg -k tr -k N_ -k Message
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg $(KEYWORDS) --no-location --sort-output --omit-header \
+		-o $(LOCALES)/messages.pot .
+	$(MAKE) messages-update
+
+messages-update: install
+	$(BIN)/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages --no-wrap \
+		--ignore-obsolete
 
 migration: install
 	$(PY) scripts/new_migration.py $(MESSAGE)

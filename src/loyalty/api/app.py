@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from loyalty import __version__, web
-from loyalty.api import docs, errors, guards, request_ids
+from loyalty.api import docs, errors, guards, languages, request_ids
 from loyalty.api.como import routes as como
 from loyalty.api.v1 import (
     admin,
@@ -71,6 +71,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.openapi_tags = [*(app.openapi_tags or []), como.TAG_METADATA]
 
     app.add_middleware(guards.AccessLog)
+    app.add_middleware(languages.AcceptLanguage)  # explanations and histories follow the reader's language
     if settings.metrics:
         from loyalty.api import metrics
 

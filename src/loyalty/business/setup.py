@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from loyalty import i18n
 from loyalty.audit import record
 from loyalty.db.engine import Database
 from loyalty.db.models import ApiKey, Branch, Business, Terminal
@@ -61,6 +62,8 @@ def change_business(db: Database, who: Principal, given: Mapping[str, Any]) -> B
             found.point_value_minor = _minor(found, changes.pop("point_value"), "point_value")
         if "timezone" in changes:
             access.check_timezone(changes["timezone"])
+        if "language" in changes:
+            changes["language"] = i18n.checked(changes["language"], "language")
         if "payment_wallet" in changes:
             payment_policy.check_wallet(changes["payment_wallet"])
         for name in MONEY_SETTINGS:

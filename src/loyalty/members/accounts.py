@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from loyalty import i18n
 from loyalty.audit import record
 from loyalty.db import scoped
 from loyalty.db.models import Business, Member, now
@@ -307,6 +308,8 @@ def update(
             setattr(member, name, (value or "").strip())
         elif name == "birthday":
             member.birthday = value
+        elif name == "language":  # None: the business's
+            member.language = None if value is None else i18n.checked(value, "language")
         elif name == "tags":
             member.tags = normalise_tags(value)
         elif name == "status":

@@ -13,10 +13,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from loyalty import i18n
 from loyalty.db.engine import Database
 from loyalty.db.models import Business, LedgerTransaction, PointsLot, Rule, now
 from loyalty.errors import InvalidInput
-from loyalty.members import access, app_limits, claims, member_login, reading, texting
+from loyalty.i18n import N_, Speech, reader
+from loyalty.members import access, app_limits, claims, history_words, member_login, reading, texting
 from loyalty.members import accounts as members
 from loyalty.members.access import Principal
 from loyalty.messages import notify
@@ -67,6 +69,8 @@ def _message(business: Business, sent: member_login.Sent) -> notify.LoginCode:
         code=sent.code,
         minutes=sent.minutes,
         channel=sent.channel,
+        language=sent.member.language or business.language,
+        country=business.country,
     )
 
 
@@ -170,6 +174,26 @@ def log_in(
     return db.write(work)
 
 
+def choose_language(db: Database, who: Principal, language: str | None) -> None:
+    """The member's own choice of language for their texts and e-mails (None: the business's)."""
+    reading.kinds(who, "member")
+    member_id = who.member_id
+    assert member_id is not None  # every member key belongs to a member
+    chosen = None if language is None else i18n.checked(language, "language")
+
+    def work(session: Session) -> None:
+        business = access.business(session, who.business_id)
+        members.update(
+            session,
+            business=business,
+            member_id=member_id,
+            changes={"language": chosen},
+            actor=f"member:{who.member_id}",
+        )
+
+    db.write(work)
+
+
 def log_out(db: Database, who: Principal) -> None:
     """End this member-app session: its key stops working."""
     reading.kinds(who, "member")
@@ -180,29 +204,35 @@ def log_out(db: Database, who: Principal) -> None:
     db.write(work)
 
 
+# Each kind's title in the member's history (a msgid: said in the reader's language).
 _LABELS = {
-    "earn": "Points earned",
-    "unearn": "Points taken back",
-    "pay": "Paid with points",
-    "refund": "Points given back",
-    "adjust": "Correction",
-    "expire": "Points expired",
+    "earn": N_("Points earned"),
+    "unearn": N_("Points taken back"),
+    "pay": N_("Paid with points"),
+    "refund": N_("Points given back"),
+    "adjust": N_("Correction"),
+    "expire": N_("Points expired"),
 }
 
 
-def _describe(transaction: LedgerTransaction, rule_names: dict[uuid.UUID, str]) -> tuple[str, str]:
+def _describe(transaction: LedgerTransaction, rule_names: dict[uuid.UUID, str], speech: Speech) -> tuple[str, str]:
     """A title and a detail for the member: the rule's name and the engine's arithmetic, or what happened."""
     rule = rule_names.get(transaction.rule_id) if transaction.rule_id else None
     reason = transaction.reason or ""
+    said = history_words.message(transaction)
     if transaction.kind == "earn" and rule:
+        if said is not None:  # the engine's explanation is "{rule}: {says}": the detail is what it says
+            return rule, speech.say(history_words.without_rule(said))
         return rule, reason.removeprefix(f"{rule}: ")  # the engine's explanation starts with the rule's name
     if transaction.kind == "pay" and transaction.payment_id is None and transaction.purchase_id is None:
-        return "Point shop", reason  # points spent in the shop, not at a till: the reason names what was bought
+        # points spent in the shop, not at a till: the reason names what was bought
+        return speech.gettext("Point shop"), history_words.detail(transaction, said, speech)
     if transaction.kind == "pay":
-        return _LABELS["pay"], ""  # the reason names the till's transaction id, which means nothing to a member
+        return speech.gettext(_LABELS["pay"]), ""  # the reason names the till's transaction id: nothing to a member
     if transaction.kind == "expire":
-        return _LABELS["expire"], "Their last day had passed"
-    return _LABELS.get(transaction.kind, transaction.kind), reason
+        return speech.gettext(_LABELS["expire"]), speech.gettext("Their last day had passed")
+    label = speech.gettext(_LABELS[transaction.kind]) if transaction.kind in _LABELS else transaction.kind
+    return label, history_words.detail(transaction, said, speech)
 
 
 def my_history(db: Database, who: Principal, cursor: str | None, limit: int) -> History:
@@ -222,6 +252,7 @@ def my_history(db: Database, who: Principal, cursor: str | None, limit: int) -> 
                 )
             }
         at = now()
+        speech = reader.speech_for(business)  # the reader's Accept-Language, else the business's language
         dated = {
             lot.transaction_id: lot
             for lot in session.scalars(
@@ -233,10 +264,11 @@ def my_history(db: Database, who: Principal, cursor: str | None, limit: int) -> 
         }
         items = []
         for transaction, amount in page.items:
-            label, detail = _describe(transaction, names)
+            label, detail = _describe(transaction, names, speech)
             lot = dated.get(transaction.id)
             if lot is not None:  # when these points become spendable and expire, in words
-                detail = " · ".join(part for part in (detail, wording.lot_detail(lot, business.timezone, at)) if part)
+                dates = wording.lot_detail(lot, business.timezone, at, speech)
+                detail = " · ".join(part for part in (detail, dates) if part)
             items.append(
                 Line(
                     id=str(transaction.id),

@@ -78,6 +78,7 @@ class MemberCard:
     next_expiry: NextExpiry | None
     tier: str | None
     tier_progress: TierProgress | None
+    language: str | None = None  # None: the business's
 
     @property
     def member_id(self) -> uuid.UUID:
@@ -157,6 +158,7 @@ def cards(session: Session, business: Business, rows: Sequence[Member], *, maske
             next_expiry=_next_expiry(business, points[member.id]),
             tier=named[member.id],
             tier_progress=_progress(business, standings[member.id]),
+            language=member.language,
         )
         for member in rows
     ]

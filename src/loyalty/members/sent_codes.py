@@ -72,6 +72,8 @@ def message(business: Business, member: Member, sent: tuple[identification.Issue
         code=issued.code,
         minutes=max(1, business.identification_code_ttl_seconds // 60),
         channel=channel,
+        language=member.language or business.language,
+        country=business.country,
     )
 
 

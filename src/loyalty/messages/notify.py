@@ -20,12 +20,14 @@ import smtplib
 import ssl
 import sys
 from dataclasses import asdict, dataclass
+from decimal import Decimal, InvalidOperation
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from loyalty.db.models import now
+from loyalty.i18n import Speech
 from loyalty.members.accounts import mask_phone
 from loyalty.messages import sms
 from loyalty.settings import Settings, SettingsInvalid
@@ -45,6 +47,8 @@ class LoginCode:
     code: str
     minutes: int  # how long it stays valid
     channel: str = "email"  # "sms" (to `phone`) or "email" (to `email`)
+    language: str = "en"  # the member's (else the business's): what the text is written in
+    country: str = "CH"  # the business's: how numbers and dates are written
 
     @property
     def address(self) -> str:
@@ -60,11 +64,13 @@ class ExpiryReminder:
     member_id: str
     phone: str | None  # E.164
     email: str | None
-    points: str  # expiring first, on `expires_on`
-    expires_on: str  # the business's local date, in words: "31 March 2027"
+    points: str  # expiring first, on `expires_on` (as the API writes points; the text writes them as the locale does)
+    expires_on: str  # the business's local date, in words in the member's language: "31 March 2027"
     total_points: str  # all the points this reminder is about
     kind: str = "expiry_reminder"
     channel: str = "email"  # "sms" (to `phone`) or "email" (to `email`): one the member proved
+    language: str = "en"  # the member's (else the business's): what the text is written in
+    country: str = "CH"
 
     @property
     def address(self) -> str:
@@ -78,29 +84,77 @@ class Notifier(Protocol):
     def send(self, message: Message) -> None: ...
 
 
+def _speech(message: Message) -> Speech:
+    return Speech.of(message.language, message.country)
+
+
+def _points(speech: Speech, points: str) -> str:
+    """ "5.00" as the member's locale writes it ("5,00" in French)."""
+    try:
+        return (
+            speech.plain(Decimal(points))
+            if "." not in points
+            else speech.number(Decimal(points), len(points.split(".")[1]))
+        )
+    except (InvalidOperation, ValueError):
+        return points
+
+
 def _subject(message: Message) -> str:
+    speech = _speech(message)
+    tr = speech.tr
     if isinstance(message, ExpiryReminder):
-        return f"{message.points} {message.business_name} points expire on {message.expires_on}"
-    return f"Your {message.business_name} login code: {message.code}"
+        return tr(
+            "{points} {business} points expire on {day}",
+            points=_points(speech, message.points),
+            business=message.business_name,
+            day=message.expires_on,
+        )
+    return tr("Your {business} login code: {code}", business=message.business_name, code=message.code)
 
 
 def _text(message: Message) -> str:
+    speech = _speech(message)
+    tr = speech.tr
     if isinstance(message, ExpiryReminder):
-        return (
-            f"{message.points} of your {message.business_name} points expire on {message.expires_on}.\n"
-            "Spend them before then: points are taken in order of expiry, so the next ones you spend are these."
+        first = tr(
+            "{points} of your {business} points expire on {day}.",
+            points=_points(speech, message.points),
+            business=message.business_name,
+            day=message.expires_on,
         )
-    return (
-        f"Your {message.business_name} login code is {message.code}.\n"
-        f"It works once, for {message.minutes} minutes. If you did not ask for it, ignore this message."
+        then = tr("Spend them before then: points are taken in order of expiry, so the next ones you spend are these.")
+        return f"{first}\n{then}"
+    first = tr("Your {business} login code is {code}.", business=message.business_name, code=message.code)
+    then = tr(
+        "It works once, for {minutes} minutes. If you did not ask for it, ignore this message.",
+        minutes=message.minutes,
     )
+    return f"{first}\n{then}"
 
 
 def _sms_text(message: Message) -> str:
+    speech = _speech(message)
+    tr = speech.tr
     if isinstance(message, ExpiryReminder):
-        return f"{message.points} of your {message.business_name} points expire on {message.expires_on}."
+        return tr(
+            "{points} of your {business} points expire on {day}.",
+            points=_points(speech, message.points),
+            business=message.business_name,
+            day=message.expires_on,
+        )
     # Short enough for one SMS segment; the code first, for phones that offer to fill it in.
-    return f"{message.code} is your {message.business_name} login code. It works once, for {message.minutes} minutes."
+    return tr(
+        "{code} is your {business} login code. It works once, for {minutes} minutes.",
+        code=message.code,
+        business=message.business_name,
+        minutes=message.minutes,
+    )
+
+
+def sent_text(message: Message) -> str:
+    """The words that reach the member on the message's channel: the text message, or the e-mail's body."""
+    return _sms_text(message) if message.channel == "sms" else _text(message)
 
 
 def _masked(message: Message) -> str:
@@ -131,7 +185,9 @@ class FileOutbox:
         self.path = path
 
     def send(self, message: Message) -> None:
-        line = json.dumps({"at": now().isoformat(), **asdict(message), "address": message.address})
+        # With the words sent, in the member's language: what a developer (and a test) checks reached them.
+        words = {"address": message.address, "subject": _subject(message), "text": sent_text(message)}
+        line = json.dumps({"at": now().isoformat(), **asdict(message), **words})
         # One write on an O_APPEND descriptor: lines from concurrent workers do not interleave.
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import ClassVar, Literal
 
+from loyalty.rules.message import Message, Names, Number, Value, msg
 from loyalty.rules.selectors import ItemSelector
-from loyalty.rules.wording import format_number, points_word
 
 __all__ = [
     "Action",
@@ -24,6 +24,7 @@ __all__ = [
     "TagMember",
     "UntagMember",
     "earned_on",
+    "points_word",
     "what_counted",
 ]
 
@@ -32,16 +33,16 @@ __all__ = [
 class _Wording:
     """What an action's explanations always say, worked out when the action is built, not per award: its
     number ("2", "0.5": the points, or the percent), "point" or "points", what it counts ("drinks", "items
-    except alcohol") and what it earns on (" on dairy", or nothing for the whole sale)."""
+    except alcohol") and what it earns on (" on dairy", or nothing for the whole sale), as message values."""
 
-    number: str
-    word: str
-    what: str
-    on: str
+    number: Number
+    word: Message
+    what: Value
+    on: Value
 
     @classmethod
     def of(cls, number: Decimal, items: ItemSelector | None, exclude: ItemSelector | None) -> _Wording:
-        return cls(format_number(number), points_word(number), what_counted(items, exclude), earned_on(items, exclude))
+        return cls(Number(number), points_word(number), what_counted(items, exclude), earned_on(items, exclude))
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,16 +140,27 @@ PointsAction = FixedPoints | RepeatPoints | RatePoints | PercentPoints
 Action = FixedPoints | RepeatPoints | RatePoints | PercentPoints | GrantBenefit | TagMember | UntagMember | DealDiscount
 
 
-def what_counted(items: ItemSelector | None, exclude: ItemSelector | None) -> str:
+def points_word(points: Decimal) -> Message:
+    return Message("point") if points == 1 else Message("points")
+
+
+def _names(selector: ItemSelector) -> Names:
+    return Names(tuple(sorted(selector.codes | selector.departments | selector.tags)))
+
+
+def what_counted(items: ItemSelector | None, exclude: ItemSelector | None) -> Value:
     """What a repeat action counts: "drinks", "items except alcohol"."""
-    what = items.describe() if items is not None else "items"
-    return f"{what} except {exclude.describe()}" if exclude is not None else what
+    what: Value = _names(items) if items is not None else Message("items")
+    return msg("{what} except {exclude}", what=what, exclude=_names(exclude)) if exclude is not None else what
 
 
-def earned_on(items: ItemSelector | None, exclude: ItemSelector | None) -> str:
+def earned_on(items: ItemSelector | None, exclude: ItemSelector | None) -> Value:
     """ " on dairy", " on everything except alcohol", or nothing for the whole sale."""
     if items is None and exclude is None:
         return ""
-    return f" on {items.describe() if items is not None else 'everything'}" + (
-        f" except {exclude.describe()}" if exclude is not None else ""
-    )
+    if items is None:
+        assert exclude is not None
+        return msg(" on everything except {exclude}", exclude=_names(exclude))
+    if exclude is None:
+        return msg(" on {what}", what=_names(items))
+    return msg(" on {what} except {exclude}", what=_names(items), exclude=_names(exclude))

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Literal
 
 from loyalty.rules.discounts import Discounts
+from loyalty.rules.message import Message
 from loyalty.rules.punches import Punch
 
 __all__ = ["Award", "Effect", "EffectKind", "FiredRule", "LineShare", "Outcome", "Skipped"]
@@ -38,6 +39,8 @@ class Award:
     points: Decimal
     lines: tuple[LineShare, ...]
     explanation: str
+    # The explanation as data, for the shell to say in a language (`explanation` is it in English).
+    message: Message | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,7 @@ class Effect:
     revision: int | None
     action_index: int
     explanation: str
+    message: Message | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

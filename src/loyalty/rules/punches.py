@@ -9,7 +9,7 @@ the next card: `before + added = filled × required + after`, so no punch is los
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Final, Literal
 
@@ -25,6 +25,7 @@ from loyalty.rules.fields import (
     selector_to_dict,
     text_field,
 )
+from loyalty.rules.message import Message, Names, Number, msg
 from loyalty.rules.selectors import ItemSelector
 
 __all__ = [
@@ -80,6 +81,8 @@ class Punch:
     punches_required: int
     lines: tuple[tuple[str, int], ...]
     explanation: str
+    # The explanation as data, for the shell to say in a language (`explanation` is it in English).
+    message: Message | None = field(default=None, compare=False, repr=False)
 
 
 def count_punches(card: PunchCard, lines: Sequence[Line], left: Sequence[Decimal], *, before: int = 0) -> Punch | None:
@@ -106,25 +109,47 @@ def count_punches(card: PunchCard, lines: Sequence[Line], left: Sequence[Decimal
         return None
     total = max(before, 0) + added
     filled, after = divmod(total, card.punches_required)
-    what = card.items.describe()
+    what = Names(tuple(sorted(card.items.codes | card.items.departments | card.items.tags)))
+    word = Message("punch") if added == 1 else Message("punches")
     if card.mode == "simple":
-        said = f"this purchase → {added} {_word(added)}"
+        said = msg("this purchase → {added} {word}", added=Number(Decimal(added)), word=word)
     elif card.every == 1:
-        said = f"{plain(quantity)} {what} → {added} {_word(added)}"
+        said = msg(
+            "{quantity} {what} → {added} {word}",
+            quantity=Number(quantity),
+            what=what,
+            added=Number(Decimal(added)),
+            word=word,
+        )
     else:
-        said = f"{plain(quantity)} {what}, one punch per {plain(card.every)} → {added} {_word(added)}"
+        said = msg(
+            "{quantity} {what}, one punch per {every} → {added} {word}",
+            quantity=Number(quantity),
+            what=what,
+            every=Number(card.every),
+            added=Number(Decimal(added)),
+            word=word,
+        )
+    required = Number(Decimal(card.punches_required))
     if filled:
-        cards = "a card" if filled == 1 else f"{filled} cards"
-        said += f": {cards} full, reward earned; {after} of {card.punches_required} on the next"
+        after_now = Number(Decimal(after))
+        if filled == 1:
+            state = msg(
+                "a card full, reward earned; {after} of {required} on the next", after=after_now, required=required
+            )
+        else:
+            state = msg(
+                "{count} cards full, reward earned; {after} of {required} on the next",
+                count=Number(Decimal(filled)),
+                after=after_now,
+                required=required,
+            )
     else:
-        said += f": {after} of {card.punches_required}"
+        state = msg("{after} of {required}", after=Number(Decimal(after)), required=required)
+    message = msg("{rule}: {says}", rule=card.name, says=msg("{said}: {state}", said=said, state=state))
     return Punch(
-        card.id, card.name, added, before, after, filled, card.punches_required, shares, f"{card.name}: {said}"
+        card.id, card.name, added, before, after, filled, card.punches_required, shares, message.english(), message
     )
-
-
-def _word(count: int) -> str:
-    return "punch" if count == 1 else "punches"
 
 
 def _spread(total: int, weights: Sequence[tuple[str, Decimal]]) -> tuple[tuple[str, int], ...]:

@@ -22,12 +22,14 @@ from loyalty.rules.actions import (
     TagMember,
     UntagMember,
     earned_on,
+    points_word,
     what_counted,
 )
+from loyalty.rules.message import Amount, Message, Number, Points, Value, msg
 from loyalty.rules.outcome import Award, Effect, EffectKind, LineShare
 from loyalty.rules.rule import Rule
 from loyalty.rules.situation import Basket, Situation
-from loyalty.rules.wording import format_money, format_number, format_points, join_or, points_word
+from loyalty.rules.wording import format_money, format_number, join_or
 
 __all__ = ["run_actions", "why_nothing"]
 
@@ -55,32 +57,37 @@ def why_nothing(action: Action, situation: Situation) -> str:
         return "gives less than the smallest point"
     lines = basket.eligible(action.items, action.exclude_items)
     if not lines:
-        return f"no item in this sale counts for {what_counted(action.items, action.exclude_items)}"
+        return f"no item in this sale counts for {_english(what_counted(action.items, action.exclude_items))}"
     if isinstance(action, RepeatPoints):
         quantity = sum((basket.lines[i].quantity for i in lines), Decimal(0))
         what = what_counted(action.items, action.exclude_items)
-        return f"needs {format_number(action.every)} {what} (this sale has {format_number(quantity)})"
+        return f"needs {format_number(action.every)} {_english(what)} (this sale has {format_number(quantity)})"
     spend = basket.included(action.exclude_mops)
     if spend.limited and not spend.included:
         return f"everything was paid with {join_or(spend.excluded_mops)}, which does not earn"
     exponent = situation.context.currency_exponent
     eligible = sum((spend.shares[i] for i in lines), Decimal(0))
-    shown, on = format_money(eligible, exponent), earned_on(action.items, action.exclude_items)
+    shown, on = format_money(eligible, exponent), _english(earned_on(action.items, action.exclude_items))
     if isinstance(action, RatePoints) and eligible < action.per:
         return f"needs {format_money(action.per, exponent)}{on} (this sale has {shown})"
     return f"earns less than the smallest point on {shown}{on}"
 
 
+def _english(value: Value) -> str:
+    return value if isinstance(value, str) else value.english()
+
+
 def _grant(action: GrantBenefit, index: int, rule: Rule, situation: Situation) -> Effect:
-    return _effect(rule, index, "grant_benefit", action.benefit_id, f"grants benefit {action.benefit_id}")
+    says = msg("grants benefit {benefit}", benefit=action.benefit_id)
+    return _effect(rule, index, "grant_benefit", action.benefit_id, says)
 
 
 def _tag(action: TagMember, index: int, rule: Rule, situation: Situation) -> Effect:
-    return _effect(rule, index, "tag_member", action.tag, f"tags the member {action.tag}")
+    return _effect(rule, index, "tag_member", action.tag, msg("tags the member {tag}", tag=action.tag))
 
 
 def _untag(action: UntagMember, index: int, rule: Rule, situation: Situation) -> Effect:
-    return _effect(rule, index, "untag_member", action.tag, f"removes the member's tag {action.tag}")
+    return _effect(rule, index, "untag_member", action.tag, msg("removes the member's tag {tag}", tag=action.tag))
 
 
 def _deal(action: DealDiscount, index: int, rule: Rule, situation: Situation) -> None:
@@ -96,9 +103,14 @@ def _fixed(action: FixedPoints, index: int, rule: Rule, situation: Situation) ->
     if basket is not None and basket.lines:
         # Spread over the whole sale by amount, so returning every line takes the bonus back.
         shares = _spread(points, basket.everything, basket.net, "net", basket, situation)
-    says = f"{format_points(points, situation.context.points_decimals)} {points_word(points)}"
-    explanation = f"{rule.name}: {says} for {_occasion(rule, situation)}"
-    return Award(rule.id, rule.revision, rule.name, index, points, shares, explanation)
+    says = msg(
+        "{points} {word} for {occasion}",
+        points=Points(points, situation.context.points_decimals),
+        word=points_word(points),
+        occasion=_occasion(rule, situation),
+    )
+    message = msg("{rule}: {says}", rule=rule.name, says=says)
+    return _award(rule, index, points, shares, message)
 
 
 def _repeat(action: RepeatPoints, index: int, rule: Rule, situation: Situation) -> Award | None:
@@ -116,15 +128,28 @@ def _repeat(action: RepeatPoints, index: int, rule: Rule, situation: Situation) 
     shares = _spread(points, lines, quantities, "quantity", basket, situation)
     wording = action.wording
     each, word, what = wording.number, wording.word, wording.what
-    total = format_points(points, decimals)
+    total = Points(points, decimals)
     if action.every == 1 and quantity == times:
-        explanation = f"{each} {word} × {format_number(quantity)} {what} = {total}"
-    else:
-        explanation = (
-            f"{each} {word} per {format_number(action.every)} {what}: "
-            f"{format_number(quantity)} → {format_number(times)} × {each} = {total}"
+        message = msg(
+            "{each} {word} × {quantity} {what} = {total}",
+            each=each,
+            word=word,
+            quantity=Number(quantity),
+            what=what,
+            total=total,
         )
-    return Award(rule.id, rule.revision, rule.name, index, points, shares, explanation)
+    else:
+        message = msg(
+            "{each} {word} per {every} {what}: {quantity} → {times} × {each} = {total}",
+            each=each,
+            word=word,
+            every=Number(action.every),
+            what=what,
+            quantity=Number(quantity),
+            times=Number(times),
+            total=total,
+        )
+    return _award(rule, index, points, shares, message)
 
 
 def _spend(action: RatePoints | PercentPoints, index: int, rule: Rule, situation: Situation) -> Award | None:
@@ -150,17 +175,32 @@ def _spend(action: RatePoints | PercentPoints, index: int, rule: Rule, situation
         return None
     shares = _spread(points, lines, spend.shares, action.exclude_mops, basket, situation)
     exponent, wording = situation.context.currency_exponent, action.wording
-    paid, note = f"{format_money(eligible, exponent)}{spend.paid_in}", spend.excluded_note
-    total = format_points(points, decimals)
+    paid, paid_in, note = Amount(eligible, exponent), spend.paid_in, spend.excluded_note
+    total = Points(points, decimals)
     if isinstance(action, RatePoints):
-        each = wording.number
-        explanation = (
-            f"{each} {wording.word} per {format_money(action.per, exponent)}{wording.on}: "
-            f"{paid}{note} → {format_number(times)} × {each} = {total}"
+        message = msg(
+            "{each} {word} per {per}{on}: {paid}{paid_in}{note} → {times} × {each} = {total}",
+            each=wording.number,
+            word=wording.word,
+            per=Amount(action.per, exponent),
+            on=wording.on,
+            paid=paid,
+            paid_in=paid_in,
+            note=note,
+            times=Number(times),
+            total=total,
         )
     else:
-        explanation = f"{wording.number}% of {paid}{wording.on}{note} = {total}"
-    return Award(rule.id, rule.revision, rule.name, index, points, shares, explanation)
+        message = msg(
+            "{percent}% of {paid}{paid_in}{on}{note} = {total}",
+            percent=wording.number,
+            paid=paid,
+            paid_in=paid_in,
+            on=wording.on,
+            note=note,
+            total=total,
+        )
+    return _award(rule, index, points, shares, message)
 
 
 # Each kind of action's runner, looked up by the action's class.
@@ -201,22 +241,27 @@ def _spread(
     return cached
 
 
-def _effect(rule: Rule, index: int, kind: EffectKind, value: str, says: str) -> Effect:
-    return Effect(kind, value, rule.id, rule.revision, index, f"{rule.name}: {says}")
+def _award(rule: Rule, index: int, points: Decimal, shares: tuple[LineShare, ...], message: Message) -> Award:
+    return Award(rule.id, rule.revision, rule.name, index, points, shares, message.english(), message)
 
 
-def _occasion(rule: Rule, situation: Situation) -> str:
+def _effect(rule: Rule, index: int, kind: EffectKind, value: str, says: Message) -> Effect:
+    message = msg("{rule}: {says}", rule=rule.name, says=says)
+    return Effect(kind, value, rule.id, rule.revision, index, message.english(), message)
+
+
+def _occasion(rule: Rule, situation: Situation) -> Message:
     trigger = situation.trigger
     if trigger.kind == "joined":
-        return "joining"
+        return Message("joining")
     if trigger.kind == "lifetime_points":
         threshold = rule.conditions.lifetime_points_at_least or Decimal(0)
-        return f"reaching {format_points(threshold, 2)} lifetime points"
+        return msg("reaching {points} lifetime points", points=Points(threshold, 2))
     if trigger.kind == "code_used":
-        return f"using code {rule.conditions.code or trigger.code}"
+        return msg("using code {code}", code=rule.conditions.code or trigger.code or "")
     if trigger.kind == "event":
-        return f"the event {trigger.event}"
+        return msg("the event {event}", event=trigger.event or "")
     if rule.conditions.min_spend is not None:
-        minimum = format_money(rule.conditions.min_spend, situation.context.currency_exponent)
-        return f"a purchase of at least {minimum}"
-    return "this purchase"
+        minimum = Amount(rule.conditions.min_spend, situation.context.currency_exponent)
+        return msg("a purchase of at least {minimum}", minimum=minimum)
+    return Message("this purchase")

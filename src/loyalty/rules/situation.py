@@ -13,10 +13,10 @@ from decimal import Decimal
 
 from loyalty.money import allocate
 from loyalty.rules.facts import Context, Line, Member, Purchase, Trigger
+from loyalty.rules.message import Amount, Names, Value, msg
 from loyalty.rules.names import name_key, name_keys
 from loyalty.rules.outcome import LineShare
 from loyalty.rules.selectors import ItemSelector, LineKey
-from loyalty.rules.wording import format_money, join_or
 
 __all__ = ["Basket", "IncludedSpend", "Situation"]
 
@@ -37,8 +37,8 @@ class IncludedSpend:
     excluded_mops: tuple[str, ...]
     # How the explanation of an award says it, worked out once per set of excluded MOPs:
     # " paid in cash" and " (20.00 paid with points excluded)", both empty when no excluded MOP was used.
-    paid_in: str = ""
-    excluded_note: str = ""
+    paid_in: Value = ""
+    excluded_note: Value = ""
     # The sum of every line's share, added up in line order: what an action on the whole sale counts.
     whole_sale: Decimal = field(init=False, repr=False, compare=False)
 
@@ -150,15 +150,17 @@ class Basket:
         included_names = _names(payment.mop for payment in others)
         excluded_names = _names(payment.mop for payment in excluded)
         excluded_paid = sum((payment.amount for payment in excluded), Decimal(0))
-        paid_excluded = format_money(excluded_paid, self.exponent)
+        paid_excluded = Amount(excluded_paid, self.exponent)
         return IncludedSpend(
             shares=shares,
             included=included,
             excluded_paid=excluded_paid,
             included_mops=included_names,
             excluded_mops=excluded_names,
-            paid_in=f" paid in {join_or(included_names)}" if included_names else "",
-            excluded_note=f" ({paid_excluded} paid with {join_or(excluded_names)} excluded)",
+            paid_in=msg(" paid in {mops}", mops=Names(included_names)) if included_names else "",
+            excluded_note=msg(
+                " ({amount} paid with {mops} excluded)", amount=paid_excluded, mops=Names(excluded_names)
+            ),
         )
 
 

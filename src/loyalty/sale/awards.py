@@ -161,6 +161,7 @@ def apply(
                 rule_id=_uuid(award.rule_id),
                 rule_revision=award.revision,
                 reason=award.explanation,
+                message=award.message,
             ),
         )
         for award in outcome.awards

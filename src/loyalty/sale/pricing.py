@@ -162,5 +162,5 @@ def quote_answer(priced: Priced, business: Business) -> dict[str, Any]:
         "points_earned": view.points(outcome.points if outcome else Decimal(0)),
         "earned": [view.award(award) for award in outcome.awards] if outcome else [],
         "rejected": priced.rejected,
-        "punches": punch_cards.preview(outcome.punches) if outcome else [],
+        "punches": punch_cards.preview(outcome.punches, business) if outcome else [],
     }

@@ -31,6 +31,7 @@ from loyalty.db.models import (
     Purchase,
 )
 from loyalty.errors import InvalidInput, NotFound, Refused
+from loyalty.i18n import reader
 from loyalty.money import currency_exponent, floor_points, to_minor
 
 
@@ -183,6 +184,7 @@ class View:
 
     def __init__(self, business: Business) -> None:
         self.exponent = currency_exponent(business.currency)
+        self.speech = reader.speech_for(business)  # explanations in the reader's language
         self.points_decimals = business.points_decimals
 
     def money(self, amount: Decimal) -> str:
@@ -197,7 +199,7 @@ class View:
             "revision": award.revision,
             "rule_name": award.rule_name,
             "points": self.points(award.points),
-            "explanation": award.explanation,
+            "explanation": self.speech.explain(award),
             "lines": [{"line_id": share.line_id, "points": self.points(share.points)} for share in award.lines],
         }
 

@@ -22,6 +22,7 @@ from loyalty.api.deps import database
 from loyalty.db.engine import Database
 from loyalty.members import app
 from loyalty.money import currency_exponent
+from loyalty.web import languages
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -53,11 +54,33 @@ def static_url(name: str) -> str:
 
 templates.env.globals["static_url"] = static_url
 templates.env.globals["version"] = __version__
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
+    languages.gettext, languages.ngettext, newstyle=True
+)
+
+
+# The pages whose words are all in the catalogues; the others (the Campaign Center, the landing page) are still
+# English, and say so (`<html lang="en">`) whatever the browser asks.
+TRANSLATED = frozenset({"till.html", "member.html", "not_found.html"})
 
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    response = templates.TemplateResponse(request, template, context, status_code=status)
+    speech, asked = languages.chosen(request)
+    if template not in TRANSLATED:
+        speech, asked = languages.english(), None
+    with languages.speaking(speech):  # the template is rendered here, in the chosen language
+        response = templates.TemplateResponse(
+            request,
+            template,
+            {**context, "lang": speech.language, "i18n": languages.face_data(speech)},
+            status_code=status,
+        )
     response.headers.update(SECURITY_HEADERS)
+    response.headers["Content-Language"] = speech.language
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    if asked is not None:  # a choice made with ?lang= is kept: the till's cashier finds it on the next visit
+        response.set_cookie(languages.COOKIE, asked, max_age=365 * 86_400, samesite="lax")
     return response
 
 

@@ -39,6 +39,7 @@ class BusinessOut(BaseModel):
     currency: str
     country: str
     timezone: str
+    language: str = Field(description="en, fr, de or it: the faces, explanations and histories by default.")
     points_decimals: int
     point_value: str
     identification_code_length: int
@@ -71,6 +72,7 @@ class BusinessPatch(Strict):
     identification_code_ttl_seconds: int | None = Field(default=None, ge=30, le=86_400)
     allow_negative_balance: bool | None = None
     timezone: str | None = None
+    language: str | None = Field(default=None, description="en, fr, de or it.")
     payment_wallet: str | None = Field(default=None, max_length=16)
     payment_verification: bool | None = None
     payment_min: Decimal | None = Field(default=None, ge=0, le=Decimal(1_000_000_000), description="null removes it")
@@ -127,6 +129,7 @@ def business_out(business: Business) -> BusinessOut:
         currency=business.currency,
         country=business.country,
         timezone=business.timezone,
+        language=business.language,
         points_decimals=business.points_decimals,
         point_value=str(from_minor(business.point_value_minor, currency_exponent(business.currency))),
         identification_code_length=business.identification_code_length,

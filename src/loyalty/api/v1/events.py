@@ -52,7 +52,7 @@ def event_out(done: events.Happened) -> dict[str, Any]:
         "points_earned": points(business, hundredths_to_points(done.applied.points)),
         "points_balance": points(business, hundredths_to_points(done.member.points_balance)),
         "earned": [earned(business, award) for award in done.applied.awards],
-        "effects": [effect(found) for outcome in done.applied.outcomes for found in outcome.effects],
+        "effects": [effect(found, business) for outcome in done.applied.outcomes for found in outcome.effects],
         "granted": [str(asset_id) for asset_id in done.applied.granted_asset_ids],
     }
 

@@ -165,6 +165,19 @@ def me(who: Principal = Depends(member), db: Database = Depends(database)) -> Me
     return member_out(reading.mine(db, who))
 
 
+class MePatch(Strict):
+    language: str | None = Field(
+        description="en, fr, de or it: the texts and e-mails sent to you; null: the programme's."
+    )
+
+
+@router.patch("/me", response_model=MemberOut)
+def change_me(body: MePatch, who: Principal = Depends(member), db: Database = Depends(database)) -> MemberOut:
+    """The member's own settings: the language of their texts and e-mails."""
+    app.choose_language(db, who, body.language)
+    return member_out(reading.mine(db, who))
+
+
 @router.get("/me/history", response_model=HistoryPage)
 def my_history(
     limit: int = Query(default=20, ge=1, le=paging.MAX_LIMIT),

@@ -51,6 +51,9 @@ class MemberOut(BaseModel):
     next_expiry: NextExpiryOut | None = Field(description="The next moment points expire, and how many.")
     tier: str | None = Field(description="The member's tier; null without one.")
     tier_progress: TierProgressOut | None = Field(description="Null when the business has no tiers.")
+    language: str | None = Field(
+        default=None, description="en, fr, de or it: texts and e-mails to the member; null: the business's."
+    )
 
 
 class NextExpiryOut(BaseModel):

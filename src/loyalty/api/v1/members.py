@@ -67,6 +67,7 @@ class MemberPatch(Strict):
     tags: list[str] | None = Field(default=None, max_length=members.MAX_TAGS)
     status: str | None = Field(default=None, description="active or blocked")
     consent: ConsentPatch | None = None
+    language: str | None = Field(default=None, description="en, fr, de or it; null: the business's")
 
 
 class MemberPage(BaseModel):

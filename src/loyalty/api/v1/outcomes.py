@@ -7,6 +7,7 @@ from typing import Any
 
 from loyalty import rules as engine
 from loyalty.api.v1.rules import EarnedOut, EffectOut, LinePointsOut
+from loyalty.i18n import reader
 from loyalty.money import floor_points
 
 __all__ = ["EarnedOut", "EffectOut", "LinePointsOut", "earned", "effect", "points"]
@@ -25,16 +26,16 @@ def earned(business: Business, award: engine.Award) -> dict[str, Any]:
         "revision": award.revision,
         "rule_name": award.rule_name,
         "points": points(business, award.points),
-        "explanation": award.explanation,
+        "explanation": reader.speech_for(business).explain(award),
         "lines": [{"line_id": share.line_id, "points": points(business, share.points)} for share in award.lines],
     }
 
 
-def effect(effect: engine.Effect) -> dict[str, Any]:
+def effect(effect: engine.Effect, business: Business | None = None) -> dict[str, Any]:
     return {
         "kind": effect.kind,
         "value": effect.value,
         "rule_id": effect.rule_id,
         "revision": effect.revision,
-        "explanation": effect.explanation,
+        "explanation": reader.speech_for(business).explain(effect),
     }

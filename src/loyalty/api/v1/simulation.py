@@ -82,13 +82,13 @@ def simulation_out(done: simulation.Simulated) -> dict[str, Any]:
         "at": done.at,
         "points_earned": points(business, done.points),
         "earned": [earned(business, award) for outcome in done.outcomes for award in outcome.awards],
-        "effects": [effect(found) for outcome in done.outcomes for found in outcome.effects],
+        "effects": [effect(found, business) for outcome in done.outcomes for found in outcome.effects],
         "skipped": [
             {"rule_id": rule.rule_id, "revision": rule.revision, "name": rule.name, "reason": rule.reason}
             for rule in done.skipped
         ],
         "discounts": _deals(business, done.outcomes[0].discounts),
-        "punches": punch_cards.preview(done.outcomes[0].punches),
+        "punches": punch_cards.preview(done.outcomes[0].punches, business),
     }
 
 

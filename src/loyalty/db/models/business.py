@@ -30,6 +30,8 @@ class Business(Base):
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     country: Mapped[str] = mapped_column(String(2), default="CH")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Zurich")
+    # en | fr | de | it: what its faces, explanations and histories speak when nobody asked for another language.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     points_decimals: Mapped[int] = mapped_column(Integer, default=2)
     point_value_minor: Mapped[int] = mapped_column(BigInteger, default=100)  # money per point, minor units
     identification_code_length: Mapped[int] = mapped_column(Integer, default=4)

@@ -56,6 +56,8 @@ class Member(Base):
     # The tier reached and when: it is kept until the tier window since then ends.
     tier: Mapped[str | None] = mapped_column(String(100))
     tier_since: Mapped[datetime | None]
+    # en | fr | de | it, or None for the business's: the language of the texts and e-mails sent to the member.
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class IdentificationCode(Base):

@@ -39,6 +39,8 @@ class LedgerTransaction(Base):
     rule_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("rule.id"))
     rule_revision: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text, default="")
+    # The reason as a message (`rules.message.Message.to_data`), so a history can say it in the reader's language.
+    reason_message: Mapped[dict[str, Any] | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=now)
     # Lets one flush insert a transaction and its entries in order, without a flush in between.
     entries: Mapped[list[LedgerEntry]] = relationship(lazy="raise")

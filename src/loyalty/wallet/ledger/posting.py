@@ -18,6 +18,7 @@ from sqlalchemy.orm.util import identity_key
 from loyalty.db.models import Business, LedgerEntry, LedgerTransaction, Member, now
 from loyalty.db.rows import insert_rows
 from loyalty.errors import Conflict, Refused
+from loyalty.rules.message import Message
 from loyalty.wallet.lots import book
 from loyalty.wallet.lots import model as lots
 
@@ -66,6 +67,7 @@ class Cause:
     rule_revision: int | None = None
     reason: str = ""
     restores: uuid.UUID | None = None  # a spending transaction whose lots this posting gives back
+    message: Message | None = None  # the reason as data, said in the reader's language (`reason` is it in English)
 
 
 def post(
@@ -239,6 +241,7 @@ def _insert_transactions(
             "rule_id": cause.rule_id,
             "rule_revision": cause.rule_revision,
             "reason": cause.reason,
+            "reason_message": cause.message.to_data() if cause.message is not None else None,
             "created_at": at,
         }
         rows.append(row)
@@ -281,6 +284,7 @@ def new_transaction(
         rule_id=cause.rule_id,
         rule_revision=cause.rule_revision,
         reason=cause.reason,
+        reason_message=cause.message.to_data() if cause.message is not None else None,
         created_at=at,
     )
     transaction.entries = [

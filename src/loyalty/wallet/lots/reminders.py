@@ -5,10 +5,10 @@ from __future__ import annotations
 from loyalty.db import scoped
 from loyalty.db.engine import Database
 from loyalty.db.models import Business, Member
+from loyalty.i18n import reader
 from loyalty.members import member_login
 from loyalty.members.accounts import format_points
 from loyalty.messages import notify
-from loyalty.wallet.lots import wording
 from loyalty.wallet.lots.expiry import Reminder
 
 
@@ -27,6 +27,7 @@ class Sender:
             channel = member_login.destination(member, "email", business)  # texts only to its countries
             if channel is None:
                 return  # told only where the member proved they are
+            speech = reader.speech_for(business, member.language)  # the member's language, else the business's
             message = notify.ExpiryReminder(
                 business_id=str(business.id),
                 business_name=business.name,
@@ -34,8 +35,10 @@ class Sender:
                 phone=member.phone,
                 email=member.email,
                 points=format_points(business, reminder.points),
-                expires_on=wording.expiry_day(reminder.expires_at, business.timezone),
+                expires_on=speech.last_day(reminder.expires_at, business.timezone),
                 total_points=format_points(business, reminder.total_points),
                 channel=channel,
+                language=speech.language,
+                country=business.country,
             )
         notify.deliver(self.notifier, message)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from loyalty import rules as engine
 from loyalty.db import scoped
 from loyalty.db.models import Asset, Benefit, Business, MemberPunchCard, PunchCard, PunchEntry
+from loyalty.i18n import reader
 from loyalty.wallet import benefits
 
 
@@ -162,6 +163,7 @@ def _move(
 
 
 def answer(business: Business, punched: Sequence[Punched]) -> list[dict[str, Any]]:
+    speech = reader.speech_for(business)
     return [
         {
             "punch_card_id": item.punch.punch_card_id,
@@ -170,15 +172,16 @@ def answer(business: Business, punched: Sequence[Punched]) -> list[dict[str, Any
             "card_punches": item.after,
             "punches_required": item.punch.punches_required,
             "completed": item.filled,
-            "explanation": item.punch.explanation,
+            "explanation": speech.explain(item.punch),
             "rewards": [str(asset_id) for asset_id in item.rewards],
         }
         for item in punched
     ]
 
 
-def preview(punches: Sequence[engine.Punch]) -> list[dict[str, Any]]:
+def preview(punches: Sequence[engine.Punch], business: Business | None = None) -> list[dict[str, Any]]:
     """A quote's punches: what the sale would do, from the member's cards as they are now."""
+    speech = reader.speech_for(business)
     return [
         {
             "punch_card_id": punch.punch_card_id,
@@ -187,7 +190,7 @@ def preview(punches: Sequence[engine.Punch]) -> list[dict[str, Any]]:
             "card_punches": punch.after,
             "punches_required": punch.punches_required,
             "completed": punch.filled,
-            "explanation": punch.explanation,
+            "explanation": speech.explain(punch),
         }
         for punch in punches
     ]

@@ -1,5 +1,34 @@
 // What the three faces share: the API call, errors in plain words, exact money, and a tiny DOM builder.
 
+// --- the page's language: its words (the server's catalogue) and how it writes numbers ---------------
+
+const SPEECH = (() => {
+  try {
+    const block = typeof document === "undefined" ? null : document.getElementById("i18n");
+    return JSON.parse(block?.textContent || "{}");
+  } catch {
+    return {};
+  }
+})();
+export const LANG = SPEECH.lang || "en";
+
+// The language switch of a page submits itself as soon as a language is picked.
+if (typeof document !== "undefined") {
+  for (const select of document.querySelectorAll("[data-language-switch]")) {
+    select.addEventListener("change", () => select.form.submit());
+  }
+}
+export const LOCALE = SPEECH.locale || "en";
+
+// Marks a sentence for the catalogues where it is said later, through tr().
+export const N_ = (message) => message;
+
+// tr("Sale {number}", { number: 3 }): the sentence in the page's language, its fields filled in.
+export function tr(message, values = {}) {
+  const said = (SPEECH.messages && SPEECH.messages[message]) || message;
+  return said.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+
 export class ApiError extends Error {
   constructor(status, code, message, details = {}, retryAfter = null) {
     super(message);
@@ -12,7 +41,8 @@ export class ApiError extends Error {
 
 // One request to the public API. Resolves with the parsed body; rejects with an ApiError.
 export async function api(key, method, path, body, extraHeaders = {}) {
-  const headers = { Accept: "application/json", ...extraHeaders };
+  // Explanations and histories come back in the page's language (API error messages stay English).
+  const headers = { Accept: "application/json", "Accept-Language": LANG, ...extraHeaders };
   if (key) headers.Authorization = `Bearer ${key}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
@@ -31,29 +61,35 @@ export async function api(key, method, path, body, extraHeaders = {}) {
   return data;
 }
 
-// Errors in words a cashier, a member or a marketer understands; the server's own sentence otherwise.
+// Errors in words a cashier, a member or a marketer understands, by the error's code; the server's own
+// sentence (English, for developers) otherwise.
 const WORDS = {
-  network: "The server cannot be reached. Check the network, then try again.",
-  unauthorized: "This device's key is not accepted (wrong, expired or revoked). Set up a new key.",
-  forbidden: "This key is not allowed to do that. Check that you pasted the right kind of key.",
-  member_not_found: "No member found. Check the number, or ask the member for a fresh code from the app.",
-  transaction_conflict: "This sale number was already recorded with other items. Start a new sale.",
-  insufficient_points: "The member does not have enough points for that.",
-  database_busy: "The system is busy right now. Nothing was recorded: please try again.",
-  outcome_unknown: "The connection broke: this may have been recorded. Press the same button again: it will count once.",
-  database_unavailable: "The system cannot be reached right now. Please try again in a few seconds.",
-  internal_error: "Something went wrong on the server. Nothing was recorded: please try again.",
-  login_code_invalid: "This code is wrong, used or expired. Check it, or ask for a new one.",
+  network: N_("The server cannot be reached. Check the network, then try again."),
+  unauthorized: N_("This device's key is not accepted (wrong, expired or revoked). Set up a new key."),
+  forbidden: N_("This key is not allowed to do that. Check that you pasted the right kind of key."),
+  member_not_found: N_("No member found. Check the number, or ask the member for a fresh code from the app."),
+  transaction_conflict: N_("This sale number was already recorded with other items. Start a new sale."),
+  insufficient_points: N_("The member does not have enough points for that."),
+  database_busy: N_("The system is busy right now. Nothing was recorded: please try again."),
+  outcome_unknown: N_("The connection broke: this may have been recorded. Press the same button again: it will count once."),
+  database_unavailable: N_("The system cannot be reached right now. Please try again in a few seconds."),
+  internal_error: N_("Something went wrong on the server. Nothing was recorded: please try again."),
+  login_code_invalid: N_("This code is wrong, used or expired. Check it, or ask for a new one."),
 };
-
 export function words(error) {
-  if (!(error instanceof ApiError)) return "Something unexpected happened. Please try again.";
+  if (!(error instanceof ApiError)) return tr("Something unexpected happened. Please try again.");
   if (error.code === "too_many_attempts") {
     const seconds = Number(error.retryAfter || error.details.retry_after || 60);
-    const wait = seconds >= 90 ? `${Math.ceil(seconds / 60)} minutes` : `${seconds} seconds`;
-    return `Too many searches that found no one. Please wait ${wait}, then try again.`;
+    const wait = seconds >= 90 ? tr("{count} minutes", { count: Math.ceil(seconds / 60) }) : tr("{count} seconds", { count: seconds });
+    return tr("Too many searches that found no one. Please wait {wait}, then try again.", { wait });
   }
-  if (WORDS[error.code]) return WORDS[error.code];
+  if (WORDS[error.code]) return tr(WORDS[error.code]);
+  // A refusal the faces have no words for: in English, the server's sentence; otherwise a plain sentence with
+  // the code, since the API's messages stay English.
+  if (LANG !== "en") {
+    const field = error.details && error.details.field ? ` (${error.details.field})` : "";
+    return tr("The request was refused: {code}{field}.", { code: error.code || error.status, field });
+  }
   if (error.status === 422 && error.message) return sentence(namedField(error.message));
   return error.message ? sentence(error.message) : `The request failed (${error.status}).`;
 }
@@ -76,7 +112,8 @@ function sentence(text) {
 // --- exact money: decimal strings <-> BigInt minor units (no floats near anything that is recorded) ----
 
 export function toMinor(text, decimals) {
-  const match = /^\s*(-)?(\d*)(?:\.(\d*))?\s*$/.exec(String(text ?? ""));
+  // A decimal comma is read as a point: a French or German cashier types "12,50".
+  const match = /^\s*(-)?(\d*)(?:[.,](\d*))?\s*$/.exec(String(text ?? ""));
   if (!match || (match[2] === "" && !match[3])) return null;
   const fraction = match[3] || "";
   if (fraction.length > decimals) return null;
@@ -98,15 +135,16 @@ export function decimalsOf(text) {
 }
 
 function group(whole) {
-  return whole.replace(/\B(?=(\d{3})+(?!\d))/g, "\u2009");
+  return whole.replace(/\B(?=(\d{3})+(?!\d))/g, SPEECH.group || "\u2009");
 }
 
-// "1234.50" -> "1 234.50" (display only; the string itself is what the server computed).
+// "1234.50" -> "1 234.50" in English, "1'234,50" in Swiss French (display only; the string itself is what the
+// server computed).
 export function money(text) {
   if (text === null || text === undefined) return "";
   const [whole, fraction] = String(text).split(".");
   const sign = whole.startsWith("-") ? "−" : "";
-  return `${sign}${group(whole.replace("-", ""))}${fraction !== undefined ? `.${fraction}` : ""}`;
+  return `${sign}${group(whole.replace("-", ""))}${fraction !== undefined ? `${SPEECH.decimal || "."}${fraction}` : ""}`;
 }
 
 // Points read better without a zero fraction: "50.00" -> "50", "12.50" -> "12.50".
@@ -153,15 +191,18 @@ export function say(region, text, kind = "info") {
   region.hidden = !text;
 }
 
+// Dates as the page's locale writes them (English pages keep the browser's own way).
+const DATE_LOCALE = LANG === "en" ? undefined : LOCALE;
+
 export function localDateTime(iso) {
   if (!iso) return "";
   const date = new Date(iso);
-  return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  return date.toLocaleString(DATE_LOCALE, { dateStyle: "medium", timeStyle: "short" });
 }
 
 export function localDate(iso) {
   if (!iso) return "";
-  return new Date(iso).toLocaleDateString(undefined, { dateStyle: "medium" });
+  return new Date(iso).toLocaleDateString(DATE_LOCALE, { dateStyle: "medium" });
 }
 
 // A key arriving in the URL fragment (#key=…) is stored, then wiped from the address bar and history.
@@ -200,7 +241,7 @@ export function twoStep(button, label, action, event = null) {
     return action();
   }
   button.dataset.armed = "1";
-  button.textContent = "Tap again to confirm";
+  button.textContent = tr("Tap again to confirm");
   setTimeout(() => {
     if (button.dataset.armed) {
       delete button.dataset.armed;

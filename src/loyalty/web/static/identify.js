@@ -1,4 +1,5 @@
 // How the till reads its search field: no DOM here, so it can be tested outside a browser.
+import { tr } from "./common.js";
 
 // What the cashier typed, or a scanner "typed": a phone, a short code, a QR payload, an e-mail or a member number.
 export function identification(text) {
@@ -19,6 +20,6 @@ export function triesLeft(details) {
   const left = details?.tries_left;
   if (typeof left !== "number") return "";
   const minutes = Math.max(1, Math.round(Number(details.pause_seconds || 600) / 60));
-  if (left === 0) return `This till now pauses searches for up to ${minutes} minutes; a manager can lift the pause in the Campaign Center. Scanning the QR code still works.`;
-  return `${left} ${left === 1 ? "try" : "tries"} left before this till pauses searches for ${minutes} minutes.`;
+  if (left === 0) return tr("This till now pauses searches for up to {minutes} minutes; a manager can lift the pause in the Campaign Center. Scanning the QR code still works.", { minutes });
+  return left === 1 ? tr("1 try left before this till pauses searches for {minutes} minutes.", { minutes }) : tr("{count} tries left before this till pauses searches for {minutes} minutes.", { count: left, minutes });
 }

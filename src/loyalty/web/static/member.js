@@ -1,6 +1,6 @@
 // The member app: join, log in with a one-time code, then the QR and short code to show at the till,
 // the balance, the wallet and the history. The member key stays in this browser only.
-import { api, words, say, el, clear, money, points, signedPoints, localDate, localDateTime, toMinor } from "./common.js";
+import { api, N_, tr, LANG, words, say, el, clear, money, points, signedPoints, localDate, localDateTime, toMinor } from "./common.js";
 import { standingView } from "./standing.js";
 import { InFlight, intended, pressing } from "./intent.js";
 
@@ -62,13 +62,13 @@ function invalid(form, name, message, region) {
 function checkJoin(form) {
   for (const field of form.elements) field.removeAttribute?.("aria-invalid");
   const region = $("join-message");
-  if (!form.elements.first_name.value.trim()) return invalid(form, "first_name", "Please tell us your first name.", region);
-  if (!form.elements.phone.value.trim()) return invalid(form, "phone", "Please type your mobile number.", region);
+  if (!form.elements.first_name.value.trim()) return invalid(form, "first_name", tr("Please tell us your first name."), region);
+  if (!form.elements.phone.value.trim()) return invalid(form, "phone", tr("Please type your mobile number."), region);
   const email = form.elements.email.value.trim();
   if (email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
-    return invalid(form, "email", "This does not look like an e-mail address. Please check it, or leave it empty.", region);
+    return invalid(form, "email", tr("This does not look like an e-mail address. Please check it, or leave it empty."), region);
   }
-  if (!form.elements.terms.checked) return invalid(form, "terms", "Please accept the programme's terms to join.", region);
+  if (!form.elements.terms.checked) return invalid(form, "terms", tr("Please accept the programme's terms to join."), region);
   return true;
 }
 
@@ -109,12 +109,12 @@ async function sendCode(target, region) {
 $("login-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const value = event.target.elements.who.value;
-  if (!value.trim()) return invalid(event.target, "who", "Type your mobile number or e-mail address.", $("login-message"));
+  if (!value.trim()) return invalid(event.target, "who", tr("Type your mobile number or e-mail address."), $("login-message"));
   try {
     await sendCode(who(value), $("login-message"));
     askForCode(who(value));
   } catch (error) {
-    say($("login-message"), error.details?.field === "phone" ? "This does not look like a mobile number. Please check it." : words(error), "error");
+    say($("login-message"), error.details?.field === "phone" ? tr("This does not look like a mobile number. Please check it.") : words(error), "error");
   }
   return null;
 });
@@ -122,8 +122,8 @@ $("login-form").addEventListener("submit", async (event) => {
 function askForCode(target, joined = false) {
   pending = target;
   $("verify-text").textContent = joined
-    ? "A 6-digit code is on its way to your phone by SMS. It works once, for 10 minutes."
-    : "If the details match a member, a 6-digit code is on its way to you. It works once, for 10 minutes.";
+    ? tr("A 6-digit code is on its way to your phone by SMS. It works once, for 10 minutes.")
+    : tr("If the details match a member, a 6-digit code is on its way to you. It works once, for 10 minutes.");
   say($("verify-message"), "");
   $("verify-code").value = "";
   show("verify");
@@ -133,7 +133,7 @@ function askForCode(target, joined = false) {
 $("verify-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const code = $("verify-code").value.replace(/\D/g, "");
-  if (code.length !== 6) return say($("verify-message"), "The code has 6 digits.", "error");
+  if (code.length !== 6) return say($("verify-message"), tr("The code has 6 digits."), "error");
   try {
     const session = await api(null, "POST", `/v1/app/${businessId}/login/verify`, { ...pending, code });
     key = session.key;
@@ -150,7 +150,7 @@ $("verify-form").addEventListener("submit", async (event) => {
 $("resend").addEventListener("click", async () => {
   try {
     await sendCode(pending, $("verify-message"));
-    say($("verify-message"), "A new code is on its way. The previous one no longer works.", "ok");
+    say($("verify-message"), tr("A new code is on its way. The previous one no longer works."), "ok");
   } catch (error) {
     say($("verify-message"), words(error), "error");
   }
@@ -179,27 +179,30 @@ async function call(method, path, body, headers = {}) {
     return await api(used, method, path, body, headers);
   } catch (error) {
     // A call still on its way when the member logged out says nothing: the logout already did.
-    if (error.status === 401 && used && key === used) signedOut("Your session has ended. Log in again to see your points.");
+    if (error.status === 401 && used && key === used) signedOut(tr("Your session has ended. Log in again to see your points."));
     throw error;
   }
 }
 
 async function loadMe() {
   me = await call("GET", "/v1/me");
-  $("hello").textContent = `Hello, ${me.first_name || "there"}`;
+  $("hello").textContent = me.first_name ? tr("Hello, {name}", { name: me.first_name }) : tr("Hello");
+  // A language picked in the app (?lang=) is the member's: their texts and e-mails follow it.
+  const picked = new URLSearchParams(window.location.search).get("lang");
+  if (picked && picked === LANG && me.language !== picked) call("PATCH", "/v1/me", { language: picked }).catch(() => {});
   $("balance").textContent = points(me.points_balance);
   $("balance").dataset.balance = me.points_balance;
-  $("lifetime").textContent = `${points(me.lifetime_points)} points collected since you joined`;
+  $("lifetime").textContent = tr("{points} points collected since you joined", { points: points(me.lifetime_points) });
   clear($("standing"), standingView(me));
   const wallet = [...me.benefits].sort((a, b) => Number(b.redeemable) - Number(a.redeemable));
   clear($("benefits"), wallet.length ? wallet.map((benefit) => el("li", {},
     el("span", {},
       el("span", { class: "primary-text", text: benefit.name }),
       el("span", { class: "secondary-text", text: benefit.redeemable
-        ? (benefit.valid_until ? `Valid until ${localDate(benefit.valid_until)}` : "Ready to use at the till")
-        : benefit.reason || benefit.status })),
-    el("span", { class: `badge ${benefit.redeemable ? "ok" : ""}`, text: benefit.redeemable ? "Ready" : benefit.status }))) :
-    el("li", { class: "muted", text: "No benefits yet: they appear here as you collect them." }));
+        ? (benefit.valid_until ? tr("Valid until {day}", { day: localDate(benefit.valid_until) }) : tr("Ready to use at the till"))
+        : benefit.reason || tr(benefit.status) })),
+    el("span", { class: `badge ${benefit.redeemable ? "ok" : ""}`, text: benefit.redeemable ? tr("Ready") : tr(benefit.status) }))) :
+    el("li", { class: "muted", text: tr("No benefits yet: they appear here as you collect them.") }));
   $("credit").textContent = money(me.credit_balance || "0.00");
   $("credit").dataset.credit = me.credit_balance || "0.00";
   await loadPrograms();
@@ -207,17 +210,19 @@ async function loadMe() {
 
 // --- punch cards, the point shop, stored credit ---------------------------------------------------
 
-const CREDIT_KINDS = { credit_load: "Top-up", credit_bonus: "Top-up bonus", credit_pay: "Paid with credit", credit_refund: "Credit given back" };
+const CREDIT_KINDS = { credit_load: N_("Top-up"), credit_bonus: N_("Top-up bonus"), credit_pay: N_("Paid with credit"), credit_refund: N_("Credit given back") };
+// A benefit's status, said in the page's language (the API's word is the msgid).
+export const BENEFIT_STATUSES = [N_("active"), N_("used"), N_("expired"), N_("inactive"), N_("reserved")];
 
 function punchCard(card) {
   const circles = Array.from({ length: card.punches_required }, (_, index) => el("span", {
     class: `punch ${index < card.punches ? "filled" : ""}`, "aria-hidden": "true",
   }));
-  return el("div", { class: "punch-card", role: "img", "aria-label": `${card.name}: ${card.punches} of ${card.punches_required}`, "data-punches": String(card.punches) },
+  return el("div", { class: "punch-card", role: "img", "aria-label": card.name + ": " + tr("{count} of {required}", { count: card.punches, required: card.punches_required }), "data-punches": String(card.punches) },
     el("div", { class: "punch-card-head" }, el("span", { class: "punch-card-name", text: card.name }),
-      el("span", { class: "muted small", text: `${card.punches} of ${card.punches_required}` })),
+      el("span", { class: "muted small", text: tr("{count} of {required}", { count: card.punches, required: card.punches_required }) })),
     el("div", { class: "punches" }, circles),
-    card.completed ? el("p", { class: "muted small", text: `${card.completed} ${card.completed === 1 ? "card" : "cards"} filled so far` }) : null);
+    card.completed ? el("p", { class: "muted small", text: card.completed === 1 ? tr("1 card filled so far") : tr("{count} cards filled so far", { count: card.completed }) }) : null);
 }
 
 async function loadPrograms() {
@@ -232,14 +237,14 @@ async function loadPrograms() {
   clear($("shop"), items.map((item) => el("li", {},
     el("span", {},
       el("span", { class: "primary-text", text: item.name }),
-      el("span", { class: "secondary-text", text: `${points(item.price_points)} points` })),
-    el("button", { class: "button secondary small", type: "button", "aria-label": `Buy ${item.name}`,
+      el("span", { class: "secondary-text", text: tr("{points} points", { points: points(item.price_points) }) })),
+    el("button", { class: "button secondary small", type: "button", "aria-label": tr("Buy {name}", { name: item.name }),
       disabled: writing.has("buy") || toMinor(me.points_balance, 2) < toMinor(item.price_points, 2),
-      onclick: (event) => pressing(event.currentTarget, () => buy(item)), text: "Buy" }))));
+      onclick: (event) => pressing(event.currentTarget, () => buy(item)), text: tr("Buy") }))));
   $("credit-section").hidden = !credit.items.length;
   clear($("credit-history"), credit.items.map((item) => el("li", {},
     el("span", {},
-      el("span", { class: "primary-text", text: CREDIT_KINDS[item.kind] || item.kind }),
+      el("span", { class: "primary-text", text: CREDIT_KINDS[item.kind] ? tr(CREDIT_KINDS[item.kind]) : item.kind }),
       el("span", { class: "secondary-text", text: localDateTime(item.at) })),
     el("span", { class: item.amount.startsWith("-") ? "minus" : "plus", text: item.amount.startsWith("-") ? money(item.amount) : `+${money(item.amount)}` }))));
 }
@@ -249,7 +254,7 @@ function buy(item) {
     try {
       const bought = await intended(attempts, "buy", { member: me.id, benefit: item.benefit_id }, "S", (idempotencyKey) => call(
         "POST", `/v1/members/${me.id}/benefits/buy`, { benefit_id: item.benefit_id }, { "Idempotency-Key": idempotencyKey }));
-      say($("shop-message"), `${item.name} is in your benefits: ${points(bought.points_paid)} points spent.`, "ok");
+      say($("shop-message"), tr("{name} is in your benefits: {points} points spent.", { name: item.name, points: points(bought.points_paid) }), "ok");
       await loadMe();
       await loadHistory();
     } catch (error) {
@@ -276,7 +281,7 @@ async function loadHistory(more = false) {
       el("span", { class: "secondary-text", text: localDateTime(item.at) })),
     el("span", { class: item.points.startsWith("-") ? "minus" : "plus", text: signedPoints(item.points) })));
   if (more) $("history").append(...rows);
-  else clear($("history"), rows.length ? rows : el("li", { class: "muted", text: "Nothing yet." }));
+  else clear($("history"), rows.length ? rows : el("li", { class: "muted", text: tr("Nothing yet.") }));
   $("more-history").hidden = !historyCursor;
 }
 
@@ -330,11 +335,11 @@ function countdown() {
   const seconds = Math.ceil(left / 1000);
   $("countdown-bar").style.transform = `scaleX(${Math.min(1, left / total)})`;
   if (left > 0) {
-    $("countdown-text").textContent = `Valid for ${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+    $("countdown-text").textContent = tr("Valid for {time}", { time: `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}` });
     $("qr").classList.remove("expired");
     return;
   }
-  $("countdown-text").textContent = "This code has expired.";
+  $("countdown-text").textContent = tr("This code has expired.");
   $("short-code").textContent = "––––";
   $("qr").classList.add("expired");
   idCode = null;
@@ -371,7 +376,7 @@ $("logout").addEventListener("click", async () => {
   } catch {
     // Signed out on this device either way.
   }
-  signedOut("You are logged out.");
+  signedOut(tr("You are logged out."));
 });
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible" && key && !$("account").hidden && !idCode) refreshCode();

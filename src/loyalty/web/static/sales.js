@@ -1,6 +1,6 @@
 // The till's past sales: today's at this till, or found by transaction id or member; one opened shows its
 // receipt again, returns some of its lines (with the points they take back shown first) or cancels it.
-import { api, words, say, el, clear, money, points, toMinor, fromMinor, localDateTime, twoStep } from "./common.js";
+import { api, tr, words, say, el, clear, money, points, toMinor, fromMinor, localDateTime, twoStep } from "./common.js";
 import { identification, triesLeft } from "./identify.js";
 import { intended, pressing } from "./intent.js";
 
@@ -35,8 +35,8 @@ export function openSales() {
 }
 
 async function listToday() {
-  $("sales-list-title").textContent = "Today at this till";
-  await show(() => api(keyOf(), "GET", "/v1/purchases"), "No sales at this till today.");
+  $("sales-list-title").textContent = tr("Today at this till");
+  await show(() => api(keyOf(), "GET", "/v1/purchases"), tr("No sales at this till today."));
 }
 
 // A transaction id first (the receipt's number); else whoever the text identifies.
@@ -45,20 +45,20 @@ async function find(text) {
   try {
     const byTransaction = await api(keyOf(), "GET", `/v1/purchases?transaction_id=${encodeURIComponent(text)}`);
     if (byTransaction.length) {
-      $("sales-list-title").textContent = `Transaction ${text}`;
+      $("sales-list-title").textContent = tr("Transaction {id}", { id: text });
       drawList(byTransaction, "");
       if (byTransaction.length === 1) openSale(byTransaction[0].id);
       return;
     }
     const query = identification(text);
     if (!query || query.member_number !== undefined) {
-      say($("sales-message"), `No sale with the transaction id ${text}.`, "error");
+      say($("sales-message"), tr("No sale with the transaction id {id}.", { id: text }), "error");
       return;
     }
     const member = await api(keyOf(), "POST", "/v1/identify", query);
-    const name = `${member.first_name || ""} ${member.last_name || ""}`.trim() || "this member";
-    $("sales-list-title").textContent = `Sales of ${name}`;
-    await show(() => api(keyOf(), "GET", `/v1/purchases?member_id=${member.id}`), `No sales of ${name}.`);
+    const name = `${member.first_name || ""} ${member.last_name || ""}`.trim() || tr("this member");
+    $("sales-list-title").textContent = tr("Sales of {name}", { name });
+    await show(() => api(keyOf(), "GET", `/v1/purchases?member_id=${member.id}`), tr("No sales of {name}.", { name }));
   } catch (error) {
     const warning = error.code === "member_not_found" ? triesLeft(error.details) : "";
     say($("sales-message"), `${words(error)}${warning ? ` ${warning}` : ""}`, "error");
@@ -77,13 +77,13 @@ function drawList(found, empty) {
   say($("sales-message"), found.length ? "" : empty, "info");
   clear($("sales-list"), found.map((sale) => el("li", { class: `sales-entry ${sale.status}` },
     el("button", {
-      class: "sales-open", type: "button", "aria-label": `Open sale ${sale.transaction_id}`,
+      class: "sales-open", type: "button", "aria-label": tr("Open sale {id}", { id: sale.transaction_id }),
       onclick: () => openSale(sale.id),
     },
     el("span", { class: "muted", text: localDateTime(sale.created_at) }),
     el("span", { class: "sales-id", text: sale.transaction_id }),
     el("span", { class: "sales-total", text: money(sale.total) }),
-    el("span", { class: "badge", text: sale.status === "cancelled" ? "Cancelled" : `${points(sale.points_earned)} pts` })))));
+    el("span", { class: "badge", text: sale.status === "cancelled" ? tr("Cancelled") : tr("{points} pts", { points: points(sale.points_earned) }) })))));
 }
 
 async function openSale(id, message = null) {
@@ -104,7 +104,7 @@ async function openSale(id, message = null) {
     const left = leftOf(line);
     const input = open && left > 0n ? el("input", {
       class: "return-qty", inputmode: "decimal", autocomplete: "off", placeholder: "0",
-      "aria-label": `Return how many ${line.name || line.code || line.line_id}`,
+      "aria-label": tr("Return how many {name}", { name: line.name || line.code || line.line_id }),
       oninput: (event) => {
         returns.set(line.line_id, event.target.value.trim());
         preview.textContent = previewText(sale, returns);
@@ -112,30 +112,30 @@ async function openSale(id, message = null) {
     }) : null;
     return el("li", { class: "receipt-row sale-line" },
       el("span", { text: `${line.quantity} × ${line.name || line.code}` }),
-      el("span", { class: "muted small", text: line.returned_quantity !== "0" ? `${line.returned_quantity} returned` : "" }),
+      el("span", { class: "muted small", text: line.returned_quantity !== "0" ? tr("{count} returned", { count: line.returned_quantity }) : "" }),
       el("span", { text: money(line.amount) }),
       input);
   });
-  const returnButton = open ? el("button", { class: "button secondary", type: "button", text: "Return selected" }) : null;
+  const returnButton = open ? el("button", { class: "button secondary", type: "button", text: tr("Return selected") }) : null;
   returnButton?.addEventListener("click", () => pressing(returnButton, () => returnLines(sale, returns, status)));
-  const cancelButton = open ? el("button", { class: "button secondary", type: "button", text: "Cancel this purchase" }) : null;
-  cancelButton?.addEventListener("click", (event) => twoStep(cancelButton, "Cancel this purchase",
+  const cancelButton = open ? el("button", { class: "button secondary", type: "button", text: tr("Cancel this purchase") }) : null;
+  cancelButton?.addEventListener("click", (event) => twoStep(cancelButton, tr("Cancel this purchase"),
     () => pressing(cancelButton, () => cancel(sale, status)), event));
   clear(box, el("div", { class: "receipt-paper" },
     el("header", { class: "receipt-head" },
-      el("h2", { id: "sale-detail-title", text: `Sale ${sale.transaction_id}` }),
-      el("span", { class: `badge ${open ? "ok" : ""}`, "data-sale-status": sale.status, text: open ? "Recorded" : "Cancelled" }),
+      el("h2", { id: "sale-detail-title", text: tr("Sale {id}", { id: sale.transaction_id }) }),
+      el("span", { class: `badge ${open ? "ok" : ""}`, "data-sale-status": sale.status, text: open ? tr("Recorded") : tr("Cancelled") }),
       el("p", { class: "muted", text: localDateTime(sale.created_at) })),
     el("ul", { class: "receipt-lines" }, lineRows),
     el("dl", { class: "totals receipt-totals" },
-      sale.discount_total && !/^0(\.0+)?$/.test(sale.discount_total) ? row("Discounts", `−${money(sale.discount_total)}`) : null,
-      row("Total", money(sale.total), "total"),
-      sale.payments.map((payment) => row(payment.mop === "points" ? "Paid with points" : `Paid by ${payment.mop}`, money(payment.amount)))),
-    sale.member_id ? el("p", {}, el("strong", { text: `${points(sale.points_earned)} points` }), " earned") : null,
+      sale.discount_total && !/^0(\.0+)?$/.test(sale.discount_total) ? row(tr("Discounts"), `−${money(sale.discount_total)}`) : null,
+      row(tr("Total"), money(sale.total), "total"),
+      sale.payments.map((payment) => row(payment.mop === "points" ? tr("Paid with points") : tr("Paid by {mop}", { mop: payment.mop }), money(payment.amount)))),
+    sale.member_id ? el("p", {}, el("strong", { text: tr("{points} points", { points: points(sale.points_earned) }) }), " " + tr("earned")) : null,
     open ? preview : null,
     status,
     el("div", { class: "sale-actions" },
-      el("button", { class: "button ghost", type: "button", text: "Reprint receipt", onclick: () => window.print() }),
+      el("button", { class: "button ghost", type: "button", text: tr("Reprint receipt"), onclick: () => window.print() }),
       returnButton, cancelButton)));
   if (message) say(status, message, "ok");
   box.focus();
@@ -155,29 +155,29 @@ function previewText(sale, returns) {
     const quantity = toMinor(typed, 3);
     const left = leftOf(line);
     if (quantity === null || quantity <= 0n || quantity > left) {
-      return `Return at most ${fromMinor(left, 3).replace(/\.?0+$/, "")} of ${line.name || line.code}.`;
+      return tr("Return at most {count} of {name}.", { count: fromMinor(left, 3).replace(/\.?0+$/, ""), name: line.name || line.code });
     }
     const earned = toMinor(line.points_earned, 2);
     const pointsLeft = earned - toMinor(line.points_returned, 2);
     const share = quantity === left ? pointsLeft : (earned * quantity) / toMinor(line.quantity, 3);
     total += share < pointsLeft ? share : pointsLeft;
   }
-  return total > 0n || returns.size ? `This return takes back ${points(fromMinor(total, 2))} points.` : "";
+  return total > 0n || returns.size ? tr("This return takes back {points} points.", { points: points(fromMinor(total, 2)) }) : "";
 }
 
 async function returnLines(sale, returns, status) {
   const lines = [...returns.entries()].filter(([, typed]) => typed).map(([lineId, typed]) => ({ line_id: lineId, quantity: typed }));
   if (!lines.length) {
-    say(status, "Type how many of a line come back first.", "error");
+    say(status, tr("Type how many of a line come back first."), "error");
     return;
   }
   try {
     // The return_id is the return's idempotency key: the same lines of the same sale, retried, come back once.
     const done = await intended(pending, "return", { sale: sale.id, lines }, "R", (returnId) => api(
       keyOf(), "POST", `/v1/purchases/${sale.id}/returns`, { return_id: returnId, lines }));
-    const lost = !/^0(\.0+)?$/.test(done.points_not_recovered) ? ` ${points(done.points_not_recovered)} points were already spent and could not be taken back.` : "";
-    const balance = done.points_balance !== null ? ` The balance is now ${points(done.points_balance)} points.` : "";
-    openSale(sale.id, `Returned. ${points(done.points_taken_back)} points taken back.${balance}${lost}`);
+    const lost = !/^0(\.0+)?$/.test(done.points_not_recovered) ? " " + tr("{points} points were already spent and could not be taken back.", { points: points(done.points_not_recovered) }) : "";
+    const balance = done.points_balance !== null ? " " + tr("The balance is now {points} points.", { points: points(done.points_balance) }) : "";
+    openSale(sale.id, tr("Returned. {points} points taken back.", { points: points(done.points_taken_back) }) + balance + lost);
   } catch (error) {
     say(status, words(error), "error");
   }
@@ -186,8 +186,8 @@ async function returnLines(sale, returns, status) {
 async function cancel(sale, status) {
   try {
     const done = await api(keyOf(), "POST", `/v1/purchases/${sale.id}/cancel`);
-    const balance = done.points_balance !== null ? ` The balance is now ${points(done.points_balance)} points.` : "";
-    openSale(sale.id, `Purchase cancelled: earned points taken back, points paid given back.${balance}`);
+    const balance = done.points_balance !== null ? " " + tr("The balance is now {points} points.", { points: points(done.points_balance) }) : "";
+    openSale(sale.id, tr("Purchase cancelled: earned points taken back, points paid given back.") + balance);
   } catch (error) {
     say(status, words(error), "error");
   }

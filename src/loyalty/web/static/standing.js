@@ -1,29 +1,29 @@
 // Points with dates, in words, for the member app and the till: the points still pending, the next expiry
 // ("12 points expire on 31 March 2027": with its year, points may live for years) and the way to the next tier
 // ("120 of 500 points to Gold").
-import { el, points } from "./common.js";
+import { el, points, tr, LANG, LOCALE } from "./common.js";
 
 // Points expire at the local midnight that ends their last day: that day is the one to name.
 export function expiryDay(iso) {
-  return new Date(Date.parse(iso) - 1000).toLocaleDateString(undefined, { day: "numeric", month: "long", year: "numeric" });
+  return new Date(Date.parse(iso) - 1000).toLocaleDateString(LANG === "en" ? undefined : LOCALE, { day: "numeric", month: "long", year: "numeric" });
 }
 
 export function pendingText(member) {
   if (!(Number(member.points_pending) > 0)) return "";
-  return `${points(member.points_pending)} more points pending: spendable once the return period is over`;
+  return tr("{points} more points pending: spendable once the return period is over", { points: points(member.points_pending) });
 }
 
 export function expiryText(member) {
   const next = member.next_expiry;
   if (!next) return "";
-  return `${points(next.points)} points expire on ${expiryDay(next.at)}`;
+  return tr("{points} points expire on {day}", { points: points(next.points), day: expiryDay(next.at) });
 }
 
 export function tierText(member) {
   const progress = member.tier_progress;
   if (!progress) return "";
-  if (!progress.next_tier) return member.tier ? `${member.tier}: the top tier` : "";
-  return `${points(progress.earned)} of ${points(progress.next_threshold)} points to ${progress.next_tier}`;
+  if (!progress.next_tier) return member.tier ? tr("{tier}: the top tier", { tier: member.tier }) : "";
+  return tr("{earned} of {threshold} points to {tier}", { earned: points(progress.earned), threshold: points(progress.next_threshold), tier: progress.next_tier });
 }
 
 // The tier bar's share: points earned in the window over the next threshold, 0 to 1.
@@ -38,7 +38,7 @@ export function standingView(member, { compact = false } = {}) {
   const rows = [];
   if (member.tier_progress) {
     rows.push(el("div", { class: "tier-line" },
-      el("span", { class: `tier-badge${member.tier ? "" : " none"}`, text: member.tier || "No tier yet" }),
+      el("span", { class: `tier-badge${member.tier ? "" : " none"}`, text: member.tier || tr("No tier yet") }),
       el("span", { class: "tier-text", "data-standing": "tier", text: tierText(member) })));
     if (!compact) {
       const bar = el("div", { class: "tier-bar", role: "progressbar", "aria-label": tierText(member),

@@ -3,7 +3,7 @@
 // payment. Every tender but the last has a typed amount; the last one takes what is left, so the payments
 // always add up to the total, never to more.
 
-import { toMinor, fromMinor } from "./common.js";
+import { toMinor, fromMinor, tr } from "./common.js";
 
 // The most points may still pay: what the sale owes, never below zero.
 export function pointsCap(totalMinor, pointsPaidMinor) {
@@ -15,10 +15,10 @@ export function pointsCap(totalMinor, pointsPaidMinor) {
 export function pointsAmount(text, dueMinor, decimals) {
   const minor = toMinor(String(text || "").trim(), decimals);
   const example = fromMinor(500n, decimals);
-  if (minor === null || minor <= 0n) return { error: `Type the amount to pay with points, like ${example}, or press All.` };
-  if (dueMinor <= 0n) return { error: "Nothing is left to pay: points cannot pay more than the sale costs." };
+  if (minor === null || minor <= 0n) return { error: tr("Type the amount to pay with points, like {example}, or press All.", { example }) };
+  if (dueMinor <= 0n) return { error: tr("Nothing is left to pay: points cannot pay more than the sale costs.") };
   if (minor > dueMinor) {
-    return { error: `The sale still owes ${fromMinor(dueMinor, decimals)}: points can pay at most that, not ${fromMinor(minor, decimals)}.` };
+    return { error: tr("The sale still owes {due}: points can pay at most that, not {amount}.", { due: fromMinor(dueMinor, decimals), amount: fromMinor(minor, decimals) }) };
   }
   return { minor };
 }
@@ -33,9 +33,9 @@ export function splitRest(restMinor, tenders, decimals) {
     let minor = left;
     if (!last) {
       minor = toMinor(String(tender.amount ?? "").trim() || "0", decimals);
-      if (minor === null || minor < 0n) return { payments: [], error: `Type the amount paid by ${tender.mop}, like ${fromMinor(1000n, decimals)}.` };
+      if (minor === null || minor < 0n) return { payments: [], error: tr("Type the amount paid by {mop}, like {example}.", { mop: tender.mop, example: fromMinor(1000n, decimals) }) };
       if (minor > left) {
-        return { payments: [], error: `${fromMinor(minor, decimals)} by ${tender.mop} is more than the ${fromMinor(left, decimals)} left to pay.` };
+        return { payments: [], error: tr("{amount} by {mop} is more than the {left} left to pay.", { amount: fromMinor(minor, decimals), mop: tender.mop, left: fromMinor(left, decimals) }) };
       }
     }
     left -= minor;

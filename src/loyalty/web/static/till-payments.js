@@ -1,6 +1,6 @@
 // Paying: points and stored credit against what the sale still owes, the rest by the business's means of
 // payment; topping credit up and buying from the point shop.
-import { api, words, say, money, points, toMinor, fromMinor } from "./common.js";
+import { api, tr, words, say, money, points, toMinor, fromMinor } from "./common.js";
 import { intended } from "./intent.js";
 import { pointsAmount, pointsCap, splitRest } from "./tenders.js";
 import { $, save, till, view } from "./till-state.js";
@@ -52,7 +52,7 @@ async function payWithPoints(event) {
   event.preventDefault();
   const input = $("points-amount");
   if (!till.quote) {
-    say(view.saleMessage, "The sale is still being priced. Try again in a moment.", "info");
+    say(view.saleMessage, tr("The sale is still being priced. Try again in a moment."), "info");
     return;
   }
   const { minor, error } = pointsAmount(input.value, due(), till.decimals);
@@ -70,8 +70,8 @@ async function payWithPoints(event) {
       input.value = "";
       const partial = paid.amount !== amount;
       say(view.saleMessage, partial
-        ? `Points paid ${money(paid.amount)} of ${money(amount)} (all the balance or the sale allows). The rest is paid another way.`
-        : `Paid ${money(paid.amount)} with ${points(paid.points_used)} points.`, partial ? "info" : "ok");
+        ? tr("Points paid {paid} of {amount} (all the balance or the sale allows). The rest is paid another way.", { paid: money(paid.amount), amount: money(amount) })
+        : tr("Paid {amount} with {points} points.", { amount: money(paid.amount), points: points(paid.points_used) }), partial ? "info" : "ok");
       changed();
     } catch (error) {
       say(view.saleMessage, words(error), "error");
@@ -116,7 +116,7 @@ export async function undoPayment(payment, announce = true) {
       till.sale.payments = till.sale.payments.filter((other) => other.id !== payment.id);
       if (till.sale.member) till.sale.member.points_balance = undone.points_balance;
       if (till.sale.member && undone.credit_balance) till.sale.member.credit_balance = undone.credit_balance;
-      if (announce) say(view.saleMessage, undone.wallet === "credit" ? `${money(undone.amount)} credit given back.` : `${points(undone.points_used)} points given back.`, "ok");
+      if (announce) say(view.saleMessage, undone.wallet === "credit" ? tr("{amount} credit given back.", { amount: money(undone.amount) }) : tr("{points} points given back.", { points: points(undone.points_used) }), "ok");
       changed();
     } catch (error) {
       say(view.saleMessage, words(error), "error");
@@ -129,11 +129,11 @@ export async function payWithCredit(event) {
   const input = $("credit-amount");
   const minor = toMinor(input.value.trim(), till.decimals);
   if (minor === null || minor <= 0n) {
-    say(view.saleMessage, `Type the amount to pay with credit, like ${fromMinor(500n, till.decimals)}.`, "error");
+    say(view.saleMessage, tr("Type the amount to pay with credit, like {example}.", { example: money(fromMinor(500n, till.decimals)) }), "error");
     return;
   }
   if (!till.quote || minor > due()) {
-    say(view.saleMessage, till.quote ? `The sale still owes ${money(fromMinor(due(), till.decimals))}: credit can pay at most that.` : "The sale is still being priced. Try again in a moment.", "error");
+    say(view.saleMessage, till.quote ? tr("The sale still owes {amount}: credit can pay at most that.", { amount: money(fromMinor(due(), till.decimals)) }) : tr("The sale is still being priced. Try again in a moment."), "error");
     input.focus();
     return;
   }
@@ -142,7 +142,7 @@ export async function payWithCredit(event) {
     try {
       const paid = await payFromWallet("credit", amount);
       till.sale.member.credit_balance = paid.credit_balance;
-      say(view.saleMessage, `Paid ${money(paid.amount)} with credit.`, "ok");
+      say(view.saleMessage, tr("Paid {amount} with credit.", { amount: money(paid.amount) }), "ok");
       changed();
     } catch (error) {
       say(view.saleMessage, words(error), "error");
@@ -155,7 +155,7 @@ export async function topUp(event) {
   const input = $("top-up-amount");
   const minor = toMinor(input.value.trim(), till.decimals);
   if (minor === null || minor <= 0n) {
-    say(view.saleMessage, `Type the amount taken for the top-up, like ${fromMinor(2000n, till.decimals)}.`, "error");
+    say(view.saleMessage, tr("Type the amount taken for the top-up, like {example}.", { example: money(fromMinor(2000n, till.decimals)) }), "error");
     return;
   }
   const amount = fromMinor(minor, till.decimals);
@@ -167,8 +167,10 @@ export async function topUp(event) {
         till.key, "POST", `/v1/members/${member.id}/credit`, { amount }, { "Idempotency-Key": idempotencyKey }));
       member.credit_balance = loaded.credit_balance;
       if (till.sale.member?.id === member.id) $("top-up-amount").value = "";
-      const bonus = loaded.bonus !== fromMinor(0n, till.decimals) ? ` with a bonus of ${money(loaded.bonus)}` : "";
-      say(view.saleMessage, `Topped up ${money(loaded.amount)}${bonus}: credit is now ${money(loaded.credit_balance)}.`, "ok");
+      const values = { amount: money(loaded.amount), bonus: money(loaded.bonus), credit: money(loaded.credit_balance) };
+      say(view.saleMessage, loaded.bonus !== fromMinor(0n, till.decimals)
+        ? tr("Topped up {amount} with a bonus of {bonus}: credit is now {credit}.", values)
+        : tr("Topped up {amount}: credit is now {credit}.", values), "ok");
       save();
     } catch (error) {
       say(view.saleMessage, words(error), "error");
@@ -183,7 +185,7 @@ export async function buyFromShop(item) {
       const bought = await intended(till.sale, "shopAttempt", { member: member.id, benefit: item.benefit_id }, "S",
         (idempotencyKey) => api(till.key, "POST", `/v1/members/${member.id}/benefits/buy`, { benefit_id: item.benefit_id },
           { "Idempotency-Key": idempotencyKey }));
-      say(view.saleMessage, `${item.name} bought for ${points(bought.points_paid)} points: it is in the wallet.`, "ok");
+      say(view.saleMessage, tr("{name} bought for {points} points: it is in the wallet.", { name: item.name, points: points(bought.points_paid) }), "ok");
       await refreshMember();
     } catch (error) {
       say(view.saleMessage, words(error), "error");

@@ -1,5 +1,5 @@
 // Confirming or cancelling the sale, and the receipt.
-import { api, words, say, el, clear, money, points, signedPoints, fromMinor, twoStep } from "./common.js";
+import { api, tr, words, say, el, clear, money, points, signedPoints, fromMinor, twoStep, localDateTime } from "./common.js";
 import { pressing } from "./intent.js";
 import { pendingText } from "./standing.js";
 import { till, view } from "./till-state.js";
@@ -9,16 +9,16 @@ import { split, undoPayment } from "./till-payments.js";
 
 // --- confirm, cancel, receipt --------------------------------------------------------------------
 
-view.cancel.addEventListener("click", (event) => twoStep(view.cancel, "Cancel sale", () => writing.run("cancel", async () => {
+view.cancel.addEventListener("click", (event) => twoStep(view.cancel, tr("Cancel sale"), () => writing.run("cancel", async () => {
   for (const payment of [...till.sale.payments]) await undoPayment(payment, false);
   if (till.sale.payments.length) return;
   resetSale();
-  say(view.saleMessage, "Sale cancelled. Nothing was recorded.", "ok");
+  say(view.saleMessage, tr("Sale cancelled. Nothing was recorded."), "ok");
 }), event));
 
 // The sale's transaction id is its idempotency key: a retry after a lost answer records it once.
 view.confirm.addEventListener("click", () => writing.run("confirm", async () => {
-  say(view.saleMessage, "Recording…", "info");
+  say(view.saleMessage, tr("Recording…"), "info");
   try {
     const latest = await priced();
     const { payments, error } = split(latest.total);
@@ -49,20 +49,24 @@ function showReceipt(recorded, sent) {
   }
   view.workspace.hidden = true;
   view.receipt.hidden = false;
-  const cancelButton = el("button", { class: "button secondary big", type: "button", text: "Cancel this purchase" });
+  const cancelButton = el("button", { class: "button secondary big", type: "button", text: tr("Cancel this purchase") });
   const message = el("div", { class: "message", role: "status", "aria-live": "polite", hidden: true });
-  cancelButton.addEventListener("click", (event) => twoStep(cancelButton, "Cancel this purchase", () => pressing(cancelButton, async () => {
+  cancelButton.addEventListener("click", (event) => twoStep(cancelButton, tr("Cancel this purchase"), () => pressing(cancelButton, async () => {
     try {
       const cancelled = await api(till.key, "POST", `/v1/purchases/${recorded.id}/cancel`);
       cancelButton.dataset.done = "1";
       const lost = cancelled.points_not_recovered && !/^0(\.0+)?$/.test(cancelled.points_not_recovered);
-      say(message, `Purchase cancelled. Earned points were taken back${cancelled.points_balance !== null ? `; the balance is now ${points(cancelled.points_balance)} points` : ""}.${lost ? ` ${points(cancelled.points_not_recovered)} points were already spent and could not be taken back.` : ""}`, "ok");
-      view.receipt.querySelector(".receipt-status").textContent = "Cancelled";
+      const taken = cancelled.points_balance !== null
+        ? tr("Purchase cancelled. Earned points were taken back; the balance is now {points} points.", { points: points(cancelled.points_balance) })
+        : tr("Purchase cancelled. Earned points were taken back.");
+      const spent = lost ? " " + tr("{points} points were already spent and could not be taken back.", { points: points(cancelled.points_not_recovered) }) : "";
+      say(message, `${taken}${spent}`, "ok");
+      view.receipt.querySelector(".receipt-status").textContent = tr("Cancelled");
     } catch (error) {
       say(message, words(error), "error");
     }
   }), event));
-  const newSaleButton = el("button", { class: "button primary big", type: "button", text: "New sale", onclick: () => {
+  const newSaleButton = el("button", { class: "button primary big", type: "button", text: tr("New sale"), onclick: () => {
     view.receipt.hidden = true;
     view.workspace.hidden = false;
     render();
@@ -70,30 +74,30 @@ function showReceipt(recorded, sent) {
   } });
   clear(view.receipt, el("div", { class: "receipt-paper" },
     el("header", { class: "receipt-head" },
-      el("h1", { id: "receipt-title", text: "Sale confirmed" }),
-      el("span", { class: "receipt-status badge ok", text: "Recorded" }),
-      el("p", { class: "muted", text: `${recorded.transaction_id} · ${new Date(recorded.created_at).toLocaleString()}` })),
+      el("h1", { id: "receipt-title", text: tr("Sale confirmed") }),
+      el("span", { class: "receipt-status badge ok", text: tr("Recorded") }),
+      el("p", { class: "muted", text: `${recorded.transaction_id} · ${localDateTime(recorded.created_at)}` })),
     el("ul", { class: "receipt-lines" }, sent.items.map((item) => el("li", {},
       el("div", { class: "receipt-row" }, el("span", { text: `${item.quantity} × ${item.name}` }), el("span", { text: money(item.amount) })),
       (discounts[item.line_id] || []).map((discount) => el("div", { class: "receipt-row discount" },
         el("span", { text: discount.name }), el("span", { text: `−${money(discount.amount)}` })))))),
     el("dl", { class: "totals receipt-totals" },
-      recorded.discount_total !== fromMinor(0n, till.decimals) ? row("Discounts", `−${money(recorded.discount_total)}`) : null,
-      row("Total", money(recorded.total), "total"),
-      (recorded.payments || sent.payments).map((payment) => row(payment.mop === "points" ? "Paid with points" : payment.mop === "credit" ? "Paid with credit" : `Paid by ${payment.mop}`, money(payment.amount)))),
-    member ? el("section", { class: "receipt-points", "aria-label": "Points" },
-      el("p", { class: "earned-big" }, el("strong", { text: `${signedPoints(recorded.points_earned)} points` }), " earned"),
+      recorded.discount_total !== fromMinor(0n, till.decimals) ? row(tr("Discounts"), `−${money(recorded.discount_total)}`) : null,
+      row(tr("Total"), money(recorded.total), "total"),
+      (recorded.payments || sent.payments).map((payment) => row(payment.mop === "points" ? tr("Paid with points") : payment.mop === "credit" ? tr("Paid with credit") : tr("Paid by {mop}", { mop: payment.mop }), money(payment.amount)))),
+    member ? el("section", { class: "receipt-points", "aria-label": tr("Points") },
+      el("p", { class: "earned-big" }, el("strong", { text: tr("{points} points", { points: signedPoints(recorded.points_earned) }) }), " " + tr("earned")),
       recorded.earned.length ? el("ul", { class: "explanations" }, recorded.earned.map((award) => el("li", {},
         el("span", { class: "explanation-rule", text: `${award.rule_name}: ${signedPoints(award.points)}` }), " ",
         el("span", { class: "muted", text: award.explanation })))) : null,
-      !/^0(\.0+)?$/.test(recorded.points_paid) ? el("p", { text: `${points(recorded.points_paid)} points paid` }) : null,
-      recorded.punches?.length ? el("ul", { class: "explanations receipt-punches", "aria-label": "Punch cards" }, recorded.punches.map((punch) => el("li", {},
+      !/^0(\.0+)?$/.test(recorded.points_paid) ? el("p", { text: tr("{points} points paid", { points: points(recorded.points_paid) }) }) : null,
+      recorded.punches?.length ? el("ul", { class: "explanations receipt-punches", "aria-label": tr("Punch cards") }, recorded.punches.map((punch) => el("li", {},
         el("span", { text: punch.explanation }),
-        punch.rewards.length ? el("strong", { class: "reward-earned", text: " Reward in the wallet." }) : null))) : null,
-      recorded.credit_balance && recorded.credit_balance !== fromMinor(0n, till.decimals) || creditPaidIn(sent) ? el("p", { class: "credit-left", text: `Credit left: ${money(recorded.credit_balance)}` }) : null,
-      el("p", { class: "new-balance" }, `${member.first_name || "The member"}'s new balance: `,
-        el("strong", { "data-balance": recorded.points_balance, text: `${points(recorded.points_balance)} points` })))
-      : el("p", { class: "muted", text: "No member in this sale: no points earned." }),
+        punch.rewards.length ? el("strong", { class: "reward-earned", text: " " + tr("Reward in the wallet.") }) : null))) : null,
+      recorded.credit_balance && recorded.credit_balance !== fromMinor(0n, till.decimals) || creditPaidIn(sent) ? el("p", { class: "credit-left", text: tr("Credit left: {amount}", { amount: money(recorded.credit_balance) }) }) : null,
+      el("p", { class: "new-balance" }, (member.first_name ? tr("{name}'s new balance:", { name: member.first_name }) : tr("The member's new balance:")) + " ",
+        el("strong", { "data-balance": recorded.points_balance, text: tr("{points} points", { points: points(recorded.points_balance) }) })))
+      : el("p", { class: "muted", text: tr("No member in this sale: no points earned.") }),
     message,
     el("div", { class: "sale-actions" }, cancelButton, newSaleButton)));
   view.receipt.focus();

@@ -1,6 +1,6 @@
 // The sale: the catalogue, the lines, pricing by the server (quotes) and drawing the sale's panel.
 // Every amount shown after a quote is the server's; line totals are whole quantities × prices in BigInt minor units.
-import { api, words, say, el, clear, money, signedPoints, toMinor, fromMinor, decimalsOf } from "./common.js";
+import { api, tr, words, say, el, clear, money, signedPoints, toMinor, fromMinor, decimalsOf } from "./common.js";
 import { $, newSale, save, showSetup, till, view } from "./till-state.js";
 import { renderCodes, renderMember, renderPreview } from "./till-member.js";
 import { creditPaid, due, paymentsFor, pointsPaid, tenders } from "./till-payments.js";
@@ -27,7 +27,7 @@ export async function loadCatalogue() {
     el("h3", { class: "group-title", text: group.name }),
     el("div", { class: "product-grid" }, group.items.map((item) => el("button", {
       class: "product", type: "button", "data-code": item.code,
-      "aria-label": `Add ${item.name}, ${item.price}`, onclick: () => addItem(item),
+      "aria-label": tr("Add {name}, {price}", { name: item.name, price: money(item.price) }), onclick: () => addItem(item),
     }, el("span", { class: "product-name", text: item.name }), el("span", { class: "product-price", text: money(item.price) })))),
   )));
 }
@@ -38,7 +38,7 @@ function lineAmount(line) {
 
 export function addItem(item) {
   if (till.sale.payments.length) {
-    say(view.saleMessage, "Points were already paid for this sale. Undo the points payment before changing items.", "error");
+    say(view.saleMessage, tr("Points were already paid for this sale. Undo the points payment before changing items."), "error");
     return;
   }
   const existing = till.sale.lines.find((line) => line.code === item.code);
@@ -52,7 +52,7 @@ export function addItem(item) {
 
 function setQuantity(line, quantity) {
   if (till.sale.payments.length) {
-    say(view.saleMessage, "Points were already paid for this sale. Undo the points payment before changing items.", "error");
+    say(view.saleMessage, tr("Points were already paid for this sale. Undo the points payment before changing items."), "error");
     return;
   }
   if (quantity <= 0) till.sale.lines = till.sale.lines.filter((other) => other !== line);
@@ -143,10 +143,10 @@ function draw() {
       el("span", { class: "line-amount", text: money(lineAmount(line)) })),
     el("div", { class: "line-sub" },
       el("span", { class: "stepper" },
-        el("button", { class: "step", type: "button", "aria-label": `One ${line.name} less`, "data-focus": `less-${line.line_id}`, onclick: () => setQuantity(line, line.quantity - 1), text: "−" }),
-        el("span", { class: "qty", "aria-label": `Quantity ${line.quantity}`, text: `${line.quantity} × ${money(line.price)}` }),
-        el("button", { class: "step", type: "button", "aria-label": `One ${line.name} more`, "data-focus": `more-${line.line_id}`, onclick: () => setQuantity(line, line.quantity + 1), text: "+" })),
-      earned[line.line_id] ? el("span", { class: "line-points", text: `${signedPoints(sumPoints(earned[line.line_id]))} pts` }) : null),
+        el("button", { class: "step", type: "button", "aria-label": tr("One {name} less", { name: line.name }), "data-focus": `less-${line.line_id}`, onclick: () => setQuantity(line, line.quantity - 1), text: "−" }),
+        el("span", { class: "qty", "aria-label": tr("Quantity {quantity}", { quantity: line.quantity }), text: `${line.quantity} × ${money(line.price)}` }),
+        el("button", { class: "step", type: "button", "aria-label": tr("One {name} more", { name: line.name }), "data-focus": `more-${line.line_id}`, onclick: () => setQuantity(line, line.quantity + 1), text: "+" })),
+      earned[line.line_id] ? el("span", { class: "line-points", text: tr("{points} pts", { points: signedPoints(sumPoints(earned[line.line_id])) }) }) : null),
     (discounts[line.line_id] || []).map((discount) => el("div", { class: "line-discount" },
       el("span", { text: discount.name }), el("span", { text: `−${money(discount.amount)}` }))),
   )));
@@ -162,17 +162,17 @@ function draw() {
 
 function renderTotals() {
   const local = fromMinor(till.sale.lines.reduce((sum, line) => sum + toMinor(lineAmount(line), till.decimals), 0n), till.decimals);
-  const rows = [["Subtotal", money(till.quote ? till.quote.subtotal : local)]];
-  if (till.quote && till.quote.discount_total !== fromMinor(0n, till.decimals)) rows.push(["Discounts", `−${money(till.quote.discount_total)}`]);
-  rows.push(["Total", money(till.quote ? till.quote.total : local), "total"]);
+  const rows = [[tr("Subtotal"), money(till.quote ? till.quote.subtotal : local)]];
+  if (till.quote && till.quote.discount_total !== fromMinor(0n, till.decimals)) rows.push([tr("Discounts"), `−${money(till.quote.discount_total)}`]);
+  rows.push([tr("Total"), money(till.quote ? till.quote.total : local), "total"]);
   const paid = pointsPaid() + creditPaid();
-  if (pointsPaid() > 0n) rows.push(["Paid with points", `−${money(fromMinor(pointsPaid(), till.decimals))}`]);
-  if (creditPaid() > 0n) rows.push(["Paid with credit", `−${money(fromMinor(creditPaid(), till.decimals))}`]);
+  if (pointsPaid() > 0n) rows.push([tr("Paid with points"), `−${money(fromMinor(pointsPaid(), till.decimals))}`]);
+  if (creditPaid() > 0n) rows.push([tr("Paid with credit"), `−${money(fromMinor(creditPaid(), till.decimals))}`]);
   if (paid > 0n) {
     const rest = till.quote ? toMinor(till.quote.total, till.decimals) - paid : null;
     // A discount applied after paying can leave points above the total: the sale cannot be confirmed so.
-    if (rest !== null && rest >= 0n) rows.push(["To pay", money(fromMinor(rest, till.decimals)), "due"]);
-    if (rest !== null && rest < 0n) rows.push([`Points and credit pay ${money(fromMinor(-rest, till.decimals))} more than the total: undo a payment`, "", "due over"]);
+    if (rest !== null && rest >= 0n) rows.push([tr("To pay"), money(fromMinor(rest, till.decimals)), "due"]);
+    if (rest !== null && rest < 0n) rows.push([tr("Points and credit pay {amount} more than the total: undo a payment", { amount: money(fromMinor(-rest, till.decimals)) }), "", "due over"]);
   }
   clear(view.totals, rows.map(([label, value, kind]) => el("div", { class: `total-row ${kind || ""}` },
     el("dt", { text: label }), el("dd", { text: value }))));
@@ -188,18 +188,18 @@ function renderTenders() {
     const last = index === list.length - 1;
     const number = list.length > 1 ? ` ${index + 1}` : "";
     const select = el("select", {
-      class: "tender-mop", "aria-label": `Means of payment${number}`, "data-focus": `tender-mop-${index}`,
+      class: "tender-mop", "aria-label": tr("Means of payment") + number, "data-focus": `tender-mop-${index}`,
       onchange: (event) => { till.sale.tenders[index] = { ...tender, mop: event.target.value }; changed(); },
     }, till.meansOfPayment.map((name) => el("option", { value: name, text: name, selected: name === tender.mop })));
     const amount = last
       ? el("output", { class: "tender-amount", "data-tender-rest": "", text: money(remainder(rest, list)) })
       : el("input", {
         class: "tender-amount", inputmode: "decimal", autocomplete: "off", value: tender.amount || "",
-        "aria-label": `Amount paid by ${tender.mop}`, "data-focus": `tender-amount-${index}`, placeholder: "0.00",
+        "aria-label": tr("Amount paid by {mop}", { mop: tender.mop }), "data-focus": `tender-amount-${index}`, placeholder: money("0.00"),
         onchange: (event) => { till.sale.tenders[index] = { ...tender, amount: event.target.value.trim() }; changed(); },
       });
     const remove = list.length > 1 ? el("button", {
-      class: "chip-remove", type: "button", "aria-label": `Remove payment${number}`, text: "×",
+      class: "chip-remove", type: "button", "aria-label": tr("Remove payment") + number, text: "×",
       onclick: () => { till.sale.tenders.splice(index, 1); changed(); },
     }) : null;
     return el("li", { class: "tender" }, select, amount, remove);
@@ -215,5 +215,5 @@ function remainder(rest, list) {
 }
 
 export function dealName(discount) {
-  return discount.source === "deal" ? `Deal · ${discount.name}` : discount.name;
+  return discount.source === "deal" ? tr("Deal") + " · " + discount.name : discount.name;
 }

@@ -1,5 +1,5 @@
 // Scanning: the member's QR by the camera (BarcodeDetector), and a handheld scanner whatever has the focus.
-import { say } from "./common.js";
+import { say, tr } from "./common.js";
 import { identification } from "./identify.js";
 import { BurstReader } from "./scanner.js";
 import { till, view } from "./till-state.js";
@@ -27,7 +27,7 @@ async function scan() {
     }
   } catch {
     stopScan();
-    say(view.searchMessage, "The camera is not available. Type the member's code or phone number instead.", "error");
+    say(view.searchMessage, tr("The camera is not available. Type the member's code or phone number instead."), "error");
   }
   return null;
 }
@@ -76,7 +76,7 @@ function scanned(text, focus) {
   const query = identification(text);
   if (!query) return;
   if (till.sale.member && till.sale.payments.length) {
-    say(view.saleMessage, "Points were already paid for this sale by its member. Undo that payment before scanning another member.", "error");
+    say(view.saleMessage, tr("Points were already paid for this sale by its member. Undo that payment before scanning another member."), "error");
     return;
   }
   view.search.hidden = false;

@@ -1,0 +1,119 @@
+"""What the engine says, as data: a message id and its values, rendered in a language by the shell.
+
+The id is the English sentence with named fields (`"{percent}% of {paid}{on}{note} = {points}"`), so it is both
+the key the catalogues translate and, rendered here, the English explanation the engine has always given.
+Values keep their kind (an amount of money, points, a plain number, a list read with "or", a nested message),
+so the shell can write each the way a locale does (`1'234.50`, `1'234,50`); names a marketer wrote (a rule's,
+a code, a tag) stay as written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from loyalty.rules.wording import format_money, format_number, format_points, join_or
+
+__all__ = ["Amount", "Message", "Names", "Number", "Points", "Value", "from_data", "msg"]
+
+
+@dataclass(frozen=True, slots=True)
+class Amount:
+    """Money without its currency, at the currency's decimals: "1234.50"."""
+
+    value: Decimal
+    exponent: int
+
+    def english(self) -> str:
+        return format_money(self.value, self.exponent)
+
+
+@dataclass(frozen=True, slots=True)
+class Points:
+    """Points: whole ones bare ("30"), others at the business precision ("1.50")."""
+
+    value: Decimal
+    decimals: int
+
+    def english(self) -> str:
+        return format_points(self.value, self.decimals)
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    """A plain number without trailing zeros: a percent, a quantity, "2.5"."""
+
+    value: Decimal
+
+    def english(self) -> str:
+        return format_number(self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """Names a marketer or a till wrote, read as alternatives: "dairy", "A, B or C"."""
+
+    names: tuple[str, ...]
+
+    def english(self) -> str:
+        return join_or(self.names)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A sentence to render: `id` names the fields `values` fills (a str value is shown as written)."""
+
+    id: str
+    values: tuple[tuple[str, Value], ...] = ()
+
+    def english(self) -> str:
+        return self.id.format_map({name: _english(value) for name, value in self.values})
+
+    def to_data(self) -> dict[str, Any]:
+        """JSON-ready, to store with what it explains (a ledger entry) and render later in another language."""
+        return {"id": self.id, "values": {name: _data(value) for name, value in self.values}}
+
+
+Value = str | Amount | Points | Number | Names | Message
+
+
+def msg(id: str, **values: Value) -> Message:
+    return Message(id, tuple(values.items()))
+
+
+def _english(value: Value) -> str:
+    return value if isinstance(value, str) else value.english()
+
+
+def _data(value: Value) -> Any:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Amount):
+        return {"amount": str(value.value), "exponent": value.exponent}
+    if isinstance(value, Points):
+        return {"points": str(value.value), "decimals": value.decimals}
+    if isinstance(value, Number):
+        return {"number": str(value.value)}
+    if isinstance(value, Names):
+        return {"names": list(value.names)}
+    return {"message": value.to_data()}
+
+
+def from_data(data: Any) -> Message:
+    """The message `Message.to_data` stored."""
+    return Message(str(data["id"]), tuple((name, _value(raw)) for name, raw in dict(data.get("values", {})).items()))
+
+
+def _value(raw: Any) -> Value:
+    if isinstance(raw, str):
+        return raw
+    if "amount" in raw:
+        return Amount(Decimal(raw["amount"]), int(raw["exponent"]))
+    if "points" in raw:
+        return Points(Decimal(raw["points"]), int(raw["decimals"]))
+    if "number" in raw:
+        return Number(Decimal(raw["number"]))
+    if "names" in raw:
+        return Names(tuple(str(name) for name in raw["names"]))
+    return from_data(raw["message"])
