@@ -54,7 +54,12 @@ export function words(error) {
     return `Too many searches that found no one. Please wait ${wait}, then try again.`;
   }
   if (WORDS[error.code]) return WORDS[error.code];
-  if (error.status === 422 && error.message) return sentence(namedField(error.message));
+  if (error.status === 422) {
+    // Every field the server refused, together, so the form is fixed in one go rather than one retry per field.
+    const all = [...new Set((error.details?.errors || []).map((problem) => sentence(namedField(`${problem.field}: ${problem.message}`))))];
+    if (all.length > 1) return all.join(" ");
+    if (error.message) return sentence(namedField(error.message));
+  }
   return error.message ? sentence(error.message) : `The request failed (${error.status}).`;
 }
 
