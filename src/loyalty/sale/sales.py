@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from loyalty.db.engine import Database
@@ -45,7 +45,8 @@ def listed(
     of that member (any till: a return may come to another till of the same business)."""
     query = select(Purchase).where(Purchase.business_id == business.id)
     if transaction_id is not None:
-        query = query.where(Purchase.transaction_id == transaction_id.strip())
+        # Read off a receipt and typed in by hand, an id's capitals are a guess: "t-0042" finds "T-0042".
+        query = query.where(func.lower(Purchase.transaction_id) == transaction_id.strip().lower())
     elif member_id is not None:
         query = query.where(Purchase.member_id == member_id)
     else:

@@ -8,9 +8,12 @@ export function expiryDay(iso) {
   return new Date(Date.parse(iso) - 1000).toLocaleDateString(undefined, { day: "numeric", month: "long", year: "numeric" });
 }
 
+// "18 more points pending until 20 December 2026": the day the last of them becomes spendable, with its year.
 export function pendingText(member) {
   if (!(Number(member.points_pending) > 0)) return "";
-  return `${points(member.points_pending)} more points pending: spendable once the return period is over`;
+  if (!member.pending_until) return `${points(member.points_pending)} more points pending: spendable once the return period is over`;
+  const day = new Date(member.pending_until).toLocaleDateString(undefined, { day: "numeric", month: "long", year: "numeric" });
+  return `${points(member.points_pending)} more points pending until ${day}`;
 }
 
 export function expiryText(member) {
