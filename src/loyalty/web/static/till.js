@@ -60,7 +60,7 @@ async function resumeSale(transactionId, memberId, payments) {
   }
   const member = await api(till.key, "GET", `/v1/members/${memberId}`);
   till.sale = {
-    ...newSale(), transactionId, member,
+    ...newSale(), transactionId, member, resumed: true,
     payments: payments.map((payment) => ({
       id: payment.id, amount: payment.amount, points_used: payment.points_used, ...(payment.wallet === "credit" ? { wallet: "credit" } : {}),
     })),
