@@ -214,3 +214,10 @@ export function twoStep(button, label, action, event = null) {
   }, 4000);
   return null;
 }
+
+// A chart's width in its container's CSS pixels, so the SVG is drawn at one unit a pixel and its 11–12 px labels
+// stay 11–12 px on any screen (a fixed 860-unit drawing in a 480 px column shrank them to 6 px).
+export function chartWidth(container, fallback = 860) {
+  const width = Math.round(container.getBoundingClientRect().width);
+  return width >= 240 ? width : fallback;
+}
