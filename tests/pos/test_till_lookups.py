@@ -56,7 +56,9 @@ def test_the_till_lists_its_open_payments_until_their_sale_is_confirmed_or_they_
     kept = _pay(tenant, ada["id"], "KEPT-1", "1.00")
     listed = tenant.client.get("/v1/payments", headers=tenant.pos)
     assert listed.status_code == 200, listed.text
-    assert [(one["id"], one["transaction_id"], one["amount"], one["points_used"], one["wallet"]) for one in listed.json()] == [
+    assert [
+        (one["id"], one["transaction_id"], one["amount"], one["points_used"], one["wallet"]) for one in listed.json()
+    ] == [
         (lost["id"], "LOST-1", "2.00", "20.00", "points"),
         (kept["id"], "KEPT-1", "1.00", "10.00", "points"),
     ]

@@ -30,7 +30,11 @@ def test_every_chart_label_of_the_dashboard_is_at_least_11_px(browser: Any, shop
     )
     shop.admin("PATCH", "/v1/business", {"points_expire_after_days": 60}, expect=200)
     ada = shop.member("079 123 45 67", first_name="Ada")
-    sale = {"transaction_id": "T-1", "member_id": ada["id"], "items": [{"line_id": "1", "code": "X", "amount": "12.00"}]}
+    sale = {
+        "transaction_id": "T-1",
+        "member_id": ada["id"],
+        "items": [{"line_id": "1", "code": "X", "amount": "12.00"}],
+    }
     shop.pos("POST", "/v1/purchases", sale, expect=201)
     page, errors = open_page(browser, width=1280, height=800)
     for width in (1280, 800):

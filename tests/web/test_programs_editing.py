@@ -42,9 +42,7 @@ def cola_deal(shop: Shop) -> dict[str, Any]:
     )
 
 
-def test_a_deal_is_edited_stopped_and_resumed_and_keeps_what_its_form_does_not_show(
-    browser: Any, shop: Shop
-) -> None:
+def test_a_deal_is_edited_stopped_and_resumed_and_keeps_what_its_form_does_not_show(browser: Any, shop: Shop) -> None:
     made = cola_deal(shop)
     page, errors = open_programs(browser, shop)
     entry = page.locator("#deals-list li", has_text="Gold: 20% off cola")
@@ -153,7 +151,9 @@ def test_a_punch_card_is_edited_stopped_and_resumed_and_a_stopped_card_punches_n
     form.get_by_label("Card title").fill("8th coffee free")
     form.get_by_label("Punches to fill").fill("8")
     form.get_by_role("button", name="Save punch card").dblclick()
-    expect(page.locator("#punch-card-message")).to_have_text("“8th coffee free” saved: it counts so from the next purchase.")
+    expect(page.locator("#punch-card-message")).to_have_text(
+        "“8th coffee free” saved: it counts so from the next purchase."
+    )
     (saved,) = shop.admin("GET", "/v1/punch-cards", expect=200)
     assert (saved["id"], saved["name"], saved["punches_required"]) == (card["id"], "8th coffee free", 8)
     assert saved["items"] == {"codes": ["COFFEE"], "departments": ["hot drinks"]} and saved["valid_days"] == 30
@@ -168,7 +168,10 @@ def test_a_punch_card_is_edited_stopped_and_resumed_and_a_stopped_card_punches_n
     expect(entry.locator(".badge")).to_have_text("stopped")
     assert shop.admin("GET", f"/v1/punch-cards/{card['id']}", expect=200)["status"] == "stopped"
 
-    coffee_sale = {"member_id": ada["id"], "items": [{"line_id": "1", "code": "COFFEE", "quantity": 1, "amount": "4.00"}]}
+    coffee_sale = {
+        "member_id": ada["id"],
+        "items": [{"line_id": "1", "code": "COFFEE", "quantity": 1, "amount": "4.00"}],
+    }
     shop.pos("POST", "/v1/purchases", {"transaction_id": "STOPPED", **coffee_sale}, expect=201)
     assert shop.admin("GET", f"/v1/members/{ada['id']}/punch-cards", expect=200) == []
 

@@ -43,7 +43,11 @@ def listed(db: Database, who: Principal) -> list[dict[str, Any]]:
 
 
 def _open(
-    session: Session, model: type[PointsPayment] | type[CreditPayment], business: Business, terminal_id: Any, since: datetime
+    session: Session,
+    model: type[PointsPayment] | type[CreditPayment],
+    business: Business,
+    terminal_id: Any,
+    since: datetime,
 ) -> list[Any]:
     query = (
         select(model, Member.first_name, Member.last_name)
