@@ -10,9 +10,14 @@ from tests.support.browser import Shop, open_page, screenshot
 
 pytestmark = pytest.mark.browser
 
+# Each page parses a bundle of 1 to 1.5 MB before it shows anything: on a loaded machine that takes more than the
+# usual 10 seconds.
+LOADING = 60_000
+
 
 def test_the_api_docs_render_with_the_network_blocked(browser: Any, shop: Shop) -> None:
     page, errors = open_page(browser, width=1280, height=900)
+    page.set_default_timeout(LOADING)
     outside: list[str] = []
 
     def only_this_server(route: Any) -> None:
@@ -34,6 +39,7 @@ def test_the_api_docs_render_with_the_network_blocked(browser: Any, shop: Shop) 
 def test_the_api_reference_renders_with_the_network_blocked(browser: Any, shop: Shop) -> None:
     """`/redoc` was blank offline: FastAPI's page loads ReDoc from a CDN."""
     page, errors = open_page(browser, width=1280, height=900)
+    page.set_default_timeout(LOADING)
     outside: list[str] = []
 
     def only_this_server(route: Any) -> None:
