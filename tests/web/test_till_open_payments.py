@@ -33,6 +33,7 @@ def test_a_lost_sales_payment_is_given_back_and_another_taken_up_and_confirmed(b
     lost_payment(shop, ada["id"], "T-LOST-B", "3.00")
     before = shop.admin("GET", f"/v1/members/{ada['id']}", expect=200)["points_balance"]
     page, errors = open_till(browser, shop)
+    page.set_viewport_size({"width": 1280, "height": 800})
     page.get_by_role("button", name="Sales").click()
     open_payments = page.locator("#open-payments")
     expect(open_payments.locator(".open-payment")).to_have_count(2)

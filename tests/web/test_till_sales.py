@@ -64,6 +64,7 @@ def test_a_past_sale_is_found_partly_returned_and_cancelled(browser: Any, shop: 
     total = detail.locator(".total-row.total dd").inner_text()
     expect(detail.locator(".total-row.kept dd")).to_have_text(f"{float(total) - 18:.2f}")
     expect(detail.locator(".sale-points")).to_have_text("36 points kept of 54 earned: 18 taken back by returns")
+    page.set_viewport_size({"width": 1280, "height": 800})
     screenshot(page, "till-sale-returned.png")
     assert shop.admin("GET", f"/v1/members/{ada['id']}")["points_balance"] == "76.00"
 
