@@ -97,3 +97,16 @@ def test_a_member_says_until_when_the_pending_points_wait(tenant: Tenant) -> Non
     assert shown["points_pending"] == "30.00"
     until = datetime.fromisoformat(shown["pending_until"])
     assert abs(until - (datetime.now(UTC) + timedelta(days=14))) < timedelta(minutes=5)
+
+
+def test_a_sale_listed_says_the_points_its_returns_took_back(tenant: Tenant) -> None:
+    shop(tenant)
+    ada = register(tenant, "079 555 01 01")
+    sale = buy(tenant, ada["id"], "30.00")  # two units, 30 points
+    returned = {"return_id": "R-1", "lines": [{"line_id": "1", "quantity": 1}]}
+    back = tenant.client.post(f"/v1/purchases/{sale['id']}/returns", json=returned, headers=tenant.pos)
+    assert back.status_code == 201, back.text
+    (listed,) = tenant.client.get("/v1/purchases", headers=tenant.pos).json()
+    assert (listed["points_earned"], listed["points_returned"]) == ("30.00", "15.00")
+    shown = tenant.client.get(f"/v1/purchases/{sale['id']}", headers=tenant.pos).json()
+    assert (shown["points_earned"], shown["points_returned"]) == ("30.00", "15.00")

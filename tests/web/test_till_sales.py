@@ -67,6 +67,8 @@ def test_a_past_sale_is_found_partly_returned_and_cancelled(browser: Any, shop: 
     page.set_viewport_size({"width": 1280, "height": 800})
     screenshot(page, "till-sale-returned.png")
     assert shop.admin("GET", f"/v1/members/{ada['id']}")["points_balance"] == "76.00"
+    page.get_by_role("button", name="Today").click()
+    expect(page.locator(".sales-entry", has_text=transaction_id).locator(".badge")).to_have_text("36 pts")
 
     detail.get_by_role("button", name="Cancel this purchase").click()
     detail.get_by_role("button", name="Tap again to confirm").click()

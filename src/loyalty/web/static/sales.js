@@ -135,7 +135,7 @@ function drawList(found, empty) {
     el("span", { class: "muted", text: localDateTime(sale.created_at) }),
     el("span", { class: "sales-id", text: sale.transaction_id }),
     el("span", { class: "sales-total", text: money(sale.total) }),
-    el("span", { class: "badge", text: sale.status === "cancelled" ? "Cancelled" : `${points(sale.points_earned)} pts` })))));
+    el("span", { class: "badge", text: sale.status === "cancelled" ? "Cancelled" : `${points(keptPoints(sale))} pts` })))));
 }
 
 async function openSale(id, message = null) {
@@ -214,6 +214,12 @@ function returnedTotal(sale) {
   const decimals = decimalsOf(sale.total);
   const total = values.reduce((sum, value) => sum + toMinor(value, decimals), 0n);
   return { money: fromMinor(total, decimals), kept: fromMinor(toMinor(sale.total, decimals) - total, decimals) };
+}
+
+// The points a sale still gives its member: those earned less those its returns took back.
+function keptPoints(sale) {
+  const kept = toMinor(sale.points_earned, 2) - toMinor(sale.points_returned || "0", 2);
+  return fromMinor(kept > 0n ? kept : 0n, 2);
 }
 
 // "33 points earned" until a return takes some back; then what was taken back and what the member keeps.
