@@ -171,6 +171,8 @@ def sale_flow(url: str, client: TestClient) -> None:
         headers={"Idempotency-Key": "T-2-points"},
         json=points | {"transaction_id": "T-2", "purchase": second},
     )
+    assert [one["id"] for one in shop.call("GET", "/v1/payments", pos)] == [payment["id"]]  # left open, listed
+    shop.call("GET", "/v1/purchases?transaction_id=t-1", pos)  # found in any capitals
     shop.call("POST", f"/v1/payments/{payment['id']}/cancel", pos)
     again = shop.call(
         "POST", "/v1/purchases", pos, 201, json=second | {"payments": [{"mop": "cash", "amount": "30.00"}]}

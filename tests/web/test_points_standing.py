@@ -98,7 +98,7 @@ def test_the_receipt_says_the_points_earned_are_pending(browser: Any, shop: Shop
         trigger="purchase",
         actions=[{"type": "add_points", "mode": "rate", "points": "1", "per": "1.00"}],
     )
-    shop.member("079 123 45 67", first_name="Ada")
+    ada = shop.member("079 123 45 67", first_name="Ada")
     page, errors = open_page(browser, width=1280, height=900)
     page.goto(f"{shop.url}/till#key={shop.pos_key}")
     page.get_by_role("button", name="Add Adult ticket").click()
@@ -109,9 +109,13 @@ def test_the_receipt_says_the_points_earned_are_pending(browser: Any, shop: Shop
     page.locator(".points-preview", has_text="+18 points").wait_for()
     page.get_by_role("button", name="Confirm sale").click()
     receipt = page.locator("#receipt")
-    expect(receipt.locator("[data-standing=pending]")).to_have_text(
-        "18 more points pending: spendable once the return period is over"
+    expect(receipt.locator("[data-standing=pending]")).to_contain_text("18 more points pending until ")
+    until = shop.admin("GET", f"/v1/members/{ada['id']}", expect=200)["pending_until"]
+    day = page.evaluate(
+        "iso => new Date(iso).toLocaleDateString(undefined, {day: 'numeric', month: 'long', year: 'numeric'})", until
     )
+    assert str((datetime.now(UTC) + timedelta(days=14)).year) in day, "the year is named"
+    expect(receipt.locator("[data-standing=pending]")).to_have_text(f"18 more points pending until {day}")
     assert errors == []
 
 

@@ -72,3 +72,17 @@ def test_a_refusal_names_its_field_in_words() -> None:
         "Means of payment 6: 'cash' is listed twice.",
         "Type a name first.",
     ]
+
+
+def test_every_refused_field_is_said_together_in_words() -> None:
+    errors = [
+        {"field": "max_uses", "message": "Input should be a valid integer"},
+        {"field": "means_of_payment.5", "message": "'cash' is listed twice"},
+        {"field": "max_uses", "message": "Input should be a valid integer"},
+    ]
+    said = run(
+        "common.js",
+        "m.words(new m.ApiError(422, 'invalid_input', 'max_uses: Input should be a valid integer',"
+        f" {{ field: 'max_uses', errors: {json.dumps(errors)} }}))",
+    )
+    assert said == "Max uses: Input should be a valid integer. Means of payment 6: 'cash' is listed twice."

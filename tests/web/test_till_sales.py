@@ -56,14 +56,25 @@ def test_a_past_sale_is_found_partly_returned_and_cancelled(browser: Any, shop: 
     detail.get_by_label("Return how many Adult ticket").fill("1")
     screenshot(page, "till-sales.png")
     detail.get_by_role("button", name="Return selected").click()
-    detail.get_by_text("Returned. 18 points taken back. The balance is now 76 points.").wait_for()
-    detail.get_by_text("1 returned").wait_for()
+    detail.get_by_text(
+        "Returned 1 × Adult ticket (−18.00). 18 points taken back. The balance is now 76 points."
+    ).wait_for()
+    detail.get_by_text("1 returned (−18.00)").wait_for()
+    expect(detail.locator(".total-row.returned dd")).to_have_text("−18.00")
+    total = detail.locator(".total-row.total dd").inner_text()
+    expect(detail.locator(".total-row.kept dd")).to_have_text(f"{float(total) - 18:.2f}")
+    expect(detail.locator(".sale-points")).to_have_text("36 points kept of 54 earned: 18 taken back by returns")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    screenshot(page, "till-sale-returned.png")
     assert shop.admin("GET", f"/v1/members/{ada['id']}")["points_balance"] == "76.00"
+    page.get_by_role("button", name="Today").click()
+    expect(page.locator(".sales-entry", has_text=transaction_id).locator(".badge")).to_have_text("36 pts")
 
     detail.get_by_role("button", name="Cancel this purchase").click()
     detail.get_by_role("button", name="Tap again to confirm").click()
     detail.get_by_text("Purchase cancelled").wait_for()
     expect(detail.locator("[data-sale-status]")).to_have_attribute("data-sale-status", "cancelled")
+    expect(detail.locator(".sale-points")).to_have_text("54 points earned, taken back by the cancellation")
     assert shop.admin("GET", f"/v1/members/{ada['id']}")["points_balance"] == "40.00"
     expect(detail.get_by_role("button", name="Return selected")).to_have_count(0)
 

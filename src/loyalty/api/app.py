@@ -38,7 +38,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         version=__version__,
         summary="Points, benefits and promo codes behind a point of sale.",
         openapi_url="/openapi.json",
-        docs_url=None,  # served by loyalty.api.docs from packaged files
+        docs_url=None,  # /docs and /redoc: served by loyalty.api.docs from packaged files
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)

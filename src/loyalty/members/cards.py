@@ -75,6 +75,7 @@ class MemberCard:
     created_at: datetime
     credit_balance: str
     points_pending: str
+    pending_until: datetime | None
     next_expiry: NextExpiry | None
     tier: str | None
     tier_progress: TierProgress | None
@@ -155,6 +156,7 @@ def cards(session: Session, business: Business, rows: Sequence[Member], *, maske
             created_at=member.created_at,
             credit_balance=credit.money(business, member.credit_balance),
             points_pending=members.format_points(business, points[member.id].pending),
+            pending_until=points[member.id].pending_until,
             next_expiry=_next_expiry(business, points[member.id]),
             tier=named[member.id],
             tier_progress=_progress(business, standings[member.id]),

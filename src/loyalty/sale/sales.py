@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from loyalty.db.engine import Database
@@ -45,7 +45,8 @@ def listed(
     of that member (any till: a return may come to another till of the same business)."""
     query = select(Purchase).where(Purchase.business_id == business.id)
     if transaction_id is not None:
-        query = query.where(Purchase.transaction_id == transaction_id.strip())
+        # Read off a receipt and typed in by hand, an id's capitals are a guess: "t-0042" finds "T-0042".
+        query = query.where(func.lower(Purchase.transaction_id) == transaction_id.strip().lower())
     elif member_id is not None:
         query = query.where(Purchase.member_id == member_id)
     else:
@@ -59,7 +60,20 @@ def listed(
     return list(session.scalars(query))
 
 
-def summary(business: Business, purchase: Purchase) -> dict[str, Any]:
+def returned_points(session: Session, business: Business, purchases: list[Purchase]) -> dict[uuid.UUID, int]:
+    """The points returns took back from each of these sales, in hundredths: one statement for the list."""
+    ids = [purchase.id for purchase in purchases]
+    if not ids:
+        return {}
+    query = (
+        select(PurchaseLine.purchase_id, func.sum(PurchaseLine.points_returned))
+        .where(PurchaseLine.business_id == business.id, PurchaseLine.purchase_id.in_(ids))
+        .group_by(PurchaseLine.purchase_id)
+    )
+    return {purchase_id: int(total or 0) for purchase_id, total in session.execute(query)}
+
+
+def summary(business: Business, purchase: Purchase, points_returned: int = 0) -> dict[str, Any]:
     answer = purchase.response or {}
     return {
         "id": str(purchase.id),
@@ -69,6 +83,7 @@ def summary(business: Business, purchase: Purchase) -> dict[str, Any]:
         "status": purchase.status,
         "total": str(from_minor(purchase.total_minor, currency_exponent(business.currency))),
         "points_earned": answer.get("points_earned", "0"),
+        "points_returned": str(hundredths_to_points(points_returned)),
         "created_at": purchase.created_at.isoformat(),
         "cancelled_at": purchase.cancelled_at.isoformat() if purchase.cancelled_at else None,
     }
@@ -84,7 +99,7 @@ def detail(session: Session, business: Business, purchase: Purchase) -> dict[str
     ).all()
     answer = dict(purchase.response or {})
     return {
-        **summary(business, purchase),
+        **summary(business, purchase, sum(line.points_returned for line in lines)),
         "subtotal": answer.get("subtotal"),
         "discount_total": answer.get("discount_total"),
         "points_paid": answer.get("points_paid", "0"),
@@ -140,7 +155,8 @@ def till_sales(
             transaction_id=transaction_id,
             member_id=member_id,
         )
-        return [summary(business, purchase) for purchase in found]
+        returned = returned_points(session, business, found)
+        return [summary(business, purchase, returned.get(purchase.id, 0)) for purchase in found]
 
 
 def sale(db: Database, who: Principal, purchase_id: uuid.UUID) -> dict[str, Any]:

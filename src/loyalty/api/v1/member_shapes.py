@@ -48,6 +48,9 @@ class MemberOut(BaseModel):
     created_at: datetime
     credit_balance: str = Field(default="0.00", description="Stored credit, money in the business currency.")
     points_pending: str = Field(description="Earned points not spendable yet (not in points_balance).")
+    pending_until: datetime | None = Field(
+        default=None, description="When the last of the pending points becomes spendable; null with none pending."
+    )
     next_expiry: NextExpiryOut | None = Field(description="The next moment points expire, and how many.")
     tier: str | None = Field(description="The member's tier; null without one.")
     tier_progress: TierProgressOut | None = Field(description="Null when the business has no tiers.")

@@ -18,7 +18,7 @@ from loyalty.api.deps import database, pos
 from loyalty.db.engine import Database
 from loyalty.errors import InvalidInput
 from loyalty.members.access import Principal
-from loyalty.sale import checkout, purchases, reversals, tender, undo
+from loyalty.sale import checkout, open_payments, purchases, reversals, tender, undo
 from loyalty.settings import Settings
 
 router = APIRouter(prefix="/v1", tags=["point of sale"])
@@ -170,6 +170,17 @@ class PointsPaymentOut(BaseModel):
     credit_balance: str | None = None
 
 
+class OpenPaymentOut(BaseModel):
+    id: str
+    wallet: str = Field(description="points | credit")
+    transaction_id: str
+    member_id: str
+    member_name: str
+    amount: str
+    points_used: str
+    created_at: str
+
+
 class CancelOut(BaseModel):
     id: str
     transaction_id: str
@@ -316,6 +327,14 @@ def _sale_paid_for(body: PointsPaymentIn) -> purchases.Sale | None:
     if body.purchase.member_id not in (None, body.member_id):
         raise InvalidInput("purchase.member_id", "must be the paying member or absent")
     return replace(body.purchase.sale(), member_id=body.member_id)
+
+
+@router.get("/payments", response_model=list[OpenPaymentOut])
+def open_payments_of_the_till(who: Principal = Depends(pos), db: Database = Depends(database)) -> list[dict[str, Any]]:
+    """This till's payments (points or credit) of the last 7 days whose sale was never confirmed nor given back,
+    oldest first: a sale lost with its tab leaves them. Give one back with `POST /v1/payments/{id}/cancel`, or
+    confirm its sale under its `transaction_id`."""
+    return open_payments.listed(db, who)
 
 
 @router.post("/payments/{payment_id}/cancel", response_model=PointsPaymentOut)

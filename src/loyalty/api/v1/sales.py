@@ -33,7 +33,8 @@ class SaleOut(BaseModel):
     member_id: str | None
     status: str
     total: str
-    points_earned: str
+    points_earned: str = Field(description="As confirmed; returns do not change it (see points_returned).")
+    points_returned: str = Field(description="What returns took back of points_earned, in hundredths.")
     created_at: str
     cancelled_at: str | None
 

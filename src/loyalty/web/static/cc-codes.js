@@ -1,7 +1,7 @@
 // Promo codes: the shared codes and their uses, a new shared code, and a batch of one-time codes to download.
 import { el, clear, say, localDate } from "./common.js";
 import { call, cc } from "./cc-api.js";
-import { fieldErrors, save } from "./cc-page.js";
+import { clearFieldErrors, fieldErrors, save } from "./cc-page.js";
 import { TRIGGER_CODE, benefits, loadBenefitChoices } from "./cc-benefits.js";
 
 const $ = (id) => document.getElementById(id);
@@ -35,6 +35,7 @@ $("code-form").addEventListener("submit", async (event) => {
   try {
     const made = await call("POST", "/v1/codes", body);
     form.reset();
+    clearFieldErrors(form);
     await loadCodes();
     say($("code-message"), `Code ${made.code} is ready to use at the till.`, "ok");
   } catch (error) {
@@ -48,6 +49,7 @@ $("bulk-form").addEventListener("submit", async (event) => {
   const body = { count: Number(form.elements.count.value), length: Number(form.elements.length.value || 8), ...codeTarget(form.elements.benefit) };
   try {
     const batch = await call("POST", "/v1/codes", body);
+    clearFieldErrors(form);
     say($("bulk-message"), `${batch.count} one-time codes made.`, "ok");
     const download = el("button", { class: "button secondary", type: "button", text: `Download the ${batch.count} codes (CSV)` });
     download.addEventListener("click", async () => {

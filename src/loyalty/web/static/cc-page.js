@@ -27,21 +27,33 @@ export function go(hash, message = null) {
   else window.location.hash = hash;
 }
 
-// Server refusals that name a field (422 details.field) are shown beside it.
-export function fieldErrors(form, error, region) {
+// Server refusals that name a field (422 details.field, every one in details.errors) are shown beside each, all
+// at once, and said together above the button by the form's own labels ("Uses in all: …", not "max_uses: …").
+export function clearFieldErrors(form) {
   for (const node of form.querySelectorAll(".field-error")) node.remove();
   for (const node of form.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
-  const path = error.details?.field;
-  let target = null;
-  for (let probe = path; probe && !target; probe = probe.includes(".") ? probe.slice(0, probe.lastIndexOf(".")) : "") {
-    target = form.querySelector(`[data-path="${probe}"]`);
-  }
-  if (target) {
+}
+
+export function fieldErrors(form, error, region) {
+  clearFieldErrors(form);
+  const problems = error.details?.errors?.length ? error.details.errors
+    : error.details?.field ? [{ field: error.details.field, message: error.message.replace(/^[\w.]+: /, "") }] : [];
+  const said = [];
+  let first = null;
+  for (const problem of problems) {
+    let target = null;
+    for (let probe = problem.field; probe && !target; probe = probe.includes(".") ? probe.slice(0, probe.lastIndexOf(".")) : "") {
+      target = form.querySelector(`[data-path="${probe}"]`);
+    }
+    const label = target?.labels?.[0]?.textContent.trim();
+    if (!target || !label) continue;
     target.setAttribute("aria-invalid", "true");
-    target.closest(".field")?.append(el("span", { class: "field-error", text: error.message.replace(/^[\w.]+: /, "") }));
-    target.focus();
+    target.closest(".field")?.append(el("span", { class: "field-error", text: problem.message }));
+    said.push(`${label}: ${problem.message}${/[.!?]$/.test(problem.message) ? "" : "."}`);
+    first ||= target;
   }
-  say(region, words(error), "error");
+  first?.focus();
+  say(region, said.length === problems.length && said.length ? [...new Set(said)].join(" ") : words(error), "error");
 }
 
 export function save(blob, filename) {

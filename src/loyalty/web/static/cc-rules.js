@@ -10,6 +10,7 @@ import { call } from "./cc-api.js";
 import { notice, go, save } from "./cc-page.js";
 import { benefits, loadBenefitChoices } from "./cc-benefits.js";
 import { handed } from "./cc-try.js";
+import { confirmChange } from "./cc-confirm.js";
 
 const $ = (id) => document.getElementById(id);
 let editing = null; // the stored rule open in the editor, or null for a new one
@@ -35,20 +36,6 @@ export async function loadRules() {
         : el("button", { class: "button primary small", type: "button", "aria-label": `Activate ${rule.name}`, text: "Activate", onclick: () => setStatus(rule, "activate") }),
       el("a", { class: "button ghost small", href: `#/rules/${rule.id}`, "aria-label": `Edit ${rule.name}`, text: "Edit" }))))) :
     el("tr", {}, el("td", { colspan: "5", class: "empty", text: "No rules yet. Create the first one." })));
-}
-
-// Asks before anything changes at the tills; resolves true when the marketer confirms.
-function confirmChange(title, ...paragraphs) {
-  const dialog = $("confirm-dialog");
-  $("confirm-title").textContent = title;
-  clear($("confirm-text"), paragraphs.filter(Boolean).map((text) => el("p", { text })));
-  $("confirm-yes").textContent = title.split(" ")[0];
-  dialog.returnValue = "";
-  dialog.showModal();
-  $("confirm-no").focus();
-  return new Promise((resolve) => {
-    dialog.addEventListener("close", () => resolve(dialog.returnValue === "yes"), { once: true });
-  });
 }
 
 function tillWords(rule) {

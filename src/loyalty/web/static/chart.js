@@ -1,5 +1,5 @@
 // Points earned and spent per day as an inline SVG bar chart. Pixel geometry may use floats: nothing here is recorded.
-import { points } from "./common.js";
+import { chartWidth, points } from "./common.js";
 
 const NS = "http://www.w3.org/2000/svg";
 
@@ -18,7 +18,7 @@ function niceMax(value) {
 }
 
 export function drawChart(container, report) {
-  const width = 860;
+  const width = chartWidth(container);
   const height = 260;
   const margin = { top: 12, right: 12, bottom: 28, left: 48 };
   const days = report.days;
@@ -39,7 +39,7 @@ export function drawChart(container, report) {
     svg.append(node("line", { class: "axis", x1: margin.left, x2: width - margin.right, y1: y(value), y2: y(value) }));
     svg.append(node("text", { x: margin.left - 8, y: y(value) + 4, "text-anchor": "end" }, String(Math.round(value))));
   }
-  const every = Math.ceil(days.length / 10);
+  const every = Math.ceil(days.length / Math.max(2, Math.floor(plotWidth / 56))); // a date label needs ~50 px
   days.forEach((day, index) => {
     const x = margin.left + slot * index + slot / 2;
     const pairs = [["bar-earned", day.earned, -bar - 1, "earned"], ["bar-spent", day.spent, 1, "spent"]];

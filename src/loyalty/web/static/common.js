@@ -90,7 +90,12 @@ export function words(error) {
     const field = error.details && error.details.field ? ` (${error.details.field})` : "";
     return tr("The request was refused: {code}{field}.", { code: error.code || error.status, field });
   }
-  if (error.status === 422 && error.message) return sentence(namedField(error.message));
+  if (error.status === 422) {
+    // Every field the server refused, together, so the form is fixed in one go rather than one retry per field.
+    const all = [...new Set((error.details?.errors || []).map((problem) => sentence(namedField(`${problem.field}: ${problem.message}`))))];
+    if (all.length > 1) return all.join(" ");
+    if (error.message) return sentence(namedField(error.message));
+  }
   return error.message ? sentence(error.message) : `The request failed (${error.status}).`;
 }
 
@@ -200,9 +205,9 @@ export function localDateTime(iso) {
   return date.toLocaleString(DATE_LOCALE, { dateStyle: "medium", timeStyle: "short" });
 }
 
-export function localDate(iso) {
+export function localDate(iso, style = "medium") {
   if (!iso) return "";
-  return new Date(iso).toLocaleDateString(DATE_LOCALE, { dateStyle: "medium" });
+  return new Date(iso).toLocaleDateString(DATE_LOCALE, { dateStyle: style });
 }
 
 // A key arriving in the URL fragment (#key=…) is stored, then wiped from the address bar and history.
@@ -249,4 +254,11 @@ export function twoStep(button, label, action, event = null) {
     }
   }, 4000);
   return null;
+}
+
+// A chart's width in its container's CSS pixels, so the SVG is drawn at one unit a pixel and its 11–12 px labels
+// stay 11–12 px on any screen (a fixed 860-unit drawing in a 480 px column shrank them to 6 px).
+export function chartWidth(container, fallback = 860) {
+  const width = Math.round(container.getBoundingClientRect().width);
+  return width >= 240 ? width : fallback;
 }

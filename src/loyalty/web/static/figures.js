@@ -1,6 +1,6 @@
 // Charts of figures as inline SVG: bars per day for one or two series, and horizontal bars per named thing.
 // Pixel geometry may use floats: nothing drawn here is recorded.
-import { points } from "./common.js";
+import { chartWidth, points } from "./common.js";
 
 const NS = "http://www.w3.org/2000/svg";
 
@@ -21,7 +21,7 @@ let charts = 0;
 
 // days: [{day, values: [a, b]}]; series: [{name, class}], one per value.
 export function drawDays(container, { title, days, series }) {
-  const width = 860;
+  const width = chartWidth(container);
   const height = 240;
   const margin = { top: 12, right: 12, bottom: 28, left: 56 };
   const plotWidth = width - margin.left - margin.right;
@@ -40,7 +40,7 @@ export function drawDays(container, { title, days, series }) {
     svg.append(node("line", { class: "axis", x1: margin.left, x2: width - margin.right, y1: y(value), y2: y(value) }));
     svg.append(node("text", { x: margin.left - 8, y: y(value) + 4, "text-anchor": "end" }, String(Math.round(value))));
   }
-  const every = Math.ceil(days.length / 10);
+  const every = Math.ceil(days.length / Math.max(2, Math.floor(plotWidth / 56))); // a date label needs ~50 px
   days.forEach((day, index) => {
     const x = margin.left + slot * index + slot / 2 - (bar * series.length) / 2;
     series.forEach((one, which) => {
@@ -65,7 +65,7 @@ export function drawBars(container, { title, rows, series, empty = "Nothing yet.
     container.replaceChildren(note);
     return;
   }
-  const width = 860;
+  const width = chartWidth(container);
   const label = 260;
   const row = 16 * series.length + 12;
   const height = rows.length * row + 8;

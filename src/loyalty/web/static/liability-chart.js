@@ -1,6 +1,6 @@
 // What the business owes its members, by the month the points expire: an inline SVG bar per month (and one for
 // points that never expire). Pixel geometry may use floats: nothing here is recorded.
-import { points, money } from "./common.js";
+import { chartWidth, points, money } from "./common.js";
 
 const NS = "http://www.w3.org/2000/svg";
 
@@ -24,7 +24,7 @@ export function drawLiability(container, report) {
     container.textContent = "No points are owed: members hold none.";
     return;
   }
-  const width = 860;
+  const width = chartWidth(container);
   const rowHeight = 26;
   const left = 96;
   const right = 220;
@@ -37,7 +37,7 @@ export function drawLiability(container, report) {
     const length = ((width - left - right) * Number(row.points)) / top;
     const group = node("g", { "data-month": row.month });
     group.append(
-      node("text", { x: left - 8, y: y + 16, "text-anchor": "end", class: "axis" }, monthName(row.month)),
+      node("text", { x: left - 8, y: y + 16, "text-anchor": "end", class: "month" }, monthName(row.month)),
       node("rect", { x: left, y: y + 3, width: Math.max(length, 1), height: rowHeight - 8, rx: 3,
         class: row.month === "never" ? "bar never" : "bar owed" }),
       node("text", { x: left + Math.max(length, 1) + 8, y: y + 16, class: "value" },

@@ -1,11 +1,17 @@
 // The Campaign Center's programs: deals (rules with a discount action), punch cards, shop prices, top-up bonus.
+// Deals and punch cards are edited in their own forms and stopped or resumed from their lists, each change that
+// reaches the tills confirmed first.
 import { words, say, el, clear, points, splitList } from "./common.js";
 import { pressing } from "./intent.js";
 import { dealText } from "./rule-words.js";
+import { confirmChange } from "./cc-confirm.js";
 
 const $ = (id) => document.getElementById(id);
 let call = null;
 let wired = false;
+let editingDeal = null; // the stored deal open in the deal form, or null for a new one
+let editingCard = null; // the stored punch card open in its form, or null for a new one
+let rewardNames = {};
 
 export async function loadPrograms(caller) {
   call = caller;
@@ -13,19 +19,25 @@ export async function loadPrograms(caller) {
   const [rules, cards, benefits, business] = await Promise.all([
     call("GET", "/v1/rules"), call("GET", "/v1/punch-cards"), call("GET", "/v1/benefits"), call("GET", "/v1/business"),
   ]);
-  const names = Object.fromEntries(benefits.map((benefit) => [benefit.id, benefit.name]));
+  rewardNames = Object.fromEntries(benefits.map((benefit) => [benefit.id, benefit.name]));
   const deals = rules.filter((rule) => rule.actions.some((action) => action.type === "discount"));
-  clear($("deals-list"), deals.length ? deals.map((rule) => el("li", {},
+  clear($("deals-list"), deals.length ? deals.map((rule) => el("li", { "data-deal": rule.name },
     el("span", {},
       el("span", { class: "primary-text", text: rule.name }),
-      el("span", { class: "secondary-text", text: rule.actions.filter((a) => a.type === "discount").map(dealText).join("; ") })),
-    el("span", { class: `badge ${rule.status === "active" ? "ok" : ""}`, text: rule.status })))
+      el("span", { class: "secondary-text", text: dealWords(rule) })),
+    el("span", { class: "row-actions" },
+      el("span", { class: `badge ${rule.status === "active" ? "ok" : ""}`, text: rule.status }),
+      el("button", { class: "button ghost small", type: "button", "aria-label": `Edit ${rule.name}`, text: "Edit", onclick: () => editDeal(rule) }),
+      stopOrResume(rule, () => setDealStatus(rule)))))
     : el("li", { class: "muted", text: "No deals yet." }));
-  clear($("punch-cards-list"), cards.length ? cards.map((card) => el("li", {},
+  clear($("punch-cards-list"), cards.length ? cards.map((card) => el("li", { "data-punch-card": card.name },
     el("span", {},
       el("span", { class: "primary-text", text: card.name }),
-      el("span", { class: "secondary-text", text: `${card.punches_required} punches by ${Object.values(card.items).flat().join(", ")} → ${names[card.reward_benefit_id] || "reward"}` })),
-    el("span", { class: `badge ${card.status === "active" ? "ok" : ""}`, text: card.status })))
+      el("span", { class: "secondary-text", text: cardWords(card) })),
+    el("span", { class: "row-actions" },
+      el("span", { class: `badge ${card.status === "active" ? "ok" : ""}`, text: card.status }),
+      el("button", { class: "button ghost small", type: "button", "aria-label": `Edit ${card.name}`, text: "Edit", onclick: () => editCard(card) }),
+      stopOrResume(card, () => setCardStatus(card)))))
     : el("li", { class: "muted", text: "No punch cards yet." }));
   clear($("pc-reward"), benefits.map((benefit) => el("option", { value: benefit.id, text: benefit.name })));
   clear($("shop-prices"), benefits.length ? benefits.map((benefit) => {
@@ -73,36 +85,158 @@ function wire() {
     }
   });
   wireDealForm();
-  $("punch-card-form").addEventListener("submit", async (event) => {
+  wireCardForm();
+}
+
+// --- deals and punch cards in words, stopped and resumed ------------------------------------------
+
+function dealWords(rule) {
+  const tags = rule.conditions?.member_tags || [];
+  const audience = tags.length ? `members tagged ${tags.join(", ")}` : "every member";
+  return `${rule.actions.filter((action) => action.type === "discount").map(dealText).join("; ")} · ${audience}`;
+}
+
+function cardWords(card) {
+  return `${card.punches_required} punches by ${Object.values(card.items).flat().join(", ")} → ${rewardNames[card.reward_benefit_id] || "reward"}`;
+}
+
+// A running deal or card offers Stop; a stopped (or draft) one offers Resume.
+function stopOrResume(thing, change) {
+  const running = thing.status === "active";
+  return el("button", {
+    class: `button ${running ? "secondary" : "primary"} small`, type: "button",
+    "aria-label": `${running ? "Stop" : "Resume"} ${thing.name}`, text: running ? "Stop" : "Resume",
+    onclick: (event) => pressing(event.currentTarget, change),
+  });
+}
+
+async function setDealStatus(rule) {
+  const running = rule.status === "active";
+  const sure = running
+    ? await confirmChange(`Stop “${rule.name}”?`, "From the moment you confirm, the tills no longer give:", `${dealWords(rule)}.`,
+      "Sales already made keep their discount. You can resume it later.")
+    : await confirmChange(`Resume “${rule.name}”?`, "From the moment you confirm, every till gives again:", `${dealWords(rule)}.`);
+  if (!sure) {
+    say($("deals-message"), `Nothing changed: “${rule.name}” is still ${rule.status}.`, "info");
+    return;
+  }
+  try {
+    await call("POST", `/v1/rules/${rule.id}/${running ? "stop" : "activate"}`);
+    await loadPrograms(call);
+    say($("deals-message"), running ? `“${rule.name}” is stopped: the tills no longer give it.` : `“${rule.name}” is active again.`, "ok");
+  } catch (error) {
+    say($("deals-message"), words(error), "error");
+  }
+}
+
+async function setCardStatus(card) {
+  const running = card.status === "active";
+  const sure = running
+    ? await confirmChange(`Stop “${card.name}”?`, "From the moment you confirm, purchases no longer punch this card.",
+      "Members keep their punches and the rewards they earned. You can resume it later.")
+    : await confirmChange(`Resume “${card.name}”?`, "From the moment you confirm, purchases punch this card again.");
+  if (!sure) {
+    say($("punch-cards-message"), `Nothing changed: “${card.name}” is still ${card.status}.`, "info");
+    return;
+  }
+  try {
+    await call("PUT", `/v1/punch-cards/${card.id}`, { ...cardDefinition(card), status: running ? "stopped" : "active" });
+    await loadPrograms(call);
+    say($("punch-cards-message"), running ? `“${card.name}” is stopped: purchases no longer punch it.` : `“${card.name}” punches again.`, "ok");
+  } catch (error) {
+    say($("punch-cards-message"), words(error), "error");
+  }
+}
+
+// The fields a punch card is defined by, as PUT takes them back (the answer adds its id and dates).
+function cardDefinition(card) {
+  const { name, punches_required, items, mode, every, punches, reward_benefit_id, valid_days, status } = card;
+  return { name, punches_required, items, mode, every, punches, reward_benefit_id, valid_days, status };
+}
+
+// --- the punch card form: a new card, or the one being edited --------------------------------------
+
+function editCard(card) {
+  const form = $("punch-card-form");
+  editingCard = card;
+  form.name.value = card.name;
+  form.punches_required.value = String(card.punches_required);
+  form.codes.value = (card.items.codes || []).join(", ");
+  form.mode.value = card.mode;
+  form.reward.value = card.reward_benefit_id;
+  $("punch-card-form-title").textContent = `Edit “${card.name}”`;
+  form.querySelector("button[type=submit]").textContent = "Save punch card";
+  $("punch-card-edit-cancel").hidden = false;
+  say($("punch-card-message"), "Members keep their punches; the new definition counts from the next purchase.", "info");
+  form.scrollIntoView({ block: "nearest" });
+  form.name.focus();
+}
+
+function stopEditingCard() {
+  const form = $("punch-card-form");
+  editingCard = null;
+  form.reset();
+  $("punch-card-form-title").textContent = "New punch card";
+  form.querySelector("button[type=submit]").textContent = "Create punch card";
+  $("punch-card-edit-cancel").hidden = true;
+}
+
+function wireCardForm() {
+  const form = $("punch-card-form");
+  $("punch-card-edit-cancel").addEventListener("click", () => {
+    stopEditingCard();
+    say($("punch-card-message"), "");
+  });
+  form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const form = event.target;
+    const codes = splitList(form.codes.value);
     const card = {
       name: form.name.value.trim(), punches_required: Number.parseInt(form.punches_required.value, 10) || form.punches_required.value,
-      items: { codes: splitList(form.codes.value) }, mode: form.mode.value, reward_benefit_id: form.reward.value, status: "active",
+      items: { codes }, mode: form.mode.value, reward_benefit_id: form.reward.value, status: "active",
     };
-    try {
-      await call("POST", "/v1/punch-cards", card);
-      form.reset();
-      say($("punch-card-message"), "Punch card created.", "ok");
-      await loadPrograms(call);
-    } catch (error) {
-      say($("punch-card-message"), words(error), "error");
+    const editing = editingCard;
+    if (editing) {
+      // What this form does not show (other item selectors, validity, the other mode's counts) is kept.
+      const kept = cardDefinition(editing);
+      const items = { ...editing.items, codes };
+      if (!codes.length) delete items.codes;
+      Object.assign(card, { ...kept, ...card, items, status: editing.status });
+      if (card.mode !== editing.mode) {
+        delete card.every;
+        delete card.punches;
+      }
     }
+    pressing(event.submitter || form.querySelector("button[type=submit]"), async () => {
+      try {
+        if (editing) await call("PUT", `/v1/punch-cards/${editing.id}`, card);
+        else await call("POST", "/v1/punch-cards", card);
+        stopEditingCard();
+        say($("punch-card-message"), editing ? `“${card.name}” saved: it counts so from the next purchase.` : "Punch card created.", "ok");
+        await loadPrograms(call);
+      } catch (error) {
+        say($("punch-card-message"), words(error), "error");
+      }
+    });
   });
 }
 
 // A deal is a percentage or money off, never both (the server would refuse one and the form used to drop the
-// amount); one for every member goes live for everyone at once, so the form asks once more first.
+// amount); a new one for every member goes live for everyone at once, and a change to a running one reaches
+// every till, so the form asks once more first.
 function wireDealForm() {
   const form = $("deal-form");
   const submit = form.querySelector("button[type=submit]");
-  const label = submit.textContent;
+  const label = () => (editingDeal ? "Save deal" : "Create deal");
   const disarm = () => {
     delete form.dataset.armed;
-    submit.textContent = label;
+    submit.textContent = label();
   };
   form.addEventListener("input", disarm);
-  form.addEventListener("submit", (event) => {
+  $("deal-edit-cancel").addEventListener("click", () => {
+    stopEditingDeal();
+    say($("deal-message"), "");
+  });
+  form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const percent = form.percent.value.trim();
     const amount = form.amount.value.trim();
@@ -120,24 +254,79 @@ function wireDealForm() {
     const tags = splitList(form.member_tags.value);
     const action = { type: "discount", discount: percent ? { percent } : { amount } };
     if (codes.length) action.items = { codes };
-    const rule = { name: form.name.value.trim(), trigger: "purchase", status: "active", actions: [action] };
-    if (tags.length) rule.conditions = { member_tags: tags };
-    if (!tags.length && form.dataset.armed !== JSON.stringify(rule)) {
+    const editing = editingDeal;
+    const rule = editing ? revised(editing, form.name.value.trim(), action, tags)
+      : { name: form.name.value.trim(), trigger: "purchase", status: "active", actions: [action] };
+    if (!editing && tags.length) rule.conditions = { member_tags: tags };
+    if (!editing && !tags.length && form.dataset.armed !== JSON.stringify(rule)) {
       form.dataset.armed = JSON.stringify(rule);
       submit.textContent = "Create for every member";
       say($("deal-message"), `${dealText(action)} for every member, from now on. Press "Create for every member" to confirm, or name an audience tag.`, "info");
       return;
     }
+    if (editing?.status === "active" && !(await confirmChange(`Change “${editing.name}”?`,
+      "It is active: from the moment you confirm, every till gives this instead:", `${dealWords(rule)}.`,
+      "Sales already made keep their discount."))) {
+      say($("deal-message"), "Not saved: nothing changed at the tills.", "info");
+      return;
+    }
     pressing(submit, async () => {
       try {
-        await call("POST", "/v1/rules", rule);
-        form.reset();
-        disarm();
-        say($("deal-message"), "Deal created: members get it from now on.", "ok");
+        if (editing) await call("PUT", `/v1/rules/${editing.id}`, rule);
+        else await call("POST", "/v1/rules", rule);
+        stopEditingDeal();
+        say($("deal-message"), editing ? `“${rule.name}” saved (${editing.status}).` : "Deal created: members get it from now on.", "ok");
         await loadPrograms(call);
       } catch (error) {
-        say($("deal-message"), words(error), "error");
+        say($("deal-message"), error.code === "rule_revision_conflict"
+          ? "Someone changed this deal meanwhile. Cancel editing, then edit it again to see their change." : words(error), "error");
       }
     });
   });
+}
+
+// The stored deal with this form's fields in place of its first discount; what the form does not show (other
+// item selectors, a cap, other conditions, validity, limits) is kept. Its status stays.
+function revised(stored, name, action, tags) {
+  const first = stored.actions.findIndex((one) => one.type === "discount");
+  const before = stored.actions[first];
+  const items = { ...(before.items || {}), ...(action.items || {}) };
+  if (!action.items) delete items.codes;
+  const discount = action.discount.percent && before.discount?.max ? { ...action.discount, max: before.discount.max } : action.discount;
+  const changed = { type: "discount", discount, ...(Object.keys(items).length ? { items } : {}) };
+  const conditions = { ...(stored.conditions || {}) };
+  if (tags.length) conditions.member_tags = tags;
+  else delete conditions.member_tags;
+  return {
+    name, trigger: stored.trigger, valid_from: stored.valid_from, valid_until: stored.valid_until, conditions,
+    limits: stored.limits, actions: stored.actions.map((one, index) => (index === first ? changed : one)), revision: stored.revision,
+  };
+}
+
+function editDeal(rule) {
+  const form = $("deal-form");
+  const deal = rule.actions.find((action) => action.type === "discount");
+  editingDeal = rule;
+  form.name.value = rule.name;
+  form.percent.value = deal.discount?.percent || "";
+  form.amount.value = deal.discount?.amount || "";
+  form.codes.value = (deal.items?.codes || []).join(", ");
+  form.member_tags.value = (rule.conditions?.member_tags || []).join(", ");
+  delete form.dataset.armed;
+  $("deal-form-title").textContent = `Edit “${rule.name}”`;
+  form.querySelector("button[type=submit]").textContent = "Save deal";
+  $("deal-edit-cancel").hidden = false;
+  say($("deal-message"), rule.status === "active" ? "This deal is active: saving changes it at every till." : `This deal is ${rule.status}: saving does not start it.`, "info");
+  form.scrollIntoView({ block: "nearest" });
+  form.name.focus();
+}
+
+function stopEditingDeal() {
+  const form = $("deal-form");
+  editingDeal = null;
+  form.reset();
+  delete form.dataset.armed;
+  $("deal-form-title").textContent = "New deal";
+  form.querySelector("button[type=submit]").textContent = "Create deal";
+  $("deal-edit-cancel").hidden = true;
 }

@@ -31,6 +31,16 @@ export function ruleProblems(rule) {
     const at = (key) => `actions.${index}.${key}`;
     if (action.type === "grant_benefit" && blank(action.benefit_id)) add(at("benefit_id"), "Benefit: create a benefit first, then choose it here.");
     if ((action.type === "tag_member" || action.type === "untag_member") && blank(action.tag)) add(at("tag"), "Tag: enter the tag, like VIP.");
+    if (action.type === "discount") {
+      const deal = action.discount || {};
+      if (blank(deal.percent) === blank(deal.amount)) {
+        add(at(blank(deal.percent) ? "discount.percent" : "discount.amount"),
+          blank(deal.percent) ? "Deal percentage: enter a percentage (like 20) or money off (like 2.00)."
+            : "Or money off: a deal is a percentage or money off, not both; clear one.");
+      }
+      if (!blank(deal.amount) && !blank(deal.max)) add(at("discount.max"), "At most: a cap goes with a percentage, not with money off.");
+      return;
+    }
     if (action.type !== "add_points") return;
     const number = (key) => NUMBER.test(String(action[key] ?? "").trim()) && Number(action[key]) > 0;
     if (action.mode !== "percent" && !number("points")) add(at("points"), "Points: enter how many points, like 10.");

@@ -61,7 +61,8 @@ function sync(box) {
   const current = mode(box);
   for (const part of box.querySelectorAll("[data-show]")) part.hidden = !part.dataset.show.split(" ").includes(type);
   for (const part of box.querySelectorAll("[data-modes]")) {
-    part.hidden = type !== "add_points" || !part.dataset.modes.split(" ").includes(current);
+    const counted = type === "add_points" && part.dataset.modes.split(" ").includes(current);
+    part.hidden = !counted && !(type === "discount" && part.hasAttribute("data-deal"));
   }
   for (const part of box.querySelectorAll("[data-purchase-only]")) part.hidden = trigger !== "purchase";
 }
@@ -79,6 +80,7 @@ function boxToAction(box) {
   const type = field(box, "type").value;
   if (type === "grant_benefit") return { type, benefit_id: field(box, "benefit_id").value };
   if (type === "tag_member" || type === "untag_member") return { type, tag: field(box, "tag").value.trim() };
+  if (type === "discount") return boxToDeal(box);
   const chosen = mode(box);
   const action = { type, mode: chosen };
   const text = (key) => field(box, key).value.trim();
@@ -103,6 +105,18 @@ function boxToAction(box) {
   return action;
 }
 
+// A deal: a percentage (with an optional cap) or money off, on the items named or the whole purchase. Both
+// typed are both sent, so the server's refusal names them rather than one being dropped.
+function boxToDeal(box) {
+  const text = (key) => field(box, key).value.trim();
+  const discount = {};
+  for (const key of ["percent", "max", "amount"]) if (text(`discount.${key}`)) discount[key] = text(`discount.${key}`);
+  const action = { type: "discount", discount };
+  const items = selector(box, "items");
+  if (items) action.items = items;
+  return action;
+}
+
 function actionToBox(box, action) {
   field(box, "type").value = action.type;
   if (action.type === "grant_benefit") {
@@ -113,6 +127,11 @@ function actionToBox(box, action) {
     select.value = action.benefit_id;
   }
   if (action.tag !== undefined) field(box, "tag").value = action.tag;
+  if (action.type === "discount") {
+    for (const key of ["percent", "max", "amount"]) field(box, `discount.${key}`).value = action.discount?.[key] ?? "";
+    for (const name of ["codes", "departments", "tags"]) field(box, `items.${name}`).value = (action.items?.[name] || []).join(", ");
+    return;
+  }
   if (action.type !== "add_points") return;
   box.querySelector(`[data-key="mode"][value="${action.mode || "fixed"}"]`).checked = true;
   for (const key of ["points", "every", "per", "percent"]) if (action[key] !== undefined) field(box, key).value = action[key];

@@ -1,17 +1,21 @@
 // The till's past sales: today's at this till, or found by transaction id or member; one opened shows its
 // receipt again, returns some of its lines (with the points they take back shown first) or cancels it.
-import { api, tr, words, say, el, clear, money, points, toMinor, fromMinor, localDateTime, twoStep } from "./common.js";
+import { api, tr, words, say, el, clear, money, points, toMinor, fromMinor, decimalsOf, localDateTime, twoStep } from "./common.js";
 import { identification, triesLeft } from "./identify.js";
 import { intended, pressing } from "./intent.js";
 
 const $ = (id) => document.getElementById(id);
 let keyOf = () => null;
 let leave = () => {};
+let current = () => null; // the transaction id of the sale in progress at this till
+let takeUp = async () => {};
 const pending = {}; // the return whose answer was lost, to retry with its return_id
 
-export function setupSales({ key, back }) {
+export function setupSales({ key, back, sale, resume }) {
   keyOf = key;
   leave = back;
+  current = sale;
+  takeUp = resume;
   $("sales-back").addEventListener("click", () => leave());
   $("sales-today").addEventListener("click", () => {
     $("sales-q").value = "";
@@ -31,7 +35,55 @@ export function openSales() {
   $("sale-detail").hidden = true;
   say($("sales-message"), "");
   listToday();
+  listOpenPayments();
   $("sales-q").focus();
+}
+
+// --- payments left open by a sale that was lost (another tab, a crash): given back, or its sale taken up ------
+
+async function listOpenPayments() {
+  let open;
+  try {
+    open = (await api(keyOf(), "GET", "/v1/payments")).filter((payment) => payment.transaction_id !== current());
+  } catch {
+    return; // the past sales stand without it
+  }
+  $("open-payments").hidden = !open.length;
+  clear($("open-payments-list"), open.map((payment) => {
+    const giveBack = el("button", { class: "button secondary small", type: "button", text: "Give back", "aria-label": `Give back ${paidText(payment)} on sale ${payment.transaction_id}` });
+    giveBack.addEventListener("click", (event) => twoStep(giveBack, "Give back", () => pressing(giveBack, () => giveBackPayment(payment)), event));
+    const resume = el("button", { class: "button ghost small", type: "button", text: "Take up the sale", "aria-label": `Take up sale ${payment.transaction_id}` });
+    resume.addEventListener("click", () => pressing(resume, () => takeUpSale(payment, open)));
+    return el("li", { class: "sales-entry open-payment", "data-payment": payment.id },
+      el("span", { class: "muted", text: localDateTime(payment.created_at) }),
+      el("span", { class: "sales-id", text: payment.transaction_id }),
+      el("span", { text: `${payment.member_name || "A member"}: ${paidText(payment)}` }),
+      el("span", { class: "row-actions" }, giveBack, resume));
+  }));
+}
+
+function paidText(payment) {
+  return payment.wallet === "credit" ? `${money(payment.amount)} paid with credit` : `${money(payment.amount)} paid with ${points(payment.points_used)} points`;
+}
+
+async function giveBackPayment(payment) {
+  try {
+    const back = await api(keyOf(), "POST", `/v1/payments/${payment.id}/cancel`);
+    const balance = back.wallet === "credit" ? `credit ${money(back.credit_balance)}` : `${points(back.points_balance)} points`;
+    await listOpenPayments();
+    say($("open-payments-message"), `Given back to ${payment.member_name || "the member"}: ${paidText(payment)}. Balance now ${balance}.`, "ok");
+    if ($("open-payments").hidden) say($("sales-message"), `Given back to ${payment.member_name || "the member"}: ${paidText(payment)}.`, "ok");
+  } catch (error) {
+    say($("open-payments-message"), words(error), "error");
+  }
+}
+
+async function takeUpSale(payment, open) {
+  try {
+    await takeUp(payment.transaction_id, payment.member_id, open.filter((other) => other.transaction_id === payment.transaction_id));
+  } catch (error) {
+    say($("open-payments-message"), error instanceof Error && !error.status ? error.message : words(error), "error");
+  }
 }
 
 async function listToday() {
@@ -83,7 +135,7 @@ function drawList(found, empty) {
     el("span", { class: "muted", text: localDateTime(sale.created_at) }),
     el("span", { class: "sales-id", text: sale.transaction_id }),
     el("span", { class: "sales-total", text: money(sale.total) }),
-    el("span", { class: "badge", text: sale.status === "cancelled" ? tr("Cancelled") : tr("{points} pts", { points: points(sale.points_earned) }) })))));
+    el("span", { class: "badge", text: sale.status === "cancelled" ? tr("Cancelled") : tr("{points} pts", { points: points(keptPoints(sale)) }) })))));
 }
 
 async function openSale(id, message = null) {
@@ -110,12 +162,14 @@ async function openSale(id, message = null) {
         preview.textContent = previewText(sale, returns);
       },
     }) : null;
+    const back = returnedValue(line);
     return el("li", { class: "receipt-row sale-line" },
       el("span", { text: `${line.quantity} × ${line.name || line.code}` }),
-      el("span", { class: "muted small", text: line.returned_quantity !== "0" ? tr("{count} returned", { count: line.returned_quantity }) : "" }),
+      el("span", { class: "muted small returned", text: back === null ? "" : tr("{count} returned (−{amount})", { count: line.returned_quantity, amount: money(back) }) }),
       el("span", { text: money(line.amount) }),
       input);
   });
+  const returned = returnedTotal(sale);
   const returnButton = open ? el("button", { class: "button secondary", type: "button", text: tr("Return selected") }) : null;
   returnButton?.addEventListener("click", () => pressing(returnButton, () => returnLines(sale, returns, status)));
   const cancelButton = open ? el("button", { class: "button secondary", type: "button", text: tr("Cancel this purchase") }) : null;
@@ -130,8 +184,10 @@ async function openSale(id, message = null) {
     el("dl", { class: "totals receipt-totals" },
       sale.discount_total && !/^0(\.0+)?$/.test(sale.discount_total) ? row(tr("Discounts"), `−${money(sale.discount_total)}`) : null,
       row(tr("Total"), money(sale.total), "total"),
-      sale.payments.map((payment) => row(payment.mop === "points" ? tr("Paid with points") : tr("Paid by {mop}", { mop: payment.mop }), money(payment.amount)))),
-    sale.member_id ? el("p", {}, el("strong", { text: tr("{points} points", { points: points(sale.points_earned) }) }), " " + tr("earned")) : null,
+      sale.payments.map((payment) => row(payment.mop === "points" ? tr("Paid with points") : tr("Paid by {mop}", { mop: payment.mop }), money(payment.amount))),
+      returned ? row(tr("Returned"), `−${money(returned.money)}`, "returned") : null,
+      returned ? row(tr("Kept"), money(returned.kept), "kept") : null),
+    sale.member_id ? pointsKept(sale) : null,
     open ? preview : null,
     status,
     el("div", { class: "sale-actions" },
@@ -139,6 +195,45 @@ async function openSale(id, message = null) {
       returnButton, cancelButton)));
   if (message) say(status, message, "ok");
   box.focus();
+}
+
+// The value of a line's returned items: what the line came to after its discounts, in proportion, to the cent
+// (half up); null when nothing of it came back.
+function returnedValue(line) {
+  const quantity = toMinor(line.quantity, 3);
+  const back = toMinor(line.returned_quantity, 3);
+  if (!back || !quantity) return null;
+  const decimals = decimalsOf(line.amount);
+  const paid = toMinor(line.amount, decimals) - (toMinor(line.discount || "0", decimals) ?? 0n);
+  return fromMinor((paid * back * 2n + quantity) / (quantity * 2n), decimals);
+}
+
+function returnedTotal(sale) {
+  const values = sale.lines.map(returnedValue).filter((value) => value !== null);
+  if (!values.length) return null;
+  const decimals = decimalsOf(sale.total);
+  const total = values.reduce((sum, value) => sum + toMinor(value, decimals), 0n);
+  return { money: fromMinor(total, decimals), kept: fromMinor(toMinor(sale.total, decimals) - total, decimals) };
+}
+
+// The points a sale still gives its member: those earned less those its returns took back.
+function keptPoints(sale) {
+  const kept = toMinor(sale.points_earned, 2) - toMinor(sale.points_returned || "0", 2);
+  return fromMinor(kept > 0n ? kept : 0n, 2);
+}
+
+// "33 points earned" until a return takes some back; then what was taken back and what the member keeps.
+function pointsKept(sale) {
+  const earned = toMinor(sale.points_earned, 2);
+  const back = sale.lines.reduce((sum, line) => sum + toMinor(line.points_returned || "0", 2), 0n);
+  const paragraph = el("p", { class: "sale-points" });
+  if (sale.status !== "completed" || back <= 0n) {
+    paragraph.append(el("strong", { text: `${points(sale.points_earned)} points` }), sale.status === "completed" ? " earned" : " earned, taken back by the cancellation");
+    return paragraph;
+  }
+  const kept = fromMinor(earned - back > 0n ? earned - back : 0n, 2);
+  paragraph.append(el("strong", { text: `${points(kept)} points` }), ` kept of ${points(sale.points_earned)} earned: ${points(fromMinor(back, 2))} taken back by returns`);
+  return paragraph;
 }
 
 function leftOf(line) {
@@ -177,7 +272,12 @@ async function returnLines(sale, returns, status) {
       keyOf(), "POST", `/v1/purchases/${sale.id}/returns`, { return_id: returnId, lines }));
     const lost = !/^0(\.0+)?$/.test(done.points_not_recovered) ? " " + tr("{points} points were already spent and could not be taken back.", { points: points(done.points_not_recovered) }) : "";
     const balance = done.points_balance !== null ? " " + tr("The balance is now {points} points.", { points: points(done.points_balance) }) : "";
-    openSale(sale.id, tr("Returned. {points} points taken back.", { points: points(done.points_taken_back) }) + balance + lost);
+    const what = done.lines.map((back) => {
+      const line = sale.lines.find((one) => one.line_id === back.line_id);
+      const value = line ? returnedValue({ ...line, returned_quantity: back.quantity }) : null;
+      return `${back.quantity} × ${line?.name || line?.code || back.line_id}${value === null ? "" : ` (−${money(value)})`}`;
+    }).join(", ");
+    openSale(sale.id, tr("Returned {what}. {points} points taken back.", { what, points: points(done.points_taken_back) }) + balance + lost);
   } catch (error) {
     say(status, words(error), "error");
   }

@@ -1,16 +1,18 @@
 // Points with dates, in words, for the member app and the till: the points still pending, the next expiry
 // ("12 points expire on 31 March 2027": with its year, points may live for years) and the way to the next tier
 // ("120 of 500 points to Gold").
-import { el, points, tr, LANG, LOCALE } from "./common.js";
+import { el, points, tr, localDate, LANG, LOCALE } from "./common.js";
 
 // Points expire at the local midnight that ends their last day: that day is the one to name.
 export function expiryDay(iso) {
   return new Date(Date.parse(iso) - 1000).toLocaleDateString(LANG === "en" ? undefined : LOCALE, { day: "numeric", month: "long", year: "numeric" });
 }
 
+// "18 more points pending until 20 December 2026": the day the last of them becomes spendable, with its year.
 export function pendingText(member) {
   if (!(Number(member.points_pending) > 0)) return "";
-  return tr("{points} more points pending: spendable once the return period is over", { points: points(member.points_pending) });
+  if (!member.pending_until) return tr("{points} more points pending: spendable once the return period is over", { points: points(member.points_pending) });
+  return tr("{points} more points pending until {day}", { points: points(member.points_pending), day: localDate(member.pending_until, "long") });
 }
 
 export function expiryText(member) {

@@ -37,7 +37,8 @@ function lineAmount(line) {
 }
 
 export function addItem(item) {
-  if (till.sale.payments.length) {
+  // A sale taken up again after its tab was lost comes back with its payments and none of its items.
+  if (till.sale.payments.length && !till.sale.resumed) {
     say(view.saleMessage, tr("Points were already paid for this sale. Undo the points payment before changing items."), "error");
     return;
   }

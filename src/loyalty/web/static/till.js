@@ -2,7 +2,7 @@
 // and the scanner are modules of their own (till-*.js), which this one loads.
 import { api, words, say } from "./common.js";
 import { openSales, setupSales } from "./sales.js";
-import { $, KEY, SALE, newSale, restore, showSetup, till, view } from "./till-state.js";
+import { $, KEY, SALE, newSale, restore, save, showSetup, till, view } from "./till-state.js";
 import { loadCatalogue, render, requote } from "./till-sale.js";
 import { refreshMember } from "./till-member.js";
 import { loadMeansOfPayment } from "./till-payments.js";
@@ -45,15 +45,33 @@ view.settings.addEventListener("click", () => {
 
 // --- past sales ----------------------------------------------------------------------------------
 
-setupSales({
-  key: () => till.key,
-  back: () => {
-    $("sales").hidden = true;
-    view.workspace.hidden = false;
-    render();
-    view.loyaltyButton.focus();
-  },
-});
+function backToSale() {
+  $("sales").hidden = true;
+  view.workspace.hidden = false;
+  render();
+  view.loyaltyButton.focus();
+}
+
+// A sale lost with its payments (another tab, a crash) is taken up again under its transaction id, with its member
+// and payments: the cashier adds the items again and confirms, and the payments count once.
+async function resumeSale(transactionId, memberId, payments) {
+  if (till.sale.lines.length || till.sale.payments.length || till.sale.member) {
+    throw new Error("Finish or cancel the sale in progress first, then take this one up.");
+  }
+  const member = await api(till.key, "GET", `/v1/members/${memberId}`);
+  till.sale = {
+    ...newSale(), transactionId, member, resumed: true,
+    payments: payments.map((payment) => ({
+      id: payment.id, amount: payment.amount, points_used: payment.points_used, ...(payment.wallet === "credit" ? { wallet: "credit" } : {}),
+    })),
+  };
+  save();
+  backToSale();
+  say(view.saleMessage, `Sale ${transactionId} taken up with its payments: add its items again, then confirm.`, "info");
+  await refreshMember();
+}
+
+setupSales({ key: () => till.key, back: backToSale, sale: () => till.sale.transactionId, resume: resumeSale });
 
 $("till-sales").addEventListener("click", () => {
   view.workspace.hidden = true;

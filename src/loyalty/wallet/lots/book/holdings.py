@@ -62,6 +62,7 @@ class Summary:
     pending: int
     next_expiry_at: datetime | None
     next_expiry_points: int
+    pending_until: datetime | None = None  # when the last of the pending points becomes spendable
 
 
 def summaries(
@@ -73,12 +74,14 @@ def summaries(
     if not ids:
         return {}
     mine = (PointsLot.business_id == business_id, PointsLot.member_id.in_(ids))
-    pending = _sums(
-        session,
-        select(PointsLot.member_id, func.sum(PointsLot.remaining)).where(
-            *mine, PointsLot.pending_until > at, PointsLot.remaining > 0
-        ),
+    pending: dict[uuid.UUID, int] = {}
+    pending_until: dict[uuid.UUID, datetime | None] = {}
+    held = select(PointsLot.member_id, func.sum(PointsLot.remaining), func.max(PointsLot.pending_until)).where(
+        *mine, PointsLot.pending_until > at, PointsLot.remaining > 0
     )
+    for member_id, total, until in session.execute(held.group_by(PointsLot.member_id)):
+        pending[member_id] = int(total or 0)
+        pending_until[member_id] = _aware(until)
     overdue = _sums(
         session, select(PointsLot.member_id, func.sum(PointsLot.remaining)).where(*mine, PointsLot.expiring_at <= at)
     )
@@ -99,6 +102,7 @@ def summaries(
             pending=pending.get(member_id, 0),
             next_expiry_at=_aware(firsts.get(member_id)),
             next_expiry_points=next_points.get(member_id, 0),
+            pending_until=pending_until.get(member_id),
         )
         for member_id, balance in balances.items()
     }
