@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    JSON,
     Index,
     Integer,
     String,
@@ -56,6 +57,9 @@ class Member(Base):
     # The tier reached and when: it is kept until the tier window since then ends.
     tier: Mapped[str | None] = mapped_column(String(100))
     tier_since: Mapped[datetime | None]
+    # What a till's registration sent beyond the fields above (gender, anniversary, Como's generic fields), kept
+    # and shown as it came; never tags, which only the business sets.
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class IdentificationCode(Base):
@@ -120,6 +124,8 @@ class TillIdentification(Base):
     member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("member.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=now)
     expires_at: Mapped[datetime]
+    # The ticket the identification proves the member for (a payment without a code): the first that asks.
+    transaction_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 class Tier(Base):
