@@ -60,6 +60,7 @@ def quick_registration(body: QuickRegistrationIn, me: Caller = Depends(caller)) 
 
 
 @router.post("/advanced/registerMember", responses=ANSWERS)
+@router.post("/registerMember", include_in_schema=False)
 def register_member(body: RegisterMemberIn, me: Caller = Depends(caller)) -> JSONResponse:
     """Full registration; `registrationData` keys in PascalCase (camelCase is read too)."""
     data = _camel(body.registrationData or {})
@@ -84,6 +85,7 @@ def register_member(body: RegisterMemberIn, me: Caller = Depends(caller)) -> JSO
 
 
 @router.post("/advanced/updateMember", responses=ANSWERS)
+@router.post("/updateMember", include_in_schema=False)
 def update_member(body: UpdateMemberIn, me: Caller = Depends(caller)) -> JSONResponse:
     """Change what `registrationData` holds (camelCase, only the changed fields) for the member `customer` names.
     A till gives a member a phone or e-mail they lack (unproven), never changes one they have."""
