@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from loyalty.db.engine import Database
 from loyalty.db.models import Terminal
-from tests.como.helpers import line
+from tests.como.helpers import OPEN_TIME, line
 from tests.conftest import create_tenant_via_cli
 from tests.pos.test_reliability import recorded, verify
 from tests.support.server import LiveServer
@@ -51,7 +51,7 @@ def test_como_sales_sent_three_times_at_once_from_new_tills_are_recorded_once(li
                 "customers": [{"phoneNumber": "079 555 04 04"}],
                 "purchase": {
                     "transactionId": transaction_id,
-                    "openTime": "2026-05-02T12:30:00Z",
+                    "openTime": OPEN_TIME,
                     "totalAmount": 1000,
                     "items": [line("1", "TICKET", "tickets", 1, 1000)],
                     "meansOfPayment": [{"type": "card", "amount": 1000}],

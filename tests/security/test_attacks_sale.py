@@ -25,6 +25,7 @@ from loyalty.api.app import create_app
 from loyalty.db.engine import Database
 from loyalty.db.models import CodeFailure, Member
 from loyalty.settings import Settings
+from tests.como.helpers import OPEN_TIME
 from tests.conftest import Tenant, make_tenant
 from tests.security.inprocess import serving
 from tests.support.people import ADA_PHONE, adjust, register, verify
@@ -158,7 +159,7 @@ class Como(Door):
     def _purchase(self, txn: str) -> dict[str, Any]:
         return {
             "transactionId": txn,
-            "openTime": "2026-05-02T12:30:00Z",
+            "openTime": OPEN_TIME,
             "totalAmount": 1000,
             "items": [{"lineId": "1", "code": "ITEM", "quantity": 1, "netAmount": 1000}],
         }

@@ -75,6 +75,7 @@ FIELDS = [
     (re.compile(r"^payments\.(\d+)\.amount$"), r"purchase.meansOfPayment.\1.amount"),
     (re.compile(r"^phone$"), "phoneNumber"),
     (re.compile(r"^member_number$"), "customIdentifier"),
+    (re.compile(r"^occurred_at$"), "purchase.openTime"),
 ]
 
 

@@ -4,6 +4,7 @@ every figure comes from `pricing.price`, `confirmation.confirm`, the wallet and 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -41,8 +42,10 @@ def sale(
     member_id: uuid.UUID | None,
     assets: list[RedeemAsset] | None = None,
     transaction_required: bool = True,
+    dated: bool = False,
 ) -> purchases.Sale:
-    """The `/v1` sale this Como purchase describes: line totals from `netAmount`, budget payments by loyalty's names."""
+    """The `/v1` sale this Como purchase describes: line totals from `netAmount`, budget payments by loyalty's names;
+    `dated`: `openTime` is when it happened (a closed sale; the services judge its bounds as `/v1`'s `occurred_at`)."""
     if purchase is None:
         raise InvalidInput("purchase", "is required")
     txn = transaction_id(purchase) if transaction_required else (purchase.transactionId or "").strip()
@@ -54,8 +57,27 @@ def sale(
     )
     keys, typed = _asked(assets or [])
     return purchases.Sale(
-        transaction_id=txn, member_id=member_id, lines=lines, payments=paid, benefits=keys, codes=typed
+        transaction_id=txn,
+        member_id=member_id,
+        lines=lines,
+        payments=paid,
+        benefits=keys,
+        codes=typed,
+        occurred_at=open_time(purchase.openTime) if dated else None,
     )
+
+
+def open_time(text: str | None) -> datetime | None:
+    """`openTime` as the clients send it (`2026-05-02T12:30:00Z`, or with an offset); none sent: now."""
+    if text is None or not text.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    except ValueError:
+        raise InvalidInput("purchase.openTime", "must be a time like 2026-05-02T12:30:00Z") from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)  # Como's times are UTC
+    return moment
 
 
 def _line(index: int, item: Line, exponent: int) -> engine.Line:

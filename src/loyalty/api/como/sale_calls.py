@@ -63,7 +63,9 @@ def submit_purchase(
         return _return(me, purchase, txn)
 
     def sale(business: Any) -> Any:
-        return mapping.sale(purchase, business=business, member_id=member_id, assets=body.redeemAssets)
+        return mapping.sale(
+            purchase, business=business, member_id=member_id, assets=body.redeemAssets, dated=status != "open"
+        )
 
     if status == "open":
         return ok(confirmation=checkout.open_ticket(me.db, me.principal, sale), memberNotes=[])
