@@ -63,14 +63,21 @@ def submit_purchase(
         return _return(me, purchase, txn)
 
     def sale(business: Any) -> Any:
+        closed = status != "open"
         return mapping.sale(
-            purchase, business=business, member_id=member_id, assets=body.redeemAssets, dated=status != "open"
+            purchase,
+            business=business,
+            member_id=member_id,
+            assets=body.redeemAssets,
+            dated=closed,
+            deals=body.deals if closed else None,
         )
 
     if status == "open":
         return ok(confirmation=checkout.open_ticket(me.db, me.principal, sale), memberNotes=[])
     done = checkout.confirm(me.db, me.principal, sale, settings=me.settings, close_ticket=True)
-    return ok(confirmation=done.answer["id"], memberNotes=mapping.member_notes(done.answer))
+    answer = {"confirmation": done.answer["id"], "memberNotes": mapping.member_notes(done.answer)}
+    return ok(**(answer | mapping.not_redeemed(done.answer, body.redeemAssets or [])))
 
 
 def _return(me: Caller, purchase: Any, txn: str) -> JSONResponse:
