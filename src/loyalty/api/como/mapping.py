@@ -102,6 +102,15 @@ def open_time(text: str | None) -> datetime | None:
     return moment
 
 
+def items_total(purchase: Purchase) -> int | None:
+    """The sum of the ticket's lines in minor units (`netAmount`, else `grossAmount`), or None without lines."""
+    if not purchase.items:
+        return None
+    return sum(
+        max(item.netAmount if item.netAmount is not None else item.grossAmount or 0, 0) for item in purchase.items
+    )
+
+
 def _line(index: int, item: Line, exponent: int) -> engine.Line:
     where = f"purchase.items.{index}"
     amount = item.netAmount if item.netAmount is not None else item.grossAmount

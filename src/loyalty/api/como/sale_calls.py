@@ -117,7 +117,13 @@ def payment(
         transaction_id=txn, member_id=member_id, amount_minor=body.amount, header=idempotency_key
     )
     asked = tender.BudgetPayment(
-        member_id, txn, body.amount, key, total_minor=body.purchase.totalAmount, verification_code=body.verificationCode
+        member_id,
+        txn,
+        body.amount,
+        key,
+        total_minor=body.purchase.totalAmount,
+        verification_code=body.verificationCode,
+        items_minor=mapping.items_total(body.purchase),
     )
     result = tender.pay_budget(me.db, me.principal, asked, settings=me.settings)
     if isinstance(result, tender.Verification):
