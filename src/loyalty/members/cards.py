@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -78,6 +78,7 @@ class MemberCard:
     next_expiry: NextExpiry | None
     tier: str | None
     tier_progress: TierProgress | None
+    attributes: dict[str, Any] = field(default_factory=dict)  # from a till's registration; not shown to pos keys
 
     @property
     def member_id(self) -> uuid.UUID:
@@ -149,6 +150,7 @@ def cards(session: Session, business: Business, rows: Sequence[Member], *, maske
             next_expiry=_next_expiry(business, points[member.id]),
             tier=named[member.id],
             tier_progress=_progress(business, standings[member.id]),
+            attributes={} if masked else dict(member.attributes or {}),
         )
         for member in rows
     ]

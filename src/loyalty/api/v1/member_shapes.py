@@ -4,6 +4,7 @@ services' cards (`members.cards`) under their public names."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -51,6 +52,11 @@ class MemberOut(BaseModel):
     next_expiry: NextExpiryOut | None = Field(description="The next moment points expire, and how many.")
     tier: str | None = Field(description="The member's tier; null without one.")
     tier_progress: TierProgressOut | None = Field(description="Null when the business has no tiers.")
+    attributes: dict[str, Any] = Field(
+        default_factory=dict,
+        description="What a till's registration sent beyond these fields (gender, anniversary, Como's generic*). "
+        "Not shown to pos keys.",
+    )
 
 
 class NextExpiryOut(BaseModel):
