@@ -53,7 +53,7 @@ def priced(
     found.computed_discounts = found.discounts
     exponent = currency_exponent(business.currency)
     given = till_discounts(kept.lines, found.discounts, sale.charged, exponent)
-    if given != found.discounts:
+    if given.applied != found.discounts.applied:  # the usual sale: the till charged what loyalty gives
         found.discounts = given
         if found.member is not None:
             facts = engine.Purchase(
