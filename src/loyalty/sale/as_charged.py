@@ -96,7 +96,7 @@ def till_discounts(
     applied: list[engine.AppliedDiscount] = []
     seen: set[tuple[str, str]] = set()
     for discount in computed.applied:
-        seen.add((discount.source, discount.id))
+        seen.add(_key(discount.source, discount.id))
         amount = charged.amount(discount.source, discount.id)
         if discount.source == "deal" and charged.deals_listed and not charged.lists("deal", discount.id):
             amount = Decimal(0)  # the till listed its deals without this one: the customer did not get it
@@ -104,14 +104,19 @@ def till_discounts(
         wanted = to_minor(discount.amount if amount is None else amount, exponent)
         applied.append(_spread(discount.id, discount.source, discount.name, wanted, weights, left, order, exponent))
     for source, ident, amount in charged.discounts:
-        if amount is None or amount <= 0 or (source, ident) in seen or source not in ("benefit", "code", "deal"):
+        if amount is None or amount <= 0 or _key(source, ident) in seen or source not in ("benefit", "code", "deal"):
             continue
-        seen.add((source, ident))
+        seen.add(_key(source, ident))
         weights = dict(left)
         kind: Source = "benefit" if source == "benefit" else "code" if source == "code" else "deal"
         spread = _spread(ident, kind, ident, to_minor(amount, exponent), weights, left, order, exponent)
         applied.append(spread)
     return engine.Discounts(applied=tuple(item for item in applied if item.amount > 0))
+
+
+def _key(source: str, ident: str) -> tuple[str, str]:
+    """A discount's identity: a code in any spelling is one code."""
+    return source, codes.normalise(ident) if source == "code" else ident
 
 
 def _spread(
