@@ -60,7 +60,7 @@ def como_sale(client: TestClient, headers: dict[str, str], phone: str, asset: st
     customer = {"phoneNumber": phone}
     purchase = {
         "transactionId": txn,
-        "openTime": "2026-05-02T12:30:00Z",
+        "openTime": now().strftime("%Y-%m-%dT%H:%M:%SZ"),  # the sale's own time: it dates the purchase
         "totalAmount": 2000,
         "items": [{"lineId": "1", "code": "TICKET", "quantity": 1, "netAmount": 1500},
                   {"lineId": "2", "code": "POPCORN", "quantity": 1, "netAmount": 500}],

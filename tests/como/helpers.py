@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +14,17 @@ from fastapi.testclient import TestClient
 from tests.conftest import Tenant
 
 PHONE = "079 555 03 03"
-OPEN_TIME = "2026-05-02T12:30:00Z"
+# A till sends its sale's own time: `openTime` dates the purchase (within 30 days, as /v1's occurred_at), so the
+# clients' fixtures' years-old dates are replaced by a minute ago (`open_time()`: now, for a sale that uses what was
+# granted a moment ago; rounded up to the second, as Como's times have no fractions).
+OPEN_TIME = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_opened: dict[str, str] = {}
+
+
+def open_time() -> str:
+    return (datetime.now(UTC) + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def ok(response: Any, status: int = 200) -> dict[str, Any]:
@@ -84,7 +95,7 @@ def purchase(transaction_id: str, *, items: list[dict[str, Any]] | None = None, 
     """A Purchase as the PHP client's toArray() sends it (empty values left out)."""
     lines = items if items is not None else basket()
     body: dict[str, Any] = {
-        "openTime": OPEN_TIME,
+        "openTime": _opened.setdefault(transaction_id, open_time()),  # one ticket, one time: a resend is the same
         "totalAmount": sum(item["netAmount"] for item in lines),
         "orderType": "dineIn",
         "items": lines,

@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 
 from loyalty.db.engine import Database
 from loyalty.members import access
-from tests.como.helpers import ComoTill
+from tests.como.helpers import OPEN_TIME, ComoTill
 
 PHP_PHONE = "654654654"
 # PurchaseTest.php, 'can have tags': every field of Purchase and PurchaseLine.
 PHP_PURCHASE = {
-    "openTime": "2023-03-07T10:00:00Z",
+    "openTime": OPEN_TIME,
     "totalAmount": 2000,
     "orderType": "dineIn",
     "items": [
@@ -41,14 +41,14 @@ PHP_PURCHASE = {
 }
 # PurchaseTest.php, 'excludes empty values when converting into an array'.
 PHP_BARE_PURCHASE = {
-    "openTime": "2023-03-07T10:00:00Z",
+    "openTime": OPEN_TIME,
     "totalAmount": 2000,
     "orderType": "dineIn",
     "transactionId": "some-cool-uuid",
 }
 # Purchase.swift, Purchase.fake() with PurchaseLine.fake(), dates encoded .iso8601.
 SWIFT_PURCHASE = {
-    "openTime": "2024-02-01T09:30:00Z",
+    "openTime": OPEN_TIME,
     "transactionId": "4711",
     "totalAmount": 200,
     "orderType": "dineIn",

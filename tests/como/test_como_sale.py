@@ -12,7 +12,7 @@ from sqlalchemy import select
 from loyalty.db.engine import Database
 from loyalty.db.models import LedgerEntry, LedgerTransaction, Purchase, PurchaseLine
 from loyalty.wallet import ledger
-from tests.como.helpers import PHONE, ComoTill, basket, ok, purchase, shop
+from tests.como.helpers import OPEN_TIME, PHONE, ComoTill, basket, ok, purchase, shop
 from tests.conftest import Tenant
 
 GETMEMBER = "getMemberDetails?returnAssets=active&expand=assets.redeemable"
@@ -304,7 +304,7 @@ def test_a_sale_without_a_member_is_recorded_as_the_php_client_sends_it(tenant: 
     till = ComoTill(tenant.client, tenant.pos_key)
     body = {
         "purchase": {
-            "openTime": "2023-03-13T10:00:00Z",
+            "openTime": OPEN_TIME,
             "orderType": "dineIn",
             "totalAmount": 1000,
             "transactionId": "anon-1",

@@ -26,6 +26,7 @@ from loyalty.cli import app as cli
 from loyalty.db.engine import Database
 from loyalty.db.models import Base
 from loyalty.settings import Settings
+from tests.como.helpers import OPEN_TIME
 from tests.support.business_scope import Sent, Tables, problems, reads_only, recording
 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)  # it warns when it reads SAVEPOINT or SHOW as a bare command
@@ -226,7 +227,7 @@ def como_sale(client: TestClient, key: str, asset: str) -> None:
     def purchase(transaction_id: str, items: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
         total = sum(item["netAmount"] for item in items)
         body = {
-            "openTime": "2026-05-02T12:30:00Z",
+            "openTime": OPEN_TIME,
             "totalAmount": total,
             "items": items,
             "transactionId": transaction_id,

@@ -43,7 +43,8 @@ def test_a_manager_sets_payment_limits_and_verification_and_a_como_till_meets_th
     expect(page.get_by_label("Largest payment")).to_have_value("10.00")
 
     headers = {"X-Api-Key": shop.pos_key, "X-Branch-Id": "main", "X-Pos-Id": "1"}
-    body = {"customer": {"phoneNumber": "079 555 01 01"}, "purchase": {"transactionId": "C-1"}, "amount": 1001}
+    ticket = {"transactionId": "C-1", "totalAmount": 2000}  # a payment needs the ticket's total (or its items)
+    body = {"customer": {"phoneNumber": "079 555 01 01"}, "purchase": ticket, "amount": 1001}
     above = httpx.post(f"{shop.url}/api/v4/payment", headers=headers, json=body).json()
     assert above["errors"][0]["code"] == "4007009"
     sent = httpx.post(f"{shop.url}/api/v4/payment", headers=headers, json={**body, "amount": 500}).json()

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from loyalty import __version__, web
 from loyalty.api import docs, errors, guards, languages, request_ids
 from loyalty.api.como import routes as como
+from loyalty.api.como.outer import ComoEnvelope
 from loyalty.api.v1 import (
     admin,
     benefits,
@@ -81,6 +82,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     # unexpected error is answered without dropping the connection.
     app.add_middleware(guards.BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(guards.Contained)
+    app.add_middleware(ComoEnvelope)  # around both: a Como till reads their refusals in Como's envelope
     app.add_middleware(request_ids.RequestIds)  # outermost: the id is on every log line and error answer
     return app
 

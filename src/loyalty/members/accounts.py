@@ -72,10 +72,25 @@ def normalise_phone(raw: str, country: str) -> str:
     try:
         number = phonenumbers.parse(raw, country.upper())
     except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        # Tills send foreign numbers with their country code but without the "+" ("34600999888"): read so when
+        # the number is no valid one of the business's country.
+        number = _international(raw)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _international(raw: str) -> phonenumbers.PhoneNumber:
+    digits = "".join(char for char in raw if char.isdigit())
+    if raw.strip().startswith("+") or not digits or digits.startswith("0") or len(digits) < 8:
+        raise InvalidInput("phone", "is not a valid phone number")
+    try:
+        number = phonenumbers.parse("+" + digits, None)
+    except phonenumbers.NumberParseException:
         raise InvalidInput("phone", "is not a phone number") from None
     if not phonenumbers.is_valid_number(number):
-        raise InvalidInput("phone", "is not a valid phone number") from None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        raise InvalidInput("phone", "is not a valid phone number")
+    return number
 
 
 def mask_phone(e164: str) -> str:
@@ -208,6 +223,7 @@ def register(
     verified: bool = True,
     actor: str,
     at: datetime,
+    attributes: dict[str, Any] | None = None,
 ) -> Member:
     """A new member of `business`; fires the `joined` rules in the same transaction.
 
@@ -226,6 +242,7 @@ def register(
         status="active" if verified else "pending",
         tags=normalise_tags(tags),
         created_at=at,
+        attributes=attributes,
         **_consent_columns(consent or {}),
     )
     if verified:  # staff registered the person standing before them: they vouch for the number and the address

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -80,6 +80,7 @@ class MemberCard:
     tier: str | None
     tier_progress: TierProgress | None
     language: str | None = None  # None: the business's
+    attributes: dict[str, Any] = field(default_factory=dict)  # from a till's registration; not shown to pos keys
 
     @property
     def member_id(self) -> uuid.UUID:
@@ -161,6 +162,7 @@ def cards(session: Session, business: Business, rows: Sequence[Member], *, maske
             tier=named[member.id],
             tier_progress=_progress(business, standings[member.id]),
             language=member.language,
+            attributes={} if masked else dict(member.attributes or {}),
         )
         for member in rows
     ]

@@ -8,8 +8,11 @@ is nobody, and a phone or e-mail address finds a member only once proven.
 
 from __future__ import annotations
 
+import secrets
+import string
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -94,29 +97,7 @@ def name(db: Database, who: Principal, ask: Ask, settings: Settings) -> uuid.UUI
     def work(session: Session) -> uuid.UUID | None:
         business = access.business(session, who.business_id)
         at = now()
-        found: Any
-        if ask.way in ("code", "qr"):
-            found = tills.identify_by_code(
-                session,
-                business=business,
-                terminal_id=terminal_id,
-                kind=ask.way,
-                value=ask.value,
-                settings=settings,
-                at=at,
-            )
-        elif ask.way == "id":
-            found = _by_id(session, business.id, ask.value)
-        else:
-            found = identification.identify(
-                session,
-                business=business,
-                terminal_id=terminal_id,
-                way=ask.way,
-                value=ask.value,
-                settings=settings,
-                at=at,
-            )
+        found = _named(session, business, terminal_id, ask, settings, at)
         if found is None or found.status == "pending":
             return None
         return uuid.UUID(str(found.id))
@@ -125,6 +106,36 @@ def name(db: Database, who: Principal, ask: Ask, settings: Settings) -> uuid.UUI
     if found is None:
         raise members.MemberNotFound()
     return found
+
+
+def _named(session: Session, business: Any, terminal_id: uuid.UUID, ask: Ask, settings: Settings, at: datetime) -> Any:
+    """The member `ask` names at this till, or None (a failed guess noted where it counts)."""
+    if ask.way != "qr" and looks_like_qr(ask.value):
+        # A scanner types the QR into whichever field the till has (Swift: commonExtId, phoneNumber): a live payload
+        # identifies there too, once, and is kept for the sale like any QR; a dead one finds nobody. No phone,
+        # address, id or short code has this shape, and a QR is never a counted guess.
+        return tills.identify_by_code(
+            session, business=business, terminal_id=terminal_id, kind="qr", value=ask.value, settings=settings, at=at
+        )
+    if ask.way in ("code", "qr"):
+        return tills.identify_by_code(
+            session, business=business, terminal_id=terminal_id, kind=ask.way, value=ask.value, settings=settings, at=at
+        )
+    if ask.way == "id":
+        return _by_id(session, business.id, ask.value)
+    return identification.identify(
+        session, business=business, terminal_id=terminal_id, way=ask.way, value=ask.value, settings=settings, at=at
+    )
+
+
+QR_LENGTH = len(secrets.token_urlsafe(identification.QR_BYTES))
+URLSAFE = frozenset(string.ascii_letters + string.digits + "-_")
+
+
+def looks_like_qr(value: str) -> bool:
+    """Whether `value` has the shape of the app's QR payload (no phone, e-mail, member id or short code has it)."""
+    text = value.strip()
+    return len(text) == QR_LENGTH and all(char in URLSAFE for char in text)
 
 
 def _by_id(session: Session, business_id: uuid.UUID, text: str) -> Any:

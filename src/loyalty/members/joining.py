@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import overload
+from typing import Any, overload
 
 from sqlalchemy.orm import Session
 
@@ -15,7 +15,7 @@ from loyalty.db import scoped
 from loyalty.db.engine import Database
 from loyalty.db.models import now
 from loyalty.errors import Forbidden, InvalidInput
-from loyalty.members import access, cards
+from loyalty.members import access, attributes, cards
 from loyalty.members import accounts as members
 from loyalty.members.access import Principal
 
@@ -30,6 +30,7 @@ class Registration:
     member_number: str | None = None
     tags: Sequence[str] = ()
     consent: Mapping[str, bool] | None = None
+    attributes: Mapping[str, Any] | None = None  # gender, anniversary, generic fields (`members.attributes`)
 
 
 @overload
@@ -48,6 +49,8 @@ def register(
         # A tag can unlock a tag-conditioned rule: only an admin sets one, here as in a change.
         raise InvalidInput("tags", "can be set by an admin key only")
 
+    kept = attributes.normalise(command.attributes)
+
     def work(session: Session) -> cards.MemberCard:
         business = access.business(session, who.business_id)
         member = members.register(
@@ -61,6 +64,7 @@ def register(
             member_number=command.member_number,
             tags=command.tags,
             consent=command.consent,
+            attributes=kept,
             actor=who.actor,
             at=now(),
         )

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -206,21 +206,43 @@ def identify_by_code(
 
 
 def identified_by_code(
-    session: Session, *, business_id: uuid.UUID, terminal_id: uuid.UUID, member_id: uuid.UUID, at: datetime
+    session: Session,
+    *,
+    business_id: uuid.UUID,
+    terminal_id: uuid.UUID,
+    member_id: uuid.UUID,
+    transaction_id: str,
+    at: datetime,
 ) -> bool:
-    """Whether this till identified the member with the app's code, its QR or a sent code during this sale: the
-    member is standing at the till with their phone."""
-    found = session.scalar(
-        select(TillIdentification.id)
-        .where(
+    """Whether this till identified the member with the app's code, its QR or a sent code for this ticket: the
+    member is standing at the till with their phone. An identification proves one ticket, the first that asks;
+    another ticket at the same till needs its own."""
+    mine = (TillIdentification.transaction_id == transaction_id) | TillIdentification.transaction_id.is_(None)
+    rows = session.execute(
+        select(TillIdentification.id, TillIdentification.transaction_id).where(
             TillIdentification.business_id == business_id,
             TillIdentification.terminal_id == terminal_id,
             TillIdentification.member_id == member_id,
             TillIdentification.expires_at > at,
+            mine,
         )
-        .limit(1)
-    )
-    return found is not None
+    ).all()
+    if any(ticket == transaction_id for _, ticket in rows):
+        return True
+    for row_id, _ in rows:
+        claimed = session.execute(
+            update(TillIdentification)
+            .where(
+                TillIdentification.business_id == business_id,
+                TillIdentification.id == row_id,
+                TillIdentification.transaction_id.is_(None),
+            )
+            .values(transaction_id=transaction_id)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount == 1:  # type: ignore[attr-defined]
+            return True
+    return False
 
 
 def branch_of(session: Session, *, business_id: uuid.UUID, branch_id: uuid.UUID) -> Branch | None:

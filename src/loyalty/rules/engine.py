@@ -41,6 +41,7 @@ def evaluate(
     explain: bool = False,
     requests: Sequence[DiscountRequest] = (),
     punch_cards: Sequence[PunchCard] = (),
+    given: Discounts | None = None,
 ) -> Outcome:
     """What `member` earns and receives when `trigger` happens at `at` (an aware datetime).
 
@@ -56,6 +57,10 @@ def evaluate(
     each on what the earlier ones left (`apply_discounts`). `Outcome.discounts` lists them, and every rule's
     points are earned on what they leave. A rule with a deal has fired when its deal applied or any other
     action of it gave something.
+
+    `given`: the discounts the till already gave (a closed sale recorded as the till charged it): they stand in
+    for the deals and `requests`, a deal rule that holds has fired when its deal is among them, and points are
+    earned on what they leave.
 
     Active `punch_cards` count their punches on what the discounts leave (a line made free does not punch),
     from the member's punches on each open card (`Member.punches`); `Outcome.punches` says what the sale does.
@@ -88,7 +93,10 @@ def evaluate(
     deal_reasons: dict[int, str | None] = {}
     if basket is not None:
         assert purchase is not None
-        discounts, deal_reasons = _deals(candidates, situation, basket, requests, context.currency_exponent)
+        if given is None:
+            discounts, deal_reasons = _deals(candidates, situation, basket, requests, context.currency_exponent)
+        else:
+            discounts, deal_reasons = given, _deal_reasons(candidates, situation)
         if discounts.applied:
             pairs = zip(basket.lines, basket.net, strict=True)
             taken = {line.line_id: line.amount - net for line, net in pairs if net != line.amount}
@@ -178,6 +186,11 @@ def _deals(
         for line, net in zip(basket.lines, basket.net, strict=True)
     )
     return apply_discounts(lines, [*deals, *requests], currency_exponent=exponent), reasons
+
+
+def _deal_reasons(candidates: Sequence[Rule], situation: Situation) -> dict[int, str | None]:
+    """Per rule carrying a deal (by `id()`), why it does not hold on the sale (None: it does)."""
+    return {id(rule): _why_not(rule, situation) for rule in candidates if rule.deals and rule.trigger == "purchase"}
 
 
 def _deal_ids(rule: Rule) -> list[str]:

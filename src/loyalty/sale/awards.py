@@ -107,6 +107,7 @@ def evaluate(
     line_discounts: Mapping[str, Decimal] | None = None,
     explain: bool = False,
     requests: Sequence[engine.DiscountRequest] = (),
+    given: engine.Discounts | None = None,
 ) -> engine.Outcome:
     """What the business's active rules give `member` for `trigger`; writes nothing. `requests` (wallet
     benefits and codes) apply after the member's deals, and points are earned on what is left."""
@@ -130,6 +131,7 @@ def evaluate(
         explain=explain,
         requests=requests,
         punch_cards=punch_cards,
+        given=given,
     )
 
 

@@ -101,11 +101,15 @@ def confirm(
         return done
 
     try:
-        return db.write(work)
+        done = db.write(work)
     except Conflict as refused:
         if asked:
             _note_guesses(db, who, asked[0], refused.details.get("rejected") or [], settings=settings)
         raise
+    if asked and done.answer.get("not_redeemed"):
+        # A sale recorded as the till charged it declines a wrong code instead of refusing: it still counts.
+        _note_guesses(db, who, asked[0], done.answer["not_redeemed"], settings=settings)
+    return done
 
 
 def open_ticket(db: Database, who: Principal, sale: SaleOf) -> str:

@@ -25,7 +25,7 @@ from loyalty.db.models import Business, Member, PointsPayment, Purchase, Purchas
 from loyalty.db.rows import insert_rows
 from loyalty.errors import Conflict, NotFound
 from loyalty.money import currency_exponent, from_minor, hundredths_to_points, points_to_hundredths, to_minor
-from loyalty.sale import awards, credit_payments, purchase_rows, settlement, tab
+from loyalty.sale import as_charged, awards, credit_payments, purchase_rows, settlement, tab
 from loyalty.sale.pricing import price, with_recorded
 from loyalty.sale.purchases import Priced, Sale, View, check_amounts, member_row
 from loyalty.wallet import benefits, punch_cards
@@ -143,7 +143,12 @@ def _judged(
     blocked or pending one), a benefit or code that cannot apply, another member's payments, payments beyond its
     total."""
     check_amounts(sale, business)
-    priced = price(session, business=business, terminal_id=terminal_id, branch_id=branch_id, sale=sale, at=at)
+    if sale.charged is not None:  # the till charged it already: what cannot apply is declined, the sale stands
+        priced = as_charged.priced(
+            session, business=business, terminal_id=terminal_id, branch_id=branch_id, sale=sale, at=at
+        )
+    else:
+        priced = price(session, business=business, terminal_id=terminal_id, branch_id=branch_id, sale=sale, at=at)
     if priced.rejected:
         first = priced.rejected[0]
         raise Conflict(
@@ -183,6 +188,8 @@ def _spend(session: Session, *, business: Business, priced: Priced, purchase_id:
         for code in priced.promo_codes.values():
             codes.use(session, code=code, member_id=member.id if member else None, purchase_id=purchase_id, at=at)
     except (benefits.BenefitNotRedeemable, codes.CodeRefused) as lost:
+        if priced.sale.charged is not None:
+            raise RetryTransaction() from None  # priced again, it is declined and the sale stands
         # Another till spent it between this sale's quote and now: nothing of this purchase is kept.
         shown = codes.discreet(lost) if isinstance(lost, codes.CodeRefused) else lost
         raise Conflict("benefit_unavailable", shown.message, **shown.details) from None
@@ -300,6 +307,16 @@ def _answer(
         "credit_paid": view.money(from_minor(sum(p.amount_minor for p in priced.credit_payments), exponent)),
         "credit_balance": view.money(from_minor(member.credit_balance, exponent)) if member else None,
         "punches": punch_cards.answer(business, punched),
+    } | _as_charged(view, priced)
+
+
+def _as_charged(view: View, priced: Priced) -> dict[str, Any]:
+    """A sale recorded as the till charged it says what it did not redeem, and what loyalty would have given."""
+    if priced.computed_discounts is None:
+        return {}
+    return {
+        "not_redeemed": list(priced.declined),
+        "computed_discount_total": view.money(priced.computed_discounts.total),
     }
 
 

@@ -3,7 +3,7 @@ whether the member confirms a payment with a code sent to their phone or e-mail.
 
 The code is one of `sent_codes` (an identification code): short, single use, short-lived; a wrong one counts
 as a failed identification attempt, under the same limits. A member who was identified at this till during the sale
-with the app's code or QR is standing there with their phone, and is not asked again.
+with the app's code or QR for this ticket is standing there with their phone, and is not asked again on it.
 """
 
 from __future__ import annotations
@@ -82,12 +82,37 @@ def still_owed(
     return max(total_minor - paid, 0)
 
 
-def needs_code(session: Session, *, business: Business, terminal_id: uuid.UUID, member: Member, at: datetime) -> bool:
+def needs_code(
+    session: Session, *, business: Business, terminal_id: uuid.UUID, member: Member, transaction_id: str, at: datetime
+) -> bool:
+    """Whether the payment waits for the member's code: verification is on and no app code or QR proved the member
+    for this ticket (a proof serves one ticket only)."""
     if not business.payment_verification:
         return False
     return not tills.identified_by_code(
-        session, business_id=business.id, terminal_id=terminal_id, member_id=member.id, at=at
+        session,
+        business_id=business.id,
+        terminal_id=terminal_id,
+        member_id=member.id,
+        transaction_id=transaction_id,
+        at=at,
     )
+
+
+class PaymentUncapped(InvalidInput):
+    """A budget payment on a ticket that says neither its total nor its items: nothing tells what it may cover."""
+
+    def __init__(self) -> None:
+        super().__init__("purchase.totalAmount", "is required for a payment (or the ticket's items)")
+
+
+def cap(total_minor: int | None, items_minor: int | None) -> int:
+    """What a ticket's budget payments may cover together: its total, else the sum of its items, else refused."""
+    if total_minor is not None:
+        return total_minor
+    if items_minor is not None:
+        return items_minor
+    raise PaymentUncapped()
 
 
 def check_code(

@@ -62,6 +62,7 @@ def statements(dialect: str) -> Statements:
         .values(
             total_minor=bindparam("new_total_minor"),
             discount_minor=bindparam("new_discount_minor"),
+            computed_discount_minor=bindparam("new_computed_discount_minor"),
             points_earned=bindparam("new_points_earned"),
             payments=bindparam("new_payments", type_=JSON),
             response=cast(text, JSON) if dialect == "postgresql" else text,
@@ -83,6 +84,9 @@ def settle(
             "purchase_id": purchase_id,
             "new_total_minor": to_minor(priced.total, exponent),
             "new_discount_minor": to_minor(priced.discounts.total, exponent),
+            "new_computed_discount_minor": (
+                None if priced.computed_discounts is None else to_minor(priced.computed_discounts.total, exponent)
+            ),
             "new_points_earned": applied.points,
             "new_payments": [
                 {"mop": payment.mop, "amount_minor": to_minor(payment.amount, exponent)}

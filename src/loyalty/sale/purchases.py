@@ -43,6 +43,26 @@ class MemberBlocked(Refused):
 
 
 @dataclass(frozen=True)
+class Charged:
+    """The loyalty discounts a till already charged (Como's `appliedAmount` of `redeemAssets` and `deals`): per
+    source (`benefit`, `code`, `deal`) and id, the amount off, or None where the till left it to loyalty."""
+
+    discounts: tuple[tuple[str, str, Decimal | None], ...] = ()
+    deals_listed: bool = False  # the till listed the deals it gave: a deal it did not list, it did not give
+
+    def lists(self, source: str, ident: str) -> bool:
+        return any(kind == source and key == ident for kind, key, _ in self.discounts)
+
+    def amount(self, source: str, ident: str) -> Decimal | None:
+        """The till's amount for this discount (a code in any spelling), or None."""
+        wanted = codes.normalise(ident) if source == "code" else ident
+        for kind, key, amount in self.discounts:
+            if kind == source and (codes.normalise(key) if kind == "code" else key) == wanted:
+                return amount
+        return None
+
+
+@dataclass(frozen=True)
 class Sale:
     """A purchase as the till sends it (for a quote or a confirmation)."""
 
@@ -53,10 +73,12 @@ class Sale:
     benefits: tuple[str, ...] = ()
     codes: tuple[str, ...] = ()
     occurred_at: datetime | None = None  # a sale the till sends later; None: now
+    # A closed sale recorded as the till made it (Como): the discounts it charged; None: loyalty's own.
+    charged: Charged | None = None
 
     def fingerprint(self) -> str:
         """A digest of what the till sent: the same transaction id with another body is a conflict."""
-        body = {
+        body: dict[str, Any] = {
             "transaction_id": self.transaction_id,
             "member_id": str(self.member_id) if self.member_id else None,
             "lines": [
@@ -77,6 +99,9 @@ class Sale:
         }
         if self.occurred_at is not None:
             body["occurred_at"] = self.occurred_at.astimezone(UTC).isoformat()
+        if self.charged is not None:
+            listed = [[source, ident, str(amount)] for source, ident, amount in self.charged.discounts]
+            body["charged"] = [listed, self.charged.deals_listed]
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
@@ -97,6 +122,9 @@ class Priced:
     # The payments earning sees: the reported ones with the recorded points and credit payments as MOP `points`
     # and `credit`.
     payments_seen: tuple[engine.Payment, ...] = ()
+    # A sale recorded as the till charged it (`as_charged`): what was declined, and loyalty's own discounts.
+    declined: list[dict[str, str]] = field(default_factory=list)
+    computed_discounts: engine.Discounts | None = None
 
     @property
     def subtotal(self) -> Decimal:

@@ -60,6 +60,7 @@ class BudgetPayment:
     key: str  # payment_keys.for_call: the till's Idempotency-Key, else the call itself
     total_minor: int | None = None
     verification_code: str | None = None
+    items_minor: int | None = None  # the sum of the ticket's items: the cap when it says no total
 
     def digest(self) -> str:
         # The ticket's total may grow between a call and its retry: the payment asked is the member, ticket and amount.
@@ -157,7 +158,15 @@ def pay_budget(db: Database, who: Principal, request: BudgetPayment, *, settings
             # Before the code and what is owed: both were settled the first time.
             _same(found, request.member_id, request.transaction_id, digest, wallet=found.wallet)
             return _tendered(session, business, _row(session, found), created=False)
-        if payment_policy.needs_code(session, business=business, terminal_id=terminal_id, member=member, at=at):
+        cap = payment_policy.cap(request.total_minor, request.items_minor)
+        if payment_policy.needs_code(
+            session,
+            business=business,
+            terminal_id=terminal_id,
+            member=member,
+            transaction_id=request.transaction_id,
+            at=at,
+        ):
             code = request.verification_code
             if code is None:
                 sent = sent_codes.send(
@@ -179,18 +188,16 @@ def pay_budget(db: Database, who: Principal, request: BudgetPayment, *, settings
         tab.hold(
             session, business_id=business.id, terminal_id=terminal_id, transaction_id=request.transaction_id, at=at
         )
-        wanted = request.amount_minor
-        if request.total_minor is not None:
-            owed = payment_policy.still_owed(
-                session,
-                business_id=business.id,
-                terminal_id=terminal_id,
-                transaction_id=request.transaction_id,
-                total_minor=request.total_minor,
-            )
-            if owed <= 0:
-                raise payments.NothingOwed()
-            wanted = min(wanted, owed)
+        owed = payment_policy.still_owed(
+            session,
+            business_id=business.id,
+            terminal_id=terminal_id,
+            transaction_id=request.transaction_id,
+            total_minor=cap,
+        )
+        if owed <= 0:
+            raise payments.NothingOwed()
+        wanted = min(request.amount_minor, owed)
         amount = from_minor(wanted, currency_exponent(business.currency))
         if business.payment_wallet == "credit":
             asked = credit_payments.CreditPaymentRequest(member.id, request.transaction_id, amount, request.key, digest)

@@ -75,6 +75,10 @@ FIELDS = [
     (re.compile(r"^payments\.(\d+)\.amount$"), r"purchase.meansOfPayment.\1.amount"),
     (re.compile(r"^phone$"), "phoneNumber"),
     (re.compile(r"^member_number$"), "customIdentifier"),
+    (re.compile(r"^occurred_at$"), "purchase.openTime"),
+    (re.compile(r"^attributes\.(.+)$"), r"registrationData.\1"),
+    (re.compile(r"^attributes$"), "registrationData"),
+    (re.compile(r"^tags$"), "registrationData.Tags"),
 ]
 
 

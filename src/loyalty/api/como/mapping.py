@@ -4,12 +4,13 @@ every figure comes from `pricing.price`, `confirmation.confirm`, the wallet and 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 from loyalty import rules as engine
 from loyalty.api.como import envelope
-from loyalty.api.como.shapes import Line, Purchase, RedeemAsset
+from loyalty.api.como.shapes import Line, Purchase, PurchaseDeal, RedeemAsset
 from loyalty.errors import InvalidInput
 from loyalty.money import currency_exponent, from_minor, to_minor
 from loyalty.sale import payments, purchases
@@ -41,8 +42,12 @@ def sale(
     member_id: uuid.UUID | None,
     assets: list[RedeemAsset] | None = None,
     transaction_required: bool = True,
+    dated: bool = False,
+    deals: list[PurchaseDeal] | None = None,
 ) -> purchases.Sale:
-    """The `/v1` sale this Como purchase describes: line totals from `netAmount`, budget payments by loyalty's names."""
+    """The `/v1` sale this Como purchase describes: line totals from `netAmount`, budget payments by loyalty's names;
+    `dated`: a closed sale, recorded as the till made it: `openTime` is when it happened (the services judge its bounds
+    as `/v1`'s `occurred_at`) and the `appliedAmount`s of `assets` and `deals` are the discounts it charged."""
     if purchase is None:
         raise InvalidInput("purchase", "is required")
     txn = transaction_id(purchase) if transaction_required else (purchase.transactionId or "").strip()
@@ -54,7 +59,55 @@ def sale(
     )
     keys, typed = _asked(assets or [])
     return purchases.Sale(
-        transaction_id=txn, member_id=member_id, lines=lines, payments=paid, benefits=keys, codes=typed
+        transaction_id=txn,
+        member_id=member_id,
+        lines=lines,
+        payments=paid,
+        benefits=keys,
+        codes=typed,
+        occurred_at=open_time(purchase.openTime) if dated else None,
+        charged=charged(assets or [], deals, exponent) if dated else None,
+    )
+
+
+def charged(assets: list[RedeemAsset], deals: list[PurchaseDeal] | None, exponent: int) -> purchases.Charged:
+    """The discounts the till charged: each asset, code and deal at its `appliedAmount` (either sign; none sent:
+    loyalty's own). A till that lists its deals gave only those."""
+    listed: list[tuple[str, str, Decimal | None]] = []
+    for asset in assets:
+        key, code = (asset.key or "").strip(), (asset.code or "").strip()
+        listed.append(("benefit" if key else "code", key or code, _applied(asset.appliedAmount, exponent)))
+    for index, deal in enumerate(deals or []):
+        key = (deal.key or "").strip()
+        if not key:
+            raise InvalidInput(f"deals.{index}.key", "is required")
+        listed.append(("deal", key, _applied(deal.appliedAmount, exponent)))
+    return purchases.Charged(tuple(listed), deals_listed=bool(deals))
+
+
+def _applied(amount: int | None, exponent: int) -> Decimal | None:
+    return None if amount is None else from_minor(abs(amount), exponent)
+
+
+def open_time(text: str | None) -> datetime | None:
+    """`openTime` as the clients send it (`2026-05-02T12:30:00Z`, or with an offset); none sent: now."""
+    if text is None or not text.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    except ValueError:
+        raise InvalidInput("purchase.openTime", "must be a time like 2026-05-02T12:30:00Z") from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)  # Como's times are UTC
+    return moment
+
+
+def items_total(purchase: Purchase) -> int | None:
+    """The sum of the ticket's lines in minor units (`netAmount`, else `grossAmount`), or None without lines."""
+    if not purchase.items:
+        return None
+    return sum(
+        max(item.netAmount if item.netAmount is not None else item.grossAmount or 0, 0) for item in purchase.items
     )
 
 
@@ -185,3 +238,25 @@ def member_notes(answer: dict[str, Any]) -> list[dict[str, str]]:
     if answer.get("points_balance") is not None:
         notes.append({"content": f"Points balance: {answer['points_balance']}", "type": "text"})
     return notes
+
+
+def not_redeemed(answer: dict[str, Any], asked: list[RedeemAsset]) -> dict[str, Any]:
+    """A closed sale stands when an asset or code it lists can no longer apply: each asked one says whether it was
+    redeemed, as getBenefits says it (`redeemAssets`, with `nonRedeemableCause`), and the cashier reads why not."""
+    declined = answer.get("not_redeemed") or []
+    if not declined:
+        return {}
+    why = {("benefit", item["id"]) if "id" in item else ("code", item["code"]): item["reason"] for item in declined}
+    entries: list[dict[str, Any]] = []
+    notes: list[dict[str, str]] = []
+    for asset in asked:
+        key = (asset.key or "").strip()
+        ident = key or (asset.code or "").strip()
+        entry: dict[str, Any] = {"key": key} if key else {"code": ident}
+        reason = why.get(("benefit" if key else "code", ident))
+        entry["redeemable"] = reason is None
+        if reason is not None:
+            entry["nonRedeemableCause"] = {"code": envelope.NOT_REDEEMABLE, "message": reason}
+            notes.append({"content": f"Not redeemed: {ident}: {reason}", "type": "text"})
+        entries.append(entry)
+    return {"redeemAssets": entries, "memberNotes": [*member_notes(answer), *notes]}

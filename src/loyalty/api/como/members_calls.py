@@ -44,46 +44,64 @@ def get_member_details(
 @router.post("/advanced/registration/quick", responses=ANSWERS)
 @router.post("/registration/quick", include_in_schema=False)
 def quick_registration(body: QuickRegistrationIn, me: Caller = Depends(caller)) -> JSONResponse:
-    """Register at the till: a phone number, optionally a name and an e-mail address. The member is active."""
-    customer = body.the_customer()
-    if customer is None or not (customer.phoneNumber or "").strip():
-        raise InvalidInput("customer.phoneNumber", "is required")
-    command = joining.Registration(
-        phone=customer.phoneNumber or "",
-        first_name=customer.firstName or "",
-        last_name=customer.lastName or "",
-        email=customer.email,
-        consent=_consent(customer.termsOfUse, customer.allowSMS, customer.allowEmail),
-    )
-    joined = joining.register(me.db, me.principal, command)
+    """Register at the till: a phone number or an e-mail address, optionally a name, a member number (`memberId`,
+    `extClubMemberId`) and `registrationData`'s fields. The member is active."""
+    customer = body.the_customer() or Customer()
+    joined = joining.register(me.db, me.principal, _registration(customer, _camel(body.registrationData or {})))
     return ok(membership=membership.details(me.db, me.principal, me.till, joined.member_id))
 
 
 @router.post("/advanced/registerMember", responses=ANSWERS)
+@router.post("/registerMember", include_in_schema=False)
 def register_member(body: RegisterMemberIn, me: Caller = Depends(caller)) -> JSONResponse:
     """Full registration; `registrationData` keys in PascalCase (camelCase is read too)."""
     data = _camel(body.registrationData or {})
-    customer = body.the_customer() or Customer()
-    phone = _text(data, "phoneNumber", "registrationData.PhoneNumber") or customer.phoneNumber
-    if not phone or not phone.strip():
-        raise InvalidInput("registrationData.PhoneNumber", "is required")
-    command = joining.Registration(
-        phone=phone,
-        first_name=_text(data, "firstName", "registrationData.FirstName") or customer.firstName or "",
-        last_name=_text(data, "lastName", "registrationData.LastName") or customer.lastName or "",
-        email=_text(data, "email", "registrationData.Email") or customer.email,
-        birthday=membership.birthday(data.get("birthday"), "registrationData.Birthday"),
-        consent=_consent(
-            _flag(data, "termsOfUse", "registrationData.TermsOfUse"),
-            _flag(data, "allowSMS", "registrationData.AllowSMS"),
-            _flag(data, "allowEmail", "registrationData.AllowEmail"),
-        ),
-    )
-    joining.register(me.db, me.principal, command)
+    joining.register(me.db, me.principal, _registration(body.the_customer() or Customer(), data, "registrationData."))
     return ok()
 
 
+def _registration(customer: Customer, data: dict[str, Any], where: str = "customer.") -> joining.Registration:
+    """A registration from the customer and `registrationData` (which wins): a phone or an e-mail address (or
+    both), the member number, and the fields loyalty keeps as member attributes (gender, anniversary, generic*)."""
+    phone = _text(data, "phoneNumber", "registrationData.PhoneNumber") or customer.phoneNumber
+    email = _text(data, "email", "registrationData.Email") or customer.email
+    if not (phone or "").strip() and not (email or "").strip():
+        raise InvalidInput(f"{where}phoneNumber", "send the member's phoneNumber or email (or both)")
+    number = (
+        _text(data, "memberId", "registrationData.MemberId")
+        or _text(data, "extClubMemberId", "registrationData.ExtClubMemberId")
+        or customer.memberId
+        or customer.extClubMemberId
+    )
+    return joining.Registration(
+        phone=phone if (phone or "").strip() else None,
+        first_name=_text(data, "firstName", "registrationData.FirstName") or customer.firstName or "",
+        last_name=_text(data, "lastName", "registrationData.LastName") or customer.lastName or "",
+        email=email if (email or "").strip() else None,
+        birthday=membership.birthday(data.get("birthday"), "registrationData.Birthday"),
+        member_number=number.strip() if number and number.strip() else None,
+        consent=_consent(
+            _flag(data, "termsOfUse", "registrationData.TermsOfUse") or customer.termsOfUse,
+            _flag(data, "allowSMS", "registrationData.AllowSMS") or customer.allowSMS,
+            _flag(data, "allowEmail", "registrationData.AllowEmail") or customer.allowEmail,
+        ),
+        attributes=membership.attributes_sent(data),
+        tags=_tags(data.get("tags")),  # sent, not dropped: the service refuses them to a till's key
+    )
+
+
+def _tags(raw: Any) -> tuple[str, ...]:
+    if raw is None or raw == [] or raw == "":
+        return ()
+    if isinstance(raw, str):
+        return (raw,)
+    if not isinstance(raw, list) or not all(isinstance(tag, str) for tag in raw):
+        raise InvalidInput("registrationData.Tags", "must be a list of texts")
+    return tuple(raw)
+
+
 @router.post("/advanced/updateMember", responses=ANSWERS)
+@router.post("/updateMember", include_in_schema=False)
 def update_member(body: UpdateMemberIn, me: Caller = Depends(caller)) -> JSONResponse:
     """Change what `registrationData` holds (camelCase, only the changed fields) for the member `customer` names.
     A till gives a member a phone or e-mail they lack (unproven), never changes one they have."""

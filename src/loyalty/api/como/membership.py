@@ -99,6 +99,9 @@ def membership(found: holdings.Holding, who: Principal, *, only_active: bool = F
         shown["customIdentifier"] = member.member_number
     if member.birthday:
         shown["birthday"] = member.birthday.isoformat()
+    # What the till's registration sent beyond loyalty's fields, under the names it was sent by.
+    for name, value in (member.attributes or {}).items():
+        shown.setdefault(name, value)
     return shown
 
 
@@ -129,6 +132,17 @@ def _status(standing: str, valid_from: datetime, at: datetime) -> str:
     if standing == "active":
         return "Future" if valid_from > at else "Active"
     return ASSET_STATUS.get(standing, "Deactivated")
+
+
+def attributes_sent(data: dict[str, Any]) -> dict[str, Any]:
+    """`gender`, `anniversary` (a Como date, kept as YYYY-MM-DD) and the `generic*` fields of `registrationData`."""
+    sent = {
+        name: value for name, value in data.items() if name in ("gender", "anniversary") or name.startswith("generic")
+    }
+    if sent.get("anniversary") not in (None, ""):
+        day = birthday(sent["anniversary"], "registrationData.Anniversary")
+        sent["anniversary"] = day.isoformat() if day else None
+    return sent
 
 
 def birthday(raw: Any, field: str) -> date | None:

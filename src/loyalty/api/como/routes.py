@@ -1,5 +1,5 @@
 """`/api/v4/…`: Como's POS API, call by call (members_calls, sale_calls), under one prefix and one OpenAPI tag;
-a call Como does not have answers in Como's envelope too."""
+every call also answers under `advanced/`; a call Como does not have answers in Como's envelope too."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ __all__ = ["TAG", "TAG_METADATA", "router"]
 router = APIRouter(prefix="/api/v4", tags=[TAG], route_class=ComoRoute)
 router.include_router(members_calls.router)
 router.include_router(sale_calls.router)
+# Older clients (Swift SDK revisions) call everything under `advanced/`: every call answers there too.
+router.include_router(members_calls.router, prefix="/advanced", include_in_schema=False)
+router.include_router(sale_calls.router, prefix="/advanced", include_in_schema=False)
 
 
 @router.api_route("/{anything:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)

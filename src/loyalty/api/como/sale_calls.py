@@ -62,12 +62,21 @@ def submit_purchase(
         return _return(me, purchase, txn)
 
     def sale(business: Any) -> Any:
-        return mapping.sale(purchase, business=business, member_id=member_id, assets=body.redeemAssets)
+        closed = status != "open"
+        return mapping.sale(
+            purchase,
+            business=business,
+            member_id=member_id,
+            assets=body.redeemAssets,
+            dated=closed,
+            deals=body.deals if closed else None,
+        )
 
     if status == "open":
         return ok(confirmation=checkout.open_ticket(me.db, me.principal, sale), memberNotes=[])
     done = checkout.confirm(me.db, me.principal, sale, settings=me.settings, close_ticket=True)
-    return ok(confirmation=done.answer["id"], memberNotes=mapping.member_notes(done.answer))
+    answer = {"confirmation": done.answer["id"], "memberNotes": mapping.member_notes(done.answer)}
+    return ok(**(answer | mapping.not_redeemed(done.answer, body.redeemAssets or [])))
 
 
 def _return(me: Caller, purchase: Any, txn: str) -> JSONResponse:
@@ -107,7 +116,13 @@ def payment(
         transaction_id=txn, member_id=member_id, amount_minor=body.amount, header=idempotency_key
     )
     asked = tender.BudgetPayment(
-        member_id, txn, body.amount, key, total_minor=body.purchase.totalAmount, verification_code=body.verificationCode
+        member_id,
+        txn,
+        body.amount,
+        key,
+        total_minor=body.purchase.totalAmount,
+        verification_code=body.verificationCode,
+        items_minor=mapping.items_total(body.purchase),
     )
     result = tender.pay_budget(me.db, me.principal, asked, settings=me.settings)
     if isinstance(result, tender.Verification):

@@ -38,6 +38,8 @@ class Customer(ComoModel):
     customIdentifier: Text | None = Field(default=None, max_length=64, description="The member number.")
     phoneNumber: Text | None = Field(default=None, max_length=40)
     email: Text | None = Field(default=None, max_length=254)
+    memberId: Text | None = Field(default=None, max_length=64, description="Registration: the member number.")
+    extClubMemberId: Text | None = Field(default=None, max_length=64, description="Registration: the member number.")
     firstName: str | None = Field(default=None, max_length=100)
     lastName: str | None = Field(default=None, max_length=100)
     allowSMS: bool | None = None
@@ -132,6 +134,7 @@ class VoidPurchaseIn(ComoModel):
 
 class QuickRegistrationIn(WithCustomer):
     quickRegistrationCode: Text | None = Field(default=None, max_length=64)
+    registrationData: dict[str, Any] | None = Field(default=None, description="Optional: as registerMember's.")
 
 
 class RegisterMemberIn(WithCustomer):

@@ -4,6 +4,7 @@ services' cards (`members.cards`) under their public names."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -56,6 +57,11 @@ class MemberOut(BaseModel):
     tier_progress: TierProgressOut | None = Field(description="Null when the business has no tiers.")
     language: str | None = Field(
         default=None, description="en, fr, de or it: texts and e-mails to the member; null: the business's."
+    )
+    attributes: dict[str, Any] = Field(
+        default_factory=dict,
+        description="What a till's registration sent beyond these fields (gender, anniversary, Como's generic*). "
+        "Not shown to pos keys.",
     )
 
 

@@ -11,6 +11,7 @@ from loyalty.api.deps import admin, database
 from loyalty.db.engine import Database
 from loyalty.members.access import Principal
 from loyalty.reports import dashboard as reports
+from loyalty.reports import till_discounts
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 
@@ -45,3 +46,31 @@ def points_report(
 ) -> dict[str, Any]:
     """Points earned, taken back, spent, given back and adjusted per day, and the points outstanding."""
     return reports.points_report(db, who, days=days)
+
+
+class TillDifferenceOut(BaseModel):
+    terminal_id: str
+    terminal: str
+    pos_id: str | None = Field(description="The till's own id (Como's X-Pos-Id).")
+    branch: str
+    sales_that_differ: int
+    till_discounts: str = Field(description="The loyalty discounts the till charged on those sales.")
+    loyalty_discounts: str = Field(description="What loyalty itself would have given on them.")
+    difference: str = Field(description="Till less loyalty: positive when the till gave more.")
+    last_at: str | None
+
+
+class TillDifferencesOut(BaseModel):
+    currency: str
+    days: int
+    tills: list[TillDifferenceOut]
+
+
+@router.get("/reports/till-discounts", response_model=TillDifferencesOut)
+def till_discounts_report(
+    days: int = Query(default=30, ge=1, le=till_discounts.MAX_DAYS, description="Days back from now."),
+    who: Principal = Depends(admin),
+    db: Database = Depends(database),
+) -> dict[str, Any]:
+    """Per till, the closed sales whose loyalty discount as the till charged it differs from loyalty's own."""
+    return till_discounts.report(db, who, days=days)

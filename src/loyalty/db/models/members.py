@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Date,
@@ -58,6 +59,9 @@ class Member(Base):
     tier_since: Mapped[datetime | None]
     # en | fr | de | it, or None for the business's: the language of the texts and e-mails sent to the member.
     language: Mapped[str | None] = mapped_column(String(8))
+    # What a till's registration sent beyond the fields above (gender, anniversary, Como's generic fields), kept
+    # and shown as it came; never tags, which only the business sets.
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class IdentificationCode(Base):
@@ -147,6 +151,8 @@ class TillIdentification(Base):
     member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("member.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=now)
     expires_at: Mapped[datetime]
+    # The ticket the identification proves the member for (a payment without a code): the first that asks.
+    transaction_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 class Tier(Base):

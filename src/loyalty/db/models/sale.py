@@ -42,6 +42,8 @@ class Purchase(Base):
     response: Mapped[dict[str, Any]] = mapped_column()  # the first answer, replayed verbatim
     total_minor: Mapped[int] = mapped_column(BigInteger)
     discount_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    # A till that applied its own discounts (Como's appliedAmount): what loyalty would have given, kept beside them.
+    computed_discount_minor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     points_earned: Mapped[int] = mapped_column(BigInteger, default=0)  # hundredths
     created_at: Mapped[datetime] = mapped_column(default=now)
     cancelled_at: Mapped[datetime | None]

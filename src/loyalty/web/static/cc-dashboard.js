@@ -6,6 +6,7 @@ import { drawBars } from "./figures.js";
 import { drawLiability } from "./liability-chart.js";
 import { call, cc } from "./cc-api.js";
 import { notice } from "./cc-page.js";
+import { loadTillDiscounts } from "./cc-till-discounts.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -28,6 +29,7 @@ export async function loadDashboard() {
   $("liability-note").textContent = `${points(owed.total_points)} points worth ${owed.currency} ${money(owed.total_value)}`
     + (Number(owed.pending_points) > 0 ? `, of which ${points(owed.pending_points)} still pending` : "");
   drawLiability($("liability-chart"), owed);
+  await loadTillDiscounts(days);
   // Short codes are guessable by design: warn when the live ones make a guessed hit at a till likely.
   const [risk, codeRisk] = await Promise.all([call("GET", "/v1/identification/risk"), call("GET", "/v1/codes/guessing-risk")]);
   const warnings = [
