@@ -91,6 +91,7 @@ class Bench:
         with self.db.read() as session:
             self.who: Principal = access.authenticate(session, made.pos_key)
         admin = {"Authorization": f"Bearer {made.admin_key}"}
+        self.till = {"Authorization": f"Bearer {made.pos_key}"}
         self.members: list[str] = []
         self.client = TestClient(create_app(self.settings, db=self.db), raise_server_exceptions=True)
         self.admin = admin
