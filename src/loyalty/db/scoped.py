@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import Session
@@ -31,10 +31,10 @@ def get(
         held = session.identity_map.get(identity_key(model, ident))
         if held is not None and not inspect(held).expired:
             return held if held.business_id == business_id else None  # type: ignore[attr-defined]
-    query = _by_id(model)
+    query = _by_id(cast(Any, model))
     if populate_existing:
         query = query.execution_options(populate_existing=True)
-    found = session.scalars(query, {"ident": ident, "business": business_id}).first()
+    found: T | None = session.scalars(query, {"ident": ident, "business": business_id}).first()
     return found if found is not None and found.business_id == business_id else None  # type: ignore[attr-defined]
 
 

@@ -158,7 +158,8 @@ class KeyCache:
 def still_valid(session: Session, who: Principal, *, at: datetime) -> Business:
     """The caller's business, read by the statement that checks the caller's key is neither revoked nor expired
     (KeyInvalid otherwise). Run first in a transaction: later reads of the business in it need no query."""
-    found = session.scalars(_key_still_valid(), {"business": who.business_id, "key": who.key_id, "at": at}).first()
+    values = {"business": who.business_id, "key": who.key_id, "at": at}
+    found: Business | None = session.scalars(_key_still_valid(), values).first()
     if found is None:
         raise KeyInvalid("revoked or expired key")
     return found
