@@ -269,6 +269,8 @@ def profile(bench: Bench, backend: str, purchases: int) -> None:
         f"{os.getloadavg()[0]:.1f}: wall {statistics.median(walls):.2f} ms, CPU {statistics.median(cpus):.2f} ms "
         "(medians of batches of 25, no profiler)\n"
     )
+    calls = stats.total_calls / purchases  # type: ignore[attr-defined]
+    print(f"Python function calls per purchase (cProfile's count, the same on a busy machine): {calls:,.0f}\n")
     whole = _cumulative(stats, STAGES[0][1])
     print("| stage | ms per purchase under cProfile | share |")
     print("|---|---:|---:|")
