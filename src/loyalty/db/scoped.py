@@ -3,7 +3,7 @@
 `session.get(Model, id)` and `session.refresh(row)` send `WHERE id = …` alone: a database sharded by business
 would ask every shard. These add `business_id = …` to that statement (a row of another business is not found);
 `get`, like `session.get`, sends nothing when the session already holds the row. Its statement is built once per
-model, with the id and the business as parameters: built anew (with `with_loader_criteria`) it cost twice the time of
+model, with the id and the business as parameters: built anew (with `with_loader_criteria`) it cost as much again as
 running it on SQLite.
 """
 
