@@ -65,6 +65,7 @@ bench: install
 	LOYALTY_BENCH=1 LOYALTY_SKIP_BROWSER=1 bash scripts/ensure-system.sh
 	LOYALTY_PG_DURABLE=1 bash scripts/with-postgres.sh $(PY) benchmarks/pos.py
 	LOYALTY_PG_DURABLE=1 bash scripts/with-postgres.sh $(PY) benchmarks/purchase_path.py
+	LOYALTY_PG_DURABLE=1 bash scripts/with-postgres.sh $(PY) benchmarks/purchase_path.py --profile 200
 	bash scripts/with-postgres.sh $(PY) benchmarks/auth.py
 	bash scripts/with-postgres.sh $(PY) benchmarks/identification.py
 	$(PY) benchmarks/engine.py

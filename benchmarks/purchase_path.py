@@ -15,6 +15,11 @@ with points, a discount benefit and a promo code. Operations, each on a sale of 
 - purchase, webhook subscribed: the purchase again, once the business has one webhook endpoint for every event
   (its outbox rows: the event and one delivery; nothing is sent, no delivery thread runs here).
 
+With --profile N, one till's confirmed purchases go through HTTP in process instead (the ASGI app over httpx's
+transport, with the key, the middleware and the request's validation; the thread-pool hops run inline so that one
+profiler sees all of it): the wall and CPU time per purchase without a profiler (medians of batches of 25), then
+where each millisecond goes under `cProfile` (its overhead inflates every figure alike: read the shares).
+
 Statements are every SQL statement sent (an executemany counts once, BEGIN/COMMIT not at all), per operation.
 Times are p50 and p99 over --runs operations after a warm-up. The machine is shared and noisy: compare medians
 of runs made in the same conditions (the script runs unchanged on an older checkout for an A/B).
@@ -23,7 +28,10 @@ of runs made in the same conditions (the script runs unchanged on an older check
 from __future__ import annotations
 
 import argparse
+import asyncio
+import cProfile
 import os
+import pstats
 import statistics
 import sys
 import tempfile
@@ -91,6 +99,7 @@ class Bench:
         with self.db.read() as session:
             self.who: Principal = access.authenticate(session, made.pos_key)
         admin = {"Authorization": f"Bearer {made.admin_key}"}
+        self.till = {"Authorization": f"Bearer {made.pos_key}"}
         self.members: list[str] = []
         self.client = TestClient(create_app(self.settings, db=self.db), raise_server_exceptions=True)
         self.admin = admin
@@ -186,12 +195,105 @@ def databases(postgres: str | None) -> Iterator[list[tuple[str, str]]]:
         yield found
 
 
+# Where a confirmed purchase's time goes: (stage, the functions whose cumulative time it is). A stage of several
+# functions adds them up; "the rest" rows are what is left of their parent.
+STAGES: list[tuple[str, list[tuple[str, str]]]] = [
+    ("whole request (ASGI app)", [("fastapi/applications.py", "__call__")]),
+    ("route: the write transaction and its answer", [("api/v1/pos.py", "confirm")]),
+    ("key check and the business (1 statement)", [("members/access.py", "still_valid")]),
+    ("member read (1)", [("sale/purchases.py", "member_row")]),
+    (
+        "claim: the purchase row, the tab (1 on SQLite)",
+        [("sale/purchase_rows.py", "insert_once"), ("sale/tab.py", "wait")],
+    ),
+    ("pricing: payments probe, rules (1)", [("sale/pricing.py", "price")]),
+    ("  of which the rules engine", [("rules/engine.py", "evaluate")]),
+    ("award: balance, ledger, lots, rule uses (5)", [("sale/confirmation.py", "_award")]),
+    ("lines (1)", [("sale/confirmation.py", "_record_lines")]),
+    ("answer, with the balance read (1)", [("sale/confirmation.py", "_answer")]),
+    ("JSON of the answer", [("sale/confirmation.py", "serialised")]),
+    ("settle: the purchase's totals and answer (1)", [("sale/purchase_rows.py", "settle")]),
+    ("audit record (1)", [("loyalty/audit.py", "record")]),
+    ("webhook outbox (0 when cached)", [("webhooks/outbox.py", "record_event")]),
+    ("COMMIT", [("~", "<method 'commit' of 'sqlite3.Connection' objects>"), ("psycopg/connection.py", "commit")]),
+]
+
+
+def _cumulative(stats: pstats.Stats, functions: list[tuple[str, str]]) -> float:
+    total = 0.0
+    for (path, _line, name), (_cc, _nc, _tt, cumulative, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        if any(path.endswith(suffix) and name == wanted for suffix, wanted in functions):
+            total += cumulative
+    return total
+
+
+def profile(bench: Bench, backend: str, purchases: int) -> None:
+    """One till's confirmed purchases through HTTP in process: times without a profiler, then the stages."""
+    import anyio.to_thread
+    import httpx
+
+    async def inline(function: Callable[..., Any], *args: Any, **_: Any) -> Any:
+        return function(*args)
+
+    anyio.to_thread.run_sync = inline  # type: ignore[assignment]
+    app = bench.client.app
+
+    async def run() -> tuple[list[float], list[float], pstats.Stats]:
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://till", headers=bench.till) as client:
+
+            async def one() -> None:
+                sale = bench.sale(bench.member(), payments=till_sale.PAYMENTS)
+                answered = await client.post("/v1/purchases", json=sale)
+                assert answered.status_code == 201, answered.text
+
+            for _ in range(30):
+                await one()
+            walls, cpus = [], []
+            for _ in range(max(1, purchases // 25)):
+                wall, cpu = time.perf_counter(), time.process_time()
+                for _ in range(25):
+                    await one()
+                walls.append((time.perf_counter() - wall) * 1000 / 25)
+                cpus.append((time.process_time() - cpu) * 1000 / 25)
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(purchases):
+                await one()
+            profiler.disable()
+            return walls, cpus, pstats.Stats(profiler)
+
+    walls, cpus, stats = asyncio.run(run())
+    print(
+        f"\n{backend}: a confirmed purchase through HTTP in process, {purchases} purchases, load average "
+        f"{os.getloadavg()[0]:.1f}: wall {statistics.median(walls):.2f} ms, CPU {statistics.median(cpus):.2f} ms "
+        "(medians of batches of 25, no profiler)\n"
+    )
+    calls = stats.total_calls / purchases  # type: ignore[attr-defined]
+    print(f"Python function calls per purchase (cProfile's count, the same on a busy machine): {calls:,.0f}\n")
+    whole = _cumulative(stats, STAGES[0][1])
+    print("| stage | ms per purchase under cProfile | share |")
+    print("|---|---:|---:|")
+    for name, functions in STAGES:
+        spent = _cumulative(stats, functions)
+        print(f"| {name} | {spent * 1000 / purchases:.2f} | {spent / whole:.0%} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--show", action="store_true", help="print one run's statements of each operation (stderr)")
+    parser.add_argument("--profile", type=int, default=0, metavar="N", help="profile N purchases through HTTP instead")
     arguments = parser.parse_args()
+    if arguments.profile:
+        with databases(os.environ.get("LOYALTY_TEST_POSTGRES_URL")) as found:
+            for backend, url in found:
+                bench = Bench(url)
+                profile(bench, backend, arguments.profile)
+                bench.client.__exit__(None, None, None)
+                bench.db.dispose()
+        return
     print("| database | operation | statements | p50 ms | p99 ms |")
     print("|---|---|---:|---:|---:|")
     with databases(os.environ.get("LOYALTY_TEST_POSTGRES_URL")) as found:

@@ -1,12 +1,16 @@
 """The yardstick of benchmarks/pos.py: the least a confirmed purchase can cost on loyalty's own stack.
 
-FastAPI + SQLAlchemy Core, served by uvicorn started as `loyalty serve` starts it (the same `uvicorn.run` options,
-so uvloop and httptools), on the same database with loyalty's own engine settings (`make_engine`: SQLite in WAL
-with BEGIN IMMEDIATE, PostgreSQL with the same pool) and, on SQLite, the writers of a process queued on a lock
-as `Database.write` queues them. `POST /v1/purchases` takes the benchmark's sale, validated by a pydantic model,
-and in one transaction writes one idempotency row (unique transaction id), one ledger entry and one balance
-update, then answers JSON with 201 (200 and the first answer for a replayed transaction id). No authentication,
-rules, lines, audit or stored answer: only the writes no purchase can do without.
+The leanest honest floor. FastAPI served by uvicorn started as `loyalty serve` starts it (the same `uvicorn.run`
+options, so uvloop and httptools; a synchronous route, run in the thread pool as loyalty's are), on the same
+database with loyalty's own engine settings (`make_engine`: SQLite in WAL with BEGIN IMMEDIATE and the same
+`synchronous` (FULL by default: the WAL synced at each commit), PostgreSQL with the same pool) and, on SQLite, the
+writers of a process queued on a lock as `Database.write` queues them and the WAL checkpointed by loyalty's own
+thread, off the commits (`Database` makes the engines). `POST /v1/purchases` reads the benchmark's
+sale as plain JSON (no model: the amounts summed exactly from their text) and, in one transaction, sends the three
+writes no purchase can do without, as text SQL on tables without foreign keys: one idempotency row (unique
+transaction id, `INSERT … ON CONFLICT DO NOTHING RETURNING`), one ledger entry and one balance update. It answers
+JSON with 201, or 200 and the first answer's figures for a replayed transaction id. No authentication, rules,
+lines, audit or stored answer.
 
     LOYALTY_DATABASE_URL=sqlite:////tmp/ref.db python benchmarks/reference.py --port 8001 --workers 1
 
@@ -16,79 +20,60 @@ rules, lines, audit or stored answer: only the writes no purchase can do without
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import threading
 import uuid
 from contextlib import AbstractContextManager, nullcontext
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-from fastapi import FastAPI, Response
-from pydantic import BaseModel
-from sqlalchemy import BigInteger, Column, ForeignKey, Integer, MetaData, String, Table, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from fastapi import Depends, FastAPI, Request, Response
 
-from loyalty.db.engine import is_sqlite, make_engine
+from loyalty.db.engine import Database, is_sqlite, make_engine
 
-metadata = MetaData()
-balances = Table(
-    "balances",
-    metadata,
-    Column("member_id", String(36), primary_key=True),
-    Column("points", BigInteger, nullable=False),  # hundredths of a point
+TABLES = (
+    "CREATE TABLE balances (member_id VARCHAR(36) PRIMARY KEY, points BIGINT NOT NULL)",  # hundredths of a point
+    "CREATE TABLE idempotency (transaction_id VARCHAR(64) PRIMARY KEY, member_id VARCHAR(36) NOT NULL,"
+    " points BIGINT NOT NULL)",
+    "CREATE TABLE entries (transaction_id VARCHAR(64) NOT NULL, member_id VARCHAR(36) NOT NULL,"
+    " points BIGINT NOT NULL)",
 )
-idempotency = Table(
-    "idempotency",
-    metadata,
-    Column("transaction_id", String(64), primary_key=True),
-    Column("member_id", String(36), ForeignKey("balances.member_id"), nullable=False),
-    Column("points", BigInteger, nullable=False),
+CLAIM = (
+    "INSERT INTO idempotency (transaction_id, member_id, points) VALUES (?, ?, ?)"
+    " ON CONFLICT (transaction_id) DO NOTHING RETURNING points"
 )
-entries = Table(
-    "entries",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("transaction_id", String(64), ForeignKey("idempotency.transaction_id"), nullable=False),
-    Column("member_id", String(36), ForeignKey("balances.member_id"), nullable=False),
-    Column("points", BigInteger, nullable=False),
-)
+ENTRY = "INSERT INTO entries (transaction_id, member_id, points) VALUES (?, ?, ?)"
+BALANCE = "UPDATE balances SET points = points + ? WHERE member_id = ? RETURNING points"
+FIRST = "SELECT member_id, points FROM idempotency WHERE transaction_id = ?"
 
 
-class Line(BaseModel):
-    line_id: str
-    code: str
-    department: str | None = None
-    quantity: int
-    amount: Decimal
-    tags: list[str] = []
-
-
-class Payment(BaseModel):
-    mop: str
-    amount: Decimal
-
-
-class Sale(BaseModel):
-    transaction_id: str
-    member_id: uuid.UUID
-    items: list[Line]
-    payments: list[Payment]
+def _placeholders(url: str, statement: str) -> str:
+    """qmark for sqlite3, format for psycopg."""
+    return statement if is_sqlite(url) else statement.replace("?", "%s")
 
 
 def prepare(url: str, members: int) -> list[str]:
     """The tables and `members` members with no points; returns their ids."""
     engine = make_engine(url)
-    metadata.create_all(engine)
     ids = [str(uuid.uuid4()) for _ in range(members)]
     with engine.begin() as connection:
-        connection.execute(insert(balances), [{"member_id": member, "points": 0} for member in ids])
+        for table in TABLES:
+            connection.exec_driver_sql(table)
+        insert = _placeholders(url, "INSERT INTO balances (member_id, points) VALUES (?, 0)")
+        connection.exec_driver_sql(insert, [(member,) for member in ids])
     engine.dispose()
     return ids
 
 
+async def _body(request: Request) -> bytes:
+    return await request.body()
+
+
 def create_app(url: str) -> FastAPI:
-    engine = make_engine(url)
+    database = Database(url)  # loyalty's engines: the same pragmas, pool and, on SQLite, checkpoint thread
+    engine = database.writer
+    claim, entry, balance_update, first = (_placeholders(url, s) for s in (CLAIM, ENTRY, BALANCE, FIRST))
     writers: AbstractContextManager[object] = threading.Lock() if is_sqlite(url) else nullcontext()
     app = FastAPI()
 
@@ -97,31 +82,23 @@ def create_app(url: str) -> FastAPI:
         return {"status": "ok"}
 
     @app.post("/v1/purchases", status_code=201)
-    def confirm(sale: Sale, response: Response) -> dict[str, Any]:
-        member = str(sale.member_id)
-        points = int(sum((line.amount for line in sale.items), Decimal(0)) * 100)  # 1 point per 1.00, exact
-        try:
-            with writers, engine.begin() as connection:
-                connection.execute(
-                    insert(idempotency), {"transaction_id": sale.transaction_id, "member_id": member, "points": points}
-                )
-                connection.execute(
-                    insert(entries), {"transaction_id": sale.transaction_id, "member_id": member, "points": points}
-                )
-                balance = connection.execute(
-                    update(balances)
-                    .where(balances.c.member_id == member)
-                    .values(points=balances.c.points + points)
-                    .returning(balances.c.points)
-                ).scalar_one()
-        except IntegrityError:
-            with engine.connect() as connection:
-                first = connection.execute(
-                    select(idempotency).where(idempotency.c.transaction_id == sale.transaction_id)
-                ).one()
-            response.status_code = 200
-            return {"transaction_id": first.transaction_id, "member_id": first.member_id, "points": first.points}
-        return {"transaction_id": sale.transaction_id, "member_id": member, "points": points, "balance": balance}
+    def confirm(body: bytes = Depends(_body)) -> Response:
+        sale = json.loads(body)
+        transaction_id, member = sale["transaction_id"], sale["member_id"]
+        # 1 point per 1.00, in hundredths, exact: the amounts summed from their text.
+        points = int(sum((Decimal(line["amount"]) for line in sale["items"]), Decimal(0)) * 100)
+        with writers, engine.begin() as connection:
+            claimed = connection.exec_driver_sql(claim, (transaction_id, member, points)).first()
+            if claimed is not None:
+                connection.exec_driver_sql(entry, (transaction_id, member, points))
+                balance = connection.exec_driver_sql(balance_update, (points, member)).scalar_one()
+        if claimed is None:  # a replay: the first answer's figures
+            with database.reader.connect() as connection:
+                member, points = connection.exec_driver_sql(first, (transaction_id,)).one()
+            answer = {"transaction_id": transaction_id, "member_id": member, "points": points}
+            return Response(json.dumps(answer), status_code=200, media_type="application/json")
+        answer = {"transaction_id": transaction_id, "member_id": member, "points": points, "balance": balance}
+        return Response(json.dumps(answer), status_code=201, media_type="application/json")
 
     return app
 

@@ -1,6 +1,6 @@
-"""The version of a business's programme: what a sale evaluates (rules, punch cards, tiers) is read once and kept
-per business until `Business.rules_version` moves, and every change of it moves that version in its own
-transaction."""
+"""The version of a business's programme: what a sale evaluates (rules, punch cards, tiers) and the webhook endpoints
+its events go to are read once and kept per business until `Business.rules_version` moves, and every change of them
+moves that version in its own transaction."""
 
 from __future__ import annotations
 

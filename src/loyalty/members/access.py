@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from loyalty.audit import record
@@ -156,19 +158,26 @@ class KeyCache:
 def still_valid(session: Session, who: Principal, *, at: datetime) -> Business:
     """The caller's business, read by the statement that checks the caller's key is neither revoked nor expired
     (KeyInvalid otherwise). Run first in a transaction: later reads of the business in it need no query."""
-    found = session.scalars(
-        select(Business)
-        .join(ApiKey, ApiKey.business_id == Business.id)
-        .where(
-            Business.id == who.business_id,
-            ApiKey.id == who.key_id,
-            ApiKey.revoked_at.is_(None),
-            or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > at),
-        )
-    ).first()
+    values = {"business": who.business_id, "key": who.key_id, "at": at}
+    found: Business | None = session.scalars(_key_still_valid(), values).first()
     if found is None:
         raise KeyInvalid("revoked or expired key")
     return found
+
+
+@functools.cache
+def _key_still_valid() -> Any:
+    """`still_valid`'s statement, built once (run by every request that carries a key)."""
+    return (
+        select(Business)
+        .join(ApiKey, ApiKey.business_id == Business.id)
+        .where(
+            Business.id == bindparam("business"),
+            ApiKey.id == bindparam("key"),
+            ApiKey.revoked_at.is_(None),
+            or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > bindparam("at")),
+        )
+    )
 
 
 def revoke_key(session: Session, *, business_id: uuid.UUID, key_id: uuid.UUID, actor: str) -> ApiKey:

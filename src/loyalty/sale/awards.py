@@ -213,8 +213,12 @@ def apply(
         member.tags = sorted({*kept, *(tag for tag in outcome.tags_to_add if engine.name_key(tag) not in present)})
     if member.lifetime_points > lifetime_before and len(applied.outcomes) < MAX_LIFETIME_ROUNDS:
         crossing = engine.Trigger.lifetime_points(before=hundredths_to_points(lifetime_before))
-        more = evaluate(session, business=business, member=member, trigger=crossing, at=at)
-        if more.fired:
+        # No threshold crossed (most programmes have none): nothing to evaluate, and the member's facts unread.
+        crossed = campaigns.active_rules(session, business=business).candidates(
+            crossing, None, hundredths_to_points(member.lifetime_points)
+        )
+        more = evaluate(session, business=business, member=member, trigger=crossing, at=at) if crossed else None
+        if more is not None and more.fired:
             apply(
                 session, business=business, member=member, outcome=more, at=at, purchase_id=purchase_id, applied=applied
             )

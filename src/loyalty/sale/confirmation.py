@@ -27,7 +27,7 @@ from loyalty.errors import Conflict, NotFound
 from loyalty.money import currency_exponent, from_minor, hundredths_to_points, points_to_hundredths, to_minor
 from loyalty.sale import as_charged, awards, credit_payments, purchase_rows, settlement, tab
 from loyalty.sale.pricing import price, with_recorded
-from loyalty.sale.purchases import Priced, Sale, View, check_amounts, member_row
+from loyalty.sale.purchases import Priced, Sale, View, member_row
 from loyalty.wallet import benefits, punch_cards
 from loyalty.wallet.lots import book
 from loyalty.webhooks import payloads
@@ -141,8 +141,7 @@ def _judged(
 ) -> Priced:
     """The sale priced, or refused before anything of it is kept: its amounts, its member (`price` refuses a
     blocked or pending one), a benefit or code that cannot apply, another member's payments, payments beyond its
-    total."""
-    check_amounts(sale, business)
+    total. (`price` checks the amounts, first.)"""
     if sale.charged is not None:  # the till charged it already: what cannot apply is declined, the sale stands
         priced = as_charged.priced(
             session, business=business, terminal_id=terminal_id, branch_id=branch_id, sale=sale, at=at

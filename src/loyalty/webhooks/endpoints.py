@@ -13,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loyalty.audit import record
+from loyalty.db import programme
 from loyalty.db.engine import Database
-from loyalty.db.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, now
+from loyalty.db.models import Business, WebhookDelivery, WebhookEndpoint, WebhookEvent, now
 from loyalty.errors import InvalidInput, NotFound
 from loyalty.webhooks import addresses, delivery, signing
 from loyalty.webhooks.outbox import EVENT_TYPES, TEST_EVENT, record_event
@@ -81,6 +82,13 @@ def _own(session: Session, business_id: uuid.UUID, endpoint_id: uuid.UUID) -> We
     return found
 
 
+def _endpoints_changed(session: Session, business_id: uuid.UUID) -> None:
+    """The outbox keeps each business's endpoints with its programme's version: move it."""
+    business = session.get(Business, business_id)
+    if business is not None:
+        programme.changed(session, business)
+
+
 def create(
     db: Database,
     *,
@@ -113,6 +121,7 @@ def create(
         )
         session.add(endpoint)
         session.flush()
+        _endpoints_changed(session, business_id)
         # Member data leaves the house through it: who added which address is kept.
         record(session, business_id, actor=actor, action="webhook.create", obj=endpoint, details={"url": url})
         return view(endpoint, secret=secret)
@@ -161,6 +170,7 @@ def update(
                 endpoint.consecutive_failures = 0  # switched back on: a fresh start
         endpoint.updated_at = now()
         session.flush()
+        _endpoints_changed(session, business_id)
         details = {"url": endpoint.url, "fields": [name for name, value in vars(changes).items() if value is not None]}
         record(session, business_id, actor=actor, action="webhook.update", obj=endpoint, details=details)
         return view(endpoint)
@@ -188,6 +198,7 @@ def delete(db: Database, *, business_id: uuid.UUID, endpoint_id: uuid.UUID, acto
             session.delete(row)
         record(session, business_id, actor=actor, action="webhook.delete", obj=endpoint, details={"url": endpoint.url})
         session.delete(endpoint)
+        _endpoints_changed(session, business_id)
 
     db.write(work)
 

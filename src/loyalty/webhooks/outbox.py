@@ -14,9 +14,11 @@ from typing import Any
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from loyalty import metrics
-from loyalty.db.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, new_id, now
+from loyalty.db import programme
+from loyalty.db.models import Business, WebhookDelivery, WebhookEndpoint, WebhookEvent, new_id, now
 from loyalty.db.rows import insert_rows
 
 EVENT_TYPES = (
@@ -52,16 +54,17 @@ def record_event(
     when no endpoint wants it (then nothing is written)."""
     at = now()
     session.info.setdefault(_COMMITTED, []).append((type, data))
-    query = select(WebhookEndpoint.id, WebhookEndpoint.events).where(
-        WebhookEndpoint.business_id == business_id, WebhookEndpoint.enabled.is_(True)
-    )
     if only_endpoint is not None:
-        query = query.where(WebhookEndpoint.id == only_endpoint)
-    targets = [
-        endpoint_id
-        for endpoint_id, events in session.execute(query)
-        if only_endpoint is not None or "*" in events or type in events
-    ]
+        query = select(WebhookEndpoint.id).where(
+            WebhookEndpoint.business_id == business_id,
+            WebhookEndpoint.enabled.is_(True),
+            WebhookEndpoint.id == only_endpoint,
+        )
+        targets = list(session.scalars(query))
+    else:
+        targets = [
+            endpoint_id for endpoint_id, events in _subscribed(session, business_id) if "*" in events or type in events
+        ]
     if not targets:
         return None
     event_id = new_id()
@@ -88,6 +91,27 @@ def record_event(
     insert_rows(session, WebhookDelivery, deliveries, flush=False)
     session.info[_QUEUED] = True
     return event_id
+
+
+_subscribed_cache: dict[uuid.UUID, tuple[int, Any]] = {}
+
+
+def _subscribed(session: Session, business_id: uuid.UUID) -> list[tuple[uuid.UUID, list[str]]]:
+    """The business's switched-on endpoints and their events. Kept per business with its programme's version
+    (`programme.cached_for`), which every change of an endpoint moves, when the transaction holds the business
+    row (read first by the key check or the use case): a purchase then sends no statement for them."""
+
+    def read() -> list[tuple[uuid.UUID, list[str]]]:
+        query = select(WebhookEndpoint.id, WebhookEndpoint.events).where(
+            WebhookEndpoint.business_id == business_id, WebhookEndpoint.enabled.is_(True)
+        )
+        return [(endpoint_id, list(events)) for endpoint_id, events in session.execute(query)]
+
+    business = session.identity_map.get(identity_key(Business, business_id))
+    if business is None:
+        return read()
+    found: list[tuple[uuid.UUID, list[str]]] = programme.cached_for(_subscribed_cache, session, business, read)
+    return found
 
 
 def _plain(value: object) -> str:

@@ -70,6 +70,23 @@ class Cause:
     message: Message | None = None  # the reason as data, said in the reader's language (`reason` is it in English)
 
 
+@dataclass(frozen=True)
+class Posted:
+    """A ledger transaction as it was inserted (the columns of `LedgerTransaction`): building a model for each
+    earning of a purchase, to throw it away, cost more than the INSERT's own Python."""
+
+    id: uuid.UUID
+    business_id: uuid.UUID
+    kind: str
+    member_id: uuid.UUID
+    purchase_id: uuid.UUID | None
+    payment_id: uuid.UUID | None
+    rule_id: uuid.UUID | None
+    rule_revision: int | None
+    reason: str
+    created_at: datetime
+
+
 def post(
     session: Session,
     *,
@@ -95,7 +112,7 @@ def post(
         may_go_negative=may_go_negative,
         at=at,
     )
-    return posted[0] if posted else None
+    return LedgerTransaction(**vars(posted[0])) if posted else None  # its callers keep it (audit, answer)
 
 
 def post_many(
@@ -107,7 +124,7 @@ def post_many(
     postings: Sequence[tuple[int, Cause]],
     may_go_negative: bool | None = None,
     at: datetime | None = None,
-) -> list[LedgerTransaction]:
+) -> list[Posted]:
     """One ledger transaction per (amount, cause), and one guarded update of the member's balance for them all
     (a purchase that earns by three rules moves the balance once). Each posting moves lots too."""
     at = at or now()
@@ -155,7 +172,7 @@ def record_postings(
     postings: Sequence[tuple[int, Cause]],
     allow_negative: bool,
     at: datetime,
-) -> tuple[list[LedgerTransaction], int, int | None] | None:
+) -> tuple[list[Posted], int, int | None] | None:
     """The guarded balance UPDATE (which also queues the member's writers) and the entries; returns the
     transactions, the balance before them and, for points coming in, the member's debt (read by the same UPDATE),
     or None when there is nothing to post."""
@@ -223,9 +240,9 @@ def _insert_transactions(
     kind: str,
     postings: Sequence[tuple[int, Cause]],
     at: datetime,
-) -> list[LedgerTransaction]:
-    """The transactions and their two entries each, in two INSERTs whatever their number. The returned rows are
-    not in the session: nothing flushes them again."""
+) -> list[Posted]:
+    """The transactions and their two entries each, in two INSERTs whatever their number. What is returned are
+    the rows as written, not models: nothing in the session holds or flushes them."""
     rows: list[dict[str, Any]] = []
     entries: list[dict[str, object]] = []
     counter = COUNTER_ACCOUNT[kind]
@@ -249,7 +266,7 @@ def _insert_transactions(
         entries.append(_entry(business.id, transaction_id, counter, None, -leg, at))
     insert_rows(session, LedgerTransaction, rows)
     insert_rows(session, LedgerEntry, entries)
-    return [LedgerTransaction(**row) for row in rows]
+    return [Posted(**row) for row in rows]
 
 
 def _entry(
