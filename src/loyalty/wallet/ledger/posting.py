@@ -84,6 +84,7 @@ class Posted:
     rule_id: uuid.UUID | None
     rule_revision: int | None
     reason: str
+    reason_message: dict[str, Any] | None  # the engine's message as data, said in the reader's language
     created_at: datetime
 
 
