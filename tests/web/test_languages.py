@@ -19,6 +19,7 @@ from babel.messages.pofile import read_po
 from playwright.sync_api import expect
 
 from tests.support.browser import Shop, last_code, open_page, screenshot
+from tests.web.test_till_open_payments import lost_payment
 
 pytestmark = pytest.mark.browser
 
@@ -221,4 +222,49 @@ def test_the_member_app_in_each_language_leaves_no_english(
     page.wait_for_function("1")
     member = shop.admin("GET", f"/v1/members/{ada['id']}", expect=200)
     assert member["language"] == language
+    assert errors == []
+
+
+# A return and a payment left open, said in each language (the sale: two tickets of 18.00, 36 points).
+RETURNED = {
+    "fr": ("conservés sur 36 gagnés : 18 repris par les retours", "Restitué à Ada Lovelace :"),
+    "de": ("behalten von 36 gesammelten: 18 durch Rücknahmen zurückgenommen", "An Ada Lovelace zurückerstattet:"),
+    "it": ("mantenuti su 36 guadagnati: 18 ripresi con i resi", "Restituito a Ada Lovelace:"),
+}
+
+
+@pytest.mark.parametrize("language", ["fr", "de", "it"])
+def test_a_return_and_a_payment_left_open_at_the_till_leave_no_english(browser: Any, shop: Shop, language: str) -> None:
+    ada = cinema(shop)
+    shop.admin("POST", f"/v1/members/{ada['id']}/adjustments", {"points": "40", "reason": "welcome"}, expect=201)
+    sale = {
+        "transaction_id": "T-1",
+        "member_id": ada["id"],
+        "items": [{"line_id": "1", "code": "FILM", "department": "tickets", "quantity": "2", "amount": "36.00"}],
+        "payments": [{"mop": "cash", "amount": "36.00"}],
+    }
+    shop.pos("POST", "/v1/purchases", sale, expect=201)
+    lost_payment(shop, ada["id"], "T-LOST", "2.00")
+    page, errors = open_page(browser, width=1440, height=900)
+    page.goto(f"{shop.url}/till?lang={language}#key={shop.pos_key}")
+    page.get_by_role("button", name=EXPECTED[language]["account"]).wait_for()
+    page.locator("#till-sales").click()
+    expect(page.locator("#open-payments .open-payment")).to_have_count(1)
+    assert english_left(page, language) == []
+
+    page.locator("#sales-q").fill("T-1")
+    page.locator("#sales-search button[type=submit]").click()
+    detail = page.locator("#sale-detail")
+    detail.locator(".sale-line input").fill("1")
+    detail.get_by_role("button", name=_catalogue(language)["Return selected"]).click()
+    expect(detail.locator(".total-row.kept")).to_be_visible()
+    expect(detail.locator(".sale-points")).to_contain_text(RETURNED[language][0])
+    expect(detail.locator(".sale-line .returned")).to_contain_text("(−18")
+    assert english_left(page, language) == []
+
+    give_back = page.locator("#open-payments .open-payment button").first
+    give_back.click()
+    give_back.dblclick()
+    expect(page.locator("#sales-message")).to_contain_text(RETURNED[language][1])
+    assert english_left(page, language) == []
     assert errors == []

@@ -96,7 +96,7 @@ export function words(error) {
     if (all.length > 1) return all.join(" ");
     if (error.message) return sentence(namedField(error.message));
   }
-  return error.message ? sentence(error.message) : `The request failed (${error.status}).`;
+  return error.message ? sentence(error.message) : tr("The request failed ({status}).", { status: error.status });
 }
 
 // "means_of_payment.5: 'x' is listed twice" → "Means of payment 6: 'x' is listed twice": the field a refusal

@@ -90,7 +90,7 @@ $("join-form").addEventListener("submit", async (event) => {
   } catch (error) {
     const field = error.details?.field;
     if (field && form.elements[field]) form.elements[field].setAttribute("aria-invalid", "true");
-    say($("join-message"), field === "phone" ? "This does not look like a mobile number. Please check it." : words(error), "error");
+    say($("join-message"), field === "phone" ? tr("This does not look like a mobile number. Please check it.") : words(error), "error");
   } finally {
     button.disabled = false;
   }

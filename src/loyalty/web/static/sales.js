@@ -50,29 +50,36 @@ async function listOpenPayments() {
   }
   $("open-payments").hidden = !open.length;
   clear($("open-payments-list"), open.map((payment) => {
-    const giveBack = el("button", { class: "button secondary small", type: "button", text: "Give back", "aria-label": `Give back ${paidText(payment)} on sale ${payment.transaction_id}` });
-    giveBack.addEventListener("click", (event) => twoStep(giveBack, "Give back", () => pressing(giveBack, () => giveBackPayment(payment)), event));
-    const resume = el("button", { class: "button ghost small", type: "button", text: "Take up the sale", "aria-label": `Take up sale ${payment.transaction_id}` });
+    const giveBack = el("button", { class: "button secondary small", type: "button", text: tr("Give back"), "aria-label": tr("Give back {payment} on sale {sale}", { payment: paidText(payment), sale: payment.transaction_id }) });
+    giveBack.addEventListener("click", (event) => twoStep(giveBack, tr("Give back"), () => pressing(giveBack, () => giveBackPayment(payment)), event));
+    const resume = el("button", { class: "button ghost small", type: "button", text: tr("Take up the sale"), "aria-label": tr("Take up sale {sale}", { sale: payment.transaction_id }) });
     resume.addEventListener("click", () => pressing(resume, () => takeUpSale(payment, open)));
+    const member = payment.member_name || tr("A member");
     return el("li", { class: "sales-entry open-payment", "data-payment": payment.id },
       el("span", { class: "muted", text: localDateTime(payment.created_at) }),
       el("span", { class: "sales-id", text: payment.transaction_id }),
-      el("span", { text: `${payment.member_name || "A member"}: ${paidText(payment)}` }),
+      el("span", { text: tr("{member}: {payment}", { member, payment: paidText(payment) }) }),
       el("span", { class: "row-actions" }, giveBack, resume));
   }));
 }
 
 function paidText(payment) {
-  return payment.wallet === "credit" ? `${money(payment.amount)} paid with credit` : `${money(payment.amount)} paid with ${points(payment.points_used)} points`;
+  return payment.wallet === "credit"
+    ? tr("{amount} paid with credit", { amount: money(payment.amount) })
+    : tr("{amount} paid with {points} points", { amount: money(payment.amount), points: points(payment.points_used) });
 }
 
 async function giveBackPayment(payment) {
   try {
     const back = await api(keyOf(), "POST", `/v1/payments/${payment.id}/cancel`);
-    const balance = back.wallet === "credit" ? `credit ${money(back.credit_balance)}` : `${points(back.points_balance)} points`;
+    const balance = back.wallet === "credit" ? tr("credit {amount}", { amount: money(back.credit_balance) }) : tr("{points} points", { points: points(back.points_balance) });
     await listOpenPayments();
-    say($("open-payments-message"), `Given back to ${payment.member_name || "the member"}: ${paidText(payment)}. Balance now ${balance}.`, "ok");
-    if ($("open-payments").hidden) say($("sales-message"), `Given back to ${payment.member_name || "the member"}: ${paidText(payment)}.`, "ok");
+    const fields = { member: payment.member_name, payment: paidText(payment), balance };
+    // Without a name the sentence is a whole one of its own, so each language can say "to the member" its way.
+    const given = payment.member_name ? tr("Given back to {member}: {payment}.", fields) : tr("Given back to the member: {payment}.", fields);
+    const now = tr("Balance now {balance}.", fields);
+    say($("open-payments-message"), given + " " + now, "ok");
+    if ($("open-payments").hidden) say($("sales-message"), given, "ok");
   } catch (error) {
     say($("open-payments-message"), words(error), "error");
   }
@@ -82,7 +89,8 @@ async function takeUpSale(payment, open) {
   try {
     await takeUp(payment.transaction_id, payment.member_id, open.filter((other) => other.transaction_id === payment.transaction_id));
   } catch (error) {
-    say($("open-payments-message"), error instanceof Error && !error.status ? error.message : words(error), "error");
+    // The till's own refusal (a sale in progress) is already in words; the server's are said by their code.
+    say($("open-payments-message"), error instanceof Error && error.status === undefined ? error.message : words(error), "error");
   }
 }
 
@@ -228,11 +236,11 @@ function pointsKept(sale) {
   const back = sale.lines.reduce((sum, line) => sum + toMinor(line.points_returned || "0", 2), 0n);
   const paragraph = el("p", { class: "sale-points" });
   if (sale.status !== "completed" || back <= 0n) {
-    paragraph.append(el("strong", { text: `${points(sale.points_earned)} points` }), sale.status === "completed" ? " earned" : " earned, taken back by the cancellation");
+    paragraph.append(el("strong", { text: tr("{points} points", { points: points(sale.points_earned) }) }), " " + (sale.status === "completed" ? tr("earned") : tr("earned, taken back by the cancellation")));
     return paragraph;
   }
   const kept = fromMinor(earned - back > 0n ? earned - back : 0n, 2);
-  paragraph.append(el("strong", { text: `${points(kept)} points` }), ` kept of ${points(sale.points_earned)} earned: ${points(fromMinor(back, 2))} taken back by returns`);
+  paragraph.append(el("strong", { text: tr("{points} points", { points: points(kept) }) }), " " + tr("kept of {earned} earned: {back} taken back by returns", { earned: points(sale.points_earned), back: points(fromMinor(back, 2)) }));
   return paragraph;
 }
 

@@ -1,6 +1,6 @@
 // The cashier's till: setting up its key, past sales, and the start. The sale, the member panel, the payments
 // and the scanner are modules of their own (till-*.js), which this one loads.
-import { api, words, say } from "./common.js";
+import { api, tr, words, say } from "./common.js";
 import { openSales, setupSales } from "./sales.js";
 import { $, KEY, SALE, newSale, restore, save, showSetup, till, view } from "./till-state.js";
 import { loadCatalogue, render, requote } from "./till-sale.js";
@@ -39,7 +39,7 @@ view.setupForm.addEventListener("submit", async (event) => {
 
 view.settings.addEventListener("click", () => {
   view.setupKey.value = "";
-  showSetup(till.key ? "This till has a key. Paste another one to replace it." : "");
+  showSetup(till.key ? tr("This till has a key. Paste another one to replace it.") : "");
   view.setupMessage.dataset.kind = "info";
 });
 
@@ -56,7 +56,7 @@ function backToSale() {
 // and payments: the cashier adds the items again and confirms, and the payments count once.
 async function resumeSale(transactionId, memberId, payments) {
   if (till.sale.lines.length || till.sale.payments.length || till.sale.member) {
-    throw new Error("Finish or cancel the sale in progress first, then take this one up.");
+    throw new Error(tr("Finish or cancel the sale in progress first, then take this one up."));
   }
   const member = await api(till.key, "GET", `/v1/members/${memberId}`);
   till.sale = {
@@ -67,7 +67,7 @@ async function resumeSale(transactionId, memberId, payments) {
   };
   save();
   backToSale();
-  say(view.saleMessage, `Sale ${transactionId} taken up with its payments: add its items again, then confirm.`, "info");
+  say(view.saleMessage, tr("Sale {sale} taken up with its payments: add its items again, then confirm.", { sale: transactionId }), "info");
   await refreshMember();
 }
 
