@@ -38,6 +38,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         summary="Points, benefits and promo codes behind a point of sale.",
         openapi_url="/openapi.json",
         docs_url=None,  # served by loyalty.api.docs from packaged files
+        redoc_url=None,  # likewise: /redoc leads to /docs
     )
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
@@ -75,6 +76,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         metrics.install(app)  # the route, and the request counter around everything above
     # Added last, so outermost: a body too large is refused before any of the above reads it, and an
     # unexpected error is answered without dropping the connection.
+    app.add_middleware(guards.TextOnly)  # inside the body limit: it reads a body the limit has already bounded
     app.add_middleware(guards.BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(guards.Contained)
     app.add_middleware(request_ids.RequestIds)  # outermost: the id is on every log line and error answer

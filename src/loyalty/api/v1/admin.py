@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from loyalty.api.deps import admin, database
+from loyalty.api.numbers import Plain
 from loyalty.business import setup
 from loyalty.db.engine import Database
 from loyalty.members.access import Principal
@@ -60,7 +61,7 @@ class BusinessOut(BaseModel):
 class BusinessPatch(Strict):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     points_decimals: int | None = Field(default=None, ge=0, le=2)
-    point_value: Decimal | None = Field(
+    point_value: Plain | None = Field(
         default=None, gt=0, le=MAX_POINT_VALUE, description="What one point is worth in money, at most 1,000,000."
     )
     identification_code_length: int | None = Field(default=None, ge=4, le=8)
@@ -69,8 +70,8 @@ class BusinessPatch(Strict):
     timezone: str | None = None
     payment_wallet: str | None = Field(default=None, max_length=16)
     payment_verification: bool | None = None
-    payment_min: Decimal | None = Field(default=None, ge=0, le=Decimal(1_000_000_000), description="null removes it")
-    payment_max: Decimal | None = Field(default=None, gt=0, le=Decimal(1_000_000_000), description="null removes it")
+    payment_min: Plain | None = Field(default=None, ge=0, le=Decimal(1_000_000_000), description="null removes it")
+    payment_max: Plain | None = Field(default=None, gt=0, le=Decimal(1_000_000_000), description="null removes it")
     means_of_payment: list[str] | None = Field(default=None, max_length=50)
     credit_top_up_bonus: list[Any] | None = Field(
         default=None, max_length=credit.MAX_TIERS, description='[{"from": "20.00", "bonus": "5.00"}]; [] for none.'
