@@ -97,6 +97,29 @@ class PlaceOut(BaseModel):
     branch_id: str | None = None
 
 
+class TerminalOut(PlaceOut):
+    external_id: str | None = Field(description="The till's own X-Pos-Id, when a Como till made it.")
+    created_at: datetime
+    created_by_key_id: str | None = Field(description="The pos key whose X-Pos-Id made it.")
+    retired_at: datetime | None
+
+
+class TerminalChange(Strict):
+    name: str = Field(min_length=1, max_length=200)
+
+
+def terminal_out(row: Any) -> TerminalOut:
+    return TerminalOut(
+        id=str(row.id),
+        name=row.name,
+        branch_id=str(row.branch_id),
+        external_id=row.external_id,
+        created_at=row.created_at,
+        created_by_key_id=str(row.created_by_key_id) if row.created_by_key_id else None,
+        retired_at=row.retired_at,
+    )
+
+
 class KeyIn(Strict):
     kind: Literal["admin", "pos"]
     name: str = Field(default="", max_length=200)
@@ -179,9 +202,25 @@ def create_branch(body: NamedIn, who: Principal = Depends(admin), db: Database =
     return PlaceOut(id=str(branch.id), name=branch.name)
 
 
-@router.get("/terminals", response_model=list[PlaceOut])
-def list_terminals(who: Principal = Depends(admin), db: Database = Depends(database)) -> list[PlaceOut]:
-    return [PlaceOut(id=str(row.id), name=row.name, branch_id=str(row.branch_id)) for row in setup.terminals(db, who)]
+@router.get("/terminals", response_model=list[TerminalOut])
+def list_terminals(who: Principal = Depends(admin), db: Database = Depends(database)) -> list[TerminalOut]:
+    """Every terminal of the business, retired ones included, oldest first."""
+    return [terminal_out(row) for row in setup.terminals(db, who)]
+
+
+@router.patch("/terminals/{terminal_id}", response_model=TerminalOut)
+def rename_terminal(
+    terminal_id: uuid.UUID, body: TerminalChange, who: Principal = Depends(admin), db: Database = Depends(database)
+) -> TerminalOut:
+    return terminal_out(setup.rename_terminal(db, who, terminal_id, body.name))
+
+
+@router.post("/terminals/{terminal_id}/retire", response_model=TerminalOut)
+def retire_terminal(
+    terminal_id: uuid.UUID, who: Principal = Depends(admin), db: Database = Depends(database)
+) -> TerminalOut:
+    """The terminal sells no more: its pos keys are revoked and its X-Pos-Id is refused, not made again."""
+    return terminal_out(setup.retire_terminal(db, who, terminal_id))
 
 
 @router.post("/terminals", response_model=PlaceOut, status_code=201)
