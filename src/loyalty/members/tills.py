@@ -54,6 +54,8 @@ class TooManyTerminals(identification.TooManyAttempts):
 class TerminalRetired(Forbidden):
     def __init__(self) -> None:
         super().__init__("terminal_retired", "This terminal was retired by an admin; it takes no more calls.")
+
+
 SALE_LENGTH = timedelta(minutes=30)
 
 

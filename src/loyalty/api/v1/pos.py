@@ -180,6 +180,9 @@ class CancelOut(BaseModel):
     points_balance: str | None
     credit_balance: str | None = None
     punches_not_recovered: int = 0
+    not_recovered: list[dict[str, str]] = Field(
+        default=[], description="What the sale gave that could not be taken back: benefits already used."
+    )
 
 
 class ReturnLineIn(Strict):
@@ -208,6 +211,12 @@ class ReturnOut(BaseModel):
     points_balance: str | None
     punches_taken_back: int = 0
     punches_not_recovered: int = 0
+    rules_undone: list[dict[str, str]] = Field(
+        default=[], description="Rules whose conditions on the sale (min_spend, contains) no longer hold: undone."
+    )
+    not_recovered: list[dict[str, str]] = Field(
+        default=[], description="What the sale gave that could not be taken back: benefits already used."
+    )
 
 
 def answer(body: dict[str, Any], status: int) -> Response:
