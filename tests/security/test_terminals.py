@@ -1,9 +1,10 @@
 """Terminals: a key inventing `X-Pos-Id`s made 120 terminals in seconds (each with its own limits of failed codes,
-and the business's 1,000 then full, so a real new till was refused). Now a key makes at most 5 new terminals an hour
+and the business's 1,000 then full, so a real new till was refused). Now a key makes at most 20 new terminals an hour
 (429 with Retry-After, Como's 4290001), and admins list, rename and retire terminals at `/v1/terminals`."""
 
 from __future__ import annotations
 
+from loyalty.members.tills import NEW_TERMINALS_PER_KEY_HOUR as PER_HOUR
 from tests.como.helpers import ComoTill
 from tests.conftest import Tenant
 from tests.support.people import register
@@ -24,27 +25,27 @@ def terminals(tenant: Tenant) -> list[dict]:
     return list(answer.json())
 
 
-def test_a_key_inventing_pos_ids_makes_five_terminals_an_hour(tenant: Tenant) -> None:
+def test_a_key_inventing_pos_ids_makes_only_so_many_terminals_an_hour(tenant: Tenant) -> None:
     register(tenant, "079 555 03 03")
     before = len(terminals(tenant))
-    for index in range(5):
+    for index in range(PER_HOUR):
         assert como(tenant, f"P-{index}")["status"] == "ok"
-    refused = como(tenant, "P-5")
+    refused = como(tenant, f"P-{PER_HOUR}")
     assert refused["status"] == "error" and refused["errors"][0]["code"] == "4290001", refused
     assert "X-Pos-Id" in refused["errors"][0]["message"]
-    for index in range(5):  # the known tills go on selling
+    for index in range(PER_HOUR):  # the known tills go on selling
         assert como(tenant, f"P-{index}")["status"] == "ok"
     made = terminals(tenant)
-    assert len(made) == before + 5
+    assert len(made) == before + PER_HOUR
     invented = [row for row in made if row["external_id"] and row["external_id"].startswith("P-")]
-    assert len(invented) == 5 and len({row["created_by_key_id"] for row in invented}) == 1
+    assert len(invented) == PER_HOUR and len({row["created_by_key_id"] for row in invented}) == 1
 
 
-def test_the_limit_through_v1_is_a_429_with_retry_after(tenant: Tenant) -> None:
-    """/v1 tills are made by admins; the limit is the pos key's, whichever Como call names the new till."""
-    for index in range(5):
+def test_any_como_call_naming_a_new_till_counts_and_an_admin_still_makes_terminals(tenant: Tenant) -> None:
+    """/v1 terminals are made by admins; the limit is the pos key's, whichever Como call names the new till."""
+    for index in range(PER_HOUR):
         como(tenant, f"Q-{index}")
-    till = ComoTill(tenant.client, tenant.pos_key, branch="shop", pos="Q-9")
+    till = ComoTill(tenant.client, tenant.pos_key, branch="shop", pos=f"Q-{PER_HOUR}")
     answer = tenant.client.post(
         "/api/v4/getBenefits", headers=till.headers, json={"purchase": {"transactionId": "T", "items": []}}
     )

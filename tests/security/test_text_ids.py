@@ -168,6 +168,7 @@ def test_a_body_of_many_unknown_keys_gets_a_small_answer(tenant: Tenant) -> None
     assert 800_000 < len(body) < 1_000_000
     answer = tenant.client.post("/v1/quotes", headers=tenant.pos | JSON, content=body)
     assert answer.status_code == 422
+    print(f"a {len(body):,}-byte body of unknown keys: a {len(answer.content):,}-byte 422")
     assert len(answer.content) < 10_000, len(answer.content)
     shown = answer.json()["error"]["details"]
     assert len(shown["errors"]) == 20 and shown["errors_not_shown"] == 11_000 - 20

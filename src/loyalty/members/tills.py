@@ -29,9 +29,10 @@ from loyalty.settings import Settings
 
 EXTERNAL_ID_MAX = 64
 MAX_TERMINALS = 1000  # per business: a key cannot make endless terminals (each with its own attempt limit)
-# Per key and hour: a real shop adds a till now and then; a key inventing X-Pos-Ids made 120 in seconds, each with
-# its own limits of failed codes, and would have filled the business's 1,000 so that a real new till was refused.
-NEW_TERMINALS_PER_KEY_HOUR = 5
+# Per key and hour: Como tills of a shop share one key, so a shop of a dozen tills opening its first morning makes a
+# dozen; a key inventing X-Pos-Ids made 120 in seconds, each with its own limits of failed codes, and would have
+# filled the business's 1,000 so that a real new till was refused.
+NEW_TERMINALS_PER_KEY_HOUR = 20
 NEW_TERMINALS_WINDOW = timedelta(hours=1)
 
 
@@ -129,7 +130,11 @@ def _terminal(
         return found.id if found is not None else None
     if key_id is not None:
         _check_new_terminals(session, business_id, key_id, at)
-    count = session.scalar(select(func.count()).where(Terminal.business_id == business_id)) or 0
+    # Retired terminals leave room: an admin who retires invented ones lets real tills in again.
+    count = (
+        session.scalar(select(func.count()).where(Terminal.business_id == business_id, Terminal.retired_at.is_(None)))
+        or 0
+    )
     if count >= MAX_TERMINALS:
         raise InvalidInput("X-Pos-Id", f"this business already has {MAX_TERMINALS} terminals; reuse a known X-Pos-Id")
     name = f"POS {external_id}" if external_id else "POS"
