@@ -94,17 +94,19 @@ def apply(
         reward = scoped.get(session, Benefit, card.reward_benefit_id, business_id=business.id)
         filled = punches_now // required if reward is not None and reward.status == "active" else 0
         result = Punched(punch, punches_now, filled)
-        for _ in range(filled):
-            asset = benefits.grant(
+        if filled:
+            # Every card this sale fills at once: one grant of the rewards, one move of the punches.
+            rewards = benefits.grant_many(
                 session,
                 business=business,
                 member_id=member_id,
                 benefit_id=card.reward_benefit_id,
                 source=f"punch:{card.id}",
                 at=at,
+                count=filled,
             )
-            _move(session, progress.id, -required, completed=1, business_id=business.id)
-            session.add(
+            _move(session, progress.id, -required * filled, completed=filled, business_id=business.id)
+            session.add_all(
                 PunchEntry(
                     business_id=business.id,
                     member_card_id=progress.id,
@@ -115,9 +117,10 @@ def apply(
                     reason=f"{card.name}: card full, reward granted",
                     created_at=at,
                 )
+                for asset in rewards
             )
-            result.rewards.append(asset.id)
-            result.after -= required
+            result.rewards.extend(asset.id for asset in rewards)
+            result.after -= required * filled
         done.append(result)
     return done
 
