@@ -65,6 +65,7 @@ def test_a_rule_a_punch_card_and_a_means_of_payment_that_are_not_text_are_refuse
         "actions": [{"type": "add_points", "mode": "fixed", "points": "1"}],
     }
     _v1_refused(tenant.client.post("/v1/rules", headers=admin, content=sent(rule)), "name")
+    _v1_refused(tenant.client.post("/v1/rules", headers=tenant.admin, content=sent(rule)), "name")  # no Content-Type
     reward = tenant.client.post(
         "/v1/benefits", headers=tenant.admin, json={"name": "Coffee", "kind": "free_item", "items": {"codes": ["C"]}}
     ).json()

@@ -210,8 +210,9 @@ class TextOnly:
 
 
 def _is_json(scope: Scope) -> bool:
+    """A body the routes read as JSON: declared so, or not declared at all (FastAPI reads that as JSON too)."""
     kind = dict(scope.get("headers") or []).get(b"content-type", b"").split(b";")[0].strip().lower()
-    return bool(kind == b"application/json" or kind.endswith(b"+json"))
+    return bool(kind in (b"", b"application/json") or kind.endswith(b"+json"))
 
 
 def _in_body(body: bytes) -> str | None:
