@@ -190,3 +190,31 @@ def test_docs_and_redoc_carry_the_security_headers(tenant: Tenant) -> None:
         assert answer.headers["x-content-type-options"] == "nosniff"
         assert answer.headers["referrer-policy"] == "no-referrer"
     assert "unsafe-inline" not in tenant.client.get("/docs").headers["content-security-policy"].split("script-src")[1]
+
+
+# --- lengths are checked before the database (PostgreSQL refuses what is longer than its column) -------------
+
+
+def _long_refused(answer: object) -> None:
+    assert answer.status_code == 422, answer.text  # type: ignore[attr-defined]
+
+
+def test_texts_longer_than_their_columns_are_422_on_every_database(tenant: Tenant) -> None:
+    long = "x" * 300
+    rule = {"name": long, "trigger": "purchase", "actions": [{"type": "add_points", "mode": "fixed", "points": "1"}]}
+    _long_refused(tenant.client.post("/v1/rules", headers=tenant.admin, json=rule))
+    _long_refused(
+        tenant.client.post(
+            "/v1/benefits", headers=tenant.admin, json={"name": long, "kind": "free_item", "items": {"codes": ["C"]}}
+        )
+    )
+    _long_refused(tenant.client.patch("/v1/business", headers=tenant.admin, json={"means_of_payment": ["cash", long]}))
+    member = tenant.client.post(
+        "/v1/members", headers=tenant.admin, json={"phone": "079 555 03 05", "first_name": long}
+    )
+    _long_refused(member)
+    for field in ("line_id", "code", "name", "department"):
+        item = {"line_id": "1", "code": "A", "amount": "5.00", field: long}
+        sale = {"transaction_id": f"LONG-{field}", "items": [item]}
+        _long_refused(tenant.client.post("/v1/purchases", headers=tenant.pos, json=sale))
+    assert rules_of(tenant) == []
