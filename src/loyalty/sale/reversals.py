@@ -73,7 +73,7 @@ def cancel(session: Session, *, business: Business, purchase: Purchase, at: date
     )
     # Everything the sale gave: its points, its rules' uses, the benefits it granted (used ones reported), the tags
     # it added and the tier it lifted.
-    not_recovered, missed = sale_effects.undo_whole(
+    _, not_recovered, missed = sale_effects.undo_whole(
         session, business=business, purchase=purchase, at=at, reason="purchase cancelled"
     )
     for asset_id in session.scalars(
@@ -182,9 +182,10 @@ def return_lines(
     undone: list[dict[str, str]] = []
     if all(Decimal(line.returned_quantity) >= Decimal(line.quantity) for line in rows):
         # Every unit is back: the sale is taken back whole, as a cancel takes it.
-        lost, missed = sale_effects.undo_whole(
+        more, lost, missed = sale_effects.undo_whole(
             session, business=business, purchase=purchase, at=at, reason=f"return {return_id}"
         )
+        taken += more
         not_recovered += lost
     else:
         more, lost, undone, missed = sale_effects.recheck(

@@ -94,13 +94,14 @@ def note(
 
 def undo_whole(
     session: Session, *, business: Business, purchase: Purchase, at: datetime, reason: str
-) -> tuple[int, list[dict[str, str]]]:
+) -> tuple[int, int, list[dict[str, str]]]:
     """Undo what the sale gave beyond the points its lines gave back: its remaining points (a lifetime bonus, say),
-    its rules' uses, its granted benefits, its tags, its tier. (points not recovered, what could not be taken)."""
+    its rules' uses, its granted benefits, its tags, its tier. (points due, of them not recovered, what could not
+    be taken)."""
     not_recovered = _withdraw(session, business, _granted(purchase))
-    points_lost = 0
+    points_lost = remaining = 0
     if purchase.member_id is not None:
-        remaining = earned_net(session, purchase.id, business_id=business.id)
+        remaining = max(earned_net(session, purchase.id, business_id=business.id), 0)
         if remaining > 0:
             points_lost = ledger.take_back(
                 session,
@@ -116,7 +117,7 @@ def undo_whole(
         effects = purchase.effects or {}
         _untag(member, effects.get("tags_added") or {})
         _lower_tier(session, business, member, effects, at)
-    return points_lost, not_recovered
+    return remaining, points_lost, not_recovered
 
 
 def earned_net(session: Session, purchase_id: uuid.UUID, *, business_id: uuid.UUID) -> int:
