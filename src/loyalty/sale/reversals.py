@@ -73,8 +73,15 @@ def cancel(session: Session, *, business: Business, purchase: Purchase, at: date
     )
     # Everything the sale gave: its points, its rules' uses, the benefits it granted (used ones reported), the tags
     # it added and the tier it lifted.
+    lines = list(
+        session.scalars(
+            select(PurchaseLine)
+            .where(PurchaseLine.business_id == business.id, PurchaseLine.purchase_id == purchase.id)
+            .with_for_update()
+        )
+    )
     _, not_recovered, missed = sale_effects.undo_whole(
-        session, business=business, purchase=purchase, at=at, reason="purchase cancelled"
+        session, business=business, purchase=purchase, lines=lines, at=at, reason="purchase cancelled"
     )
     for asset_id in session.scalars(
         select(Asset.id).where(Asset.business_id == business.id, Asset.redeemed_purchase_id == purchase.id)
@@ -183,7 +190,7 @@ def return_lines(
     if all(Decimal(line.returned_quantity) >= Decimal(line.quantity) for line in rows):
         # Every unit is back: the sale is taken back whole, as a cancel takes it.
         more, lost, missed = sale_effects.undo_whole(
-            session, business=business, purchase=purchase, at=at, reason=f"return {return_id}"
+            session, business=business, purchase=purchase, lines=rows, at=at, reason=f"return {return_id}"
         )
         taken += more
         not_recovered += lost

@@ -93,35 +93,49 @@ def note(
 
 
 def undo_whole(
-    session: Session, *, business: Business, purchase: Purchase, at: datetime, reason: str
+    session: Session,
+    *,
+    business: Business,
+    purchase: Purchase,
+    lines: list[PurchaseLine],
+    at: datetime,
+    reason: str,
 ) -> tuple[int, int, list[dict[str, str]]]:
-    """Undo what the sale gave beyond the points its lines gave back: its remaining points (a lifetime bonus, say),
-    its rules' uses, its granted benefits, its tags, its tier. (points due, of them not recovered, what could not
-    be taken)."""
+    """Undo all the sale gave that is not settled yet: its lines' points not yet returned, the points it earned
+    outside its lines (a trigger code's, a lifetime bonus), its rules' uses, its granted benefits, its tags, its
+    tier. (points due, of them not recovered, what could not be taken back)."""
     not_recovered = _withdraw(session, business, _granted(purchase))
-    points_lost = remaining = 0
+    points_lost = due = 0
     if purchase.member_id is not None:
-        remaining = max(earned_net(session, purchase.id, business_id=business.id), 0)
-        if remaining > 0:
+        # Settled once: points a return already settled (taken back or not recoverable) are not asked for again.
+        due = sum(max(line.points_earned - line.points_returned, 0) for line in lines)
+        for line in lines:
+            line.points_returned = max(line.points_returned, line.points_earned)
+        effects = dict(purchase.effects or {})
+        outside = earned(session, purchase.id, business_id=business.id) - sum(line.points_earned for line in lines)
+        extra = max(outside - int(effects.get("outside_settled", 0)), 0)
+        due += extra
+        effects["outside_settled"] = int(effects.get("outside_settled", 0)) + extra
+        purchase.effects = effects
+        if due > 0:
             points_lost = ledger.take_back(
                 session,
                 business=business,
                 member_id=purchase.member_id,
                 purchase_id=purchase.id,
-                amount=remaining,
+                amount=due,
                 reason=reason,
                 at=at,
             )
         _reverse_uses(session, business, purchase, at)
         member = _member(session, business, purchase.member_id)
-        effects = purchase.effects or {}
         _untag(member, effects.get("tags_added") or {})
         _lower_tier(session, business, member, effects, at)
-    return remaining, points_lost, not_recovered
+    return due, points_lost, not_recovered
 
 
-def earned_net(session: Session, purchase_id: uuid.UUID, *, business_id: uuid.UUID) -> int:
-    """What the purchase's ledger transactions put in the member's account and has not been taken back."""
+def earned(session: Session, purchase_id: uuid.UUID, *, business_id: uuid.UUID) -> int:
+    """What the purchase's rules and codes put in the member's account when it was confirmed."""
     total = session.scalar(
         select(func.coalesce(func.sum(LedgerEntry.amount), 0))
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
@@ -130,7 +144,7 @@ def earned_net(session: Session, purchase_id: uuid.UUID, *, business_id: uuid.UU
             LedgerEntry.business_id == business_id,
             LedgerTransaction.purchase_id == purchase_id,
             LedgerEntry.account == "member",
-            LedgerTransaction.kind.in_(ledger.LIFETIME_KINDS),
+            LedgerTransaction.kind == "earn",
         )
     )
     return int(total or 0)
@@ -152,7 +166,7 @@ def recheck(
     facts = awards.member_facts(session, member, engine.RuleIndex(()))
     context = awards.context(business)
     left = engine.Purchase(transaction_id=purchase.transaction_id, lines=tuple(left_lines))
-    earned = sum(line.points_earned for line in lines)
+    earned_on_lines = sum(line.points_earned for line in lines)
     still = sum(line.points_earned - line.points_returned for line in lines)
     taken = lost = 0
     undone: list[dict[str, str]] = []
@@ -172,7 +186,9 @@ def recheck(
         undone.append({"rule_id": str(use.rule_id), "name": rule.name, "reason": why})
         # The rule's points as the lines still hold them: returns take back every rule's share of a line alike.
         given = _rule_points(session, business, purchase, use.rule_id)
-        due = int((Decimal(given) * still / earned).to_integral_value(ROUND_FLOOR)) if earned > 0 else given
+        due = int((Decimal(given) * still / earned_on_lines).to_integral_value(ROUND_FLOOR)) if earned_on_lines else 0
+        due = _settle_on_lines(lines, due)
+        still -= due
         if due > 0:
             missed = ledger.take_back(
                 session,
@@ -197,6 +213,21 @@ def recheck(
             {tag: rule_id for tag, rule_id in (effects.get("tags_added") or {}).items() if rule_id == str(use.rule_id)},
         )
     return taken, lost, undone, not_recovered
+
+
+def _settle_on_lines(lines: list[PurchaseLine], due: int) -> int:
+    """Mark `due` points of a rule as settled on the lines that still hold points, in proportion (the last line
+    taking the remainder), so a later return of those lines does not ask for them again; what was marked."""
+    holding = [line for line in lines if line.points_earned > line.points_returned]
+    left = sum(line.points_earned - line.points_returned for line in holding)
+    due = min(due, left)
+    marked = 0
+    for index, line in enumerate(holding):
+        room = line.points_earned - line.points_returned
+        share = min(room, due - marked if index == len(holding) - 1 else due * room // left)
+        line.points_returned += share
+        marked += share
+    return marked
 
 
 def _what_is_left(lines: list[PurchaseLine], exponent: int) -> tuple[list[engine.Line], dict[str, Decimal]]:

@@ -72,7 +72,7 @@ class MemberPage(BaseModel):
 
 
 class AdjustmentIn(Strict):
-    points: Plain | int = Field(description='Signed points as a string: "12.50" adds, "-7" takes away.')
+    points: Plain = Field(description='Signed points as a string: "12.50" adds, "-7" takes away.')
     reason: str = Field(min_length=1, max_length=500)
 
 
