@@ -134,16 +134,18 @@ def create_terminal(db: Database, who: Principal, new: NewTerminal) -> Terminal:
     return db.write(work)
 
 
-def rename_terminal(db: Database, who: Principal, terminal_id: uuid.UUID, name: str) -> Terminal:
+def rename_terminal(db: Database, who: Principal, terminal_id: uuid.UUID, name: str | None) -> Terminal:
+    """A terminal's new name (None: unchanged)."""
     access.require_kind(who, "admin")
     text.check(name, "name", max_length=200)
-    if not name.strip():
+    if name is not None and not name.strip():
         raise InvalidInput("name", "must not be empty")
 
     def work(session: Session) -> Terminal:
         terminal = access.terminal(session, business_id=who.business_id, terminal_id=terminal_id)
-        terminal.name = name.strip()
-        record(session, who.business_id, actor=who.actor, action="terminal.rename", obj=terminal)
+        if name is not None:
+            terminal.name = name.strip()
+            record(session, who.business_id, actor=who.actor, action="terminal.rename", obj=terminal)
         return terminal
 
     return db.write(work)

@@ -105,7 +105,7 @@ class TerminalOut(PlaceOut):
 
 
 class TerminalChange(Strict):
-    name: str = Field(min_length=1, max_length=200)
+    name: str | None = Field(default=None, min_length=1, max_length=200, description="null or absent: unchanged")
 
 
 def terminal_out(row: Any) -> TerminalOut:
