@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import (
     ROUND_FLOOR,
@@ -32,6 +33,7 @@ __all__ = [
     "floor_points",
     "from_minor",
     "hundredths_to_points",
+    "is_plain_decimal",
     "points_to_hundredths",
     "quantize_money",
     "to_minor",
@@ -67,6 +69,15 @@ def D(value: str | int | Decimal) -> Decimal:
     if not result.is_finite():
         raise ValueError(f"{value!r} is not a finite number")
     return result
+
+
+# An amount as a person writes it, in ASCII: "12", "-3.50", ".5". Not "1_000", "１０" (full width) or "1e3", which
+# Python's Decimal reads as numbers too.
+_PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
+
+
+def is_plain_decimal(text: str) -> bool:
+    return _PLAIN_DECIMAL.fullmatch(text.strip(" ")) is not None
 
 
 _UNITS = tuple(Decimal(1).scaleb(-exponent) for exponent in range(7))

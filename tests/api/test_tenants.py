@@ -31,6 +31,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/v1/members/{member_id}"): {"first_name": "Eve"},
     ("POST", "/v1/purchases/{purchase_id}/returns"): {"return_id": "R-x", "lines": [{"line_id": "1", "quantity": 1}]},
     ("PATCH", "/v1/webhooks/{endpoint_id}"): {"description": "x"},
+    ("PATCH", "/v1/terminals/{terminal_id}"): {"name": "x"},
 }
 PUBLIC = re.compile(r"^/v1/app/\{business_id\}")
 
@@ -86,6 +87,8 @@ def objects(tenant: Tenant) -> dict[str, str]:
         )
     )
     key = ok(client.post("/v1/api-keys", headers=admin, json={"kind": "admin", "name": "spare"}))
+    # A spare terminal: retiring it (as the walk does) leaves the tenant's own till and its pos key alone.
+    terminal = ok(client.post("/v1/terminals", headers=admin, json={"name": "spare", "branch_id": tenant.branch_id}))
     card = ok(
         client.post(
             "/v1/punch-cards",
@@ -106,6 +109,7 @@ def objects(tenant: Tenant) -> dict[str, str]:
         "payment_id": payment["id"],
         "purchase_id": purchase["id"],
         "key_id": key["id"],
+        "terminal_id": terminal["id"],
         "card_id": card["id"],
         "endpoint_id": endpoint["id"],
         "delivery_id": delivery["id"],

@@ -80,6 +80,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         metrics.install(app)  # the route, and the request counter around everything above
     # Added last, so outermost: a body too large is refused before any of the above reads it, and an
     # unexpected error is answered without dropping the connection.
+    app.add_middleware(guards.TextOnly)  # inside the body limit: it reads a body the limit has already bounded
     app.add_middleware(guards.BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(guards.Contained)
     app.add_middleware(ComoEnvelope)  # around both: a Como till reads their refusals in Como's envelope

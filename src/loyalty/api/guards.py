@@ -1,4 +1,4 @@
-"""Three pure ASGI middlewares around the whole application.
+"""Four pure ASGI middlewares around the whole application.
 
 `AccessLog`: one line per request: method, path (never the query string, which may carry a phone number or an
 e-mail address), status and milliseconds.
@@ -6,6 +6,9 @@ e-mail address), status and milliseconds.
 `BodyLimit`: a request body larger than the limit is refused with 413 before it is read. A declared
 Content-Length over the limit is answered at once; a body without one (chunked) is counted as it streams in,
 and reading stops at the first chunk past the limit.
+
+`TextOnly`: a JSON body, a query or a path holding a NUL or a lone surrogate is refused with a 422 naming the
+field (a Como call: its 200 envelope with code 4000001), before any route reads it (`loyalty.text`).
 
 `Contained`: an unexpected exception becomes the 500 envelope here, below Starlette's outermost error
 middleware, which would re-raise it after answering and so make the server drop the keep-alive connection.
@@ -17,8 +20,11 @@ import json
 import logging
 import time
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from loyalty import text
 
 log = logging.getLogger("loyalty.api")
 http_log = logging.getLogger("loyalty.http")
@@ -155,3 +161,77 @@ class AccessLog:
             http_log.info(
                 "request", extra={"method": scope["method"], "path": scope["path"], "status": status, "ms": ms}
             )
+
+
+COMO_PREFIX = "/api/v4/"
+NOT_TEXT = "is not text: it holds a NUL or half of a UTF-16 surrogate pair"
+
+
+class TextOnly:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        field = self._in_address(scope)
+        if field is None and _is_json(scope):
+            chunks: list[bytes] = []
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    await self.app(scope, _replay([message], receive), send)
+                    return
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    break
+            body = b"".join(chunks)
+            field = _in_body(body)
+            receive = _replay([{"type": "http.request", "body": body, "more_body": False}], receive)
+        if field is None:
+            await self.app(scope, receive, send)
+            return
+        if scope["path"].startswith(COMO_PREFIX):
+            answer = {"status": "error", "errors": [{"code": "4000001", "message": f"{field}: {NOT_TEXT}"}]}
+            await _answer(send, 200, json.dumps(answer).encode())
+            return
+        await _answer(send, 422, _envelope(422, "invalid_input", f"{field}: {NOT_TEXT}", {"field": field}))
+
+    @staticmethod
+    def _in_address(scope: Scope) -> str | None:
+        if not text.is_text(scope.get("path", "")):
+            return "path"
+        query = scope.get("query_string", b"").decode("latin-1")
+        for name, value in parse_qsl(query, keep_blank_values=True):
+            if not (text.is_text(name) and text.is_text(value)):
+                return name if text.is_text(name) else "query"
+        return None
+
+
+def _is_json(scope: Scope) -> bool:
+    """A body the routes read as JSON: declared so, or not declared at all (FastAPI reads that as JSON too)."""
+    kind = dict(scope.get("headers") or []).get(b"content-type", b"").split(b";")[0].strip().lower()
+    return bool(kind in (b"", b"application/json") or kind.endswith(b"+json"))
+
+
+def _in_body(body: bytes) -> str | None:
+    if b"\\u" not in body and b"\x00" not in body:
+        return None  # no escape and no NUL byte: the common case costs a scan, not a parse
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return None  # not JSON: the route answers that, naming the body
+    return text.not_text_in(parsed)
+
+
+def _replay(messages: list[Message], then: Receive) -> Receive:
+    """The messages already read, then the client's own (its disconnect, when it goes)."""
+    queue = list(messages)
+
+    async def receive() -> Message:
+        if queue:
+            return queue.pop(0)
+        return await then()
+
+    return receive

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from loyalty import i18n
+from loyalty import i18n, text
 from loyalty.audit import record
 from loyalty.db import scoped
 from loyalty.db.models import Business, Member, now
@@ -120,6 +120,16 @@ def normalise_email(raw: str | None) -> str | None:
     if len(email) > 254 or not _EMAIL.match(email):
         raise InvalidInput("email", "is not an e-mail address")
     return email
+
+
+MAX_NAME = 100  # the columns' length: longer reached PostgreSQL and came back a 503 "please retry"
+
+
+def normalise_name(raw: str | None, field: str) -> str:
+    """A first or last name, trimmed: text, and no longer than its column."""
+    name = (raw or "").strip()
+    text.check(name, field, max_length=MAX_NAME)
+    return name
 
 
 def normalise_member_number(raw: str | None) -> str | None:
@@ -236,8 +246,8 @@ def register(
         phone=normalise_phone(phone, business.country) if phone is not None else None,
         email=normalise_email(email),
         member_number=normalise_member_number(member_number),
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
+        first_name=normalise_name(first_name, "first_name"),
+        last_name=normalise_name(last_name, "last_name"),
         birthday=birthday,
         status="active" if verified else "pending",
         tags=normalise_tags(tags),
@@ -322,7 +332,7 @@ def update(
             member.member_number = normalise_member_number(value)
             unique_changed = True
         elif name in ("first_name", "last_name"):
-            setattr(member, name, (value or "").strip())
+            setattr(member, name, normalise_name(value, name))
         elif name == "birthday":
             member.birthday = value
         elif name == "language":  # None: the business's

@@ -22,13 +22,41 @@ from sqlalchemy.orm import Session
 from loyalty.db import scoped
 from loyalty.db.engine import Database, RetryTransaction
 from loyalty.db.models import Branch, Business, IdentificationCode, Member, Terminal, TillIdentification, now
-from loyalty.errors import InvalidInput
+from loyalty.errors import Forbidden, InvalidInput, LoyaltyError
 from loyalty.members import access, identification
 from loyalty.members.access import Principal
 from loyalty.settings import Settings
 
 EXTERNAL_ID_MAX = 64
 MAX_TERMINALS = 1000  # per business: a key cannot make endless terminals (each with its own attempt limit)
+# Per key and hour: Como tills of a shop share one key, so a shop of a dozen tills opening its first morning makes a
+# dozen; a key inventing X-Pos-Ids made 120 in seconds, each with its own limits of failed codes, and would have
+# filled the business's 1,000 so that a real new till was refused.
+NEW_TERMINALS_PER_KEY_HOUR = 20
+NEW_TERMINALS_WINDOW = timedelta(hours=1)
+
+
+class TooManyTerminals(identification.TooManyAttempts):
+    """This key made its new terminals of the hour (HTTP 429 with Retry-After)."""
+
+    code = "too_many_terminals"
+
+    def __init__(self, retry_after: int) -> None:
+        LoyaltyError.__init__(
+            self,
+            f"This key made {NEW_TERMINALS_PER_KEY_HOUR} new terminals in the last hour (X-Pos-Id); reuse a known "
+            f"X-Pos-Id, or try again in {retry_after} seconds.",
+            retry_after=retry_after,
+            scope="key",
+        )
+        self.retry_after = retry_after
+
+
+class TerminalRetired(Forbidden):
+    def __init__(self) -> None:
+        super().__init__("terminal_retired", "This terminal was retired by an admin; it takes no more calls.")
+
+
 SALE_LENGTH = timedelta(minutes=30)
 
 
@@ -47,6 +75,7 @@ def resolve(
     terminal_external_id: str | None,
     at: datetime,
     create: bool = True,
+    key_id: uuid.UUID | None = None,
 ) -> Till | None:
     """The till these ids name: the key's own when neither is sent, else the one with these external ids (made
     now when `create`, else None when it does not exist yet). `X-Pos-Id` alone names a till of the key's branch."""
@@ -59,7 +88,7 @@ def resolve(
         branch_id = _branch(session, business_id, branch_ref, at, create)
     if branch_id is None:
         return None
-    terminal_id = _terminal(session, business_id, branch_id, terminal_ref or "", at, create)
+    terminal_id = _terminal(session, business_id, branch_id, terminal_ref or "", at, create, key_id)
     return Till(branch_id, terminal_id) if terminal_id is not None else None
 
 
@@ -83,21 +112,60 @@ def _branch(session: Session, business_id: uuid.UUID, external_id: str, at: date
 
 
 def _terminal(
-    session: Session, business_id: uuid.UUID, branch_id: uuid.UUID, external_id: str, at: datetime, create: bool
+    session: Session,
+    business_id: uuid.UUID,
+    branch_id: uuid.UUID,
+    external_id: str,
+    at: datetime,
+    create: bool,
+    key_id: uuid.UUID | None = None,
 ) -> uuid.UUID | None:
-    query = select(Terminal.id).where(
+    query = select(Terminal.id, Terminal.retired_at).where(
         Terminal.business_id == business_id, Terminal.branch_id == branch_id, Terminal.external_id == external_id
     )
-    found = session.scalar(query)
+    found = session.execute(query).first()
+    if found is not None and found.retired_at is not None:
+        raise TerminalRetired()
     if found is not None or not create:
-        return found
-    count = session.scalar(select(func.count()).where(Terminal.business_id == business_id)) or 0
+        return found.id if found is not None else None
+    if key_id is not None:
+        _check_new_terminals(session, business_id, key_id, at)
+    # Retired terminals leave room: an admin who retires invented ones lets real tills in again.
+    count = (
+        session.scalar(select(func.count()).where(Terminal.business_id == business_id, Terminal.retired_at.is_(None)))
+        or 0
+    )
     if count >= MAX_TERMINALS:
         raise InvalidInput("X-Pos-Id", f"this business already has {MAX_TERMINALS} terminals; reuse a known X-Pos-Id")
     name = f"POS {external_id}" if external_id else "POS"
-    terminal = Terminal(business_id=business_id, branch_id=branch_id, name=name, external_id=external_id, created_at=at)
+    terminal = Terminal(
+        business_id=business_id,
+        branch_id=branch_id,
+        name=name,
+        external_id=external_id,
+        created_at=at,
+        created_by_key_id=key_id,
+    )
     _insert(session, terminal)
     return terminal.id
+
+
+def _check_new_terminals(session: Session, business_id: uuid.UUID, key_id: uuid.UUID, at: datetime) -> None:
+    since = at - NEW_TERMINALS_WINDOW
+    made = list(
+        session.scalars(
+            select(Terminal.created_at)
+            .where(
+                Terminal.business_id == business_id,
+                Terminal.created_by_key_id == key_id,
+                Terminal.created_at > since,
+            )
+            .order_by(Terminal.created_at)
+        )
+    )
+    if len(made) >= NEW_TERMINALS_PER_KEY_HOUR:
+        oldest = made[-NEW_TERMINALS_PER_KEY_HOUR]
+        raise TooManyTerminals(max(1, int((oldest + NEW_TERMINALS_WINDOW - at).total_seconds()) + 1))
 
 
 def _insert(session: Session, row: Branch | Terminal | TillIdentification) -> None:
@@ -276,6 +344,7 @@ def of_headers(db: Database, who: Principal, *, branch: str | None, pos: str | N
             branch_external_id=branch,
             terminal_external_id=pos,
             at=now(),
+            key_id=who.key_id,
         )
 
     made = db.write(make)

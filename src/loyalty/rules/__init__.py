@@ -57,7 +57,7 @@ from loyalty.rules.discounts import (
     benefit_to_dict,
     parse_benefit,
 )
-from loyalty.rules.engine import crossed_lifetime_rules, evaluate
+from loyalty.rules.engine import crossed_lifetime_rules, evaluate, unmet_after_return
 from loyalty.rules.facts import Context, Line, Member, Payment, Purchase, Trigger
 from loyalty.rules.fields import FieldInvalid
 from loyalty.rules.index import RuleIndex
@@ -105,4 +105,5 @@ __all__ = [
     "parse_rule",
     "punch_card_to_dict",
     "rule_to_dict",
+    "unmet_after_return",
 ]

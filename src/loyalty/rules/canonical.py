@@ -78,7 +78,7 @@ def action_to_dict(action: Action) -> dict[str, object]:
     if isinstance(action, RepeatPoints):
         out.update(points=plain(action.points), every=plain(action.every))
     elif isinstance(action, RatePoints):
-        out.update(points=plain(action.points), per=str(action.per))
+        out.update(points=plain(action.points), per=format(action.per, "f"))
     else:
         out["percent"] = plain(action.percent)
     if action.items is not None:
@@ -94,9 +94,9 @@ def _deal_to_dict(action: DealDiscount) -> dict[str, object]:
     if action.percent is not None:
         discount: dict[str, str] = {"percent": plain(action.percent)}
         if action.maximum is not None:
-            discount["max"] = str(action.maximum)
+            discount["max"] = format(action.maximum, "f")
     else:
-        discount = {"amount": str(action.amount)}
+        discount = {"amount": format(action.amount, "f")}
     out: dict[str, object] = {"type": action.type, "discount": discount}
     if action.items is not None:
         out["items"] = selector_to_dict(action.items)

@@ -14,7 +14,7 @@ from loyalty.rules.selectors import WEEKDAYS, ItemSelector
 from loyalty.rules.situation import Situation
 from loyalty.rules.wording import format_money, format_number, format_points, join_or
 
-__all__ = ["Conditions", "Contains", "unmet_condition"]
+__all__ = ["Conditions", "Contains", "unmet_condition", "unmet_on_basket"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +63,17 @@ def unmet_condition(conditions: Conditions, situation: Situation) -> str | None:
         reason = check(conditions, situation)
         if reason is not None:
             return reason
+    return None
+
+
+def unmet_on_basket(conditions: Conditions, situation: Situation) -> str | None:
+    """Why the conditions on the sale itself (`min_spend`, `contains`) no longer hold, or None: what a return
+    rechecks on what is left of a sale (the member, the clock and the branch were as they were)."""
+    for name, check in (("min_spend", _min_spend), ("contains", _contains)):
+        if getattr(conditions, name) is not None:
+            reason = check(conditions, situation)
+            if reason is not None:
+                return reason
     return None
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from loyalty.money import floor_points
-from loyalty.rules.conditions import unmet_condition
+from loyalty.rules.conditions import unmet_condition, unmet_on_basket
 from loyalty.rules.discounts import Benefit, DiscountRequest, Discounts, apply_discounts
 from loyalty.rules.facts import TRIGGERS, Context, Member, Purchase, Trigger, TriggerKind
 from loyalty.rules.index import RuleIndex, evaluation_order
@@ -260,3 +260,19 @@ def crossed_lifetime_rules(
         and rule.status == "active"
         and before < (rule.conditions.lifetime_points_at_least or Decimal(0)) <= after
     )
+
+
+def unmet_after_return(
+    rule: Rule,
+    what_is_left: Purchase,
+    member: Member,
+    *,
+    at: datetime,
+    context: Context = DEFAULT_CONTEXT,
+    line_discounts: Mapping[str, Decimal] | None = None,
+) -> str | None:
+    """Why `rule`, which fired on a sale, would not have fired on `what_is_left` of it after a return (its
+    `min_spend` or `contains` no longer hold), or None when it still would."""
+    basket = Basket(what_is_left, line_discounts or _NO_DISCOUNTS, context.currency_exponent)
+    situation = Situation(basket, member, Trigger(kind="purchase"), at, at.astimezone(context.timezone), context)
+    return unmet_on_basket(rule.conditions, situation)

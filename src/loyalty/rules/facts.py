@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from types import MappingProxyType
 from typing import Final, Literal
 
@@ -169,3 +169,16 @@ class Context:
             raise ValueError(f"points_decimals must be 0, 1 or 2, not {self.points_decimals}")
         if not 0 <= self.currency_exponent <= 4:
             raise ValueError(f"currency_exponent must be between 0 and 4, not {self.currency_exponent}")
+
+
+# A discount within this share of a unit's price of a whole number of units makes those units free (cents rounding).
+_UNIT_TOLERANCE = Decimal("0.005")
+
+
+def paid_quantity(line: Line, net: Decimal) -> Decimal:
+    """The line's quantity less the units its loyalty discounts made wholly free: a line of 2 coffees at 9.00 with a
+    free coffee (4.50 off) is 1 coffee paid; 10% off both is still 2."""
+    if line.amount <= 0 or net >= line.amount or line.quantity <= 0:
+        return line.quantity
+    free = ((line.amount - net) * line.quantity / line.amount + _UNIT_TOLERANCE).to_integral_value(ROUND_FLOOR)
+    return max(line.quantity - free, Decimal(0))

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
-from loyalty.money import POINTS_EXPONENT
+from loyalty.money import POINTS_EXPONENT, is_plain_decimal
 from loyalty.rules.selectors import ItemSelector
 
 __all__ = [
@@ -67,6 +67,9 @@ def _decimal(value: object, where: str, expected: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
         kind = "a float (send amounts as strings)" if isinstance(value, float) else type(value).__name__
         raise FieldInvalid(where, f"must be {expected}, not {kind}")
+    if isinstance(value, str) and not is_plain_decimal(value):
+        # "1_000", full-width digits and "1e3" are numbers to Python, not to a person reading the rule
+        raise FieldInvalid(where, f"must be {expected} in plain digits (like 12.50), not {value!r}")
     try:
         number = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
     except InvalidOperation:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Final, Literal
 
-from loyalty.rules.facts import Line
+from loyalty.rules.facts import Line, paid_quantity
 from loyalty.rules.fields import (
     FieldInvalid,
     no_unknown_fields,
@@ -91,10 +91,11 @@ def count_punches(card: PunchCard, lines: Sequence[Line], left: Sequence[Decimal
     `left[i]` is what is left to pay of `lines[i]` after loyalty discounts; `before` is the member's punches on
     the open card.
     """
+    # Units made free by a loyalty discount do not punch: a reward coffee merged with a paid one is one punch.
     counted = [
-        (line.line_id, line.quantity)
+        (line.line_id, paid)
         for line, amount in zip(lines, left, strict=True)
-        if amount > 0 and line.quantity > 0 and card.items.matches(line)
+        if amount > 0 and (paid := paid_quantity(line, amount)) > 0 and card.items.matches(line)
     ]
     if not counted:
         return None

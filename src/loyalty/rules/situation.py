@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from loyalty.money import allocate
-from loyalty.rules.facts import Context, Line, Member, Purchase, Trigger
+from loyalty.rules.facts import Context, Line, Member, Purchase, Trigger, paid_quantity
 from loyalty.rules.message import Amount, Names, Value, msg
 from loyalty.rules.names import name_key, name_keys
 from loyalty.rules.outcome import LineShare
@@ -95,7 +95,11 @@ class Basket:
         # Every line, for actions on the whole sale.
         self.everything: tuple[int, ...] = tuple(range(len(lines)))
         self._included: dict[frozenset[str], IncludedSpend] = {}
-        self.quantities: tuple[Decimal, ...] = tuple([line.quantity for line in lines])
+        # What each line counts for in quantity (repeat points, punches): its units less those loyalty discounts made
+        # wholly free (a till merges a reward coffee with a paid one into one line of 2).
+        self.quantities: tuple[Decimal, ...] = tuple(
+            [paid_quantity(line, net) for line, net in zip(lines, self.net, strict=True)]
+        )
         # Per-line spreads of awards already computed in this evaluation (see actions._spread).
         self.spreads: dict[Hashable, tuple[LineShare, ...]] = {}
 

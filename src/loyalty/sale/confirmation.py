@@ -25,7 +25,7 @@ from loyalty.db.models import Business, Member, PointsPayment, Purchase, Purchas
 from loyalty.db.rows import insert_rows
 from loyalty.errors import Conflict, NotFound
 from loyalty.money import currency_exponent, from_minor, hundredths_to_points, points_to_hundredths, to_minor
-from loyalty.sale import as_charged, awards, credit_payments, purchase_rows, settlement, tab
+from loyalty.sale import as_charged, awards, credit_payments, purchase_rows, sale_effects, settlement, tab
 from loyalty.sale.pricing import price, with_recorded
 from loyalty.sale.purchases import Priced, Sale, View, member_row
 from loyalty.wallet import benefits, punch_cards
@@ -97,7 +97,11 @@ def confirmed(
         return replay
     priced = _judged(session, business=business, terminal_id=terminal_id, branch_id=branch_id, sale=sale, at=at)
     _spend(session, business=business, priced=priced, purchase_id=purchase.id, at=at)
+    found = sale_effects.before(priced.member)
     applied, punched = _award(session, business=business, priced=priced, purchase_id=purchase.id, at=at)
+    sale_effects.note(
+        session, business=business, purchase_id=purchase.id, member=priced.member, found=found, applied=applied
+    )
     _record_lines(session, business=business, priced=priced, purchase_id=purchase.id)
     answer = _answer(session, business, priced, purchase, applied, punched, at=at)
     body = serialised(answer)

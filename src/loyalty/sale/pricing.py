@@ -21,7 +21,7 @@ from loyalty.campaigns import codes
 from loyalty.db import scoped
 from loyalty.db.models import Asset, Business, CreditPayment, Member, PointsPayment
 from loyalty.money import currency_exponent, from_minor
-from loyalty.sale import awards, credit_payments, payments, settlement
+from loyalty.sale import awards, credit_payments, payments, purchases, settlement
 from loyalty.sale.purchases import Priced, Sale, View, buyer, check_amounts
 from loyalty.wallet import benefits, punch_cards
 
@@ -100,6 +100,7 @@ def price(
             requests=requests,
         )
         priced.discounts = priced.outcome.discounts
+        purchases.check_reach(sale, priced.outcome)
     else:
         priced.discounts = engine.apply_discounts(sale.lines, requests, currency_exponent=exponent)
     for unapplied in priced.discounts.rejected:

@@ -19,7 +19,7 @@ from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,19 +30,16 @@ from loyalty.db.engine import RetryTransaction
 from loyalty.db.models import (
     Asset,
     Business,
-    LedgerEntry,
-    LedgerTransaction,
     Member,
     PointsPayment,
     Purchase,
     PurchaseLine,
     PurchaseReturn,
-    RuleUse,
     now,
 )
 from loyalty.errors import Conflict, InvalidInput
 from loyalty.money import floor_points, hundredths_to_points
-from loyalty.sale import credit_payments, payments
+from loyalty.sale import credit_payments, payments, sale_effects
 from loyalty.wallet import benefits, credit, ledger, punch_cards
 from loyalty.wallet.lots import book
 from loyalty.webhooks import payloads
@@ -74,31 +71,23 @@ def cancel(session: Session, *, business: Business, purchase: Purchase, at: date
     _, punches_lost = punch_cards.take_back(
         session, business=business, purchase_id=purchase.id, returned=None, reason="purchase cancelled", at=at
     )
-    not_recovered = 0
-    if purchase.member_id is not None:
-        remaining = _earned_net(session, purchase.id, business_id=business.id)
-        not_recovered = _take_back(session, business, purchase, remaining, reason="purchase cancelled", at=at)
-        session.execute(
-            update(RuleUse)
-            .where(
-                RuleUse.business_id == business.id, RuleUse.purchase_id == purchase.id, RuleUse.reversed_at.is_(None)
-            )
-            .values(reversed_at=at)
-            .execution_options(synchronize_session=False)
+    # Everything the sale gave: its points, its rules' uses, the benefits it granted (used ones reported), the tags
+    # it added and the tier it lifted.
+    lines = list(
+        session.scalars(
+            select(PurchaseLine)
+            .where(PurchaseLine.business_id == business.id, PurchaseLine.purchase_id == purchase.id)
+            .with_for_update()
         )
+    )
+    _, not_recovered, missed = sale_effects.undo_whole(
+        session, business=business, purchase=purchase, lines=lines, at=at, reason="purchase cancelled"
+    )
     for asset_id in session.scalars(
         select(Asset.id).where(Asset.business_id == business.id, Asset.redeemed_purchase_id == purchase.id)
     ):
         benefits.restore(session, business_id=business.id, asset_id=asset_id, purchase_id=purchase.id, at=at)
     codes.release(session, business_id=business.id, purchase_id=purchase.id, at=at)
-    for asset_id in purchase.response.get("granted", []):
-        # Benefits this purchase's rules granted are withdrawn while still unused.
-        session.execute(
-            update(Asset)
-            .where(Asset.business_id == business.id, Asset.id == uuid.UUID(asset_id), Asset.status == "active")
-            .values(status="deactivated")
-            .execution_options(synchronize_session=False)
-        )
     record(
         session,
         business.id,
@@ -109,6 +98,7 @@ def cancel(session: Session, *, business: Business, purchase: Purchase, at: date
     )
     answer = _cancel_answer(session, business, purchase, not_recovered=not_recovered)
     answer["punches_not_recovered"] = punches_lost
+    answer["not_recovered"] = missed
     record_event(session, business.id, "purchase.cancelled", payloads.reversal(purchase.id, purchase.member_id, answer))
     return answer
 
@@ -195,6 +185,21 @@ def return_lines(
     punches_back, punches_lost = punch_cards.take_back(
         session, business=business, purchase_id=purchase.id, returned=so_far, reason=f"return {return_id}", at=at
     )
+    rows = list(recorded.values())
+    undone: list[dict[str, str]] = []
+    if all(Decimal(line.returned_quantity) >= Decimal(line.quantity) for line in rows):
+        # Every unit is back: the sale is taken back whole, as a cancel takes it.
+        more, lost, missed = sale_effects.undo_whole(
+            session, business=business, purchase=purchase, lines=rows, at=at, reason=f"return {return_id}"
+        )
+        taken += more
+        not_recovered += lost
+    else:
+        more, lost, undone, missed = sale_effects.recheck(
+            session, business=business, purchase=purchase, lines=rows, at=at, reason=f"return {return_id}"
+        )
+        taken += more + lost
+        not_recovered += lost
     answer = {
         "id": str(entry.id),
         "return_id": return_id,
@@ -205,27 +210,13 @@ def return_lines(
         "points_balance": _balance(session, business, purchase.member_id),
         "punches_taken_back": punches_back,
         "punches_not_recovered": punches_lost,
+        "rules_undone": undone,
+        "not_recovered": missed,
     }
     entry.response = answer
     record(session, business.id, actor=actor, action="purchase.return", obj=entry)
     record_event(session, business.id, "purchase.returned", payloads.reversal(purchase.id, purchase.member_id, answer))
     return answer, True
-
-
-def _earned_net(session: Session, purchase_id: uuid.UUID, *, business_id: uuid.UUID) -> int:
-    """What the purchase's ledger transactions put in the member's account and has not been taken back."""
-    total = session.scalar(
-        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
-        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-        .where(
-            LedgerTransaction.business_id == business_id,
-            LedgerEntry.business_id == business_id,
-            LedgerTransaction.purchase_id == purchase_id,
-            LedgerEntry.account == "member",
-            LedgerTransaction.kind.in_(ledger.LIFETIME_KINDS),
-        )
-    )
-    return int(total or 0)
 
 
 def _take_back(

@@ -167,26 +167,48 @@ def grant(
 
     `source` says where it came from: "admin", "rule:<id>@<revision>", "code:<id>". The caller audits.
     """
+    (asset,) = grant_many(
+        session, business=business, member_id=member_id, benefit_id=benefit_id, source=source, at=at, count=1
+    )
+    return asset
+
+
+def grant_many(
+    session: Session,
+    *,
+    business: Business,
+    member_id: uuid.UUID,
+    benefit_id: uuid.UUID,
+    source: str,
+    at: datetime,
+    count: int,
+) -> list[Asset]:
+    """`count` wallet entries of one benefit, checked once and inserted in one flush (a sale filling many punch
+    cards at once holds the writer for as short a time as it can)."""
     benefit = get(session, business_id=business.id, benefit_id=benefit_id)
     if benefit.status != "active":
         raise Conflict("benefit_inactive", "This benefit is no longer handed out.", benefit_id=str(benefit_id))
     member = scoped.get(session, Member, member_id, business_id=business.id)
     if member is None or member.business_id != business.id:
         raise NotFound("member")
-    asset = Asset(
-        business_id=business.id,
-        member_id=member_id,
-        benefit_id=benefit.id,
-        status="active",
-        source=source[:64],
-        granted_at=at,
-        valid_from=at,
-        valid_until=at + timedelta(days=benefit.valid_days) if benefit.valid_days else None,
-    )
-    session.add(asset)
+    assets = [
+        Asset(
+            business_id=business.id,
+            member_id=member_id,
+            benefit_id=benefit.id,
+            status="active",
+            source=source[:64],
+            granted_at=at,
+            valid_from=at,
+            valid_until=at + timedelta(days=benefit.valid_days) if benefit.valid_days else None,
+        )
+        for _ in range(count)
+    ]
+    session.add_all(assets)
     session.flush()
-    record_event(session, business.id, "benefit.granted", payloads.asset(asset))
-    return asset
+    for asset in assets:
+        record_event(session, business.id, "benefit.granted", payloads.asset(asset))
+    return assets
 
 
 def asset(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, asset_id: uuid.UUID) -> Asset:

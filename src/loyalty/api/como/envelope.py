@@ -38,6 +38,7 @@ NOT_FOUND = "4040001"
 TOO_MANY_ATTEMPTS = "4290001"
 REFUSED = "4220001"
 UNAUTHORIZED = "401"
+MAX_MESSAGE = 500
 
 
 class ComoError(Exception):
@@ -55,6 +56,8 @@ def ok(**body: Any) -> JSONResponse:
 
 
 def error(code: str, message: str, *, cause: list[dict[str, str]] | None = None, status: int = 200) -> JSONResponse:
+    if len(message) > MAX_MESSAGE:
+        message = message[: MAX_MESSAGE - 1] + "…"  # an error answer stays small whatever the body named
     entry: dict[str, Any] = {"code": code, "message": message}
     if cause:
         entry["cause"] = cause
@@ -79,6 +82,8 @@ FIELDS = [
     (re.compile(r"^attributes\.(.+)$"), r"registrationData.\1"),
     (re.compile(r"^attributes$"), "registrationData"),
     (re.compile(r"^tags$"), "registrationData.Tags"),
+    (re.compile(r"^first_name$"), "firstName"),
+    (re.compile(r"^last_name$"), "lastName"),
 ]
 
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from loyalty.api.deps import admin, database
+from loyalty.api.numbers import Plain
 from loyalty.business import setup
 from loyalty.db.engine import Database
 from loyalty.members import texting
@@ -65,7 +66,7 @@ class BusinessOut(BaseModel):
 class BusinessPatch(Strict):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     points_decimals: int | None = Field(default=None, ge=0, le=2)
-    point_value: Decimal | None = Field(
+    point_value: Plain | None = Field(
         default=None, gt=0, le=MAX_POINT_VALUE, description="What one point is worth in money, at most 1,000,000."
     )
     identification_code_length: int | None = Field(default=None, ge=4, le=8)
@@ -75,8 +76,8 @@ class BusinessPatch(Strict):
     language: str | None = Field(default=None, description="en, fr, de or it.")
     payment_wallet: str | None = Field(default=None, max_length=16)
     payment_verification: bool | None = None
-    payment_min: Decimal | None = Field(default=None, ge=0, le=Decimal(1_000_000_000), description="null removes it")
-    payment_max: Decimal | None = Field(default=None, gt=0, le=Decimal(1_000_000_000), description="null removes it")
+    payment_min: Plain | None = Field(default=None, ge=0, le=Decimal(1_000_000_000), description="null removes it")
+    payment_max: Plain | None = Field(default=None, gt=0, le=Decimal(1_000_000_000), description="null removes it")
     means_of_payment: list[str] | None = Field(default=None, max_length=50)
     credit_top_up_bonus: list[Any] | None = Field(
         default=None, max_length=credit.MAX_TIERS, description='[{"from": "20.00", "bonus": "5.00"}]; [] for none.'
@@ -103,6 +104,29 @@ class PlaceOut(BaseModel):
     id: str
     name: str
     branch_id: str | None = None
+
+
+class TerminalOut(PlaceOut):
+    external_id: str | None = Field(description="The till's own X-Pos-Id, when a Como till made it.")
+    created_at: datetime
+    created_by_key_id: str | None = Field(description="The pos key whose X-Pos-Id made it.")
+    retired_at: datetime | None
+
+
+class TerminalChange(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=200, description="null or absent: unchanged")
+
+
+def terminal_out(row: Any) -> TerminalOut:
+    return TerminalOut(
+        id=str(row.id),
+        name=row.name,
+        branch_id=str(row.branch_id),
+        external_id=row.external_id,
+        created_at=row.created_at,
+        created_by_key_id=str(row.created_by_key_id) if row.created_by_key_id else None,
+        retired_at=row.retired_at,
+    )
 
 
 class KeyIn(Strict):
@@ -189,9 +213,25 @@ def create_branch(body: NamedIn, who: Principal = Depends(admin), db: Database =
     return PlaceOut(id=str(branch.id), name=branch.name)
 
 
-@router.get("/terminals", response_model=list[PlaceOut])
-def list_terminals(who: Principal = Depends(admin), db: Database = Depends(database)) -> list[PlaceOut]:
-    return [PlaceOut(id=str(row.id), name=row.name, branch_id=str(row.branch_id)) for row in setup.terminals(db, who)]
+@router.get("/terminals", response_model=list[TerminalOut])
+def list_terminals(who: Principal = Depends(admin), db: Database = Depends(database)) -> list[TerminalOut]:
+    """Every terminal of the business, retired ones included, oldest first."""
+    return [terminal_out(row) for row in setup.terminals(db, who)]
+
+
+@router.patch("/terminals/{terminal_id}", response_model=TerminalOut)
+def rename_terminal(
+    terminal_id: uuid.UUID, body: TerminalChange, who: Principal = Depends(admin), db: Database = Depends(database)
+) -> TerminalOut:
+    return terminal_out(setup.rename_terminal(db, who, terminal_id, body.name))
+
+
+@router.post("/terminals/{terminal_id}/retire", response_model=TerminalOut)
+def retire_terminal(
+    terminal_id: uuid.UUID, who: Principal = Depends(admin), db: Database = Depends(database)
+) -> TerminalOut:
+    """The terminal sells no more: its pos keys are revoked and its X-Pos-Id is refused, not made again."""
+    return terminal_out(setup.retire_terminal(db, who, terminal_id))
 
 
 @router.post("/terminals", response_model=PlaceOut, status_code=201)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from loyalty.api.deps import admin, admin_or_pos, database
+from loyalty.api.numbers import Plain
 from loyalty.db.engine import Database
 from loyalty.members.access import Principal
 from loyalty.wallet import templates
@@ -21,7 +21,7 @@ LIST_MAX = 50  # names in one selector list, as for rules
 MAX_UNITS = 1_000_000  # the most units one free_item benefit covers: a sale line's largest quantity
 
 # Bounded digits: "1e999999" is a finite Decimal that no quantize survives; refuse it here, by field name.
-Amount = Annotated[Decimal, Field(max_digits=24)]
+Amount = Annotated[Plain, Field(max_digits=24)]
 
 
 class Strict(BaseModel):

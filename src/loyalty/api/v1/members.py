@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -13,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from loyalty import paging
 from loyalty.api.deps import admin, admin_or_pos, database
 from loyalty.api.idempotent import once, optional_key
+from loyalty.api.numbers import Plain
 from loyalty.api.v1.member_shapes import AssetOut, MemberOut, asset_out, member_out
 from loyalty.db.engine import Database
 from loyalty.members import accounts as members
@@ -76,7 +76,7 @@ class MemberPage(BaseModel):
 
 
 class AdjustmentIn(Strict):
-    points: str | int | Decimal = Field(description='Signed points as a string: "12.50" adds, "-7" takes away.')
+    points: Plain = Field(description='Signed points as a string: "12.50" adds, "-7" takes away.')
     reason: str = Field(min_length=1, max_length=500)
 
 

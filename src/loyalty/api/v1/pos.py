@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from loyalty import rules as engine
 from loyalty.api.deps import database, pos
+from loyalty.api.numbers import Plain
 from loyalty.db.engine import Database
 from loyalty.errors import InvalidInput
 from loyalty.members.access import Principal
@@ -35,14 +36,14 @@ class ItemIn(Strict):
     code: str = Field(default="", max_length=64)
     name: str = Field(default="", max_length=200)
     department: str | None = Field(default=None, max_length=64)
-    quantity: Decimal = Field(default=Decimal(1), gt=0, le=Decimal(1_000_000), decimal_places=3)
-    amount: Decimal = Field(ge=0, le=MAX_AMOUNT, description="The line total, after the POS's own discounts.")
+    quantity: Plain = Field(default=Decimal(1), gt=0, le=Decimal(1_000_000), decimal_places=3)
+    amount: Plain = Field(ge=0, le=MAX_AMOUNT, description="The line total, after the POS's own discounts.")
     tags: list[str] = Field(default_factory=list, max_length=20)
 
 
 class PaymentIn(Strict):
     mop: str = Field(min_length=1, max_length=64, description="The means of payment, exactly as the POS names it.")
-    amount: Decimal = Field(ge=0, le=MAX_AMOUNT)
+    amount: Plain = Field(ge=0, le=MAX_AMOUNT)
 
 
 class PurchaseIn(Strict):
@@ -148,7 +149,7 @@ class PurchaseOut(BaseModel):
 class PointsPaymentIn(Strict):
     member_id: uuid.UUID
     transaction_id: str = Field(min_length=1, max_length=128)
-    amount: Decimal = Field(gt=0, le=MAX_AMOUNT)
+    amount: Plain = Field(gt=0, le=MAX_AMOUNT)
     purchase: PurchaseIn | None = Field(
         default=None,
         description="The sale as it stands (as for a quote): the payment is capped at what it still owes.",
@@ -190,11 +191,14 @@ class CancelOut(BaseModel):
     points_balance: str | None
     credit_balance: str | None = None
     punches_not_recovered: int = 0
+    not_recovered: list[dict[str, str]] = Field(
+        default=[], description="What the sale gave that could not be taken back: benefits already used."
+    )
 
 
 class ReturnLineIn(Strict):
     line_id: str = Field(min_length=1, max_length=64)
-    quantity: Decimal = Field(gt=0, le=Decimal(1_000_000), decimal_places=3)
+    quantity: Plain = Field(gt=0, le=Decimal(1_000_000), decimal_places=3)
 
 
 class ReturnIn(Strict):
@@ -218,6 +222,12 @@ class ReturnOut(BaseModel):
     points_balance: str | None
     punches_taken_back: int = 0
     punches_not_recovered: int = 0
+    rules_undone: list[dict[str, str]] = Field(
+        default=[], description="Rules whose conditions on the sale (min_spend, contains) no longer hold: undone."
+    )
+    not_recovered: list[dict[str, str]] = Field(
+        default=[], description="What the sale gave that could not be taken back: benefits already used."
+    )
 
 
 def answer(body: dict[str, Any], status: int) -> Response:

@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from loyalty import rules as engine
 from loyalty.api.deps import admin, database
+from loyalty.api.numbers import Plain
 from loyalty.api.v1.outcomes import EarnedOut, EffectOut, earned, effect, points
 from loyalty.api.v1.pos import PurchaseIn
 from loyalty.api.v1.rule_format import DECIMAL, RULE_SCHEMA, TEXT, TEXTS, body_schema, inline_schema, json_object
@@ -42,7 +43,7 @@ class TriedPurchase(PurchaseIn):
 
 class TriedMember(Strict):
     tags: list[str] | None = Field(default=None, max_length=50)
-    lifetime_points: Decimal | None = Field(default=None, ge=0, le=Decimal(10**12), decimal_places=2)
+    lifetime_points: Plain | None = Field(default=None, ge=0, le=Decimal(10**12), decimal_places=2)
 
 
 class SimulationIn(Strict):

@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -71,13 +72,19 @@ class Branch(Base):
 
 class Terminal(Base):
     __tablename__ = "terminal"
-    __table_args__ = (UniqueConstraint("business_id", "branch_id", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("business_id", "branch_id", "external_id"),
+        # The terminals a key made lately: a key makes only a few an hour.
+        Index("ix_terminal_business_id_created_by_key_id", "business_id", "created_by_key_id", "created_at"),
+    )
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = business_fk()
     branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branch.id"))
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=now)
     external_id: Mapped[str | None] = mapped_column(String(64))  # the point of sale's own id (X-Pos-Id)
+    created_by_key_id: Mapped[uuid.UUID | None]  # the pos key whose X-Pos-Id made it (None: an admin, or before)
+    retired_at: Mapped[datetime | None]  # an admin retired it: it sells no more, and its X-Pos-Id is not made again
 
 
 class ApiKey(Base):

@@ -50,6 +50,9 @@ class Purchase(Base):
     # The payments earning saw ([{"mop", "amount_minor"}], points payments included), so a backtest replays
     # the sale's means of payment exactly; null for purchases recorded before it was kept.
     payments: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    # What the sale changed that is not in the ledger, so that taking it back undoes it: {"tags_added": [...],
+    # "tier_before": [name, since] or null, "tier_after": name}; null when it changed none of these.
+    effects: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class PurchaseLine(Base):

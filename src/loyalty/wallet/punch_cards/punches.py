@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from loyalty import rules as engine
 from loyalty.db import scoped
-from loyalty.db.models import Asset, Benefit, Business, MemberPunchCard, PunchCard, PunchEntry
+from loyalty.db.models import Asset, Benefit, Business, MemberPunchCard, PunchCard, PunchEntry, PurchaseLine
 from loyalty.i18n import reader
 from loyalty.wallet import benefits
 
@@ -95,17 +95,19 @@ def apply(
         reward = scoped.get(session, Benefit, card.reward_benefit_id, business_id=business.id)
         filled = punches_now // required if reward is not None and reward.status == "active" else 0
         result = Punched(punch, punches_now, filled)
-        for _ in range(filled):
-            asset = benefits.grant(
+        if filled:
+            # Every card this sale fills at once: one grant of the rewards, one move of the punches.
+            rewards = benefits.grant_many(
                 session,
                 business=business,
                 member_id=member_id,
                 benefit_id=card.reward_benefit_id,
                 source=f"punch:{card.id}",
                 at=at,
+                count=filled,
             )
-            _move(session, progress.id, -required, completed=1, business_id=business.id)
-            session.add(
+            _move(session, progress.id, -required * filled, completed=filled, business_id=business.id)
+            session.add_all(
                 PunchEntry(
                     business_id=business.id,
                     member_card_id=progress.id,
@@ -116,9 +118,10 @@ def apply(
                     reason=f"{card.name}: card full, reward granted",
                     created_at=at,
                 )
+                for asset in rewards
             )
-            result.rewards.append(asset.id)
-            result.after -= required
+            result.rewards.extend(asset.id for asset in rewards)
+            result.after -= required * filled
         done.append(result)
     return done
 
@@ -215,10 +218,14 @@ def take_back(
     )
     for entry in list(punched):
         settled = _settled(session, purchase_id, entry.member_card_id, business_id=business.id)
+        # A Simple Mode card punches the visit, not its units: the punch comes back only with the whole visit.
+        visit_kept = returned is not None and _visit_kept(session, business, purchase_id, entry.member_card_id)
         wanted: dict[str, int] = {}
         for line_id, count in entry.lines.items():
             left = int(count) - settled.get(line_id, 0)
-            if returned is None:
+            if visit_kept:
+                continue
+            if returned is None or _simple(session, business, entry.member_card_id):
                 due = left
             elif line_id in returned:
                 returned_quantity, quantity = returned[line_id]
@@ -247,6 +254,49 @@ def take_back(
         taken_total += taken
         not_recovered += need - taken
     return taken_total, not_recovered
+
+
+def _card_of(session: Session, business: Business, member_card_id: uuid.UUID) -> PunchCard | None:
+    query = (
+        select(PunchCard)
+        .join(MemberPunchCard, MemberPunchCard.punch_card_id == PunchCard.id)
+        .where(
+            PunchCard.business_id == business.id,
+            MemberPunchCard.business_id == business.id,
+            MemberPunchCard.id == member_card_id,
+        )
+    )
+    return session.scalar(query)
+
+
+def _simple(session: Session, business: Business, member_card_id: uuid.UUID) -> bool:
+    card = _card_of(session, business, member_card_id)
+    return card is not None and card.definition.get("mode") == "simple"
+
+
+def _visit_kept(session: Session, business: Business, purchase_id: uuid.UUID, member_card_id: uuid.UUID) -> bool:
+    """On a Simple Mode card: some unit the card counts is still in the sale (1 of 2 tickets returned keeps it)."""
+    card = _card_of(session, business, member_card_id)
+    if card is None or card.definition.get("mode") != "simple":
+        return False
+    selector = engine.parse_punch_card(card.definition).items
+    lines = session.scalars(
+        select(PurchaseLine).where(PurchaseLine.business_id == business.id, PurchaseLine.purchase_id == purchase_id)
+    )
+    for line in lines:
+        kept = Decimal(line.quantity) - Decimal(line.returned_quantity)
+        facts = engine.Line(
+            line_id=line.line_id,
+            code=line.code,
+            amount=Decimal(line.amount_minor),
+            quantity=Decimal(line.quantity),
+            name=line.name,
+            department=line.department or None,
+            tags=tuple(line.tags or ()),
+        )
+        if kept > 0 and line.amount_minor > line.discount_minor and selector.matches(facts):
+            return True
+    return False
 
 
 def _settled(
