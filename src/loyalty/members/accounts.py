@@ -24,6 +24,7 @@ from loyalty.audit import record
 from loyalty.db import scoped
 from loyalty.db.models import Business, Member, now
 from loyalty.errors import Conflict, InvalidInput, NotFound, Refused
+from loyalty.members import consents
 from loyalty.money import hundredths_to_points
 from loyalty.sale import awards
 from loyalty.webhooks import payloads
@@ -207,6 +208,7 @@ def register(
     verified: bool = True,
     actor: str,
     at: datetime,
+    consent_source: str = "staff",
 ) -> Member:
     """A new member of `business`; fires the `joined` rules in the same transaction.
 
@@ -233,6 +235,15 @@ def register(
         member.joined_at = at
     _refuse_duplicates(session, member)
     _insert(session, member)
+    consents.log_changes(
+        session,
+        business_id=business.id,
+        member_id=member.id,
+        before=None,
+        after={key: bool(value) for key, value in (consent or {}).items()},
+        source=consent_source,
+        at=at,
+    )
     record(session, business.id, actor=actor, action="member.register", obj=member)
     record_event(session, business.id, "member.created", payloads.member(member))
     if verified:
@@ -284,6 +295,7 @@ def update(
     changes: Mapping[str, Any],
     actor: str,
     vouched: bool = True,
+    consent_source: str = "staff",
 ) -> Member:
     """Change contact details, names, birthday, tags, status or consent; `changes` holds only what changes.
 
@@ -316,8 +328,18 @@ def update(
                 activate(session, business=business, member=member, actor=actor, at=now())  # an admin vouches
             member.status = value
         elif name == "consent":
+            before = consents.current(member)
             for column, flag in _consent_columns(value).items():
                 setattr(member, column, flag)
+            consents.log_changes(
+                session,
+                business_id=business.id,
+                member_id=member.id,
+                before=before,
+                after=consents.current(member),
+                source=consent_source,
+                at=now(),
+            )
         else:
             raise InvalidInput(name, "cannot be changed here")
     if member.phone is None and member.email is None:

@@ -88,6 +88,7 @@ def join(db: Database, business_id: uuid.UUID, command: Joining) -> notify.Login
             verified=False,
             actor="member-app",
             at=at,
+            consent_source="app",
         )
         sent = member_login.send_code(session, business=business, member=joined, at=at)
         return _message(business, sent) if sent else None
@@ -145,6 +146,8 @@ _LABELS = {
     "refund": "Points given back",
     "adjust": "Correction",
     "expire": "Points expired",
+    "import": "Points brought over",
+    "erasure": "Points forfeited",
 }
 
 

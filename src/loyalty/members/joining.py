@@ -30,6 +30,7 @@ class Registration:
     member_number: str | None = None
     tags: Sequence[str] = ()
     consent: Mapping[str, bool] | None = None
+    source: str = "staff"  # the door the consent came through: staff (/v1, pages) or como
 
 
 @overload
@@ -63,6 +64,7 @@ def register(
             consent=command.consent,
             actor=who.actor,
             at=now(),
+            consent_source=command.source,
         )
         session.flush()
         scoped.refresh(session, member)  # the joined rules moved the balance with a guarded UPDATE

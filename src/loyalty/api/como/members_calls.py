@@ -54,6 +54,7 @@ def quick_registration(body: QuickRegistrationIn, me: Caller = Depends(caller)) 
         last_name=customer.lastName or "",
         email=customer.email,
         consent=_consent(customer.termsOfUse, customer.allowSMS, customer.allowEmail),
+        source="como",
     )
     joined = joining.register(me.db, me.principal, command)
     return ok(membership=membership.details(me.db, me.principal, me.till, joined.member_id))
@@ -78,6 +79,7 @@ def register_member(body: RegisterMemberIn, me: Caller = Depends(caller)) -> JSO
             _flag(data, "allowSMS", "registrationData.AllowSMS"),
             _flag(data, "allowEmail", "registrationData.AllowEmail"),
         ),
+        source="como",
     )
     joining.register(me.db, me.principal, command)
     return ok()
@@ -105,7 +107,7 @@ def update_member(body: UpdateMemberIn, me: Caller = Depends(caller)) -> JSONRes
         changes["consent"] = consent
     member_id = me.identify(body.the_customer())
     if changes:
-        changing.change(me.db, me.principal, changing.Change(member_id, changes))
+        changing.change(me.db, me.principal, changing.Change(member_id, changes, source="como"))
     return ok()
 
 

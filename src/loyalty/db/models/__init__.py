@@ -20,7 +20,15 @@ from loyalty.db.models.campaigns import (
     RuleRevision,
     RuleUse,
 )
-from loyalty.db.models.members import IdentificationCode, IdentifyFailure, LoginCode, Member, Tier, TillIdentification
+from loyalty.db.models.members import (
+    ConsentChange,
+    IdentificationCode,
+    IdentifyFailure,
+    LoginCode,
+    Member,
+    Tier,
+    TillIdentification,
+)
 from loyalty.db.models.sale import OpenTicket, PointsPayment, Purchase, PurchaseLine, PurchaseReturn, SaleTab
 from loyalty.db.models.wallet import (
     Asset,
@@ -59,6 +67,7 @@ __all__ = [
     "LedgerTransaction",
     "LoginCode",
     "LotAllocation",
+    "ConsentChange",
     "Member",
     "MemberPunchCard",
     "OpenTicket",

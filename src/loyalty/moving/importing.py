@@ -1,0 +1,178 @@
+"""The import use case: a file's members written in batches, each row in a savepoint of its own, so a rejected
+row writes nothing and the others are written. A dry run writes every batch and rolls it back: the answer says
+what would change.
+
+Rows are read one at a time and written a batch per transaction, so memory stays flat however long the file, and
+the server's other writers wait at most one batch."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from loyalty.audit import record
+from loyalty.db.engine import Database
+from loyalty.db.models import Business, now
+from loyalty.members import access
+from loyalty.members.access import Principal
+from loyalty.money import currency_exponent, from_minor, hundredths_to_points
+from loyalty.moving import members, reading
+from loyalty.moving.rows import MemberRow, RowRejected, Spelling
+
+BATCH = 500
+
+
+@dataclass
+class Report:
+    dry_run: bool
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    points: int = 0  # hundredths the written rows hold
+    credit: int = 0  # minor units
+
+    def as_json(self, exponent: int) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "points": str(hundredths_to_points(self.points)),
+            "credit": str(from_minor(self.credit, exponent)),
+        }
+
+
+class _RollBack(Exception):
+    """Raised at the end of a dry run's batch to roll it back, carrying its outcome."""
+
+
+@dataclass
+class _Outcome:
+    outcomes: list[tuple[str, int, int]] = field(default_factory=list)  # what happened, points, credit
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+
+def spelling(db: Database, who: Principal) -> Spelling:
+    with db.read() as session:
+        business = access.business(session, who.business_id)
+        return Spelling(business.country, business.timezone, currency_exponent(business.currency))
+
+
+def run(
+    db: Database,
+    who: Principal,
+    stream: IO[str],
+    fmt: str,
+    *,
+    dry_run: bool,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[Report, int]:
+    """Import `stream` as `who` (an admin key); the report and the currency's exponent to show it with."""
+    access.require_kind(who, "admin")
+    shape = spelling(db, who)
+    report = Report(dry_run=dry_run)
+    # A dry run writes nothing that a later row could clash with, so it remembers (as 8-byte digests) the
+    # identifiers earlier rows used; a real import finds them in the database.
+    seen: set[bytes] | None = set() if dry_run else None
+    batch: list[reading.Read] = []
+    done = 0
+    for item in reading.read(stream, fmt, shape):
+        batch.append(item)
+        if len(batch) >= BATCH:
+            _write_batch(db, who, batch, report, seen)
+            done += len(batch)
+            batch = []
+            if progress is not None:
+                progress(done)
+    if batch:
+        _write_batch(db, who, batch, report, seen)
+        done += len(batch)
+        if progress is not None:
+            progress(done)
+    return report, shape.currency_exponent
+
+
+def _write_batch(
+    db: Database, who: Principal, batch: list[reading.Read], report: Report, seen: set[bytes] | None
+) -> None:
+    def work(session: Session) -> _Outcome:
+        business = access.business(session, who.business_id)
+        outcome = _Outcome()
+        names = members.BenefitNames(session, business.id)
+        at = now()
+        for line, row, external_id in batch:
+            if isinstance(row, RowRejected):
+                outcome.rejected.append(_rejection(line, external_id, row))
+                continue
+            try:
+                digests = _digests(business, row) if seen is not None else []
+                if seen is not None:
+                    _check_unseen(seen, digests)
+                with session.begin_nested():
+                    happened = members.apply(session, business, row, at=at, benefits=names)
+                if seen is not None:
+                    seen.update(digest for _, digest in digests)
+            except RowRejected as rejected:
+                outcome.rejected.append(_rejection(line, row.external_id, rejected))
+                continue
+            except IntegrityError:
+                # Another writer took the contact between the check and the INSERT.
+                clash = RowRejected("phone", "another member already has this contact")
+                outcome.rejected.append(_rejection(line, row.external_id, clash))
+                continue
+            outcome.outcomes.append((happened, _points(row), row.credit or 0))
+        if any(happened != "unchanged" for happened, _, _ in outcome.outcomes):
+            record(
+                session,
+                business.id,
+                actor=who.actor,
+                action="members.import",
+                obj=business,
+                details={"rows": len(batch), "dry_run": seen is not None},
+            )
+        if seen is not None:
+            raise _RollBack(outcome)
+        return outcome
+
+    try:
+        outcome = db.write(work)
+    except _RollBack as rolled_back:
+        outcome = rolled_back.args[0]
+    for happened, points, credit in outcome.outcomes:
+        setattr(report, happened, getattr(report, happened) + 1)
+        report.points += points
+        report.credit += credit
+    report.rejected += outcome.rejected
+
+
+def _points(row: MemberRow) -> int:
+    return sum(lot.points for lot in row.lots or [])
+
+
+def _rejection(line: int, external_id: str, rejected: RowRejected) -> dict[str, Any]:
+    return {"line": line, "external_id": external_id or None, "field": rejected.field, "reason": rejected.reason}
+
+
+def _digests(business: Business, row: MemberRow) -> list[tuple[str, bytes]]:
+    """8-byte digests of the row's external id and contacts, spelled as stored (a bad one is for `apply` to
+    reject), for a dry run's check that no earlier row of the file has them."""
+    try:
+        spelled = members.spelled(business, row.profile)
+    except RowRejected:
+        spelled = {}
+    keys = [("external_id", row.external_id)]
+    keys += [(name, str(spelled[name])) for name in ("phone", "email", "member_number") if spelled.get(name)]
+    return [(name, hashlib.blake2b(f"{name}:{value}".encode(), digest_size=8).digest()) for name, value in keys]
+
+
+def _check_unseen(seen: set[bytes], digests: list[tuple[str, bytes]]) -> None:
+    for name, digest in digests:
+        if digest in seen:
+            raise RowRejected(name, f"an earlier row of the file has this {name.replace('_', ' ')}")

@@ -1,0 +1,390 @@
+"""Writing one imported member: found by `external_id`, created or set to the file's figures.
+
+Every figure the file gives replaces what the member holds, through the ledger: points by transactions of kind
+`import` (the lots held are taken and the file's lots put in their place, with their dates), credit by one of kind
+`credit_import` for the difference. A member already as the file says is left untouched (`unchanged`), so
+importing a file twice adds nothing."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from loyalty.db.models import Asset, Benefit, Business, ConsentChange, Member, PointsLot
+from loyalty.db.rows import insert_rows
+from loyalty.errors import InvalidInput
+from loyalty.members import access, consents
+from loyalty.members import accounts as members
+from loyalty.moving.rows import Lot, MemberRow, RowRejected
+from loyalty.wallet import credit, ledger
+from loyalty.wallet.ledger.posting import record_postings
+
+REASON = "brought over by an import"
+
+
+def apply(session: Session, business: Business, row: MemberRow, *, at: datetime, benefits: BenefitNames) -> str:
+    """Write the row: "created", "updated" or "unchanged"; RowRejected (nothing written by the caller's savepoint)
+    when it cannot be."""
+    member = session.scalar(
+        select(Member).where(Member.business_id == business.id, Member.external_id == row.external_id)
+    )
+    profile = spelled(business, row.profile)
+    wanted_benefits = benefits.resolve(session, row) if row.benefits is not None else None
+    _check_lots(row.lots, at)
+    if member is None:
+        _create(session, business, row, profile, at)
+        member = session.scalar(
+            select(Member).where(Member.business_id == business.id, Member.external_id == row.external_id)
+        )
+        assert member is not None
+        _set_points(session, business, member, row.lots or [], row, at)
+        if row.credit:
+            credit.post(
+                session,
+                business=business,
+                member_id=member.id,
+                kind="credit_import",
+                amount=row.credit,
+                reason=REASON,
+            )
+        _set_benefits(session, business, member, wanted_benefits or [], at)
+        return "created"
+    if member.status == "erased":
+        raise RowRejected("external_id", "belongs to a member whose data was erased")
+    changed = _update_profile(session, business, member, profile, row, at)
+    if row.lots is not None and not _same_lots(session, business, member, row.lots):
+        _set_points(session, business, member, row.lots, row, at)
+        changed = True
+    if row.credit is not None and row.credit != member.credit_balance:
+        credit.post(
+            session,
+            business=business,
+            member_id=member.id,
+            kind="credit_import",
+            amount=row.credit - member.credit_balance,
+            reason=REASON,
+        )
+        changed = True
+    if wanted_benefits is not None and _set_benefits(session, business, member, wanted_benefits, at):
+        changed = True
+    return "updated" if changed else "unchanged"
+
+
+def spelled(business: Business, profile: dict[str, Any]) -> dict[str, Any]:
+    """The row's contact details spelled as the database keeps them; a bad one rejects the row."""
+    spelled = dict(profile)
+    try:
+        if spelled.get("phone"):
+            spelled["phone"] = members.normalise_phone(spelled["phone"], business.country)
+        if "email" in spelled:
+            spelled["email"] = members.normalise_email(spelled["email"])
+        if "member_number" in spelled:
+            spelled["member_number"] = members.normalise_member_number(spelled["member_number"])
+        if "tags" in spelled:
+            spelled["tags"] = members.normalise_tags(spelled["tags"])
+    except InvalidInput as error:
+        raise RowRejected(error.field, error.message.removeprefix(f"{error.field}: ")) from None
+    return spelled
+
+
+def _check_lots(lots: list[Lot] | None, at: datetime) -> None:
+    for index, lot in enumerate(lots or []):
+        if lot.expires_at is not None and lot.expires_at <= at:
+            raise RowRejected(f"lots.{index}.expires_at", "has passed: expired points are not brought over")
+
+
+def _clash(session: Session, business: Business, profile: dict[str, Any], member_id: uuid.UUID | None) -> None:
+    """Another member already has this phone, e-mail or member number: the row is rejected, naming it."""
+    for name in ("phone", "email", "member_number"):
+        value = profile.get(name)
+        if not value:
+            continue
+        query = select(Member.id).where(Member.business_id == business.id, getattr(Member, name) == value)
+        if member_id is not None:
+            query = query.where(Member.id != member_id)
+        if session.scalar(query.limit(1)) is not None:
+            raise RowRejected(name, f"another member already has this {name.replace('_', ' ')}")
+
+
+def _create(session: Session, business: Business, row: MemberRow, profile: dict[str, Any], at: datetime) -> None:
+    if not profile.get("phone") and not profile.get("email"):
+        raise RowRejected("phone", "a member needs a phone number or an e-mail address")
+    _clash(session, business, profile, None)
+    joined = row.joined_at or at
+    member_id = uuid.uuid4()
+    # Written as one Core INSERT: an import writes many members and none of them goes through the `joined` rules
+    # (they joined in the system they come from). Their contacts were proven there: they count as proven here.
+    insert_rows(
+        session,
+        Member,
+        [
+            {
+                "id": member_id,
+                "business_id": business.id,
+                "external_id": row.external_id,
+                "phone": profile.get("phone"),
+                "email": profile.get("email"),
+                "member_number": profile.get("member_number"),
+                "first_name": profile.get("first_name", ""),
+                "last_name": profile.get("last_name", ""),
+                "birthday": profile.get("birthday"),
+                "status": profile.get("status", "active"),
+                "tags": profile.get("tags", []),
+                "consent_terms": row.consent.get("terms", False),
+                "consent_sms": row.consent.get("sms", False),
+                "consent_email": row.consent.get("email", False),
+                "points_balance": 0,
+                "lifetime_points": 0,
+                "credit_balance": 0,
+                "created_at": joined,
+                "joined_at": joined,
+                "phone_verified_at": at if profile.get("phone") else None,
+                "email_verified_at": at if profile.get("email") else None,
+            }
+        ],
+        flush=False,
+    )
+    if row.consent_log is not None:
+        insert_rows(
+            session,
+            ConsentChange,
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "business_id": business.id,
+                    "member_id": member_id,
+                    "purpose": entry.purpose,
+                    "given": entry.given,
+                    "at": entry.at,
+                    "source": "import",
+                }
+                for entry in row.consent_log
+            ],
+            flush=False,
+        )
+    else:
+        consents.log_changes(
+            session,
+            business_id=business.id,
+            member_id=member_id,
+            before=None,
+            after=row.consent,
+            source="import",
+            at=joined,
+        )
+
+
+def _update_profile(
+    session: Session, business: Business, member: Member, profile: dict[str, Any], row: MemberRow, at: datetime
+) -> bool:
+    changes = {name: value for name, value in profile.items() if getattr(member, name) != value}
+    if "phone" in changes or "email" in changes or "member_number" in changes:
+        _clash(session, business, changes, member.id)
+    phone = changes.get("phone", member.phone)
+    email = changes.get("email", member.email)
+    if not phone and not email:
+        raise RowRejected("phone", "a member needs a phone number or an e-mail address")
+    before = consents.current(member)
+    after = {**before, **row.consent}
+    consent_changed = after != before
+    if not changes and not consent_changed:
+        return False
+    for name, value in changes.items():
+        setattr(member, name, value)
+    if "phone" in changes:
+        member.phone_verified_at = at if member.phone else None
+    if "email" in changes:
+        member.email_verified_at = at if member.email else None
+    for purpose, given in after.items():
+        setattr(member, f"consent_{purpose}", given)
+    session.flush()
+    consents.log_changes(
+        session, business_id=business.id, member_id=member.id, before=before, after=after, source="import", at=at
+    )
+    if "phone" in changes or "email" in changes:
+        access.end_member_sessions(session, business_id=business.id, member_id=member.id, at=at)
+    return True
+
+
+# --- points ---------------------------------------------------------------------------------------
+
+
+def _same_lots(session: Session, business: Business, member: Member, wanted: list[Lot]) -> bool:
+    """The member holds exactly the file's lots (points, expiry, and the earning date where the file gives one)."""
+    held = session.execute(
+        select(PointsLot.remaining, PointsLot.earned_at, PointsLot.expires_at).where(
+            PointsLot.business_id == business.id, PointsLot.member_id == member.id, PointsLot.remaining > 0
+        )
+    ).all()
+    if member.points_balance != sum(lot.points for lot in wanted) or len(held) != len(wanted):
+        return False
+    unmatched = list(held)
+    for lot in wanted:
+        match = next(
+            (
+                index
+                for index, (remaining, earned_at, expires_at) in enumerate(unmatched)
+                if remaining == lot.points
+                and expires_at == lot.expires_at
+                and (lot.earned_at is None or earned_at == lot.earned_at)
+            ),
+            None,
+        )
+        if match is None:
+            return False
+        unmatched.pop(match)
+    return True
+
+
+def _set_points(
+    session: Session, business: Business, member: Member, wanted: list[Lot], row: MemberRow, at: datetime
+) -> None:
+    """Take what the member holds (an `import` transaction), then give the file's lots (another), dated as the
+    file dates them: spendable from when they were earned, after the business's holding days if it holds points."""
+    balance = session.scalar(
+        select(Member.points_balance).where(Member.business_id == business.id, Member.id == member.id)
+    )
+    if balance:
+        ledger.post(
+            session,
+            business=business,
+            member_id=member.id,
+            kind="import",
+            amount=-int(balance),
+            cause=ledger.Cause(reason=f"{REASON}: the points held before"),
+            may_go_negative=True,
+        )
+    total = sum(lot.points for lot in wanted)
+    if not total:
+        return
+    recorded = record_postings(
+        session,
+        business=business,
+        member_id=member.id,
+        kind="import",
+        postings=[(total, ledger.Cause(reason=REASON))],
+        allow_negative=False,
+        at=at,
+    )
+    assert recorded is not None
+    transaction = recorded[0][0]
+    hold = timedelta(days=business.points_pending_days or 0)
+    default_earned = row.joined_at or at
+    lots = []
+    for lot in wanted:
+        earned = lot.earned_at or default_earned
+        available = earned + hold
+        lots.append(
+            {
+                "id": uuid.uuid4(),
+                "business_id": business.id,
+                "member_id": member.id,
+                "transaction_id": transaction.id,
+                "purchase_id": None,
+                "kind": "import",
+                "amount": lot.points,
+                "remaining": lot.points,
+                "expired": 0,
+                "written_off": 0,
+                "earned_at": earned,
+                "available_at": available,
+                "expires_at": lot.expires_at,
+                "expiring_at": lot.expires_at,
+                "pending_until": available if available > at else None,
+            }
+        )
+    insert_rows(session, PointsLot, lots)
+
+
+# --- the wallet -----------------------------------------------------------------------------------
+
+
+class BenefitNames:
+    """The business's benefits by id and by name, read once per batch: a file from another system names them by
+    its own ids, which a business maps by giving its benefits the same names."""
+
+    def __init__(self, session: Session, business_id: uuid.UUID) -> None:
+        self.by_key: dict[str, uuid.UUID] = {}
+        for benefit_id, name, status in session.execute(
+            select(Benefit.id, Benefit.name, Benefit.status).where(Benefit.business_id == business_id)
+        ):
+            self.by_key[str(benefit_id)] = benefit_id
+            if status == "active":
+                self.by_key.setdefault(f"name:{name}", benefit_id)
+
+    def resolve(self, session: Session, row: MemberRow) -> list[tuple[uuid.UUID, datetime | None, datetime | None]]:
+        resolved = []
+        for entry in row.benefits or []:
+            found = (
+                self.by_key.get(entry.benefit.lower())
+                or self.by_key.get(f"name:{entry.name}")
+                or self.by_key.get(f"name:{entry.benefit}")
+            )
+            if found is None:
+                raise RowRejected(f"{entry.field}.benefit_id", "is no benefit of this business (by id or by name)")
+            resolved.append((found, entry.granted_at, entry.valid_until))
+        return resolved
+
+
+def _set_benefits(
+    session: Session,
+    business: Business,
+    member: Member,
+    wanted: list[tuple[uuid.UUID, datetime | None, datetime | None]],
+    at: datetime,
+) -> bool:
+    """The member's active wallet made the file's: entries it lacks added, entries it does not list withdrawn."""
+    active = session.execute(
+        select(Asset.id, Asset.benefit_id, Asset.granted_at, Asset.valid_until).where(
+            Asset.business_id == business.id, Asset.member_id == member.id, Asset.status == "active"
+        )
+    ).all()
+    missing = []
+    unmatched = list(active)
+    for benefit_id, granted_at, valid_until in wanted:
+        match = next(
+            (
+                index
+                for index, held in enumerate(unmatched)
+                if held.benefit_id == benefit_id
+                and held.valid_until == valid_until
+                and (granted_at is None or held.granted_at == granted_at)
+            ),
+            None,
+        )
+        if match is None:
+            missing.append((benefit_id, granted_at, valid_until))
+        else:
+            unmatched.pop(match)
+    if unmatched:
+        session.execute(
+            update(Asset)
+            .where(Asset.business_id == business.id, Asset.id.in_([held.id for held in unmatched]))
+            .values(status="deactivated")
+            .execution_options(synchronize_session=False)
+        )
+    insert_rows(
+        session,
+        Asset,
+        [
+            {
+                "id": uuid.uuid4(),
+                "business_id": business.id,
+                "member_id": member.id,
+                "benefit_id": benefit_id,
+                "status": "active",
+                "source": "import",
+                "granted_at": granted_at or at,
+                "valid_from": granted_at or at,
+                "valid_until": valid_until,
+                "redeemed_at": None,
+                "redeemed_purchase_id": None,
+            }
+            for benefit_id, granted_at, valid_until in missing
+        ],
+    )
+    return bool(missing or unmatched)
