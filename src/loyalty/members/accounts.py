@@ -32,7 +32,7 @@ from loyalty.webhooks.outbox import record_event
 
 # "pending": joined through the member app, phone or e-mail not yet proven by a login code. Such a member is not
 # found at the till and has earned nothing, so nobody can collect welcome points on a number that is not theirs.
-STATUSES = ("active", "blocked", "pending")
+STATUSES = ("active", "blocked", "pending")  # and "erased", which only erasure sets (`forget`)
 CONSENTS = ("terms", "sms", "email")
 MAX_TAGS = 50
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -302,6 +302,8 @@ def update(
     `vouched`: the caller stands for a new phone or e-mail (an admin typing it in), so it is proven; otherwise
     (a till filling a missing one) it stays unproven until a login code sent there comes back."""
     member = get(session, business_id=business.id, member_id=member_id)
+    if member.status == "erased":
+        raise Refused("member_erased", "This member's data was erased: there is nothing left to change.")
     unique_changed = False
     for name, value in changes.items():
         if name == "phone":
@@ -342,7 +344,7 @@ def update(
             )
         else:
             raise InvalidInput(name, "cannot be changed here")
-    if member.phone is None and member.email is None:
+    if member.phone is None and member.email is None:  # only an erased member has neither, and is not changed here
         raise InvalidInput("email", "a member needs a phone number or an e-mail address")
     if unique_changed:
         _refuse_duplicates(session, member)
@@ -361,6 +363,24 @@ def update(
     )
     record_event(session, business.id, "member.updated", payloads.member(member, changed=changes))
     return member
+
+
+def forget(member: Member, *, at: datetime) -> None:
+    """Remove everything that says who the member was (their data erased at their request): what is left is an
+    account that the ledger and the purchases still point at, which no identifier finds."""
+    member.status = "erased"
+    member.erased_at = at
+    member.first_name = ""
+    member.last_name = ""
+    member.phone = None
+    member.email = None
+    member.phone_verified_at = None
+    member.email_verified_at = None
+    member.birthday = None
+    member.member_number = None
+    member.external_id = None
+    member.tags = []
+    member.consent_terms = member.consent_sms = member.consent_email = False
 
 
 def _consent_columns(consent: Mapping[str, bool]) -> dict[str, bool]:

@@ -34,7 +34,8 @@ def log_changes(
     source: str,
     at: datetime,
 ) -> int:
-    """One log row per purpose whose answer changed (every purpose answered, for a new member: `before` None)."""
+    """One log row per purpose whose answer changed; a new member (`before` None) starts with none given, so what
+    they consented to is logged."""
     if source not in SOURCES:
         raise ValueError(f"unknown consent source {source!r}")
     rows = [
@@ -48,7 +49,7 @@ def log_changes(
             "source": source,
         }
         for purpose, given in after.items()
-        if purpose in PURPOSES and (before is None or bool(before.get(purpose)) != bool(given))
+        if purpose in PURPOSES and bool((before or {}).get(purpose)) != bool(given)
     ]
     if rows:
         insert_rows(session, ConsentChange, rows)  # flushed first: the member may be new
@@ -62,6 +63,7 @@ def history(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID) -
         .where(ConsentChange.business_id == business_id, ConsentChange.member_id == member_id)
         .order_by(ConsentChange.at, ConsentChange.id)
     )
+    ordered = sorted(rows, key=lambda row: (row.at, PURPOSES.index(row.purpose) if row.purpose in PURPOSES else 9))
     return [
-        {"purpose": row.purpose, "given": row.given, "at": row.at.isoformat(), "source": row.source} for row in rows
+        {"purpose": row.purpose, "given": row.given, "at": row.at.isoformat(), "source": row.source} for row in ordered
     ]

@@ -107,8 +107,8 @@ def name(db: Database, who: Principal, ask: Ask, settings: Settings) -> uuid.UUI
                 settings=settings,
                 at=at,
             )
-        if found is None or found.status == "pending":
-            return None
+        if found is None or found.status in ("pending", "erased"):
+            return None  # an erased member is found by no identifier, their old id included
         return uuid.UUID(str(found.id))
 
     found = db.write(work)  # committed before the refusal: a failed guess stays counted
