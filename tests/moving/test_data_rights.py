@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from loyalty.db.engine import Database
-from loyalty.db.models import AuditRecord, LedgerTransaction, LoginCode, Member, Purchase
+from loyalty.db.models import AuditRecord, LedgerTransaction, LoginCode, Member, Purchase, WebhookEvent
 from tests.como.helpers import ComoTill
 from tests.conftest import Tenant
 from tests.support.moving import ndjson, post_import, problems
@@ -131,6 +131,10 @@ def test_an_admin_erases_a_member_and_nothing_finds_them_again(tenant: Tenant, d
     }
     ok(tenant.client.post("/v1/purchases", headers=tenant.pos, json=sale), 201)
     code = ok(tenant.client.post(f"/v1/members/{member_id}/identification-code", headers=tenant.admin), 201)["code"]
+    hook = {"url": "https://hooks.example.com/loyalty", "events": ["member.erased"]}
+    endpoint = ok(tenant.client.post("/v1/webhooks", headers=tenant.admin, json=hook), 201)
+    unkeyed = tenant.client.post(f"/v1/members/{member_id}/erase", headers=tenant.admin)
+    assert unkeyed.status_code == 422 and unkeyed.json()["error"]["details"]["field"] == "Idempotency-Key"
     before = _report_totals(tenant)
     purchases_before = ok(tenant.client.get(f"/v1/members/{member_id}/data", headers=tenant.admin))["purchases"]
     erased = tenant.client.post(f"/v1/members/{member_id}/erase", headers=tenant.admin | {"Idempotency-Key": "e-2"})
@@ -138,6 +142,16 @@ def test_an_admin_erases_a_member_and_nothing_finds_them_again(tenant: Tenant, d
     assert erased.json()["status"] == "erased" and erased.json()["points_forfeited"] == "55.00"
     again = tenant.client.post(f"/v1/members/{member_id}/erase", headers=tenant.admin | {"Idempotency-Key": "e-2"})
     assert again.text == erased.text  # a retry answers the same and erases once
+    ok(tenant.client.patch(f"/v1/webhooks/{endpoint['id']}", headers=tenant.admin, json={"enabled": False}))
+    with db.read() as session:
+        sent = list(
+            session.scalars(
+                select(WebhookEvent.body).where(
+                    WebhookEvent.business_id == uuid.UUID(tenant.business_id), WebhookEvent.type == "member.erased"
+                )
+            )
+        )
+    assert [json.loads(body)["data"]["member_id"] for body in sent] == [member_id]
     # Nothing is left that says who they were.
     shown = ok(tenant.client.get(f"/v1/members/{member_id}/data", headers=tenant.admin))
     person = shown["member"]

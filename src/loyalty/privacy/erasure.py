@@ -59,8 +59,13 @@ def erase(db: Database, who: Principal, member_id: uuid.UUID, once: idempotency.
 def erase(
     db: Database, who: Principal, member_id: uuid.UUID, once: idempotency.Once[Erased] | None = None
 ) -> Erased | idempotency.Answer:
-    """An admin erases a member of their business."""
+    """An admin erases a member of their business, once per Idempotency-Key (`once`): a retry must not be
+    refused as if the first had not happened, and erasure cannot be undone."""
     access.require_kind(who, "admin")
+    if once is None:
+        with db.read() as session:  # another business's member is a 404 before anything is said of the key
+            members.get(session, business_id=who.business_id, member_id=member_id)
+        raise InvalidInput("Idempotency-Key", "is required: a retried erasure must happen once")
     return idempotency.write(db, once, lambda session: _erase(session, who, member_id))
 
 

@@ -106,12 +106,17 @@ def erase_member(
     request: Request,
     who: Principal = Depends(admin),
     db: Database = Depends(database),
-    idempotency_key: str = Header(
-        min_length=1, max_length=128, description="Required: a retried erasure happens once and answers the same."
+    idempotency_key: str | None = Header(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="Required: a retried erasure happens once and answers the same.",
     ),
 ) -> Response:
     """Erase the member's personal data; points are forfeited, credit must be zero (409 `credit_outstanding`)."""
-    keyed = once(request, who, key=idempotency_key, body=Nothing(), status=200, shape=_erased)
+    if idempotency_key is None:
+        erasure.erase(db, who, member_id)  # a 404 for a member that is not theirs, else a 422 naming the key
+    keyed = once(request, who, key=idempotency_key or "", body=Nothing(), status=200, shape=_erased)
     return answered(erasure.erase(db, who, member_id, keyed))
 
 
