@@ -25,6 +25,7 @@ from loyalty.moving import members, reading
 from loyalty.moving.rows import MemberRow, RowRejected, Spelling
 
 BATCH = 500
+MAX_CHANGES = 1000  # the rows a dry run lists one by one for the Campaign Center's table
 
 
 @dataclass
@@ -36,6 +37,7 @@ class Report:
     rejected: list[dict[str, Any]] = field(default_factory=list)
     points: int = 0  # hundredths the written rows hold
     credit: int = 0  # minor units
+    changes: list[dict[str, Any]] | None = None  # created and updated rows, when asked for (the page's table)
 
     def as_json(self, exponent: int) -> dict[str, Any]:
         return {
@@ -46,7 +48,7 @@ class Report:
             "rejected": self.rejected,
             "points": str(hundredths_to_points(self.points)),
             "credit": str(from_minor(self.credit, exponent)),
-        }
+        } | ({"changes": self.changes} if self.changes is not None else {})
 
 
 class _RollBack(Exception):
@@ -55,7 +57,7 @@ class _RollBack(Exception):
 
 @dataclass
 class _Outcome:
-    outcomes: list[tuple[str, int, int]] = field(default_factory=list)  # what happened, points, credit
+    outcomes: list[tuple[str, int, int, int, str]] = field(default_factory=list)  # what, points, credit, line, id
     rejected: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -73,11 +75,12 @@ def run(
     *,
     dry_run: bool,
     progress: Callable[[int], None] | None = None,
+    details: bool = False,
 ) -> tuple[Report, int]:
     """Import `stream` as `who` (an admin key); the report and the currency's exponent to show it with."""
     access.require_kind(who, "admin")
     shape = spelling(db, who)
-    report = Report(dry_run=dry_run)
+    report = Report(dry_run=dry_run, changes=[] if details else None)
     # A dry run writes nothing that a later row could clash with, so it remembers (as 8-byte digests) the
     # identifiers earlier rows used; a real import finds them in the database.
     seen: set[bytes] | None = set() if dry_run else None
@@ -127,8 +130,8 @@ def _write_batch(
                 clash = RowRejected("phone", "another member already has this contact")
                 outcome.rejected.append(_rejection(line, row.external_id, clash))
                 continue
-            outcome.outcomes.append((happened, _points(row), row.credit or 0))
-        if any(happened != "unchanged" for happened, _, _ in outcome.outcomes):
+            outcome.outcomes.append((happened, _points(row), row.credit or 0, line, row.external_id))
+        if any(happened[0] != "unchanged" for happened in outcome.outcomes):
             record(
                 session,
                 business.id,
@@ -145,10 +148,12 @@ def _write_batch(
         outcome = db.write(work)
     except _RollBack as rolled_back:
         outcome = rolled_back.args[0]
-    for happened, points, credit in outcome.outcomes:
+    for happened, points, credit, line, external_id in outcome.outcomes:
         setattr(report, happened, getattr(report, happened) + 1)
         report.points += points
         report.credit += credit
+        if report.changes is not None and happened != "unchanged" and len(report.changes) < MAX_CHANGES:
+            report.changes.append({"line": line, "external_id": external_id, "outcome": happened})
     report.rejected += outcome.rejected
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import codecs
 import io
 import tempfile
-from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -31,6 +31,12 @@ class RejectedOut(BaseModel):
     reason: str
 
 
+class ChangeOut(BaseModel):
+    line: int
+    external_id: str
+    outcome: str = Field(description="created or updated")
+
+
 class ImportOut(BaseModel):
     dry_run: bool
     created: int
@@ -39,6 +45,9 @@ class ImportOut(BaseModel):
     rejected: list[RejectedOut]
     points: str = Field(description="The points the written (or, in a dry run, the accepted) rows hold.")
     credit: str
+    changes: list[ChangeOut] | None = Field(
+        default=None, description="With details=true: the first 1,000 rows that create or update a member."
+    )
 
 
 @router.post(
@@ -54,9 +63,10 @@ class ImportOut(BaseModel):
 async def import_members(
     request: Request,
     dry_run: bool = Query(default=False, description="Say what would change, write nothing."),
+    details: bool = Query(default=False, description="Also list the rows that create or update a member."),
     who: Principal = Depends(admin),
     db: Database = Depends(database),
-) -> dict[str, Any]:
+) -> Response:
     """Members from the system a business leaves, keyed by `external_id`: created, set to the file's figures, or
     left unchanged; each rejected row is named with its line, field and reason, and nothing of it is written."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -74,10 +84,17 @@ async def import_members(
             except UnicodeDecodeError:
                 raise InvalidInput("body", "must be UTF-8 text") from None
             body.write(chunk)
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise InvalidInput("body", "must be UTF-8 text") from None
         body.seek(0)
         text = io.TextIOWrapper(body, encoding="utf-8-sig", errors="strict", newline="")
         try:
-            report, exponent = await run_in_threadpool(importing.run, db, who, text, MEDIA[media], dry_run=dry_run)
+            report, exponent = await run_in_threadpool(
+                importing.run, db, who, text, MEDIA[media], dry_run=dry_run, details=details
+            )
         finally:
             text.detach()
-    return report.as_json(exponent)
+    # Only what the answer holds: without details, no `changes` key at all.
+    return JSONResponse(report.as_json(exponent))
