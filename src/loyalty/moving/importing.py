@@ -12,12 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loyalty.audit import record
 from loyalty.db.engine import Database
-from loyalty.db.models import Business, now
+from loyalty.db.models import Business, Member, now
 from loyalty.members import access
 from loyalty.members.access import Principal
 from loyalty.money import currency_exponent, from_minor, hundredths_to_points
@@ -110,6 +111,14 @@ def _write_batch(
         outcome = _Outcome()
         names = members.BenefitNames(session, business.id)
         at = now()
+        ids = [row.external_id for _, row, _ in batch if isinstance(row, MemberRow)]
+        known: set[str] = set(
+            external_id
+            for external_id in session.scalars(
+                select(Member.external_id).where(Member.business_id == business.id, Member.external_id.in_(ids))
+            )
+            if external_id is not None
+        )
         for line, row, external_id in batch:
             if isinstance(row, RowRejected):
                 outcome.rejected.append(_rejection(line, external_id, row))
@@ -119,7 +128,7 @@ def _write_batch(
                 if seen is not None:
                     _check_unseen(seen, digests)
                 with session.begin_nested():
-                    happened = members.apply(session, business, row, at=at, benefits=names)
+                    happened = members.apply(session, business, row, at=at, benefits=names, known=known)
                 if seen is not None:
                     seen.update(digest for _, digest in digests)
             except RowRejected as rejected:

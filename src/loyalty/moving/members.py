@@ -11,10 +11,19 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from loyalty.db.models import Asset, Benefit, Business, ConsentChange, Member, PointsLot
+from loyalty.db.models import (
+    Asset,
+    Benefit,
+    Business,
+    ConsentChange,
+    LedgerEntry,
+    LedgerTransaction,
+    Member,
+    PointsLot,
+)
 from loyalty.db.rows import insert_rows
 from loyalty.errors import InvalidInput
 from loyalty.members import access, consents
@@ -26,38 +35,38 @@ from loyalty.wallet.ledger.posting import record_postings
 REASON = "brought over by an import"
 
 
-def apply(session: Session, business: Business, row: MemberRow, *, at: datetime, benefits: BenefitNames) -> str:
+def apply(
+    session: Session,
+    business: Business,
+    row: MemberRow,
+    *,
+    at: datetime,
+    benefits: BenefitNames,
+    known: set[str] | None = None,
+) -> str:
     """Write the row: "created", "updated" or "unchanged"; RowRejected (nothing written by the caller's savepoint)
-    when it cannot be."""
-    member = session.scalar(
-        select(Member).where(Member.business_id == business.id, Member.external_id == row.external_id)
-    )
+    when it cannot be. `known`: the external ids of the batch already in the database (read in one query), so a
+    new member costs no lookup; None looks each one up."""
+    member = None
+    if known is None or row.external_id in known:
+        member = session.scalar(
+            select(Member).where(Member.business_id == business.id, Member.external_id == row.external_id)
+        )
     profile = spelled(business, row.profile)
     wanted_benefits = benefits.resolve(session, row) if row.benefits is not None else None
     _check_lots(row.lots, at)
     if member is None:
-        _create(session, business, row, profile, at)
-        member = session.scalar(
-            select(Member).where(Member.business_id == business.id, Member.external_id == row.external_id)
-        )
-        assert member is not None
-        _set_points(session, business, member, row.lots or [], row, at)
-        if row.credit:
-            credit.post(
-                session,
-                business=business,
-                member_id=member.id,
-                kind="credit_import",
-                amount=row.credit,
-                reason=REASON,
-            )
-        _set_benefits(session, business, member, wanted_benefits or [], at)
+        member_id = _create(session, business, row, profile, at)
+        if wanted_benefits:
+            _set_benefits(session, business, member_id, wanted_benefits, at)
+        if known is not None:
+            known.add(row.external_id)
         return "created"
     if member.status == "erased":
         raise RowRejected("external_id", "belongs to a member whose data was erased")
     changed = _update_profile(session, business, member, profile, row, at)
     if row.lots is not None and not _same_lots(session, business, member, row.lots):
-        _set_points(session, business, member, row.lots, row, at)
+        _set_points(session, business, member.id, row.lots, row, at)
         changed = True
     if row.credit is not None and row.credit != member.credit_balance:
         credit.post(
@@ -69,7 +78,7 @@ def apply(session: Session, business: Business, row: MemberRow, *, at: datetime,
             reason=REASON,
         )
         changed = True
-    if wanted_benefits is not None and _set_benefits(session, business, member, wanted_benefits, at):
+    if wanted_benefits is not None and _set_benefits(session, business, member.id, wanted_benefits, at):
         changed = True
     return "updated" if changed else "unchanged"
 
@@ -99,18 +108,23 @@ def _check_lots(lots: list[Lot] | None, at: datetime) -> None:
 
 def _clash(session: Session, business: Business, profile: dict[str, Any], member_id: uuid.UUID | None) -> None:
     """Another member already has this phone, e-mail or member number: the row is rejected, naming it."""
-    for name in ("phone", "email", "member_number"):
-        value = profile.get(name)
-        if not value:
-            continue
-        query = select(Member.id).where(Member.business_id == business.id, getattr(Member, name) == value)
-        if member_id is not None:
-            query = query.where(Member.id != member_id)
-        if session.scalar(query.limit(1)) is not None:
-            raise RowRejected(name, f"another member already has this {name.replace('_', ' ')}")
+    wanted = {name: profile[name] for name in ("phone", "email", "member_number") if profile.get(name)}
+    if not wanted:
+        return
+    query = select(Member.phone, Member.email, Member.member_number).where(
+        Member.business_id == business.id, or_(*(getattr(Member, name) == value for name, value in wanted.items()))
+    )
+    if member_id is not None:
+        query = query.where(Member.id != member_id)
+    for found in session.execute(query.limit(3)):
+        for name, value in wanted.items():
+            if getattr(found, name) == value:
+                raise RowRejected(name, f"another member already has this {name.replace('_', ' ')}")
 
 
-def _create(session: Session, business: Business, row: MemberRow, profile: dict[str, Any], at: datetime) -> None:
+def _create(session: Session, business: Business, row: MemberRow, profile: dict[str, Any], at: datetime) -> uuid.UUID:
+    """The new member, their balances written with the member row and the ledger transactions that make them (each
+    with its two entries), their lots and consents: a handful of INSERTs, what `loyalty verify` recomputes."""
     if not profile.get("phone") and not profile.get("email"):
         raise RowRejected("phone", "a member needs a phone number or an e-mail address")
     _clash(session, business, profile, None)
@@ -137,9 +151,9 @@ def _create(session: Session, business: Business, row: MemberRow, profile: dict[
                 "consent_terms": row.consent.get("terms", False),
                 "consent_sms": row.consent.get("sms", False),
                 "consent_email": row.consent.get("email", False),
-                "points_balance": 0,
+                "points_balance": sum(lot.points for lot in row.lots or []),
                 "lifetime_points": 0,
-                "credit_balance": 0,
+                "credit_balance": row.credit or 0,
                 "created_at": joined,
                 "joined_at": joined,
                 "phone_verified_at": at if profile.get("phone") else None,
@@ -176,6 +190,56 @@ def _create(session: Session, business: Business, row: MemberRow, profile: dict[
             source="import",
             at=joined,
         )
+    _opening_entries(session, business, member_id, row, at)
+    return member_id
+
+
+def _opening_entries(session: Session, business: Business, member_id: uuid.UUID, row: MemberRow, at: datetime) -> None:
+    """A new member's points and credit, as the ledger would have posted them into an empty account."""
+    postings = []
+    points = sum(lot.points for lot in row.lots or [])
+    if points:
+        postings.append(("import", "member", ledger.COUNTER_ACCOUNT["import"], points))
+    if row.credit:
+        postings.append(("credit_import", credit.MEMBER_ACCOUNT, credit.COUNTER_ACCOUNT["credit_import"], row.credit))
+    if not postings:
+        return
+    transactions, entries = [], []
+    points_transaction = None
+    for kind, account, counter, amount in postings:
+        transaction_id = uuid.uuid4()
+        if kind == "import":
+            points_transaction = transaction_id
+        transactions.append(
+            {
+                "id": transaction_id,
+                "business_id": business.id,
+                "kind": kind,
+                "member_id": member_id,
+                "purchase_id": None,
+                "payment_id": None,
+                "rule_id": None,
+                "rule_revision": None,
+                "reason": REASON,
+                "created_at": at,
+            }
+        )
+        for leg_account, leg_member, leg in ((account, member_id, amount), (counter, None, -amount)):
+            entries.append(
+                {
+                    "id": uuid.uuid4(),
+                    "business_id": business.id,
+                    "transaction_id": transaction_id,
+                    "account": leg_account,
+                    "member_id": leg_member,
+                    "amount": leg,
+                    "created_at": at,
+                }
+            )
+    insert_rows(session, LedgerTransaction, transactions, flush=False)
+    insert_rows(session, LedgerEntry, entries, flush=False)
+    if points_transaction is not None:
+        insert_rows(session, PointsLot, _lot_rows(business, member_id, points_transaction, row, at), flush=False)
 
 
 def _update_profile(
@@ -241,18 +305,18 @@ def _same_lots(session: Session, business: Business, member: Member, wanted: lis
 
 
 def _set_points(
-    session: Session, business: Business, member: Member, wanted: list[Lot], row: MemberRow, at: datetime
+    session: Session, business: Business, member_id: uuid.UUID, wanted: list[Lot], row: MemberRow, at: datetime
 ) -> None:
     """Take what the member holds (an `import` transaction), then give the file's lots (another), dated as the
-    file dates them: spendable from when they were earned, after the business's holding days if it holds points."""
+    file dates them."""
     balance = session.scalar(
-        select(Member.points_balance).where(Member.business_id == business.id, Member.id == member.id)
+        select(Member.points_balance).where(Member.business_id == business.id, Member.id == member_id)
     )
     if balance:
         ledger.post(
             session,
             business=business,
-            member_id=member.id,
+            member_id=member_id,
             kind="import",
             amount=-int(balance),
             cause=ledger.Cause(reason=f"{REASON}: the points held before"),
@@ -264,26 +328,38 @@ def _set_points(
     recorded = record_postings(
         session,
         business=business,
-        member_id=member.id,
+        member_id=member_id,
         kind="import",
         postings=[(total, ledger.Cause(reason=REASON))],
         allow_negative=False,
         at=at,
     )
     assert recorded is not None
-    transaction = recorded[0][0]
+    insert_rows(session, PointsLot, _lot_rows(business, member_id, recorded[0][0].id, row, at, wanted))
+
+
+def _lot_rows(
+    business: Business,
+    member_id: uuid.UUID,
+    transaction_id: uuid.UUID,
+    row: MemberRow,
+    at: datetime,
+    wanted: list[Lot] | None = None,
+) -> list[dict[str, Any]]:
+    """The file's lots: spendable from when they were earned, after the business's holding days if it holds
+    points; expiring when the file says."""
     hold = timedelta(days=business.points_pending_days or 0)
     default_earned = row.joined_at or at
-    lots = []
-    for lot in wanted:
+    rows = []
+    for lot in wanted if wanted is not None else row.lots or []:
         earned = lot.earned_at or default_earned
         available = earned + hold
-        lots.append(
+        rows.append(
             {
                 "id": uuid.uuid4(),
                 "business_id": business.id,
-                "member_id": member.id,
-                "transaction_id": transaction.id,
+                "member_id": member_id,
+                "transaction_id": transaction_id,
                 "purchase_id": None,
                 "kind": "import",
                 "amount": lot.points,
@@ -297,7 +373,7 @@ def _set_points(
                 "pending_until": available if available > at else None,
             }
         )
-    insert_rows(session, PointsLot, lots)
+    return rows
 
 
 # --- the wallet -----------------------------------------------------------------------------------
@@ -333,14 +409,14 @@ class BenefitNames:
 def _set_benefits(
     session: Session,
     business: Business,
-    member: Member,
+    member_id: uuid.UUID,
     wanted: list[tuple[uuid.UUID, datetime | None, datetime | None]],
     at: datetime,
 ) -> bool:
     """The member's active wallet made the file's: entries it lacks added, entries it does not list withdrawn."""
     active = session.execute(
         select(Asset.id, Asset.benefit_id, Asset.granted_at, Asset.valid_until).where(
-            Asset.business_id == business.id, Asset.member_id == member.id, Asset.status == "active"
+            Asset.business_id == business.id, Asset.member_id == member_id, Asset.status == "active"
         )
     ).all()
     missing = []
@@ -374,7 +450,7 @@ def _set_benefits(
             {
                 "id": uuid.uuid4(),
                 "business_id": business.id,
-                "member_id": member.id,
+                "member_id": member_id,
                 "benefit_id": benefit_id,
                 "status": "active",
                 "source": "import",
