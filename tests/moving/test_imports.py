@@ -220,3 +220,27 @@ def test_an_unknown_csv_column_is_a_422_naming_it(tenant: Tenant, db: Database) 
         == 403
     )
     assert members_count(db, tenant) == 0
+
+
+def test_only_an_admin_imports_exports_or_erases_whatever_the_door(tenant: Tenant, db: Database) -> None:
+    import io
+
+    import pytest
+
+    from loyalty.errors import Forbidden
+    from loyalty.members.access import KeyKindRefused, Principal
+    from loyalty.moving import exporting, importing
+    from loyalty.privacy import erasure, report
+
+    pos = Principal(key_id=uuid.uuid4(), kind="pos", business_id=uuid.UUID(tenant.business_id))
+    with pytest.raises(KeyKindRefused):
+        importing.run(db, pos, io.StringIO(CSV), "csv", dry_run=False)
+    with pytest.raises(KeyKindRefused):
+        list(exporting.lines(db, pos, "ndjson"))
+    with pytest.raises(KeyKindRefused):
+        erasure.erase(db, pos, uuid.uuid4())
+    with pytest.raises(KeyKindRefused):
+        report.of_member(db, pos, uuid.uuid4())
+    with pytest.raises(Forbidden):
+        erasure.erase_mine(db, pos, confirm=True)
+    assert members_count(db, tenant) == 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import IO, Any
 
 from sqlalchemy import select
@@ -119,27 +120,38 @@ def _write_batch(
             )
             if external_id is not None
         )
-        for line, row, external_id in batch:
+        # What happened to each row, by its place in the batch, so the answer lists them in the file's order.
+        results: dict[int, str | RowRejected] = {}
+        fresh: list[tuple[int, MemberRow, list[tuple[str, bytes]]]] = []
+        for place, (_, row, _) in enumerate(batch):
             if isinstance(row, RowRejected):
-                outcome.rejected.append(_rejection(line, external_id, row))
+                results[place] = row
                 continue
+            digests = _digests(business, row) if seen is not None else []
             try:
-                digests = _digests(business, row) if seen is not None else []
                 if seen is not None:
                     _check_unseen(seen, digests)
-                with session.begin_nested():
-                    happened = members.apply(session, business, row, at=at, benefits=names, known=known)
-                if seen is not None:
-                    seen.update(digest for _, digest in digests)
             except RowRejected as rejected:
-                outcome.rejected.append(_rejection(line, row.external_id, rejected))
+                results[place] = rejected
                 continue
-            except IntegrityError:
-                # Another writer took the contact between the check and the INSERT.
-                clash = RowRejected("phone", "another member already has this contact")
-                outcome.rejected.append(_rejection(line, row.external_id, clash))
-                continue
-            outcome.outcomes.append((happened, _points(row), row.credit or 0, line, row.external_id))
+            if row.external_id in known:
+                results[place] = _one(session, business, row, at, names, known)
+                if seen is not None and not isinstance(results[place], RowRejected):
+                    seen.update(digest for _, digest in digests)
+            else:
+                fresh.append((place, row, digests))
+        for place, result in _new_members(session, business, fresh, at, names, known).items():
+            results[place] = result
+            if seen is not None and not isinstance(result, RowRejected):
+                seen.update(digest for _, digest in next(item[2] for item in fresh if item[0] == place))
+        for place, (line, row, external_id) in enumerate(batch):
+            result = results[place]
+            if isinstance(result, RowRejected):
+                name = row.external_id if isinstance(row, MemberRow) else external_id
+                outcome.rejected.append(_rejection(line, name, result))
+            else:
+                assert isinstance(row, MemberRow)
+                outcome.outcomes.append((result, _points(row), row.credit or 0, line, row.external_id))
         if any(happened[0] != "unchanged" for happened in outcome.outcomes):
             record(
                 session,
@@ -164,6 +176,44 @@ def _write_batch(
         if report.changes is not None and happened != "unchanged" and len(report.changes) < MAX_CHANGES:
             report.changes.append({"line": line, "external_id": external_id, "outcome": happened})
     report.rejected += outcome.rejected
+
+
+def _one(
+    session: Session, business: Business, row: MemberRow, at: datetime, names: members.BenefitNames, known: set[str]
+) -> str | RowRejected:
+    """One row in a savepoint of its own: what happened, or why it was rejected (then nothing of it is written)."""
+    try:
+        with session.begin_nested():
+            return members.apply(session, business, row, at=at, benefits=names, known=known)
+    except RowRejected as rejected:
+        return rejected
+    except IntegrityError:  # another writer took the contact between the check and the INSERT
+        return RowRejected("phone", "another member already has this contact")
+
+
+def _new_members(
+    session: Session,
+    business: Business,
+    fresh: list[tuple[int, MemberRow, list[tuple[str, bytes]]]],
+    at: datetime,
+    names: members.BenefitNames,
+    known: set[str],
+) -> dict[int, str | RowRejected]:
+    """The batch's new members, written together; should another writer get in between (a contact taken, the same
+    external id twice in the batch), one by one instead."""
+    if not fresh:
+        return {}
+    try:
+        with session.begin_nested():
+            made = members.create_many(session, business, [row for _, row, _ in fresh], at=at, benefits=names)
+    except IntegrityError:
+        return {place: _one(session, business, row, at, names, known) for place, row, _ in fresh}
+    results: dict[int, str | RowRejected] = {}
+    for (place, row, _), result in zip(fresh, made, strict=True):
+        results[place] = result if isinstance(result, RowRejected) else "created"
+        if not isinstance(result, RowRejected):
+            known.add(row.external_id)
+    return results
 
 
 def _points(row: MemberRow) -> int:

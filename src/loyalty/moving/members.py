@@ -58,7 +58,7 @@ def apply(
     if member is None:
         member_id = _create(session, business, row, profile, at)
         if wanted_benefits:
-            _set_benefits(session, business, member_id, wanted_benefits, at)
+            insert_rows(session, Asset, _asset_rows(business, member_id, wanted_benefits, at), flush=False)
         if known is not None:
             known.add(row.external_id)
         return "created"
@@ -122,79 +122,87 @@ def _clash(session: Session, business: Business, profile: dict[str, Any], member
                 raise RowRejected(name, f"another member already has this {name.replace('_', ' ')}")
 
 
+class NewRows:
+    """The rows that make new members, per table, written by one INSERT each (whether one member or a batch)."""
+
+    TABLES = (Member, ConsentChange, LedgerTransaction, LedgerEntry, PointsLot, Asset)
+
+    def __init__(self) -> None:
+        self.rows: dict[Any, list[dict[str, Any]]] = {table: [] for table in self.TABLES}
+
+    def write(self, session: Session) -> None:
+        for table in self.TABLES:  # in this order: each refers only to rows of the tables before it
+            insert_rows(session, table, self.rows[table], flush=False)
+
+
 def _create(session: Session, business: Business, row: MemberRow, profile: dict[str, Any], at: datetime) -> uuid.UUID:
-    """The new member, their balances written with the member row and the ledger transactions that make them (each
-    with its two entries), their lots and consents: a handful of INSERTs, what `loyalty verify` recomputes."""
-    if not profile.get("phone") and not profile.get("email"):
-        raise RowRejected("phone", "a member needs a phone number or an e-mail address")
+    """One new member, checked and written (the per-row path: an update's neighbour, or a batch that met a race)."""
+    _require_contact(profile)
     _clash(session, business, profile, None)
-    joined = row.joined_at or at
-    member_id = uuid.uuid4()
-    # Written as one Core INSERT: an import writes many members and none of them goes through the `joined` rules
-    # (they joined in the system they come from). Their contacts were proven there: they count as proven here.
-    insert_rows(
-        session,
-        Member,
-        [
-            {
-                "id": member_id,
-                "business_id": business.id,
-                "external_id": row.external_id,
-                "phone": profile.get("phone"),
-                "email": profile.get("email"),
-                "member_number": profile.get("member_number"),
-                "first_name": profile.get("first_name", ""),
-                "last_name": profile.get("last_name", ""),
-                "birthday": profile.get("birthday"),
-                "status": profile.get("status", "active"),
-                "tags": profile.get("tags", []),
-                "consent_terms": row.consent.get("terms", False),
-                "consent_sms": row.consent.get("sms", False),
-                "consent_email": row.consent.get("email", False),
-                "points_balance": sum(lot.points for lot in row.lots or []),
-                "lifetime_points": 0,
-                "credit_balance": row.credit or 0,
-                "created_at": joined,
-                "joined_at": joined,
-                "phone_verified_at": at if profile.get("phone") else None,
-                "email_verified_at": at if profile.get("email") else None,
-            }
-        ],
-        flush=False,
-    )
-    if row.consent_log is not None:
-        insert_rows(
-            session,
-            ConsentChange,
-            [
-                {
-                    "id": uuid.uuid4(),
-                    "business_id": business.id,
-                    "member_id": member_id,
-                    "purpose": entry.purpose,
-                    "given": entry.given,
-                    "at": entry.at,
-                    "source": "import",
-                }
-                for entry in row.consent_log
-            ],
-            flush=False,
-        )
-    else:
-        consents.log_changes(
-            session,
-            business_id=business.id,
-            member_id=member_id,
-            before=None,
-            after=row.consent,
-            source="import",
-            at=joined,
-        )
-    _opening_entries(session, business, member_id, row, at)
+    new = NewRows()
+    member_id = add_new(new, business, row, profile, at)
+    new.write(session)
     return member_id
 
 
-def _opening_entries(session: Session, business: Business, member_id: uuid.UUID, row: MemberRow, at: datetime) -> None:
+def _require_contact(profile: dict[str, Any]) -> None:
+    if not profile.get("phone") and not profile.get("email"):
+        raise RowRejected("phone", "a member needs a phone number or an e-mail address")
+
+
+def add_new(new: NewRows, business: Business, row: MemberRow, profile: dict[str, Any], at: datetime) -> uuid.UUID:
+    """The rows of a new member: the member with their balances, the ledger transactions that make them (each with
+    its two entries), their lots, consents and wallet, which `loyalty verify` recomputes as for any member. No
+    `joined` rules: they joined in the system they come from; their contacts were proven there, so here too."""
+    joined = row.joined_at or at
+    member_id = uuid.uuid4()
+    new.rows[Member].append(
+        {
+            "id": member_id,
+            "business_id": business.id,
+            "external_id": row.external_id,
+            "phone": profile.get("phone"),
+            "email": profile.get("email"),
+            "member_number": profile.get("member_number"),
+            "first_name": profile.get("first_name", ""),
+            "last_name": profile.get("last_name", ""),
+            "birthday": profile.get("birthday"),
+            "status": profile.get("status", "active"),
+            "tags": profile.get("tags", []),
+            "consent_terms": row.consent.get("terms", False),
+            "consent_sms": row.consent.get("sms", False),
+            "consent_email": row.consent.get("email", False),
+            "points_balance": sum(lot.points for lot in row.lots or []),
+            "lifetime_points": 0,
+            "credit_balance": row.credit or 0,
+            "created_at": joined,
+            "joined_at": joined,
+            "phone_verified_at": at if profile.get("phone") else None,
+            "email_verified_at": at if profile.get("email") else None,
+        }
+    )
+    log = (
+        [(entry.purpose, entry.given, entry.at) for entry in row.consent_log]
+        if row.consent_log is not None
+        else [(purpose, True, joined) for purpose, given in row.consent.items() if given]
+    )
+    new.rows[ConsentChange] += [
+        {
+            "id": uuid.uuid4(),
+            "business_id": business.id,
+            "member_id": member_id,
+            "purpose": purpose,
+            "given": given,
+            "at": moment,
+            "source": "import",
+        }
+        for purpose, given, moment in log
+    ]
+    _opening_entries(new, business, member_id, row, at)
+    return member_id
+
+
+def _opening_entries(new: NewRows, business: Business, member_id: uuid.UUID, row: MemberRow, at: datetime) -> None:
     """A new member's points and credit, as the ledger would have posted them into an empty account."""
     postings = []
     points = sum(lot.points for lot in row.lots or [])
@@ -202,15 +210,9 @@ def _opening_entries(session: Session, business: Business, member_id: uuid.UUID,
         postings.append(("import", "member", ledger.COUNTER_ACCOUNT["import"], points))
     if row.credit:
         postings.append(("credit_import", credit.MEMBER_ACCOUNT, credit.COUNTER_ACCOUNT["credit_import"], row.credit))
-    if not postings:
-        return
-    transactions, entries = [], []
-    points_transaction = None
     for kind, account, counter, amount in postings:
         transaction_id = uuid.uuid4()
-        if kind == "import":
-            points_transaction = transaction_id
-        transactions.append(
+        new.rows[LedgerTransaction].append(
             {
                 "id": transaction_id,
                 "business_id": business.id,
@@ -225,7 +227,7 @@ def _opening_entries(session: Session, business: Business, member_id: uuid.UUID,
             }
         )
         for leg_account, leg_member, leg in ((account, member_id, amount), (counter, None, -amount)):
-            entries.append(
+            new.rows[LedgerEntry].append(
                 {
                     "id": uuid.uuid4(),
                     "business_id": business.id,
@@ -236,10 +238,68 @@ def _opening_entries(session: Session, business: Business, member_id: uuid.UUID,
                     "created_at": at,
                 }
             )
-    insert_rows(session, LedgerTransaction, transactions, flush=False)
-    insert_rows(session, LedgerEntry, entries, flush=False)
-    if points_transaction is not None:
-        insert_rows(session, PointsLot, _lot_rows(business, member_id, points_transaction, row, at), flush=False)
+        if kind == "import":
+            new.rows[PointsLot] += _lot_rows(business, member_id, transaction_id, row, at)
+
+
+def create_many(
+    session: Session, business: Business, rows: list[MemberRow], *, at: datetime, benefits: BenefitNames
+) -> list[uuid.UUID | RowRejected]:
+    """New members (their external ids known to be new) checked together and written by one INSERT per table:
+    per row, the new member's id or why the row is rejected. Contacts are checked against the database in one
+    query and against the batch's earlier rows; a row rejected writes nothing. A concurrent writer that takes a
+    contact in between makes the INSERT fail: the caller then writes the rows one by one."""
+    outcomes: list[uuid.UUID | RowRejected] = []
+    checked: list[tuple[int, MemberRow, dict[str, Any], list[Any]]] = []
+    for index, row in enumerate(rows):
+        try:
+            profile = spelled(business, row.profile)
+            _require_contact(profile)
+            _check_lots(row.lots, at)
+            wanted = benefits.resolve(session, row) if row.benefits else []
+        except RowRejected as rejected:
+            outcomes.append(rejected)
+            continue
+        outcomes.append(rejected_later)
+        checked.append((index, row, profile, wanted))
+    taken = _taken(session, business, [profile for _, _, profile, _ in checked])
+    new = NewRows()
+    for index, row, profile, wanted in checked:
+        clash = next(
+            (
+                name
+                for name in ("phone", "email", "member_number")
+                if profile.get(name) and profile[name] in taken[name]
+            ),
+            None,
+        )
+        if clash is not None:
+            outcomes[index] = RowRejected(clash, f"another member already has this {clash.replace('_', ' ')}")
+            continue
+        member_id = add_new(new, business, row, profile, at)
+        new.rows[Asset] += _asset_rows(business, member_id, wanted, at)
+        for name in ("phone", "email", "member_number"):
+            if profile.get(name):
+                taken[name].add(profile[name])
+        outcomes[index] = member_id
+    new.write(session)
+    return outcomes
+
+
+rejected_later = RowRejected("", "")  # a placeholder, replaced before `create_many` returns
+
+
+def _taken(session: Session, business: Business, profiles: list[dict[str, Any]]) -> dict[str, set[Any]]:
+    """Which of these phones, e-mails and member numbers members of the business already have."""
+    taken: dict[str, set[Any]] = {"phone": set(), "email": set(), "member_number": set()}
+    for name in taken:
+        values = {profile[name] for profile in profiles if profile.get(name)}
+        if values:
+            column = getattr(Member, name)
+            taken[name] = set(
+                session.scalars(select(column).where(Member.business_id == business.id, column.in_(values)))
+            )
+    return taken
 
 
 def _update_profile(
@@ -443,24 +503,29 @@ def _set_benefits(
             .values(status="deactivated")
             .execution_options(synchronize_session=False)
         )
-    insert_rows(
-        session,
-        Asset,
-        [
-            {
-                "id": uuid.uuid4(),
-                "business_id": business.id,
-                "member_id": member_id,
-                "benefit_id": benefit_id,
-                "status": "active",
-                "source": "import",
-                "granted_at": granted_at or at,
-                "valid_from": granted_at or at,
-                "valid_until": valid_until,
-                "redeemed_at": None,
-                "redeemed_purchase_id": None,
-            }
-            for benefit_id, granted_at, valid_until in missing
-        ],
-    )
+    insert_rows(session, Asset, _asset_rows(business, member_id, missing, at))
     return bool(missing or unmatched)
+
+
+def _asset_rows(
+    business: Business,
+    member_id: uuid.UUID,
+    wanted: list[tuple[uuid.UUID, datetime | None, datetime | None]],
+    at: datetime,
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": uuid.uuid4(),
+            "business_id": business.id,
+            "member_id": member_id,
+            "benefit_id": benefit_id,
+            "status": "active",
+            "source": "import",
+            "granted_at": granted_at or at,
+            "valid_from": granted_at or at,
+            "valid_until": valid_until,
+            "redeemed_at": None,
+            "redeemed_purchase_id": None,
+        }
+        for benefit_id, granted_at, valid_until in wanted
+    ]
