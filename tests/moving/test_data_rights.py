@@ -159,6 +159,10 @@ def test_an_admin_erases_a_member_and_nothing_finds_them_again(tenant: Tenant, d
     assert (person["member_number"], person["birthday"], person["tags"], person["status"]) == (None, None, [], "erased")
     assert person["points_balance"] == "0.00"
     assert "Ada" not in json.dumps(shown) and "7771010" not in json.dumps(shown)
+    card = ok(tenant.client.get(f"/v1/members/{member_id}", headers=tenant.admin))
+    assert (card["status"], card["phone"], card["email"]) == ("erased", None, None)
+    listed = ok(tenant.client.get("/v1/members", params={"q": "Ada"}, headers=tenant.admin))
+    assert listed["items"] == []
     # No identifier finds them: /v1, Como, the app's login.
     for body in ({"phone": PHONE}, {"email": "ada@example.com"}, {"member_number": "M-77"}, {"code": code}):
         assert tenant.client.post("/v1/identify", json=body, headers=tenant.pos).status_code == 404, body

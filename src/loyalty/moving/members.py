@@ -249,7 +249,7 @@ def create_many(
     per row, the new member's id or why the row is rejected. Contacts are checked against the database in one
     query and against the batch's earlier rows; a row rejected writes nothing. A concurrent writer that takes a
     contact in between makes the INSERT fail: the caller then writes the rows one by one."""
-    outcomes: list[uuid.UUID | RowRejected] = []
+    outcomes: list[uuid.UUID | RowRejected | None] = []  # None: checked, the batch's query still to say
     checked: list[tuple[int, MemberRow, dict[str, Any], list[Any]]] = []
     for index, row in enumerate(rows):
         try:
@@ -260,7 +260,7 @@ def create_many(
         except RowRejected as rejected:
             outcomes.append(rejected)
             continue
-        outcomes.append(rejected_later)
+        outcomes.append(None)
         checked.append((index, row, profile, wanted))
     taken = _taken(session, business, [profile for _, _, profile, _ in checked])
     new = NewRows()
@@ -283,10 +283,7 @@ def create_many(
                 taken[name].add(profile[name])
         outcomes[index] = member_id
     new.write(session)
-    return outcomes
-
-
-rejected_later = RowRejected("", "")  # a placeholder, replaced before `create_many` returns
+    return [outcome for outcome in outcomes if outcome is not None]
 
 
 def _taken(session: Session, business: Business, profiles: list[dict[str, Any]]) -> dict[str, set[Any]]:
