@@ -244,3 +244,17 @@ def test_only_an_admin_imports_exports_or_erases_whatever_the_door(tenant: Tenan
     with pytest.raises(Forbidden):
         erasure.erase_mine(db, pos, confirm=True)
     assert members_count(db, tenant) == 0
+
+
+def test_a_file_that_names_a_member_twice_ends_with_the_later_rows_figures(tenant: Tenant, db: Database) -> None:
+    first = {"external_id": "T-1", "phone": "079 888 10 10", "points": "10", "credit": "1.00"}
+    second = first | {"points": "25", "credit": "2.00"}
+    dry = post_import(tenant, ndjson(first, second), dry_run=True)
+    assert (dry["created"], dry["updated"], dry["rejected"]) == (1, 1, [])
+    answer = post_import(tenant, ndjson(first, second))
+    assert (answer["created"], answer["updated"], answer["rejected"]) == (1, 1, [])
+    again = post_import(tenant, ndjson(second, first))
+    assert (again["unchanged"], again["updated"]) == (1, 1)
+    twice = member(db, tenant, "T-1")
+    assert twice is not None and (twice.points_balance, twice.credit_balance) == (1000, 100)
+    assert problems(db, tenant) == []

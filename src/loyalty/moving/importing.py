@@ -8,6 +8,7 @@ the server's other writers wait at most one batch."""
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -85,7 +86,7 @@ def run(
     report = Report(dry_run=dry_run, changes=[] if details else None)
     # A dry run writes nothing that a later row could clash with, so it remembers (as 8-byte digests) the
     # identifiers earlier rows used; a real import finds them in the database.
-    seen: set[bytes] | None = set() if dry_run else None
+    seen: dict[bytes, bytes] | None = {} if dry_run else None
     batch: list[reading.Read] = []
     done = 0
     for item in reading.read(stream, fmt, shape):
@@ -105,7 +106,7 @@ def run(
 
 
 def _write_batch(
-    db: Database, who: Principal, batch: list[reading.Read], report: Report, seen: set[bytes] | None
+    db: Database, who: Principal, batch: list[reading.Read], report: Report, seen: dict[bytes, bytes] | None
 ) -> None:
     def work(session: Session) -> _Outcome:
         business = access.business(session, who.business_id)
@@ -123,6 +124,21 @@ def _write_batch(
         # What happened to each row, by its place in the batch, so the answer lists them in the file's order.
         results: dict[int, str | RowRejected] = {}
         fresh: list[tuple[int, MemberRow, list[tuple[str, bytes]]]] = []
+        later: list[tuple[int, MemberRow, list[tuple[str, bytes]]]] = []
+        # Members already as the file says, read for the whole batch; an id the batch names twice goes row by row,
+        # as its first row may change what the second is compared with.
+        once = Counter(row.external_id for _, row, _ in batch if isinstance(row, MemberRow))
+        same = members.unchanged(
+            session,
+            business,
+            [
+                row
+                for _, row, _ in batch
+                if isinstance(row, MemberRow) and row.external_id in known and once[row.external_id] == 1
+            ],
+            at=at,
+            benefits=names,
+        )
         for place, (_, row, _) in enumerate(batch):
             if isinstance(row, RowRejected):
                 results[place] = row
@@ -134,16 +150,26 @@ def _write_batch(
             except RowRejected as rejected:
                 results[place] = rejected
                 continue
-            if row.external_id in known:
+            if row.external_id in same:
+                results[place] = "unchanged"
+                if seen is not None:
+                    _remember(seen, digests)
+            elif row.external_id in known:
                 results[place] = _one(session, business, row, at, names, known)
                 if seen is not None and not isinstance(results[place], RowRejected):
-                    seen.update(digest for _, digest in digests)
+                    _remember(seen, digests)
+            elif any(row.external_id == other.external_id for _, other, _ in fresh):
+                later.append((place, row, digests))  # a new member the batch names again: after it is made
             else:
                 fresh.append((place, row, digests))
         for place, result in _new_members(session, business, fresh, at, names, known).items():
             results[place] = result
             if seen is not None and not isinstance(result, RowRejected):
-                seen.update(digest for _, digest in next(item[2] for item in fresh if item[0] == place))
+                _remember(seen, next(item[2] for item in fresh if item[0] == place))
+        for place, row, digests in later:
+            results[place] = _one(session, business, row, at, names, known)
+            if seen is not None and not isinstance(results[place], RowRejected):
+                _remember(seen, digests)
         for place, (line, row, external_id) in enumerate(batch):
             result = results[place]
             if isinstance(result, RowRejected):
@@ -226,7 +252,7 @@ def _rejection(line: int, external_id: str, rejected: RowRejected) -> dict[str, 
 
 def _digests(business: Business, row: MemberRow) -> list[tuple[str, bytes]]:
     """8-byte digests of the row's external id and contacts, spelled as stored (a bad one is for `apply` to
-    reject), for a dry run's check that no earlier row of the file has them."""
+    reject), for a dry run's check that no earlier row of another member has the contacts; the id comes first."""
     try:
         spelled = members.spelled(business, row.profile)
     except RowRejected:
@@ -236,7 +262,15 @@ def _digests(business: Business, row: MemberRow) -> list[tuple[str, bytes]]:
     return [(name, hashlib.blake2b(f"{name}:{value}".encode(), digest_size=8).digest()) for name, value in keys]
 
 
-def _check_unseen(seen: set[bytes], digests: list[tuple[str, bytes]]) -> None:
-    for name, digest in digests:
-        if digest in seen:
+def _check_unseen(seen: dict[bytes, bytes], digests: list[tuple[str, bytes]]) -> None:
+    """A contact an earlier row of another member used (a row naming the same member again is its update)."""
+    member = digests[0][1]
+    for name, digest in digests[1:]:
+        if seen.get(digest, member) != member:
             raise RowRejected(name, f"an earlier row of the file has this {name.replace('_', ' ')}")
+
+
+def _remember(seen: dict[bytes, bytes], digests: list[tuple[str, bytes]]) -> None:
+    member = digests[0][1]
+    for _, digest in digests[1:]:
+        seen[digest] = member

@@ -334,13 +334,19 @@ def _update_profile(
 # --- points ---------------------------------------------------------------------------------------
 
 
-def _same_lots(session: Session, business: Business, member: Member, wanted: list[Lot]) -> bool:
-    """The member holds exactly the file's lots (points, expiry, and the earning date where the file gives one)."""
-    held = session.execute(
-        select(PointsLot.remaining, PointsLot.earned_at, PointsLot.expires_at).where(
-            PointsLot.business_id == business.id, PointsLot.member_id == member.id, PointsLot.remaining > 0
+def _same_lots(
+    session: Session, business: Business, member: Member, wanted: list[Lot], held: list[Any] | None = None
+) -> bool:
+    """The member holds exactly the file's lots (points, expiry, and the earning date where the file gives one);
+    `held`: their lots (remaining, earned_at, expires_at) when already read."""
+    if held is None:
+        held = list(
+            session.execute(
+                select(PointsLot.remaining, PointsLot.earned_at, PointsLot.expires_at).where(
+                    PointsLot.business_id == business.id, PointsLot.member_id == member.id, PointsLot.remaining > 0
+                )
+            ).all()
         )
-    ).all()
     if member.points_balance != sum(lot.points for lot in wanted) or len(held) != len(wanted):
         return False
     unmatched = list(held)
@@ -431,6 +437,86 @@ def _lot_rows(
             }
         )
     return rows
+
+
+# --- a batch already as the file says ------------------------------------------------------------
+
+
+def unchanged(
+    session: Session, business: Business, rows: list[MemberRow], *, at: datetime, benefits: BenefitNames
+) -> set[str]:
+    """The external ids of the rows whose members are already exactly as the file says: read with three queries for
+    the batch, and written nothing. Any doubt (a row to reject, a difference) leaves the row to `apply`."""
+    if not rows:
+        return set()
+    found = {
+        member.external_id: member
+        for member in session.scalars(
+            select(Member).where(
+                Member.business_id == business.id, Member.external_id.in_([row.external_id for row in rows])
+            )
+        )
+    }
+    ids = [member.id for member in found.values()]
+    lots: dict[uuid.UUID, list[Any]] = {member_id: [] for member_id in ids}
+    for lot in session.execute(
+        select(PointsLot.member_id, PointsLot.remaining, PointsLot.earned_at, PointsLot.expires_at).where(
+            PointsLot.business_id == business.id, PointsLot.member_id.in_(ids), PointsLot.remaining > 0
+        )
+    ):
+        lots[lot.member_id].append((lot.remaining, lot.earned_at, lot.expires_at))
+    assets: dict[uuid.UUID, list[Any]] = {member_id: [] for member_id in ids}
+    if any(row.benefits is not None for row in rows):
+        for asset in session.execute(
+            select(Asset.member_id, Asset.benefit_id, Asset.granted_at, Asset.valid_until).where(
+                Asset.business_id == business.id, Asset.member_id.in_(ids), Asset.status == "active"
+            )
+        ):
+            assets[asset.member_id].append(asset)
+    same = set()
+    for row in rows:
+        member = found.get(row.external_id)
+        try:
+            if member is None or member.status == "erased":
+                continue
+            profile = spelled(business, row.profile)
+            _check_lots(row.lots, at)
+            wanted = benefits.resolve(session, row) if row.benefits is not None else None
+        except RowRejected:
+            continue
+        if any(getattr(member, name) != value for name, value in profile.items()):
+            continue
+        if any(getattr(member, f"consent_{purpose}") != given for purpose, given in row.consent.items()):
+            continue
+        if row.lots is not None and not _same_lots(session, business, member, row.lots, lots[member.id]):
+            continue
+        if row.credit is not None and row.credit != member.credit_balance:
+            continue
+        if wanted is not None and not _same_wallet(assets[member.id], wanted):
+            continue
+        same.add(row.external_id)
+    return same
+
+
+def _same_wallet(active: list[Any], wanted: list[tuple[uuid.UUID, datetime | None, datetime | None]]) -> bool:
+    if len(active) != len(wanted):
+        return False
+    unmatched = list(active)
+    for benefit_id, granted_at, valid_until in wanted:
+        match = next(
+            (
+                index
+                for index, held in enumerate(unmatched)
+                if held.benefit_id == benefit_id
+                and held.valid_until == valid_until
+                and (granted_at is None or held.granted_at == granted_at)
+            ),
+            None,
+        )
+        if match is None:
+            return False
+        unmatched.pop(match)
+    return True
 
 
 # --- the wallet -----------------------------------------------------------------------------------
