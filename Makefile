@@ -74,6 +74,7 @@ bench: install
 	LOYALTY_PG_DURABLE=1 bash scripts/with-postgres.sh $(PY) benchmarks/lots.py
 	$(PY) benchmarks/guessing.py
 	$(PY) benchmarks/sqlite_commit.py
+	LOYALTY_PG_DURABLE=1 bash scripts/with-postgres.sh $(PY) benchmarks/imports.py --members 100000
 
 screenshots: install system
 	LOYALTY_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -q -p no:cacheprovider -m browser

@@ -24,6 +24,8 @@ from loyalty.api.v1 import (
     system,
 )
 from loyalty.api.v1 import credit as credit_routes
+from loyalty.api.v1 import data_rights as data_right_routes
+from loyalty.api.v1 import imports as import_routes
 from loyalty.api.v1 import member_sessions as member_session_routes
 from loyalty.api.v1 import punch_cards as punch_card_routes
 from loyalty.api.v1 import shop as shop_routes
@@ -68,6 +70,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.include_router(punch_card_routes.router)
     app.include_router(webhook_routes.router)
     app.include_router(member_session_routes.router)
+    app.include_router(import_routes.router)
+    app.include_router(data_right_routes.router)
     web.install(app)  # the pages, their static files and the member-app and report endpoints
     app.include_router(como.router)  # the Como POS API v4, for tills that already speak it
     app.openapi_tags = [*(app.openapi_tags or []), como.TAG_METADATA]

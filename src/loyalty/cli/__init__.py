@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 from sqlalchemy.orm import Session
 
-from loyalty.cli import operations
+from loyalty.cli import moving, operations
 from loyalty.db import migrate
 from loyalty.db.engine import Database
 from loyalty.db.models import now
@@ -33,6 +33,8 @@ app.add_typer(business_app, name="business")
 app.add_typer(rules_app, name="rules")
 app.command("backup")(operations.backup)
 app.command("restore")(operations.restore)
+app.command("import")(moving.import_file)
+app.command("export")(moving.export_file)
 app.add_typer(operations.outbound_app, name="outbound")
 app.add_typer(operations.webhooks_app, name="webhooks")
 

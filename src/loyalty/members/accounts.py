@@ -25,6 +25,7 @@ from loyalty.audit import record
 from loyalty.db import scoped
 from loyalty.db.models import Business, Member, now
 from loyalty.errors import Conflict, InvalidInput, NotFound, Refused
+from loyalty.members import consents
 from loyalty.money import hundredths_to_points
 from loyalty.sale import awards
 from loyalty.webhooks import payloads
@@ -32,7 +33,7 @@ from loyalty.webhooks.outbox import record_event
 
 # "pending": joined through the member app, phone or e-mail not yet proven by a login code. Such a member is not
 # found at the till and has earned nothing, so nobody can collect welcome points on a number that is not theirs.
-STATUSES = ("active", "blocked", "pending")
+STATUSES = ("active", "blocked", "pending")  # and "erased", which only erasure sets (`forget`)
 CONSENTS = ("terms", "sms", "email")
 MAX_TAGS = 50
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -234,6 +235,7 @@ def register(
     actor: str,
     at: datetime,
     attributes: dict[str, Any] | None = None,
+    consent_source: str = "staff",
 ) -> Member:
     """A new member of `business`; fires the `joined` rules in the same transaction.
 
@@ -261,6 +263,15 @@ def register(
         member.joined_at = at
     _refuse_duplicates(session, member)
     _insert(session, member)
+    consents.log_changes(
+        session,
+        business_id=business.id,
+        member_id=member.id,
+        before=None,
+        after={key: bool(value) for key, value in (consent or {}).items()},
+        source=consent_source,
+        at=at,
+    )
     record(session, business.id, actor=actor, action="member.register", obj=member)
     record_event(session, business.id, "member.created", payloads.member(member))
     if verified:
@@ -312,12 +323,15 @@ def update(
     changes: Mapping[str, Any],
     actor: str,
     vouched: bool = True,
+    consent_source: str = "staff",
 ) -> Member:
     """Change contact details, names, birthday, tags, status or consent; `changes` holds only what changes.
 
     `vouched`: the caller stands for a new phone or e-mail (an admin typing it in), so it is proven; otherwise
     (a till filling a missing one) it stays unproven until a login code sent there comes back."""
     member = get(session, business_id=business.id, member_id=member_id)
+    if member.status == "erased":
+        raise Refused("member_erased", "This member's data was erased: there is nothing left to change.")
     unique_changed = False
     for name, value in changes.items():
         if name == "phone":
@@ -346,11 +360,21 @@ def update(
                 activate(session, business=business, member=member, actor=actor, at=now())  # an admin vouches
             member.status = value
         elif name == "consent":
+            before = consents.current(member)
             for column, flag in _consent_columns(value).items():
                 setattr(member, column, flag)
+            consents.log_changes(
+                session,
+                business_id=business.id,
+                member_id=member.id,
+                before=before,
+                after=consents.current(member),
+                source=consent_source,
+                at=now(),
+            )
         else:
             raise InvalidInput(name, "cannot be changed here")
-    if member.phone is None and member.email is None:
+    if member.phone is None and member.email is None:  # only an erased member has neither, and is not changed here
         raise InvalidInput("email", "a member needs a phone number or an e-mail address")
     if unique_changed:
         _refuse_duplicates(session, member)
@@ -369,6 +393,24 @@ def update(
     )
     record_event(session, business.id, "member.updated", payloads.member(member, changed=changes))
     return member
+
+
+def forget(member: Member, *, at: datetime) -> None:
+    """Remove everything that says who the member was (their data erased at their request): what is left is an
+    account that the ledger and the purchases still point at, which no identifier finds."""
+    member.status = "erased"
+    member.erased_at = at
+    member.first_name = ""
+    member.last_name = ""
+    member.phone = None
+    member.email = None
+    member.phone_verified_at = None
+    member.email_verified_at = None
+    member.birthday = None
+    member.member_number = None
+    member.external_id = None
+    member.tags = []
+    member.consent_terms = member.consent_sms = member.consent_email = False
 
 
 def _consent_columns(consent: Mapping[str, bool]) -> dict[str, bool]:

@@ -104,6 +104,7 @@ def join(
             verified=False,
             actor="member-app",
             at=at,
+            consent_source="app",
         )
         sent = member_login.send_code(session, business=business, member=joined, at=at, given=given)
         return _message(business, sent) if sent else None
@@ -212,6 +213,8 @@ _LABELS = {
     "refund": N_("Points given back"),
     "adjust": N_("Correction"),
     "expire": N_("Points expired"),
+    "import": N_("Points brought over"),
+    "erasure": N_("Points forfeited"),
 }
 
 

@@ -31,6 +31,7 @@ NOT_NULL = ("phone", "first_name", "last_name", "tags", "status", "consent")
 class Change:
     member_id: uuid.UUID
     fields: Mapping[str, Any] = field(default_factory=dict)  # only what changes; None removes where it may
+    source: str = "staff"  # the door a consent change came through: staff (/v1, pages) or como
 
 
 class ChangeRefused(Forbidden):
@@ -83,6 +84,7 @@ def change(db: Database, who: Principal, command: Change) -> cards.MemberCard:
                 changes=allowed,
                 actor=who.actor,
                 vouched=who.kind == "admin",
+                consent_source=command.source,
             )
         if (member.phone, member.email) != before:
             access.end_member_sessions(session, business_id=business.id, member_id=member.id, at=now())

@@ -98,8 +98,8 @@ def name(db: Database, who: Principal, ask: Ask, settings: Settings) -> uuid.UUI
         business = access.business(session, who.business_id)
         at = now()
         found = _named(session, business, terminal_id, ask, settings, at)
-        if found is None or found.status == "pending":
-            return None
+        if found is None or found.status in ("pending", "erased"):
+            return None  # an erased member is found by no identifier, their old id included
         return uuid.UUID(str(found.id))
 
     found = db.write(work)  # committed before the refusal: a failed guess stays counted

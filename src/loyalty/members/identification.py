@@ -252,8 +252,8 @@ def identify(
         member = _by_code(session, business=business, kind=way, value=value.strip(), at=at)
     else:
         member = members.find_by(session, business=business, field=way, value=value)
-    if member is not None and member.status == "pending":
-        member = None  # not a member until the app's login code proved the number or address
+    if member is not None and member.status in ("pending", "erased"):
+        member = None  # not a member until the app's login code proved the number or address; erased: nobody
     if member is not None and way == "phone" and member.phone_verified_at is None:
         member = None  # anyone can type a number: only one proven by SMS (or vouched for by staff) finds a member
     if member is not None and way == "email" and member.email_verified_at is None:

@@ -31,6 +31,7 @@ class Registration:
     tags: Sequence[str] = ()
     consent: Mapping[str, bool] | None = None
     attributes: Mapping[str, Any] | None = None  # gender, anniversary, generic fields (`members.attributes`)
+    source: str = "staff"  # the door the consent came through: staff (/v1, pages) or como
 
 
 @overload
@@ -67,6 +68,7 @@ def register(
             attributes=kept,
             actor=who.actor,
             at=now(),
+            consent_source=command.source,
         )
         session.flush()
         scoped.refresh(session, member)  # the joined rules moved the balance with a guarded UPDATE

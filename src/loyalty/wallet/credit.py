@@ -45,6 +45,7 @@ COUNTER_ACCOUNT = {
     "credit_bonus": "credit_bonus",
     "credit_pay": "credit_spent",
     "credit_refund": "credit_spent",
+    "credit_import": "credit_imported",  # credit brought from the system a programme moved from
 }
 MAX_TIERS = 20
 MAX_AMOUNT = Decimal("1000000000")

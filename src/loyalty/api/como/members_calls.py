@@ -87,6 +87,7 @@ def _registration(customer: Customer, data: dict[str, Any], where: str = "custom
         ),
         attributes=membership.attributes_sent(data),
         tags=_tags(data.get("tags")),  # sent, not dropped: the service refuses them to a till's key
+        source="como",
     )
 
 
@@ -123,7 +124,7 @@ def update_member(body: UpdateMemberIn, me: Caller = Depends(caller)) -> JSONRes
         changes["consent"] = consent
     member_id = me.identify(body.the_customer())
     if changes:
-        changing.change(me.db, me.principal, changing.Change(member_id, changes))
+        changing.change(me.db, me.principal, changing.Change(member_id, changes, source="como"))
     return ok()
 
 

@@ -22,6 +22,7 @@ from loyalty.db.models.campaigns import (
 )
 from loyalty.db.models.members import (
     AppRequest,
+    ConsentChange,
     IdentificationCode,
     IdentifyFailure,
     LoginCode,
@@ -58,6 +59,7 @@ __all__ = [
     "CodeBatch",
     "CodeFailure",
     "CodeUse",
+    "ConsentChange",
     "CreditLoad",
     "CreditPayment",
     "Event",

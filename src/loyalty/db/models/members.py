@@ -29,6 +29,7 @@ class Member(Base):
         UniqueConstraint("business_id", "phone"),
         UniqueConstraint("business_id", "email"),
         UniqueConstraint("business_id", "member_number"),
+        UniqueConstraint("business_id", "external_id"),
     )
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = business_fk()
@@ -62,6 +63,10 @@ class Member(Base):
     # What a till's registration sent beyond the fields above (gender, anniversary, Como's generic fields), kept
     # and shown as it came; never tags, which only the business sets.
     attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The member's id in the system the programme moved from: what an import matches its rows by.
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    # When the member's personal data was erased at their request (status "erased").
+    erased_at: Mapped[datetime | None]
 
 
 class IdentificationCode(Base):
@@ -164,3 +169,17 @@ class Tier(Base):
     name: Mapped[str] = mapped_column(String(100))
     threshold: Mapped[int] = mapped_column(BigInteger)  # hundredths
     created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class ConsentChange(Base):
+    """One change of a member's consent to one purpose, with where it was given or withdrawn."""
+
+    __tablename__ = "consent_change"
+    __table_args__ = (Index("ix_consent_change_member_at", "business_id", "member_id", "at"),)
+    id: Mapped[uuid.UUID] = pk()
+    business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("member.id"))
+    purpose: Mapped[str] = mapped_column(String(16))  # terms | sms | email
+    given: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(default=now)
+    source: Mapped[str] = mapped_column(String(16))  # app | staff | import | como

@@ -31,10 +31,12 @@ COUNTER_ACCOUNT = {
     "refund": "redeemed",
     "adjust": "adjusted",
     "expire": "expired",
+    "import": "imported",  # balances brought from the system a programme moved from (`loyalty import`)
+    "erasure": "forfeited",  # points a member gave up when their data was erased
 }
 # Points going out by these kinds are taken, not spent: pending points too (spendable ones first), never expired
 # ones. Every other kind spends, and spends only what is spendable now.
-TAKE_KINDS = ("adjust", "unearn")
+TAKE_KINDS = ("adjust", "unearn", "import", "erasure")
 
 
 # The most points an account may hold (or owe), and the largest single movement, in hundredths: 10^13 points.

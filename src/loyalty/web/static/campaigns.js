@@ -11,6 +11,7 @@ import { openBasket, openBacktest } from "./cc-try.js";
 import { loadBenefits } from "./cc-benefits.js";
 import { loadCodes } from "./cc-codes.js";
 import { searchMembers } from "./cc-members.js";
+import { openImports } from "./cc-imports.js";
 import { loadPaymentSettings } from "./cc-payment-settings.js";
 
 const $ = (id) => document.getElementById(id);
@@ -24,6 +25,7 @@ const loaders = {
   benefits: loadBenefits,
   codes: loadCodes,
   members: () => searchMembers(false),
+  imports: openImports,
   settings: () => Promise.all([loadSettings(call), loadPaymentSettings()]),
   programs: () => loadPrograms(call),
 };

@@ -378,6 +378,53 @@ $("logout").addEventListener("click", async () => {
   }
   signedOut(tr("You are logged out."));
 });
+// --- my data: a copy of it, and erasure --------------------------------------------------------------
+
+$("download-data").addEventListener("click", async () => {
+  const button = $("download-data");
+  button.disabled = true;
+  try {
+    const response = await fetch("/v1/me/data?format=zip", { headers: { Authorization: `Bearer ${key}` } });
+    if (response.status === 401) return signedOut("Your session has ended. Log in again to see your points.");
+    if (!response.ok) throw new Error("not ready");
+    const link = el("a", { href: URL.createObjectURL(await response.blob()), download: "my-data.zip" });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    say($("privacy-message"), "Your data is downloading: one spreadsheet file per kind of record, in a zip.", "info");
+  } catch {
+    say($("privacy-message"), "Your data could not be prepared just now. Please try again.", "error");
+  } finally {
+    button.disabled = false;
+  }
+});
+$("erase-start").addEventListener("click", () => {
+  $("erase-confirm").hidden = false;
+  $("erase-start").hidden = true;
+  $("erase-sure").checked = false;
+  $("erase-do").disabled = true;
+});
+$("erase-cancel").addEventListener("click", () => {
+  $("erase-confirm").hidden = true;
+  $("erase-start").hidden = false;
+});
+$("erase-sure").addEventListener("change", () => {
+  $("erase-do").disabled = !$("erase-sure").checked;
+});
+$("erase-do").addEventListener("click", async () => {
+  $("erase-do").disabled = true;
+  try {
+    await call("POST", "/v1/me/erase", { confirm: true });
+  } catch (error) {
+    $("erase-do").disabled = false;
+    const credit = "You still have stored credit. Spend it, or ask the shop to pay it out, before deleting your membership.";
+    if (error.status !== 401) say($("privacy-message"), error.code === "credit_outstanding" ? credit : words(error), "error");
+    return;
+  }
+  $("erase-confirm").hidden = true;
+  $("erase-start").hidden = false;
+  signedOut("Your membership was deleted. Thank you for having been with us.");
+});
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible" && key && !$("account").hidden && !idCode) refreshCode();
 });

@@ -1,0 +1,1 @@
+"""Members' data rights: a copy of everything held about a member, the consent log, and erasure."""
