@@ -391,9 +391,9 @@ $("download-data").addEventListener("click", async () => {
     document.body.append(link);
     link.click();
     link.remove();
-    say($("privacy-message"), "Your data is downloading: one spreadsheet file per kind of record, in a zip.", "info");
+    say($("privacy-message"), tr("Your data is downloading: one spreadsheet file per kind of record, in a zip."), "info");
   } catch {
-    say($("privacy-message"), "Your data could not be prepared just now. Please try again.", "error");
+    say($("privacy-message"), tr("Your data could not be prepared just now. Please try again."), "error");
   } finally {
     button.disabled = false;
   }
@@ -417,13 +417,13 @@ $("erase-do").addEventListener("click", async () => {
     await call("POST", "/v1/me/erase", { confirm: true });
   } catch (error) {
     $("erase-do").disabled = false;
-    const credit = "You still have stored credit. Spend it, or ask the shop to pay it out, before deleting your membership.";
+    const credit = tr("You still have stored credit. Spend it, or ask the shop to pay it out, before deleting your membership.");
     if (error.status !== 401) say($("privacy-message"), error.code === "credit_outstanding" ? credit : words(error), "error");
     return;
   }
   $("erase-confirm").hidden = true;
   $("erase-start").hidden = false;
-  signedOut("Your membership was deleted. Thank you for having been with us.");
+  signedOut(tr("Your membership was deleted. Thank you for having been with us."));
 });
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible" && key && !$("account").hidden && !idCode) refreshCode();
