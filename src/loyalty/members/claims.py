@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loyalty.audit import record
-from loyalty.db.models import Business, LoginCode, Member
+from loyalty.db.models import Business, ConsentChange, LoginCode, Member
 from loyalty.members import access
 from loyalty.members import accounts as members
 
@@ -72,9 +72,11 @@ def drop(session: Session, *, business: Business, member: Member, field: str, ac
     if other is None and member.status == "pending":
         try:
             with session.begin_nested():
-                session.execute(
-                    delete(LoginCode).where(LoginCode.business_id == business.id, LoginCode.member_id == member.id)
-                )
+                # What only this record held: its login codes and the consents it was joined with.
+                for owned in (LoginCode, ConsentChange):
+                    session.execute(
+                        delete(owned).where(owned.business_id == business.id, owned.member_id == member.id)
+                    )
                 session.flush()
                 session.execute(
                     delete(Member)

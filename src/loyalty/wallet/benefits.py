@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from loyalty import rules as engine
 from loyalty.db import scoped
+from loyalty.db.clock import now
 from loyalty.db.models import Asset, Benefit, Business, Member
 from loyalty.errors import Conflict, InvalidInput, NotFound
 from loyalty.money import currency_exponent, hundredths_to_points
@@ -191,6 +192,8 @@ def grant_many(
     member = scoped.get(session, Member, member_id, business_id=business.id)
     if member is None or member.business_id != business.id:
         raise NotFound("member")
+    # A sale dated by a till whose clock runs ahead must not give a benefit no other till can use yet.
+    valid_from = min(at, now())
     assets = [
         Asset(
             business_id=business.id,
@@ -199,7 +202,7 @@ def grant_many(
             status="active",
             source=source[:64],
             granted_at=at,
-            valid_from=at,
+            valid_from=valid_from,
             valid_until=at + timedelta(days=benefit.valid_days) if benefit.valid_days else None,
         )
         for _ in range(count)
