@@ -106,8 +106,19 @@ def send_code(
         channel: str | None = "sms" if texting.may_text(business, member.phone) else None
     else:
         channel = destination(member, asked_by, business)
-    if channel is None:
+    if channel is None or _sent_too_many(session, business, member, at):
         return None
+    session.execute(
+        update(LoginCode)
+        .where(LoginCode.business_id == business.id, LoginCode.member_id == member.id, LoginCode.used_at.is_(None))
+        .values(used_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return _issue(session, business, member, channel, at, given=given)
+
+
+def _sent_too_many(session: Session, business: Business, member: Member, at: datetime) -> bool:
+    """MAX_CODES_PER_HOUR codes, of either kind, already went to `member` in the last hour."""
     recent = session.scalar(
         select(func.count())
         .select_from(LoginCode)
@@ -117,14 +128,11 @@ def send_code(
             LoginCode.created_at > at - timedelta(hours=1),
         )
     )
-    if (recent or 0) >= MAX_CODES_PER_HOUR:
-        return None
-    session.execute(
-        update(LoginCode)
-        .where(LoginCode.business_id == business.id, LoginCode.member_id == member.id, LoginCode.used_at.is_(None))
-        .values(used_at=at)
-        .execution_options(synchronize_session=False)
-    )
+    return (recent or 0) >= MAX_CODES_PER_HOUR
+
+
+def _issue(session: Session, business: Business, member: Member, channel: str, at: datetime, **kept: Any) -> Sent:
+    """A new code for `member`, stored hashed with `kept` (what it carries: `given`, or the new `address`)."""
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     session.add(
         LoginCode(
@@ -134,7 +142,7 @@ def send_code(
             created_at=at,
             expires_at=at + CODE_LIFETIME,
             channel=channel,
-            given=given,
+            **kept,
         )
     )
     session.flush()
@@ -260,29 +268,6 @@ def send_to_new_contact(
 ) -> Sent | None:
     """A code to `value`, the phone or e-mail address (stored spelling) the member wants instead of theirs; the
     right code back makes it theirs. None past MAX_CODES_PER_HOUR, as for login codes."""
-    recent = session.scalar(
-        select(func.count())
-        .select_from(LoginCode)
-        .where(
-            LoginCode.business_id == business.id,
-            LoginCode.member_id == member.id,
-            LoginCode.created_at > at - timedelta(hours=1),
-        )
-    )
-    if (recent or 0) >= MAX_CODES_PER_HOUR:
+    if _sent_too_many(session, business, member, at):
         return None
-    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-    channel = "sms" if field == "phone" else "email"
-    session.add(
-        LoginCode(
-            business_id=business.id,
-            member_id=member.id,
-            code_hash=_digest(business.id, member.id, code),
-            created_at=at,
-            expires_at=at + CODE_LIFETIME,
-            channel=channel,
-            address=value,
-        )
-    )
-    session.flush()
-    return Sent(member, code, int(CODE_LIFETIME.total_seconds() // 60), channel)
+    return _issue(session, business, member, "sms" if field == "phone" else "email", at, address=value)
