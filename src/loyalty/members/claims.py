@@ -74,9 +74,7 @@ def drop(session: Session, *, business: Business, member: Member, field: str, ac
             with session.begin_nested():
                 # What only this record held: its login codes and the consents it was joined with.
                 for owned in (LoginCode, ConsentChange):
-                    session.execute(
-                        delete(owned).where(owned.business_id == business.id, owned.member_id == member.id)
-                    )
+                    session.execute(delete(owned).where(owned.business_id == business.id, owned.member_id == member.id))
                 session.flush()
                 session.execute(
                     delete(Member)
