@@ -8,10 +8,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from loyalty.db.engine import CommitOutcomeUnknown, RetryTransaction, is_connection_lost, is_retryable
+from loyalty.db.engine import CommitOutcomeUnknown, DatabaseFailure, RetryTransaction, is_unreachable
 from loyalty.errors import Conflict, Forbidden, InvalidInput, LoyaltyError, NotFound, Refused
 from loyalty.members.access import KeyInvalid, KeyKindRefused
 from loyalty.members.app_limits import TooManyRequests
@@ -96,7 +95,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(CommitOutcomeUnknown)
     @app.exception_handler(RetryTransaction)
-    @app.exception_handler(DBAPIError)
+    @app.exception_handler(DatabaseFailure)
     async def database(request: Request, error: Exception) -> JSONResponse:
         log.warning("database unavailable: %s", type(getattr(error, "orig", error)).__name__)
         return unavailable(request, error)
@@ -114,9 +113,7 @@ def unavailable(request: Request, error: Exception) -> JSONResponse:
     if isinstance(error, CommitOutcomeUnknown):
         message = f"The connection to the database broke during the commit: this write may have been recorded. {retry}"
         return envelope(503, "outcome_unknown", message, details)
-    # A connection that broke, or that could not be made (no statement was sent: the server is away).
-    cannot_connect = isinstance(error, OperationalError) and error.statement is None and not is_retryable(error)
-    if not (is_connection_lost(error) or cannot_connect):
+    if not is_unreachable(error):
         # The database refused the write (a serialization failure or a lock after the retries, a refused COMMIT):
         # it was rolled back.
         return envelope(503, "database_busy", "The database is busy; nothing was recorded. Please retry.", details)

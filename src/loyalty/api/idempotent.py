@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from fastapi import Header, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
 
 from loyalty import idempotency
-from loyalty.db.engine import Database
 from loyalty.members.access import Principal
 
 T = TypeVar("T")
@@ -54,21 +52,3 @@ def once(
 def answered(answer: idempotency.Answer) -> Response:
     """A keyed write's answer, byte for byte as first given."""
     return Response(answer.text, status_code=answer.status, media_type="application/json")
-
-
-def write_once(
-    db: Database,
-    request: Request,
-    who: Principal,
-    *,
-    key: str,
-    body: BaseModel,
-    model: type[BaseModel],
-    status: int,
-    work: Callable[[Session], Any],
-) -> Response:
-    """Run `work` (whose result `model` describes) in one transaction with its answer stored under `key`;
-    a retry of the same request answers 200 with that answer, byte for byte."""
-    return answered(
-        idempotency.write(db, once(request, who, key=key, body=body, status=status, shape=model.model_validate), work)
-    )

@@ -132,6 +132,16 @@ def is_connection_lost(error: BaseException) -> bool:
     return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
 
 
+# The driver's failures, as a door catches them without knowing the driver.
+DatabaseFailure = DBAPIError
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """The connection broke, or could not be made (no statement was sent: the server is away)."""
+    cannot_connect = isinstance(error, OperationalError) and error.statement is None and not is_retryable(error)
+    return is_connection_lost(error) or cannot_connect
+
+
 class Database:
     """The writer and reader engines of one database URL, and the transaction runner."""
 
