@@ -42,7 +42,7 @@ RETRY_PAUSE = 0.25  # a till's pause before resending (finer than Retry-After, t
 
 
 @pytest.fixture
-def cluster() -> Iterator[Cluster]:
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
     # Not under pytest's own temporary folder: the postgres user must be able to reach it.
     parent = Path(tempfile.mkdtemp(prefix="loyalty-ha."))
     parent.chmod(0o755)
@@ -50,6 +50,7 @@ def cluster() -> Iterator[Cluster]:
     try:
         yield started.start()
     finally:
+        started.keep_logs(tmp_path / "cluster-logs")  # pytest keeps its last runs' folders: read them after a failure
         started.stop()
         parent.rmdir()
 

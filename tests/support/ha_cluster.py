@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import time
@@ -29,6 +30,13 @@ class Cluster:
             name, _, value = line.partition("=")
             self.env[name] = shlex.split(value)[0]
         return self
+
+    def keep_logs(self, into: Path) -> None:
+        """Copy the services' logs and each PostgreSQL's own log files into `into`."""
+        into.mkdir(parents=True, exist_ok=True)
+        for log in [*self.folder.glob("*.log"), *self.folder.glob("*/log/*")]:
+            with contextlib.suppress(OSError):
+                shutil.copyfile(log, into / "-".join(log.relative_to(self.folder).parts))
 
     def stop(self) -> None:
         subprocess.run(["bash", str(ROOT / "scripts/ha-cluster-stop.sh"), str(self.folder)], timeout=120, check=False)

@@ -111,7 +111,7 @@ def unavailable(request: Request, error: Exception) -> JSONResponse:
     details = {"retry_after": RETRY_AFTER_SECONDS}
     retry = "Retry it with the same transaction id or Idempotency-Key: it will be recorded once."
     if isinstance(error, CommitOutcomeUnknown):
-        message = f"The connection to the database broke during the commit: this write may have been recorded. {retry}"
+        message = f"The database could not confirm the commit: this write may have been recorded. {retry}"
         return envelope(503, "outcome_unknown", message, details)
     if not is_unreachable(error):
         # The database refused the write (a serialization failure or a lock after the retries, a refused COMMIT):

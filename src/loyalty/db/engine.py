@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError, InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from loyalty.db.checkpoints import Checkpointer
+from loyalty.db.witness import Witness, WriteNotWitnessed
 
 T = TypeVar("T")
 log = logging.getLogger("loyalty.db")
@@ -109,7 +110,8 @@ def backoff(attempt: int) -> None:
 
 
 class CommitOutcomeUnknown(Exception):
-    """The connection was lost while COMMIT was in flight: the write may or may not have been recorded."""
+    """The write may or may not have been recorded: the connection was lost while COMMIT was in flight, or the COMMIT
+    was made without a standby while another node may have taken over (see witness.py)."""
 
 
 class RetryTransaction(Exception):
@@ -153,6 +155,7 @@ class Database:
         self._write_sessions = sessionmaker(self.writer, expire_on_commit=False)
         self._read_sessions = sessionmaker(self.reader, expire_on_commit=False)
         self.max_attempts = max_attempts
+        self._witness = None if self.is_sqlite else Witness.of(url)
         # SQLite has one writer at a time: threads of this process queue here, in order, instead of
         # polling the file lock in the busy handler's growing sleeps. Other processes still wait on the file.
         self._local_writers: AbstractContextManager[object] = threading.Lock() if self.is_sqlite else nullcontext()
@@ -169,11 +172,16 @@ class Database:
         for attempt in range(1, self.max_attempts + 1):
             committing = False
             try:
-                with self._local_writers, self._write_sessions() as session, session.begin():
-                    result = work(session)
-                    session.flush()
-                    committing = True  # what fails from here on fails in COMMIT, when the block ends
+                with self._local_writers, self._write_sessions() as session:
+                    with session.begin():
+                        result = work(session)
+                        session.flush()
+                        committing = True  # what fails from here on fails in COMMIT, when the block ends
+                    if self._witness is not None:
+                        self._witness.confirm(session)
                 return result
+            except WriteNotWitnessed as error:
+                raise CommitOutcomeUnknown(str(error)) from error
             except (DBAPIError, RetryTransaction) as error:
                 if committing and is_connection_lost(error):
                     raise CommitOutcomeUnknown("the connection was lost during COMMIT") from error
