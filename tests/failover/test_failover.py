@@ -4,6 +4,7 @@ primary is SIGKILLed (or handed over in a planned switchover). Afterwards, on th
 purchase and payment is there exactly once, with one earning per purchase, and `loyalty verify` is clean.
 
 PostgreSQL only (`make test-failover`, part of `make test`): each test starts its own cluster, about a minute each.
+The last test makes on purpose the race a planned switchover can hit: the old primary alone beside a promoted standby.
 """
 
 from __future__ import annotations
@@ -19,11 +20,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from loyalty.api.app import create_app
 from loyalty.db.engine import Database
 from loyalty.db.models import LedgerTransaction, PointsPayment, Purchase
+from loyalty.settings import Settings
 from tests.conftest import BACKEND, create_tenant_via_cli
 from tests.pos.test_reliability import verify
 from tests.support.ha_cluster import Cluster
@@ -279,3 +284,51 @@ def test_tills_keep_selling_through_a_planned_switchover(cluster: Cluster, tmp_p
 
     figures = sell_through(cluster, tmp_path, switch, measured="switchover s (command to new primary)")
     print(f"\nplanned switchover: {figures}")
+
+
+def test_an_old_primary_left_alone_beside_a_promoted_standby_acknowledges_nothing(cluster: Cluster) -> None:
+    """The monitor's race, made on purpose: the primary goes on alone (its standby in maintenance, synchronous
+    replication off), then the standby is promoted behind its back. A sale the old primary commits then exists
+    only there: it is answered 503 `outcome_unknown`, never 201 (db/witness.py)."""
+    url = cluster.database_url
+    keys = create_tenant_via_cli(url, name="Split cinema")
+    primary = cluster.primary()
+    assert primary is not None
+    standby = "node2" if primary == "node1" else "node1"
+    cluster.enable_maintenance(standby)
+    deadline = time.monotonic() + 30
+    while cluster.states().get(primary) != "wait_primary":
+        assert time.monotonic() < deadline, cluster.states()
+        time.sleep(0.2)
+
+    db = Database(url)
+    till = {"Authorization": f"Bearer {keys['pos_key']}"}
+    try:
+        with TestClient(create_app(Settings(database_url=url), db=db), raise_server_exceptions=False) as client:
+            alone = client.post("/v1/purchases", headers=till, json=ticket("alone-1"))
+            assert alone.status_code == 201, alone.text  # the standby, out of the quorum, still received it
+
+            cluster.promote_by_hand(standby)
+            split = client.post("/v1/purchases", headers=till, json=ticket("split-1"))
+            assert split.status_code == 503 and split.json()["error"]["code"] == "outcome_unknown", split.text
+            again = client.post("/v1/purchases", headers=till, json=ticket("split-1"))
+            assert again.status_code == 503, again.text
+    finally:
+        db.dispose()
+    # What the refusal saved the till from: the sale is on the old primary only.
+    assert recorded_on(cluster, primary) >= {"alone-1", "split-1"}
+    assert "split-1" not in recorded_on(cluster, standby) and "alone-1" in recorded_on(cluster, standby)
+
+
+def ticket(transaction_id: str) -> dict[str, Any]:
+    return {
+        "transaction_id": transaction_id,
+        "items": [{"line_id": "1", "code": "TICKET", "quantity": 1, "amount": "10.00"}],
+        "payments": [{"mop": "card", "amount": "10.00"}],
+    }
+
+
+def recorded_on(cluster: Cluster, node: str) -> set[str]:
+    """The transaction ids one node holds, asked of that node alone."""
+    with psycopg.connect(host="127.0.0.1", port=cluster.port(node), dbname="loyalty", user="postgres") as connection:
+        return {row[0] for row in connection.execute("select transaction_id from purchase")}

@@ -74,6 +74,22 @@ class Cluster:
 
     def switchover(self) -> None:
         """A planned switchover: the standby is promoted, the primary becomes the standby."""
+        self._as_postgres(
+            "pg_autoctl", "perform", "switchover", "--pgdata", str(self.folder / "monitor"), "--wait", "60"
+        )
+
+    def enable_maintenance(self, node: str) -> None:
+        """Take a standby out of the synchronous replication: the primary goes on alone (wait_primary)."""
+        self._as_postgres("pg_autoctl", "enable", "maintenance", "--pgdata", str(self.folder / node))
+
+    def promote_by_hand(self, node: str) -> None:
+        """Promote a node behind the monitor's back, as a race in the monitor or a hurried operator would."""
+        self._as_postgres("pg_ctl", "promote", "-w", "-D", str(self.folder / node))
+
+    def port(self, node: str) -> int:
+        return int(self.env[f"LOYALTY_HA_{node.upper()}_PORT"])
+
+    def _as_postgres(self, *command: str) -> None:
         env = {
             "PATH": f"{_pg_bin()}:{os.environ['PATH']}",
             "XDG_CONFIG_HOME": str(self.folder / "xdg/config"),
@@ -81,13 +97,8 @@ class Cluster:
             "XDG_RUNTIME_DIR": str(self.folder / "xdg/run"),
         }
         as_postgres = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
-        command = ["env", *(f"{k}={v}" for k, v in env.items()), "pg_autoctl", "perform", "switchover"]
-        subprocess.run(
-            [*as_postgres, *command, "--pgdata", str(self.folder / "monitor"), "--wait", "60"],
-            check=True,
-            timeout=90,
-            capture_output=True,
-        )
+        environment = ["env", *(f"{k}={v}" for k, v in env.items())]
+        subprocess.run([*as_postgres, *environment, *command], check=True, timeout=90, capture_output=True)
 
     def wait_for_primary(self, other_than: str, timeout: float = 60) -> str:
         deadline = time.monotonic() + timeout
