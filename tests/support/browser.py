@@ -80,9 +80,13 @@ class Shop:
 OPEN_PAGES: list[Any] = []  # for a screenshot when a test fails (see tests/web/conftest.py)
 
 
-def open_page(browser: Any, *, width: int, height: int, scale: float = 1) -> tuple[Any, list[str]]:
-    """A fresh browser context (its own localStorage) and page; JavaScript errors are collected, not ignored."""
-    context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=scale)
+def open_page(
+    browser: Any, *, width: int, height: int, scale: float = 1, timezone: str | None = None
+) -> tuple[Any, list[str]]:
+    """A fresh browser context (its own localStorage, the machine's time zone unless given) and page; JavaScript
+    errors are collected, not ignored."""
+    zone = {"timezone_id": timezone} if timezone else {}
+    context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=scale, **zone)
     context.set_default_timeout(10_000)
     page = context.new_page()
     OPEN_PAGES.append(page)

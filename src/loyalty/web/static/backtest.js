@@ -6,18 +6,17 @@ import { drawBars, drawDays } from "./figures.js";
 
 const $ = (id) => document.getElementById(id);
 
-function isoDay(date) {
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+// A moment's day in the business's time zone (the period's days are the business's, not the browser's).
+function isoDay(date, timeZone) {
+  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(date);
 }
 
-export function defaultPeriod() {
+export function defaultPeriod(timeZone) {
   if ($("backtest-from").value && $("backtest-until").value) return;
   const today = new Date();
-  const first = new Date(today);
-  first.setDate(today.getDate() - 29);
-  $("backtest-from").value = isoDay(first);
-  $("backtest-until").value = isoDay(today);
+  const first = new Date(today.getTime() - 29 * 86400000);
+  $("backtest-from").value = isoDay(first, timeZone);
+  $("backtest-until").value = isoDay(today, timeZone);
 }
 
 function progress(done, total) {

@@ -22,7 +22,7 @@ export async function openBasket() {
 }
 
 export async function openBacktest() {
-  defaultPeriod();
+  defaultPeriod(cc.business?.timezone);
   const rules = await call("GET", "/v1/rules");
   const purchaseDraft = handed.draft?.trigger === "purchase" ? handed.draft : null;
   drawChoices($("backtest-rules"), rules, { editorRule: purchaseDraft, checkEditor: handed.chosen && Boolean(purchaseDraft), trigger: "purchase" });
