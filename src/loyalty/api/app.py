@@ -76,7 +76,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.include_router(como.router)  # the Como POS API v4, for tills that already speak it
     app.openapi_tags = [*(app.openapi_tags or []), como.TAG_METADATA]
 
-    app.add_middleware(guards.AccessLog)
+    app.add_middleware(guards.Reported, report=guards.access_line)
     app.add_middleware(languages.AcceptLanguage)  # explanations and histories follow the reader's language
     if settings.metrics:
         from loyalty.api import metrics

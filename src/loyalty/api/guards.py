@@ -1,7 +1,7 @@
 """Four pure ASGI middlewares around the whole application.
 
-`AccessLog`: one line per request: method, path (never the query string, which may carry a phone number or an
-e-mail address), status and milliseconds.
+`Reported` with `access_line`: one line per request: method, path (never the query string, which may carry a
+phone number or an e-mail address), status and milliseconds.
 
 `BodyLimit`: a request body larger than the limit is refused with 413 before it is read. A declared
 Content-Length over the limit is answered at once; a body without one (chunked) is counted as it streams in,
@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -137,16 +138,20 @@ class Contained:
             await _answer(send, 500, body)
 
 
-class AccessLog:
-    def __init__(self, app: ASGIApp) -> None:
+class Reported:
+    """Runs the app, then hands `report` the scope, the answer's status (500 when an exception escaped: Contained
+    answers it) and the seconds it took. The access log and the request metrics are two reports."""
+
+    def __init__(self, app: ASGIApp, report: Callable[[Scope, int, float], None]) -> None:
         self.app = app
+        self.report = report
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500  # what an exception that escapes becomes (Contained answers it)
+        status = 500
 
         async def watched(message: Message) -> None:
             nonlocal status
@@ -157,10 +162,12 @@ class AccessLog:
         try:
             await self.app(scope, receive, watched)
         finally:
-            ms = round((time.perf_counter() - started) * 1000, 1)
-            http_log.info(
-                "request", extra={"method": scope["method"], "path": scope["path"], "status": status, "ms": ms}
-            )
+            self.report(scope, status, time.perf_counter() - started)
+
+
+def access_line(scope: Scope, status: int, seconds: float) -> None:
+    extra = {"method": scope["method"], "path": scope["path"], "status": status, "ms": round(seconds * 1000, 1)}
+    http_log.info("request", extra=extra)
 
 
 COMO_PREFIX = "/api/v4/"

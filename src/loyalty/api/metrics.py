@@ -3,44 +3,24 @@ would make one series per member). The webhook queue is read from the database a
 
 from __future__ import annotations
 
-import time
-
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from loyalty import metrics
+from loyalty.api.guards import Reported
 from loyalty.db.engine import Database
 from loyalty.webhooks import queue
 
 
-class CountRequests:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def watched(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, watched)
-        finally:
-            route = scope.get("route")  # set by the router on the shared scope once a route matched
-            template = getattr(route, "path", None) or "unmatched"
-            method = scope["method"]
-            metrics.REQUESTS.labels(method, template, str(status)).inc()
-            metrics.LATENCY.labels(method, template).observe(time.perf_counter() - started)
+def count(scope: Scope, status: int, seconds: float) -> None:
+    route = scope.get("route")  # set by the router on the shared scope once a route matched
+    template = getattr(route, "path", None) or "unmatched"
+    method = scope["method"]
+    metrics.REQUESTS.labels(method, template, str(status)).inc()
+    metrics.LATENCY.labels(method, template).observe(seconds)
 
 
 def _queue_figures(db: Database) -> bytes:
@@ -65,4 +45,4 @@ def install(app: FastAPI) -> None:
         figures = metrics.exposition() + await run_in_threadpool(_queue_figures, request.app.state.db)
         return Response(figures, media_type=CONTENT_TYPE_LATEST)
 
-    app.add_middleware(CountRequests)
+    app.add_middleware(Reported, report=count)
