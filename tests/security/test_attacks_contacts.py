@@ -4,18 +4,14 @@ member app's routes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from loyalty.api.app import create_app
 from loyalty.db.engine import Database
-from loyalty.messages.notify import LoginCode
-from loyalty.settings import Settings
 from tests.como.helpers import ComoTill
 from tests.conftest import Tenant, make_tenant
+from tests.support.outbox import Outbox
 from tests.support.people import member_key, register
 
 OWNER_PHONE = "078 555 66 01"
@@ -23,30 +19,6 @@ OWNER_E164 = "+41785556601"
 OWNER_EMAIL = "ada@example.com"
 SQUATTER_EMAIL = "mallory@evil.example"
 NEW_EMAIL = "ada.new@example.com"
-
-
-class Outbox:
-    def __init__(self) -> None:
-        self.sent: list[LoginCode] = []
-
-    def send(self, message: LoginCode) -> None:
-        self.sent.append(message)
-
-    def to(self, address: str) -> list[str]:
-        return [message.code for message in self.sent if message.address == address]
-
-
-@pytest.fixture
-def outbox() -> Outbox:
-    return Outbox()
-
-
-@pytest.fixture
-def shop(settings: Settings, db: Database, outbox: Outbox) -> Iterator[Tenant]:
-    app = create_app(settings, db=db)
-    app.state.notifier = outbox
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield make_tenant(db, client)
 
 
 def admin_view(shop: Tenant, member_id: str) -> dict[str, Any]:

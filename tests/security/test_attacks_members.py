@@ -6,21 +6,17 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from loyalty.api.app import create_app
 from loyalty.db.engine import Database
 from loyalty.members import access, changing
-from loyalty.messages.notify import LoginCode
-from loyalty.settings import Settings
 from tests.como.helpers import ComoTill
-from tests.conftest import Tenant, make_tenant
+from tests.conftest import Tenant
+from tests.support.outbox import Outbox
 from tests.support.people import benefit, member_key, register
 
 PHONE = "078 555 66 01"
@@ -29,30 +25,6 @@ EMAIL = "ada@example.com"
 NEW_PHONE = "078 555 66 99"
 NEW_E164 = "+41785556699"
 NEW_EMAIL = "mallory@evil.example"
-
-
-class Outbox:
-    def __init__(self) -> None:
-        self.sent: list[LoginCode] = []
-
-    def send(self, message: LoginCode) -> None:
-        self.sent.append(message)
-
-    def to(self, address: str) -> list[str]:
-        return [message.code for message in self.sent if message.address == address]
-
-
-@pytest.fixture
-def outbox() -> Outbox:
-    return Outbox()
-
-
-@pytest.fixture
-def shop(settings: Settings, db: Database, outbox: Outbox) -> Iterator[Tenant]:
-    app = create_app(settings, db=db)
-    app.state.notifier = outbox
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield make_tenant(db, client)
 
 
 @dataclass

@@ -15,24 +15,11 @@ from loyalty.api.app import create_app
 from loyalty.db.engine import Database
 from loyalty.members import app as member_app
 from loyalty.members import app_limits
-from loyalty.messages.notify import LoginCode
 from loyalty.settings import Settings
 from tests.como.helpers import ComoTill
 from tests.conftest import Tenant, make_tenant
+from tests.support.outbox import Outbox
 from tests.support.people import member_key, register
-
-
-class Outbox:
-    def __init__(self) -> None:
-        self.sent: list[LoginCode] = []
-
-    def send(self, message: LoginCode) -> None:
-        self.sent.append(message)
-
-
-@pytest.fixture
-def outbox() -> Outbox:
-    return Outbox()
 
 
 @pytest.fixture

@@ -4,47 +4,18 @@ finds a member at the till only once proven; codes go only where the member has 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from loyalty.api.app import create_app
 from loyalty.db.engine import Database
 from loyalty.db.models import Member
-from loyalty.messages.notify import LoginCode as Sent
-from loyalty.settings import Settings
-from tests.conftest import Tenant, make_tenant
+from tests.conftest import Tenant
+from tests.support.outbox import Outbox
 from tests.support.people import active_rule, register
 
 VICTIM = "078 555 77 01"
 VICTIM_E164 = "+41785557701"
-
-
-class Outbox:
-    def __init__(self) -> None:
-        self.sent: list[Sent] = []
-
-    def send(self, message: Sent) -> None:
-        self.sent.append(message)
-
-    def to(self, address: str) -> list[Sent]:
-        return [message for message in self.sent if message.address == address]
-
-
-@pytest.fixture
-def outbox() -> Outbox:
-    return Outbox()
-
-
-@pytest.fixture
-def shop(settings: Settings, db: Database, outbox: Outbox) -> Iterator[Tenant]:
-    app = create_app(settings, db=db)
-    app.state.notifier = outbox
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield make_tenant(db, client)
 
 
 def post(shop: Tenant, path: str, body: dict[str, Any]) -> Any:

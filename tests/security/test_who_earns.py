@@ -15,10 +15,10 @@ from loyalty.api.app import create_app
 from loyalty.db.engine import Database
 from loyalty.db.models import Asset, LedgerEntry, Member
 from loyalty.members import access
-from loyalty.messages.notify import LoginCode as Sent
 from loyalty.sale import awards
 from loyalty.settings import Settings
 from tests.conftest import Tenant, make_tenant
+from tests.support.outbox import Outbox
 from tests.support.people import active_rule, benefit, register
 
 FIFTY = [{"type": "add_points", "mode": "fixed", "points": "50"}]
@@ -78,14 +78,6 @@ def test_the_engine_gives_a_member_who_is_not_active_nothing_whatever_the_trigge
     assert db.write(fire_everything) == 0
     answer = tenant.client.get(f"/v1/members/{member['id']}", headers=tenant.admin).json()
     assert answer["points_balance"] == "50.00"
-
-
-class Outbox:
-    def __init__(self) -> None:
-        self.sent: list[Sent] = []
-
-    def send(self, message: Sent) -> None:
-        self.sent.append(message)
 
 
 @pytest.fixture

@@ -15,23 +15,10 @@ from loyalty.api.app import create_app
 from loyalty.db.engine import Database
 from loyalty.db.models import LoginCode
 from loyalty.members import member_login
-from loyalty.messages.notify import LoginCode as Sent
 from loyalty.settings import Settings
 from tests.conftest import Tenant, make_tenant
+from tests.support.outbox import Outbox
 from tests.support.people import ADA_E164, ADA_PHONE, active_rule, adjust, register
-
-
-class Outbox:
-    """A notifier that keeps what it would send."""
-
-    def __init__(self) -> None:
-        self.sent: list[Sent] = []
-
-    def send(self, message: Sent) -> None:
-        self.sent.append(message)
-
-    def last(self) -> str:
-        return self.sent[-1].code
 
 
 @pytest.fixture
