@@ -87,3 +87,28 @@ def test_member_number_gender_anniversary_and_generic_fields_are_kept_and_shown(
     assert odd["code"] == "4000001" and odd["message"].startswith("registrationData")
     tags = tenant.client.post("/v1/members", headers=tenant.pos, json={"email": "t@example.org", "tags": ["vip"]})
     assert tags.status_code == 422 and tags.json()["error"]["details"]["field"] == "tags"
+
+
+def test_update_member_changes_attributes_through_the_same_service_as_v1(tenant: Tenant) -> None:
+    till = ComoTill(tenant.client, tenant.pos_key)
+    registration = {"Email": "attr@example.org", "Gender": "female", "GenericString1": "balcony", "GenericInteger1": 3}
+    till.post("advanced/registerMember", {"registrationData": registration})
+    who = {"customer": {"email": "attr@example.org"}}
+    # A till's update: one changed, one emptied (removed), one added; the others stay.
+    change = {"gender": "other", "genericString1": "", "anniversary": "14.02.2021"}
+    till.post("advanced/updateMember", {**who, "registrationData": change})
+    shown = till.post(GETMEMBER, who)["membership"]
+    assert (shown["gender"], shown["anniversary"], shown["genericInteger1"]) == ("other", "2021-02-14", 3)
+    assert "genericString1" not in shown
+    member_id = shown["commonExtId"]
+    # /v1's PATCH merges the same way; a name no attribute has is refused naming the field, at both doors.
+    patched = ok(
+        tenant.client.patch(
+            f"/v1/members/{member_id}", headers=tenant.admin, json={"attributes": {"gender": None, "genericDate1": "x"}}
+        )
+    )
+    assert patched["attributes"] == {"anniversary": "2021-02-14", "genericInteger1": 3, "genericDate1": "x"}
+    refused = tenant.client.patch(f"/v1/members/{member_id}", headers=tenant.admin, json={"attributes": {"vip": 1}})
+    assert refused.status_code == 422 and refused.json()["error"]["details"]["field"] == "attributes"
+    odd = till.refused("advanced/updateMember", {**who, "registrationData": {"genericString1": "x" * 300}})
+    assert odd["code"] == "4000001" and "genericString1" in odd["message"]

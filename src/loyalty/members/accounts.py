@@ -25,6 +25,7 @@ from loyalty.audit import record
 from loyalty.db import scoped
 from loyalty.db.models import Business, Member, now
 from loyalty.errors import Conflict, InvalidInput, NotFound, Refused
+from loyalty.members import attributes as member_attributes
 from loyalty.members import consents
 from loyalty.money import hundredths_to_points
 from loyalty.sale import awards
@@ -325,7 +326,8 @@ def update(
     vouched: bool = True,
     consent_source: str = "staff",
 ) -> Member:
-    """Change contact details, names, birthday, tags, status or consent; `changes` holds only what changes.
+    """Change contact details, names, birthday, tags, status, consent, language or attributes (merged: an empty value
+    removes one); `changes` holds only what changes.
 
     `vouched`: the caller stands for a new phone or e-mail (an admin typing it in), so it is proven; otherwise
     (a till filling a missing one) it stays unproven until a login code sent there comes back."""
@@ -349,6 +351,8 @@ def update(
             setattr(member, name, normalise_name(value, name))
         elif name == "birthday":
             member.birthday = value
+        elif name == "attributes":
+            member.attributes = member_attributes.merged(member.attributes, value or {})
         elif name == "language":  # None: the business's
             member.language = None if value is None else i18n.checked(value, "language")
         elif name == "tags":

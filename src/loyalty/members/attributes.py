@@ -36,3 +36,17 @@ def normalise(raw: Mapping[str, Any] | None, *, field: str = "attributes") -> di
         else:
             raise InvalidInput(where, f"must be a text of at most {MAX_TEXT} characters, a number or true/false")
     return kept or None
+
+
+def merged(
+    held: Mapping[str, Any] | None, sent: Mapping[str, Any], *, field: str = "attributes"
+) -> dict[str, Any] | None:
+    """The member's attributes after a change: `sent`'s values replace those held, an empty one (null or "") removes
+    its attribute, the others stay."""
+    if not isinstance(sent, Mapping):
+        raise InvalidInput(field, "must be an object of attributes")
+    emptied = {name for name, value in sent.items() if value is None or value == ""}
+    kept = {name: value for name, value in (held or {}).items() if name not in emptied}
+    kept |= normalise({name: value for name, value in sent.items() if name not in emptied}, field=field) or {}
+    normalise(kept, field=field)  # the whole still within the limits
+    return kept or None

@@ -122,6 +122,8 @@ def update_member(body: UpdateMemberIn, me: Caller = Depends(caller)) -> JSONRes
     }
     if consent:
         changes["consent"] = consent
+    if attributes := membership.attributes_sent(data):
+        changes["attributes"] = attributes  # merged with those held: an empty one removes it
     member_id = me.identify(body.the_customer())
     if changes:
         changing.change(me.db, me.principal, changing.Change(member_id, changes, source="como"))

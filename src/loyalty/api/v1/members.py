@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -68,6 +69,9 @@ class MemberPatch(Strict):
     status: str | None = Field(default=None, description="active or blocked")
     consent: ConsentPatch | None = None
     language: str | None = Field(default=None, description="en, fr, de or it; null: the business's")
+    attributes: dict[str, Any] | None = Field(
+        default=None, description="Attributes to set (gender, anniversary, generic…); an empty value removes one."
+    )
 
 
 class MemberPage(BaseModel):
