@@ -30,7 +30,7 @@ WORDS = {
         "back": "Retour à la règle",
         "save": "Enregistrer et activer",
         "activate": "Activer",
-        "active": "active",
+        "active": "actif",
         "summary": "10 % de la dépense en points sur tickets",
     },
     "de": {
@@ -93,7 +93,7 @@ def test_a_marketer_builds_tries_and_activates_a_rule_in_each_language_with_no_e
     action.get_by_label(words["spend"], exact=True).fill("10")
     action.get_by_label(words["departments"], exact=True).fill("tickets")
     assert english_left(page, language) == []
-    screenshot(page, f"campaigns-rule-{language}.png")
+    screenshot(page, f"campaigns-{language}.png")
 
     # Tried on a basket of two adult tickets (36.00): 3.60 points, explained in the page's language.
     page.get_by_role("button", name=words["try"]).click()
@@ -104,6 +104,7 @@ def test_a_marketer_builds_tries_and_activates_a_rule_in_each_language_with_no_e
     result = page.locator("#basket-result")
     expect(result.locator("[data-points]")).to_have_text(re.compile(r"^\+3[.,]6"))
     assert english_left(page, language) == []
+    screenshot(page, f"campaigns-basket-{language}.png")
 
     # Switched on, after the confirmation that says what every till will give.
     page.get_by_role("link", name=words["back"]).click()
@@ -116,7 +117,6 @@ def test_a_marketer_builds_tries_and_activates_a_rule_in_each_language_with_no_e
     expect(row.locator(".badge")).to_have_text(words["active"])
     expect(row).to_contain_text(words["summary"])
     assert english_left(page, language) == []
-    screenshot(page, f"campaigns-{language}.png")
 
     # Every other view, in the same language.
     for view in VIEWS:

@@ -16,7 +16,8 @@ export async function loadCodes() {
   clear($("codes-body"), page.items.length ? page.items.map((code) => el("tr", {},
     el("td", { class: "primary-text", text: code.code }),
     el("td", { text: code.effect === "trigger" ? tr("Fires the promo code rules") : benefitName(code.benefit_id) }),
-    el("td", { class: "num", text: `${code.uses}${code.max_uses ? ` / ${code.max_uses}` : ""}` }),
+    // No template literal inside another: the catalogue extractor would lose the words after it.
+    el("td", { class: "num", text: code.max_uses ? `${code.uses} / ${code.max_uses}` : String(code.uses) }),
     el("td", { text: code.valid_until ? tr("until {date}", { date: localDate(code.valid_until) }) : tr("no end") }))) :
     el("tr", {}, el("td", { colspan: "4", class: "empty", text: tr("No shared codes yet.") })));
 }

@@ -97,7 +97,8 @@ function dealWords(rule) {
 }
 
 function cardWords(card) {
-  return tr("{count} punches by {items} → {reward}", { count: card.punches_required, items: Object.values(card.items).flat().join(", "), reward: rewardNames[card.reward_benefit_id] || tr("reward") });
+  const reward = rewardNames[card.reward_benefit_id] || tr("reward"); // a tr() inside another's values is not extracted
+  return tr("{count} punches by {items} → {reward}", { count: card.punches_required, items: Object.values(card.items).flat().join(", "), reward });
 }
 
 // A running deal or card offers Stop; a stopped (or draft) one offers Resume.

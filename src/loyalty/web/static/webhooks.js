@@ -6,6 +6,7 @@ import { statusText } from "./rule-words.js";
 const KEY = "loyalty.admin.key";
 const $ = (id) => document.getElementById(id);
 const call = (method, path, body) => api(localStorage.getItem(KEY), method, path, body);
+const NO_ANSWER = () => tr("no answer"); // not inside another tr()'s values, where the extractor does not see it
 
 function message(text, kind = "ok") {
   say($("webhook-message"), text, kind);
@@ -50,7 +51,7 @@ async function sendTest(endpoint) {
   try {
     const sent = await call("POST", `/v1/webhooks/${endpoint.id}/test`);
     if (sent.status === "delivered") message(tr("Test delivered: the endpoint answered {status}.", { status: sent.response_status }));
-    else message(tr("Test not accepted: {error}. It will be tried again.", { error: sent.error || tr("no answer") }), "error");
+    else message(tr("Test not accepted: {error}. It will be tried again.", { error: sent.error || NO_ANSWER() }), "error");
     await showDeliveries(endpoint);
   } catch (error) {
     message(words(error), "error");
@@ -105,7 +106,7 @@ async function showDeliveries(endpoint) {
 async function retry(endpoint, item) {
   try {
     const done = await call("POST", `/v1/webhooks/${endpoint.id}/deliveries/${item.id}/retry`);
-    message(done.status === "delivered" ? tr("Delivered.") : tr("Not accepted again: {error}.", { error: done.error || tr("no answer") }), done.status === "delivered" ? "ok" : "error");
+    message(done.status === "delivered" ? tr("Delivered.") : tr("Not accepted again: {error}.", { error: done.error || NO_ANSWER() }), done.status === "delivered" ? "ok" : "error");
     await showDeliveries(endpoint);
   } catch (error) {
     message(words(error), "error");
