@@ -1,5 +1,5 @@
 // Points earned and spent per day as an inline SVG bar chart. Pixel geometry may use floats: nothing here is recorded.
-import { N_, chartWidth, localDate, localDay, points, tr } from "./common.js";
+import { N_, chartWidth, localDay, points, tr } from "./common.js";
 
 const NS = "http://www.w3.org/2000/svg";
 
@@ -34,7 +34,7 @@ export function drawChart(container, report) {
   const earned = points(report.totals.earned);
   const spent = points(report.totals.spent);
   svg.append(node("desc", { id: "chart-desc" }, tr("From {from} to {until}: {earned} points earned and {spent} spent.", {
-    from: localDate(report.from), until: localDate(report.until), earned, spent,
+    from: localDay(report.from, { dateStyle: "medium" }), until: localDay(report.until, { dateStyle: "medium" }), earned, spent,
   })));
   for (let tick = 0; tick <= 4; tick += 1) {
     const value = (top / 4) * tick;
@@ -49,7 +49,7 @@ export function drawChart(container, report) {
       const rect = node("rect", {
         class: kind, x: x + offset, y: y(value), width: bar, height: Math.max(0, y(0) - y(value)), rx: 2,
       });
-      rect.append(node("title", {}, tr(label, { date: localDate(day.date), points: points(value) })));
+      rect.append(node("title", {}, tr(label, { date: localDay(day.date, { dateStyle: "medium" }), points: points(value) })));
       svg.append(rect);
     }
     if (index % every === 0) {

@@ -1,6 +1,6 @@
 // Charts of figures as inline SVG: bars per day for one or two series, and horizontal bars per named thing.
 // Pixel geometry may use floats: nothing drawn here is recorded.
-import { chartWidth, localDate, localDay, points, tr } from "./common.js";
+import { chartWidth, localDay, points, tr } from "./common.js";
 
 const NS = "http://www.w3.org/2000/svg";
 
@@ -48,7 +48,7 @@ export function drawDays(container, { title, days, series }) {
       const rect = node("rect", {
         class: one.class, x: x + which * bar, y: y(value), width: Math.max(1, bar - 1), height: Math.max(0, y(0) - y(value)), rx: 2,
       });
-      rect.append(node("title", {}, tr("{date}: {points} points, {series}", { date: localDate(day.day), points: points(value), series: one.name })));
+      rect.append(node("title", {}, tr("{date}: {points} points, {series}", { date: localDay(day.day, { dateStyle: "medium" }), points: points(value), series: one.name })));
       svg.append(rect);
     });
     if (index % every === 0) svg.append(node("text", { x: x + (bar * series.length) / 2, y: height - 8, "text-anchor": "middle" }, localDay(day.day)));
