@@ -32,6 +32,10 @@ WORDS = {
         "activate": "Activer",
         "active": "actif",
         "summary": "10 % de la dépense en points sur tickets",
+        "codes": "Codes promo",
+        "create_code": "Créer le code",
+        "uses": "Utilisations au total",
+        "refused": "Utilisations au total : doit être au moins 1.",
     },
     "de": {
         "dashboard": "Übersicht",
@@ -48,6 +52,10 @@ WORDS = {
         "activate": "Aktivieren",
         "active": "aktiv",
         "summary": "10 % des Umsatzes in Punkten auf tickets",
+        "codes": "Aktionscodes",
+        "create_code": "Code erstellen",
+        "uses": "Verwendungen insgesamt",
+        "refused": "Verwendungen insgesamt: muss mindestens 1 sein.",
     },
     "it": {
         "dashboard": "Cruscotto",
@@ -64,6 +72,10 @@ WORDS = {
         "activate": "Attivare",
         "active": "attivo",
         "summary": "10% della spesa in punti su tickets",
+        "codes": "Codici promozionali",
+        "create_code": "Creare il codice",
+        "uses": "Utilizzi in tutto",
+        "refused": "Utilizzi in tutto: deve essere almeno 1.",
     },
 }
 VIEWS = ["dashboard", "rules", "basket", "backtest", "benefits", "codes", "members", "imports", "settings", "programs"]
@@ -98,6 +110,7 @@ def test_a_marketer_builds_tries_and_activates_a_rule_in_each_language_with_no_e
     # Tried on a basket of two adult tickets (36.00): 3.60 points, explained in the page's language.
     page.get_by_role("button", name=words["try"]).click()
     page.get_by_role("heading", name=words["basket"]).wait_for()
+    expect(page.locator("#basket-rules input:checked")).to_have_count(1)  # the rule in the editor, alone
     page.locator("#basket-add").select_option("TICKET-ADULT")
     page.locator("#basket-lines input[data-key=quantity]").first.fill("2")
     page.locator("#basket-form button[type=submit]").click()
@@ -116,6 +129,16 @@ def test_a_marketer_builds_tries_and_activates_a_rule_in_each_language_with_no_e
     row = page.locator("tr", has_text="Cinéma")
     expect(row.locator(".badge")).to_have_text(words["active"])
     expect(row).to_contain_text(words["summary"])
+    assert english_left(page, language) == []
+
+    # A refusal of the server (English, for developers) is said beside its field in the page's language.
+    page.get_by_role("link", name=words["codes"], exact=True).click()
+    code_form = page.locator("#code-form")
+    expect(code_form.locator("#code-benefit option").first).to_be_attached()
+    code_form.locator("#code-code").fill("CINE10")
+    code_form.get_by_label(words["uses"]).fill("0")
+    code_form.get_by_role("button", name=words["create_code"]).click()
+    expect(page.locator("#code-message")).to_have_text(words["refused"])
     assert english_left(page, language) == []
 
     # Every other view, in the same language.

@@ -7,7 +7,7 @@ import {
 import { conditionsText, statusText, validityText } from "./rule-words.js";
 import { ruleProblems, sentence } from "./rule-checks.js";
 import { call } from "./cc-api.js";
-import { notice, go, save } from "./cc-page.js";
+import { notice, go, refusal, save } from "./cc-page.js";
 import { benefits, loadBenefitChoices } from "./cc-benefits.js";
 import { handed } from "./cc-try.js";
 import { confirmChange } from "./cc-confirm.js";
@@ -131,7 +131,7 @@ $("rule-form").addEventListener("submit", async (event) => {
     go("#/rules", tr("\"{name}\" saved (revision {revision}, {status}).", { name: saved.name, revision: saved.revision, status: statusText(saved.status) }));
   } catch (error) {
     const path = error.details?.field;
-    const said = path ? sentence(labelOf(path), error.message) : words(error);
+    const said = path ? sentence(labelOf(path), refusal(error.message.replace(/^[\w.]+: /, ""))) : words(error);
     const shown = path && showFieldError(path, said);
     say($("rule-message"), error.code === "rule_revision_conflict"
       ? tr("Someone changed this rule meanwhile. Reload it to see their change, then edit again.")

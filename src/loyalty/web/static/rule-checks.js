@@ -58,5 +58,6 @@ export function ruleProblems(rule) {
 // A server refusal ("actions.0.per: is required for a rate action") as a sentence naming the field's label.
 export function sentence(label, message) {
   const text = message.replace(/^[\w.]+: /, "");
-  return label ? `${label}: ${text.charAt(0).toLowerCase()}${text.slice(1)}${/[.!?]$/.test(text) ? "" : "."}` : text;
+  const problem = text.charAt(0).toLowerCase() + text.slice(1);
+  return label ? tr("{label}: {problem}", { label, problem }) + (/[.!?]$/.test(text) ? "" : ".") : text;
 }
