@@ -17,6 +17,7 @@ def test_a_shared_code_refused_on_two_fields_shows_both_by_their_labels(browser:
     page, errors = open_page(browser, width=1280, height=800)
     page.goto(f"{shop.url}/campaigns#key={shop.admin_key}")
     page.get_by_role("link", name="Promo codes").click()
+    page.get_by_text("No shared codes yet.").wait_for()  # the view is loaded: its benefit choices are in the form
     form = page.locator("#code-form")
     form.get_by_label("Code", exact=True).fill("SUMMER10")
     form.get_by_label("Uses in all").fill("0")

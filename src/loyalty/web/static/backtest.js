@@ -1,6 +1,6 @@
 // "Backtest on past sales": the chosen rules replayed over the purchases of a period, with the progress as it
 // streams, then the figures, a chart per day beside what the live rules gave, and the figures per rule.
-import { ApiError, words, say, el, clear, money, points } from "./common.js";
+import { ApiError, words, say, el, clear, money, points, tr } from "./common.js";
 import { chosenRules } from "./rule-choices.js";
 import { drawBars, drawDays } from "./figures.js";
 
@@ -24,8 +24,8 @@ function progress(done, total) {
   $("backtest-bar").max = Math.max(1, total);
   $("backtest-bar").value = done;
   $("backtest-progress-text").textContent = total
-    ? `${done.toLocaleString()} of ${total.toLocaleString()} purchases replayed…`
-    : "Reading the purchases…";
+    ? tr("{done} of {total} purchases replayed…", { done: points(String(done)), total: points(String(total)) })
+    : tr("Reading the purchases…");
 }
 
 // POST /v1/rules/backtest, read as it streams (application/x-ndjson): progress lines, then the result.
@@ -62,18 +62,18 @@ async function stream(key, body, onProgress) {
 export async function runBacktest(key, editorRule) {
   const region = $("backtest-message");
   const rules = chosenRules($("backtest-rules"), editorRule);
-  if (!rules.length) return say(region, "Choose at least one rule to backtest.", "error");
+  if (!rules.length) return say(region, tr("Choose at least one rule to backtest."), "error");
   say(region, "");
   $("backtest-run").disabled = true;
   progress(0, 0);
   try {
     const result = await stream(key, { rules, from: $("backtest-from").value, until: $("backtest-until").value }, progress);
-    $("backtest-progress-text").textContent = `Done: ${result.purchases.toLocaleString()} purchases replayed.`;
+    $("backtest-progress-text").textContent = tr("Done: {count} purchases replayed.", { count: points(String(result.purchases)) });
     show(result);
   } catch (error) {
     $("backtest-progress").hidden = true;
     const field = error.details?.field;
-    say(region, field && /^rules\.\d+/.test(field) ? `One of the chosen rules: ${words(error)}` : words(error), "error");
+    say(region, field && /^rules\.\d+/.test(field) ? tr("One of the chosen rules: {problem}", { problem: words(error) }) : words(error), "error");
   } finally {
     $("backtest-run").disabled = false;
   }
@@ -93,30 +93,30 @@ function show(result) {
   $("backtest-result").hidden = false;
   const actual = result.actual;
   $("bt-points").textContent = points(result.points);
-  $("bt-points-note").textContent = `the live rules gave ${points(actual.points)}`;
-  $("bt-cost").textContent = `${result.currency} ${money(result.cost)}`;
-  $("bt-cost-note").textContent = `at ${money(result.point_value)} a point; the live rules cost ${money(actual.cost)}`;
+  $("bt-points-note").textContent = tr("the live rules gave {points}", { points: points(actual.points) });
+  $("bt-cost").textContent = tr("{currency} {amount}", { currency: result.currency, amount: money(result.cost) });
+  $("bt-cost-note").textContent = tr("at {value} a point; the live rules cost {cost}", { value: money(result.point_value), cost: money(actual.cost) });
   $("bt-members").textContent = String(result.members);
-  $("bt-members-note").textContent = `the live rules reached ${actual.members}`;
-  $("bt-purchases").textContent = result.purchases.toLocaleString();
-  $("bt-purchases-note").textContent = `${result.purchases_earning.toLocaleString()} would earn points`;
+  $("bt-members-note").textContent = tr("the live rules reached {count}", { count: actual.members });
+  $("bt-purchases").textContent = points(String(result.purchases));
+  $("bt-purchases-note").textContent = tr("{count} would earn points", { count: points(String(result.purchases_earning)) });
   drawDays($("backtest-chart"), {
-    title: "Points per day: these rules and what the live rules gave",
+    title: tr("Points per day: these rules and what the live rules gave"),
     days: result.by_day.map((day, index) => ({ day: day.day, values: [day.points, actual.by_day[index]?.points || "0"] })),
-    series: [{ name: "these rules", class: "bar-earned" }, { name: "live rules", class: "bar-spent" }],
+    series: [{ name: tr("these rules"), class: "bar-earned" }, { name: tr("live rules"), class: "bar-spent" }],
   });
   // Each rule beside what it actually gave (a stored rule by its id), then the live rules not backtested.
   const given = new Map(actual.by_rule.map((rule) => [rule.rule_id, rule]));
   const rows = result.by_rule.map((rule) => ({ label: rule.name, values: [points(rule.points), points(given.get(rule.rule_id)?.points || "0")] }));
   const tried = new Set(result.by_rule.map((rule) => rule.rule_id));
-  for (const rule of actual.by_rule) if (!tried.has(rule.rule_id)) rows.push({ label: `${rule.name} (not backtested)`, values: ["0", points(rule.points)] });
+  for (const rule of actual.by_rule) if (!tried.has(rule.rule_id)) rows.push({ label: tr("{name} (not backtested)", { name: rule.name }), values: ["0", points(rule.points)] });
   drawBars($("backtest-rules-chart"), {
-    title: "Points per rule: backtested and actually given",
+    title: tr("Points per rule: backtested and actually given"),
     rows,
-    series: [{ name: "points backtested", class: "bar-earned" }, { name: "points actually given", class: "bar-spent" }],
+    series: [{ name: tr("points backtested"), class: "bar-earned" }, { name: tr("points actually given"), class: "bar-spent" }],
   });
   clear($("backtest-rules-body"), result.by_rule.map((rule) => row(rule.name, rule)));
   clear($("backtest-actual-body"), actual.by_rule.length ? actual.by_rule.map((rule) => row(rule.name, rule))
-    : el("tr", {}, el("td", { colspan: "5", class: "empty", text: "No rule gave points on these purchases." })));
+    : el("tr", {}, el("td", { colspan: "5", class: "empty", text: tr("No rule gave points on these purchases.") })));
   $("backtest-result").scrollIntoView({ block: "nearest" });
 }

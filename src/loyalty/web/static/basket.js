@@ -1,5 +1,5 @@
 // "Try a basket": what the rules would give for a purchase (or another trigger), and why each other rule would not.
-import { api, words, say, el, clear, signedPoints, splitList, toMinor, fromMinor, decimalsOf } from "./common.js";
+import { api, words, say, el, clear, money, signedPoints, splitList, toMinor, fromMinor, decimalsOf, tr } from "./common.js";
 import { chosenRules } from "./rule-choices.js";
 
 const $ = (id) => document.getElementById(id);
@@ -11,9 +11,9 @@ export async function setupBasket(call) {
   const data = await fetch("/static/catalogue.json").then((response) => response.json());
   await drawPayments(call);
   catalogue = data.groups.flatMap((group) => group.items);
-  clear($("basket-add"), el("option", { value: "", text: "Add an item from the catalogue…" }),
+  clear($("basket-add"), el("option", { value: "", text: tr("Add an item from the catalogue…") }),
     data.groups.map((group) => el("optgroup", { label: group.name },
-      group.items.map((item) => el("option", { value: item.code, text: `${item.name} — ${item.price}` })))));
+      group.items.map((item) => el("option", { value: item.code, text: `${item.name} — ${money(item.price)}` })))));
   $("basket-trigger").addEventListener("change", syncTrigger);
   $("basket-add").addEventListener("change", (event) => {
     const item = catalogue.find((candidate) => candidate.code === event.target.value);
@@ -33,11 +33,11 @@ async function drawPayments(call) {
   } catch {
     // The usual two: the basket can still be tried.
   }
-  const labels = [["points", "Paid with points"], ["credit", "Paid with credit"],
-    ...mops.map((mop) => [mop, mop === "cash" ? "Paid in cash" : `Paid by ${mop}`])];
+  const labels = [["points", tr("Paid with points")], ["credit", tr("Paid with credit")],
+    ...mops.map((mop) => [mop, mop === "cash" ? tr("Paid in cash") : tr("Paid by {means}", { means: mop })])];
   clear($("basket-payments"), labels.map(([mop, label], index) => el("div", { class: "field" },
     el("label", { for: `basket-pay-${index}`, text: label }),
-    el("input", { id: `basket-pay-${index}`, inputmode: "decimal", placeholder: "e.g. 10.00", "data-mop": mop }))));
+    el("input", { id: `basket-pay-${index}`, inputmode: "decimal", placeholder: tr("e.g. 10.00"), "data-mop": mop }))));
 }
 
 function syncTrigger() {
@@ -58,13 +58,13 @@ export function addLine(item) {
     el("label", { for: `basket-${n}-${key}`, text: label }),
     el("input", { id: `basket-${n}-${key}`, "data-key": key, value: value ?? "", ...attrs }));
   const row = el("div", { class: "basket-line", "data-line": String(n), "data-price": item.price || "" },
-    input("name", "Item", item.name),
-    input("code", "Code", item.code),
-    input("department", "Department", item.department),
-    input("tags", "Tags", (item.tags || []).join(", ")),
-    input("quantity", "Qty", item.quantity ?? "1", { inputmode: "decimal" }),
-    input("amount", "Line total", item.amount ?? "", { inputmode: "decimal" }),
-    el("button", { class: "button ghost small", type: "button", "aria-label": `Remove line ${n}`, text: "Remove",
+    input("name", tr("Item"), item.name),
+    input("code", tr("Code"), item.code),
+    input("department", tr("Department"), item.department),
+    input("tags", tr("Tags"), (item.tags || []).join(", ")),
+    input("quantity", tr("Qty"), item.quantity ?? "1", { inputmode: "decimal" }),
+    input("amount", tr("Line total"), item.amount ?? "", { inputmode: "decimal" }),
+    el("button", { class: "button ghost small", type: "button", "aria-label": tr("Remove line {number}", { number: n }), text: tr("Remove"),
       onclick: () => row.remove() }));
   row.querySelector('[data-key="quantity"]').addEventListener("input", (event) => {
     if (row.dataset.price) row.querySelector('[data-key="amount"]').value = total(row.dataset.price, event.target.value.trim());
@@ -101,9 +101,9 @@ function basketBody(rules) {
 export async function tryBasket(key, draft) {
   const rules = chosenRules($("basket-rules"), draft);
   const region = $("basket-message");
-  if (!rules.length) return say(region, "Choose at least one rule to try.", "error");
+  if (!rules.length) return say(region, tr("Choose at least one rule to try."), "error");
   if ($("basket-trigger").value === "purchase" && !linesBox.children.length) {
-    return say(region, "Add at least one item to the basket.", "error");
+    return say(region, tr("Add at least one item to the basket."), "error");
   }
   try {
     const result = await api(key, "POST", "/v1/rules/simulate", basketBody(rules));
@@ -119,13 +119,13 @@ function show(result) {
   const box = $("basket-result");
   box.hidden = false;
   clear(box,
-    el("p", {}, el("span", { class: "big-number", "data-points": result.points_earned, text: signedPoints(result.points_earned) }), " points"),
+    el("p", {}, el("span", { class: "big-number", "data-points": result.points_earned, text: signedPoints(result.points_earned) }), " ", tr("points")),
     result.earned.length ? el("ul", { class: "list" }, result.earned.map((award) => el("li", {},
       el("span", {}, el("span", { class: "primary-text", text: award.rule_name }),
         el("span", { class: "secondary-text", text: award.explanation })),
-      el("span", { class: "plus", text: signedPoints(award.points) })))) : el("p", { class: "muted", text: "No rule gives points for this." }),
-    result.effects.length ? [el("h3", { text: "Also" }), el("ul", {}, result.effects.map((effect) => el("li", { text: effect.explanation })))] : null,
-    result.skipped.length ? [el("h3", { text: "Why the other rules give nothing" }), el("ul", { class: "list" }, result.skipped.map((rule) => el("li", {},
+      el("span", { class: "plus", text: signedPoints(award.points) })))) : el("p", { class: "muted", text: tr("No rule gives points for this.") }),
+    result.effects.length ? [el("h3", { text: tr("Also") }), el("ul", {}, result.effects.map((effect) => el("li", { text: effect.explanation })))] : null,
+    result.skipped.length ? [el("h3", { text: tr("Why the other rules give nothing") }), el("ul", { class: "list" }, result.skipped.map((rule) => el("li", {},
       el("span", {}, el("span", { class: "primary-text", text: rule.name }), el("span", { class: "secondary-text", text: rule.reason })))))] : null);
   box.scrollIntoView({ block: "nearest" });
 }

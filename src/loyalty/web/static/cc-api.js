@@ -1,6 +1,6 @@
 // The admin key and the business it opens: every call of the Campaign Center goes through `call`, and a key
 // the server refuses brings the key form back.
-import { api, words, say, keyFromFragment } from "./common.js";
+import { api, words, say, keyFromFragment, tr } from "./common.js";
 
 const KEY = "loyalty.admin.key";
 const $ = (id) => document.getElementById(id);
@@ -39,5 +39,5 @@ export function askForKeys(start) {
     $("cc-setup-key").value = "";
     start();
   });
-  $("cc-settings").addEventListener("click", () => showSetup("Paste another admin key to switch business.", "info"));
+  $("cc-settings").addEventListener("click", () => showSetup(tr("Paste another admin key to switch business."), "info"));
 }

@@ -1,5 +1,5 @@
 // Benefits: the choices every benefit select offers, and the benefits view (the list and the form).
-import { say, el, clear, splitList } from "./common.js";
+import { say, el, clear, money, splitList, tr } from "./common.js";
 import { setBenefits } from "./rule-form.js";
 import { call } from "./cc-api.js";
 import { fieldErrors } from "./cc-page.js";
@@ -15,21 +15,24 @@ export async function loadBenefitChoices() {
   for (const select of [$("code-benefit"), $("bulk-benefit")]) {
     const chosen = select.value;
     clear(select, benefits.map((benefit) => el("option", { value: benefit.id, text: benefit.name })),
-      el("option", { value: TRIGGER_CODE, text: "No benefit: fires the promo code rules" }));
+      el("option", { value: TRIGGER_CODE, text: tr("No benefit: fires the promo code rules") }));
     if (chosen) select.value = chosen;
   }
 }
 
 function gives(benefit) {
-  if (benefit.kind === "free_item") return `${benefit.max_units || 1} free`;
-  if (benefit.discount?.percent) return `${benefit.discount.percent}% off${benefit.discount.max ? ` (at most ${benefit.discount.max})` : ""}`;
-  return `${benefit.discount?.amount} off`;
+  if (benefit.kind === "free_item") return tr("{count} free", { count: benefit.max_units || 1 });
+  if (benefit.discount?.percent) {
+    const off = tr("{percent}% off", { percent: benefit.discount.percent });
+    return benefit.discount.max ? off + " " + tr("(at most {amount})", { amount: money(benefit.discount.max) }) : off;
+  }
+  return tr("{amount} off", { amount: money(benefit.discount?.amount) });
 }
 
 function on(benefit) {
   const parts = benefit.items ? Object.values(benefit.items).flat() : [];
-  const min = benefit.conditions?.min_spend ? ` · from ${benefit.conditions.min_spend} spent` : "";
-  return `${parts.length ? parts.join(", ") : "any item"}${min}`;
+  const min = benefit.conditions?.min_spend ? " · " + tr("from {amount} spent", { amount: money(benefit.conditions.min_spend) }) : "";
+  return (parts.length ? parts.join(", ") : tr("any item")) + min;
 }
 
 export async function loadBenefits() {
@@ -38,8 +41,8 @@ export async function loadBenefits() {
     el("td", { class: "primary-text", text: benefit.name }),
     el("td", { text: gives(benefit) }),
     el("td", { text: on(benefit) }),
-    el("td", { text: benefit.valid_days ? `${benefit.valid_days} days` : "no end" }))) :
-    el("tr", {}, el("td", { colspan: "4", class: "empty", text: "No benefits yet." })));
+    el("td", { text: benefit.valid_days ? tr("{count} days", { count: benefit.valid_days }) : tr("no end") }))) :
+    el("tr", {}, el("td", { colspan: "4", class: "empty", text: tr("No benefits yet.") })));
   syncBenefitKind();
 }
 
@@ -67,7 +70,7 @@ $("benefit-form").addEventListener("submit", async (event) => {
     const made = await call("POST", "/v1/benefits", body);
     form.reset();
     await loadBenefits();
-    say($("benefit-message"), `"${made.name}" created. Give it through a rule, a promo code or a member's page.`, "ok");
+    say($("benefit-message"), tr("\"{name}\" created. Give it through a rule, a promo code or a member's page.", { name: made.name }), "ok");
   } catch (error) {
     fieldErrors(form, error, $("benefit-message"));
   }

@@ -1,5 +1,5 @@
 // Promo codes: the shared codes and their uses, a new shared code, and a batch of one-time codes to download.
-import { el, clear, say, localDate } from "./common.js";
+import { el, clear, say, localDate, tr } from "./common.js";
 import { call, cc } from "./cc-api.js";
 import { clearFieldErrors, fieldErrors, save } from "./cc-page.js";
 import { TRIGGER_CODE, benefits, loadBenefitChoices } from "./cc-benefits.js";
@@ -7,7 +7,7 @@ import { TRIGGER_CODE, benefits, loadBenefitChoices } from "./cc-benefits.js";
 const $ = (id) => document.getElementById(id);
 
 function benefitName(id) {
-  return benefits.find((benefit) => benefit.id === id)?.name || "a benefit";
+  return benefits.find((benefit) => benefit.id === id)?.name || tr("a benefit");
 }
 
 export async function loadCodes() {
@@ -15,10 +15,11 @@ export async function loadCodes() {
   const page = await call("GET", "/v1/codes?limit=100");
   clear($("codes-body"), page.items.length ? page.items.map((code) => el("tr", {},
     el("td", { class: "primary-text", text: code.code }),
-    el("td", { text: code.effect === "trigger" ? "Fires the promo code rules" : benefitName(code.benefit_id) }),
-    el("td", { class: "num", text: `${code.uses}${code.max_uses ? ` / ${code.max_uses}` : ""}` }),
-    el("td", { text: code.valid_until ? `until ${localDate(code.valid_until)}` : "no end" }))) :
-    el("tr", {}, el("td", { colspan: "4", class: "empty", text: "No shared codes yet." })));
+    el("td", { text: code.effect === "trigger" ? tr("Fires the promo code rules") : benefitName(code.benefit_id) }),
+    // No template literal inside another: the catalogue extractor would lose the words after it.
+    el("td", { class: "num", text: code.max_uses ? `${code.uses} / ${code.max_uses}` : String(code.uses) }),
+    el("td", { text: code.valid_until ? tr("until {date}", { date: localDate(code.valid_until) }) : tr("no end") }))) :
+    el("tr", {}, el("td", { colspan: "4", class: "empty", text: tr("No shared codes yet.") })));
 }
 
 function codeTarget(select) {
@@ -37,7 +38,7 @@ $("code-form").addEventListener("submit", async (event) => {
     form.reset();
     clearFieldErrors(form);
     await loadCodes();
-    say($("code-message"), `Code ${made.code} is ready to use at the till.`, "ok");
+    say($("code-message"), tr("Code {code} is ready to use at the till.", { code: made.code }), "ok");
   } catch (error) {
     fieldErrors(form, error, $("code-message"));
   }
@@ -50,18 +51,18 @@ $("bulk-form").addEventListener("submit", async (event) => {
   try {
     const batch = await call("POST", "/v1/codes", body);
     clearFieldErrors(form);
-    say($("bulk-message"), `${batch.count} one-time codes made.`, "ok");
-    const download = el("button", { class: "button secondary", type: "button", text: `Download the ${batch.count} codes (CSV)` });
+    say($("bulk-message"), tr("{count} one-time codes made.", { count: batch.count }), "ok");
+    const download = el("button", { class: "button secondary", type: "button", text: tr("Download the {count} codes (CSV)", { count: batch.count }) });
     download.addEventListener("click", async () => {
       const response = await fetch(batch.csv, { headers: { Authorization: `Bearer ${cc.key}` } });
-      if (!response.ok) return say($("bulk-message"), "The CSV could not be downloaded. Try again.", "error");
+      if (!response.ok) return say($("bulk-message"), tr("The CSV could not be downloaded. Try again."), "error");
       save(await response.blob(), `codes-${batch.batch_id}.csv`);
       return null;
     });
     const result = $("bulk-result");
     result.hidden = false;
-    clear(result, el("ul", { class: "codes-out", "aria-label": "The first codes" }, batch.codes.slice(0, 12).map((code) => el("li", { text: code }))),
-      batch.codes.length > 12 ? el("p", { class: "muted small", text: `…and ${batch.codes.length - 12} more in the CSV.` }) : null,
+    clear(result, el("ul", { class: "codes-out", "aria-label": tr("The first codes") }, batch.codes.slice(0, 12).map((code) => el("li", { text: code }))),
+      batch.codes.length > 12 ? el("p", { class: "muted small", text: tr("…and {count} more in the CSV.", { count: batch.codes.length - 12 }) }) : null,
       download);
   } catch (error) {
     fieldErrors(form, error, $("bulk-message"));

@@ -1,6 +1,6 @@
 // Import members: a file checked by a dry run (what it would create, update, leave, and the rows it rejects,
 // which can be downloaded), then imported for real. The file goes to POST /v1/imports as it is.
-import { words, say, el, clear, points } from "./common.js";
+import { words, say, el, clear, money, points, tr } from "./common.js";
 import { cc, showSetup } from "./cc-api.js";
 import { save } from "./cc-page.js";
 
@@ -32,22 +32,22 @@ async function send(file, dryRun) {
 
 function show(answer) {
   const dry = answer.dry_run;
-  $("import-result-title").textContent = dry ? "What the file would change" : "What the import changed";
+  $("import-result-title").textContent = dry ? tr("What the file would change") : tr("What the import changed");
   const row = (label, value) => el("tr", {}, el("th", { scope: "row", text: label }), el("td", { class: "num", text: value }));
   clear($("import-summary"), [
-    row(dry ? "Would be created" : "Created", String(answer.created)),
-    row(dry ? "Would be updated" : "Updated", String(answer.updated)),
-    row("Unchanged", String(answer.unchanged)),
-    row("Rejected", String(answer.rejected.length)),
-    row("Points in the file", points(answer.points)),
-    row("Credit in the file", answer.credit),
+    row(dry ? tr("Would be created") : tr("Created"), String(answer.created)),
+    row(dry ? tr("Would be updated") : tr("Updated"), String(answer.updated)),
+    row(tr("Unchanged"), String(answer.unchanged)),
+    row(tr("Rejected"), String(answer.rejected.length)),
+    row(tr("Points in the file"), points(answer.points)),
+    row(tr("Credit in the file"), money(answer.credit)),
   ]);
   const changes = answer.changes || [];
   $("import-changes-wrap").hidden = !changes.length;
   clear($("import-changes"), changes.map((change) => el("tr", {},
     el("td", { class: "num", text: String(change.line) }),
     el("td", { text: change.external_id }),
-    el("td", { text: change.outcome === "created" ? "new member" : "set to the file's figures" }))));
+    el("td", { text: change.outcome === "created" ? tr("new member") : tr("set to the file's figures") }))));
   $("import-rejects-wrap").hidden = !answer.rejected.length;
   clear($("import-rejects"), answer.rejected.map((rejected) => el("tr", {},
     el("td", { class: "num", text: String(rejected.line) }),
@@ -69,15 +69,15 @@ $("import-form").addEventListener("submit", async (event) => {
   const file = $("import-file").files[0];
   $("import-run").disabled = true;
   if (!file) {
-    say($("import-message"), "Choose the file to import first.", "error");
+    say($("import-message"), tr("Choose the file to import first."), "error");
     return;
   }
-  say($("import-message"), "Checking the file…", "info");
+  say($("import-message"), tr("Checking the file…"), "info");
   try {
     const answer = await send(file, true);
     checked = { file, answer };
     show(answer);
-    say($("import-message"), "Checked: nothing was written. Import it when the table is what you expect.", "ok");
+    say($("import-message"), tr("Checked: nothing was written. Import it when the table is what you expect."), "ok");
     $("import-run").disabled = false;
   } catch (error) {
     checked = null;
@@ -94,11 +94,11 @@ $("import-file").addEventListener("change", () => {
 $("import-run").addEventListener("click", async () => {
   if (!checked) return;
   $("import-run").disabled = true;
-  say($("import-message"), "Importing…", "info");
+  say($("import-message"), tr("Importing…"), "info");
   try {
     const answer = await send(checked.file, false);
     show(answer);
-    say($("import-message"), `Imported: ${answer.created} created, ${answer.updated} updated.`, "ok");
+    say($("import-message"), tr("Imported: {created} created, {updated} updated.", { created: answer.created, updated: answer.updated }), "ok");
   } catch (error) {
     $("import-run").disabled = false;
     say($("import-message"), words(error), "error");

@@ -1,6 +1,6 @@
 // The settings of budget payments at a Como till: the wallet they draw from, whether the member confirms them,
 // and the smallest and largest payment.
-import { say } from "./common.js";
+import { say, tr } from "./common.js";
 import { call, cc } from "./cc-api.js";
 import { fieldErrors } from "./cc-page.js";
 
@@ -35,7 +35,7 @@ $("payment-settings").addEventListener("submit", async (event) => {
     for (const node of form.querySelectorAll(".field-error")) node.remove();
     for (const node of form.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
     await loadPaymentSettings();
-    say($("settings-message"), "Settings saved.", "ok");
+    say($("settings-message"), tr("Settings saved."), "ok");
   } catch (error) {
     fieldErrors(form, error, $("settings-message"));
   }

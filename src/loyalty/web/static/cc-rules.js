@@ -1,13 +1,13 @@
 // Rules: the list with their state at the tills, activating and stopping them, and the editor (with JSON in and
 // out); every change that reaches the tills is confirmed first.
-import { words, say, el, clear } from "./common.js";
+import { words, say, el, clear, tr } from "./common.js";
 import {
   clearErrors, formToRule, ruleToForm, setBranches, showFieldError, summary, triggerText,
 } from "./rule-form.js";
-import { conditionsText, validityText } from "./rule-words.js";
+import { conditionsText, statusText, validityText } from "./rule-words.js";
 import { ruleProblems, sentence } from "./rule-checks.js";
 import { call } from "./cc-api.js";
-import { notice, go, save } from "./cc-page.js";
+import { notice, go, refusal, save } from "./cc-page.js";
 import { benefits, loadBenefitChoices } from "./cc-benefits.js";
 import { handed } from "./cc-try.js";
 import { confirmChange } from "./cc-confirm.js";
@@ -28,41 +28,41 @@ export async function loadRules() {
     el("td", {}, el("span", { text: triggerText(rule) }),
       conditionsText(rule, branches) ? el("div", { class: "summary", text: conditionsText(rule, branches) }) : null,
       el("div", { class: "summary", text: validityText(rule) })),
-    el("td", {}, el("span", { class: `badge ${rule.status}`, text: rule.status })),
+    el("td", {}, el("span", { class: `badge ${rule.status}`, text: statusText(rule.status) })),
     el("td", { class: "num col-revision", text: String(rule.revision) }),
     el("td", {}, el("div", { class: "row-actions" },
       rule.status === "active"
-        ? el("button", { class: "button secondary small", type: "button", "aria-label": `Stop ${rule.name}`, text: "Stop", onclick: () => setStatus(rule, "stop") })
-        : el("button", { class: "button primary small", type: "button", "aria-label": `Activate ${rule.name}`, text: "Activate", onclick: () => setStatus(rule, "activate") }),
-      el("a", { class: "button ghost small", href: `#/rules/${rule.id}`, "aria-label": `Edit ${rule.name}`, text: "Edit" }))))) :
-    el("tr", {}, el("td", { colspan: "5", class: "empty", text: "No rules yet. Create the first one." })));
+        ? el("button", { class: "button secondary small", type: "button", "aria-label": tr("Stop {name}", { name: rule.name }), text: tr("Stop"), onclick: () => setStatus(rule, "stop") })
+        : el("button", { class: "button primary small", type: "button", "aria-label": tr("Activate {name}", { name: rule.name }), text: tr("Activate"), onclick: () => setStatus(rule, "activate") }),
+      el("a", { class: "button ghost small", href: `#/rules/${rule.id}`, "aria-label": tr("Edit {name}", { name: rule.name }), text: tr("Edit") }))))) :
+    el("tr", {}, el("td", { colspan: "5", class: "empty", text: tr("No rules yet. Create the first one.") })));
 }
 
 function tillWords(rule) {
   const when = [triggerText(rule), conditionsText(rule, branches)].filter(Boolean).join(", ");
-  return `${when}: ${summary(rule, benefits)} (${validityText(rule)}).`;
+  return tr("{when}: {what} ({validity}).", { when, what: summary(rule, benefits), validity: validityText(rule) });
 }
 
 function confirmActivation(rule) {
-  return confirmChange(`Activate “${rule.name}”?`,
-    "From the moment you confirm, every till gives this to identified members:", tillWords(rule),
-    "Try it on a basket or backtest it first if you are not sure.");
+  return confirmChange(tr("Activate “{name}”?", { name: rule.name }), tr("Activate"),
+    tr("From the moment you confirm, every till gives this to identified members:"), tillWords(rule),
+    tr("Try it on a basket or backtest it first if you are not sure."));
 }
 
 async function setStatus(rule, action) {
   const sure = action === "activate"
     ? await confirmActivation(rule)
-    : await confirmChange(`Stop “${rule.name}”?`,
-      "From the moment you confirm, the tills no longer give:", tillWords(rule),
-      "What it already gave stays with the members.");
+    : await confirmChange(tr("Stop “{name}”?", { name: rule.name }), tr("Stop"),
+      tr("From the moment you confirm, the tills no longer give:"), tillWords(rule),
+      tr("What it already gave stays with the members."));
   if (!sure) {
-    notice(`Nothing changed: “${rule.name}” is still ${rule.status}.`, "info");
+    notice(tr("Nothing changed: “{name}” is still {status}.", { name: rule.name, status: statusText(rule.status) }), "info");
     return;
   }
   try {
     await call("POST", `/v1/rules/${rule.id}/${action}`);
     await loadRules();
-    notice(action === "activate" ? `"${rule.name}" is active: it fires from now on.` : `"${rule.name}" is stopped.`);
+    notice(action === "activate" ? tr("\"{name}\" is active: it fires from now on.", { name: rule.name }) : tr("\"{name}\" is stopped.", { name: rule.name }));
   } catch (error) {
     notice(words(error), "error");
   }
@@ -81,15 +81,15 @@ export async function openRule(id) {
   if (id === "new") {
     editing = null;
     ruleToForm(unsaved || { trigger: "purchase", actions: [{ type: "add_points", mode: "fixed" }] });
-    $("rule-title").textContent = "New rule";
+    $("rule-title").textContent = tr("New rule");
     clear($("rule-status"));
   } else {
-    $("rule-title").textContent = "Loading…";
+    $("rule-title").textContent = tr("Loading…");
     editing = await call("GET", `/v1/rules/${id}`);
     ruleToForm(unsaved || editing);
     $("rule-title").textContent = editing.name;
-    clear($("rule-status"), el("span", { class: `badge ${editing.status}`, text: editing.status }), " ",
-      el("span", { class: "muted", text: `revision ${editing.revision}` }));
+    clear($("rule-status"), el("span", { class: `badge ${editing.status}`, text: statusText(editing.status) }), " ",
+      el("span", { class: "muted", text: tr("revision {number}", { number: editing.revision }) }));
   }
   $("rule-save").hidden = !editing;
   $("rule-save-draft").hidden = Boolean(editing);
@@ -108,17 +108,17 @@ $("rule-form").addEventListener("submit", async (event) => {
   if (problems.length) {
     problems.forEach((problem, index) => showFieldError(problem.path, problem.message, index === 0));
     say($("rule-message"), problems.length === 1 ? problems[0].message
-      : `${problems.length} things to fix, each shown beside its field.`, "error");
+      : tr("{count} things to fix, each shown beside its field.", { count: problems.length }), "error");
     return;
   }
   const live = editing?.status === "active";
   const sure = status === "active" && !live ? await confirmActivation(rule)
-    : live ? await confirmChange(`Change “${editing.name}”?`,
-      "It is active: from the moment you confirm, every till gives this instead:", tillWords(rule),
-      "Purchases already made keep what they earned.")
+    : live ? await confirmChange(tr("Change “{name}”?", { name: editing.name }), tr("Change"),
+      tr("It is active: from the moment you confirm, every till gives this instead:"), tillWords(rule),
+      tr("Purchases already made keep what they earned."))
       : true;
   if (!sure) {
-    say($("rule-message"), "Not saved: nothing changed at the tills.", "info");
+    say($("rule-message"), tr("Not saved: nothing changed at the tills."), "info");
     return;
   }
   try {
@@ -128,13 +128,13 @@ $("rule-form").addEventListener("submit", async (event) => {
     handed.draft = null;
     handed.from = null;
     $("basket-back").hidden = true;
-    go("#/rules", `"${saved.name}" saved (revision ${saved.revision}, ${saved.status}).`);
+    go("#/rules", tr("\"{name}\" saved (revision {revision}, {status}).", { name: saved.name, revision: saved.revision, status: statusText(saved.status) }));
   } catch (error) {
     const path = error.details?.field;
-    const said = path ? sentence(labelOf(path), error.message) : words(error);
+    const said = path ? sentence(labelOf(path), refusal(error.message.replace(/^[\w.]+: /, ""))) : words(error);
     const shown = path && showFieldError(path, said);
     say($("rule-message"), error.code === "rule_revision_conflict"
-      ? "Someone changed this rule meanwhile. Reload it to see their change, then edit again."
+      ? tr("Someone changed this rule meanwhile. Reload it to see their change, then edit again.")
       : shown ? said : words(error), "error");
   }
 });
@@ -177,9 +177,9 @@ $("json-import").addEventListener("click", () => {
     const rule = JSON.parse($("rule-json").value);
     if (!rule || typeof rule !== "object" || Array.isArray(rule)) throw new Error("not one rule");
     ruleToForm(rule);
-    say($("rule-message"), "The form now holds the imported rule. Check it, then save.", "ok");
+    say($("rule-message"), tr("The form now holds the imported rule. Check it, then save."), "ok");
   } catch {
-    say($("rule-message"), "This is not the JSON of one rule. Paste an object like the one “Show the form as JSON” gives.", "error");
+    say($("rule-message"), tr("This is not the JSON of one rule. Paste an object like the one “Show the form as JSON” gives."), "error");
   }
 });
 $("json-download").addEventListener("click", async () => {

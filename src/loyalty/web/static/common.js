@@ -210,6 +210,18 @@ export function localDate(iso, style = "medium") {
   return new Date(iso).toLocaleDateString(DATE_LOCALE, { dateStyle: style });
 }
 
+// A calendar day ("2026-12-06") as the locale writes it short, day and month only ("6.12.", "06/12"), or in the
+// options' style; and a month ("2026-12") with its year: a chart's labels. In UTC: a day is the same day anywhere.
+export function localDay(day, options = { day: "numeric", month: "numeric" }) {
+  const [year, month, date] = String(day).split("-").map(Number);
+  return new Date(Date.UTC(year, month - 1, date)).toLocaleDateString(DATE_LOCALE, { ...options, timeZone: "UTC" });
+}
+
+export function localMonth(month) {
+  const [year, number] = String(month).split("-").map(Number);
+  return new Date(Date.UTC(year, number - 1, 1)).toLocaleDateString(DATE_LOCALE, { month: "short", year: "numeric", timeZone: "UTC" });
+}
+
 // A key arriving in the URL fragment (#key=…) is stored, then wiped from the address bar and history.
 export function keyFromFragment(storageName) {
   const params = new URLSearchParams(window.location.hash.slice(1));

@@ -1,6 +1,6 @@
 // Charts of figures as inline SVG: bars per day for one or two series, and horizontal bars per named thing.
 // Pixel geometry may use floats: nothing drawn here is recorded.
-import { chartWidth, points } from "./common.js";
+import { chartWidth, localDay, points, tr } from "./common.js";
 
 const NS = "http://www.w3.org/2000/svg";
 
@@ -34,7 +34,7 @@ export function drawDays(container, { title, days, series }) {
   const svg = node("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-labelledby": `${id}-title ${id}-desc` });
   svg.append(node("title", { id: `${id}-title` }, title));
   const totals = series.map((one, index) => `${points(String(days.reduce((sum, day) => sum + Number(day.values[index]), 0)))} ${one.name}`);
-  svg.append(node("desc", { id: `${id}-desc` }, `${days.length} days: ${totals.join(", ")}.`));
+  svg.append(node("desc", { id: `${id}-desc` }, tr("{count} days: {totals}.", { count: days.length, totals: totals.join(", ") })));
   for (let tick = 0; tick <= 4; tick += 1) {
     const value = (top / 4) * tick;
     svg.append(node("line", { class: "axis", x1: margin.left, x2: width - margin.right, y1: y(value), y2: y(value) }));
@@ -48,16 +48,16 @@ export function drawDays(container, { title, days, series }) {
       const rect = node("rect", {
         class: one.class, x: x + which * bar, y: y(value), width: Math.max(1, bar - 1), height: Math.max(0, y(0) - y(value)), rx: 2,
       });
-      rect.append(node("title", {}, `${day.day}: ${points(value)} points, ${one.name}`));
+      rect.append(node("title", {}, tr("{date}: {points} points, {series}", { date: localDay(day.day, { dateStyle: "medium" }), points: points(value), series: one.name })));
       svg.append(rect);
     });
-    if (index % every === 0) svg.append(node("text", { x: x + (bar * series.length) / 2, y: height - 8, "text-anchor": "middle" }, day.day.slice(5)));
+    if (index % every === 0) svg.append(node("text", { x: x + (bar * series.length) / 2, y: height - 8, "text-anchor": "middle" }, localDay(day.day)));
   });
   container.replaceChildren(svg);
 }
 
 // rows: [{label, values: [a, b?], note}]; series as above. Longest bar = the largest value.
-export function drawBars(container, { title, rows, series, empty = "Nothing yet." }) {
+export function drawBars(container, { title, rows, series, empty = tr("Nothing yet.") }) {
   if (!rows.length) {
     const note = document.createElement("p");
     note.className = "muted";

@@ -1,6 +1,6 @@
 // What the business owes its members, by the month the points expire: an inline SVG bar per month (and one for
 // points that never expire). Pixel geometry may use floats: nothing here is recorded.
-import { chartWidth, points, money } from "./common.js";
+import { chartWidth, localMonth, points, money, tr } from "./common.js";
 
 const NS = "http://www.w3.org/2000/svg";
 
@@ -12,16 +12,14 @@ function node(tag, attrs = {}, text = null) {
 }
 
 function monthName(month) {
-  if (month === "never") return "Never";
-  const [year, number] = month.split("-").map(Number);
-  return new Date(Date.UTC(year, number - 1, 1)).toLocaleDateString(undefined, { month: "short", year: "numeric", timeZone: "UTC" });
+  return month === "never" ? tr("Never") : localMonth(month);
 }
 
 export function drawLiability(container, report) {
   const rows = [...report.months, ...(report.never_expiring ? [report.never_expiring] : [])];
   container.replaceChildren();
   if (!rows.length) {
-    container.textContent = "No points are owed: members hold none.";
+    container.textContent = tr("No points are owed: members hold none.");
     return;
   }
   const width = chartWidth(container);
@@ -31,7 +29,9 @@ export function drawLiability(container, report) {
   const height = rows.length * rowHeight + 8;
   const top = Math.max(...rows.map((row) => Number(row.points)), 1);
   const svg = node("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", class: "liability-chart",
-    "aria-label": `Points owed by month of expiry: ${points(report.total_points)} in all, worth ${report.currency} ${money(report.total_value)}` });
+    "aria-label": tr("Points owed by month of expiry: {points} in all, worth {value}", {
+      points: points(report.total_points), value: tr("{currency} {amount}", { currency: report.currency, amount: money(report.total_value) }),
+    }) });
   rows.forEach((row, index) => {
     const y = 4 + index * rowHeight;
     const length = ((width - left - right) * Number(row.points)) / top;
@@ -41,7 +41,7 @@ export function drawLiability(container, report) {
       node("rect", { x: left, y: y + 3, width: Math.max(length, 1), height: rowHeight - 8, rx: 3,
         class: row.month === "never" ? "bar never" : "bar owed" }),
       node("text", { x: left + Math.max(length, 1) + 8, y: y + 16, class: "value" },
-        `${points(row.points)} points · ${report.currency} ${money(row.value)}`),
+        tr("{points} points · {value}", { points: points(row.points), value: tr("{currency} {amount}", { currency: report.currency, amount: money(row.value) }) })),
     );
     svg.append(group);
   });

@@ -1,9 +1,9 @@
 // The Campaign Center's programs: deals (rules with a discount action), punch cards, shop prices, top-up bonus.
 // Deals and punch cards are edited in their own forms and stopped or resumed from their lists, each change that
 // reaches the tills confirmed first.
-import { words, say, el, clear, points, splitList } from "./common.js";
+import { words, say, el, clear, points, splitList, tr } from "./common.js";
 import { pressing } from "./intent.js";
-import { dealText } from "./rule-words.js";
+import { dealText, statusText } from "./rule-words.js";
 import { confirmChange } from "./cc-confirm.js";
 
 const $ = (id) => document.getElementById(id);
@@ -26,28 +26,28 @@ export async function loadPrograms(caller) {
       el("span", { class: "primary-text", text: rule.name }),
       el("span", { class: "secondary-text", text: dealWords(rule) })),
     el("span", { class: "row-actions" },
-      el("span", { class: `badge ${rule.status === "active" ? "ok" : ""}`, text: rule.status }),
-      el("button", { class: "button ghost small", type: "button", "aria-label": `Edit ${rule.name}`, text: "Edit", onclick: () => editDeal(rule) }),
+      el("span", { class: `badge ${rule.status === "active" ? "ok" : ""}`, text: statusText(rule.status) }),
+      el("button", { class: "button ghost small", type: "button", "aria-label": tr("Edit {name}", { name: rule.name }), text: tr("Edit"), onclick: () => editDeal(rule) }),
       stopOrResume(rule, () => setDealStatus(rule)))))
-    : el("li", { class: "muted", text: "No deals yet." }));
+    : el("li", { class: "muted", text: tr("No deals yet.") }));
   clear($("punch-cards-list"), cards.length ? cards.map((card) => el("li", { "data-punch-card": card.name },
     el("span", {},
       el("span", { class: "primary-text", text: card.name }),
       el("span", { class: "secondary-text", text: cardWords(card) })),
     el("span", { class: "row-actions" },
-      el("span", { class: `badge ${card.status === "active" ? "ok" : ""}`, text: card.status }),
-      el("button", { class: "button ghost small", type: "button", "aria-label": `Edit ${card.name}`, text: "Edit", onclick: () => editCard(card) }),
+      el("span", { class: `badge ${card.status === "active" ? "ok" : ""}`, text: statusText(card.status) }),
+      el("button", { class: "button ghost small", type: "button", "aria-label": tr("Edit {name}", { name: card.name }), text: tr("Edit"), onclick: () => editCard(card) }),
       stopOrResume(card, () => setCardStatus(card)))))
-    : el("li", { class: "muted", text: "No punch cards yet." }));
+    : el("li", { class: "muted", text: tr("No punch cards yet.") }));
   clear($("pc-reward"), benefits.map((benefit) => el("option", { value: benefit.id, text: benefit.name })));
   clear($("shop-prices"), benefits.length ? benefits.map((benefit) => {
-    const input = el("input", { inputmode: "decimal", "aria-label": `Price of ${benefit.name} in points`, placeholder: "not sold", value: benefit.price_points ? points(benefit.price_points) : null, size: 8 });
+    const input = el("input", { inputmode: "decimal", "aria-label": tr("Price of {name} in points", { name: benefit.name }), placeholder: tr("not sold"), value: benefit.price_points ? points(benefit.price_points) : null, size: 8 });
     return el("li", {},
       el("span", { class: "primary-text", text: benefit.name }),
       el("span", { class: "inline-form" }, input,
-        el("button", { class: "button secondary small", type: "button", "aria-label": `Save the price of ${benefit.name}`, text: "Save",
+        el("button", { class: "button secondary small", type: "button", "aria-label": tr("Save the price of {name}", { name: benefit.name }), text: tr("Save"),
           onclick: () => savePrice(benefit, input) })));
-  }) : el("li", { class: "muted", text: "Create a benefit first." }));
+  }) : el("li", { class: "muted", text: tr("Create a benefit first.") }));
   clear($("bonus-rows"));
   for (const tier of business.credit_top_up_bonus || []) addTier(tier);
   if (!(business.credit_top_up_bonus || []).length) addTier({ from: "", bonus: "" });
@@ -55,15 +55,15 @@ export async function loadPrograms(caller) {
 
 function addTier(tier) {
   $("bonus-rows").append(el("li", { class: "inline-form bonus-row" },
-    el("label", { text: "From" }), el("input", { class: "bonus-from", inputmode: "decimal", "aria-label": "Top-up from", value: tier.from || null, placeholder: "20.00", size: 8 }),
-    el("label", { text: "bonus" }), el("input", { class: "bonus-bonus", inputmode: "decimal", "aria-label": "Bonus", value: tier.bonus || null, placeholder: "5.00", size: 8 })));
+    el("label", { text: tr("From") }), el("input", { class: "bonus-from", inputmode: "decimal", "aria-label": tr("Top-up from"), value: tier.from || null, placeholder: "20.00", size: 8 }),
+    el("label", { text: tr("bonus") }), el("input", { class: "bonus-bonus", inputmode: "decimal", "aria-label": tr("Bonus"), value: tier.bonus || null, placeholder: "5.00", size: 8 })));
 }
 
 async function savePrice(benefit, input) {
   const text = input.value.trim();
   try {
     const saved = await call("PATCH", `/v1/benefits/${benefit.id}`, { price_points: text || null });
-    say($("shop-message-cc"), saved.price_points ? `${saved.name} is sold for ${points(saved.price_points)} points.` : `${saved.name} is no longer in the shop.`, "ok");
+    say($("shop-message-cc"), saved.price_points ? tr("{name} is sold for {points} points.", { name: saved.name, points: points(saved.price_points) }) : tr("{name} is no longer in the shop.", { name: saved.name }), "ok");
   } catch (error) {
     say($("shop-message-cc"), words(error), "error");
   }
@@ -79,7 +79,7 @@ function wire() {
     })).filter((tier) => tier.from || tier.bonus);
     try {
       await call("PATCH", "/v1/business", { credit_top_up_bonus: tiers });
-      say($("bonus-message"), tiers.length ? "Bonus tiers saved." : "No bonus on top-ups.", "ok");
+      say($("bonus-message"), tiers.length ? tr("Bonus tiers saved.") : tr("No bonus on top-ups."), "ok");
     } catch (error) {
       say($("bonus-message"), words(error), "error");
     }
@@ -92,12 +92,13 @@ function wire() {
 
 function dealWords(rule) {
   const tags = rule.conditions?.member_tags || [];
-  const audience = tags.length ? `members tagged ${tags.join(", ")}` : "every member";
+  const audience = tags.length ? tr("members tagged {tags}", { tags: tags.join(", ") }) : tr("every member");
   return `${rule.actions.filter((action) => action.type === "discount").map(dealText).join("; ")} · ${audience}`;
 }
 
 function cardWords(card) {
-  return `${card.punches_required} punches by ${Object.values(card.items).flat().join(", ")} → ${rewardNames[card.reward_benefit_id] || "reward"}`;
+  const reward = rewardNames[card.reward_benefit_id] || tr("reward"); // a tr() inside another's values is not extracted
+  return tr("{count} punches by {items} → {reward}", { count: card.punches_required, items: Object.values(card.items).flat().join(", "), reward });
 }
 
 // A running deal or card offers Stop; a stopped (or draft) one offers Resume.
@@ -105,7 +106,7 @@ function stopOrResume(thing, change) {
   const running = thing.status === "active";
   return el("button", {
     class: `button ${running ? "secondary" : "primary"} small`, type: "button",
-    "aria-label": `${running ? "Stop" : "Resume"} ${thing.name}`, text: running ? "Stop" : "Resume",
+    "aria-label": running ? tr("Stop {name}", { name: thing.name }) : tr("Resume {name}", { name: thing.name }), text: running ? tr("Stop") : tr("Resume"),
     onclick: (event) => pressing(event.currentTarget, change),
   });
 }
@@ -113,17 +114,17 @@ function stopOrResume(thing, change) {
 async function setDealStatus(rule) {
   const running = rule.status === "active";
   const sure = running
-    ? await confirmChange(`Stop “${rule.name}”?`, "From the moment you confirm, the tills no longer give:", `${dealWords(rule)}.`,
-      "Sales already made keep their discount. You can resume it later.")
-    : await confirmChange(`Resume “${rule.name}”?`, "From the moment you confirm, every till gives again:", `${dealWords(rule)}.`);
+    ? await confirmChange(tr("Stop “{name}”?", { name: rule.name }), tr("Stop"), tr("From the moment you confirm, the tills no longer give:"), `${dealWords(rule)}.`,
+      tr("Sales already made keep their discount. You can resume it later."))
+    : await confirmChange(tr("Resume “{name}”?", { name: rule.name }), tr("Resume"), tr("From the moment you confirm, every till gives again:"), `${dealWords(rule)}.`);
   if (!sure) {
-    say($("deals-message"), `Nothing changed: “${rule.name}” is still ${rule.status}.`, "info");
+    say($("deals-message"), tr("Nothing changed: “{name}” is still {status}.", { name: rule.name, status: statusText(rule.status) }), "info");
     return;
   }
   try {
     await call("POST", `/v1/rules/${rule.id}/${running ? "stop" : "activate"}`);
     await loadPrograms(call);
-    say($("deals-message"), running ? `“${rule.name}” is stopped: the tills no longer give it.` : `“${rule.name}” is active again.`, "ok");
+    say($("deals-message"), running ? tr("“{name}” is stopped: the tills no longer give it.", { name: rule.name }) : tr("“{name}” is active again.", { name: rule.name }), "ok");
   } catch (error) {
     say($("deals-message"), words(error), "error");
   }
@@ -132,17 +133,17 @@ async function setDealStatus(rule) {
 async function setCardStatus(card) {
   const running = card.status === "active";
   const sure = running
-    ? await confirmChange(`Stop “${card.name}”?`, "From the moment you confirm, purchases no longer punch this card.",
-      "Members keep their punches and the rewards they earned. You can resume it later.")
-    : await confirmChange(`Resume “${card.name}”?`, "From the moment you confirm, purchases punch this card again.");
+    ? await confirmChange(tr("Stop “{name}”?", { name: card.name }), tr("Stop"), tr("From the moment you confirm, purchases no longer punch this card."),
+      tr("Members keep their punches and the rewards they earned. You can resume it later."))
+    : await confirmChange(tr("Resume “{name}”?", { name: card.name }), tr("Resume"), tr("From the moment you confirm, purchases punch this card again."));
   if (!sure) {
-    say($("punch-cards-message"), `Nothing changed: “${card.name}” is still ${card.status}.`, "info");
+    say($("punch-cards-message"), tr("Nothing changed: “{name}” is still {status}.", { name: card.name, status: statusText(card.status) }), "info");
     return;
   }
   try {
     await call("PUT", `/v1/punch-cards/${card.id}`, { ...cardDefinition(card), status: running ? "stopped" : "active" });
     await loadPrograms(call);
-    say($("punch-cards-message"), running ? `“${card.name}” is stopped: purchases no longer punch it.` : `“${card.name}” punches again.`, "ok");
+    say($("punch-cards-message"), running ? tr("“{name}” is stopped: purchases no longer punch it.", { name: card.name }) : tr("“{name}” punches again.", { name: card.name }), "ok");
   } catch (error) {
     say($("punch-cards-message"), words(error), "error");
   }
@@ -164,10 +165,10 @@ function editCard(card) {
   form.codes.value = (card.items.codes || []).join(", ");
   form.mode.value = card.mode;
   form.reward.value = card.reward_benefit_id;
-  $("punch-card-form-title").textContent = `Edit “${card.name}”`;
-  form.querySelector("button[type=submit]").textContent = "Save punch card";
+  $("punch-card-form-title").textContent = tr("Edit “{name}”", { name: card.name });
+  form.querySelector("button[type=submit]").textContent = tr("Save punch card");
   $("punch-card-edit-cancel").hidden = false;
-  say($("punch-card-message"), "Members keep their punches; the new definition counts from the next purchase.", "info");
+  say($("punch-card-message"), tr("Members keep their punches; the new definition counts from the next purchase."), "info");
   form.scrollIntoView({ block: "nearest" });
   form.name.focus();
 }
@@ -176,8 +177,8 @@ function stopEditingCard() {
   const form = $("punch-card-form");
   editingCard = null;
   form.reset();
-  $("punch-card-form-title").textContent = "New punch card";
-  form.querySelector("button[type=submit]").textContent = "Create punch card";
+  $("punch-card-form-title").textContent = tr("New punch card");
+  form.querySelector("button[type=submit]").textContent = tr("Create punch card");
   $("punch-card-edit-cancel").hidden = true;
 }
 
@@ -211,7 +212,7 @@ function wireCardForm() {
         if (editing) await call("PUT", `/v1/punch-cards/${editing.id}`, card);
         else await call("POST", "/v1/punch-cards", card);
         stopEditingCard();
-        say($("punch-card-message"), editing ? `“${card.name}” saved: it counts so from the next purchase.` : "Punch card created.", "ok");
+        say($("punch-card-message"), editing ? tr("“{name}” saved: it counts so from the next purchase.", { name: card.name }) : tr("Punch card created."), "ok");
         await loadPrograms(call);
       } catch (error) {
         say($("punch-card-message"), words(error), "error");
@@ -226,7 +227,7 @@ function wireCardForm() {
 function wireDealForm() {
   const form = $("deal-form");
   const submit = form.querySelector("button[type=submit]");
-  const label = () => (editingDeal ? "Save deal" : "Create deal");
+  const label = () => (editingDeal ? tr("Save deal") : tr("Create deal"));
   const disarm = () => {
     delete form.dataset.armed;
     submit.textContent = label();
@@ -241,12 +242,12 @@ function wireDealForm() {
     const percent = form.percent.value.trim();
     const amount = form.amount.value.trim();
     if (percent && amount) {
-      say($("deal-message"), `A deal is a percentage or money off, not both: clear ${percent}% or ${amount} off.`, "error");
+      say($("deal-message"), tr("A deal is a percentage or money off, not both: clear {percent}% or {amount} off.", { percent, amount }), "error");
       form.amount.focus();
       return;
     }
     if (!percent && !amount) {
-      say($("deal-message"), "Type a percentage (like 20) or money off (like 2.00).", "error");
+      say($("deal-message"), tr("Type a percentage (like 20) or money off (like 2.00)."), "error");
       form.percent.focus();
       return;
     }
@@ -260,14 +261,14 @@ function wireDealForm() {
     if (!editing && tags.length) rule.conditions = { member_tags: tags };
     if (!editing && !tags.length && form.dataset.armed !== JSON.stringify(rule)) {
       form.dataset.armed = JSON.stringify(rule);
-      submit.textContent = "Create for every member";
-      say($("deal-message"), `${dealText(action)} for every member, from now on. Press "Create for every member" to confirm, or name an audience tag.`, "info");
+      submit.textContent = tr("Create for every member");
+      say($("deal-message"), tr("{deal} for every member, from now on. Press \"Create for every member\" to confirm, or name an audience tag.", { deal: dealText(action) }), "info");
       return;
     }
-    if (editing?.status === "active" && !(await confirmChange(`Change “${editing.name}”?`,
-      "It is active: from the moment you confirm, every till gives this instead:", `${dealWords(rule)}.`,
-      "Sales already made keep their discount."))) {
-      say($("deal-message"), "Not saved: nothing changed at the tills.", "info");
+    if (editing?.status === "active" && !(await confirmChange(tr("Change “{name}”?", { name: editing.name }), tr("Change"),
+      tr("It is active: from the moment you confirm, every till gives this instead:"), `${dealWords(rule)}.`,
+      tr("Sales already made keep their discount.")))) {
+      say($("deal-message"), tr("Not saved: nothing changed at the tills."), "info");
       return;
     }
     pressing(submit, async () => {
@@ -275,11 +276,11 @@ function wireDealForm() {
         if (editing) await call("PUT", `/v1/rules/${editing.id}`, rule);
         else await call("POST", "/v1/rules", rule);
         stopEditingDeal();
-        say($("deal-message"), editing ? `“${rule.name}” saved (${editing.status}).` : "Deal created: members get it from now on.", "ok");
+        say($("deal-message"), editing ? tr("“{name}” saved ({status}).", { name: rule.name, status: statusText(editing.status) }) : tr("Deal created: members get it from now on."), "ok");
         await loadPrograms(call);
       } catch (error) {
         say($("deal-message"), error.code === "rule_revision_conflict"
-          ? "Someone changed this deal meanwhile. Cancel editing, then edit it again to see their change." : words(error), "error");
+          ? tr("Someone changed this deal meanwhile. Cancel editing, then edit it again to see their change.") : words(error), "error");
       }
     });
   });
@@ -313,10 +314,10 @@ function editDeal(rule) {
   form.codes.value = (deal.items?.codes || []).join(", ");
   form.member_tags.value = (rule.conditions?.member_tags || []).join(", ");
   delete form.dataset.armed;
-  $("deal-form-title").textContent = `Edit “${rule.name}”`;
-  form.querySelector("button[type=submit]").textContent = "Save deal";
+  $("deal-form-title").textContent = tr("Edit “{name}”", { name: rule.name });
+  form.querySelector("button[type=submit]").textContent = tr("Save deal");
   $("deal-edit-cancel").hidden = false;
-  say($("deal-message"), rule.status === "active" ? "This deal is active: saving changes it at every till." : `This deal is ${rule.status}: saving does not start it.`, "info");
+  say($("deal-message"), rule.status === "active" ? tr("This deal is active: saving changes it at every till.") : tr("This deal is {status}: saving does not start it.", { status: statusText(rule.status) }), "info");
   form.scrollIntoView({ block: "nearest" });
   form.name.focus();
 }
@@ -326,7 +327,7 @@ function stopEditingDeal() {
   editingDeal = null;
   form.reset();
   delete form.dataset.armed;
-  $("deal-form-title").textContent = "New deal";
-  form.querySelector("button[type=submit]").textContent = "Create deal";
+  $("deal-form-title").textContent = tr("New deal");
+  form.querySelector("button[type=submit]").textContent = tr("Create deal");
   $("deal-edit-cancel").hidden = true;
 }

@@ -1,6 +1,7 @@
 // A checklist of rules to try or backtest together: the rule in the editor, then every stored rule with its
 // status, active ones first. The body of a request names them: stored ones by id, the editor's as a draft.
-import { el, clear } from "./common.js";
+import { el, clear, tr } from "./common.js";
+import { statusText } from "./rule-words.js";
 
 const EDITOR = "__editor";
 
@@ -15,14 +16,14 @@ export function drawChoices(fieldset, rules, { editorRule = null, checkEditor = 
   const prefix = fieldset.id;
   const choice = (value, text, status, checked) => el("label", { class: "choice" },
     el("input", { type: "checkbox", value, id: `${prefix}-${value}`, checked }),
-    ` ${text} `, el("span", { class: `badge ${status}`, text: status }));
+    ` ${text} `, el("span", { class: `badge ${status}`, text: statusText(status) }));
   const items = [];
-  if (editorRule) items.push(choice(EDITOR, editorRule.name || "The rule in the editor", "editor", checkEditor || before.has(EDITOR)));
+  if (editorRule) items.push(choice(EDITOR, editorRule.name || tr("The rule in the editor"), "editor", checkEditor || before.has(EDITOR)));
   for (const rule of shown) {
     const checked = checkEditor ? false : fresh ? rule.status === "active" : before.has(rule.id);
     items.push(choice(rule.id, rule.name, rule.status, checked));
   }
-  clear(box, items.length ? items : el("p", { class: "muted", text: "No rules yet." }));
+  clear(box, items.length ? items : el("p", { class: "muted", text: tr("No rules yet.") }));
 }
 
 export function chosenRules(fieldset, editorRule) {

@@ -1,5 +1,5 @@
 // The rule editor: real form fields for every rule type of the Campaign Center, to and from the rule's JSON.
-import { el, splitList } from "./common.js";
+import { N_, tr, el, money, points, splitList } from "./common.js";
 import { dealText } from "./rule-words.js";
 
 const form = document.getElementById("rule-form");
@@ -122,7 +122,7 @@ function actionToBox(box, action) {
   if (action.type === "grant_benefit") {
     const select = field(box, "benefit_id");
     if (![...select.options].some((option) => option.value === action.benefit_id)) {
-      select.append(el("option", { value: action.benefit_id, text: `Benefit ${action.benefit_id}` }));
+      select.append(el("option", { value: action.benefit_id, text: tr("Benefit {id}", { id: action.benefit_id }) }));
     }
     select.value = action.benefit_id;
   }
@@ -156,7 +156,7 @@ export function setBenefits(benefits) {
 function fillBenefits(select) {
   const chosen = select.value;
   select.replaceChildren(...benefitChoices.map((benefit) => el("option", { value: benefit.id, text: benefit.name })));
-  if (!benefitChoices.length) select.append(el("option", { value: "", text: "Create a benefit first" }));
+  if (!benefitChoices.length) select.append(el("option", { value: "", text: tr("Create a benefit first") }));
   if (chosen) select.value = chosen;
 }
 
@@ -292,41 +292,54 @@ export function showFieldError(path, message, focus = true) {
 
 // A one-line reading of a rule for the list: what it gives and on what.
 export function summary(rule, benefits = []) {
-  const limit = rule.limits ? ` · at most ${rule.limits.per_member}× per member${rule.limits.period === "ever" ? "" : ` a ${rule.limits.period}`}` : "";
+  const limit = rule.limits ? ` · ${tr(LIMITS[rule.limits.period] || LIMITS.ever, { count: rule.limits.per_member })}` : "";
   return rule.actions.map((action) => {
     if (action.type === "grant_benefit") {
-      return `gives ${benefits.find((benefit) => benefit.id === action.benefit_id)?.name || "a benefit"}`;
+      return tr("gives {benefit}", { benefit: benefits.find((benefit) => benefit.id === action.benefit_id)?.name || tr("a benefit") });
     }
-    if (action.type === "tag_member") return `tags "${action.tag}"`;
-    if (action.type === "untag_member") return `removes the tag "${action.tag}"`;
-    if (action.type === "discount") return `deal: ${dealText(action)}`;
-    const on = action.items ? ` on ${Object.values(action.items).flat().join(", ")}` : "";
-    const but = action.exclude_items ? `, not ${Object.values(action.exclude_items).flat().join(", ")}` : "";
-    const mops = action.exclude_mops?.length ? `, not paid by ${[].concat(action.exclude_mops).join(", ")}` : "";
-    const pts = `${action.points} point${/^1(\.0+)?$/.test(String(action.points)) ? "" : "s"}`;
+    if (action.type === "tag_member") return tr("tags \"{tag}\"", { tag: action.tag });
+    if (action.type === "untag_member") return tr("removes the tag \"{tag}\"", { tag: action.tag });
+    if (action.type === "discount") return tr("deal: {deal}", { deal: dealText(action) });
+    const on = action.items ? " " + tr("on {items}", { items: Object.values(action.items).flat().join(", ") }) : "";
+    const but = action.exclude_items ? ", " + tr("not {items}", { items: Object.values(action.exclude_items).flat().join(", ") }) : "";
+    const mops = action.exclude_mops?.length ? ", " + tr("not paid by {means}", { means: [].concat(action.exclude_mops).join(", ") }) : "";
+    const one = /^1(\.0+)?$/.test(String(action.points));
+    const pts = one ? tr("{count} point", { count: points(action.points) }) : tr("{count} points", { count: points(action.points) });
     if (action.mode === "fixed") return pts;
     const every = String(action.every || "1");
-    if (action.mode === "repeat") return `${pts} per ${/^1(\.0+)?$/.test(every) ? "item" : `${every} items`}${on}${but}`;
-    if (action.mode === "rate") return `${pts} per ${action.per} spent${on}${but}${mops}`;
-    return `${action.percent}% of the spend in points${on}${but}${mops}`;
+    if (action.mode === "repeat") {
+      const each = /^1(\.0+)?$/.test(every) ? tr("{points} per item", { points: pts }) : tr("{points} per {count} items", { points: pts, count: every });
+      return each + on + but;
+    }
+    if (action.mode === "rate") return tr("{points} per {amount} spent", { points: pts, amount: money(action.per) }) + on + but + mops;
+    return tr("{percent}% of the spend in points", { percent: action.percent }) + on + but + mops;
   }).join(" · ") + limit;
 }
 
+// "at most 1× per member a day", by the limit's period.
+const LIMITS = {
+  ever: N_("at most {count}× per member"),
+  day: N_("at most {count}× per member a day"),
+  week: N_("at most {count}× per member a week"),
+  month: N_("at most {count}× per member a month"),
+  year: N_("at most {count}× per member a year"),
+};
+
 export const TRIGGERS = {
-  purchase: "Purchase",
-  joined: "Joining",
-  lifetime_points: "Lifetime points",
-  code_used: "Promo code",
-  event: "Custom event",
+  purchase: N_("Purchase"),
+  joined: N_("Joining"),
+  lifetime_points: N_("Lifetime points"),
+  code_used: N_("Promo code"),
+  event: N_("Custom event"),
 };
 
 export function triggerText(rule) {
   const conditions = rule.conditions || {};
-  if (rule.trigger === "lifetime_points") return `Lifetime points reach ${conditions.lifetime_points_at_least}`;
-  if (rule.trigger === "code_used") return `Code ${conditions.code}`;
-  if (rule.trigger === "event") return `Event "${conditions.event}"`;
-  const extra = conditions.min_spend ? ` of at least ${conditions.min_spend}` : "";
-  return `${TRIGGERS[rule.trigger] || rule.trigger}${extra}`;
+  if (rule.trigger === "lifetime_points") return tr("Lifetime points reach {points}", { points: points(conditions.lifetime_points_at_least) });
+  if (rule.trigger === "code_used") return tr("Code {code}", { code: conditions.code });
+  if (rule.trigger === "event") return tr("Event \"{event}\"", { event: conditions.event });
+  const trigger = TRIGGERS[rule.trigger] ? tr(TRIGGERS[rule.trigger]) : rule.trigger;
+  return conditions.min_spend ? tr("{trigger} of at least {amount}", { trigger, amount: money(conditions.min_spend) }) : trigger;
 }
 
 form.elements.trigger.addEventListener("change", syncTrigger);

@@ -1,17 +1,34 @@
 // A rule's conditions, validity and deals in words, for the rule list, the programs and the confirmations.
-import { money } from "./common.js";
+import { N_, tr, money, localDateTime } from "./common.js";
 
-const DAYS = { mon: "Mon", tue: "Tue", wed: "Wed", thu: "Thu", fri: "Fri", sat: "Sat", sun: "Sun" };
+const DAYS = { mon: N_("Mon"), tue: N_("Tue"), wed: N_("Wed"), thu: N_("Thu"), fri: N_("Fri"), sat: N_("Sat"), sun: N_("Sun") };
 const ORDER = Object.keys(DAYS);
 
-function list(names) {
-  const all = [].concat(names || []);
-  if (all.length <= 1) return all.join("");
-  return `${all.slice(0, -1).join(", ")} or ${all[all.length - 1]}`;
+// The states a rule, a card, a benefit or a delivery is in, as the lists and badges say them.
+const STATUSES = {
+  active: N_("active"),
+  draft: N_("draft"),
+  stopped: N_("stopped"),
+  editor: N_("editor"),
+  used: N_("used"),
+  expired: N_("expired"),
+  inactive: N_("inactive"),
+  reserved: N_("reserved"),
+  redeemed: N_("redeemed"),
+  pending: N_("pending"),
+  delivered: N_("delivered"),
+  failed: N_("failed"),
+};
+
+export function statusText(status) {
+  return STATUSES[status] ? tr(STATUSES[status]) : status;
 }
 
-function day(iso) {
-  return new Date(iso).toLocaleString(undefined, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
+// "A, B or C": names a marketer wrote, read with "or".
+export function list(names) {
+  const all = [].concat(names || []);
+  if (all.length <= 1) return all.join("");
+  return tr("{names} or {last}", { names: all.slice(0, -1).join(", "), last: all[all.length - 1] });
 }
 
 // "only on Tue and Thu · from 17:00 to 19:00 · members tagged VIP · at least 20.00 spent"
@@ -19,41 +36,48 @@ export function conditionsText(rule, branches = []) {
   const c = rule.conditions || {};
   const parts = [];
   if (c.weekdays?.length) {
-    const days = [...c.weekdays].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b)).map((name) => DAYS[name] || name);
-    parts.push(days.length === 1 ? `only on ${days[0]}` : `only on ${days.slice(0, -1).join(", ")} and ${days[days.length - 1]}`);
+    const days = [...c.weekdays].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b)).map((name) => (DAYS[name] ? tr(DAYS[name]) : name));
+    parts.push(days.length === 1 ? tr("only on {day}", { day: days[0] })
+      : tr("only on {days} and {last}", { days: days.slice(0, -1).join(", "), last: days[days.length - 1] }));
   }
-  if (c.time_from && c.time_until) parts.push(`from ${c.time_from} to ${c.time_until}`);
-  else if (c.time_from) parts.push(`from ${c.time_from}`);
-  else if (c.time_until) parts.push(`before ${c.time_until}`);
-  if (c.min_spend) parts.push(`at least ${c.min_spend} spent`);
+  if (c.time_from && c.time_until) parts.push(tr("from {from} to {until}", { from: c.time_from, until: c.time_until }));
+  else if (c.time_from) parts.push(tr("from {time}", { time: c.time_from }));
+  else if (c.time_until) parts.push(tr("before {time}", { time: c.time_until }));
+  if (c.min_spend) parts.push(tr("at least {amount} spent", { amount: money(c.min_spend) }));
   if (c.contains) {
     const what = list([...(c.contains.codes || []), ...(c.contains.departments || []), ...(c.contains.tags || [])]);
-    parts.push(c.contains.min_quantity ? `with at least ${c.contains.min_quantity} of ${what}` : `with ${what} in the basket`);
+    parts.push(c.contains.min_quantity ? tr("with at least {count} of {what}", { count: c.contains.min_quantity, what })
+      : tr("with {what} in the basket", { what }));
   }
-  if (c.member_tags?.length) parts.push(`members tagged ${list(c.member_tags)}`);
+  if (c.member_tags?.length) parts.push(tr("members tagged {tags}", { tags: list(c.member_tags) }));
   if (c.branches?.length) {
-    const names = c.branches.map((id) => branches.find((branch) => branch.id === id)?.name || "another branch");
-    parts.push(`at ${list(names)} only`);
+    const names = c.branches.map((id) => branches.find((branch) => branch.id === id)?.name || tr("another branch"));
+    parts.push(tr("at {branches} only", { branches: list(names) }));
   }
   return parts.join(" · ");
 }
 
-// "always", "from 1 Dec 2026, 00:00 until 24 Dec 2026, 00:00", "ended 3 Nov 2026, 10:00", "starts …".
+// "no end date", "until 24 Dec 2026, 00:00", "ended 3 Nov 2026, 10:00", "starts …", in the page's language.
 export function validityText(rule, now = new Date()) {
   const from = rule.valid_from ? new Date(rule.valid_from) : null;
   const until = rule.valid_until ? new Date(rule.valid_until) : null;
-  if (until && until <= now) return `ended ${day(rule.valid_until)}`;
-  if (from && from > now) return `starts ${day(rule.valid_from)}${until ? `, ends ${day(rule.valid_until)}` : ""}`;
-  if (until) return `until ${day(rule.valid_until)}`;
-  if (from) return `since ${day(rule.valid_from)}`;
-  return "no end date";
+  if (until && until <= now) return tr("ended {date}", { date: localDateTime(rule.valid_until) });
+  if (from && from > now) {
+    return until ? tr("starts {date}, ends {end}", { date: localDateTime(rule.valid_from), end: localDateTime(rule.valid_until) })
+      : tr("starts {date}", { date: localDateTime(rule.valid_from) });
+  }
+  if (until) return tr("until {date}", { date: localDateTime(rule.valid_until) });
+  if (from) return tr("since {date}", { date: localDateTime(rule.valid_from) });
+  return tr("no end date");
 }
 
 // A deal's discount action: "20% off COLA (at most 5.00)", "2.00 off the purchase".
 export function dealText(action) {
   const discount = action.discount || {};
-  const off = discount.percent ? `${discount.percent}% off` : `${money(discount.amount)} off`;
-  const on = action.items ? ` ${Object.values(action.items).flat().join(", ")}` : " the purchase";
-  const most = discount.percent && discount.max ? ` (at most ${money(discount.max)})` : "";
-  return `${off}${on}${most}`;
+  const items = action.items ? Object.values(action.items).flat().join(", ") : null;
+  const off = discount.percent
+    ? (items ? tr("{percent}% off {items}", { percent: discount.percent, items }) : tr("{percent}% off the purchase", { percent: discount.percent }))
+    : (items ? tr("{amount} off {items}", { amount: money(discount.amount), items }) : tr("{amount} off the purchase", { amount: money(discount.amount) }));
+  const most = discount.percent && discount.max ? " " + tr("(at most {amount})", { amount: money(discount.max) }) : "";
+  return off + most;
 }
