@@ -25,6 +25,7 @@ from loyalty.db import scoped
 from loyalty.db.clock import now
 from loyalty.db.models import Asset, Benefit, Business, Member
 from loyalty.errors import Conflict, InvalidInput, NotFound
+from loyalty.i18n.names import checked_names, names_out
 from loyalty.money import currency_exponent, hundredths_to_points
 from loyalty.webhooks import payloads
 from loyalty.webhooks.outbox import record_event
@@ -75,10 +76,17 @@ def validate(business: Business, data: Mapping[str, Any]) -> tuple[str, str, dic
 
 
 def create(session: Session, *, business: Business, data: Mapping[str, Any], at: datetime) -> Benefit:
-    """A new template; the caller audits."""
-    name, kind, definition, valid_days = validate(business, data)
+    """A new template (`names`: its name per language); the caller audits."""
+    names = checked_names(data.get("names"))
+    name, kind, definition, valid_days = validate(business, {k: v for k, v in data.items() if k != "names"})
     benefit = Benefit(
-        business_id=business.id, name=name, kind=kind, definition=definition, valid_days=valid_days, created_at=at
+        business_id=business.id,
+        name=name,
+        names=names,
+        kind=kind,
+        definition=definition,
+        valid_days=valid_days,
+        created_at=at,
     )
     session.add(benefit)
     session.flush()
@@ -319,6 +327,7 @@ def outline(benefit: Benefit) -> dict[str, Any]:
     return {
         "id": str(benefit.id),
         "name": benefit.name,
+        "names": names_out(benefit.names),
         "kind": benefit.kind,
         "discount": benefit.definition.get("discount"),
         "items": benefit.definition.get("items"),

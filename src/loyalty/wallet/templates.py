@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from loyalty.audit import record
 from loyalty.db.engine import Database
 from loyalty.db.models import now
+from loyalty.i18n.names import checked_names
 from loyalty.members import access, reading
 from loyalty.members import accounts as members
 from loyalty.members.access import Principal
@@ -57,6 +58,20 @@ def price_benefit(db: Database, who: Principal, benefit_id: uuid.UUID, price: ob
         found.price_points = shop.parse_price(price, business)
         details = {"price_points": shop.price_text(business, found.price_points)}
         record(session, business.id, actor=who.actor, action="benefit.price", obj=found, details=details)
+        return benefits.outline(found)
+
+    return db.write(work)
+
+
+def name_benefit(db: Database, who: Principal, benefit_id: uuid.UUID, names: object) -> Outline:
+    """Set a benefit's names per language (null clears them)."""
+    reading.kinds(who, "admin")
+
+    def work(session: Session) -> Outline:
+        business = access.business(session, who.business_id)
+        found = benefits.get(session, business_id=business.id, benefit_id=benefit_id)
+        found.names = checked_names(names)
+        record(session, business.id, actor=who.actor, action="benefit.names", obj=found, details=found.names or {})
         return benefits.outline(found)
 
     return db.write(work)
