@@ -169,3 +169,58 @@ def test_the_point_shop_line_of_the_history_names_what_was_bought_in_the_reader_
     assert "Popcorn gratis" in italian["detail"]
     english = ok(tenant.client.get("/v1/me/history", headers=own))["items"][0]
     assert english["detail"] == "bought Free popcorn in the point shop"
+
+
+def test_a_wallet_entry_gives_its_names_and_says_why_it_cannot_be_used_in_the_reader_s_language(
+    tenant: Tenant,
+) -> None:
+    coffee = benefit(tenant, name="Free coffee", names={"fr": "Café offert", "de": "Gratis Kaffee"})
+    member = register(tenant)
+    path = f"/v1/members/{member['id']}/benefits"
+    granted = ok(tenant.client.post(path, headers=tenant.admin, json={"benefit_id": coffee["id"]}), 201)
+    ok(tenant.client.post(f"{path}/{granted['id']}/deactivate", headers=tenant.admin))
+    said = {}
+    for language in ("en", "fr", "de", "it"):
+        shown = ok(tenant.client.get(path, headers={**tenant.pos, "Accept-Language": language}))[0]
+        assert shown["names"] == {"fr": "Café offert", "de": "Gratis Kaffee"} and shown["name"] == "Free coffee"
+        assert shown["reason_code"] == "deactivated"
+        said[language] = shown["reason"]
+    assert said == {"en": "deactivated", "fr": "désactivé", "de": "deaktiviert", "it": "disattivato"}
+    # At the till, the quote names the refused entry's reason in the till's language too.
+    sale = basket(member["id"], "Q-1") | {"benefits": [granted["id"]]}
+    quote = ok(tenant.client.post("/v1/quotes", headers={**tenant.pos, "Accept-Language": "de-CH"}, json=sale))
+    assert quote["rejected"] == [{"id": granted["id"], "reason": "deaktiviert"}]
+
+
+def test_a_used_entry_names_its_day_in_the_locale_s_format(tenant: Tenant) -> None:
+    coffee = benefit(tenant, name="Coffee", kind="free_item", discount=None, items={"codes": ["COFFEE"]})
+    member = register(tenant)
+    path = f"/v1/members/{member['id']}/benefits"
+    granted = ok(tenant.client.post(path, headers=tenant.admin, json={"benefit_id": coffee["id"]}), 201)
+    sale = {
+        "transaction_id": "T-1",
+        "member_id": member["id"],
+        "items": [{"line_id": "1", "code": "COFFEE", "quantity": "1", "amount": "4.50"}],
+        "payments": [{"mop": "cash", "amount": "0.00"}],
+        "benefits": [granted["id"]],
+    }
+    french = {**tenant.pos, "Accept-Language": "fr-CH"}
+    bought = ok(tenant.client.post("/v1/purchases", headers=french, json=sale), 201)
+    assert bought["discounts"][0]["name"] == "Coffee"
+    shown = ok(tenant.client.get(path, headers=french))[0]
+    assert shown["reason_code"] == "already_used"
+    assert shown["reason"].startswith("déjà utilisé le ") and shown["reason"][-5:-4] == "."  # 07.12.2026
+
+
+def test_the_shop_and_a_discount_name_the_benefit_in_the_reader_s_language(tenant: Tenant) -> None:
+    prize = benefit(tenant, name="Ten off", names={"fr": "Dix de rabais"}, price_points="5")
+    listed = ok(tenant.client.get("/v1/shop", headers=tenant.pos))
+    assert [(item["name"], item["names"]) for item in listed] == [("Ten off", {"fr": "Dix de rabais"})]
+    member = register(tenant)
+    path = f"/v1/members/{member['id']}/benefits"
+    granted = ok(tenant.client.post(path, headers=tenant.admin, json={"benefit_id": prize["id"]}), 201)
+    sale = basket(member["id"], "Q-1") | {"benefits": [granted["id"]]}
+    french = ok(tenant.client.post("/v1/quotes", headers={**tenant.pos, "Accept-Language": "fr"}, json=sale))
+    assert [discount["name"] for discount in french["discounts"]] == ["Dix de rabais"]
+    english = ok(tenant.client.post("/v1/quotes", headers=tenant.pos, json=sale))
+    assert [discount["name"] for discount in english["discounts"]] == ["Ten off"]

@@ -20,6 +20,7 @@ from loyalty import rules as engine
 from loyalty.campaigns import codes
 from loyalty.db import scoped
 from loyalty.db.models import Asset, Business, CreditPayment, Member, PointsPayment
+from loyalty.i18n import reader
 from loyalty.money import currency_exponent, from_minor
 from loyalty.sale import awards, credit_payments, payments, purchases, settlement
 from loyalty.sale.purchases import Priced, Sale, View, buyer, check_amounts
@@ -119,18 +120,20 @@ def _usable_asset(
         found = scoped.get(session, Asset, uuid.UUID(asset_id), business_id=business.id)
     except ValueError:
         found = None
+    speech = reader.speech_for(business)  # the cashier's words, in the till's language
     if found is None or member is None or found.business_id != business.id or found.member_id != member.id:
-        return None, "this benefit is not in this member's wallet"
+        return None, speech.gettext("this benefit is not in this member's wallet")
     standing = benefits.standing(found, at=at, timezone=business.timezone)
     if not standing.redeemable:
-        return None, standing.reason or "this benefit cannot be used"
+        return None, benefits.reason_in(standing, speech, business.timezone) or speech.gettext("cannot be used")
     return found, ""
 
 
 def _template(session: Session, business: Business, benefit_id: uuid.UUID) -> engine.Benefit:
     """The engine's view of a stored benefit template."""
     stored = benefits.get(session, business_id=business.id, benefit_id=benefit_id)
-    body = {"name": stored.name, "kind": stored.kind, **stored.definition, "valid_days": stored.valid_days}
+    name = reader.speech_for(business).name(stored.name, stored.names)  # as the reader of the answer sees it
+    body = {"name": name, "kind": stored.kind, **stored.definition, "valid_days": stored.valid_days}
     return engine.parse_benefit(body, currency_exponent=currency_exponent(business.currency))
 
 
