@@ -5,6 +5,7 @@ import { words, say, el, clear, points, splitList } from "./common.js";
 import { pressing } from "./intent.js";
 import { dealText } from "./rule-words.js";
 import { confirmChange } from "./cc-confirm.js";
+import { addTranslations, fillNames, namesOf } from "./cc-names.js";
 
 const $ = (id) => document.getElementById(id);
 let call = null;
@@ -160,6 +161,7 @@ function editCard(card) {
   const form = $("punch-card-form");
   editingCard = card;
   form.name.value = card.name;
+  fillNames(form, card.names);
   form.punches_required.value = String(card.punches_required);
   form.codes.value = (card.items.codes || []).join(", ");
   form.mode.value = card.mode;
@@ -176,6 +178,7 @@ function stopEditingCard() {
   const form = $("punch-card-form");
   editingCard = null;
   form.reset();
+  fillNames(form, null);
   $("punch-card-form-title").textContent = "New punch card";
   form.querySelector("button[type=submit]").textContent = "Create punch card";
   $("punch-card-edit-cancel").hidden = true;
@@ -183,6 +186,7 @@ function stopEditingCard() {
 
 function wireCardForm() {
   const form = $("punch-card-form");
+  addTranslations(form);
   $("punch-card-edit-cancel").addEventListener("click", () => {
     stopEditingCard();
     say($("punch-card-message"), "");
@@ -193,6 +197,7 @@ function wireCardForm() {
     const card = {
       name: form.name.value.trim(), punches_required: Number.parseInt(form.punches_required.value, 10) || form.punches_required.value,
       items: { codes }, mode: form.mode.value, reward_benefit_id: form.reward.value, status: "active",
+      names: namesOf(form),
     };
     const editing = editingCard;
     if (editing) {
