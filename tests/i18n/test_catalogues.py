@@ -24,7 +24,7 @@ KEYWORDS = ["-k", "msg", "-k", "tr", "-k", "N_", "-k", "Message"]
 FIELDS = re.compile(r"\{\w+\}|%\(\w+\)s")
 TRANSLATED = [language for language in LANGUAGES if language != "en"]
 # The faces whose words are all in the catalogues (the Campaign Center is still English: see docs/languages.md).
-FACE_TEMPLATES = ["base.html", "till.html", "member.html", "language_switch.html", "not_found.html"]
+FACE_TEMPLATES = ["base.html", "till.html", "member.html", "language_switch.html", "not_found.html", "landing.html"]
 FACE_SCRIPTS = [
     "common.js",
     "till.js",
@@ -37,6 +37,7 @@ FACE_SCRIPTS = [
     "sales.js",
     "tenders.js",
     "identify.js",
+    "landing.js",
     "standing.js",
     "member.js",
 ]
@@ -95,7 +96,7 @@ def _unmarked_template_text(path: Path) -> list[str]:
     found = [text.strip() for text in re.findall(r">([^<>]+)<", html)]
     found += re.findall(r'(?:placeholder|aria-label|title)="([^"]*)"', html)
     # Language names are written in their own language on purpose; the brand mark is a glyph.
-    allowed = {"English", "Français", "Deutsch", "Italiano", "lk_pos_…"}  # and a key's prefix
+    allowed = {"English", "Français", "Deutsch", "Italiano", "lk_pos_…", "Loyalty"}  # a key's prefix, the brand
     return [text for text in found if re.search(r"[A-Za-z]{2,}", text) and text not in allowed]
 
 
