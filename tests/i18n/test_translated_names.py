@@ -224,3 +224,27 @@ def test_the_shop_and_a_discount_name_the_benefit_in_the_reader_s_language(tenan
     assert [discount["name"] for discount in french["discounts"]] == ["Dix de rabais"]
     english = ok(tenant.client.post("/v1/quotes", headers=tenant.pos, json=sale))
     assert [discount["name"] for discount in english["discounts"]] == ["Ten off"]
+
+
+def test_a_deal_is_named_in_the_reader_s_language(tenant: Tenant) -> None:
+    deal = {
+        "name": "Happy hour",
+        "names": {"fr": "Heure joyeuse", "de": "Happy Hour"},
+        "trigger": "purchase",
+        "status": "active",
+        "actions": [{"type": "discount", "discount": {"percent": "10"}}],
+    }
+    ok(tenant.client.post("/v1/rules", headers=tenant.admin, json=deal), 201)
+    member = register(tenant)
+    french = ok(
+        tenant.client.post(
+            "/v1/quotes", headers={**tenant.pos, "Accept-Language": "fr"}, json=basket(member["id"], "Q")
+        )
+    )
+    assert [(discount["source"], discount["name"]) for discount in french["discounts"]] == [("deal", "Heure joyeuse")]
+    italian = ok(
+        tenant.client.post(
+            "/v1/quotes", headers={**tenant.pos, "Accept-Language": "it"}, json=basket(member["id"], "Q")
+        )
+    )
+    assert [discount["name"] for discount in italian["discounts"]] == ["Happy hour"]  # not translated: as written

@@ -20,7 +20,7 @@ Order and arithmetic, so a till and a quote always agree:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Final, Literal
 
@@ -40,6 +40,7 @@ from loyalty.rules.fields import (
 )
 from loyalty.rules.selectors import ItemSelector
 from loyalty.rules.wording import format_money
+from loyalty.rules.written import Translations
 
 __all__ = [
     "AppliedDiscount",
@@ -87,6 +88,7 @@ class DiscountRequest:
     source: Source
     name: str
     template: Benefit
+    names: Translations = ()  # a deal's rule name per language
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,7 @@ class AppliedDiscount:
     name: str
     amount: Decimal
     lines: tuple[LineAmount, ...]
+    names: Translations = field(default=(), compare=False)  # `name` per language, from the request
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +164,7 @@ def apply_discounts(
                 id=request.id,
                 source=request.source,
                 name=request.name,
+                names=request.names,
                 amount=sum(amounts.values(), Decimal(0)),
                 lines=tuple(LineAmount(lines[index].line_id, amounts[index]) for index in sorted(amounts)),
             )

@@ -264,7 +264,7 @@ class View:
             {
                 "source": applied.source,
                 "id": applied.id,
-                "name": applied.name,
+                "name": self.speech.name(applied.name, applied.names),
                 "amount": self.money(applied.amount),
                 "lines": [{"line_id": line.line_id, "amount": self.money(line.amount)} for line in applied.lines],
             }
