@@ -58,6 +58,11 @@ def test_a_benefit_takes_and_gives_back_its_names(tenant: Tenant) -> None:
     priced = ok(tenant.client.patch(path, headers=tenant.admin, json={"price_points": "60"}))
     assert priced["names"] == {"it": "Popcorn gratis"} and priced["price_points"] == "60.00"  # names untouched
     assert ok(tenant.client.patch(path, headers=tenant.admin, json={"names": None}))["names"] == {}
+    both = ok(tenant.client.patch(path, headers=tenant.admin, json={"names": {"de": "Popcorn"}, "price_points": None}))
+    assert both["names"] == {"de": "Popcorn"} and both["price_points"] is None
+    assert refused_field(tenant.client.patch(path, headers=tenant.admin, json={})) == "price_points"
+    assert refused_field(tenant.client.patch(path, headers=tenant.admin, json={"names": {"xx": "?"}})) == "names.xx"
+    assert ok(tenant.client.get(path, headers=tenant.pos))["names"] == {"de": "Popcorn"}  # a refusal changes nothing
     assert benefit(tenant, name="Plain")["names"] == {}
 
 

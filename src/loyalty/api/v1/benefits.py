@@ -114,9 +114,5 @@ def change(
     benefit_id: uuid.UUID, body: BenefitPatch, who: Principal = Depends(admin), db: Database = Depends(database)
 ) -> BenefitOut:
     """Set or clear the point shop's price of a benefit, or its names per language (each only when given)."""
-    given = body.model_fields_set
-    if "names" in given:
-        templates.name_benefit(db, who, benefit_id, body.names)
-    if "price_points" in given or not given:
-        return benefit_out(templates.price_benefit(db, who, benefit_id, body.price_points))
-    return benefit_out(templates.benefit(db, who, benefit_id))
+    changes = {field: getattr(body, field) for field in body.model_fields_set}
+    return benefit_out(templates.change_benefit(db, who, benefit_id, changes))
