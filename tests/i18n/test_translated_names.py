@@ -4,12 +4,16 @@ written, in quotes, purchases and the member's history."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 
+from loyalty.campaigns import rulebook
 from loyalty.db.engine import Database
+from loyalty.errors import InvalidInput
 from loyalty.i18n.names import name_in
+from loyalty.members import access
 from loyalty.rules.message import Name, from_data, msg
 from tests.conftest import Tenant
 from tests.support.people import adjust, benefit, member_key, register
@@ -253,3 +257,31 @@ def test_a_deal_is_named_in_the_reader_s_language(tenant: Tenant) -> None:
         )
     )
     assert [discount["name"] for discount in italian["discounts"]] == ["Happy hour"]  # not translated: as written
+
+
+def test_a_rule_file_carries_the_names_and_a_changed_translation_is_no_new_revision(
+    db: Database, tenant: Tenant
+) -> None:
+    body = {"name": "Cinema club", "names": CINEMA, "trigger": "purchase", "status": "active", "actions": [PERCENT]}
+    rule = ok(tenant.client.post("/v1/rules", headers=tenant.admin, json=body), 201)
+
+    def business(session: Any) -> Any:
+        return access.business(session, uuid.UUID(tenant.business_id))
+
+    def load(bodies: list[dict[str, Any]]) -> list[rulebook.Change]:
+        return db.write(lambda session: rulebook.load(session, business=business(session), bodies=bodies, actor="t"))
+
+    (exported,) = db.write(lambda session: rulebook.export(session, business=business(session)))
+    assert exported["names"] == CINEMA
+    renamed = {**exported, "names": {"fr": "Ciné-club"}}
+    (change,) = db.write(
+        lambda session: rulebook.load(session, business=business(session), bodies=[renamed], actor="t")
+    )
+    assert (change.action, change.rule.revision) == ("translated", 1)
+    again = load([renamed])
+    assert [change.action for change in again] == ["unchanged"]
+    assert ok(tenant.client.get(f"/v1/rules/{rule['id']}", headers=tenant.admin))["names"] == {"fr": "Ciné-club"}
+    bad = {**exported, "names": {"es": "Cineclub"}}
+    with pytest.raises(InvalidInput) as refused:
+        load([bad])
+    assert refused.value.field == "rules.0.names.es"

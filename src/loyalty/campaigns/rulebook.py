@@ -306,17 +306,31 @@ def load(
             changes.append(Change("revised", revised, note))
         elif data.get("status") is not None and data["status"] != row.status:
             status = str(data["status"])
+            if "names" in data:
+                row.names = checked_names(data["names"], _join(at, "names"))
             changed = set_status(session, business=business, rule_id=row.id, status=status, actor=actor)
             changes.append(Change({"active": "activated", "stopped": "stopped"}.get(status, "drafted"), changed))
+        elif "names" in data and checked_names(data["names"], _join(at, "names")) != row.names:
+            changes.append(Change("translated", _translate(session, business, row, data["names"], actor, at)))
         else:
             changes.append(Change("unchanged", current))
     return changes
 
 
+def _translate(session: Session, business: Business, row: Rule, names: object, actor: str, where: str) -> StoredRule:
+    """Only a rule's names changed: no new revision (they change nothing it computes)."""
+    row.names = checked_names(names, _join(where, "names"))
+    row.updated_at = now()
+    programme.changed(session, business)
+    record(session, business.id, actor=actor, action="rule.names", obj=row, details=row.names or {})
+    return stored(session, business_id=business.id, rule_id=row.id)
+
+
 def export(session: Session, *, business: Business) -> list[dict[str, object]]:
     """The current revision of every rule, in the canonical form `load` takes back (id, revision, status first)."""
     return [
-        engine.rule_to_dict(engine_rule(view, business=business)) for view in listing(session, business_id=business.id)
+        {**engine.rule_to_dict(engine_rule(view, business=business)), **({"names": view.names} if view.names else {})}
+        for view in listing(session, business_id=business.id)
     ]
 
 
