@@ -1,5 +1,5 @@
 """The Campaign Center's forms take a name's translations: a "Translations" disclosure under the name of a
-benefit, a rule and a punch card, its languages stored as the object's `names` and shown again when editing."""
+benefit, a rule, a punch card and a deal, its languages stored as the object's `names` and shown again when editing."""
 
 from __future__ import annotations
 
@@ -62,4 +62,14 @@ def test_a_marketer_translates_a_benefit_a_rule_and_a_punch_card(browser: Any, s
     card_form.get_by_role("button", name="Save punch card").click()
     page.get_by_text("“Coffee card” saved").wait_for()
     assert shop.admin("GET", f"/v1/punch-cards/{made['id']}", expect=200)["names"] == {"fr": "Carte café"}
+
+    deal_form = page.locator("#deal-form")
+    page.locator("#deal-name").fill("Club deal")
+    translate(deal_form, de="Klub-Angebot")
+    page.locator("#deal-tags").fill("club")
+    page.locator("#deal-percent").fill("20")
+    deal_form.get_by_role("button", name="Create deal").click()
+    page.get_by_text("Deal created").wait_for()
+    deal = next(rule for rule in shop.admin("GET", "/v1/rules", expect=200) if rule["name"] == "Club deal")
+    assert deal["names"] == {"de": "Klub-Angebot"}
     assert errors == []

@@ -230,6 +230,7 @@ function wireCardForm() {
 // every till, so the form asks once more first.
 function wireDealForm() {
   const form = $("deal-form");
+  addTranslations(form);
   const submit = form.querySelector("button[type=submit]");
   const label = () => (editingDeal ? "Save deal" : "Create deal");
   const disarm = () => {
@@ -263,6 +264,7 @@ function wireDealForm() {
     const rule = editing ? revised(editing, form.name.value.trim(), action, tags)
       : { name: form.name.value.trim(), trigger: "purchase", status: "active", actions: [action] };
     if (!editing && tags.length) rule.conditions = { member_tags: tags };
+    rule.names = namesOf(form);
     if (!editing && !tags.length && form.dataset.armed !== JSON.stringify(rule)) {
       form.dataset.armed = JSON.stringify(rule);
       submit.textContent = "Create for every member";
@@ -313,6 +315,7 @@ function editDeal(rule) {
   const deal = rule.actions.find((action) => action.type === "discount");
   editingDeal = rule;
   form.name.value = rule.name;
+  fillNames(form, rule.names);
   form.percent.value = deal.discount?.percent || "";
   form.amount.value = deal.discount?.amount || "";
   form.codes.value = (deal.items?.codes || []).join(", ");
@@ -330,6 +333,7 @@ function stopEditingDeal() {
   const form = $("deal-form");
   editingDeal = null;
   form.reset();
+  fillNames(form, null);
   delete form.dataset.armed;
   $("deal-form-title").textContent = "New deal";
   form.querySelector("button[type=submit]").textContent = "Create deal";
