@@ -9,10 +9,10 @@ export function addTranslations(form) {
   const nameField = form.elements.name.closest(".field") || form.elements.name;
   nameField.after(el("details", { class: "translations", "data-translations": "" },
     el("summary", { text: tr("Translations") }),
-    el("p", { class: "muted small", text: tr("The name members and cashiers read in their language; left empty, they read the name above.") }),
-    LANGUAGES.map(([language, label]) => el("div", { class: "field" },
+    el("p", { class: "muted small", text: tr("The name members and cashiers read in their language; left empty, they read the name as written.") }),
+    el("div", { class: "translation-fields" }, LANGUAGES.map(([language, label]) => el("div", { class: "field" },
       el("label", { for: `${form.id}-names-${language}`, text: tr(label) }),
-      el("input", { id: `${form.id}-names-${language}`, name: `names.${language}`, "data-path": `names.${language}`, lang: language, maxlength: "200" })))));
+      el("input", { id: `${form.id}-names-${language}`, name: `names.${language}`, "data-path": `names.${language}`, lang: language, maxlength: "200" }))))));
 }
 
 // {"fr": "…"} of the languages filled in, or null when none is.
