@@ -285,3 +285,17 @@ def test_a_rule_file_carries_the_names_and_a_changed_translation_is_no_new_revis
     with pytest.raises(InvalidInput) as refused:
         load([bad])
     assert refused.value.field == "rules.0.names.es"
+
+
+def test_why_a_benefit_does_not_apply_to_a_sale_is_said_in_the_till_s_language(tenant: Tenant) -> None:
+    popcorn = benefit(tenant, name="Popcorn", names={"de": "Popcorn gratis"}, conditions={"min_spend": "2000.00"})
+    member = register(tenant)
+    path = f"/v1/members/{member['id']}/benefits"
+    granted = ok(tenant.client.post(path, headers=tenant.admin, json={"benefit_id": popcorn["id"]}), 201)
+    sale = basket(member["id"], "Q-1") | {"benefits": [granted["id"]]}
+    german = ok(tenant.client.post("/v1/quotes", headers={**tenant.pos, "Accept-Language": "de-CH"}, json=sale))
+    assert german["rejected"] == [
+        {"id": granted["id"], "reason": "Popcorn gratis erfordert einen Einkauf von mindestens 2'000.00"}
+    ]
+    english = ok(tenant.client.post("/v1/quotes", headers=tenant.pos, json=sale))
+    assert english["rejected"][0]["reason"] == "Popcorn needs a purchase of at least 2'000.00"
