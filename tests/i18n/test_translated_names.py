@@ -15,10 +15,12 @@ from loyalty.errors import InvalidInput
 from loyalty.i18n.names import name_in
 from loyalty.members import access
 from loyalty.rules.message import Name, from_data, msg
+from tests.como.helpers import PHONE, ComoTill, purchase, shop
 from tests.conftest import Tenant
 from tests.support.people import adjust, benefit, member_key, register
 
 CINEMA = {"fr": "Cinéma fidèle", "de": "Treues Kino", "it": "Cinema fedele"}
+COMO_MEMBER = "getMemberDetails?returnAssets=active&expand=assets.redeemable"
 PERCENT = {"type": "add_points", "mode": "percent", "percent": "10", "items": {"departments": ["tix"]}}
 
 
@@ -299,3 +301,22 @@ def test_why_a_benefit_does_not_apply_to_a_sale_is_said_in_the_till_s_language(t
     ]
     english = ok(tenant.client.post("/v1/quotes", headers=tenant.pos, json=sale))
     assert english["rejected"][0]["reason"] == "Popcorn needs a purchase of at least 2'000.00"
+
+
+def test_como_names_a_benefit_in_the_business_s_language(tenant: Tenant) -> None:
+    made = shop(tenant)
+    nachos = made["nachos"]["id"]
+    benefit_id = ok(tenant.client.get(f"/v1/members/{made['member']['id']}/benefits", headers=tenant.admin))
+    by_asset = {entry["id"]: entry["benefit_id"] for entry in benefit_id}
+    names = {"names": {"fr": "Nachos offerts", "de": "Gratis Nachos"}}
+    ok(tenant.client.patch(f"/v1/benefits/{by_asset[nachos]}", headers=tenant.admin, json=names))
+    till = ComoTill(tenant.client, tenant.pos_key)
+    ask = {"customer": {"phoneNumber": PHONE}, "purchase": purchase("T-1")}
+    english = {asset["key"]: asset for asset in till.post(COMO_MEMBER, ask)["membership"]["assets"]}
+    assert english[nachos]["name"] == "Free nachos"
+    ok(tenant.client.patch("/v1/business", headers=tenant.admin, json={"language": "fr"}))
+    french = {asset["key"]: asset for asset in till.post(COMO_MEMBER, ask)["membership"]["assets"]}
+    assert french[nachos]["name"] == "Nachos offerts"
+    assert (
+        french[nachos]["nonRedeemableCause"]["message"] == "Nachos offerts ne s'applique à aucun article de cette vente"
+    )
