@@ -23,7 +23,7 @@ WEB = ROOT / "src" / "loyalty" / "web"
 KEYWORDS = ["-k", "msg", "-k", "tr", "-k", "N_", "-k", "Message"]
 FIELDS = re.compile(r"\{\w+\}|%\(\w+\)s")
 TRANSLATED = [language for language in LANGUAGES if language != "en"]
-# The faces whose words are all in the catalogues: the till, the member app and the Campaign Center.
+# The faces whose words are all in the catalogues: the till, the member app the Campaign Center and the landing page.
 FACE_TEMPLATES = [
     "base.html",
     "till.html",
@@ -32,6 +32,7 @@ FACE_TEMPLATES = [
     "not_found.html",
     "campaigns.html",
     "webhooks_section.html",
+    "landing.html",
 ]
 FACE_SCRIPTS = [
     "common.js",
@@ -45,6 +46,7 @@ FACE_SCRIPTS = [
     "sales.js",
     "tenders.js",
     "identify.js",
+    "landing.js",
     "standing.js",
     "member.js",
     # The Campaign Center's
@@ -128,8 +130,9 @@ def _unmarked_template_text(path: Path) -> list[str]:
     html = re.sub(r"{#.*?#}|{{.*?}}|{%.*?%}|<script.*?</script>", "", html, flags=re.S)
     found = [text.strip() for text in re.findall(r">([^<>]+)<", html)]
     found += re.findall(r'(?:placeholder|aria-label|title)="([^"]*)"', html)
-    # Language names are written in their own language on purpose; the brand mark is a glyph.
-    allowed = {"English", "Français", "Deutsch", "Italiano", "lk_pos_…", "lk_admin_…"}  # and keys' prefixes
+    # Language names are written in their own language on purpose; the brand mark is a glyph; keys' prefixes and the
+    # brand's name are the same in every language.
+    allowed = {"English", "Français", "Deutsch", "Italiano", "lk_pos_…", "lk_admin_…", "Loyalty"}
     return [text for text in found if re.search(r"[A-Za-z]{2,}", text) and text not in allowed]
 
 

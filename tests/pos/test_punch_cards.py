@@ -84,6 +84,7 @@ def test_a_member_collects_punches_and_the_tenth_coffee_grants_the_reward_and_st
         {
             "punch_card_id": card["id"],
             "name": "10th coffee free",
+            "names": {},
             "punches": 2,
             "punches_required": 10,
             "completed": 1,

@@ -8,6 +8,7 @@ never changes afterwards, so every award can name the exact revision it was earn
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from loyalty.campaigns import references
 from loyalty.db import programme
 from loyalty.db.models import Business, Rule, RuleRevision, now
 from loyalty.errors import Conflict, InvalidInput, NotFound
+from loyalty.i18n.names import checked_names, names_out, translations_of
 from loyalty.money import currency_exponent
 
 
@@ -37,10 +39,12 @@ class StoredRule:
     definition: dict[str, Any]
     created_at: datetime
     updated_at: datetime
+    names: dict[str, str] | None = None  # the name per language: the rule's, not a revision's
 
     def as_dict(self) -> dict[str, Any]:
         return {
             **self.definition,
+            "names": names_out(self.names),
             "id": str(self.id),
             "revision": self.revision,
             "status": self.status,
@@ -64,7 +68,10 @@ def parse(
     """The engine's rule for `data`, or InvalidInput naming the field (after `where`, e.g. `rules.2.`)."""
     try:
         parsed = engine.parse_rule(
-            data, id=rule_id, revision=revision, currency_exponent=currency_exponent(business.currency)
+            {key: value for key, value in data.items() if key != "names"},
+            id=rule_id,
+            revision=revision,
+            currency_exponent=currency_exponent(business.currency),
         )
         _within_bounds(engine.rule_to_dict(parsed), where)
         return parsed
@@ -142,7 +149,15 @@ def create(
     """A new rule at revision 1. `rule_id` keeps the id of a loaded file's rule (the caller checks it is free)."""
     parsed = parse(data, business=business, where=where)
     references.check_rule(session, business=business, rule=parsed, where=where)
-    row = Rule(business_id=business.id, name=parsed.name, trigger=parsed.trigger, status=parsed.status, revision=1)
+    names = checked_names(data.get("names"), _join(where, "names"))
+    row = Rule(
+        business_id=business.id,
+        name=parsed.name,
+        names=names,
+        trigger=parsed.trigger,
+        status=parsed.status,
+        revision=1,
+    )
     if rule_id is not None:
         row.id = rule_id
     session.add(row)
@@ -178,6 +193,8 @@ def revise(
         body["status"] = row.status
     parsed = parse(body, business=business, where=where)
     references.check_rule(session, business=business, rule=parsed, where=where)
+    if "names" in data:  # left out: the translations stay
+        row.names = checked_names(data["names"], _join(where, "names"))
     row.revision += 1
     row.name, row.trigger, row.status, row.updated_at = parsed.name, parsed.trigger, parsed.status, now()
     session.add(
@@ -209,7 +226,7 @@ def stored(session: Session, *, business_id: uuid.UUID, rule_id: uuid.UUID, revi
         raise NotFound("rule revision")
     view = _stored(row, found.definition)
     if revision is not None:
-        view = StoredRule(row.id, wanted, row.status, found.definition, row.created_at, found.created_at)
+        view = StoredRule(row.id, wanted, row.status, found.definition, row.created_at, found.created_at, row.names)
     return view
 
 
@@ -232,7 +249,8 @@ def listing(session: Session, *, business_id: uuid.UUID, status: str | None = No
 
 def engine_rule(view: StoredRule, *, business: Business) -> engine.Rule:
     body = {**view.definition, "status": view.status}
-    return parse(body, business=business, rule_id=str(view.id), revision=view.revision)
+    parsed = parse(body, business=business, rule_id=str(view.id), revision=view.revision)
+    return dataclasses.replace(parsed, names=translations_of(view.names))
 
 
 @dataclass(frozen=True)
@@ -288,17 +306,31 @@ def load(
             changes.append(Change("revised", revised, note))
         elif data.get("status") is not None and data["status"] != row.status:
             status = str(data["status"])
+            if "names" in data:
+                row.names = checked_names(data["names"], _join(at, "names"))
             changed = set_status(session, business=business, rule_id=row.id, status=status, actor=actor)
             changes.append(Change({"active": "activated", "stopped": "stopped"}.get(status, "drafted"), changed))
+        elif "names" in data and checked_names(data["names"], _join(at, "names")) != row.names:
+            changes.append(Change("translated", _translate(session, business, row, data["names"], actor, at)))
         else:
             changes.append(Change("unchanged", current))
     return changes
 
 
+def _translate(session: Session, business: Business, row: Rule, names: object, actor: str, where: str) -> StoredRule:
+    """Only a rule's names changed: no new revision (they change nothing it computes)."""
+    row.names = checked_names(names, _join(where, "names"))
+    row.updated_at = now()
+    programme.changed(session, business)
+    record(session, business.id, actor=actor, action="rule.names", obj=row, details=row.names or {})
+    return stored(session, business_id=business.id, rule_id=row.id)
+
+
 def export(session: Session, *, business: Business) -> list[dict[str, object]]:
     """The current revision of every rule, in the canonical form `load` takes back (id, revision, status first)."""
     return [
-        engine.rule_to_dict(engine_rule(view, business=business)) for view in listing(session, business_id=business.id)
+        {**engine.rule_to_dict(engine_rule(view, business=business)), **({"names": view.names} if view.names else {})}
+        for view in listing(session, business_id=business.id)
     ]
 
 
@@ -339,4 +371,4 @@ def _row(session: Session, business_id: uuid.UUID, rule_id: uuid.UUID, *, lock: 
 
 
 def _stored(row: Rule, definition: dict[str, Any]) -> StoredRule:
-    return StoredRule(row.id, row.revision, row.status, definition, row.created_at, row.updated_at)
+    return StoredRule(row.id, row.revision, row.status, definition, row.created_at, row.updated_at, row.names)

@@ -6,6 +6,7 @@ the language with the business's country when CLDR knows it (fr_FR, de_AT), else
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -21,8 +22,10 @@ from babel.support import Translations
 
 from loyalty.i18n.catalogues import translations
 from loyalty.i18n.choice import Language, parse_language
-from loyalty.rules.message import Amount, Message, Names, Number, Points, Value
+from loyalty.rules.message import Amount, Message, Name, Names, Number, Points, Value
 from loyalty.rules.wording import join_or
+from loyalty.rules.written import Translations as Translated
+from loyalty.rules.written import name_in
 
 __all__ = ["Speech"]
 
@@ -107,6 +110,10 @@ class Speech:
         """The day that ends at local midnight `ends_at` (an expiry): the second before it is that day."""
         return self.day(ends_at - timedelta(seconds=1), timezone)
 
+    def name(self, written: str, translations: Translated | Mapping[str, object] | None) -> str:
+        """A name a marketer wrote, as a reader of this language sees it: its translation, else as written."""
+        return name_in(written, translations, self.language)
+
     # The engine's messages ---------------------------------------------------------------------------------------
 
     def explain(self, said: Any) -> str:
@@ -128,6 +135,8 @@ class Speech:
             return value
         if isinstance(value, Message):
             return self.say(value)
+        if isinstance(value, Name):
+            return value.said_in(self.language)
         if isinstance(value, Amount):
             return self.number(value.value, value.exponent)
         if isinstance(value, Points):

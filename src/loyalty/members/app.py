@@ -18,6 +18,7 @@ from loyalty.db.engine import Database
 from loyalty.db.models import Business, LedgerTransaction, PointsLot, Rule, now
 from loyalty.errors import InvalidInput
 from loyalty.i18n import N_, Speech, reader
+from loyalty.i18n.names import name_in
 from loyalty.members import access, app_limits, claims, history_words, member_login, reading, texting
 from loyalty.members import accounts as members
 from loyalty.members.access import Principal
@@ -247,15 +248,15 @@ def my_history(db: Database, who: Principal, cursor: str | None, limit: int) -> 
         page = adjustments.history(session, business=business, member_id=who.member_id, cursor=cursor, limit=limit)
         rule_ids = {transaction.rule_id for transaction, _ in page.items if transaction.rule_id}
         names: dict[uuid.UUID, str] = {}
+        speech = reader.speech_for(business)  # the reader's Accept-Language, else the business's language
         if rule_ids:
-            names = {
-                rule_id: name
-                for rule_id, name in session.execute(
-                    select(Rule.id, Rule.name).where(Rule.business_id == business.id, Rule.id.in_(rule_ids))
+            names = {  # each rule's name in the reader's language, when the marketer translated it
+                rule_id: name_in(name, translated, speech.language)
+                for rule_id, name, translated in session.execute(
+                    select(Rule.id, Rule.name, Rule.names).where(Rule.business_id == business.id, Rule.id.in_(rule_ids))
                 )
             }
         at = now()
-        speech = reader.speech_for(business)  # the reader's Accept-Language, else the business's language
         dated = {
             lot.transaction_id: lot
             for lot in session.scalars(

@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from loyalty.db.models import Business, Member, now
+from loyalty.i18n import reader
+from loyalty.i18n.names import names_out
 from loyalty.members import accounts as members
 from loyalty.members import tiers
 from loyalty.members.access import Principal
@@ -27,12 +29,14 @@ class AssetCard:
     kind: str
     status: str
     redeemable: bool
-    reason: str | None
+    reason: str | None  # in the reader's language
     valid_from: datetime
     valid_until: datetime | None
     granted_at: datetime
     source: str
     redeemed_at: datetime | None
+    names: dict[str, str] = field(default_factory=dict)  # the benefit's name per language
+    reason_code: str | None = None  # already_used, deactivated, expired, not_yet_valid
 
 
 @dataclass(frozen=True)
@@ -102,16 +106,18 @@ def mask_email(email: str | None) -> str | None:
     return f"{local[:1]}•••@{domain}"
 
 
-def asset_card(entry: benefits.WalletEntry) -> AssetCard:
+def asset_card(entry: benefits.WalletEntry, business: Business) -> AssetCard:
     asset = entry.asset
     return AssetCard(
         id=str(asset.id),
         benefit_id=str(asset.benefit_id),
         name=entry.benefit.name,
+        names=names_out(entry.benefit.names),
         kind=entry.benefit.kind,
         status=entry.standing.status,
         redeemable=entry.standing.redeemable,
-        reason=entry.standing.reason,
+        reason=benefits.reason_in(entry.standing, reader.speech_for(business), business.timezone),
+        reason_code=entry.standing.reason_code,
         valid_from=asset.valid_from,
         valid_until=asset.valid_until,
         granted_at=asset.granted_at,
@@ -125,7 +131,7 @@ def asset_cards(session: Session, business: Business, assets: Sequence[Any], at:
     for asset in assets:
         benefit = benefits.get(session, business_id=business.id, benefit_id=asset.benefit_id)
         standing = benefits.standing(asset, at=at, timezone=business.timezone)
-        out.append(asset_card(benefits.WalletEntry(asset, benefit, standing)))
+        out.append(asset_card(benefits.WalletEntry(asset, benefit, standing), business))
     return out
 
 
@@ -153,7 +159,7 @@ def cards(session: Session, business: Business, rows: Sequence[Member], *, maske
             consent=ConsentCard(terms=member.consent_terms, sms=member.consent_sms, email=member.consent_email),
             points_balance=members.format_points(business, points[member.id].balance),
             lifetime_points=members.format_points(business, member.lifetime_points),
-            benefits=[asset_card(entry) for entry in wallets[member.id]],
+            benefits=[asset_card(entry, business) for entry in wallets[member.id]],
             created_at=member.created_at,
             credit_balance=credit.money(business, member.credit_balance),
             points_pending=members.format_points(business, points[member.id].pending),

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from loyalty.db.engine import Database
 from loyalty.db.models import Business, now
+from loyalty.i18n.names import name_in
 from loyalty.members import access, reading, tills
 from loyalty.members import accounts as members
 from loyalty.members.access import Principal
@@ -72,7 +73,7 @@ def holding(
             held.append(
                 Held(
                     key=str(entry.asset.id),
-                    name=entry.benefit.name,
+                    name=name_in(entry.benefit.name, entry.benefit.names, business.language),  # Como: the business's
                     status=entry.standing.status,
                     valid_from=entry.asset.valid_from,
                     valid_until=entry.asset.valid_until,

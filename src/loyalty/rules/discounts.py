@@ -20,7 +20,7 @@ Order and arithmetic, so a till and a quote always agree:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Final, Literal
 
@@ -38,8 +38,9 @@ from loyalty.rules.fields import (
     selector_to_dict,
     text_field,
 )
+from loyalty.rules.message import Amount, Message, msg
 from loyalty.rules.selectors import ItemSelector
-from loyalty.rules.wording import format_money
+from loyalty.rules.written import Translations
 
 __all__ = [
     "AppliedDiscount",
@@ -87,6 +88,7 @@ class DiscountRequest:
     source: Source
     name: str
     template: Benefit
+    names: Translations = ()  # a deal's rule name per language
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,7 @@ class AppliedDiscount:
     name: str
     amount: Decimal
     lines: tuple[LineAmount, ...]
+    names: Translations = field(default=(), compare=False)  # `name` per language, from the request
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +112,8 @@ class RejectedDiscount:
     id: str
     source: Source
     name: str
-    reason: str
+    reason: str  # in English; `message` is it as data, for the shell to say in a language
+    message: Message | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,15 +148,15 @@ def apply_discounts(
     seen: set[tuple[str, str]] = set()
     for request in requests:
         key = (request.source, request.id)
-        reason: str | None
+        reason: Message | None
         if key in seen:
-            reason, amounts = "is already in this sale", None
+            reason, amounts = msg("is already in this sale"), None
         else:
             seen.add(key)
             reason, amounts = _discount(request.template, lines, remaining, purchase_total, currency_exponent)
         if amounts is None:
-            why = reason or "does not apply"
-            rejected.append(RejectedDiscount(request.id, request.source, request.name, why))
+            why = reason or msg("does not apply")
+            rejected.append(RejectedDiscount(request.id, request.source, request.name, why.english(), why))
             continue
         for index, amount in amounts.items():
             remaining[index] -= amount
@@ -161,6 +165,7 @@ def apply_discounts(
                 id=request.id,
                 source=request.source,
                 name=request.name,
+                names=request.names,
                 amount=sum(amounts.values(), Decimal(0)),
                 lines=tuple(LineAmount(lines[index].line_id, amounts[index]) for index in sorted(amounts)),
             )
@@ -174,24 +179,24 @@ def _discount(
     remaining: Sequence[Decimal],
     purchase_total: Decimal,
     exponent: int,
-) -> tuple[str | None, dict[int, Decimal] | None]:
+) -> tuple[Message | None, dict[int, Decimal] | None]:
     """(None, amount per line index) when the template applies, else (why not, None)."""
     if template.min_spend is not None and purchase_total < template.min_spend:
-        return f"needs a purchase of at least {format_money(template.min_spend, exponent)}", None
+        return msg("needs a purchase of at least {minimum}", minimum=Amount(template.min_spend, exponent)), None
     items = template.items
     covered = [index for index, line in enumerate(lines) if items is None or items.matches(line)]
     if not covered:
-        return "no item in this sale qualifies", None
+        return msg("no item in this sale qualifies"), None
     left = [index for index in covered if remaining[index] > 0]
     if not left:
-        return "the items it covers are already fully discounted", None
+        return msg("the items it covers are already fully discounted"), None
     if template.kind == "free_item":
         amounts = _free_units(template.max_units, lines, remaining, left, exponent)
     else:
         amounts = _spread_discount(template, remaining, left, exponent)
     amounts = {index: amount for index, amount in amounts.items() if amount > 0}
     if not amounts:
-        return f"comes to {format_money(Decimal(0), exponent)} on this sale", None
+        return msg("comes to {amount} on this sale", amount=Amount(Decimal(0), exponent)), None
     return None, amounts
 
 

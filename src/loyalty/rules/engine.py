@@ -177,7 +177,7 @@ def _deals(
                 amount=action.amount,
                 items=action.items,
             )
-            deals.append(DiscountRequest(deal_id, "deal", rule.name, template))
+            deals.append(DiscountRequest(deal_id, "deal", rule.name, template, rule.names))
     if not deals and not requests:
         return _NONE_APPLIED, reasons
     # What earlier discounts (`line_discounts`) took is already off the lines the deals see.

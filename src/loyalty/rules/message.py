@@ -14,8 +14,9 @@ from decimal import Decimal
 from typing import Any
 
 from loyalty.rules.wording import format_money, format_number, format_points, join_or
+from loyalty.rules.written import Translations, name_in, translations_of
 
-__all__ = ["Amount", "Message", "Names", "Number", "Points", "Value", "from_data", "msg"]
+__all__ = ["Amount", "Message", "Name", "Names", "Number", "Points", "Value", "from_data", "msg", "named"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,26 @@ class Names:
 
 
 @dataclass(frozen=True, slots=True)
+class Name:
+    """A name a marketer wrote (a rule's, a punch card's) with its translations: a reader sees theirs, or the name
+    as written."""
+
+    written: str
+    translations: Translations = ()
+
+    def english(self) -> str:
+        return name_in(self.written, self.translations, "en")
+
+    def said_in(self, language: str | None) -> str:
+        return name_in(self.written, self.translations, language)
+
+
+def named(written: str, translations: Translations) -> str | Name:
+    """A name as a message value: plain text when it has no translations, so such messages read as they always did."""
+    return Name(written, translations) if translations else written
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """A sentence to render: `id` names the fields `values` fills (a str value is shown as written)."""
 
@@ -75,7 +96,7 @@ class Message:
         return {"id": self.id, "values": {name: _data(value) for name, value in self.values}}
 
 
-Value = str | Amount | Points | Number | Names | Message
+Value = str | Amount | Points | Number | Names | Name | Message
 
 
 def msg(id: str, **values: Value) -> Message:
@@ -97,6 +118,8 @@ def _data(value: Value) -> Any:
         return {"number": str(value.value)}
     if isinstance(value, Names):
         return {"names": list(value.names)}
+    if isinstance(value, Name):
+        return {"name": value.written, "translations": dict(value.translations)}
     return {"message": value.to_data()}
 
 
@@ -116,4 +139,6 @@ def _value(raw: Any) -> Value:
         return Number(Decimal(raw["number"]))
     if "names" in raw:
         return Names(tuple(str(name) for name in raw["names"]))
+    if "name" in raw:
+        return Name(str(raw["name"]), translations_of(raw.get("translations")))
     return from_data(raw["message"])

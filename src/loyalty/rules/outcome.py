@@ -9,6 +9,7 @@ from typing import Literal
 from loyalty.rules.discounts import Discounts
 from loyalty.rules.message import Message
 from loyalty.rules.punches import Punch
+from loyalty.rules.written import Translations
 
 __all__ = ["Award", "Effect", "EffectKind", "FiredRule", "LineShare", "Outcome", "Skipped"]
 
@@ -41,6 +42,7 @@ class Award:
     explanation: str
     # The explanation as data, for the shell to say in a language (`explanation` is it in English).
     message: Message | None = field(default=None, compare=False, repr=False)
+    rule_names: Translations = field(default=(), compare=False, repr=False)  # the rule's name per language
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,8 +25,9 @@ from loyalty.rules.fields import (
     selector_to_dict,
     text_field,
 )
-from loyalty.rules.message import Message, Names, Number, msg
+from loyalty.rules.message import Message, Names, Number, msg, named
 from loyalty.rules.selectors import ItemSelector
+from loyalty.rules.written import Translations
 
 __all__ = [
     "Punch",
@@ -66,6 +67,7 @@ class PunchCard:
     valid_days: int | None = None
     status: str = "active"
     id: str | None = None
+    names: Translations = ()  # the name per language, given by the shell (not part of the definition)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,7 @@ class Punch:
     explanation: str
     # The explanation as data, for the shell to say in a language (`explanation` is it in English).
     message: Message | None = field(default=None, compare=False, repr=False)
+    names: Translations = field(default=(), compare=False, repr=False)  # the card's name per language
 
 
 def count_punches(card: PunchCard, lines: Sequence[Line], left: Sequence[Decimal], *, before: int = 0) -> Punch | None:
@@ -147,9 +150,21 @@ def count_punches(card: PunchCard, lines: Sequence[Line], left: Sequence[Decimal
             )
     else:
         state = msg("{after} of {required}", after=Number(Decimal(after)), required=required)
-    message = msg("{rule}: {says}", rule=card.name, says=msg("{said}: {state}", said=said, state=state))
+    message = msg(
+        "{rule}: {says}", rule=named(card.name, card.names), says=msg("{said}: {state}", said=said, state=state)
+    )
     return Punch(
-        card.id, card.name, added, before, after, filled, card.punches_required, shares, message.english(), message
+        card.id,
+        card.name,
+        added,
+        before,
+        after,
+        filled,
+        card.punches_required,
+        shares,
+        message.english(),
+        message,
+        card.names,
     )
 
 

@@ -15,6 +15,7 @@ from loyalty.rules.conditions import Conditions
 from loyalty.rules.facts import TriggerKind
 from loyalty.rules.limits import Limits
 from loyalty.rules.outcome import FiredRule
+from loyalty.rules.written import Translations
 
 __all__ = ["STATUSES", "Rule", "Status", "rule_to_dict"]
 
@@ -39,6 +40,7 @@ class Rule:
     limits: Limits | None = None
     id: str | None = None
     revision: int | None = None
+    names: Translations = ()  # the name per language, given by the shell (not part of a revision)
 
     def is_live(self, at: datetime) -> bool:
         """Active and inside its validity window at `at`."""

@@ -25,7 +25,7 @@ from loyalty.rules.actions import (
     points_word,
     what_counted,
 )
-from loyalty.rules.message import Amount, Message, Number, Points, Value, msg
+from loyalty.rules.message import Amount, Message, Number, Points, Value, msg, named
 from loyalty.rules.outcome import Award, Effect, EffectKind, LineShare
 from loyalty.rules.rule import Rule
 from loyalty.rules.situation import Basket, Situation
@@ -109,7 +109,7 @@ def _fixed(action: FixedPoints, index: int, rule: Rule, situation: Situation) ->
         word=points_word(points),
         occasion=_occasion(rule, situation),
     )
-    message = msg("{rule}: {says}", rule=rule.name, says=says)
+    message = msg("{rule}: {says}", rule=named(rule.name, rule.names), says=says)
     return _award(rule, index, points, shares, message)
 
 
@@ -242,11 +242,11 @@ def _spread(
 
 
 def _award(rule: Rule, index: int, points: Decimal, shares: tuple[LineShare, ...], message: Message) -> Award:
-    return Award(rule.id, rule.revision, rule.name, index, points, shares, message.english(), message)
+    return Award(rule.id, rule.revision, rule.name, index, points, shares, message.english(), message, rule.names)
 
 
 def _effect(rule: Rule, index: int, kind: EffectKind, value: str, says: Message) -> Effect:
-    message = msg("{rule}: {says}", rule=rule.name, says=says)
+    message = msg("{rule}: {says}", rule=named(rule.name, rule.names), says=says)
     return Effect(kind, value, rule.id, rule.revision, index, message.english(), message)
 
 

@@ -20,6 +20,7 @@ from loyalty import rules as engine
 from loyalty.campaigns import codes
 from loyalty.db import scoped
 from loyalty.db.models import Asset, Business, CreditPayment, Member, PointsPayment
+from loyalty.i18n import reader
 from loyalty.money import currency_exponent, from_minor
 from loyalty.sale import awards, credit_payments, payments, purchases, settlement
 from loyalty.sale.purchases import Priced, Sale, View, buyer, check_amounts
@@ -103,11 +104,13 @@ def price(
         purchases.check_reach(sale, priced.outcome)
     else:
         priced.discounts = engine.apply_discounts(sale.lines, requests, currency_exponent=exponent)
+    speech = reader.speech_for(business)  # why not, in the till's language
     for unapplied in priced.discounts.rejected:
         if unapplied.source == "deal":
             continue  # a deal is automatic: one that cannot apply is simply not there
         key = "id" if unapplied.source == "benefit" else "code"
-        rejected.append({key: unapplied.id, "reason": f"{unapplied.name} {unapplied.reason}"})
+        why = speech.say(unapplied.message) if unapplied.message is not None else unapplied.reason
+        rejected.append({key: unapplied.id, "reason": f"{unapplied.name} {why}"})
     return priced
 
 
@@ -119,18 +122,20 @@ def _usable_asset(
         found = scoped.get(session, Asset, uuid.UUID(asset_id), business_id=business.id)
     except ValueError:
         found = None
+    speech = reader.speech_for(business)  # the cashier's words, in the till's language
     if found is None or member is None or found.business_id != business.id or found.member_id != member.id:
-        return None, "this benefit is not in this member's wallet"
+        return None, speech.gettext("this benefit is not in this member's wallet")
     standing = benefits.standing(found, at=at, timezone=business.timezone)
     if not standing.redeemable:
-        return None, standing.reason or "this benefit cannot be used"
+        return None, benefits.reason_in(standing, speech, business.timezone) or speech.gettext("cannot be used")
     return found, ""
 
 
 def _template(session: Session, business: Business, benefit_id: uuid.UUID) -> engine.Benefit:
     """The engine's view of a stored benefit template."""
     stored = benefits.get(session, business_id=business.id, benefit_id=benefit_id)
-    body = {"name": stored.name, "kind": stored.kind, **stored.definition, "valid_days": stored.valid_days}
+    name = reader.speech_for(business).name(stored.name, stored.names)  # as the reader of the answer sees it
+    body = {"name": name, "kind": stored.kind, **stored.definition, "valid_days": stored.valid_days}
     return engine.parse_benefit(body, currency_exponent=currency_exponent(business.currency))
 
 

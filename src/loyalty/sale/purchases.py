@@ -253,7 +253,7 @@ class View:
         return {
             "rule_id": award.rule_id,
             "revision": award.revision,
-            "rule_name": award.rule_name,
+            "rule_name": self.speech.name(award.rule_name, award.rule_names),
             "points": self.points(award.points),
             "explanation": self.speech.explain(award),
             "lines": [{"line_id": share.line_id, "points": self.points(share.points)} for share in award.lines],
@@ -264,7 +264,7 @@ class View:
             {
                 "source": applied.source,
                 "id": applied.id,
-                "name": applied.name,
+                "name": self.speech.name(applied.name, applied.names),
                 "amount": self.money(applied.amount),
                 "lines": [{"line_id": line.line_id, "amount": self.money(line.amount)} for line in applied.lines],
             }

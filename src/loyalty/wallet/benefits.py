@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, or_, select, update
@@ -25,6 +25,8 @@ from loyalty.db import scoped
 from loyalty.db.clock import now
 from loyalty.db.models import Asset, Benefit, Business, Member
 from loyalty.errors import Conflict, InvalidInput, NotFound
+from loyalty.i18n import N_, Speech
+from loyalty.i18n.names import checked_names, names_out
 from loyalty.money import currency_exponent, hundredths_to_points
 from loyalty.webhooks import payloads
 from loyalty.webhooks.outbox import record_event
@@ -75,10 +77,17 @@ def validate(business: Business, data: Mapping[str, Any]) -> tuple[str, str, dic
 
 
 def create(session: Session, *, business: Business, data: Mapping[str, Any], at: datetime) -> Benefit:
-    """A new template; the caller audits."""
-    name, kind, definition, valid_days = validate(business, data)
+    """A new template (`names`: its name per language); the caller audits."""
+    names = checked_names(data.get("names"))
+    name, kind, definition, valid_days = validate(business, {k: v for k, v in data.items() if k != "names"})
     benefit = Benefit(
-        business_id=business.id, name=name, kind=kind, definition=definition, valid_days=valid_days, created_at=at
+        business_id=business.id,
+        name=name,
+        names=names,
+        kind=kind,
+        definition=definition,
+        valid_days=valid_days,
+        created_at=at,
     )
     session.add(benefit)
     session.flush()
@@ -100,32 +109,54 @@ def templates(session: Session, *, business_id: uuid.UUID) -> list[Benefit]:
 # --- the wallet -----------------------------------------------------------------------------------
 
 
+# Why an entry cannot be used, as data: a code, and the sentence (a msgid) with the day it names, if any.
+REASONS: Final[dict[str, tuple[str, str]]] = {
+    "already_used": (N_("already used"), N_("already used on {day}")),
+    "deactivated": (N_("deactivated"), N_("deactivated")),
+    "expired": (N_("expired"), N_("expired on {day}")),
+    "not_yet_valid": (N_("not valid yet"), N_("not valid before {day}")),
+}
+
+
 @dataclass(frozen=True)
 class Standing:
-    """What an asset is worth right now: its shown status, whether it can be used, and why not."""
+    """What an asset is worth right now: its shown status, whether it can be used, and why not: `reason_code`
+    and the day it names (`reason_on`), said in a language by `reason_in`; `reason` is it in English, for the
+    API's error messages."""
 
     status: str
     redeemable: bool
     reason: str | None
+    reason_code: str | None = None
+    reason_on: datetime | None = None
+
+
+def _refused(status: str, code: str, on: datetime | None, timezone: str) -> Standing:
+    bare, dated = REASONS[code]
+    english = dated.format(day=on.astimezone(ZoneInfo(timezone)).date().isoformat()) if on else bare
+    return Standing(status, False, english, code, on)
 
 
 def standing(asset: Asset, *, at: datetime, timezone: str) -> Standing:
-    zone = ZoneInfo(timezone)
-
-    def day(moment: datetime) -> str:
-        return moment.astimezone(zone).date().isoformat()
-
     if asset.status == "redeemed":
-        when = f" on {day(asset.redeemed_at)}" if asset.redeemed_at else ""
-        return Standing("redeemed", False, f"already used{when}")
+        return _refused("redeemed", "already_used", asset.redeemed_at, timezone)
     if asset.status == "deactivated":
-        return Standing("deactivated", False, "deactivated")
+        return _refused("deactivated", "deactivated", None, timezone)
     if asset.status == "expired" or (asset.valid_until is not None and asset.valid_until <= at):
-        when = f" on {day(asset.valid_until)}" if asset.valid_until else ""
-        return Standing("expired", False, f"expired{when}")
+        return _refused("expired", "expired", asset.valid_until, timezone)
     if asset.valid_from > at:
-        return Standing("active", False, f"not valid before {day(asset.valid_from)}")
+        return _refused("active", "not_yet_valid", asset.valid_from, timezone)
     return Standing("active", True, None)
+
+
+def reason_in(standing: Standing, speech: Speech, timezone: str) -> str | None:
+    """Why the entry cannot be used, in `speech`'s language, its day in the locale's format."""
+    if standing.reason_code is None:
+        return standing.reason
+    bare, dated = REASONS[standing.reason_code]
+    if standing.reason_on is None:
+        return speech.gettext(bare)
+    return speech.tr(dated, day=speech.date(standing.reason_on, timezone))
 
 
 @dataclass(frozen=True)
@@ -319,6 +350,7 @@ def outline(benefit: Benefit) -> dict[str, Any]:
     return {
         "id": str(benefit.id),
         "name": benefit.name,
+        "names": names_out(benefit.names),
         "kind": benefit.kind,
         "discount": benefit.definition.get("discount"),
         "items": benefit.definition.get("items"),

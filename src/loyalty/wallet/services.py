@@ -5,7 +5,7 @@ its own member only, the member's status, the Idempotency-Key bound to its reque
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -14,6 +14,7 @@ from loyalty.db import scoped
 from loyalty.db.engine import Database
 from loyalty.db.models import Asset, Member, now
 from loyalty.errors import Forbidden
+from loyalty.i18n.names import names_out
 from loyalty.members import access, cards
 from loyalty.members import accounts as members
 from loyalty.members.access import Principal
@@ -45,6 +46,7 @@ class ShopItem:
     valid_days: int | None
     discount: dict[str, str] | None
     items: dict[str, list[str]] | None
+    names: dict[str, str] = field(default_factory=dict)  # the name per language
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,7 @@ def catalogue(db: Database, who: Principal) -> list[ShopItem]:
             ShopItem(
                 benefit_id=str(benefit.id),
                 name=benefit.name,
+                names=names_out(benefit.names),
                 kind=benefit.kind,
                 price_points=shop.price_text(business, benefit.price_points) or "0",
                 valid_days=benefit.valid_days,

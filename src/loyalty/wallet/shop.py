@@ -22,6 +22,8 @@ from loyalty.db.engine import RetryTransaction
 from loyalty.db.models import Asset, Benefit, Business, Member, ShopOrder
 from loyalty.errors import Conflict, InvalidInput, NotFound, Refused
 from loyalty.money import floor_points, hundredths_to_points, points_to_hundredths
+from loyalty.rules.message import msg, named
+from loyalty.rules.written import translations_of
 from loyalty.wallet import benefits, ledger
 
 MAX_PRICE = Decimal("100000000")
@@ -111,7 +113,12 @@ def buy(
             member_id=member.id,
             kind="pay",
             amount=-price,
-            cause=ledger.Cause(reason=f"bought {benefit.name} in the point shop"),
+            cause=ledger.Cause(
+                reason=f"bought {benefit.name} in the point shop",
+                message=msg(
+                    "bought {benefit} in the point shop", benefit=named(benefit.name, translations_of(benefit.names))
+                ),
+            ),
             may_go_negative=False,
         )
     except ledger.InsufficientPoints:

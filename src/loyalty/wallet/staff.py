@@ -61,7 +61,7 @@ def wallet(db: Database, who: Principal, member_id: uuid.UUID) -> list[cards.Ass
         business = access.business(session, who.business_id)
         members.get(session, business_id=business.id, member_id=member_id)
         entries = benefits.wallet(session, business=business, member_ids=[member_id], at=now())[member_id]
-        return [cards.asset_card(entry) for entry in entries]
+        return [cards.asset_card(entry, business) for entry in entries]
 
 
 def grant(db: Database, who: Principal, member_id: uuid.UUID, benefit_id: uuid.UUID) -> cards.AssetCard:

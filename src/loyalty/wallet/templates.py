@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from loyalty.audit import record
 from loyalty.db.engine import Database
 from loyalty.db.models import now
+from loyalty.errors import InvalidInput
+from loyalty.i18n.names import checked_names
 from loyalty.members import access, reading
 from loyalty.members import accounts as members
 from loyalty.members.access import Principal
@@ -47,16 +49,23 @@ def benefit(db: Database, who: Principal, benefit_id: uuid.UUID) -> Outline:
         return benefits.outline(benefits.get(session, business_id=who.business_id, benefit_id=benefit_id))
 
 
-def price_benefit(db: Database, who: Principal, benefit_id: uuid.UUID, price: object) -> Outline:
-    """Set or clear the point shop's price of a benefit."""
+def change_benefit(db: Database, who: Principal, benefit_id: uuid.UUID, changes: Mapping[str, Any]) -> Outline:
+    """Change what `changes` names of a benefit, in one transaction: `price_points` (null takes it off the shop)
+    and `names` (null clears them). Naming neither is a 422."""
     reading.kinds(who, "admin")
+    if not {"price_points", "names"} & set(changes):
+        raise InvalidInput("price_points", "is required: give price_points, names, or both")
 
     def work(session: Session) -> Outline:
         business = access.business(session, who.business_id)
         found = benefits.get(session, business_id=business.id, benefit_id=benefit_id)
-        found.price_points = shop.parse_price(price, business)
-        details = {"price_points": shop.price_text(business, found.price_points)}
-        record(session, business.id, actor=who.actor, action="benefit.price", obj=found, details=details)
+        if "names" in changes:
+            found.names = checked_names(changes["names"])
+            record(session, business.id, actor=who.actor, action="benefit.names", obj=found, details=found.names or {})
+        if "price_points" in changes:
+            found.price_points = shop.parse_price(changes["price_points"], business)
+            details = {"price_points": shop.price_text(business, found.price_points)}
+            record(session, business.id, actor=who.actor, action="benefit.price", obj=found, details=details)
         return benefits.outline(found)
 
     return db.write(work)

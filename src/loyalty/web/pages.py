@@ -60,9 +60,8 @@ templates.env.install_gettext_callables(  # type: ignore[attr-defined]  # added 
 )
 
 
-# The pages whose words are all in the catalogues; the others (the landing page) are still English, and say so
-# (`<html lang="en">`) whatever the browser asks.
-TRANSLATED = frozenset({"till.html", "member.html", "campaigns.html", "not_found.html"})
+# The pages whose words are all in the catalogues (the others say `<html lang="en">` whatever the browser asks).
+TRANSLATED = frozenset({"till.html", "member.html", "campaigns.html", "not_found.html", "landing.html"})
 
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:

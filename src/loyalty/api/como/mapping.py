@@ -12,6 +12,7 @@ from loyalty import rules as engine
 from loyalty.api.como import envelope
 from loyalty.api.como.shapes import Line, Purchase, PurchaseDeal, RedeemAsset
 from loyalty.errors import InvalidInput
+from loyalty.i18n.names import name_in
 from loyalty.money import currency_exponent, from_minor, to_minor
 from loyalty.sale import payments, purchases
 
@@ -185,7 +186,11 @@ def benefits_answer(
     total = sum((discount.amount for discount in priced.discounts.applied), Decimal(0))
     return {
         "deals": [
-            {"key": deal.id, "name": deal.name, "benefits": [_discount(business, deal, lines)]}
+            {
+                "key": deal.id,
+                "name": name_in(deal.name, deal.names, business.language),  # Como: the business's language
+                "benefits": [_discount(business, deal, lines)],
+            }
             for deal in priced.discounts.applied
             if deal.source == "deal"
         ],

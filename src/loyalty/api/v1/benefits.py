@@ -44,8 +44,15 @@ class ConditionsIn(Strict):
     min_spend: Amount | None = None
 
 
+NAMES_DOC = (
+    'The name per language, shown to members and cashiers reading it: {"fr": "Café offert"}; a language left out '
+    "shows `name`. Keys: en, fr, de, it."
+)
+
+
 class BenefitIn(Strict):
     name: str = Field(min_length=1, max_length=200)
+    names: dict[str, str | None] | None = Field(default=None, description=NAMES_DOC)
     kind: Literal["discount", "free_item"]
     discount: DiscountIn | None = None
     items: SelectorIn | None = Field(default=None, description="Which lines it applies to; all when absent.")
@@ -60,12 +67,16 @@ class BenefitIn(Strict):
 
 
 class BenefitPatch(Strict):
-    price_points: Amount | None = Field(description='The point shop\'s price, e.g. "60"; null takes it off the shop.')
+    price_points: Amount | None = Field(
+        default=None, description='The point shop\'s price, e.g. "60"; null takes it off the shop.'
+    )
+    names: dict[str, str | None] | None = Field(default=None, description=NAMES_DOC + " null clears them.")
 
 
 class BenefitOut(BaseModel):
     id: str
     name: str
+    names: dict[str, str] = Field(default_factory=dict, description="The name per language; {} when none.")
     kind: str
     discount: dict[str, str] | None
     items: dict[str, list[str]] | None
@@ -102,5 +113,6 @@ def show(benefit_id: uuid.UUID, who: Principal = Depends(admin_or_pos), db: Data
 def change(
     benefit_id: uuid.UUID, body: BenefitPatch, who: Principal = Depends(admin), db: Database = Depends(database)
 ) -> BenefitOut:
-    """Set or clear the point shop's price of a benefit."""
-    return benefit_out(templates.price_benefit(db, who, benefit_id, body.price_points))
+    """Set or clear the point shop's price of a benefit, or its names per language (each only when given)."""
+    changes = {field: getattr(body, field) for field in body.model_fields_set}
+    return benefit_out(templates.change_benefit(db, who, benefit_id, changes))

@@ -15,10 +15,17 @@ class AssetOut(BaseModel):
     id: str
     benefit_id: str
     name: str
+    names: dict[str, str] = Field(default_factory=dict, description="The benefit's name per language; {} when none.")
     kind: str
     status: str = Field(description="active, redeemed, expired or deactivated")
     redeemable: bool
-    reason: str | None = Field(description="Why it cannot be used now, in a sentence; null when it can.")
+    reason: str | None = Field(
+        description="Why it cannot be used now, in a sentence in the reader's language (Accept-Language); "
+        "null when it can."
+    )
+    reason_code: str | None = Field(
+        default=None, description="already_used, deactivated, expired or not_yet_valid; null when it can be used."
+    )
     valid_from: datetime
     valid_until: datetime | None
     granted_at: datetime

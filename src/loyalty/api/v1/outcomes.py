@@ -24,7 +24,7 @@ def earned(business: Business, award: engine.Award) -> dict[str, Any]:
     return {
         "rule_id": award.rule_id,
         "revision": award.revision,
-        "rule_name": award.rule_name,
+        "rule_name": reader.speech_for(business).name(award.rule_name, award.rule_names),
         "points": points(business, award.points),
         "explanation": reader.speech_for(business).explain(award),
         "lines": [{"line_id": share.line_id, "points": points(business, share.points)} for share in award.lines],

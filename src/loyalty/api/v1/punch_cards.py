@@ -18,6 +18,7 @@ router = APIRouter(prefix="/v1", tags=["punch cards"])
 
 EXAMPLE = {
     "name": "10th coffee free",
+    "names": {"fr": "10e café offert", "de": "10. Kaffee gratis"},
     "punches_required": 10,
     "items": {"codes": ["COFFEE"]},
     "mode": "repeat",
@@ -28,9 +29,13 @@ EXAMPLE = {
 }
 
 
+NAMES_DOC = "The name per language; {} when none."
+
+
 class PunchCardOut(BaseModel):
     id: str
     name: str
+    names: dict[str, str] = Field(default_factory=dict, description=NAMES_DOC)
     punches_required: int
     items: dict[str, list[str]]
     mode: str = Field(description="repeat: one punch per `every` units; simple: `punches` per purchase")
@@ -46,6 +51,7 @@ class PunchCardOut(BaseModel):
 class MemberPunchCardOut(BaseModel):
     punch_card_id: str
     name: str
+    names: dict[str, str] = Field(default_factory=dict, description=NAMES_DOC)
     punches: int = Field(description="On the current card.")
     punches_required: int
     completed: int = Field(description="How many cards this member has filled.")

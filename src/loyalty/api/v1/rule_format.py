@@ -73,11 +73,19 @@ ACTION: dict[str, Any] = {
     "required": ["type"],
     "additionalProperties": False,
 }
+NAMES: dict[str, Any] = {
+    "type": ["object", "null"],
+    "description": 'The name per language, shown to members and cashiers reading it: {"fr": "…", "de": "…"}; '
+    "a language left out shows `name`. On a revision, left out keeps the translations; null clears them.",
+    "properties": {language: {"type": "string", "maxLength": 200} for language in ("en", "fr", "de", "it")},
+    "additionalProperties": False,
+}
 RULE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "title": "Rule",
     "properties": {
         "name": TEXT,
+        "names": NAMES,
         "trigger": {"enum": ["purchase", "joined", "lifetime_points", "code_used", "event"]},
         "status": {"enum": ["draft", "active", "stopped"], "default": "draft"},
         "valid_from": MOMENT,

@@ -30,6 +30,7 @@ class RuleOut(BaseModel):
     revision: int
     status: str
     name: str
+    names: dict[str, str] = Field(default_factory=dict, description="The name per language; {} when none.")
     trigger: str
     valid_from: str | None
     valid_until: str | None

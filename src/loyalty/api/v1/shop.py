@@ -7,7 +7,7 @@ import uuid
 
 from fastapi import APIRouter, Depends, Header
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from loyalty.api.deps import database, require
 from loyalty.api.v1.member_shapes import AssetOut, asset_out
@@ -32,6 +32,7 @@ class BoughtOut(AssetOut):
 class ShopItemOut(BaseModel):
     benefit_id: str
     name: str
+    names: dict[str, str] = Field(default_factory=dict, description="The name per language; {} when none.")
     kind: str
     price_points: str
     valid_days: int | None

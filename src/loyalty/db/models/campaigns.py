@@ -25,6 +25,7 @@ class Rule(Base):
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = business_fk()
     name: Mapped[str] = mapped_column(String(200))
+    names: Mapped[dict[str, Any] | None] = mapped_column()  # {"fr": ...}: the name per language, shown to members
     trigger: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="draft")
     revision: Mapped[int] = mapped_column(Integer, default=1)  # the current revision
@@ -76,6 +77,7 @@ class Benefit(Base):
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = business_fk()
     name: Mapped[str] = mapped_column(String(200))
+    names: Mapped[dict[str, Any] | None] = mapped_column()  # {"fr": ...}: the name per language
     kind: Mapped[str] = mapped_column(String(16))  # discount | free_item
     definition: Mapped[dict[str, Any]] = mapped_column()  # discount, items, max_units, conditions
     valid_days: Mapped[int | None] = mapped_column(Integer)

@@ -190,6 +190,7 @@ class PunchCard(Base):
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = business_fk()
     name: Mapped[str] = mapped_column(String(200))
+    names: Mapped[dict[str, Any] | None] = mapped_column()  # {"fr": ...}: the name per language
     definition: Mapped[dict[str, Any]] = mapped_column()  # the canonical JSON form
     reward_benefit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("benefit.id"))
     status: Mapped[str] = mapped_column(String(16), default="active")

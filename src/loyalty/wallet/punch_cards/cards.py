@@ -3,6 +3,7 @@ read once per rules version."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
@@ -16,6 +17,7 @@ from loyalty.audit import record
 from loyalty.db import programme, scoped
 from loyalty.db.models import Business, PunchCard
 from loyalty.errors import InvalidInput, NotFound
+from loyalty.i18n.names import checked_names, names_out, translations_of
 from loyalty.wallet import benefits
 
 
@@ -26,7 +28,7 @@ class PunchCardNotFound(NotFound):
 
 def _validate(session: Session, business: Business, data: Mapping[str, Any], card_id: str | None) -> engine.PunchCard:
     try:
-        parsed = engine.parse_punch_card(data, id=card_id)
+        parsed = engine.parse_punch_card({k: v for k, v in data.items() if k != "names"}, id=card_id)
     except engine.PunchCardInvalid as error:
         raise InvalidInput(error.field or "body", error.message) from None
     try:
@@ -42,6 +44,7 @@ def create(session: Session, *, business: Business, data: Mapping[str, Any], act
     card = PunchCard(
         business_id=business.id,
         name=parsed.name,
+        names=checked_names(data.get("names")),
         definition=engine.punch_card_to_dict(parsed),
         reward_benefit_id=uuid.UUID(parsed.reward_benefit_id),
         status=parsed.status,
@@ -59,9 +62,11 @@ def replace(
     session: Session, *, business: Business, card_id: uuid.UUID, data: Mapping[str, Any], actor: str, at: datetime
 ) -> PunchCard:
     """A new definition for a card; members keep their punches (a smaller `punches_required` fills at the next
-    punch)."""
+    punch). `names` left out keeps the translations; null clears them."""
     card = get(session, business_id=business.id, card_id=card_id)
     parsed = _validate(session, business, data, str(card.id))
+    if "names" in data:
+        card.names = checked_names(data["names"])
     card.name = parsed.name
     card.definition = engine.punch_card_to_dict(parsed)
     card.reward_benefit_id = uuid.UUID(parsed.reward_benefit_id)
@@ -85,11 +90,18 @@ def listing(session: Session, *, business_id: uuid.UUID) -> list[PunchCard]:
 
 
 def template(card: PunchCard) -> engine.PunchCard:
-    return engine.parse_punch_card(card.definition, id=str(card.id))
+    parsed = engine.parse_punch_card(card.definition, id=str(card.id))
+    return dataclasses.replace(parsed, names=translations_of(card.names))
 
 
 def outline(card: PunchCard) -> dict[str, Any]:
-    return {"id": str(card.id), **card.definition, "created_at": card.created_at, "updated_at": card.updated_at}
+    return {
+        "id": str(card.id),
+        **card.definition,
+        "names": names_out(card.names),
+        "created_at": card.created_at,
+        "updated_at": card.updated_at,
+    }
 
 
 def active(session: Session, *, business_id: uuid.UUID) -> list[engine.PunchCard]:

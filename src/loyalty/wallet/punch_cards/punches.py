@@ -18,6 +18,7 @@ from loyalty import rules as engine
 from loyalty.db import scoped
 from loyalty.db.models import Asset, Benefit, Business, MemberPunchCard, PunchCard, PunchEntry, PurchaseLine
 from loyalty.i18n import reader
+from loyalty.i18n.names import names_out
 from loyalty.wallet import benefits
 
 
@@ -53,6 +54,7 @@ def member_cards(session: Session, *, business_id: uuid.UUID, member_id: uuid.UU
         {
             "punch_card_id": str(card.id),
             "name": card.name,
+            "names": names_out(card.names),
             "punches": progress.punches,
             "punches_required": int(card.definition["punches_required"]),
             "completed": progress.completed,
@@ -170,7 +172,7 @@ def answer(business: Business, punched: Sequence[Punched]) -> list[dict[str, Any
     return [
         {
             "punch_card_id": item.punch.punch_card_id,
-            "name": item.punch.name,
+            "name": speech.name(item.punch.name, item.punch.names),
             "punches": item.punch.added,
             "card_punches": item.after,
             "punches_required": item.punch.punches_required,
@@ -188,7 +190,7 @@ def preview(punches: Sequence[engine.Punch], business: Business | None = None) -
     return [
         {
             "punch_card_id": punch.punch_card_id,
-            "name": punch.name,
+            "name": speech.name(punch.name, punch.names),
             "punches": punch.added,
             "card_punches": punch.after,
             "punches_required": punch.punches_required,

@@ -3,6 +3,7 @@ import { say, el, clear, money, splitList, tr } from "./common.js";
 import { setBenefits } from "./rule-form.js";
 import { call } from "./cc-api.js";
 import { fieldErrors } from "./cc-page.js";
+import { addTranslations, namesOf } from "./cc-names.js";
 
 const $ = (id) => document.getElementById(id);
 export const TRIGGER_CODE = "__trigger"; // the "fires the promo code rules" choice of a code's benefit select
@@ -51,6 +52,7 @@ function syncBenefitKind() {
   for (const part of document.querySelectorAll("[data-benefit]")) part.hidden = part.dataset.benefit !== kind;
 }
 $("benefit-kind").addEventListener("change", syncBenefitKind);
+addTranslations($("benefit-form"));
 
 $("benefit-form").addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -66,6 +68,7 @@ $("benefit-form").addEventListener("submit", async (event) => {
   if (Object.keys(items).length) body.items = items;
   if (value("valid_days")) body.valid_days = Number(value("valid_days"));
   if (value("min_spend")) body.conditions = { min_spend: value("min_spend") };
+  if (namesOf(form)) body.names = namesOf(form);
   try {
     const made = await call("POST", "/v1/benefits", body);
     form.reset();

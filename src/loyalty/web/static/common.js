@@ -23,6 +23,9 @@ export const LOCALE = SPEECH.locale || "en";
 // Marks a sentence for the catalogues where it is said later, through tr().
 export const N_ = (message) => message;
 
+// A name a marketer wrote (a benefit, a punch card, a shop item), in the page's language when it was translated.
+export const named = (thing) => (thing && thing.names && thing.names[LANG]) || (thing ? thing.name : "");
+
 // tr("Sale {number}", { number: 3 }): the sentence in the page's language, its fields filled in.
 export function tr(message, values = {}) {
   const said = (SPEECH.messages && SPEECH.messages[message]) || message;

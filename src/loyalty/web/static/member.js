@@ -1,6 +1,6 @@
 // The member app: join, log in with a one-time code, then the QR and short code to show at the till,
 // the balance, the wallet and the history. The member key stays in this browser only.
-import { api, N_, tr, LANG, words, say, el, clear, money, points, signedPoints, localDate, localDateTime, toMinor } from "./common.js";
+import { api, N_, tr, LANG, named, words, say, el, clear, money, points, signedPoints, localDate, localDateTime, toMinor } from "./common.js";
 import { standingView } from "./standing.js";
 import { InFlight, intended, pressing } from "./intent.js";
 
@@ -197,7 +197,7 @@ async function loadMe() {
   const wallet = [...me.benefits].sort((a, b) => Number(b.redeemable) - Number(a.redeemable));
   clear($("benefits"), wallet.length ? wallet.map((benefit) => el("li", {},
     el("span", {},
-      el("span", { class: "primary-text", text: benefit.name }),
+      el("span", { class: "primary-text", text: named(benefit) }),
       el("span", { class: "secondary-text", text: benefit.redeemable
         ? (benefit.valid_until ? tr("Valid until {day}", { day: localDate(benefit.valid_until) }) : tr("Ready to use at the till"))
         : benefit.reason || tr(benefit.status) })),
@@ -218,8 +218,8 @@ function punchCard(card) {
   const circles = Array.from({ length: card.punches_required }, (_, index) => el("span", {
     class: `punch ${index < card.punches ? "filled" : ""}`, "aria-hidden": "true",
   }));
-  return el("div", { class: "punch-card", role: "img", "aria-label": card.name + ": " + tr("{count} of {required}", { count: card.punches, required: card.punches_required }), "data-punches": String(card.punches) },
-    el("div", { class: "punch-card-head" }, el("span", { class: "punch-card-name", text: card.name }),
+  return el("div", { class: "punch-card", role: "img", "aria-label": named(card) + ": " + tr("{count} of {required}", { count: card.punches, required: card.punches_required }), "data-punches": String(card.punches) },
+    el("div", { class: "punch-card-head" }, el("span", { class: "punch-card-name", text: named(card) }),
       el("span", { class: "muted small", text: tr("{count} of {required}", { count: card.punches, required: card.punches_required }) })),
     el("div", { class: "punches" }, circles),
     card.completed ? el("p", { class: "muted small", text: card.completed === 1 ? tr("1 card filled so far") : tr("{count} cards filled so far", { count: card.completed }) }) : null);
@@ -236,9 +236,9 @@ async function loadPrograms() {
   $("shop-section").hidden = !items.length;
   clear($("shop"), items.map((item) => el("li", {},
     el("span", {},
-      el("span", { class: "primary-text", text: item.name }),
+      el("span", { class: "primary-text", text: named(item) }),
       el("span", { class: "secondary-text", text: tr("{points} points", { points: points(item.price_points) }) })),
-    el("button", { class: "button secondary small", type: "button", "aria-label": tr("Buy {name}", { name: item.name }),
+    el("button", { class: "button secondary small", type: "button", "aria-label": tr("Buy {name}", { name: named(item) }),
       disabled: writing.has("buy") || toMinor(me.points_balance, 2) < toMinor(item.price_points, 2),
       onclick: (event) => pressing(event.currentTarget, () => buy(item)), text: tr("Buy") }))));
   $("credit-section").hidden = !credit.items.length;
@@ -254,7 +254,7 @@ function buy(item) {
     try {
       const bought = await intended(attempts, "buy", { member: me.id, benefit: item.benefit_id }, "S", (idempotencyKey) => call(
         "POST", `/v1/members/${me.id}/benefits/buy`, { benefit_id: item.benefit_id }, { "Idempotency-Key": idempotencyKey }));
-      say($("shop-message"), tr("{name} is in your benefits: {points} points spent.", { name: item.name, points: points(bought.points_paid) }), "ok");
+      say($("shop-message"), tr("{name} is in your benefits: {points} points spent.", { name: named(item), points: points(bought.points_paid) }), "ok");
       await loadMe();
       await loadHistory();
     } catch (error) {

@@ -5,6 +5,7 @@ import { words, say, el, clear, points, splitList, tr } from "./common.js";
 import { pressing } from "./intent.js";
 import { dealText, statusText } from "./rule-words.js";
 import { confirmChange } from "./cc-confirm.js";
+import { addTranslations, fillNames, namesOf } from "./cc-names.js";
 
 const $ = (id) => document.getElementById(id);
 let call = null;
@@ -161,6 +162,7 @@ function editCard(card) {
   const form = $("punch-card-form");
   editingCard = card;
   form.name.value = card.name;
+  fillNames(form, card.names);
   form.punches_required.value = String(card.punches_required);
   form.codes.value = (card.items.codes || []).join(", ");
   form.mode.value = card.mode;
@@ -177,6 +179,7 @@ function stopEditingCard() {
   const form = $("punch-card-form");
   editingCard = null;
   form.reset();
+  fillNames(form, null);
   $("punch-card-form-title").textContent = tr("New punch card");
   form.querySelector("button[type=submit]").textContent = tr("Create punch card");
   $("punch-card-edit-cancel").hidden = true;
@@ -184,6 +187,7 @@ function stopEditingCard() {
 
 function wireCardForm() {
   const form = $("punch-card-form");
+  addTranslations(form);
   $("punch-card-edit-cancel").addEventListener("click", () => {
     stopEditingCard();
     say($("punch-card-message"), "");
@@ -194,6 +198,7 @@ function wireCardForm() {
     const card = {
       name: form.name.value.trim(), punches_required: Number.parseInt(form.punches_required.value, 10) || form.punches_required.value,
       items: { codes }, mode: form.mode.value, reward_benefit_id: form.reward.value, status: "active",
+      names: namesOf(form),
     };
     const editing = editingCard;
     if (editing) {
@@ -226,6 +231,7 @@ function wireCardForm() {
 // every till, so the form asks once more first.
 function wireDealForm() {
   const form = $("deal-form");
+  addTranslations(form);
   const submit = form.querySelector("button[type=submit]");
   const label = () => (editingDeal ? tr("Save deal") : tr("Create deal"));
   const disarm = () => {
@@ -259,6 +265,7 @@ function wireDealForm() {
     const rule = editing ? revised(editing, form.name.value.trim(), action, tags)
       : { name: form.name.value.trim(), trigger: "purchase", status: "active", actions: [action] };
     if (!editing && tags.length) rule.conditions = { member_tags: tags };
+    rule.names = namesOf(form);
     if (!editing && !tags.length && form.dataset.armed !== JSON.stringify(rule)) {
       form.dataset.armed = JSON.stringify(rule);
       submit.textContent = tr("Create for every member");
@@ -309,6 +316,7 @@ function editDeal(rule) {
   const deal = rule.actions.find((action) => action.type === "discount");
   editingDeal = rule;
   form.name.value = rule.name;
+  fillNames(form, rule.names);
   form.percent.value = deal.discount?.percent || "";
   form.amount.value = deal.discount?.amount || "";
   form.codes.value = (deal.items?.codes || []).join(", ");
@@ -326,6 +334,7 @@ function stopEditingDeal() {
   const form = $("deal-form");
   editingDeal = null;
   form.reset();
+  fillNames(form, null);
   delete form.dataset.armed;
   $("deal-form-title").textContent = tr("New deal");
   form.querySelector("button[type=submit]").textContent = tr("Create deal");

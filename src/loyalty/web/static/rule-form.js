@@ -1,10 +1,12 @@
 // The rule editor: real form fields for every rule type of the Campaign Center, to and from the rule's JSON.
 import { N_, tr, el, money, points, splitList } from "./common.js";
 import { dealText } from "./rule-words.js";
+import { addTranslations, fillNames, namesOf } from "./cc-names.js";
 
 const form = document.getElementById("rule-form");
 const actionsBox = document.getElementById("rule-actions");
 const template = document.getElementById("action-template");
+if (form) addTranslations(form);
 let boxes = 0; // a counter for unique element ids, never reused
 
 // --- one action ----------------------------------------------------------------------------------
@@ -223,6 +225,7 @@ export function formToRule() {
   if (value("time_until")) conditions.time_until = value("time_until");
   const rule = {
     name: value("name"),
+    names: namesOf(form),
     trigger,
     valid_from: toIso(value("valid_from")),
     valid_until: toIso(value("valid_until")),
@@ -240,6 +243,7 @@ export function ruleToForm(rule) {
   };
   const conditions = rule.conditions || {};
   set("name", rule.name);
+  fillNames(form, rule.names);
   set("trigger", rule.trigger || "purchase");
   set("lifetime_points_at_least", conditions.lifetime_points_at_least);
   set("code", conditions.code);

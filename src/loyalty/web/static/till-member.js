@@ -1,6 +1,6 @@
 // The member panel: finding the member ("Loyalty Account"), the balance, benefits, codes, punch cards and the
 // point shop's items, and what the member earns with this sale.
-import { api, N_, tr, words, say, el, clear, money, points, signedPoints, fromMinor, localDate } from "./common.js";
+import { api, N_, tr, named, words, say, el, clear, money, points, signedPoints, fromMinor, localDate } from "./common.js";
 import { identification, triesLeft } from "./identify.js";
 import { standingView } from "./standing.js";
 import { $, save, showSetup, till, view } from "./till-state.js";
@@ -33,7 +33,8 @@ export function renderPreview() {
 }
 
 function nameOfAsset(id) {
-  return till.sale.member?.benefits.find((benefit) => benefit.id === id)?.name;
+  const found = till.sale.member?.benefits.find((benefit) => benefit.id === id);
+  return found ? named(found) : undefined;
 }
 
 function rejection(id) {
@@ -65,13 +66,13 @@ export function renderMember() {
     const label = refused ? tr("Not applied") : applied ? tr("Applied ✓") : tr("Apply");
     return el("li", { class: `benefit ${applied && !refused ? "applied" : ""} ${refused ? "refused" : ""}` },
       el("div", { class: "benefit-text" },
-        el("span", { class: "benefit-name", text: benefit.name }),
+        el("span", { class: "benefit-name", text: named(benefit) }),
         benefit.redeemable ? (benefit.valid_until ? el("span", { class: "muted small", text: tr("until {day}", { day: localDate(benefit.valid_until) }) }) : null)
           : el("span", { class: "reason", text: benefit.reason || tr("Cannot be used now.") }),
         refused ? el("span", { class: "reason", text: tr("Not applied:") + " " + refused.reason }) : null),
       benefit.redeemable ? el("button", {
         class: `button ${applied ? "primary" : "secondary"} small`, type: "button", "aria-pressed": applied ? "true" : "false",
-        "aria-label": (applied ? tr("Remove") : tr("Apply")) + " " + benefit.name, "data-focus": `benefit-${benefit.id}`,
+        "aria-label": (applied ? tr("Remove") : tr("Apply")) + " " + named(benefit), "data-focus": `benefit-${benefit.id}`,
         onclick: () => toggleBenefit(benefit.id), text: label,
       }) : null);
   }) : el("li", { class: "muted", text: tr("No benefits in the wallet.") }));
@@ -216,8 +217,8 @@ function punchCard(card) {
   const circles = Array.from({ length: card.punches_required }, (_, index) => el("span", {
     class: `punch ${index < card.punches ? "filled" : ""}`, "aria-hidden": "true",
   }));
-  return el("div", { class: "punch-card", role: "img", "aria-label": card.name + ": " + tr("{count} of {required}", { count: card.punches, required: card.punches_required }), "data-punches": String(card.punches) },
-    el("div", { class: "punch-card-head" }, el("span", { class: "punch-card-name", text: card.name }),
+  return el("div", { class: "punch-card", role: "img", "aria-label": named(card) + ": " + tr("{count} of {required}", { count: card.punches, required: card.punches_required }), "data-punches": String(card.punches) },
+    el("div", { class: "punch-card-head" }, el("span", { class: "punch-card-name", text: named(card) }),
       el("span", { class: "muted small", text: tr("{count} of {required}", { count: card.punches, required: card.punches_required }) })),
     el("div", { class: "punches" }, circles));
 }
@@ -242,7 +243,7 @@ function renderPrograms(member) {
     (till.sale.cards || []).map(punchCard),
     (shopItems || []).length ? el("h4", { class: "section-title", text: tr("Point shop") }) : null,
     el("ul", { class: "shop-items" }, (shopItems || []).map((item) => el("li", { class: "shop-item" },
-      el("span", { text: item.name }),
-      el("button", { class: "button ghost small", type: "button", "aria-label": tr("Buy {name} for {points} points", { name: item.name, points: points(item.price_points) }),
+      el("span", { text: named(item) }),
+      el("button", { class: "button ghost small", type: "button", "aria-label": tr("Buy {name} for {points} points", { name: named(item), points: points(item.price_points) }),
         disabled: writing.has("shop"), onclick: () => buyFromShop(item), text: tr("{points} pts", { points: points(item.price_points) }) })))));
 }

@@ -1,6 +1,6 @@
 // Paying: points and stored credit against what the sale still owes, the rest by the business's means of
 // payment; topping credit up and buying from the point shop.
-import { api, tr, words, say, money, points, toMinor, fromMinor } from "./common.js";
+import { api, tr, named, words, say, money, points, toMinor, fromMinor } from "./common.js";
 import { intended } from "./intent.js";
 import { pointsAmount, pointsCap, splitRest } from "./tenders.js";
 import { $, save, till, view } from "./till-state.js";
@@ -185,7 +185,7 @@ export async function buyFromShop(item) {
       const bought = await intended(till.sale, "shopAttempt", { member: member.id, benefit: item.benefit_id }, "S",
         (idempotencyKey) => api(till.key, "POST", `/v1/members/${member.id}/benefits/buy`, { benefit_id: item.benefit_id },
           { "Idempotency-Key": idempotencyKey }));
-      say(view.saleMessage, tr("{name} bought for {points} points: it is in the wallet.", { name: item.name, points: points(bought.points_paid) }), "ok");
+      say(view.saleMessage, tr("{name} bought for {points} points: it is in the wallet.", { name: named(item), points: points(bought.points_paid) }), "ok");
       await refreshMember();
     } catch (error) {
       say(view.saleMessage, words(error), "error");
