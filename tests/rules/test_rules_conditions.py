@@ -239,7 +239,7 @@ def test_the_explanation_of_a_skipped_rule_says_what_was_missing():
     ]
     member = uses(WEDNESDAY_NOON - timedelta(hours=1), rule_id="e")
     outcome = evaluate(sale(), member, rules, at=WEDNESDAY_NOON, context=SWISS, explain=True)
-    reasons = {skipped.rule_id: skipped.reason for skipped in outcome.skipped}
+    reasons = {skipped.rule_id: skipped.reason.english() for skipped in outcome.skipped}
     assert reasons == {
         "a": "needs a purchase of at least 50.00 (this one is 5.00)",
         "b": "only on sat",

@@ -110,7 +110,7 @@ def render(example: dict) -> list[str]:
             shares = ", ".join(f"{share.line_id} → {share.points}" for share in award.lines)
             said.append(f"  per line: {shares}")
     said += [effect.explanation for effect in outcome.effects]
-    said += [f"not fired: {skipped.reason}" for skipped in outcome.skipped]
+    said += [f"not fired: {skipped.reason.english()}" for skipped in outcome.skipped]
     return [*said, f"total: {outcome.points} points"]
 
 

@@ -168,7 +168,7 @@ def test_explaining_changes_nothing_but_the_reasons(purchase, rules, member, at)
     skipped = {(rule.rule_id, rule.revision) for rule in explained.skipped}
     assert not fired & skipped
     assert fired | skipped == {(rule.id, rule.revision) for rule in rules}
-    assert all(rule.reason for rule in explained.skipped)
+    assert all(rule.reason.english() for rule in explained.skipped)
 
 
 @settings(max_examples=300, deadline=None)

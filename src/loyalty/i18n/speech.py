@@ -15,14 +15,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_date, format_skeleton, get_day_names
 from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal
 from babel.support import Translations
 
 from loyalty.i18n.catalogues import translations
 from loyalty.i18n.choice import Language, parse_language
-from loyalty.rules.message import Amount, Message, Name, Names, Number, Points, Value
+from loyalty.rules.message import Amount, Message, Moment, Name, Names, Number, Points, Value, Weekdays
 from loyalty.rules.wording import join_or
 from loyalty.rules.written import Translations as Translated
 from loyalty.rules.written import name_in
@@ -147,4 +147,16 @@ class Speech:
             if self.language == "en" or len(value.names) < 2:
                 return join_or(value.names)
             return format_list(sorted(value.names), style="or", locale=self.locale)
+        if isinstance(value, Weekdays):
+            if self.language == "en":
+                return value.english()
+            names = get_day_names("wide", locale=self.locale)  # Babel numbers days as date.weekday() does
+            return format_list([names[day] for day in value.days], locale=self.locale)
+        if isinstance(value, Moment):
+            if self.language == "en":
+                return value.english()
+            try:
+                return self.moment(value.at, value.timezone)
+            except (ValueError, KeyError):  # a zone without an IANA name (a test's fixed offset)
+                return value.english()
         raise TypeError(f"not a message value: {value!r}")

@@ -1,4 +1,4 @@
-"""Rule conditions: when a rule may fire at all, and why not, in a sentence for the Campaign Center."""
+"""Rule conditions: when a rule may fire at all, and why not, as a message for the Campaign Center."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Final
 
+from loyalty.rules.message import Amount, Message, Names, Number, Points, Weekdays, msg
 from loyalty.rules.names import name_key, name_keys
-from loyalty.rules.selectors import WEEKDAYS, ItemSelector
+from loyalty.rules.selectors import ItemSelector
 from loyalty.rules.situation import Situation
-from loyalty.rules.wording import format_money, format_number, format_points, join_or
 
 __all__ = ["Conditions", "Contains", "unmet_condition", "unmet_on_basket"]
 
@@ -57,8 +57,8 @@ class Conditions:
         object.__setattr__(self, "checks", tuple(checks))
 
 
-def unmet_condition(conditions: Conditions, situation: Situation) -> str | None:
-    """None when every condition holds, else why not, in a sentence for the Campaign Center."""
+def unmet_condition(conditions: Conditions, situation: Situation) -> Message | None:
+    """None when every condition holds, else why not, as a message for the Campaign Center."""
     for check in conditions.checks:
         reason = check(conditions, situation)
         if reason is not None:
@@ -66,7 +66,7 @@ def unmet_condition(conditions: Conditions, situation: Situation) -> str | None:
     return None
 
 
-def unmet_on_basket(conditions: Conditions, situation: Situation) -> str | None:
+def unmet_on_basket(conditions: Conditions, situation: Situation) -> Message | None:
     """Why the conditions on the sale itself (`min_spend`, `contains`) no longer hold, or None: what a return
     rechecks on what is left of a sale (the member, the clock and the branch were as they were)."""
     for name, check in (("min_spend", _min_spend), ("contains", _contains)):
@@ -77,96 +77,110 @@ def unmet_on_basket(conditions: Conditions, situation: Situation) -> str | None:
     return None
 
 
-def _member_tags(c: Conditions, situation: Situation) -> str | None:
+def _member_tags(c: Conditions, situation: Situation) -> Message | None:
     if c.member_tag_keys.isdisjoint(situation.member_tag_keys):
-        return f"only for members tagged {join_or(c.member_tags or ())}"
+        return msg("only for members tagged {tags}", tags=_names(c.member_tags or ()))
     return None
 
 
-def _member_tiers(c: Conditions, situation: Situation) -> str | None:
+def _member_tiers(c: Conditions, situation: Situation) -> Message | None:
     tier = situation.member.tier
     if tier is None or name_key(tier) not in c.member_tier_keys:
-        held = f"the member is {tier}" if tier else "the member has no tier"
-        return f"only for members in tier {join_or(c.member_tiers or ())} ({held})"
+        held = msg("the member is {tier}", tier=tier) if tier else Message("the member has no tier")
+        return msg("only for members in tier {tiers} ({held})", tiers=_names(c.member_tiers or ()), held=held)
     return None
 
 
-def _weekdays(c: Conditions, situation: Situation) -> str | None:
+def _weekdays(c: Conditions, situation: Situation) -> Message | None:
     weekdays = c.weekdays or frozenset()
     if situation.local_time.weekday() not in weekdays:
-        return f"only on {_day_names(weekdays)}"
+        return _only_on(weekdays)
     return None
 
 
 @lru_cache(maxsize=256)
-def _day_names(weekdays: frozenset[int]) -> str:
-    """The days as a reason names them ("mon, wed, fri"), written once per set of days: a rule for some days
+def _only_on(weekdays: frozenset[int]) -> Message:
+    """The reason naming the days ("only on mon, wed, fri"), made once per set of days: a rule for some days
     is looked at, and turned down, on all the others."""
-    return ", ".join(WEEKDAYS[day] for day in sorted(weekdays))
+    return msg("only on {days}", days=Weekdays(tuple(sorted(weekdays))))
 
 
-def _time_window(c: Conditions, situation: Situation) -> str | None:
+def _time_window(c: Conditions, situation: Situation) -> Message | None:
     local = situation.local_time
     if not _in_window(local.time(), c.time_from, c.time_until):
-        return f"only {_describe_window(c.time_from, c.time_until)} (it is {local:%H:%M})"
+        window = _describe_window(c.time_from, c.time_until)
+        return msg("only {window} (it is {time})", window=window, time=f"{local:%H:%M}")
     return None
 
 
-def _branches(c: Conditions, situation: Situation) -> str | None:
+def _branches(c: Conditions, situation: Situation) -> Message | None:
     branches = c.branches or frozenset()
     if situation.branch_id not in branches:
-        return f"only at branch {join_or(branches)}"
+        return msg("only at branch {branches}", branches=_names(branches))
     return None
 
 
-def _lifetime_points(c: Conditions, situation: Situation) -> str | None:
+def _lifetime_points(c: Conditions, situation: Situation) -> Message | None:
     member = situation.member
     needed = c.lifetime_points_at_least
     if needed is not None and member.lifetime_points < needed:
-        shown = format_points(needed, 2)
-        return f"needs {shown} lifetime points (the member has {format_points(member.lifetime_points, 2)})"
-    return None
-
-
-def _code(c: Conditions, situation: Situation) -> str | None:
-    used = situation.trigger.code
-    if c.code is not None and (used is None or used.casefold() != c.code.casefold()):
-        return f"only when code {c.code} is used"
-    return None
-
-
-def _event(c: Conditions, situation: Situation) -> str | None:
-    if situation.trigger.event != c.event:
-        return f"only on the event {c.event}"
-    return None
-
-
-def _min_spend(c: Conditions, situation: Situation) -> str | None:
-    basket = situation.basket
-    if basket is not None and c.min_spend is not None and basket.total < c.min_spend:
-        exponent = situation.context.currency_exponent
-        return (
-            f"needs a purchase of at least {format_money(c.min_spend, exponent)} "
-            f"(this one is {format_money(basket.total, exponent)})"
+        return msg(
+            "needs {points} lifetime points (the member has {held})",
+            points=Points(needed, 2),
+            held=Points(member.lifetime_points, 2),
         )
     return None
 
 
-def _contains(c: Conditions, situation: Situation) -> str | None:
+def _code(c: Conditions, situation: Situation) -> Message | None:
+    used = situation.trigger.code
+    if c.code is not None and (used is None or used.casefold() != c.code.casefold()):
+        return msg("only when code {code} is used", code=c.code)
+    return None
+
+
+def _event(c: Conditions, situation: Situation) -> Message | None:
+    if situation.trigger.event != c.event:
+        return msg("only on the event {event}", event=c.event or "")
+    return None
+
+
+def _min_spend(c: Conditions, situation: Situation) -> Message | None:
+    basket = situation.basket
+    if basket is not None and c.min_spend is not None and basket.total < c.min_spend:
+        exponent = situation.context.currency_exponent
+        return msg(
+            "needs a purchase of at least {minimum} (this one is {total})",
+            minimum=Amount(c.min_spend, exponent),
+            total=Amount(basket.total, exponent),
+        )
+    return None
+
+
+def _contains(c: Conditions, situation: Situation) -> Message | None:
     basket, contains = situation.basket, c.contains
     if basket is None or contains is None:
         return None
     matching = basket.matching(contains.items)
+    items = contains.items
     if not matching:
-        return f"needs {contains.items.describe()} in the sale"
+        return msg("needs {items} in the sale", items=_names(items.codes | items.departments | items.tags))
     quantity = sum((basket.lines[index].quantity for index in matching), Decimal(0))
     if contains.min_quantity is not None and quantity < contains.min_quantity:
-        minimum = format_number(contains.min_quantity)
-        return f"needs at least {minimum} of {contains.items.describe()} (this sale has {format_number(quantity)})"
+        return msg(
+            "needs at least {minimum} of {items} (this sale has {quantity})",
+            minimum=Number(contains.min_quantity),
+            items=_names(items.codes | items.departments | items.tags),
+            quantity=Number(quantity),
+        )
     return None
 
 
-Check = Callable[[Conditions, "Situation"], str | None]
+def _names(names: frozenset[str] | set[str] | tuple[str, ...]) -> Names:
+    return Names(tuple(sorted(names)))
+
+
+Check = Callable[[Conditions, "Situation"], Message | None]
 # Each condition's check, in the order they are tried (the first unmet one is the reason given), by the field
 # that sets it. The window is checked once, under whichever of its ends comes first.
 _CHECKS: Final[tuple[tuple[str, Check], ...]] = (
@@ -194,9 +208,9 @@ def _in_window(now: time, start: time | None, end: time | None) -> bool:
     return now >= start or now < end  # across midnight
 
 
-def _describe_window(start: time | None, end: time | None) -> str:
+def _describe_window(start: time | None, end: time | None) -> Message:
     if start is None:
-        return f"before {end:%H:%M}"
+        return msg("before {end}", end=f"{end:%H:%M}")
     if end is None:
-        return f"from {start:%H:%M}"
-    return f"from {start:%H:%M} to {end:%H:%M}"
+        return msg("from {start}", start=f"{start:%H:%M}")
+    return msg("from {start} to {end}", start=f"{start:%H:%M}", end=f"{end:%H:%M}")

@@ -12,13 +12,13 @@ from loyalty.rules.conditions import unmet_condition, unmet_on_basket
 from loyalty.rules.discounts import Benefit, DiscountRequest, Discounts, apply_discounts
 from loyalty.rules.facts import TRIGGERS, Context, Member, Purchase, Trigger, TriggerKind
 from loyalty.rules.index import RuleIndex, evaluation_order
-from loyalty.rules.limits import limit_reached
+from loyalty.rules.limits import Limits, limit_reached
+from loyalty.rules.message import Message, Moment, Number, Points, msg
 from loyalty.rules.outcome import Award, Effect, FiredRule, Outcome, Skipped
 from loyalty.rules.punches import Punch, PunchCard, count_punches
 from loyalty.rules.rule import Rule
 from loyalty.rules.runners import run_actions, why_nothing
 from loyalty.rules.situation import Basket, Situation
-from loyalty.rules.wording import format_points
 
 __all__ = ["DEFAULT_CONTEXT", "crossed_lifetime_rules", "evaluate"]
 
@@ -27,6 +27,14 @@ _NO_DISCOUNTS: Mapping[str, Decimal] = {}
 _NONE_APPLIED = Discounts()
 # Each trigger named by its kind, built once (a Trigger is immutable).
 _TRIGGERS: Mapping[str, Trigger] = {kind: Trigger(kind=kind) for kind in TRIGGERS}
+# How often a limit allows a rule, as its reason says it ("already given once per week to this member").
+_PER: Mapping[str, Message] = {
+    "day": Message("per day"),
+    "week": Message("per week"),
+    "month": Message("per month"),
+    "year": Message("per year"),
+    "ever": Message("ever"),
+}
 
 
 def evaluate(
@@ -90,7 +98,7 @@ def evaluate(
         candidates = evaluation_order(rules)
 
     discounts = _NONE_APPLIED
-    deal_reasons: dict[int, str | None] = {}
+    deal_reasons: dict[int, Message | None] = {}
     if basket is not None:
         assert purchase is not None
         if given is None:
@@ -126,7 +134,7 @@ def evaluate(
                         effects.append(result)
                 fired.append(rule.fired_record)
                 continue
-            reason = "; ".join(dict.fromkeys(why_nothing(action, situation) for action in rule.actions))
+            reason = _one(tuple(dict.fromkeys(why_nothing(action, situation) for action in rule.actions)))
         if explain:
             skipped.append(Skipped(rule.id, rule.revision, rule.name, reason))
 
@@ -156,10 +164,10 @@ def _deals(
     basket: Basket,
     requests: Sequence[DiscountRequest],
     exponent: int,
-) -> tuple[Discounts, dict[int, str | None]]:
+) -> tuple[Discounts, dict[int, Message | None]]:
     """The deals of the rules that hold on the sale before loyalty discounts, then `requests`, applied in that
     order; and, per rule carrying a deal (by `id()`), why it does not hold (None: it does)."""
-    reasons: dict[int, str | None] = {}
+    reasons: dict[int, Message | None] = {}
     deals: list[DiscountRequest] = []
     for rule in candidates:
         if not rule.deals or rule.trigger != "purchase":
@@ -188,7 +196,7 @@ def _deals(
     return apply_discounts(lines, [*deals, *requests], currency_exponent=exponent), reasons
 
 
-def _deal_reasons(candidates: Sequence[Rule], situation: Situation) -> dict[int, str | None]:
+def _deal_reasons(candidates: Sequence[Rule], situation: Situation) -> dict[int, Message | None]:
     """Per rule carrying a deal (by `id()`), why it does not hold on the sale (None: it does)."""
     return {id(rule): _why_not(rule, situation) for rule in candidates if rule.deals and rule.trigger == "purchase"}
 
@@ -199,17 +207,26 @@ def _deal_ids(rule: Rule) -> list[str]:
     return [base if n == 1 else f"{base}#{n}" for n in range(1, len(rule.deals) + 1)]
 
 
-def _why_not(rule: Rule, situation: Situation) -> str | None:
+def _one(reasons: Sequence[Message]) -> Message:
+    """Several reasons as one message: "a; b; c"."""
+    said = reasons[0]
+    for reason in reasons[1:]:
+        said = msg("{first}; {second}", first=said, second=reason)
+    return said
+
+
+def _why_not(rule: Rule, situation: Situation) -> Message | None:
     """None when the rule may fire now, else why not."""
     if rule.unconditional:
         return None
     at = situation.at
+    timezone = str(situation.context.timezone)
     if rule.status != "active":
-        return f"is {rule.status}, not active"
+        return msg("is {status}, not active", status=rule.status)
     if rule.valid_from is not None and at < rule.valid_from:
-        return f"starts at {rule.valid_from.isoformat()}"
+        return msg("starts at {moment}", moment=Moment(rule.valid_from, timezone))
     if rule.valid_until is not None and at >= rule.valid_until:
-        return f"ended at {rule.valid_until.isoformat()}"
+        return msg("ended at {moment}", moment=Moment(rule.valid_until, timezone))
     if rule.trigger == "lifetime_points":
         reason = _not_crossed(rule, situation, bool(_uses(rule, situation)))
         if reason is not None:
@@ -218,13 +235,15 @@ def _why_not(rule: Rule, situation: Situation) -> str | None:
     if reason is not None:
         return reason
     limits = rule.limits
-    if limits is not None:
-        timezone = situation.context.timezone
-        if limit_reached(limits, _uses(rule, situation), at=at, timezone=timezone):
-            times = "once" if limits.per_member == 1 else f"{limits.per_member} times"
-            per = "ever" if limits.period == "ever" else f"per {limits.period}"
-            return f"already given {times} {per} to this member"
+    if limits is not None and limit_reached(limits, _uses(rule, situation), at=at, timezone=situation.context.timezone):
+        return _limit_reached(limits)
     return None
+
+
+def _limit_reached(limits: Limits) -> Message:
+    count = Number(Decimal(limits.per_member))
+    times = Message("once") if limits.per_member == 1 else msg("{count} times", count=count)
+    return msg("already given {times} {per} to this member", times=times, per=_PER[limits.period])
 
 
 def _uses(rule: Rule, situation: Situation) -> tuple[datetime, ...]:
@@ -232,14 +251,14 @@ def _uses(rule: Rule, situation: Situation) -> tuple[datetime, ...]:
     return situation.member.rule_uses.get(rule.id, ()) if rule.id is not None else ()
 
 
-def _not_crossed(rule: Rule, situation: Situation, used_before: bool) -> str | None:
+def _not_crossed(rule: Rule, situation: Situation, used_before: bool) -> Message | None:
     """A lifetime_points rule fires once per member, when the member's lifetime points cross its threshold."""
     if used_before:
-        return "already given to this member"
+        return Message("already given to this member")
     threshold = rule.conditions.lifetime_points_at_least or Decimal(0)
     before = situation.trigger.lifetime_before
     if before is not None and before >= threshold:
-        return f"the member had already reached {format_points(threshold, 2)} lifetime points"
+        return msg("the member had already reached {points} lifetime points", points=Points(threshold, 2))
     return None
 
 
@@ -275,4 +294,5 @@ def unmet_after_return(
     `min_spend` or `contains` no longer hold), or None when it still would."""
     basket = Basket(what_is_left, line_discounts or _NO_DISCOUNTS, context.currency_exponent)
     situation = Situation(basket, member, Trigger(kind="purchase"), at, at.astimezone(context.timezone), context)
-    return unmet_on_basket(rule.conditions, situation)
+    reason = unmet_on_basket(rule.conditions, situation)
+    return reason.english() if reason is not None else None

@@ -10,13 +10,30 @@ a code, a tag) stay as written.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from loyalty.rules.wording import format_money, format_number, format_points, join_or
 from loyalty.rules.written import Translations, name_in, translations_of
 
-__all__ = ["Amount", "Message", "Name", "Names", "Number", "Points", "Value", "from_data", "msg", "named"]
+__all__ = [
+    "Amount",
+    "Message",
+    "Moment",
+    "Name",
+    "Names",
+    "Number",
+    "Points",
+    "Value",
+    "Weekdays",
+    "from_data",
+    "msg",
+    "named",
+]
+
+# Python's date.weekday() numbering (mon = 0), as a rule file writes the days.
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +93,28 @@ class Name:
         return name_in(self.written, self.translations, language)
 
 
+@dataclass(frozen=True, slots=True)
+class Weekdays:
+    """Days of the week by `date.weekday()` number: "mon, wed, fri" in English, the locale's day names elsewhere."""
+
+    days: tuple[int, ...]
+
+    def english(self) -> str:
+        return ", ".join(_WEEKDAYS[day] for day in self.days)
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """An instant: ISO 8601 in English (as the API writes it), the locale's date and time in the business's
+    time zone (`timezone`, an IANA name) elsewhere."""
+
+    at: datetime
+    timezone: str
+
+    def english(self) -> str:
+        return self.at.isoformat()
+
+
 def named(written: str, translations: Translations) -> str | Name:
     """A name as a message value: plain text when it has no translations, so such messages read as they always did."""
     return Name(written, translations) if translations else written
@@ -96,7 +135,7 @@ class Message:
         return {"id": self.id, "values": {name: _data(value) for name, value in self.values}}
 
 
-Value = str | Amount | Points | Number | Names | Name | Message
+Value = str | Amount | Points | Number | Names | Name | Weekdays | Moment | Message
 
 
 def msg(id: str, **values: Value) -> Message:
@@ -120,6 +159,10 @@ def _data(value: Value) -> Any:
         return {"names": list(value.names)}
     if isinstance(value, Name):
         return {"name": value.written, "translations": dict(value.translations)}
+    if isinstance(value, Weekdays):
+        return {"weekdays": list(value.days)}
+    if isinstance(value, Moment):
+        return {"moment": value.at.isoformat(), "timezone": value.timezone}
     return {"message": value.to_data()}
 
 
@@ -141,4 +184,8 @@ def _value(raw: Any) -> Value:
         return Names(tuple(str(name) for name in raw["names"]))
     if "name" in raw:
         return Name(str(raw["name"]), translations_of(raw.get("translations")))
+    if "weekdays" in raw:
+        return Weekdays(tuple(int(day) for day in raw["weekdays"]))
+    if "moment" in raw:
+        return Moment(datetime.fromisoformat(raw["moment"]), str(raw["timezone"]))
     return from_data(raw["message"])

@@ -74,7 +74,7 @@ class Skipped:
     rule_id: str | None
     revision: int | None
     name: str
-    reason: str
+    reason: Message  # `.english()` is the sentence the Campaign Center has always shown
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,11 +25,10 @@ from loyalty.rules.actions import (
     points_word,
     what_counted,
 )
-from loyalty.rules.message import Amount, Message, Number, Points, Value, msg, named
+from loyalty.rules.message import Amount, Message, Names, Number, Points, msg, named
 from loyalty.rules.outcome import Award, Effect, EffectKind, LineShare
 from loyalty.rules.rule import Rule
 from loyalty.rules.situation import Basket, Situation
-from loyalty.rules.wording import format_money, format_number, join_or
 
 __all__ = ["run_actions", "why_nothing"]
 
@@ -48,33 +47,34 @@ def run_actions(rule: Rule, situation: Situation) -> list[Award | Effect]:
     return results
 
 
-def why_nothing(action: Action, situation: Situation) -> str:
+def why_nothing(action: Action, situation: Situation) -> Message:
     """Why an action earned nothing, for `evaluate(..., explain=True)`."""
     basket = situation.basket
     if isinstance(action, DealDiscount):
-        return "the deal does not apply to this sale"
+        return Message("the deal does not apply to this sale")
     if isinstance(action, (FixedPoints, GrantBenefit, TagMember, UntagMember)) or basket is None:
-        return "gives less than the smallest point"
+        return Message("gives less than the smallest point")
     lines = basket.eligible(action.items, action.exclude_items)
     if not lines:
-        return f"no item in this sale counts for {_english(what_counted(action.items, action.exclude_items))}"
+        return msg("no item in this sale counts for {what}", what=what_counted(action.items, action.exclude_items))
     if isinstance(action, RepeatPoints):
         quantity = sum((basket.lines[i].quantity for i in lines), Decimal(0))
-        what = what_counted(action.items, action.exclude_items)
-        return f"needs {format_number(action.every)} {_english(what)} (this sale has {format_number(quantity)})"
+        return msg(
+            "needs {every} {what} (this sale has {quantity})",
+            every=Number(action.every),
+            what=what_counted(action.items, action.exclude_items),
+            quantity=Number(quantity),
+        )
     spend = basket.included(action.exclude_mops)
     if spend.limited and not spend.included:
-        return f"everything was paid with {join_or(spend.excluded_mops)}, which does not earn"
+        mops = Names(tuple(sorted(spend.excluded_mops)))
+        return msg("everything was paid with {mops}, which does not earn", mops=mops)
     exponent = situation.context.currency_exponent
     eligible = sum((spend.shares[i] for i in lines), Decimal(0))
-    shown, on = format_money(eligible, exponent), _english(earned_on(action.items, action.exclude_items))
+    shown, on = Amount(eligible, exponent), earned_on(action.items, action.exclude_items)
     if isinstance(action, RatePoints) and eligible < action.per:
-        return f"needs {format_money(action.per, exponent)}{on} (this sale has {shown})"
-    return f"earns less than the smallest point on {shown}{on}"
-
-
-def _english(value: Value) -> str:
-    return value if isinstance(value, str) else value.english()
+        return msg("needs {per}{on} (this sale has {shown})", per=Amount(action.per, exponent), on=on, shown=shown)
+    return msg("earns less than the smallest point on {shown}{on}", shown=shown, on=on)
 
 
 def _grant(action: GrantBenefit, index: int, rule: Rule, situation: Situation) -> Effect:

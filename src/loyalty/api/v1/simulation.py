@@ -18,6 +18,7 @@ from loyalty.api.v1.outcomes import EarnedOut, EffectOut, earned, effect, points
 from loyalty.api.v1.pos import PurchaseIn
 from loyalty.api.v1.rule_format import DECIMAL, RULE_SCHEMA, TEXT, TEXTS, body_schema, inline_schema, json_object
 from loyalty.db.engine import Database
+from loyalty.i18n import reader
 from loyalty.members.access import Principal
 from loyalty.money import currency_exponent
 from loyalty.sale import simulation
@@ -62,7 +63,7 @@ class SkippedOut(BaseModel):
     rule_id: str | None
     revision: int | None
     name: str
-    reason: str = Field(description="Why the rule did not fire, in a sentence.")
+    reason: str = Field(description="Why the rule did not fire, in a sentence in the reader's language.")
 
 
 class SimulationOut(BaseModel):
@@ -78,6 +79,7 @@ class SimulationOut(BaseModel):
 
 def simulation_out(done: simulation.Simulated) -> dict[str, Any]:
     business = done.business
+    speech = reader.speech_for(business)
     return {
         "trigger": done.trigger,
         "at": done.at,
@@ -85,7 +87,7 @@ def simulation_out(done: simulation.Simulated) -> dict[str, Any]:
         "earned": [earned(business, award) for outcome in done.outcomes for award in outcome.awards],
         "effects": [effect(found, business) for outcome in done.outcomes for found in outcome.effects],
         "skipped": [
-            {"rule_id": rule.rule_id, "revision": rule.revision, "name": rule.name, "reason": rule.reason}
+            {"rule_id": rule.rule_id, "revision": rule.revision, "name": rule.name, "reason": speech.say(rule.reason)}
             for rule in done.skipped
         ],
         "discounts": _deals(business, done.outcomes[0].discounts),
