@@ -35,6 +35,8 @@ _PER: Mapping[str, Message] = {
     "year": Message("per year"),
     "ever": Message("ever"),
 }
+# A rule's status as its reason says it ("is draft, not active"), said in the reader's words.
+_STATUS: Mapping[str, Message] = {"draft": Message("draft"), "stopped": Message("stopped")}
 
 
 def evaluate(
@@ -222,7 +224,7 @@ def _why_not(rule: Rule, situation: Situation) -> Message | None:
     at = situation.at
     timezone = str(situation.context.timezone)
     if rule.status != "active":
-        return msg("is {status}, not active", status=rule.status)
+        return msg("is {status}, not active", status=_STATUS.get(rule.status, rule.status))
     if rule.valid_from is not None and at < rule.valid_from:
         return msg("starts at {moment}", moment=Moment(rule.valid_from, timezone))
     if rule.valid_until is not None and at >= rule.valid_until:
