@@ -72,6 +72,25 @@ def test_two_drafts_are_tried_together_with_an_active_rule(browser: Any, shop: S
     assert errors == []
 
 
+def test_in_french_a_tried_basket_says_why_a_rule_gives_nothing_in_french(browser: Any, shop: Shop) -> None:
+    shop.rule(**rate("Clients VIP", "5", conditions={"member_tags": ["VIP"]}))
+    shop.rule(**rate("Gros panier", "2", conditions={"min_spend": "1234.50"}))
+    page, errors = open_page(browser, width=1440, height=900)
+    page.goto(f"{shop.url}/campaigns?lang=fr#key={shop.admin_key}")
+    page.get_by_role("heading", name="Tableau de bord").wait_for()
+    page.goto(f"{shop.url}/campaigns#/basket")
+    page.get_by_role("heading", name="Essayer un panier").wait_for()
+    expect(page.locator("#basket-rules input:checked")).to_have_count(2)
+    page.locator("#basket-add").select_option("TICKET-ADULT")
+    page.locator("#basket-form button[type=submit]").click()
+    result = page.locator("#basket-result")
+    expect(result).to_contain_text("Pourquoi les autres règles ne donnent rien")
+    expect(result).to_contain_text("seulement pour les membres étiquetés VIP")
+    expect(result).to_contain_text("demande un achat d'au moins 1'234,50 (celui-ci est de 18,00)")
+    expect(result).not_to_contain_text("only for members tagged")
+    assert errors == []
+
+
 def test_a_backtest_run_from_the_page_shows_its_figures_and_chart(browser: Any, shop: Shop) -> None:
     live = shop.admin("POST", "/v1/rules", rate("Live: 1 per 1.00", "1"), expect=201)
     member = shop.member("079 555 12 34", first_name="Ada")
