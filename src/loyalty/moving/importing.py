@@ -19,15 +19,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loyalty.audit import record
+from loyalty.db import statistics
 from loyalty.db.engine import Database
-from loyalty.db.models import Business, Member, now
+from loyalty.db.models import Asset, Business, Member, PointsLot, now
 from loyalty.members import access
 from loyalty.members.access import Principal
 from loyalty.money import currency_exponent, from_minor, hundredths_to_points
 from loyalty.moving import members, reading
 from loyalty.moving.rows import MemberRow, RowRejected, Spelling
 
-BATCH = 500
+BATCH = 2000  # rows per transaction: fewer commits, while other writers wait a second at most
 MAX_CHANGES = 1000  # the rows a dry run lists one by one for the Campaign Center's table
 
 
@@ -89,6 +90,7 @@ def run(
     seen: dict[bytes, bytes] | None = {} if dry_run else None
     batch: list[reading.Read] = []
     done = 0
+    analysed = BATCH  # the rows after which the planner's statistics are next refreshed: each time twice as many
     for item in reading.read(stream, fmt, shape):
         batch.append(item)
         if len(batch) >= BATCH:
@@ -97,6 +99,9 @@ def run(
             batch = []
             if progress is not None:
                 progress(done)
+            if not dry_run and done >= analysed:
+                db.write(lambda session: statistics.refresh(session, Member, PointsLot, Asset))
+                analysed *= 2
     if batch:
         _write_batch(db, who, batch, report, seen)
         done += len(batch)
@@ -124,6 +129,7 @@ def _write_batch(
         # What happened to each row, by its place in the batch, so the answer lists them in the file's order.
         results: dict[int, str | RowRejected] = {}
         fresh: list[tuple[int, MemberRow, list[tuple[str, bytes]]]] = []
+        fresh_ids: set[str] = set()
         later: list[tuple[int, MemberRow, list[tuple[str, bytes]]]] = []
         # Members already as the file says, read for the whole batch; an id the batch names twice goes row by row,
         # as its first row may change what the second is compared with.
@@ -158,14 +164,16 @@ def _write_batch(
                 results[place] = _one(session, business, row, at, names, known)
                 if seen is not None and not isinstance(results[place], RowRejected):
                     _remember(seen, digests)
-            elif any(row.external_id == other.external_id for _, other, _ in fresh):
+            elif row.external_id in fresh_ids:
                 later.append((place, row, digests))  # a new member the batch names again: after it is made
             else:
                 fresh.append((place, row, digests))
+                fresh_ids.add(row.external_id)
+        fresh_digests = {place: digests for place, _, digests in fresh}
         for place, result in _new_members(session, business, fresh, at, names, known).items():
             results[place] = result
             if seen is not None and not isinstance(result, RowRejected):
-                _remember(seen, next(item[2] for item in fresh if item[0] == place))
+                _remember(seen, fresh_digests[place])
         for place, row, digests in later:
             results[place] = _one(session, business, row, at, names, known)
             if seen is not None and not isinstance(results[place], RowRejected):
