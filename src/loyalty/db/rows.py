@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import JSON, Table, Uuid, insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -53,12 +53,18 @@ def bulk_insert(session: Session, model: type[Any], rows: Sequence[Mapping[str, 
     connection = session.connection()
     dialect = connection.dialect
     processors = [table.columns[name].type._cached_bind_processor(dialect) for name in names]
-    # Column by column: one pass per column through its conversion, then the rows zipped back together.
+    # Column by column: one pass per column through its conversion, then the rows zipped back together. A value
+    # met again (the batch's time, a lot's expiry) is converted once; ids and JSON are each row's own.
     values = []
     for name, process in zip(names, processors, strict=True):
         column = [row[name] for row in rows]
         if process is not None:
-            column = [None if value is None else process(value) for value in column]
+            kind = table.columns[name].type
+            if isinstance(kind, Uuid | JSON):
+                column = [None if value is None else process(value) for value in column]
+            else:
+                done: dict[Any, Any] = {None: None}
+                column = [done[value] if value in done else done.setdefault(value, process(value)) for value in column]
         values.append(column)
     converted = list(zip(*values, strict=True))
     columns = ", ".join(names)

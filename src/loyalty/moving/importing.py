@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loyalty.audit import record
-from loyalty.db import statistics
+from loyalty.db import bulk
 from loyalty.db.engine import Database
 from loyalty.db.models import Asset, Business, Member, PointsLot, now
 from loyalty.members import access
@@ -28,7 +28,7 @@ from loyalty.money import currency_exponent, from_minor, hundredths_to_points
 from loyalty.moving import members, reading
 from loyalty.moving.rows import MemberRow, RowRejected, Spelling
 
-BATCH = 2000  # rows per transaction: fewer commits, while other writers wait a second at most
+BATCH = 5000  # rows per transaction: few commits (each waits for the disk), other writers wait a few seconds at most
 MAX_CHANGES = 1000  # the rows a dry run lists one by one for the Campaign Center's table
 
 
@@ -88,10 +88,25 @@ def run(
     # A dry run writes nothing that a later row could clash with, so it remembers (as 8-byte digests) the
     # identifiers earlier rows used; a real import finds them in the database.
     seen: dict[bytes, bytes] | None = {} if dry_run else None
+    try:
+        _run_batches(db, who, reading.read(stream, fmt, shape), report, seen, progress)
+    finally:
+        db.write(bulk.restore_cache)
+    return report, shape.currency_exponent
+
+
+def _run_batches(
+    db: Database,
+    who: Principal,
+    rows: Iterator[reading.Read],
+    report: Report,
+    seen: dict[bytes, bytes] | None,
+    progress: Callable[[int], None] | None,
+) -> None:
     batch: list[reading.Read] = []
     done = 0
     analysed = BATCH  # the rows after which the planner's statistics are next refreshed: each time twice as many
-    for item in reading.read(stream, fmt, shape):
+    for item in rows:
         batch.append(item)
         if len(batch) >= BATCH:
             _write_batch(db, who, batch, report, seen)
@@ -99,21 +114,21 @@ def run(
             batch = []
             if progress is not None:
                 progress(done)
-            if not dry_run and done >= analysed:
-                db.write(lambda session: statistics.refresh(session, Member, PointsLot, Asset))
+            if seen is None and done >= analysed:
+                db.write(lambda session: bulk.refresh_statistics(session, Member, PointsLot, Asset))
                 analysed *= 2
     if batch:
         _write_batch(db, who, batch, report, seen)
         done += len(batch)
         if progress is not None:
             progress(done)
-    return report, shape.currency_exponent
 
 
 def _write_batch(
     db: Database, who: Principal, batch: list[reading.Read], report: Report, seen: dict[bytes, bytes] | None
 ) -> None:
     def work(session: Session) -> _Outcome:
+        bulk.enlarge_cache(session)
         business = access.business(session, who.business_id)
         outcome = _Outcome()
         names = members.BenefitNames(session, business.id)
