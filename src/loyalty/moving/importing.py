@@ -114,6 +114,8 @@ def _run_batches(
             batch = []
             if progress is not None:
                 progress(done)
+            if seen is None:
+                db.checkpoint()
             if seen is None and done >= analysed:
                 db.write(lambda session: bulk.refresh_statistics(session, Member, PointsLot, Asset))
                 analysed *= 2
