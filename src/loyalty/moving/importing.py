@@ -1,6 +1,8 @@
-"""The import use case: a file's members written in batches, each row in a savepoint of its own, so a rejected
-row writes nothing and the others are written. A dry run writes every batch and rolls it back: the answer says
-what would change.
+"""The import use case: a file's members written in batches. Each row is checked in Python before anything is
+written, so a rejected row writes nothing and the others are written; a batch's new members go in together (one
+INSERT or COPY per table), and should the database refuse them (another writer took a contact in between) row by
+row, each in a savepoint of its own. A dry run writes every batch and rolls it back: the answer says what would
+change.
 
 Rows are read one at a time and written a batch per transaction, so memory stays flat however long the file, and
 the server's other writers wait at most one batch."""
