@@ -2,6 +2,7 @@
 
     bash scripts/with-postgres.sh .venv/bin/python benchmarks/imports.py --members 100000   # both databases
     .venv/bin/python benchmarks/imports.py --members 100000                                 # SQLite only
+    .venv/bin/python benchmarks/imports.py --members 100000 --profile                       # where time goes
 
 For each database: a fresh, migrated database with one business; an NDJSON file of --members members (a phone
 and an e-mail each, two lots with their earning and expiry dates, stored credit, consents) written to disk; then
@@ -14,8 +15,10 @@ memory stays flat with the size of the file. Then the file is imported again (ev
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import resource
 import subprocess
 import sys
@@ -71,22 +74,32 @@ def fresh_database(backend: str, folder: Path, name: str) -> str:
     return server.rsplit("/", 1)[0] + f"/{database}"
 
 
-def child(url: str, business_id: str, file: str) -> None:
-    """One import in this process: prints seconds, peak memory and the answer's counts as JSON."""
+def child(url: str, business_id: str, file: str, profile: str = "") -> None:
+    """One import in this process: prints seconds, peak memory and the answer's counts as JSON (with `profile`,
+    first cProfile's 30 costliest functions, by time spent in themselves, to stderr)."""
     from loyalty.members.access import Principal
     from loyalty.moving import importing
 
     db = Database(url)
     who = Principal(key_id=uuid.UUID(int=0), kind="admin", business_id=uuid.UUID(business_id))
+    profiler = cProfile.Profile() if profile else None
     started = time.perf_counter()
     with open(file, encoding="utf-8") as stream:
+        if profiler is not None:
+            profiler.enable()
         report, _ = importing.run(db, who, stream, "ndjson", dry_run=False)
+        if profiler is not None:
+            profiler.disable()
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    if profiler is not None:
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(30)
+    peak = usage.ru_maxrss / 1024  # kB on Linux
     print(
         json.dumps(
             {
                 "seconds": seconds,
+                "cpu": usage.ru_utime + usage.ru_stime,  # this process's own: what other work on the machine took not
                 "peak_mb": peak,
                 "created": report.created,
                 "unchanged": report.unchanged,
@@ -96,13 +109,15 @@ def child(url: str, business_id: str, file: str) -> None:
     )
 
 
-def run_child(url: str, business_id: str, file: Path) -> dict[str, Any]:
+def run_child(url: str, business_id: str, file: Path, *, profile: bool = False) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, __file__, "--child", url, business_id, str(file)],
+        [sys.executable, __file__, "--child", url, business_id, str(file)] + (["profile"] if profile else []),
         capture_output=True,
         text=True,
         check=True,
     )
+    if profile:
+        print(done.stderr, flush=True)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
@@ -117,8 +132,8 @@ def verify(url: str) -> int:
     return len(problems)
 
 
-def bench(backend: str, members: int, folder: Path) -> None:
-    for size in (members // 10, members):
+def bench(backend: str, members: int, folder: Path, *, profile: bool = False) -> None:
+    for size in (members,) if profile else (members // 10, members):
         file = folder / f"members-{size}.ndjson"
         if not file.exists():
             write_file(file, size)
@@ -128,12 +143,13 @@ def bench(backend: str, members: int, folder: Path) -> None:
         made = db.write(lambda session: access.create_business(session, name="Moving house", currency="CHF"))
         business_id = str(made.business.id)
         db.dispose()
-        first = run_child(url, business_id, file)
-        again = run_child(url, business_id, file) if size == members else None
-        problems = verify(url) if size == members else None
+        first = run_child(url, business_id, file, profile=profile)
+        again = run_child(url, business_id, file) if size == members and not profile else None
+        problems = verify(url) if size == members and not profile else None
         line = (
             f"{backend:10} {size:>9,} members ({file.stat().st_size / 1e6:,.0f} MB): import {first['seconds']:8.1f} s"
-            f" ({size / first['seconds']:,.0f} members/s), peak memory {first['peak_mb']:,.0f} MB,"
+            f" ({size / first['seconds']:,.0f} members/s, {first['cpu']:,.0f} s of CPU), load {os.getloadavg()[0]:.1f},"
+            f" peak memory {first['peak_mb']:,.0f} MB,"
             f" created {first['created']:,}, rejected {first['rejected']}"
         )
         if again is not None:
@@ -146,18 +162,21 @@ def bench(backend: str, members: int, folder: Path) -> None:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child(*sys.argv[2:5])
+        child(*sys.argv[2:6])
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--only", choices=["sqlite", "postgresql"], default=None)
+    parser.add_argument(
+        "--profile", action="store_true", help="import --members members once under cProfile and print where time goes"
+    )
     args = parser.parse_args()
     backends = ["sqlite"] + (["postgresql"] if os.environ.get("LOYALTY_TEST_POSTGRES_URL") else [])
     if args.only:
         backends = [args.only]
     with tempfile.TemporaryDirectory() as folder:
         for backend in backends:
-            bench(backend, args.members, Path(folder))
+            bench(backend, args.members, Path(folder), profile=args.profile)
 
 
 if __name__ == "__main__":

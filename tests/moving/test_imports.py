@@ -6,10 +6,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from loyalty.db.engine import Database
 from loyalty.db.models import Business, ConsentChange, LedgerTransaction
+from loyalty.moving import members as moving_members
 from tests.conftest import Tenant
 from tests.support.moving import (
     ledger_count,
@@ -257,4 +259,26 @@ def test_a_file_that_names_a_member_twice_ends_with_the_later_rows_figures(tenan
     assert (again["unchanged"], again["updated"]) == (1, 1)
     twice = member(db, tenant, "T-1")
     assert twice is not None and (twice.points_balance, twice.credit_balance) == (1000, 100)
+    assert problems(db, tenant) == []
+
+
+def test_a_batch_whose_insert_meets_a_taken_contact_is_written_row_by_row_naming_the_culprit(
+    tenant: Tenant, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another writer takes a contact between the batch's check and its INSERT (or COPY): here the check is
+    # made to see nothing, so the database's unique key is what refuses the batch.
+    register(tenant, "079 222 22 22")
+    monkeypatch.setattr(moving_members, "_taken", lambda *_: {"phone": set(), "email": set(), "member_number": set()})
+    body = ndjson(
+        {"external_id": "B-1", "phone": "079 333 33 33", "lots": [{"points": "10"}], "credit": "5"},
+        {"external_id": "B-2", "phone": "079 222 22 22", "lots": [{"points": "20"}]},
+        {"external_id": "B-3", "email": "b3@example.com", "lots": [{"points": "30"}]},
+    )
+    answer = post_import(tenant, body)
+    assert answer["created"] == 2
+    assert [(row["line"], row["external_id"], row["field"]) for row in answer["rejected"]] == [(2, "B-2", "phone")]
+    assert member(db, tenant, "B-2") is None
+    made = member(db, tenant, "B-1")
+    assert made is not None and (made.points_balance, made.credit_balance) == (1000, 500)
+    assert [lot[0] for lot in lots(db, made.id)] == [1000]
     assert problems(db, tenant) == []

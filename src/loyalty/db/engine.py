@@ -193,6 +193,14 @@ class Database:
                 backoff(attempt)
         raise AssertionError("unreachable")
 
+    def checkpoint(self) -> None:
+        """SQLite: the WAL copied back into the database file now (PASSIVE: waiting for no one). A bulk load calls it
+        between its transactions: the background checkpoints never catch up with writes that follow each other
+        without a pause, so the WAL, and the index of it each connection maps, would grow with all that is
+        loaded; once copied back, the next transaction starts the WAL over. Nothing on PostgreSQL."""
+        if self._checkpoints is not None:
+            self._checkpoints.checkpoint()
+
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A session for reads only; closing it rolls its transaction back, loaded objects stay readable."""

@@ -1,6 +1,8 @@
-"""The import use case: a file's members written in batches, each row in a savepoint of its own, so a rejected
-row writes nothing and the others are written. A dry run writes every batch and rolls it back: the answer says
-what would change.
+"""The import use case: a file's members written in batches. Each row is checked in Python before anything is
+written, so a rejected row writes nothing and the others are written; a batch's new members go in together (one
+INSERT or COPY per table), and should the database refuse them (another writer took a contact in between) row by
+row, each in a savepoint of its own. A dry run writes every batch and rolls it back: the answer says what would
+change.
 
 Rows are read one at a time and written a batch per transaction, so memory stays flat however long the file, and
 the server's other writers wait at most one batch."""
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
@@ -19,15 +21,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loyalty.audit import record
+from loyalty.db import bulk
 from loyalty.db.engine import Database
-from loyalty.db.models import Business, Member, now
+from loyalty.db.models import Asset, Business, Member, PointsLot, now
 from loyalty.members import access
 from loyalty.members.access import Principal
 from loyalty.money import currency_exponent, from_minor, hundredths_to_points
 from loyalty.moving import members, reading
 from loyalty.moving.rows import MemberRow, RowRejected, Spelling
 
-BATCH = 500
+BATCH = 5000  # rows per transaction: few commits (each waits for the disk), other writers wait a few seconds at most
 MAX_CHANGES = 1000  # the rows a dry run lists one by one for the Campaign Center's table
 
 
@@ -87,9 +90,25 @@ def run(
     # A dry run writes nothing that a later row could clash with, so it remembers (as 8-byte digests) the
     # identifiers earlier rows used; a real import finds them in the database.
     seen: dict[bytes, bytes] | None = {} if dry_run else None
+    try:
+        _run_batches(db, who, reading.read(stream, fmt, shape), report, seen, progress)
+    finally:
+        db.write(bulk.restore_cache)
+    return report, shape.currency_exponent
+
+
+def _run_batches(
+    db: Database,
+    who: Principal,
+    rows: Iterator[reading.Read],
+    report: Report,
+    seen: dict[bytes, bytes] | None,
+    progress: Callable[[int], None] | None,
+) -> None:
     batch: list[reading.Read] = []
     done = 0
-    for item in reading.read(stream, fmt, shape):
+    analysed = BATCH  # the rows after which the planner's statistics are next refreshed: each time twice as many
+    for item in rows:
         batch.append(item)
         if len(batch) >= BATCH:
             _write_batch(db, who, batch, report, seen)
@@ -97,18 +116,23 @@ def run(
             batch = []
             if progress is not None:
                 progress(done)
+            if seen is None:
+                db.checkpoint()
+            if seen is None and done >= analysed:
+                db.write(lambda session: bulk.refresh_statistics(session, Member, PointsLot, Asset))
+                analysed *= 2
     if batch:
         _write_batch(db, who, batch, report, seen)
         done += len(batch)
         if progress is not None:
             progress(done)
-    return report, shape.currency_exponent
 
 
 def _write_batch(
     db: Database, who: Principal, batch: list[reading.Read], report: Report, seen: dict[bytes, bytes] | None
 ) -> None:
     def work(session: Session) -> _Outcome:
+        bulk.enlarge_cache(session)
         business = access.business(session, who.business_id)
         outcome = _Outcome()
         names = members.BenefitNames(session, business.id)
@@ -124,6 +148,7 @@ def _write_batch(
         # What happened to each row, by its place in the batch, so the answer lists them in the file's order.
         results: dict[int, str | RowRejected] = {}
         fresh: list[tuple[int, MemberRow, list[tuple[str, bytes]]]] = []
+        fresh_ids: set[str] = set()
         later: list[tuple[int, MemberRow, list[tuple[str, bytes]]]] = []
         # Members already as the file says, read for the whole batch; an id the batch names twice goes row by row,
         # as its first row may change what the second is compared with.
@@ -158,14 +183,16 @@ def _write_batch(
                 results[place] = _one(session, business, row, at, names, known)
                 if seen is not None and not isinstance(results[place], RowRejected):
                     _remember(seen, digests)
-            elif any(row.external_id == other.external_id for _, other, _ in fresh):
+            elif row.external_id in fresh_ids:
                 later.append((place, row, digests))  # a new member the batch names again: after it is made
             else:
                 fresh.append((place, row, digests))
+                fresh_ids.add(row.external_id)
+        fresh_digests = {place: digests for place, _, digests in fresh}
         for place, result in _new_members(session, business, fresh, at, names, known).items():
             results[place] = result
             if seen is not None and not isinstance(result, RowRejected):
-                _remember(seen, next(item[2] for item in fresh if item[0] == place))
+                _remember(seen, fresh_digests[place])
         for place, row, digests in later:
             results[place] = _one(session, business, row, at, names, known)
             if seen is not None and not isinstance(results[place], RowRejected):

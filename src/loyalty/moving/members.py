@@ -24,7 +24,7 @@ from loyalty.db.models import (
     Member,
     PointsLot,
 )
-from loyalty.db.rows import insert_rows
+from loyalty.db.rows import bulk_insert, insert_rows
 from loyalty.errors import InvalidInput
 from loyalty.members import access, consents
 from loyalty.members import accounts as members
@@ -132,7 +132,7 @@ class NewRows:
 
     def write(self, session: Session) -> None:
         for table in self.TABLES:  # in this order: each refers only to rows of the tables before it
-            insert_rows(session, table, self.rows[table], flush=False)
+            bulk_insert(session, table, self.rows[table])
 
 
 def _create(session: Session, business: Business, row: MemberRow, profile: dict[str, Any], at: datetime) -> uuid.UUID:
