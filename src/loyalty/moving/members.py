@@ -8,6 +8,7 @@ importing a file twice adds nothing."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -499,8 +500,16 @@ def unchanged(
 
 
 def _same_wallet(active: list[Any], wanted: list[tuple[uuid.UUID, datetime | None, datetime | None]]) -> bool:
-    if len(active) != len(wanted):
-        return False
+    missing, unmatched = _paired(active, wanted)
+    return not missing and not unmatched
+
+
+def _paired(
+    active: Sequence[Any], wanted: list[tuple[uuid.UUID, datetime | None, datetime | None]]
+) -> tuple[list[tuple[uuid.UUID, datetime | None, datetime | None]], list[Any]]:
+    """The file's wallet entries paired with the member's active ones: (the file's the member lacks, the member's the
+    file does not list). An entry without a grant date pairs with one granted at any time."""
+    missing = []
     unmatched = list(active)
     for benefit_id, granted_at, valid_until in wanted:
         match = next(
@@ -514,9 +523,10 @@ def _same_wallet(active: list[Any], wanted: list[tuple[uuid.UUID, datetime | Non
             None,
         )
         if match is None:
-            return False
-        unmatched.pop(match)
-    return True
+            missing.append((benefit_id, granted_at, valid_until))
+        else:
+            unmatched.pop(match)
+    return missing, unmatched
 
 
 # --- the wallet -----------------------------------------------------------------------------------
@@ -562,23 +572,7 @@ def _set_benefits(
             Asset.business_id == business.id, Asset.member_id == member_id, Asset.status == "active"
         )
     ).all()
-    missing = []
-    unmatched = list(active)
-    for benefit_id, granted_at, valid_until in wanted:
-        match = next(
-            (
-                index
-                for index, held in enumerate(unmatched)
-                if held.benefit_id == benefit_id
-                and held.valid_until == valid_until
-                and (granted_at is None or held.granted_at == granted_at)
-            ),
-            None,
-        )
-        if match is None:
-            missing.append((benefit_id, granted_at, valid_until))
-        else:
-            unmatched.pop(match)
+    missing, unmatched = _paired(active, wanted)
     if unmatched:
         session.execute(
             update(Asset)
