@@ -166,6 +166,21 @@ def test_a_connection_lost_before_commit_is_retried_inside_and_the_till_sees_one
         assert session.scalar(select(func.count()).where(Purchase.transaction_id == "U-3")) == 1
 
 
+def test_a_connection_lost_while_the_queued_writes_go_is_retried_inside_too(
+    cut_at_commit: tuple[CommitCuttingProxy, TestClient, Tenant, Database],
+) -> None:
+    """The purchase's audit record goes with its other queued writes (on PostgreSQL in one pipeline), after the
+    statements whose answers were read: a connection lost there is lost before COMMIT, and run again."""
+    proxy, client, tenant, direct = cut_at_commit
+    made = shop(tenant)
+    proxy.arm(before=b"INSERT INTO audit_record ")
+    answered = client.post("/v1/purchases", headers=tenant.pos, json=sale(made["member"]["id"], "U-3b"))
+    assert proxy.cuts == 1
+    assert answered.status_code == 201, answered.text
+    with direct.read() as session:
+        assert session.scalar(select(func.count()).where(Purchase.transaction_id == "U-3b")) == 1
+
+
 def test_an_event_whose_commit_answer_is_lost_earns_once_when_retried_with_its_key(
     cut_at_commit: tuple[CommitCuttingProxy, TestClient, Tenant, Database],
 ) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from loyalty.db import later
 from loyalty.db.checkpoints import Checkpointer
 from loyalty.db.witness import Witness, WriteNotWitnessed
 
@@ -46,9 +47,11 @@ def make_engine(url: str, *, immediate: bool = True, pool_size: int = 10) -> Eng
     """An engine for `url`. On SQLite, `immediate=False` gives a reader whose BEGIN takes no write lock."""
     if is_sqlite(url):
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        later.send_before_each_statement(engine)  # first: a transaction's BEGIN finds no queue of another's
         _make_sqlite_safe(engine, begin="BEGIN IMMEDIATE" if immediate else "BEGIN")
         return engine
     engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    later.send_before_each_statement(engine)
     _ping_rested(engine)
     return engine
 
@@ -176,6 +179,7 @@ class Database:
                     with session.begin():
                         result = work(session)
                         session.flush()
+                        later.send(session.connection())  # its failures are the transaction's, not COMMIT's
                         committing = True  # what fails from here on fails in COMMIT, when the block ends
                     if self._witness is not None:
                         self._witness.confirm(session)

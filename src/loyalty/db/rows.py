@@ -2,23 +2,50 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 from sqlalchemy import JSON, Table, Uuid, insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from loyalty.db import later
+
 
 def insert_rows(session: Session, model: type[Any], rows: Sequence[Mapping[str, Any]], *, flush: bool = True) -> None:
-    """INSERT `rows` (dicts with the same keys, every column the row needs) into `model`'s table in one
-    executemany. What the session still holds is flushed first, so these rows may refer to it (`flush=False`
-    for rows that refer to nothing the session may hold)."""
+    """INSERT `rows` (dicts with the same keys) into `model`'s table in one executemany, queued with the
+    transaction's other writes whose answer nobody reads (`loyalty.db.later`). What the session still holds is
+    flushed first, so these rows may refer to it (`flush=False` for rows that refer to nothing the session may
+    hold). Columns left out get their Python-side defaults, as the ORM would give them."""
     if not rows:
         return
     if flush:
         session.flush()
-    session.connection().execute(_insert(model), list(rows))
+    table = cast_table(model)
+    keys = list(rows[0])
+    defaults = _defaults(table, frozenset(keys))
+    if defaults:
+        rows = [{**row, **{name: make() for name, make in defaults}} for row in rows]
+        keys += [name for name, _ in defaults]
+    later.execute(session, _insert(model), rows, keys=keys)
+
+
+def _defaults(table: Table, given: frozenset[str]) -> list[tuple[str, Callable[[], Any]]]:
+    """The Python-side defaults of `table`'s columns not in `given`, each as a function of nothing."""
+    found = []
+    for column in table.columns:
+        default = column.default
+        if column.name in given or default is None:
+            continue
+        if default.is_callable:
+            arg = default.arg  # type: ignore[attr-defined]
+            found.append((column.name, lambda arg=arg: arg(None)))  # SQLAlchemy wraps it to take a context
+        elif default.is_scalar:
+            value = default.arg  # type: ignore[attr-defined]
+            found.append((column.name, lambda value=value: value))
+        else:
+            raise ValueError(f"insert_rows cannot fill {table.name}.{column.name}'s default")
+    return found
 
 
 def cast_table(model: type[Any]) -> Table:
@@ -51,6 +78,7 @@ def bulk_insert(session: Session, model: type[Any], rows: Sequence[Mapping[str, 
     if missing:
         raise ValueError(f"bulk_insert into {table.name} needs {', '.join(missing)}")
     connection = session.connection()
+    later.send(connection)  # COPY goes around the statement hook that would send what is queued first
     dialect = connection.dialect
     processors = [table.columns[name].type._cached_bind_processor(dialect) for name in names]
     # Column by column: one pass per column through its conversion, then the rows zipped back together. A value

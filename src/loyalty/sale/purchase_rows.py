@@ -1,6 +1,6 @@
 """A confirmed purchase's own row, written by two prebuilt Core statements: one INSERT that claims the till's
 transaction (a concurrent or repeated copy gets no row back), and one UPDATE that settles its totals and stores its
-answer as the JSON text sent."""
+answer as the JSON text sent, queued with the purchase's other writes whose result nobody reads."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy import JSON, Text, bindparam, cast, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from loyalty.db import later
 from loyalty.db.models import Business, Purchase
 from loyalty.db.rows import cast_table
 from loyalty.money import currency_exponent, to_minor
@@ -75,23 +76,27 @@ def statements(dialect: str) -> Statements:
 def settle(
     session: Session, business: Business, priced: Priced, purchase_id: uuid.UUID, applied: awards.Applied, body: str
 ) -> None:
-    """The one UPDATE of the purchase: its totals and the answer's text, stored as sent."""
+    """The one UPDATE of the purchase: its totals and the answer's text, stored as sent (queued: nothing reads
+    its result)."""
     exponent = currency_exponent(business.currency)
-    session.connection().execute(
+    later.execute(
+        session,
         statements(session.get_bind().dialect.name).settle,
-        {
-            "purchase_business": business.id,
-            "purchase_id": purchase_id,
-            "new_total_minor": to_minor(priced.total, exponent),
-            "new_discount_minor": to_minor(priced.discounts.total, exponent),
-            "new_computed_discount_minor": (
-                None if priced.computed_discounts is None else to_minor(priced.computed_discounts.total, exponent)
-            ),
-            "new_points_earned": applied.points,
-            "new_payments": [
-                {"mop": payment.mop, "amount_minor": to_minor(payment.amount, exponent)}
-                for payment in priced.payments_seen
-            ],
-            "new_response": body,
-        },
+        [
+            {
+                "purchase_business": business.id,
+                "purchase_id": purchase_id,
+                "new_total_minor": to_minor(priced.total, exponent),
+                "new_discount_minor": to_minor(priced.discounts.total, exponent),
+                "new_computed_discount_minor": (
+                    None if priced.computed_discounts is None else to_minor(priced.computed_discounts.total, exponent)
+                ),
+                "new_points_earned": applied.points,
+                "new_payments": [
+                    {"mop": payment.mop, "amount_minor": to_minor(payment.amount, exponent)}
+                    for payment in priced.payments_seen
+                ],
+                "new_response": body,
+            }
+        ],
     )

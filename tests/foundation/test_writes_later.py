@@ -1,0 +1,136 @@
+"""Writes queued until the transaction's next statement or its COMMIT (`loyalty.db.later`) behave as if sent at once:
+read back in the same transaction, kept with it, gone with it, and failing it; on PostgreSQL in one round trip."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from loyalty.db import later
+from loyalty.db.engine import Database
+from loyalty.db.models import AuditRecord, now
+from loyalty.db.rows import insert_rows
+from tests.conftest import BACKEND, Tenant
+
+
+def _records(business_id: str, count: int, action: str) -> list[dict[str, Any]]:
+    """Audit records of `business_id`, leaving their `id` and `details` to the columns' defaults."""
+    return [
+        {
+            "business_id": uuid.UUID(business_id),
+            "at": now(),
+            "actor": "test",
+            "action": action,
+            "object_type": "test",
+            "object_id": str(n),
+        }
+        for n in range(count)
+    ]
+
+
+def _count(session: Session, action: str) -> int:
+    return session.scalar(select(func.count()).select_from(AuditRecord).where(AuditRecord.action == action)) or 0
+
+
+@pytest.fixture
+def sent() -> Iterator[list[str]]:
+    """The statements the queue sends, as they go."""
+    statements: list[str] = []
+    later.observers.append(statements.append)
+    yield statements
+    later.observers.remove(statements.append)
+
+
+def test_a_queued_write_is_read_back_by_the_same_transaction_and_kept(db: Database, tenant: Tenant) -> None:
+    action = f"later-{uuid.uuid4().hex}"
+
+    def work(session: Session) -> int:
+        insert_rows(session, AuditRecord, _records(tenant.business_id, 3, action), flush=False)
+        return _count(session, action)  # the next statement sends the queue first
+
+    assert db.write(work) == 3
+    with db.read() as session:
+        assert _count(session, action) == 3
+        found = session.scalars(select(AuditRecord).where(AuditRecord.action == action)).all()
+        assert all(record.details == {} and record.id for record in found)  # the columns' defaults, filled
+
+
+def test_a_queued_write_goes_with_its_transaction_and_never_into_the_next(db: Database, tenant: Tenant) -> None:
+    action = f"later-{uuid.uuid4().hex}"
+
+    class Undone(Exception):
+        pass
+
+    def fail(session: Session) -> None:
+        insert_rows(session, AuditRecord, _records(tenant.business_id, 2, action), flush=False)
+        raise Undone()
+
+    with pytest.raises(Undone):
+        db.write(fail)
+    db.write(lambda session: _count(session, "nothing"))  # the same pooled connection, a new transaction
+    with db.read() as session:
+        assert _count(session, action) == 0
+
+
+def test_a_failing_queued_write_fails_its_transaction_before_commit(db: Database, tenant: Tenant) -> None:
+    action = f"later-{uuid.uuid4().hex}"
+    kept = _records(tenant.business_id, 1, action)
+    orphan = _records(str(uuid.uuid4()), 1, action)  # a business that does not exist: the foreign key refuses it
+
+    def work(session: Session) -> None:
+        insert_rows(session, AuditRecord, kept, flush=False)
+        insert_rows(session, AuditRecord, orphan, flush=False)
+
+    with pytest.raises(IntegrityError):
+        db.write(work)
+    with db.read() as session:
+        assert _count(session, action) == 0  # the first write went with the transaction
+
+
+def test_inside_a_savepoint_a_write_fails_at_its_call(db: Database, tenant: Tenant) -> None:
+    action = f"later-{uuid.uuid4().hex}"
+
+    def work(session: Session) -> bool:
+        insert_rows(session, AuditRecord, _records(tenant.business_id, 1, action), flush=False)
+        try:
+            with session.begin_nested():
+                insert_rows(session, AuditRecord, _records(str(uuid.uuid4()), 1, action), flush=False)
+        except IntegrityError:
+            return True
+        return False
+
+    assert db.write(work) is True
+    with db.read() as session:
+        assert _count(session, action) == 1  # the write before the savepoint stands
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="the pipeline is PostgreSQL's")
+def test_on_postgresql_the_queue_goes_in_one_pipeline(db: Database, tenant: Tenant, sent: list[str]) -> None:
+    import psycopg
+
+    action = f"later-{uuid.uuid4().hex}"
+    pipelines: list[int] = []
+    opened = psycopg.Connection.pipeline
+
+    def counted(self: Any) -> Any:
+        pipelines.append(len(sent))
+        return opened(self)
+
+    def work(session: Session) -> None:
+        for n in range(3):
+            insert_rows(session, AuditRecord, _records(tenant.business_id, n + 1, action), flush=False)
+
+    psycopg.Connection.pipeline = counted  # type: ignore[method-assign]
+    try:
+        db.write(work)
+    finally:
+        psycopg.Connection.pipeline = opened  # type: ignore[method-assign]
+    assert pipelines == [0] and len(sent) == 3  # three statements (executemany each), one pipeline
+    with db.read() as session:
+        assert _count(session, action) == 6
