@@ -92,7 +92,7 @@ def send(connection: Connection) -> None:
     plan: Prepared | None = None
     try:
         if dialect.name == "postgresql":
-            with driver.pipeline(), driver.cursor() as cursor:  # type: ignore[attr-defined]
+            with driver.pipeline(), driver.cursor() as cursor:
                 for plan, parameters in queue:
                     _run(cursor, plan, parameters)
         else:
@@ -103,7 +103,7 @@ def send(connection: Connection) -> None:
             finally:
                 cursor.close()
     except dialect.loaded_dbapi.Error as error:
-        lost = dialect.is_disconnect(error, driver, None)  # type: ignore[arg-type]
+        lost = dialect.is_disconnect(error, driver, None)
         if lost:
             connection.invalidate(error)
         raise DBAPIError.instance(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
@@ -31,21 +32,24 @@ def insert_rows(session: Session, model: type[Any], rows: Sequence[Mapping[str, 
 
 
 def _defaults(table: Table, given: frozenset[str]) -> list[tuple[str, Callable[[], Any]]]:
-    """The Python-side defaults of `table`'s columns not in `given`, each as a function of nothing."""
-    found = []
+    """The Python-side defaults of `table`'s columns not in `given`, each as a function of nothing (SQLAlchemy
+    wraps a callable default to take the execution's context, which none of ours reads)."""
+    found: list[tuple[str, Callable[[], Any]]] = []
     for column in table.columns:
         default = column.default
         if column.name in given or default is None:
             continue
         if default.is_callable:
-            arg = default.arg  # type: ignore[attr-defined]
-            found.append((column.name, lambda arg=arg: arg(None)))  # SQLAlchemy wraps it to take a context
+            found.append((column.name, functools.partial(default.arg, None)))  # type: ignore[attr-defined]
         elif default.is_scalar:
-            value = default.arg  # type: ignore[attr-defined]
-            found.append((column.name, lambda value=value: value))
+            found.append((column.name, functools.partial(_same, default.arg)))  # type: ignore[attr-defined]
         else:
             raise ValueError(f"insert_rows cannot fill {table.name}.{column.name}'s default")
     return found
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def cast_table(model: type[Any]) -> Table:
