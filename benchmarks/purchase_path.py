@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import json
 import os
 import pstats
 import statistics
@@ -50,7 +51,7 @@ from sqlalchemy import event
 
 from loyalty.api.app import create_app
 from loyalty.api.v1 import pos
-from loyalty.db import migrate
+from loyalty.db import later, migrate
 from loyalty.db.engine import Database
 from loyalty.members import access
 from loyalty.members.access import Principal
@@ -60,30 +61,53 @@ RULES, ITEMS = till_sale.RULES, till_sale.ITEMS
 
 
 class Counter:
-    """Counts the statements an engine sends (BEGIN, COMMIT and ROLLBACK are not statements of the work)."""
+    """Counts the statements an operation sends (BEGIN, COMMIT and ROLLBACK are not statements of the work), and
+    its round trips: each statement sent alone is one, and so is each sending of the queued writes
+    (`loyalty.db.later`, one pipeline on PostgreSQL), however many statements it holds."""
 
     def __init__(self, show: bool) -> None:
         self.count = 0
+        self.round_trips = 0
         self.show = show
+        later.observers.append(self.queued)
+        self._send = later.send
+        later.send = self.send  # type: ignore[assignment]  # the queue's sendings, counted
 
     def __call__(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if statement.split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):
             self.count += 1
-            if self.show:
-                print("   ", " ".join(statement.split())[:160], file=sys.stderr)
+            self.round_trips += 1
+            self._show(statement)
+
+    def queued(self, statement: str) -> None:
+        self.count += 1
+        self._show("(queued) " + statement)
+
+    def send(self, connection: Any) -> None:
+        self.round_trips += bool(connection.info.get(later.QUEUE))
+        self._send(connection)
+
+    def reset(self, show: bool) -> None:
+        self.count = self.round_trips = 0
+        self.show = show
+
+    def _show(self, statement: str) -> None:
+        if self.show:
+            print("   ", " ".join(statement.split())[:160], file=sys.stderr)
 
 
 @dataclass
 class Figures:
     statements: list[int]
+    round_trips: list[int]
     millis: list[float]
 
     def row(self, backend: str, name: str) -> str:
         ordered = sorted(self.millis)
         p50 = statistics.median(ordered)
         p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-        statements = statistics.median(self.statements)
-        return f"| {backend} | {name} | {statements:g} | {p50:.2f} | {p99:.2f} |"
+        statements, trips = statistics.median(self.statements), statistics.median(self.round_trips)
+        return f"| {backend} | {name} | {statements:g} | {trips:g} | {p50:.2f} | {p99:.2f} |"
 
 
 class Bench:
@@ -167,17 +191,17 @@ class Bench:
         return self.purchase()
 
     def measure(self, make: Callable[[], Callable[[], Any]], runs: int, warmup: int) -> Figures:
-        figures = Figures([], [])
+        figures = Figures([], [], [])
         for turn in range(warmup + runs):
             operation = make()
-            self.counter.count = 0
-            self.counter.show = self.show and turn == warmup
+            self.counter.reset(self.show and turn == warmup)
             started = time.perf_counter()
             operation()
             elapsed = (time.perf_counter() - started) * 1000
             if turn >= warmup:
                 figures.millis.append(elapsed)
                 figures.statements.append(self.counter.count)
+                figures.round_trips.append(self.counter.round_trips)
         return figures
 
 
@@ -208,13 +232,14 @@ STAGES: list[tuple[str, list[tuple[str, str]]]] = [
     ),
     ("pricing: payments probe, rules (1)", [("sale/pricing.py", "price")]),
     ("  of which the rules engine", [("rules/engine.py", "evaluate")]),
-    ("award: balance, ledger, lots, rule uses (5)", [("sale/confirmation.py", "_award")]),
-    ("lines (1)", [("sale/confirmation.py", "_record_lines")]),
+    ("award: the balance (1); ledger, lots, rule uses (4 queued)", [("sale/confirmation.py", "_award")]),
+    ("lines (1 queued)", [("sale/confirmation.py", "_record_lines")]),
     ("answer, with the balance read (1)", [("sale/confirmation.py", "_answer")]),
     ("JSON of the answer", [("sale/confirmation.py", "serialised")]),
-    ("settle: the purchase's totals and answer (1)", [("sale/purchase_rows.py", "settle")]),
-    ("audit record (1)", [("loyalty/audit.py", "record")]),
+    ("settle: the purchase's totals and answer (1 queued)", [("sale/purchase_rows.py", "settle")]),
+    ("audit record (1 queued)", [("loyalty/audit.py", "record")]),
     ("webhook outbox (0 when cached)", [("webhooks/outbox.py", "record_event")]),
+    ("sending the queued writes (before the balance read, then before COMMIT)", [("db/later.py", "send")]),
     ("COMMIT", [("~", "<method 'commit' of 'sqlite3.Connection' objects>"), ("psycopg/connection.py", "commit")]),
 ]
 
@@ -228,44 +253,69 @@ def _cumulative(stats: pstats.Stats, functions: list[tuple[str, str]]) -> float:
 
 
 def profile(bench: Bench, backend: str, purchases: int) -> None:
-    """One till's confirmed purchases through HTTP in process: times without a profiler, then the stages."""
+    """One till's confirmed purchases through the ASGI app, called in process as a server calls it (no HTTP client:
+    its CPU is the till's, not loyalty's): times without a profiler, then the stages."""
     import anyio.to_thread
-    import httpx
 
     async def inline(function: Callable[..., Any], *args: Any, **_: Any) -> Any:
         return function(*args)
 
     anyio.to_thread.run_sync = inline  # type: ignore[assignment]
     app = bench.client.app
+    headers = [(name.lower().encode(), value.encode()) for name, value in bench.till.items()]
+    headers += [(b"content-type", b"application/json"), (b"host", b"till")]
+
+    async def one() -> None:
+        body = json.dumps(bench.sale(bench.member(), payments=till_sale.PAYMENTS)).encode()
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/v1/purchases",
+            "raw_path": b"/v1/purchases",
+            "query_string": b"",
+            "root_path": "",
+            "headers": [*headers, (b"content-length", str(len(body)).encode())],
+            "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 8000),
+        }
+        messages = [{"type": "http.request", "body": body, "more_body": False}]
+        answered: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            if messages:
+                return messages.pop()
+            await asyncio.Event().wait()  # the client stays connected until the answer is sent
+            raise AssertionError("unreachable")
+
+        async def send(message: dict[str, Any]) -> None:
+            answered.append(message)
+
+        await app(scope, receive, send)  # type: ignore[arg-type]
+        assert answered[0]["status"] == 201, answered
 
     async def run() -> tuple[list[float], list[float], pstats.Stats]:
-        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-        async with httpx.AsyncClient(transport=transport, base_url="http://till", headers=bench.till) as client:
-
-            async def one() -> None:
-                sale = bench.sale(bench.member(), payments=till_sale.PAYMENTS)
-                answered = await client.post("/v1/purchases", json=sale)
-                assert answered.status_code == 201, answered.text
-
-            for _ in range(30):
+        for _ in range(30):
+            await one()
+        walls, cpus = [], []
+        for _ in range(max(1, purchases // 25)):
+            wall, cpu = time.perf_counter(), time.process_time()
+            for _ in range(25):
                 await one()
-            walls, cpus = [], []
-            for _ in range(max(1, purchases // 25)):
-                wall, cpu = time.perf_counter(), time.process_time()
-                for _ in range(25):
-                    await one()
-                walls.append((time.perf_counter() - wall) * 1000 / 25)
-                cpus.append((time.process_time() - cpu) * 1000 / 25)
-            profiler = cProfile.Profile()
-            profiler.enable()
-            for _ in range(purchases):
-                await one()
-            profiler.disable()
-            return walls, cpus, pstats.Stats(profiler)
+            walls.append((time.perf_counter() - wall) * 1000 / 25)
+            cpus.append((time.process_time() - cpu) * 1000 / 25)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(purchases):
+            await one()
+        profiler.disable()
+        return walls, cpus, pstats.Stats(profiler)
 
     walls, cpus, stats = asyncio.run(run())
     print(
-        f"\n{backend}: a confirmed purchase through HTTP in process, {purchases} purchases, load average "
+        f"\n{backend}: a confirmed purchase through the ASGI app in process, {purchases} purchases, load average "
         f"{os.getloadavg()[0]:.1f}: wall {statistics.median(walls):.2f} ms, CPU {statistics.median(cpus):.2f} ms "
         "(medians of batches of 25, no profiler)\n"
     )
@@ -294,8 +344,8 @@ def main() -> None:
                 bench.client.__exit__(None, None, None)
                 bench.db.dispose()
         return
-    print("| database | operation | statements | p50 ms | p99 ms |")
-    print("|---|---|---:|---:|---:|")
+    print("| database | operation | statements | round trips | p50 ms | p99 ms |")
+    print("|---|---|---:|---:|---:|---:|")
     with databases(os.environ.get("LOYALTY_TEST_POSTGRES_URL")) as found:
         for backend, url in found:
             bench = Bench(url, show=arguments.show)

@@ -40,7 +40,7 @@ def _count(session: Session, action: str) -> int:
 
 @pytest.fixture
 def sent() -> Iterator[list[str]]:
-    """The statements the queue sends, as they go."""
+    """The statements queued, as they are."""
     statements: list[str] = []
     later.observers.append(statements.append)
     yield statements
@@ -131,6 +131,6 @@ def test_on_postgresql_the_queue_goes_in_one_pipeline(db: Database, tenant: Tena
         db.write(work)
     finally:
         psycopg.Connection.pipeline = opened  # type: ignore[method-assign]
-    assert pipelines == [0] and len(sent) == 3  # three statements (executemany each), one pipeline
+    assert pipelines == [3] and len(sent) == 3  # three statements (executemany each), one pipeline
     with db.read() as session:
         assert _count(session, action) == 6

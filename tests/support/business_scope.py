@@ -24,6 +24,8 @@ import sqlglot
 from sqlalchemy import Engine, event
 from sqlglot import exp
 
+from loyalty.db import later
+
 SOURCE = str(Path(__file__).resolve().parents[2] / "src" / "loyalty")
 SKIPPED_MODULES = ("loyalty.db.engine",)  # the transaction runner: every statement passes through it
 
@@ -64,11 +66,17 @@ def _our_frames() -> tuple[str, ...]:
 def recording() -> Iterator[Recorder]:
     """Every statement any engine of this process sends meanwhile (the app's, the CLI's)."""
     recorder = Recorder()
+
+    def queued(sql: str) -> None:  # a write queued to be sent with others (loyalty.db.later), seen from its caller
+        recorder.statements.append(Sent(sql, _our_frames()))
+
     event.listen(Engine, "before_cursor_execute", recorder)
+    later.observers.append(queued)
     try:
         yield recorder
     finally:
         event.remove(Engine, "before_cursor_execute", recorder)
+        later.observers.remove(queued)
 
 
 @dataclass(frozen=True)

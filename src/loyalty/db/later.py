@@ -24,9 +24,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-_QUEUE = "loyalty.later"
+QUEUE = "loyalty.later"  # the key of a connection's queue in its `info`
 _hooked: weakref.WeakSet[Engine] = weakref.WeakSet()  # engines whose connections send their queue (see below)
-# Called with each statement the queue sends (benchmarks count statements with it); empty in production.
+# Called with each statement as it is queued, by its caller (tests check and benchmarks count statements with it, as
+# with SQLAlchemy's before_cursor_execute for the others); empty in production.
 observers: list[Callable[[str], None]] = []
 
 
@@ -75,15 +76,17 @@ def execute(session: Session, statement: Any, rows: Sequence[Mapping[str, Any]],
         return
     connection = session.connection()
     plan = prepared(statement, connection.dialect, tuple(keys) or None)
-    queue: list[tuple[Prepared, list[Any]]] = connection.info.setdefault(_QUEUE, [])
+    queue: list[tuple[Prepared, list[Any]]] = connection.info.setdefault(QUEUE, [])
     queue.append((plan, [plan.parameters(row) for row in rows]))
+    for observe in observers:
+        observe(plan.sql)
     if session.in_nested_transaction() or connection.engine not in _hooked:
         send(connection)
 
 
 def send(connection: Connection) -> None:
     """Send what is queued on `connection` now, in order; a failure raises as SQLAlchemy raises a statement's."""
-    queue = connection.info.pop(_QUEUE, None)
+    queue = connection.info.pop(QUEUE, None)
     if not queue:
         return
     dialect = connection.dialect
@@ -112,8 +115,6 @@ def send(connection: Connection) -> None:
 
 
 def _run(cursor: Any, plan: Prepared, parameters: list[Any]) -> None:
-    for observe in observers:
-        observe(plan.sql)
     if len(parameters) == 1:
         cursor.execute(plan.sql, parameters[0])
     else:
@@ -127,7 +128,7 @@ def send_before_each_statement(engine: Engine) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def first_the_queue(connection: Connection, *_: Any) -> None:
-        if _QUEUE in connection.info:
+        if QUEUE in connection.info:
             send(connection)
 
     @event.listens_for(engine, "commit")
@@ -138,4 +139,4 @@ def send_before_each_statement(engine: Engine) -> None:
     @event.listens_for(engine, "rollback")
     def forget(connection: Connection) -> None:
         if not connection.invalidated:  # a lost connection's queue was dropped with it
-            connection.info.pop(_QUEUE, None)
+            connection.info.pop(QUEUE, None)
