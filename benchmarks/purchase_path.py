@@ -51,7 +51,7 @@ from sqlalchemy import event
 
 from loyalty.api.app import create_app
 from loyalty.api.v1 import pos
-from loyalty.db import later, migrate
+from loyalty.db import later, migrate, prepared
 from loyalty.db.engine import Database
 from loyalty.members import access
 from loyalty.members.access import Principal
@@ -69,7 +69,7 @@ class Counter:
         self.count = 0
         self.round_trips = 0
         self.show = show
-        later.observers.append(self.queued)
+        prepared.observers.append(self.direct)
         self._send = later.send
         later.send = self.send  # type: ignore[assignment]  # the queue's sendings, counted
 
@@ -79,9 +79,10 @@ class Counter:
             self.round_trips += 1
             self._show(statement)
 
-    def queued(self, statement: str) -> None:
+    def direct(self, statement: str, queued: bool) -> None:  # sent on the driver's cursor
         self.count += 1
-        self._show("(queued) " + statement)
+        self.round_trips += not queued
+        self._show(f"({'queued' if queued else 'direct'}) {statement}")
 
     def send(self, connection: Any) -> None:
         self.round_trips += bool(connection.info.get(later.QUEUE))

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from loyalty.db import later
+from loyalty.db import prepared
 from loyalty.db.engine import Database
 from loyalty.db.models import AuditRecord, now
 from loyalty.db.rows import insert_rows
@@ -42,9 +42,14 @@ def _count(session: Session, action: str) -> int:
 def sent() -> Iterator[list[str]]:
     """The statements queued, as they are."""
     statements: list[str] = []
-    later.observers.append(statements.append)
+
+    def observe(sql: str, queued: bool) -> None:
+        if queued:
+            statements.append(sql)
+
+    prepared.observers.append(observe)
     yield statements
-    later.observers.remove(statements.append)
+    prepared.observers.remove(observe)
 
 
 def test_a_queued_write_is_read_back_by_the_same_transaction_and_kept(db: Database, tenant: Tenant) -> None:

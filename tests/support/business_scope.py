@@ -24,7 +24,7 @@ import sqlglot
 from sqlalchemy import Engine, event
 from sqlglot import exp
 
-from loyalty.db import later
+from loyalty.db import prepared
 
 SOURCE = str(Path(__file__).resolve().parents[2] / "src" / "loyalty")
 SKIPPED_MODULES = ("loyalty.db.engine",)  # the transaction runner: every statement passes through it
@@ -67,16 +67,16 @@ def recording() -> Iterator[Recorder]:
     """Every statement any engine of this process sends meanwhile (the app's, the CLI's)."""
     recorder = Recorder()
 
-    def queued(sql: str) -> None:  # a write queued to be sent with others (loyalty.db.later), seen from its caller
+    def direct(sql: str, _queued: bool) -> None:  # sent on the driver's cursor (loyalty.db.later), seen by its caller
         recorder.statements.append(Sent(sql, _our_frames()))
 
     event.listen(Engine, "before_cursor_execute", recorder)
-    later.observers.append(queued)
+    prepared.observers.append(direct)
     try:
         yield recorder
     finally:
         event.remove(Engine, "before_cursor_execute", recorder)
-        later.observers.remove(queued)
+        prepared.observers.remove(direct)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ round trip (psycopg's pipeline mode), on SQLite one statement after the other; b
 each statement compiled once per dialect and its values converted by the columns' own bind processors, without
 SQLAlchemy's per-statement execution work.
 
+`first` runs a statement whose answer is read in the same way, after the queue.
+
 What changes for a caller is only when a failing write raises: at the next statement (or the commit) instead of at
 its call. So inside a savepoint, where a caller catches a write's failure to recover from it, nothing is queued.
 """
@@ -15,58 +17,17 @@ its call. So inside a savepoint, where a caller catches a write's failure to rec
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event
-from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from loyalty.db.prepared import Prepared, observers, prepared
+
 QUEUE = "loyalty.later"  # the key of a connection's queue in its `info`
 _hooked: weakref.WeakSet[Engine] = weakref.WeakSet()  # engines whose connections send their queue (see below)
-# Called with each statement as it is queued, by its caller (tests check and benchmarks count statements with it, as
-# with SQLAlchemy's before_cursor_execute for the others); empty in production.
-observers: list[Callable[[str], None]] = []
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A Core statement compiled once for one dialect: its SQL, its parameters' order (None: named), the
-    values it carries itself, and the conversion of each parameter."""
-
-    sql: str
-    order: tuple[str, ...] | None
-    fixed: Mapping[str, Any]
-    processors: tuple[tuple[str, Callable[[Any], Any]], ...]
-
-    def parameters(self, values: Mapping[str, Any]) -> Any:
-        row = {**self.fixed, **values}
-        for name, process in self.processors:
-            row[name] = process(row[name])
-        return row if self.order is None else tuple(row[name] for name in self.order)
-
-
-_prepared: dict[tuple[Any, str, tuple[str, ...] | None], Prepared] = {}
-
-
-def prepared(statement: Any, dialect: Dialect, keys: tuple[str, ...] | None = None) -> Prepared:
-    """`statement` (for an INSERT, of the columns `keys`) compiled for `dialect`, once."""
-    found = _prepared.get((statement, dialect.name, keys))
-    if found is not None:
-        return found
-    compiled = statement.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
-    binds = compiled.binds
-    processors = []
-    for name, bind in binds.items():
-        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-        if process is not None:
-            processors.append((name, process))
-    fixed = {name: bind.value for name, bind in binds.items() if bind.value is not None}
-    order = tuple(compiled.positiontup) if compiled.positional else None
-    found = _prepared[(statement, dialect.name, keys)] = Prepared(compiled.string, order, fixed, tuple(processors))
-    return found
 
 
 def execute(session: Session, statement: Any, rows: Sequence[Mapping[str, Any]], *, keys: Sequence[str] = ()) -> None:
@@ -79,9 +40,27 @@ def execute(session: Session, statement: Any, rows: Sequence[Mapping[str, Any]],
     queue: list[tuple[Prepared, list[Any]]] = connection.info.setdefault(QUEUE, [])
     queue.append((plan, [plan.parameters(row) for row in rows]))
     for observe in observers:
-        observe(plan.sql)
+        observe(plan.sql, True)
     if session.in_nested_transaction() or connection.engine not in _hooked:
         send(connection)
+
+
+def first(session: Session, statement: Any, values: Mapping[str, Any]) -> Any:
+    """Run `statement` (built once) on the driver's cursor, after what is queued, and return its first row as the
+    driver gives it, or None: for statements whose answer needs no conversion (integers, text)."""
+    connection = session.connection()
+    send(connection)
+    plan = prepared(statement, connection.dialect)
+    for observe in observers:
+        observe(plan.sql, False)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(plan.sql, plan.parameters(values))
+        return cursor.fetchone()
+    except connection.dialect.loaded_dbapi.Error as error:
+        raise _raised(connection, error, plan.sql) from None
+    finally:
+        cursor.close()
 
 
 def send(connection: Connection) -> None:
@@ -106,12 +85,16 @@ def send(connection: Connection) -> None:
             finally:
                 cursor.close()
     except dialect.loaded_dbapi.Error as error:
-        lost = dialect.is_disconnect(error, driver, None)
-        if lost:
-            connection.invalidate(error)
-        raise DBAPIError.instance(
-            plan.sql if plan else "", None, error, dialect.loaded_dbapi.Error, connection_invalidated=lost
-        ) from None
+        raise _raised(connection, error, plan.sql if plan else "") from None
+
+
+def _raised(connection: Connection, error: Exception, sql: str) -> Exception:
+    """The driver's `error`, as SQLAlchemy raises a statement's; a lost connection is invalidated, as it does."""
+    dialect = connection.dialect
+    lost = dialect.is_disconnect(error, connection.connection.driver_connection, None)  # type: ignore[arg-type]
+    if lost:
+        connection.invalidate(error)
+    return DBAPIError.instance(sql, None, error, dialect.loaded_dbapi.Error, connection_invalidated=lost)
 
 
 def _run(cursor: Any, plan: Prepared, parameters: list[Any]) -> None:

@@ -33,7 +33,7 @@ def insert_once(session: Session, purchase: Purchase) -> bool:
         "new_created_at": purchase.created_at,
     }
     statement = statements(session.get_bind().dialect.name).insert_once
-    return session.connection().execute(statement, values).first() is not None
+    return later.first(session, statement, values) is not None
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from loyalty.db import later
 from loyalty.db.models import Business, LedgerEntry, LedgerTransaction, Member, now
 from loyalty.db.rows import insert_rows
 from loyalty.errors import Conflict, Refused
@@ -189,14 +190,8 @@ def record_postings(
     if any(abs(leg) > MAX_BALANCE for leg, _ in postings) or abs(amount) > MAX_BALANCE:
         raise PointsCeiling()  # before the database sees a number its integers cannot hold
     guard = "in" if amount > 0 else "out" if not allow_negative else "owe"
-    moved = (
-        session.connection()
-        .execute(
-            _balance_update(guard),
-            {"member": member_id, "business": business.id, "amount": amount, "lifetime": lifetime_change},
-        )
-        .first()
-    )
+    values = {"member": member_id, "business": business.id, "amount": amount, "lifetime": lifetime_change}
+    moved = later.first(session, _balance_update(guard), values)  # (points_balance, lifetime_points[, debt])
     if moved is None:
         if amount < 0 and not allow_negative:
             raise InsufficientPoints(-amount)
@@ -204,11 +199,11 @@ def record_postings(
     member = session.identity_map.get(identity_key(Member, member_id))
     if member is not None:
         # Keep a loaded member in step with the row without another SELECT.
-        set_committed_value(member, "points_balance", moved.points_balance)
-        set_committed_value(member, "lifetime_points", moved.lifetime_points)
+        set_committed_value(member, "points_balance", moved[0])
+        set_committed_value(member, "lifetime_points", moved[1])
     transactions = _insert_transactions(session, business, member_id, kind, postings, at)
-    debt = int(moved.debt or 0) if amount > 0 else None
-    return transactions, int(moved.points_balance) - amount, debt
+    debt = int(moved[2] or 0) if amount > 0 else None
+    return transactions, int(moved[0]) - amount, debt
 
 
 @functools.cache

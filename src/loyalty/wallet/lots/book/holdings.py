@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Row, Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
+from loyalty.db import later
 from loyalty.db.models import LotAllocation, Member, PointsLot
 from loyalty.wallet.lots import model
 
@@ -120,7 +121,7 @@ def balance_now(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUI
     """The spendable balance at `at`: the cached ledger balance less points still pending or already expired. Two
     index range reads over the member's lots that are pending or due, however many lots the member has."""
     where = {"business_id": business_id, "member_id": member_id, "at": at}
-    held_back = session.connection().execute(_HELD_BACK, where).one()
+    held_back = later.first(session, _HELD_BACK, where)
     return cached - int(held_back[0] or 0) - int(held_back[1] or 0)
 
 
