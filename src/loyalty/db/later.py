@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -55,7 +56,7 @@ def first(session: Session, statement: Any, values: Mapping[str, Any]) -> Any:
         observe(plan.sql, False)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.execute(plan.sql, plan.parameters(values))
+        _execute(connection.dialect, cursor, plan.sql, plan.parameters(values))
         return cursor.fetchone()
     except connection.dialect.loaded_dbapi.Error as error:
         raise _raised(connection, error, plan.sql) from None
@@ -76,12 +77,12 @@ def send(connection: Connection) -> None:
         if dialect.name == "postgresql":
             with driver.pipeline(), driver.cursor() as cursor:
                 for plan, parameters in queue:
-                    _run(cursor, plan, parameters)
+                    _run(dialect, cursor, plan, parameters)
         else:
             cursor = driver.cursor()
             try:
                 for plan, parameters in queue:
-                    _run(cursor, plan, parameters)
+                    _run(dialect, cursor, plan, parameters)
             finally:
                 cursor.close()
     except dialect.loaded_dbapi.Error as error:
@@ -97,11 +98,23 @@ def _raised(connection: Connection, error: Exception, sql: str) -> Exception:
     return DBAPIError.instance(sql, None, error, dialect.loaded_dbapi.Error, connection_invalidated=lost)
 
 
-def _run(cursor: Any, plan: Prepared, parameters: list[Any]) -> None:
+def _run(dialect: Dialect, cursor: Any, plan: Prepared, parameters: list[Any]) -> None:
     if len(parameters) == 1:
-        cursor.execute(plan.sql, parameters[0])
+        _execute(dialect, cursor, plan.sql, parameters[0])
     else:
-        cursor.executemany(plan.sql, parameters)
+        _execute(dialect, cursor, plan.sql, parameters, many=True)
+
+
+def _execute(dialect: Dialect, cursor: Any, sql: str, parameters: Any, *, many: bool = False) -> None:
+    """The driver's execute, or what a listener of the dialect's do_execute events does instead, as SQLAlchemy
+    gives them the choice (the simulator injects its faults there)."""
+    for hook in dialect.dispatch.do_executemany if many else dialect.dispatch.do_execute:
+        if hook(cursor, sql, parameters, None):
+            return
+    if many:
+        cursor.executemany(sql, parameters)
+    else:
+        cursor.execute(sql, parameters)
 
 
 def send_before_each_statement(engine: Engine) -> None:

@@ -97,13 +97,14 @@ def confirmed(
         return replay
     priced = _judged(session, business=business, terminal_id=terminal_id, branch_id=branch_id, sale=sale, at=at)
     _spend(session, business=business, priced=priced, purchase_id=purchase.id, at=at)
+    held = _held_back_before_award(session, business, priced.member, at)
     found = sale_effects.before(priced.member)
     applied, punched = _award(session, business=business, priced=priced, purchase_id=purchase.id, at=at)
     sale_effects.note(
         session, business=business, purchase_id=purchase.id, member=priced.member, found=found, applied=applied
     )
     _record_lines(session, business=business, priced=priced, purchase_id=purchase.id)
-    answer = _answer(session, business, priced, purchase, applied, punched, at=at)
+    answer = _answer(session, business, priced, purchase, applied, punched, at=at, held=held)
     body = serialised(answer)
     purchase_rows.settle(session, business, priced, purchase.id, applied, body)
     record(session, business.id, actor=actor, action="purchase.confirm", obj=purchase)
@@ -284,6 +285,7 @@ def _answer(
     punched: list[punch_cards.Punched],
     *,
     at: datetime,
+    held: int | None,
 ) -> dict[str, Any]:
     view = View(business)
     member = priced.member
@@ -298,7 +300,7 @@ def _answer(
         "discount_total": view.money(priced.discounts.total),
         "points_earned": view.points(hundredths_to_points(applied.points)),
         "points_paid": view.points(hundredths_to_points(sum(p.points for p in priced.points_payments))),
-        "points_balance": view.points(hundredths_to_points(_spendable(session, member, at))) if member else None,
+        "points_balance": view.points(hundredths_to_points(_spendable(session, member, at, held))) if member else None,
         "earned": [view.award(award) for award in applied.awards],
         "discounts": view.discounts(priced.discounts),
         "redeemed": [str(asset.id) for asset in priced.assets.values()],
@@ -323,7 +325,19 @@ def _as_charged(view: View, priced: Priced) -> dict[str, Any]:
     }
 
 
-def _spendable(session: Session, member: Member, at: datetime) -> int:
+def _held_back_before_award(session: Session, business: Business, member: Member | None, at: datetime) -> int | None:
+    """The member's points pending or expired at `at`, read before the award when its lots cannot change that: with
+    no hold on earned points, a new lot is spendable at once (and expires days later), so the answer's balance
+    needs no read after the award's writes, which then all go together with the purchase's last ones."""
+    if member is None or business.points_pending_days:
+        return None
+    return book.held_back(session, business_id=business.id, member_id=member.id, at=at)
+
+
+def _spendable(session: Session, member: Member, at: datetime, held: int | None) -> int:
+    """The member's spendable balance after the sale: `held` read before the award, or read now."""
+    if held is not None:
+        return member.points_balance - held
     return book.balance_now(
         session, business_id=member.business_id, member_id=member.id, cached=member.points_balance, at=at
     )
