@@ -82,7 +82,7 @@ def confirmed(
     # The member is read first but judged only once this is known not to be a replay: a replay answers as the
     # first time did, whatever became of the member since.
     member = member_row(session, business.id, sale.member_id)
-    purchase = Purchase(
+    purchase = purchase_rows.NewPurchase(
         id=uuid.uuid4(),
         business_id=business.id,
         branch_id=branch_id,
@@ -112,7 +112,7 @@ def confirmed(
     return Confirmed(answer, body, True)
 
 
-def _claim(session: Session, purchase: Purchase, *, member_found: bool) -> Confirmed | None:
+def _claim(session: Session, purchase: purchase_rows.NewPurchase, *, member_found: bool) -> Confirmed | None:
     """The purchase's row, inserted first; or the answer of the same transaction recorded before (a replay)."""
     if not member_found:
         earlier = _recorded(session, purchase.business_id, purchase.terminal_id, purchase.transaction_id)
@@ -280,7 +280,7 @@ def _answer(
     session: Session,
     business: Business,
     priced: Priced,
-    purchase: Purchase,
+    purchase: purchase_rows.NewPurchase,
     applied: awards.Applied,
     punched: list[punch_cards.Punched],
     *,

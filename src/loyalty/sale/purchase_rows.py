@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Text, bindparam, cast, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -20,7 +21,23 @@ from loyalty.sale import awards
 from loyalty.sale.purchases import Priced
 
 
-def insert_once(session: Session, purchase: Purchase) -> bool:
+@dataclass(frozen=True)
+class NewPurchase:
+    """The columns a purchase's row is claimed with (a model instance would cost more than its INSERT)."""
+
+    __tablename__: ClassVar[str] = "purchase"  # what the audit trail calls it
+
+    id: uuid.UUID
+    business_id: uuid.UUID
+    branch_id: uuid.UUID | None
+    terminal_id: uuid.UUID
+    transaction_id: str
+    member_id: uuid.UUID | None
+    request_hash: str
+    created_at: datetime
+
+
+def insert_once(session: Session, purchase: NewPurchase) -> bool:
     """INSERT the purchase unless its (business, terminal, transaction) is taken; whether it was inserted."""
     values = {
         "new_id": purchase.id,
