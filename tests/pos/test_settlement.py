@@ -189,11 +189,20 @@ def test_a_payment_without_a_tab_still_counts_in_its_confirmation(tenant: Tenant
     PostgreSQL, the statement that waits on the tab also reads which payments the sale has)."""
     member = member_with_points(tenant)
     ok(pay(tenant, member["id"], "T-11", "12.00"), 201)
-    db.write(lambda session: session.execute(delete(SaleTab).where(SaleTab.transaction_id == "T-11")))
+    business_id = uuid.UUID(tenant.business_id)
+    db.write(
+        lambda session: session.execute(
+            delete(SaleTab).where(SaleTab.business_id == business_id, SaleTab.transaction_id == "T-11")
+        )
+    )
     confirmed = ok(tenant.client.post("/v1/purchases", headers=tenant.pos, json=sale(member["id"], "T-11")), 201)
     assert confirmed["points_paid"] == "12.00" and confirmed["payments"] == [{"mop": "points", "amount": "12.00"}]
     with db.read() as session:
-        attached = session.scalar(select(PointsPayment.purchase_id).where(PointsPayment.transaction_id == "T-11"))
+        attached = session.scalar(
+            select(PointsPayment.purchase_id).where(
+                PointsPayment.business_id == business_id, PointsPayment.transaction_id == "T-11"
+            )
+        )
     assert str(attached) == confirmed["id"]
     assert balance(tenant, member["id"]) == 88
 

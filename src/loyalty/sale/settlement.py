@@ -107,9 +107,13 @@ _SEEN = "loyalty.sale.payment_kinds_seen"
 Key = tuple[uuid.UUID, uuid.UUID, str]
 
 
-def seen(session: Session, key: Key, kinds: frozenset[str]) -> None:
-    """Keep, for the next `recorded_for` of this sale in this transaction, the payment kinds just read."""
-    session.info[_SEEN] = (key, kinds)
+def seen(session: Session, key: Key, kinds: frozenset[str] | None) -> None:
+    """Keep, for the next `recorded_for` of this sale in this transaction, the payment kinds just read (None: they
+    may be out of date, and are read again)."""
+    if kinds is None:
+        session.info.pop(_SEEN, None)
+    else:
+        session.info[_SEEN] = (key, kinds)
 
 
 def recorded_for(

@@ -55,9 +55,8 @@ def wait(session: Session, *, business_id: uuid.UUID, terminal_id: uuid.UUID, tr
     if session.get_bind().dialect.name != "postgresql":
         return
     params = {"business_id": business_id, "terminal_id": terminal_id, "transaction_id": transaction_id}
-    kinds = {row[0] for row in session.connection().execute(_WAIT_AND_PROBE, params).fetchall()}
-    if _TAB not in kinds:
-        settlement.seen(session, (business_id, terminal_id, transaction_id), frozenset(kinds))
+    kinds = frozenset(row[0] for row in session.connection().execute(_WAIT_AND_PROBE, params).fetchall())
+    settlement.seen(session, (business_id, terminal_id, transaction_id), None if _TAB in kinds else kinds)
 
 
 def _hold() -> Any:
