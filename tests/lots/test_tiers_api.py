@@ -121,3 +121,31 @@ def test_a_rule_with_member_tiers_round_trips(tenant: Tenant) -> None:
     assert made["conditions"]["member_tiers"] == ["Gold", "Silver"]
     bad = tenant.client.post("/v1/rules", json=rule | {"conditions": {"member_tiers": []}}, headers=tenant.admin)
     assert bad.status_code == 422 and bad.json()["error"]["details"]["field"] == "conditions.member_tiers"
+
+
+def test_a_tier_rule_asks_for_the_tier_at_the_sale_not_at_a_limited_rule_s_last_use(tenant: Tenant) -> None:
+    """A member's facts read the firings of limited rules: the tier a rule asks for is still the one at the sale."""
+    shop(tenant, tier_window_days=7)
+    put_tiers(tenant, LADDER)
+    rules = [
+        {
+            "name": "First visit",
+            "trigger": "purchase",
+            "status": "active",
+            "limits": {"per_member": 1, "period": "ever"},
+            "actions": [{"type": "add_points", "mode": "fixed", "points": "2"}],
+        },
+        {
+            "name": "Gold bonus",
+            "trigger": "purchase",
+            "status": "active",
+            "conditions": {"member_tiers": ["Gold"]},
+            "actions": [{"type": "add_points", "mode": "fixed", "points": "50"}],
+        },
+    ]
+    for rule in rules:
+        assert tenant.client.post("/v1/rules", json=rule, headers=tenant.admin).status_code == 201
+    ada = register(tenant)
+    # Gold ten days ago, with the limited rule's one firing then: the 7-day window has run out since.
+    assert buy(tenant, ada["id"], "600.00", occurred_at=days_ago(10))["points_earned"] == "602.00"
+    assert buy(tenant, ada["id"], "1.00")["points_earned"] == "1.00"

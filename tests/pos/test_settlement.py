@@ -7,10 +7,10 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from loyalty.db.engine import Database
-from loyalty.db.models import LedgerEntry, PointsPayment, Purchase
+from loyalty.db.models import LedgerEntry, PointsPayment, Purchase, SaleTab
 from tests.conftest import Tenant
 
 
@@ -182,3 +182,35 @@ def test_a_capped_payment_whose_sale_has_too_many_decimals_names_the_field_insid
     refused = pay(tenant, member["id"], "T-10", "5.00", purchase=body)
     assert refused.status_code == 422 and refused.json()["error"]["details"]["field"] == "purchase.items.0.amount"
     assert balance(tenant, member["id"]) == 100
+
+
+def test_a_payment_without_a_tab_still_counts_in_its_confirmation(tenant: Tenant, db: Database) -> None:
+    """A points payment recorded before sales had tabs has none: the confirmation finds it all the same (on
+    PostgreSQL, the statement that waits on the tab also reads which payments the sale has)."""
+    member = member_with_points(tenant)
+    ok(pay(tenant, member["id"], "T-11", "12.00"), 201)
+    business_id = uuid.UUID(tenant.business_id)
+    db.write(
+        lambda session: session.execute(
+            delete(SaleTab).where(SaleTab.business_id == business_id, SaleTab.transaction_id == "T-11")
+        )
+    )
+    confirmed = ok(tenant.client.post("/v1/purchases", headers=tenant.pos, json=sale(member["id"], "T-11")), 201)
+    assert confirmed["points_paid"] == "12.00" and confirmed["payments"] == [{"mop": "points", "amount": "12.00"}]
+    with db.read() as session:
+        attached = session.scalar(
+            select(PointsPayment.purchase_id).where(
+                PointsPayment.business_id == business_id, PointsPayment.transaction_id == "T-11"
+            )
+        )
+    assert str(attached) == confirmed["id"]
+    assert balance(tenant, member["id"]) == 88
+
+
+def test_a_second_payment_on_a_tab_counts_in_its_confirmation(tenant: Tenant) -> None:
+    """With a tab, the confirmation reads the payments again after waiting on it: both payments count."""
+    member = member_with_points(tenant)
+    ok(pay(tenant, member["id"], "T-12", "5.00"), 201)
+    ok(pay(tenant, member["id"], "T-12", "7.00"), 201)
+    confirmed = ok(tenant.client.post("/v1/purchases", headers=tenant.pos, json=sale(member["id"], "T-12")), 201)
+    assert confirmed["points_paid"] == "12.00" and confirmed["payments"] == [{"mop": "points", "amount": "12.00"}]

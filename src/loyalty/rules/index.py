@@ -40,6 +40,8 @@ class RuleIndex:
         "_by_trigger",
         "_everything",
         "_thresholds",
+        "asks_tier",
+        "counted_rule_ids",
         "rules",
     )
 
@@ -56,6 +58,12 @@ class RuleIndex:
             if rule.status == "active":
                 self._file(position, rule)
         self._thresholds.sort()
+        # What the shell reads about a member before each evaluation, worked out once: the rules whose firings it
+        # counts (limits, lifetime thresholds), and whether any rule asks for the member's tier.
+        self.counted_rule_ids: tuple[str, ...] = tuple(
+            rule.id for rule in self.rules if rule.id and (rule.limits or rule.trigger == "lifetime_points")
+        )
+        self.asks_tier: bool = any(rule.conditions.member_tiers for rule in self.rules)
 
     def __len__(self) -> int:
         return len(self.rules)

@@ -7,6 +7,7 @@ lifts the member's lifetime points over a `lifetime_points` threshold, those rul
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
@@ -49,10 +50,14 @@ class Applied:
 
 
 def context(business: Business) -> engine.Context:
+    return _context(business.points_decimals, business.currency, business.timezone)
+
+
+@functools.lru_cache(maxsize=256)
+def _context(points_decimals: int, currency: str, timezone: str) -> engine.Context:
+    """One engine context per set of settings (immutable, so shared): not built again for every sale."""
     return engine.Context(
-        points_decimals=business.points_decimals,
-        currency_exponent=currency_exponent(business.currency),
-        timezone=ZoneInfo(business.timezone),
+        points_decimals=points_decimals, currency_exponent=currency_exponent(currency), timezone=ZoneInfo(timezone)
     )
 
 
@@ -66,19 +71,17 @@ def member_facts(
 ) -> engine.Member:
     """The member as the engine sees them, with the firings that limited rules count (and the tier, when a rule
     asks for one)."""
-    limited = [
-        uuid.UUID(rule.id) for rule in index.rules if rule.id and (rule.limits or rule.trigger == "lifetime_points")
-    ]
     uses: dict[str, list[datetime]] = {}
-    if limited:
+    if index.counted_rule_ids:
+        limited = [uuid.UUID(rule_id) for rule_id in index.counted_rule_ids]
         query = select(RuleUse.rule_id, RuleUse.at).where(
             RuleUse.business_id == member.business_id,
             RuleUse.member_id == member.id,
             RuleUse.rule_id.in_(limited),
             RuleUse.reversed_at.is_(None),
         )
-        for rule_id, at in session.execute(query):
-            uses.setdefault(str(rule_id), []).append(at)
+        for rule_id, used_at in session.execute(query):
+            uses.setdefault(str(rule_id), []).append(used_at)
     return engine.Member(
         id=str(member.id),
         tags=frozenset(member.tags or ()),
@@ -91,7 +94,7 @@ def member_facts(
 def _tier(
     session: Session, member: Member, index: engine.RuleIndex, business: Business | None, at: datetime | None
 ) -> str | None:
-    if business is None or at is None or not any(rule.conditions.member_tiers for rule in index.rules):
+    if business is None or at is None or not index.asks_tier:
         return None  # no rule asks: the window's sum is not worth reading
     return tiers.name_at(session, business=business, member=member, at=at)
 

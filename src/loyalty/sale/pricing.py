@@ -104,10 +104,10 @@ def price(
         purchases.check_reach(sale, priced.outcome)
     else:
         priced.discounts = engine.apply_discounts(sale.lines, requests, currency_exponent=exponent)
-    speech = reader.speech_for(business)  # why not, in the till's language
     for unapplied in priced.discounts.rejected:
         if unapplied.source == "deal":
             continue  # a deal is automatic: one that cannot apply is simply not there
+        speech = reader.speech_for(business)  # why not, in the till's language (most sales have nothing to say)
         key = "id" if unapplied.source == "benefit" else "code"
         why = speech.say(unapplied.message) if unapplied.message is not None else unapplied.reason
         rejected.append({key: unapplied.id, "reason": f"{unapplied.name} {why}"})

@@ -80,12 +80,12 @@ def _mop(name: str) -> str:
     return name.strip().lower()
 
 
-def _probe() -> Any:
-    """Which kinds of payment one till's transaction has (built once: every quote and sale asks)."""
+def probe_selects() -> tuple[Any, Any]:
+    """Which kinds of payment one till's transaction has: one select per kind, naming its kind (`wallet`)."""
     business_id: Any = bindparam("business_id")
     terminal_id: Any = bindparam("terminal_id")
     transaction_id: Any = bindparam("transaction_id")
-    return union_all(
+    return (
         select(literal(payments.POINTS_MOP).label("wallet")).where(
             PointsPayment.business_id == business_id,
             PointsPayment.terminal_id == terminal_id,
@@ -101,7 +101,19 @@ def _probe() -> Any:
     )
 
 
-_PROBE = _probe()
+_PROBE = union_all(*probe_selects())  # built once: every quote and sale asks
+# The kinds of payment a sale's confirmation already found in this transaction (`tab.wait`), for its pricing.
+_SEEN = "loyalty.sale.payment_kinds_seen"
+Key = tuple[uuid.UUID, uuid.UUID, str]
+
+
+def seen(session: Session, key: Key, kinds: frozenset[str] | None) -> None:
+    """Keep, for the next `recorded_for` of this sale in this transaction, the payment kinds just read (None: they
+    may be out of date, and are read again)."""
+    if kinds is None:
+        session.info.pop(_SEEN, None)
+    else:
+        session.info[_SEEN] = (key, kinds)
 
 
 def recorded_for(
@@ -109,12 +121,18 @@ def recorded_for(
 ) -> tuple[list[PointsPayment], list[CreditPayment]]:
     """The active points and credit payments of one till's transaction: one statement finds whether there are
     any of each (most sales have none), and only the kinds there are are read."""
-    found = session.connection().execute(
-        _PROBE, {"business_id": business_id, "terminal_id": terminal_id, "transaction_id": transaction_id}
-    )
-    kinds = set(found.scalars())
+    kept = session.info.pop(_SEEN, None)
+    if kept is not None and kept[0] == (business_id, terminal_id, transaction_id):
+        kinds: set[str] | frozenset[str] = kept[1]
+    else:
+        found = session.connection().execute(
+            _PROBE, {"business_id": business_id, "terminal_id": terminal_id, "transaction_id": transaction_id}
+        )
+        kinds = {row[0] for row in found.fetchall()}  # plain rows: a scalars() filter costs more than the read
     points_paid: list[PointsPayment] = []
     credit_paid: list[CreditPayment] = []
+    if not kinds:
+        return points_paid, credit_paid
     if payments.POINTS_MOP in kinds:
         points_paid = payments.for_transaction(
             session, business_id=business_id, terminal_id=terminal_id, transaction_id=transaction_id

@@ -14,12 +14,13 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal, select, union_all
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from loyalty.db.models import SaleTab
 from loyalty.db.rows import cast_table
+from loyalty.sale import settlement
 
 
 def hold(
@@ -45,12 +46,17 @@ def hold(
 def wait(session: Session, *, business_id: uuid.UUID, terminal_id: uuid.UUID, transaction_id: str) -> None:
     """For the confirmation: wait for a payment on this sale that is under way, and hold payments off until the
     purchase is committed (they then find the sale confirmed). A read of the tab, where one was made: a sale that no
-    payment ever touched writes nothing for it."""
+    payment ever touched writes nothing for it.
+
+    The same statement asks which kinds of payment the sale has (`settlement.recorded_for`'s probe). When it found
+    no tab, it waited for no one and what it saw is what the pricing that follows would read: that answer is kept
+    for it, one round trip fewer for the usual sale. When it found one, it may have waited for a payment whose rows
+    its snapshot predates, so the pricing asks again."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    session.connection().execute(
-        _WAIT, {"business_id": business_id, "terminal_id": terminal_id, "transaction_id": transaction_id}
-    )
+    params = {"business_id": business_id, "terminal_id": terminal_id, "transaction_id": transaction_id}
+    kinds = frozenset(row[0] for row in session.connection().execute(_WAIT_AND_PROBE, params).fetchall())
+    settlement.seen(session, (business_id, terminal_id, transaction_id), None if _TAB in kinds else kinds)
 
 
 def _hold() -> Any:
@@ -73,3 +79,14 @@ _WAIT = (
     )
     .with_for_update()
 )
+_TAB = "tab"
+
+
+def _wait_and_probe() -> Any:
+    """The tab locked (a sub-select: PostgreSQL allows no FOR UPDATE in a UNION), then the payment kinds."""
+    held = _WAIT.subquery("held")
+    found: Any = select(literal(_TAB).label("wallet")).select_from(held)
+    return union_all(found, *settlement.probe_selects())
+
+
+_WAIT_AND_PROBE = _wait_and_probe()
