@@ -4,6 +4,8 @@ per-execution work (which costs several times the driver's own on a purchase's s
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,10 +28,19 @@ class Prepared:
     processors: tuple[tuple[str, Callable[[Any], Any]], ...]
 
     def parameters(self, values: Mapping[str, Any]) -> Any:
-        row = {**self.fixed, **values}
+        row = {**self.fixed, **values} if self.fixed else dict(values)
         for name, process in self.processors:
             row[name] = process(row[name])
-        return row if self.order is None else tuple(row[name] for name in self.order)
+        return row if self.order is None else self._positional(row)
+
+    @functools.cached_property
+    def _positional(self) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+        """The values in the order of the SQL's question marks, picked in one C call."""
+        assert self.order is not None
+        if len(self.order) == 1:
+            only = self.order[0]
+            return lambda row: (row[only],)
+        return operator.itemgetter(*self.order)
 
 
 # Keyed by the statement object: the statements given are built once (module constants or caches of their own).

@@ -31,6 +31,7 @@ def insert_rows(session: Session, model: type[Any], rows: Sequence[Mapping[str, 
     later.execute(session, _insert(model), rows, keys=keys)
 
 
+@functools.cache
 def _defaults(table: Table, given: frozenset[str]) -> list[tuple[str, Callable[[], Any]]]:
     """The Python-side defaults of `table`'s columns not in `given`, each as a function of nothing (SQLAlchemy
     wraps a callable default to take the execution's context, which none of ours reads)."""
