@@ -92,18 +92,20 @@ def confirmed(
         request_hash=fingerprint,
         created_at=at,
     )
-    replay = _claim(session, purchase, member_found=sale.member_id is None or member is not None)
-    if replay is not None:
-        return replay
+    claimed = _claim(session, purchase, member_found=sale.member_id is None or member is not None)
+    if isinstance(claimed, Confirmed):
+        return claimed  # a replay
     priced = _judged(session, business=business, terminal_id=terminal_id, branch_id=branch_id, sale=sale, at=at)
     _spend(session, business=business, priced=priced, purchase_id=purchase.id, at=at)
-    held = _held_back_before_award(session, business, priced.member, at)
     found = sale_effects.before(priced.member)
     applied, punched = _award(session, business=business, priced=priced, purchase_id=purchase.id, at=at)
     sale_effects.note(
         session, business=business, purchase_id=purchase.id, member=priced.member, found=found, applied=applied
     )
     _record_lines(session, business=business, priced=priced, purchase_id=purchase.id)
+    # With no hold on earned points the award's new lots are spendable at once (and expire days later): what the
+    # claim read held back is still so, and the answer's balance needs no read after the award's writes.
+    held = None if business.points_pending_days else claimed
     answer = _answer(session, business, priced, purchase, applied, punched, at=at, held=held)
     body = serialised(answer)
     purchase_rows.settle(session, business, priced, purchase.id, applied, body)
@@ -112,15 +114,17 @@ def confirmed(
     return Confirmed(answer, body, True)
 
 
-def _claim(session: Session, purchase: purchase_rows.NewPurchase, *, member_found: bool) -> Confirmed | None:
-    """The purchase's row, inserted first; or the answer of the same transaction recorded before (a replay)."""
+def _claim(session: Session, purchase: purchase_rows.NewPurchase, *, member_found: bool) -> Confirmed | int:
+    """The purchase's row, inserted first, and the member's points held back then (`insert_once`); or the answer
+    of the same transaction recorded before (a replay)."""
     if not member_found:
         earlier = _recorded(session, purchase.business_id, purchase.terminal_id, purchase.transaction_id)
         if earlier is not None:
             return _replayed(earlier, purchase.request_hash)
         raise NotFound("member")
     # The first write: a concurrent copy of this transaction waits here for the first to end, then finds its row.
-    if not purchase_rows.insert_once(session, purchase):
+    held = purchase_rows.insert_once(session, purchase)
+    if held is None:
         earlier = _recorded(session, purchase.business_id, purchase.terminal_id, purchase.transaction_id)
         if earlier is None:
             raise RetryTransaction()  # not visible to this transaction yet: run it again from the start
@@ -132,7 +136,7 @@ def _claim(session: Session, purchase: purchase_rows.NewPurchase, *, member_foun
         terminal_id=purchase.terminal_id,
         transaction_id=purchase.transaction_id,
     )
-    return None
+    return held
 
 
 def _judged(
@@ -325,17 +329,8 @@ def _as_charged(view: View, priced: Priced) -> dict[str, Any]:
     }
 
 
-def _held_back_before_award(session: Session, business: Business, member: Member | None, at: datetime) -> int | None:
-    """The member's points pending or expired at `at`, read before the award when its lots cannot change that: with
-    no hold on earned points, a new lot is spendable at once (and expires days later), so the answer's balance
-    needs no read after the award's writes, which then all go together with the purchase's last ones."""
-    if member is None or business.points_pending_days:
-        return None
-    return book.held_back(session, business_id=business.id, member_id=member.id, at=at)
-
-
 def _spendable(session: Session, member: Member, at: datetime, held: int | None) -> int:
-    """The member's spendable balance after the sale: `held` read before the award, or read now."""
+    """The member's spendable balance after the sale: `held` read by its claim, or read now."""
     if held is not None:
         return member.points_balance - held
     return book.balance_now(

@@ -1,5 +1,6 @@
 """A confirmed purchase's own row, written by two prebuilt Core statements: one INSERT that claims the till's
-transaction (a concurrent or repeated copy gets no row back), and one UPDATE that settles its totals and stores its
+transaction (a concurrent or repeated copy gets no row back; the claim also reads what its answer needs of the
+member's lots), and one UPDATE that settles its totals and stores its
 answer as the JSON text sent, queued with the purchase's other writes whose result nobody reads."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from loyalty.db.rows import cast_table
 from loyalty.money import currency_exponent, to_minor
 from loyalty.sale import awards
 from loyalty.sale.purchases import Priced
+from loyalty.wallet.lots import book
 
 
 @dataclass(frozen=True)
@@ -37,8 +39,10 @@ class NewPurchase:
     created_at: datetime
 
 
-def insert_once(session: Session, purchase: NewPurchase) -> bool:
-    """INSERT the purchase unless its (business, terminal, transaction) is taken; whether it was inserted."""
+def insert_once(session: Session, purchase: NewPurchase) -> int | None:
+    """INSERT the purchase unless its (business, terminal, transaction) is taken. Inserted, the points of its member
+    held back at its time (pending, or expired and not yet posted), read by the same statement for its answer;
+    taken, None."""
     values = {
         "new_id": purchase.id,
         "new_business_id": purchase.business_id,
@@ -50,7 +54,8 @@ def insert_once(session: Session, purchase: NewPurchase) -> bool:
         "new_created_at": purchase.created_at,
     }
     statement = statements(session.get_bind().dialect.name).insert_once
-    return later.first(session, statement, values) is not None
+    claimed = later.first(session, statement, values)
+    return None if claimed is None else int(claimed[1] or 0) + int(claimed[2] or 0)
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,8 @@ def statements(dialect: str) -> Statements:
             response=cast(text, JSON) if dialect == "postgresql" else text,
         )
     )
-    found = built[dialect] = Statements(insert.on_conflict_do_nothing().returning(table.c.id), settle)
+    held_back = book.held_back_of(bindparam("new_business_id"), bindparam("new_member_id"), bindparam("new_created_at"))
+    found = built[dialect] = Statements(insert.on_conflict_do_nothing().returning(table.c.id, *held_back), settle)
     return found
 
 

@@ -147,9 +147,9 @@ def balance_read(session: Session, *, business_id: uuid.UUID, member_id: uuid.UU
     return balance, balance - int(found[1] or 0) - int(found[2] or 0)
 
 
-def _held_back(business_id: Any, member_id: Any, at: Any) -> tuple[Any, Any]:
+def held_back_of(business_id: Any, member_id: Any, at: Any) -> tuple[Any, Any]:
     """The member's points still pending and those already expired (not yet posted), as two scalar subqueries:
-    each an index range read of its own, sent together."""
+    each an index range read of its own, for a statement that reads them alongside other work."""
     total = func.coalesce(func.sum(PointsLot.remaining), 0)
     mine = (PointsLot.business_id == business_id, PointsLot.member_id == member_id)
     pending = select(total).where(*mine, PointsLot.pending_until > at)
@@ -158,16 +158,16 @@ def _held_back(business_id: Any, member_id: Any, at: Any) -> tuple[Any, Any]:
 
 
 # Built once: the statements a sale, a payment and their answers read balances with.
-_HELD_BACK = select(*_held_back(bindparam("business_id"), bindparam("member_id"), bindparam("at")))
+_HELD_BACK = select(*held_back_of(bindparam("business_id"), bindparam("member_id"), bindparam("at")))
 _THE_MEMBER = (Member.business_id == bindparam("business_id"), Member.id == bindparam("member_id"))
 _LOCK_SPENDABLE = (
-    select(Member.points_balance, *_held_back(bindparam("business_id"), bindparam("member_id"), bindparam("at")))
+    select(Member.points_balance, *held_back_of(bindparam("business_id"), bindparam("member_id"), bindparam("at")))
     .where(*_THE_MEMBER)
     .with_for_update(of=Member)
 )
 _BALANCE_READ = select(
     select(Member.points_balance).where(*_THE_MEMBER).scalar_subquery(),
-    *_held_back(bindparam("business_id"), bindparam("member_id"), bindparam("at")),
+    *held_back_of(bindparam("business_id"), bindparam("member_id"), bindparam("at")),
 )
 
 
