@@ -78,7 +78,8 @@ class Speech:
 
     def number(self, value: Decimal, decimals: int) -> str:
         """`value` with exactly `decimals` decimals, grouped as the locale groups: 1'234.50."""
-        return _pattern(decimals).apply(value, self.locale, decimal_quantization=True)  # what format_decimal does
+        written: str = _pattern(decimals).apply(value, self.locale, decimal_quantization=True)  # as format_decimal
+        return written
 
     def plain(self, value: Decimal) -> str:
         """A number without trailing zeros: 2.5 -> "2,5" in French."""
