@@ -82,12 +82,14 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
 
     routing.serve_first(app, till)
 
-    app.add_middleware(guards.Reported, report=guards.access_line)
-    app.add_middleware(languages.AcceptLanguage)  # explanations and histories follow the reader's language
+    reports = [guards.access_line]
     if settings.metrics:
         from loyalty.api import metrics
 
-        metrics.install(app)  # the route, and the request counter around everything above
+        metrics.install(app)  # the route
+        reports.append(metrics.count)  # the request counter
+    app.add_middleware(guards.Reported, reports=reports)
+    app.add_middleware(languages.AcceptLanguage)  # explanations and histories follow the reader's language
     # Added last, so outermost: a body too large is refused before any of the above reads it, and an
     # unexpected error is answered without dropping the connection.
     app.add_middleware(guards.TextOnly)  # inside the body limit: it reads a body the limit has already bounded
