@@ -52,7 +52,7 @@ class RiskOut(BaseModel):
     warning: str | None = Field(description="Set when daily_chance passes 1%.")
 
 
-def settings_of(request: Request) -> Settings:
+async def settings_of(request: Request) -> Settings:  # async: a sync dependency runs in a worker thread
     settings: Settings = request.app.state.settings
     return settings
 
