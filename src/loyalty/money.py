@@ -23,7 +23,7 @@ from decimal import (
     InvalidOperation,
     Overflow,
 )
-from functools import reduce
+from functools import lru_cache, reduce
 
 __all__ = [
     "POINTS_EXPONENT",
@@ -127,6 +127,7 @@ def hundredths_to_points(hundredths: int) -> Decimal:
     return from_minor(hundredths, POINTS_EXPONENT)
 
 
+@lru_cache(maxsize=256)  # pure; asked several times per purchase
 def currency_exponent(code: str) -> int:
     """The number of decimals of an ISO 4217 currency (JPY 0, KWD 3, most others 2)."""
     normalized = code.strip().upper()

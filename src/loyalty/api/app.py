@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.routing import BaseRoute
 
 from loyalty import __version__, web
-from loyalty.api import docs, errors, guards, languages, request_ids
+from loyalty.api import docs, errors, guards, languages, request_ids, routing
 from loyalty.api.como import routes as como
 from loyalty.api.como.outer import ComoEnvelope
 from loyalty.api.v1 import (
@@ -48,6 +49,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.state.db = db or Database(settings.database_url)
     app.state.keys = access.KeyCache()
     errors.install(app)
+    till: list[BaseRoute] = []  # the routes a till calls at every sale: tried first (routing.serve_first)
     for module in (
         system,
         admin,
@@ -63,7 +65,9 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         figures,
         points,
     ):
-        app.include_router(module.router)
+        added = routing.include(app, module.router)
+        if module in (pos, identification):
+            till += added
     docs.install(app)
     app.include_router(credit_routes.router)
     app.include_router(shop_routes.router)
@@ -76,12 +80,16 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.include_router(como.router)  # the Como POS API v4, for tills that already speak it
     app.openapi_tags = [*(app.openapi_tags or []), como.TAG_METADATA]
 
-    app.add_middleware(guards.Reported, report=guards.access_line)
-    app.add_middleware(languages.AcceptLanguage)  # explanations and histories follow the reader's language
+    routing.serve_first(app, till)
+
+    reports = [guards.access_line]
     if settings.metrics:
         from loyalty.api import metrics
 
-        metrics.install(app)  # the route, and the request counter around everything above
+        metrics.install(app)  # the route
+        reports.append(metrics.count)  # the request counter
+    app.add_middleware(guards.Reported, reports=reports)
+    app.add_middleware(languages.AcceptLanguage)  # explanations and histories follow the reader's language
     # Added last, so outermost: a body too large is refused before any of the above reads it, and an
     # unexpected error is answered without dropping the connection.
     app.add_middleware(guards.TextOnly)  # inside the body limit: it reads a body the limit has already bounded

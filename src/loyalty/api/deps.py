@@ -24,18 +24,29 @@ __all__ = ["KeyedDatabase", "admin", "admin_or_pos", "database", "pos", "princip
 bearer = HTTPBearer(auto_error=False, description="An admin, pos or member key.")
 
 
+_KEYED = "loyalty.keyed_database"
+
+
+def _keyed(request: Request) -> KeyedDatabase:
+    """The request's one KeyedDatabase, read from its scope by `database`, `principal` and `require` alike, so
+    they need no dependency on each other (FastAPI solves every dependency of every dependency anew each time)."""
+    db: KeyedDatabase | None = request.scope.get(_KEYED)
+    if db is None:
+        db = request.scope[_KEYED] = KeyedDatabase(request.app.state.db)
+    return db
+
+
 async def database(request: Request) -> KeyedDatabase:
-    return KeyedDatabase(request.app.state.db)
+    return _keyed(request)
 
 
 async def principal(
-    request: Request,
-    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
-    db: KeyedDatabase = Depends(database),
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
 ) -> AsyncIterator[Principal]:
     raw = credentials.credentials if credentials and credentials.scheme.lower() == "bearer" else None
     if not raw:
         raise KeyInvalid("no key")
+    db = _keyed(request)
     keys: access.KeyCache = request.app.state.keys
     who = keys.get(raw)
     if who is None:
@@ -53,10 +64,9 @@ async def principal(
 def require(*kinds: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency that admits only keys of these kinds (403 for any other kind)."""
 
-    async def check(
-        who: Principal = Depends(principal, scope="function"), db: KeyedDatabase = Depends(database)
-    ) -> Principal:
+    async def check(request: Request, who: Principal = Depends(principal, scope="function")) -> Principal:
         if who.kind not in kinds:
+            db = _keyed(request)
             if not db.key_checked:
                 await run_in_threadpool(db.check_key)  # a revoked key is a 401 whatever its kind
             raise KeyKindRefused(f"This needs a key of kind {' or '.join(kinds)}, not {who.kind}.")

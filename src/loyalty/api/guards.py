@@ -1,7 +1,7 @@
 """Four pure ASGI middlewares around the whole application.
 
-`Reported` with `access_line`: one line per request: method, path (never the query string, which may carry a
-phone number or an e-mail address), status and milliseconds.
+`Reported` with `access_line` (and the request metrics): one line per request: method, path (never the query
+string, which may carry a phone number or an e-mail address), status and milliseconds.
 
 `BodyLimit`: a request body larger than the limit is refused with 413 before it is read. A declared
 Content-Length over the limit is answered at once; a body without one (chunked) is counted as it streams in,
@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -139,12 +139,12 @@ class Contained:
 
 
 class Reported:
-    """Runs the app, then hands `report` the scope, the answer's status (500 when an exception escaped: Contained
-    answers it) and the seconds it took. The access log and the request metrics are two reports."""
+    """Runs the app, then hands each of `reports` the scope, the answer's status (500 when an exception escaped:
+    Contained answers it) and the seconds it took. The access log and the request metrics are two reports."""
 
-    def __init__(self, app: ASGIApp, report: Callable[[Scope, int, float], None]) -> None:
+    def __init__(self, app: ASGIApp, reports: Sequence[Callable[[Scope, int, float], None]]) -> None:
         self.app = app
-        self.report = report
+        self.reports = tuple(reports)  # one middleware for all of them: each layer costs every request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -162,7 +162,9 @@ class Reported:
         try:
             await self.app(scope, receive, watched)
         finally:
-            self.report(scope, status, time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            for report in self.reports:
+                report(scope, status, seconds)
 
 
 def access_line(scope: Scope, status: int, seconds: float) -> None:

@@ -16,7 +16,7 @@ from loyalty.members.access import Principal
 T = TypeVar("T")
 
 
-def optional_key(
+async def optional_key(  # async: a sync dependency runs in a worker thread
     idempotency_key: str | None = Header(
         default=None,
         min_length=1,

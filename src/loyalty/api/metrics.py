@@ -1,5 +1,5 @@
-"""`GET /metrics` and the middleware that counts requests by route template (never the raw path: ids in paths
-would make one series per member). The webhook queue is read from the database at each scrape."""
+"""`GET /metrics` and `count`, the report (guards.Reported) that counts requests by route template (never the raw
+path: ids in paths would make one series per member). The webhook queue is read from the database at each scrape."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope
 
 from loyalty import metrics
-from loyalty.api.guards import Reported
 from loyalty.db.engine import Database
 from loyalty.webhooks import queue
 
@@ -44,5 +43,3 @@ def install(app: FastAPI) -> None:
     async def scrape(request: Request) -> Response:
         figures = metrics.exposition() + await run_in_threadpool(_queue_figures, request.app.state.db)
         return Response(figures, media_type=CONTENT_TYPE_LATEST)
-
-    app.add_middleware(Reported, report=count)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 from typing import Any
 
 from loyalty.i18n.choice import choose, parse_language
@@ -37,5 +38,11 @@ def speech_for(business: Any, language: str | None = None) -> Speech:
     """How to speak to this business's reader: `language` if given (a member's), else the request's
     Accept-Language, else the business's language; in the business's country's formats."""
     default = getattr(business, "language", None) or "en"
-    chosen = parse_language(language) or choose(_asked.get(), default)
-    return Speech.of(chosen, getattr(business, "country", None) or "CH")
+    return _speech(language, _asked.get(), default, getattr(business, "country", None) or "CH")
+
+
+@lru_cache(maxsize=1024)
+def _speech(language: str | None, asked: str | None, default: str, country: str) -> Speech:
+    """Pure, and asked several times an answer (a purchase words each award): parsing the header and making the
+    Speech once per spelling. Bounded: the header is the client's."""
+    return Speech.of(parse_language(language) or choose(asked, default), country)

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, get_day_names
 from babel.lists import format_list
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import NumberPattern, format_currency, parse_pattern
 from babel.support import Translations
 
 from loyalty.i18n.catalogues import translations
@@ -38,8 +38,11 @@ def _locale(language: Language, country: str) -> Locale:
         return Locale.parse(language)
 
 
-def _pattern(decimals: int) -> str:
-    return "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+@cache
+def _pattern(decimals: int) -> NumberPattern:
+    """Parsed once per number of decimals (the pattern is the same in every locale; the locale gives the symbols):
+    `format_decimal` would parse it again on every call."""
+    return parse_pattern("#,##0" + ("." + "0" * decimals if decimals > 0 else ""))
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,8 @@ class Speech:
 
     def number(self, value: Decimal, decimals: int) -> str:
         """`value` with exactly `decimals` decimals, grouped as the locale groups: 1'234.50."""
-        return format_decimal(value, format=_pattern(decimals), locale=self.locale, decimal_quantization=True)
+        written: str = _pattern(decimals).apply(value, self.locale, decimal_quantization=True)  # as format_decimal
+        return written
 
     def plain(self, value: Decimal) -> str:
         """A number without trailing zeros: 2.5 -> "2,5" in French."""

@@ -7,12 +7,14 @@ by forgetting the failures counted against that till (or against the whole busin
 
 from __future__ import annotations
 
+import functools
 import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from loyalty.audit import record
@@ -63,13 +65,33 @@ def window_failures(
     Each count is a range seek on its own index, (business, kind, at) and (business, terminal, kind, at), over the
     window only: the limits refuse before noting more, so neither range outgrows its limit.
     """
-    in_window = (IdentifyFailure.business_id == business_id, IdentifyFailure.kind == kind, IdentifyFailure.at > since)
-    business = select(func.count()).where(*in_window).scalar_subquery()
+    values = {"business": business_id, "kind": kind, "since": since}
     if terminal_id is None:
-        return WindowFailures(session.scalar(select(business)) or 0, 0)
-    terminal = select(func.count()).where(*in_window, IdentifyFailure.terminal_id == terminal_id).scalar_subquery()
-    counted = session.execute(select(business, terminal)).one()
+        return WindowFailures(session.scalar(_business_count(), values) or 0, 0)
+    counted = session.execute(_both_counts(), {**values, "terminal": terminal_id}).one()
     return WindowFailures(counted[0] or 0, counted[1] or 0)
+
+
+def _in_window() -> tuple[ColumnElement[bool], ...]:
+    return (
+        IdentifyFailure.business_id == bindparam("business"),
+        IdentifyFailure.kind == bindparam("kind"),
+        IdentifyFailure.at > bindparam("since"),
+    )
+
+
+@functools.cache
+def _business_count() -> Any:
+    """`window_failures`' statements, built once (every identification runs one): SQLAlchemy builds and keys a
+    statement anew each time it is written out."""
+    return select(select(func.count()).where(*_in_window()).scalar_subquery())
+
+
+@functools.cache
+def _both_counts() -> Any:
+    business = select(func.count()).where(*_in_window()).scalar_subquery()
+    terminal = select(func.count()).where(*_in_window(), IdentifyFailure.terminal_id == bindparam("terminal"))
+    return select(business, terminal.scalar_subquery())
 
 
 def tries_left(

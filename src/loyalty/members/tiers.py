@@ -8,13 +8,15 @@ of that kept tier and the one the window gives now, so it is right whether or no
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from loyalty.audit import record
@@ -40,7 +42,13 @@ class Standing:
 
 def tiers(session: Session, *, business_id: uuid.UUID) -> list[Tier]:
     """The business's tiers, lowest threshold first."""
-    return list(session.scalars(select(Tier).where(Tier.business_id == business_id).order_by(Tier.threshold)))
+    return list(session.scalars(_tiers(), {"business": business_id}))
+
+
+@functools.cache
+def _tiers() -> Any:
+    """`tiers`' statement, built once: every answer about a member (a till's identify) reads the ladder."""
+    return select(Tier).where(Tier.business_id == bindparam("business")).order_by(Tier.threshold)
 
 
 def replace(session: Session, *, business: Business, bodies: Sequence[tuple[object, object]], actor: str) -> list[Tier]:

@@ -242,9 +242,10 @@ class View:
         self.exponent = currency_exponent(business.currency)
         self.speech = reader.speech_for(business)  # explanations in the reader's language
         self.points_decimals = business.points_decimals
+        self._cent = Decimal(1).scaleb(-self.exponent)
 
     def money(self, amount: Decimal) -> str:
-        return str(amount.quantize(Decimal(1).scaleb(-self.exponent)))
+        return str(amount.quantize(self._cent))
 
     def points(self, points: Decimal) -> str:
         return str(floor_points(points, self.points_decimals))

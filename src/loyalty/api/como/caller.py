@@ -82,11 +82,19 @@ def caller(
 def pos_key(request: Request) -> Principal:
     """The pos key in X-Api-Key; KeyInvalid (401) for a missing, unknown, expired or revoked one or another kind.
     A key this process knows is taken from its cache: the call's first transaction checks it is still valid."""
+    raw = _raw_key(request)
+    keys: access.KeyCache = request.app.state.keys
+    return _admitted(keys.get(raw) or KeyedDatabase(request.app.state.db).identify(raw, keys))
+
+
+def _raw_key(request: Request) -> str:
     raw = request.headers.get("x-api-key")
     if not raw:
         raise KeyInvalid("no key")
-    keys: access.KeyCache = request.app.state.keys
-    who = keys.get(raw) or KeyedDatabase(request.app.state.db).identify(raw, keys)
+    return raw
+
+
+def _admitted(who: Principal) -> Principal:
     if who.expired(now()):
         raise KeyInvalid("expired key")
     if who.kind != "pos" or who.terminal_id is None or who.branch_id is None:
@@ -106,7 +114,11 @@ class KeyedRoute(ComoRoute):
     about its body (a 401, never a 4000001)."""
 
     async def admit(self, request: Request) -> None:
-        request.state.como_db = keyed(request, await run_in_threadpool(pos_key, request))
+        # A key this process knows is taken from its cache here, on the event loop; only an unknown one is looked
+        # up, in a worker thread.
+        known = request.app.state.keys.get(_raw_key(request))
+        who = _admitted(known) if known is not None else await run_in_threadpool(pos_key, request)
+        request.state.como_db = keyed(request, who)
 
     async def settle(self, request: Request, problem: Exception) -> Exception:
         # A refusal before the call's first transaction (a body that is not JSON, say) waits for the key's check.

@@ -7,10 +7,11 @@ from datetime import datetime
 from decimal import Decimal
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from loyalty.api.deps import admin, database, pos, require
-from loyalty.api.v1.member_shapes import MemberOut, member_out
+from loyalty.api.v1.member_shapes import MemberOut, member_answer
 from loyalty.db.engine import Database
 from loyalty.errors import InvalidInput
 from loyalty.members import finding, showing
@@ -51,7 +52,7 @@ class RiskOut(BaseModel):
     warning: str | None = Field(description="Set when daily_chance passes 1%.")
 
 
-def settings_of(request: Request) -> Settings:
+async def settings_of(request: Request) -> Settings:  # async: a sync dependency runs in a worker thread
     settings: Settings = request.app.state.settings
     return settings
 
@@ -78,7 +79,7 @@ def identify(
     who: Principal = Depends(pos),
     db: Database = Depends(database),
     settings: Settings = Depends(settings_of),
-) -> MemberOut:
+) -> Response:
     given = [(name, value) for name, value in body.model_dump().items() if value is not None]
     if not given:
         raise InvalidInput("body", "send exactly one of phone, code, qr, email, member_number")
@@ -88,7 +89,7 @@ def identify(
     if not value.strip():
         raise InvalidInput(way, "must not be empty")
 
-    return member_out(finding.identify(db, who, finding.Ask(way, value), settings))
+    return member_answer(finding.identify(db, who, finding.Ask(way, value), settings))
 
 
 @router.get("/identification/risk", response_model=RiskOut)

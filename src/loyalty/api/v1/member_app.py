@@ -94,7 +94,7 @@ def client_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def notifier_of(request: Request) -> notify.Notifier:
+async def notifier_of(request: Request) -> notify.Notifier:  # async: no worker thread for it
     notifier: notify.Notifier = request.app.state.notifier
     return notifier
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from fastapi.responses import Response
+from pydantic import BaseModel, Field, TypeAdapter
 
 from loyalty.members import cards
 
@@ -90,6 +91,16 @@ class TierProgressOut(BaseModel):
 
 def member_out(card: cards.MemberCard) -> MemberOut:
     return MemberOut.model_validate(card, from_attributes=True)
+
+
+_MEMBER_JSON = TypeAdapter(MemberOut)
+
+
+def member_answer(card: cards.MemberCard) -> Response:
+    """The member as FastAPI writes a route's `MemberOut` (one pass of Pydantic's JSON writer, by alias), for a route
+    that answers often (identify): returned as a Response, FastAPI neither validates the model it was just built as
+    again (in a worker thread, for a sync route) nor serialises it."""
+    return Response(_MEMBER_JSON.dump_json(member_out(card), by_alias=True), media_type="application/json")
 
 
 def asset_out(card: cards.AssetCard) -> AssetOut:

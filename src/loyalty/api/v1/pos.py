@@ -235,7 +235,7 @@ def answer(body: dict[str, Any], status: int) -> Response:
     return Response(json.dumps(body, separators=(",", ":")), status_code=status, media_type="application/json")
 
 
-def settings_of(request: Request) -> Settings:
+async def settings_of(request: Request) -> Settings:  # async: a sync dependency runs in a worker thread
     settings: Settings = request.app.state.settings
     return settings
 
