@@ -73,7 +73,7 @@ def simulated(seed: int) -> Iterator[SimClock]:
 
 def clear_caches(app: FastAPI) -> None:
     """Forget what the process remembers between requests, as a restarted worker would."""
-    for cache in (rulebook._index_cache, punch_cards._active_cache, tiers._has_tiers):
+    for cache in (rulebook._index_cache, punch_cards._active_cache, tiers._ladders):
         cache.clear()
     app.state.keys = access.KeyCache()
 

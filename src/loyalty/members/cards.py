@@ -142,7 +142,7 @@ def cards(session: Session, business: Business, rows: Sequence[Member], *, maske
     points = book.summaries(
         session, business_id=business.id, balances={row.id: row.points_balance for row in rows}, at=at
     )
-    ladder = tiers.tiers(session, business_id=business.id)
+    ladder = tiers.rungs(session, business=business)
     standings = {row.id: tiers.standing(session, business=business, member=row, at=at, ladder=ladder) for row in rows}
     named = {member_id: standing.name if standing else None for member_id, standing in standings.items()}
     return [

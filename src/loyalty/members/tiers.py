@@ -120,10 +120,10 @@ def earned_in_window(session: Session, *, business: Business, member_id: uuid.UU
 
 
 def standing(
-    session: Session, *, business: Business, member: Member, at: datetime, ladder: Sequence[Tier] | None = None
+    session: Session, *, business: Business, member: Member, at: datetime, ladder: Sequence[Rung] | None = None
 ) -> Standing | None:
     """The member's tier now and the next one; None when the business has no tiers."""
-    ladder = tiers(session, business_id=business.id) if ladder is None else ladder
+    ladder = rungs(session, business=business) if ladder is None else ladder
     if not ladder:
         return None
     earned = earned_in_window(session, business=business, member_id=member.id, at=at)
@@ -147,9 +147,7 @@ def standing(
 def note(session: Session, *, business: Business, member: Member, at: datetime) -> None:
     """After an earning: a tier reached now (higher than the one kept, or when that one has run out) is written
     on the member with the moment it was reached."""
-    if not has_tiers(session, business=business):
-        return
-    ladder = tiers(session, business_id=business.id)
+    ladder = rungs(session, business=business)
     if not ladder:
         return
     rank = _rank(ladder, earned_in_window(session, business=business, member_id=member.id, at=at))
@@ -160,16 +158,31 @@ def note(session: Session, *, business: Business, member: Member, at: datetime) 
         member.tier_since = at
 
 
-# Whether a business has tiers, per rules version (which moves when they change): most earnings need not read them.
-_has_tiers: dict[uuid.UUID, tuple[int, bool]] = {}
+@dataclass(frozen=True)
+class Rung:
+    """A tier as the ladder needs it: its name and the hundredths earned in the window that reach it."""
+
+    name: str
+    threshold: int
+
+
+# The business's ladder, per rules version (which moves when the tiers change): most earnings and every answer
+# about a member (a till's identify) need it, and it changes rarely.
+_ladders: dict[uuid.UUID, tuple[int, tuple[Rung, ...]]] = {}
+
+
+def rungs(session: Session, *, business: Business) -> tuple[Rung, ...]:
+    """The business's tiers, lowest threshold first, kept per process until they change."""
+
+    def read() -> tuple[Rung, ...]:
+        return tuple(Rung(tier.name, tier.threshold) for tier in tiers(session, business_id=business.id))
+
+    found: tuple[Rung, ...] = programme.cached_for(_ladders, session, business, read)
+    return found
 
 
 def has_tiers(session: Session, *, business: Business) -> bool:
-    def read() -> bool:
-        return session.scalar(select(Tier.id).where(Tier.business_id == business.id).limit(1)) is not None
-
-    found: bool = programme.cached_for(_has_tiers, session, business, read)
-    return found
+    return bool(rungs(session, business=business))
 
 
 def name_at(session: Session, *, business: Business, member: Member, at: datetime) -> str | None:
@@ -177,7 +190,7 @@ def name_at(session: Session, *, business: Business, member: Member, at: datetim
     return found.name if found else None
 
 
-def _rank(ladder: Sequence[Tier], earned: int) -> int:
+def _rank(ladder: Sequence[Rung], earned: int) -> int:
     reached = -1
     for index, tier in enumerate(ladder):
         if earned >= tier.threshold:
@@ -185,7 +198,7 @@ def _rank(ladder: Sequence[Tier], earned: int) -> int:
     return reached
 
 
-def _kept(business: Business, member: Member, ladder: Sequence[Tier], at: datetime) -> int | None:
+def _kept(business: Business, member: Member, ladder: Sequence[Rung], at: datetime) -> int | None:
     """The rank of the tier written on the member while its window lasts (None once it ran out or was removed)."""
     if member.tier is None or member.tier_since is None:
         return None

@@ -74,6 +74,8 @@ def summaries(
     ids = list(balances)
     if not ids:
         return {}
+    if len(ids) == 1:  # a till's identify, a member's app: one statement, built once
+        return {ids[0]: _summary(session, business_id, ids[0], balances[ids[0]], at)}
     mine = (PointsLot.business_id == business_id, PointsLot.member_id.in_(ids))
     pending: dict[uuid.UUID, int] = {}
     pending_until: dict[uuid.UUID, datetime | None] = {}
@@ -115,6 +117,19 @@ def summary(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, a
     )
     balance = balance or 0
     return summaries(session, business_id=business_id, balances={member_id: int(balance)}, at=at)[member_id]
+
+
+def _summary(session: Session, business_id: uuid.UUID, member_id: uuid.UUID, balance: int, at: datetime) -> Summary:
+    pending, until, overdue, first, first_points = session.execute(
+        _SUMMARY, {"business_id": business_id, "member_id": member_id, "at": at}
+    ).one()
+    return Summary(
+        balance=balance - int(pending or 0) - int(overdue or 0),
+        pending=int(pending or 0),
+        next_expiry_at=_aware(first),
+        next_expiry_points=int(first_points or 0),
+        pending_until=_aware(until),
+    )
 
 
 def balance_now(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, cached: int, at: datetime) -> int:
@@ -165,6 +180,25 @@ _LOCK_SPENDABLE = (
     .where(*_THE_MEMBER)
     .with_for_update(of=Member)
 )
+
+
+def _one_summary() -> Any:
+    """`summaries` of one member as one statement of scalar subqueries, each an index range read of its lots."""
+    mine = (PointsLot.business_id == bindparam("business_id"), PointsLot.member_id == bindparam("member_id"))
+    at: Any = bindparam("at")
+    held = (*mine, PointsLot.pending_until > at, PointsLot.remaining > 0)
+    first = select(func.min(PointsLot.expiring_at)).where(*mine, PointsLot.expiring_at > at).scalar_subquery()
+    remaining = func.sum(PointsLot.remaining)
+    return select(
+        select(remaining).where(*held).scalar_subquery(),
+        select(func.max(PointsLot.pending_until)).where(*held).scalar_subquery(),
+        select(remaining).where(*mine, PointsLot.expiring_at <= at).scalar_subquery(),
+        first,
+        select(remaining).where(*mine, PointsLot.expiring_at == first).scalar_subquery(),
+    )
+
+
+_SUMMARY = _one_summary()
 _BALANCE_READ = select(
     select(Member.points_balance).where(*_THE_MEMBER).scalar_subquery(),
     *held_back_of(bindparam("business_id"), bindparam("member_id"), bindparam("at")),
