@@ -15,12 +15,16 @@ with points, a discount benefit and a promo code. Operations, each on a sale of 
 - purchase, webhook subscribed: the purchase again, once the business has one webhook endpoint for every event
   (its outbox rows: the event and one delivery; nothing is sent, no delivery thread runs here).
 
-With --profile N, one till's confirmed purchases go through HTTP in process instead (the ASGI app over httpx's
-transport, with the key, the middleware and the request's validation; the thread-pool hops run inline so that one
-profiler sees all of it): the wall and CPU time per purchase without a profiler (medians of batches of 25), then
-where each millisecond goes under `cProfile` (its overhead inflates every figure alike: read the shares).
+With --profile N, one till's confirmed purchases go through the ASGI app in process instead (called as a server
+calls it, with no HTTP client, whose CPU would be the till's: the key, the middleware and the request's validation
+included; the thread-pool hops run inline so that one profiler sees all of it): the wall and CPU time per purchase
+without a profiler (medians of batches of 25), then where each millisecond goes under `cProfile` (its overhead
+inflates every figure alike: read the shares).
 
-Statements are every SQL statement sent (an executemany counts once, BEGIN/COMMIT not at all), per operation.
+Statements are every SQL statement sent (an executemany counts once, BEGIN/COMMIT not at all), per operation,
+those queued to go together included (`loyalty.db.later`); round trips count each statement sent alone once and
+each sending of the queued ones once (on PostgreSQL one pipeline; on SQLite there is no network, but the count
+is the same).
 Times are p50 and p99 over --runs operations after a warm-up. The machine is shared and noisy: compare medians
 of runs made in the same conditions (the script runs unchanged on an older checkout for an A/B).
 """
