@@ -232,19 +232,19 @@ STAGES: list[tuple[str, list[tuple[str, str]]]] = [
     ("key check and the business (1 statement)", [("members/access.py", "still_valid")]),
     ("member read (1)", [("sale/purchases.py", "member_row")]),
     (
-        "claim: the purchase row, the tab (1 on SQLite)",
+        "claim: the purchase row, with what is held back (1); on PostgreSQL the tab with the payments probe (1)",
         [("sale/purchase_rows.py", "insert_once"), ("sale/tab.py", "wait")],
     ),
-    ("pricing: payments probe, rules (1)", [("sale/pricing.py", "price")]),
+    ("pricing: the payments probe (1 on SQLite), the rules", [("sale/pricing.py", "price")]),
     ("  of which the rules engine", [("rules/engine.py", "evaluate")]),
     ("award: the balance (1); ledger, lots, rule uses (4 queued)", [("sale/confirmation.py", "_award")]),
     ("lines (1 queued)", [("sale/confirmation.py", "_record_lines")]),
-    ("answer, with the balance read (1)", [("sale/confirmation.py", "_answer")]),
+    ("answer (its balance read only under a hold)", [("sale/confirmation.py", "_answer")]),
     ("JSON of the answer", [("sale/confirmation.py", "serialised")]),
     ("settle: the purchase's totals and answer (1 queued)", [("sale/purchase_rows.py", "settle")]),
     ("audit record (1 queued)", [("loyalty/audit.py", "record")]),
     ("webhook outbox (0 when cached)", [("webhooks/outbox.py", "record_event")]),
-    ("sending the queued writes (before the balance read, then before COMMIT)", [("db/later.py", "send")]),
+    ("sending the queued writes (one sending, before COMMIT)", [("db/later.py", "send")]),
     ("COMMIT", [("~", "<method 'commit' of 'sqlite3.Connection' objects>"), ("psycopg/connection.py", "commit")]),
 ]
 
