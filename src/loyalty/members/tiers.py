@@ -181,10 +181,6 @@ def rungs(session: Session, *, business: Business) -> tuple[Rung, ...]:
     return found
 
 
-def has_tiers(session: Session, *, business: Business) -> bool:
-    return bool(rungs(session, business=business))
-
-
 def name_at(session: Session, *, business: Business, member: Member, at: datetime) -> str | None:
     found = standing(session, business=business, member=member, at=at)
     return found.name if found else None
