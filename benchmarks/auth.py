@@ -41,6 +41,8 @@ from sqlalchemy import event
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import asgi_request  # noqa: E402  (a sibling: benchmarks/ is the script's folder)
+
 from loyalty.api.app import create_app  # noqa: E402
 from loyalty.db import migrate  # noqa: E402
 from loyalty.db.engine import Database  # noqa: E402
@@ -97,35 +99,8 @@ class Counter:
 
 async def call(app: Any, path: str, key: str | None) -> int:
     """One GET straight into the ASGI application; its status."""
-    headers = [(b"host", b"bench")]
-    if key:
-        headers.append((b"authorization", f"Bearer {key}".encode()))
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-    }
-    status = 0
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-
-    await app(scope, receive, send)
-    return status
+    headers = [(b"authorization", f"Bearer {key}".encode())] if key else []
+    return await asgi_request.request(app, "GET", path, headers)
 
 
 @dataclass
