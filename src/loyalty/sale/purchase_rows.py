@@ -1,7 +1,7 @@
 """A confirmed purchase's own row, written by two prebuilt Core statements: one INSERT that claims the till's
 transaction (a concurrent or repeated copy gets no row back; the claim also reads what its answer needs of the
-member's lots), and one UPDATE that settles its totals and stores its
-answer as the JSON text sent, queued with the purchase's other writes whose result nobody reads."""
+member's lots), and one UPDATE that settles its totals and stores its answer as the JSON text sent, queued with the
+purchase's other writes whose result nobody reads."""
 
 from __future__ import annotations
 
