@@ -138,3 +138,32 @@ def test_excluded_means_of_payment_are_said_with_or_in_the_language():
     assert Speech.of("de").explain(award) == (
         "1 Punkt pro 1.00: 10.00 bezahlt mit cash (20.00 mit points oder voucher bezahlt, ausgenommen) → 10 × 1 = 10"
     )
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "de", "it"])
+@pytest.mark.parametrize("country", ["CH", "FR", "DE", "AT", "IT", "BE", "US", "GB", "IN", "ES", "PL"])
+def test_numbers_are_written_as_babel_writes_the_pattern_of_grouped_thousands(language, country):
+    from babel.numbers import parse_pattern
+
+    speech = Speech.of(language, country)
+    values = [Decimal(sign + digits) for sign in ("", "-") for digits in _NUMBERS]
+    if country == "CH":  # see the next test
+        values = [value for value in values if abs(value) < 999_999]
+    for decimals in range(4):
+        pattern = parse_pattern("#,##0" + ("." + "0" * decimals if decimals else ""))
+        for value in values:
+            expected = pattern.apply(value, speech.locale, decimal_quantization=True)
+            assert speech.number(value, decimals) == expected, (value, decimals)
+
+
+def test_a_swiss_million_keeps_its_group_marks():
+    # Babel reads two apostrophes in its output as quoted text, and drops them: "1234567".
+    assert Speech.of("de", "CH").number(Decimal("1234567.891"), 2) == "1'234'567.89"
+    assert Speech.of("fr", "CH").number(Decimal("-1234567890"), 0) == "-1'234'567'890"
+
+
+# Halves at every position (rounded to even), zeros, groups of every length, more decimals than written.
+_NUMBERS = [
+    "0", "0.005", "0.015", "0.5", "1.5", "2.5", "2.675", "999.995", "1000", "1234.5", "12345.675",
+    "123456.125", "1234567.89", "9999999.9999", "1E+3", "1.00000001", "0.000", "12E-5",
+]  # fmt: skip

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, get_day_names
 from babel.lists import format_list
-from babel.numbers import NumberPattern, format_currency, parse_pattern
+from babel.numbers import format_currency, get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
 from babel.support import Translations
 
 from loyalty.i18n.catalogues import translations
@@ -29,6 +29,8 @@ from loyalty.rules.written import name_in
 
 __all__ = ["Speech"]
 
+_QUANTA = [Decimal(1).scaleb(-decimals) for decimals in range(19)]  # a point's or an amount's step, by decimals
+
 
 @cache
 def _locale(language: Language, country: str) -> Locale:
@@ -39,10 +41,12 @@ def _locale(language: Language, country: str) -> Locale:
 
 
 @cache
-def _pattern(decimals: int) -> NumberPattern:
-    """Parsed once per number of decimals (the pattern is the same in every locale; the locale gives the symbols):
-    `format_decimal` would parse it again on every call."""
-    return parse_pattern("#,##0" + ("." + "0" * decimals if decimals > 0 else ""))
+def _marks(locale: Locale) -> dict[int, str]:
+    """What Python's grouped number ("-1,234.50") becomes in `locale` (its minus sign, group and decimal marks):
+    the pattern `#,##0.00` in every locale, as Babel writes it (tests/i18n/test_speech.py compares them)."""
+    return str.maketrans(
+        {"-": get_minus_sign_symbol(locale), ",": get_group_symbol(locale), ".": get_decimal_symbol(locale)}
+    )
 
 
 @dataclass(frozen=True)
@@ -77,9 +81,9 @@ class Speech:
     # Numbers -------------------------------------------------------------------------------------------------
 
     def number(self, value: Decimal, decimals: int) -> str:
-        """`value` with exactly `decimals` decimals, grouped as the locale groups: 1'234.50."""
-        written: str = _pattern(decimals).apply(value, self.locale, decimal_quantization=True)  # as format_decimal
-        return written
+        """`value` with exactly `decimals` decimals, grouped by thousands with the locale's marks: 1'234.50. Rounded
+        as Babel rounds, by the decimal context (half to even)."""
+        return format(value.quantize(_QUANTA[decimals]), ",f").translate(_marks(self.locale))
 
     def plain(self, value: Decimal) -> str:
         """A number without trailing zeros: 2.5 -> "2,5" in French."""
