@@ -179,7 +179,7 @@ class Database:
                     with session.begin():
                         result = work(session)
                         session.flush()
-                        later.send(session.connection())  # its failures are the transaction's, not COMMIT's
+                        later.send(later.connection_of(session))  # its failures are the transaction's, not COMMIT's
                         committing = True  # what fails from here on fails in COMMIT, when the block ends
                     if self._witness is not None:
                         self._witness.confirm(session)

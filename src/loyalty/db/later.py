@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from loyalty.db.prepared import Prepared, observers, prepared
 
 QUEUE = "loyalty.later"  # the key of a connection's queue in its `info`
+_CONNECTION = "loyalty.later.connection"  # the key of a session's transaction and its connection in its `info`
 _hooked: weakref.WeakSet[Engine] = weakref.WeakSet()  # engines whose connections send their queue (see below)
 
 
@@ -36,7 +37,7 @@ def execute(session: Session, statement: Any, rows: Sequence[Mapping[str, Any]],
     each of `rows`; sent at once inside a savepoint, or on an engine that would not send it."""
     if not rows:
         return
-    connection = session.connection()
+    connection = connection_of(session)
     plan = prepared(statement, connection.dialect, tuple(keys) or None)
     queue: list[tuple[Prepared, list[Any]]] = connection.info.setdefault(QUEUE, [])
     queue.append((plan, [plan.parameters(row) for row in rows]))
@@ -49,7 +50,7 @@ def execute(session: Session, statement: Any, rows: Sequence[Mapping[str, Any]],
 def first(session: Session, statement: Any, values: Mapping[str, Any]) -> Any:
     """Run `statement` (built once) on the driver's cursor, after what is queued, and return its first row as the
     driver gives it, or None: for statements whose answer needs no conversion (integers, text)."""
-    connection = session.connection()
+    connection = connection_of(session)
     send(connection)
     plan = prepared(statement, connection.dialect)
     for observe in observers:
@@ -62,6 +63,19 @@ def first(session: Session, statement: Any, values: Mapping[str, Any]) -> Any:
         raise _raised(connection, error, plan.sql) from None
     finally:
         cursor.close()
+
+
+def connection_of(session: Session) -> Connection:
+    """`session.connection()`, asked once per transaction: SQLAlchemy's own answer walks its transaction machinery
+    each time, which costs more than a queued statement's own work. Only while the transaction is active, so a
+    failed one is refused as SQLAlchemy refuses it."""
+    transaction = session.get_transaction()
+    kept = session.info.get(_CONNECTION)
+    if kept is not None and kept[0] is transaction and transaction.is_active:
+        return kept[1]  # type: ignore[no-any-return]
+    connection = session.connection()
+    session.info[_CONNECTION] = (session.get_transaction(), connection)
+    return connection
 
 
 def send(connection: Connection) -> None:
