@@ -85,7 +85,7 @@ def bulk_insert(session: Session, model: type[Any], rows: Sequence[Mapping[str, 
     connection = session.connection()
     later.send(connection)  # COPY goes around the statement hook that would send what is queued first
     dialect = connection.dialect
-    processors = [table.columns[name].type._cached_bind_processor(dialect) for name in names]
+    processors = [table.columns[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
     # Column by column: one pass per column through its conversion, then the rows zipped back together. A value
     # met again (the batch's time, a lot's expiry) is converted once; ids and JSON are each row's own.
     values = []
