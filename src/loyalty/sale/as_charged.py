@@ -37,14 +37,19 @@ def priced(
     branch_id: uuid.UUID | None,
     sale: Sale,
     at: datetime,
+    kinds: frozenset[str] | None = None,
 ) -> Priced:
     """`sale` priced as its till charged it: what cannot apply is declined (`Priced.declined`), the discounts are
-    the till's (`Priced.computed_discounts`: loyalty's own), and the outcome is earned on what the customer paid."""
+    the till's (`Priced.computed_discounts`: loyalty's own), and the outcome is earned on what the customer paid.
+    `kinds`: as for `price`, for the first round (a later one, rare, reads them again)."""
     assert sale.charged is not None
     declined: list[dict[str, str]] = []
     kept = sale
     for _ in range(MAX_ROUNDS):
-        found = price(session, business=business, terminal_id=terminal_id, branch_id=branch_id, sale=kept, at=at)
+        found = price(
+            session, business=business, terminal_id=terminal_id, branch_id=branch_id, sale=kept, at=at, kinds=kinds
+        )
+        kinds = None
         if not found.rejected:
             break
         declined.extend(found.rejected)

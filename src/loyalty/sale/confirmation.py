@@ -95,7 +95,11 @@ def confirmed(
     claimed = _claim(session, purchase, member_found=sale.member_id is None or member is not None)
     if isinstance(claimed, Confirmed):
         return claimed  # a replay
-    priced = _judged(session, business=business, terminal_id=terminal_id, branch_id=branch_id, sale=sale, at=at)
+    # Before its payments are read: one still under way is waited for, and later ones find the sale confirmed.
+    kinds = tab.wait(session, business_id=business.id, terminal_id=terminal_id, transaction_id=sale.transaction_id)
+    priced = _judged(
+        session, business=business, terminal_id=terminal_id, branch_id=branch_id, sale=sale, at=at, kinds=kinds
+    )
     _spend(session, business=business, priced=priced, purchase_id=purchase.id, at=at)
     found = sale_effects.before(priced.member)
     applied, punched = _award(session, business=business, priced=priced, purchase_id=purchase.id, at=at)
@@ -129,13 +133,6 @@ def _claim(session: Session, purchase: purchase_rows.NewPurchase, *, member_foun
         if earlier is None:
             raise RetryTransaction()  # not visible to this transaction yet: run it again from the start
         return _replayed(earlier, purchase.request_hash)
-    # Before its payments are read: one still under way is waited for, and later ones find the sale confirmed.
-    tab.wait(
-        session,
-        business_id=purchase.business_id,
-        terminal_id=purchase.terminal_id,
-        transaction_id=purchase.transaction_id,
-    )
     return held
 
 
@@ -147,16 +144,19 @@ def _judged(
     branch_id: uuid.UUID | None,
     sale: Sale,
     at: datetime,
+    kinds: frozenset[str] | None,
 ) -> Priced:
     """The sale priced, or refused before anything of it is kept: its amounts, its member (`price` refuses a
     blocked or pending one), a benefit or code that cannot apply, another member's payments, payments beyond its
-    total. (`price` checks the amounts, first.)"""
+    total. (`price` checks the amounts, first; `kinds`: what the tab's wait saw of its payments.)"""
     if sale.charged is not None:  # the till charged it already: what cannot apply is declined, the sale stands
         priced = as_charged.priced(
-            session, business=business, terminal_id=terminal_id, branch_id=branch_id, sale=sale, at=at
+            session, business=business, terminal_id=terminal_id, branch_id=branch_id, sale=sale, at=at, kinds=kinds
         )
     else:
-        priced = price(session, business=business, terminal_id=terminal_id, branch_id=branch_id, sale=sale, at=at)
+        priced = price(
+            session, business=business, terminal_id=terminal_id, branch_id=branch_id, sale=sale, at=at, kinds=kinds
+        )
     if priced.rejected:
         first = priced.rejected[0]
         raise Conflict(

@@ -35,8 +35,10 @@ def price(
     branch_id: uuid.UUID | None,
     sale: Sale,
     at: datetime,
+    kinds: frozenset[str] | None = None,
 ) -> Priced:
-    """Discounts, points and refusals for `sale`, as a quote shows them and a confirmation records them."""
+    """Discounts, points and refusals for `sale`, as a quote shows them and a confirmation records them. `kinds`:
+    the kinds of payment the sale has, when the caller already read them (`settlement.recorded_for`)."""
     check_amounts(sale, business)
     member = buyer(session, business.id, sale.member_id)
     exponent = currency_exponent(business.currency)
@@ -75,7 +77,7 @@ def price(
         requests.append(engine.DiscountRequest(text, "code", template.name, template))
 
     priced.points_payments, priced.credit_payments = settlement.recorded_for(
-        session, business_id=business.id, terminal_id=terminal_id, transaction_id=sale.transaction_id
+        session, business_id=business.id, terminal_id=terminal_id, transaction_id=sale.transaction_id, kinds=kinds
     )
     priced.payments_seen = with_recorded(
         with_recorded(sale.payments, credit_payments.CREDIT_MOP, priced.credit_payments, exponent),

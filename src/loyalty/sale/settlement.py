@@ -102,33 +102,24 @@ def probe_selects() -> tuple[Any, Any]:
 
 
 _PROBE = union_all(*probe_selects())  # built once: every quote and sale asks
-# The kinds of payment a sale's confirmation already found in this transaction (`tab.wait`), for its pricing.
-_SEEN = "loyalty.sale.payment_kinds_seen"
-Key = tuple[uuid.UUID, uuid.UUID, str]
-
-
-def seen(session: Session, key: Key, kinds: frozenset[str] | None) -> None:
-    """Keep, for the next `recorded_for` of this sale in this transaction, the payment kinds just read (None: they
-    may be out of date, and are read again)."""
-    if kinds is None:
-        session.info.pop(_SEEN, None)
-    else:
-        session.info[_SEEN] = (key, kinds)
 
 
 def recorded_for(
-    session: Session, *, business_id: uuid.UUID, terminal_id: uuid.UUID, transaction_id: str
+    session: Session,
+    *,
+    business_id: uuid.UUID,
+    terminal_id: uuid.UUID,
+    transaction_id: str,
+    kinds: frozenset[str] | None = None,
 ) -> tuple[list[PointsPayment], list[CreditPayment]]:
     """The active points and credit payments of one till's transaction: one statement finds whether there are
-    any of each (most sales have none), and only the kinds there are are read."""
-    kept = session.info.pop(_SEEN, None)
-    if kept is not None and kept[0] == (business_id, terminal_id, transaction_id):
-        kinds: set[str] | frozenset[str] = kept[1]
-    else:
+    any of each (most sales have none), and only the kinds there are are read. `kinds`: that answer, when the
+    caller already has it (`tab.wait`)."""
+    if kinds is None:
         found = session.connection().execute(
             _PROBE, {"business_id": business_id, "terminal_id": terminal_id, "transaction_id": transaction_id}
         )
-        kinds = {row[0] for row in found.fetchall()}  # plain rows: a scalars() filter costs more than the read
+        kinds = frozenset(row[0] for row in found.fetchall())  # plain rows: a scalars() filter costs more than the read
     points_paid: list[PointsPayment] = []
     credit_paid: list[CreditPayment] = []
     if not kinds:

@@ -43,20 +43,22 @@ def hold(
     )
 
 
-def wait(session: Session, *, business_id: uuid.UUID, terminal_id: uuid.UUID, transaction_id: str) -> None:
+def wait(
+    session: Session, *, business_id: uuid.UUID, terminal_id: uuid.UUID, transaction_id: str
+) -> frozenset[str] | None:
     """For the confirmation: wait for a payment on this sale that is under way, and hold payments off until the
     purchase is committed (they then find the sale confirmed). A read of the tab, where one was made: a sale that no
     payment ever touched writes nothing for it.
 
-    The same statement asks which kinds of payment the sale has (`settlement.recorded_for`'s probe). When it found
-    no tab, it waited for no one and what it saw is what the pricing that follows would read: that answer is kept
-    for it, one round trip fewer for the usual sale. When it found one, it may have waited for a payment whose rows
-    its snapshot predates, so the pricing asks again."""
+    The same statement asks which kinds of payment the sale has (`settlement.recorded_for`'s probe), and they are
+    returned for the pricing that follows: one round trip fewer for the usual sale. None when they must be read again:
+    on SQLite (nothing was read), or when a tab was found, as the wait may have been for a payment whose rows this
+    statement's snapshot predates."""
     if session.get_bind().dialect.name != "postgresql":
-        return
+        return None
     params = {"business_id": business_id, "terminal_id": terminal_id, "transaction_id": transaction_id}
     kinds = frozenset(row[0] for row in session.connection().execute(_WAIT_AND_PROBE, params).fetchall())
-    settlement.seen(session, (business_id, terminal_id, transaction_id), None if _TAB in kinds else kinds)
+    return None if _TAB in kinds else kinds
 
 
 def _hold() -> Any:
