@@ -133,16 +133,12 @@ def _summary(session: Session, business_id: uuid.UUID, member_id: uuid.UUID, bal
 
 
 def balance_now(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, cached: int, at: datetime) -> int:
-    """The spendable balance at `at`: the cached ledger balance less points still pending or already expired."""
-    return cached - held_back(session, business_id=business_id, member_id=member_id, at=at)
-
-
-def held_back(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, at: datetime) -> int:
-    """The member's points still pending or already expired at `at` (not yet posted): two index range reads over
-    the member's lots that are pending or due, however many lots the member has."""
+    """The spendable balance at `at`: the cached ledger balance less points still pending or already expired (not
+    yet posted), read by two index range reads over the member's lots that are pending or due, however many lots
+    the member has."""
     where = {"business_id": business_id, "member_id": member_id, "at": at}
     found = later.first(session, _HELD_BACK, where)
-    return int(found[0] or 0) + int(found[1] or 0)
+    return cached - int(found[0] or 0) - int(found[1] or 0)
 
 
 def lock_spendable(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, at: datetime) -> tuple[int, int]:
