@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, func, or_, select
+from sqlalchemy import Row, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from loyalty.db import later
@@ -69,46 +69,16 @@ class Summary:
 def summaries(
     session: Session, *, business_id: uuid.UUID, balances: Mapping[uuid.UUID, int], at: datetime
 ) -> dict[uuid.UUID, Summary]:
-    """`balances` (cached ledger balances by member) as of `at`. Each query reads only lots still pending, due to
-    expire or next to expire, so a member's long history costs nothing here."""
+    """`balances` (cached ledger balances by member) as of `at`, in one statement. It reads only lots still
+    pending, due to expire or next to expire, so a member's long history costs nothing here."""
     ids = list(balances)
     if not ids:
         return {}
-    if len(ids) == 1:  # a till's identify, a member's app: one statement, built once
-        return {ids[0]: _summary(session, business_id, ids[0], balances[ids[0]], at)}
-    mine = (PointsLot.business_id == business_id, PointsLot.member_id.in_(ids))
-    pending: dict[uuid.UUID, int] = {}
-    pending_until: dict[uuid.UUID, datetime | None] = {}
-    held = select(PointsLot.member_id, func.sum(PointsLot.remaining), func.max(PointsLot.pending_until)).where(
-        *mine, PointsLot.pending_until > at, PointsLot.remaining > 0
-    )
-    for member_id, total, until in session.execute(held.group_by(PointsLot.member_id)):
-        pending[member_id] = int(total or 0)
-        pending_until[member_id] = _aware(until)
-    overdue = _sums(
-        session, select(PointsLot.member_id, func.sum(PointsLot.remaining)).where(*mine, PointsLot.expiring_at <= at)
-    )
-    firsts = dict(
-        session.execute(
-            select(PointsLot.member_id, func.min(PointsLot.expiring_at))
-            .where(*mine, PointsLot.expiring_at > at)
-            .group_by(PointsLot.member_id)
-        ).all()
-    )
-    next_points: dict[uuid.UUID, int] = {}
-    if firsts:
-        moments = or_(*[(PointsLot.member_id == m) & (PointsLot.expiring_at == t) for m, t in firsts.items()])
-        next_points = _sums(session, select(PointsLot.member_id, func.sum(PointsLot.remaining)).where(*mine, moments))
-    return {
-        member_id: Summary(
-            balance=balance - pending.get(member_id, 0) - overdue.get(member_id, 0),
-            pending=pending.get(member_id, 0),
-            next_expiry_at=_aware(firsts.get(member_id)),
-            next_expiry_points=next_points.get(member_id, 0),
-            pending_until=pending_until.get(member_id),
-        )
-        for member_id, balance in balances.items()
-    }
+    where = {"business_id": business_id, "at": at}
+    if len(ids) == 1:  # a till's identify, a member's app: the member's figures alone, without the member row
+        return {ids[0]: _summary(balances[ids[0]], session.execute(_SUMMARY, where | {"member_id": ids[0]}).one())}
+    found = {row[0]: row[1:] for row in session.execute(_SUMMARIES, where | {"member_ids": ids})}
+    return {member_id: _summary(balance, found.get(member_id, _NONE)) for member_id, balance in balances.items()}
 
 
 def summary(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, at: datetime) -> Summary:
@@ -119,10 +89,9 @@ def summary(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, a
     return summaries(session, business_id=business_id, balances={member_id: int(balance)}, at=at)[member_id]
 
 
-def _summary(session: Session, business_id: uuid.UUID, member_id: uuid.UUID, balance: int, at: datetime) -> Summary:
-    pending, until, overdue, first, first_points = session.execute(
-        _SUMMARY, {"business_id": business_id, "member_id": member_id, "at": at}
-    ).one()
+def _summary(balance: int, figures: Sequence[Any]) -> Summary:
+    """The summary of a member whose cached ledger balance is `balance`, from what `_figures` read."""
+    pending, until, overdue, first, first_points = figures
     return Summary(
         balance=balance - int(pending or 0) - int(overdue or 0),
         pending=int(pending or 0),
@@ -132,17 +101,39 @@ def _summary(session: Session, business_id: uuid.UUID, member_id: uuid.UUID, bal
     )
 
 
+def _figures(member_id: Any) -> tuple[Any, ...]:
+    """What a summary reads of the lots of `member_id` (a bound value, or the member row of the statement) as of
+    the bound `at`, as scalar subqueries, each an index range read of the member's lots: the points still
+    pending and when the last of them becomes spendable, the points already overdue, the next expiry and the
+    points it takes."""
+    mine = (PointsLot.business_id == bindparam("business_id"), PointsLot.member_id == member_id)
+    at: Any = bindparam("at")
+    held = (*mine, PointsLot.pending_until > at, PointsLot.remaining > 0)
+    remaining = func.sum(PointsLot.remaining)
+
+    def one(*columns: Any) -> Any:  # reads its own lots; only a member row outside it is correlated
+        return select(*columns).correlate_except(PointsLot)
+
+    first = one(func.min(PointsLot.expiring_at)).where(*mine, PointsLot.expiring_at > at).scalar_subquery()
+    return (
+        one(remaining).where(*held).scalar_subquery(),
+        one(func.max(PointsLot.pending_until)).where(*held).scalar_subquery(),
+        one(remaining).where(*mine, PointsLot.expiring_at <= at).scalar_subquery(),
+        first,
+        one(remaining).where(*mine, PointsLot.expiring_at == first).scalar_subquery(),
+    )
+
+
+_NONE = (None, None, None, None, None)  # a member not found: no lot of theirs pending, overdue or expiring
+
+
 def balance_now(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, cached: int, at: datetime) -> int:
-    """The spendable balance at `at`: the cached ledger balance less points still pending or already expired."""
-    return cached - held_back(session, business_id=business_id, member_id=member_id, at=at)
-
-
-def held_back(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, at: datetime) -> int:
-    """The member's points still pending or already expired at `at` (not yet posted): two index range reads over
-    the member's lots that are pending or due, however many lots the member has."""
+    """The spendable balance at `at`: the cached ledger balance less points still pending or already expired (not
+    yet posted), read by two index range reads over the member's lots that are pending or due, however many lots
+    the member has."""
     where = {"business_id": business_id, "member_id": member_id, "at": at}
     found = later.first(session, _HELD_BACK, where)
-    return int(found[0] or 0) + int(found[1] or 0)
+    return cached - int(found[0] or 0) - int(found[1] or 0)
 
 
 def lock_spendable(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID, at: datetime) -> tuple[int, int]:
@@ -182,23 +173,11 @@ _LOCK_SPENDABLE = (
 )
 
 
-def _one_summary() -> Any:
-    """`summaries` of one member as one statement of scalar subqueries, each an index range read of its lots."""
-    mine = (PointsLot.business_id == bindparam("business_id"), PointsLot.member_id == bindparam("member_id"))
-    at: Any = bindparam("at")
-    held = (*mine, PointsLot.pending_until > at, PointsLot.remaining > 0)
-    first = select(func.min(PointsLot.expiring_at)).where(*mine, PointsLot.expiring_at > at).scalar_subquery()
-    remaining = func.sum(PointsLot.remaining)
-    return select(
-        select(remaining).where(*held).scalar_subquery(),
-        select(func.max(PointsLot.pending_until)).where(*held).scalar_subquery(),
-        select(remaining).where(*mine, PointsLot.expiring_at <= at).scalar_subquery(),
-        first,
-        select(remaining).where(*mine, PointsLot.expiring_at == first).scalar_subquery(),
-    )
-
-
-_SUMMARY = _one_summary()
+# Built once: one member's summary, and many members' summaries (each a member row with its figures).
+_SUMMARY = select(*_figures(bindparam("member_id")))
+_SUMMARIES = select(Member.id, *_figures(Member.id)).where(
+    Member.business_id == bindparam("business_id"), Member.id.in_(bindparam("member_ids", expanding=True))
+)
 _BALANCE_READ = select(
     select(Member.points_balance).where(*_THE_MEMBER).scalar_subquery(),
     *held_back_of(bindparam("business_id"), bindparam("member_id"), bindparam("at")),
@@ -258,10 +237,6 @@ def _spend_pages() -> tuple[Any, Any]:
 
 
 _SPEND_PAGES = _spend_pages()
-
-
-def _sums(session: Session, query: Select[uuid.UUID, int]) -> dict[uuid.UUID, int]:
-    return {member_id: int(total or 0) for member_id, total in session.execute(query.group_by(PointsLot.member_id))}
 
 
 def _aware(value: datetime | None) -> datetime | None:
