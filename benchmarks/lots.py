@@ -43,7 +43,7 @@ from loyalty.db import migrate
 from loyalty.db.engine import Database
 from loyalty.db.models import LedgerEntry, LedgerTransaction, Member, PointsLot
 from loyalty.members import access, tiers
-from loyalty.sale import confirmation, payments, purchases
+from loyalty.sale import confirmation, payment_steps, payments, purchases
 from loyalty.wallet import ledger
 
 NOW = datetime.now(UTC)
@@ -289,7 +289,7 @@ def purchase_benchmark(kind: str, folder: Path, counts: list[int], rounds: int) 
 
                 def pay(session: Session, number: int = serial, member_id: uuid.UUID = member_id) -> None:
                     found = access.business(session, business_id)
-                    request = payments.PaymentRequest(
+                    request = payment_steps.PaymentRequest(
                         member_id=member_id, transaction_id=f"P-{number}", amount=Decimal("1.00")
                     )
                     payments.pay(session, business=found, terminal_id=terminal_id, request=request, actor="bench")

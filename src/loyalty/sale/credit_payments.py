@@ -3,12 +3,12 @@
 A credit payment pays at most the member's credit and, when the sale is known, what it still owes; once per
 Idempotency-Key. Its cancel, or the cancel of the purchase it belongs to, or the void of its ticket, gives it back.
 The money moves through the credit ledger (`credit.post`), behind the guard that keeps credit from going negative.
+The steps it takes as a points payment does are in `payment_steps`.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -18,23 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loyalty.audit import record
-from loyalty.db import scoped
-from loyalty.db.models import Business, CreditPayment, Member, Purchase, now
-from loyalty.errors import Conflict, InvalidInput
+from loyalty.db.models import Business, CreditPayment, Member
 from loyalty.money import currency_exponent, to_minor
-from loyalty.sale import payments
+from loyalty.sale import payment_steps
 from loyalty.wallet.credit import InsufficientCredit, money, post, usable_member
 
 CREDIT_MOP = "credit"
-
-
-@dataclass(frozen=True)
-class CreditPaymentRequest:
-    member_id: uuid.UUID
-    transaction_id: str
-    amount: Decimal
-    idempotency_key: str | None = None
-    request_hash: str | None = None  # as a points payment's
 
 
 def pay(
@@ -42,28 +31,28 @@ def pay(
     *,
     business: Business,
     terminal_id: uuid.UUID,
-    request: CreditPaymentRequest,
+    request: payment_steps.PaymentRequest,
     actor: str,
     owed: Decimal | None = None,
     key_looked_up: bool = False,
 ) -> tuple[CreditPayment, bool]:
     """Pay part of a sale from credit, at most the balance and, with `owed` (what the sale still owes), at most
     that; once per Idempotency-Key (`key_looked_up`: the caller found no payment under it)."""
-    try:
-        amount_minor = to_minor(request.amount, currency_exponent(business.currency))
-    except ValueError:
-        raise InvalidInput("amount", f"has more decimals than {business.currency} allows") from None
-    if amount_minor <= 0:
-        raise InvalidInput("amount", "must be more than zero")
-    if request.idempotency_key and not key_looked_up:
-        earlier = _payment_by_key(session, business.id, terminal_id, request.idempotency_key)
-        if earlier is not None:
-            return _same_payment(earlier, request), False
+    amount_minor = payment_steps.amount_minor(business, request.amount)
+    earlier = payment_steps.replayed(
+        session,
+        CreditPayment,
+        business_id=business.id,
+        terminal_id=terminal_id,
+        request=request,
+        key_looked_up=key_looked_up,
+    )
+    if earlier is not None:
+        return earlier, False
     member = usable_member(session, business, request.member_id)
-    if _confirmed(session, business.id, terminal_id, request.transaction_id):
-        raise Conflict("transaction_completed", f"Transaction {request.transaction_id} is already confirmed.")
-    if owed is not None and owed <= 0:
-        raise payments.NothingOwed()
+    payment_steps.check_open(
+        session, business_id=business.id, terminal_id=terminal_id, transaction_id=request.transaction_id, owed=owed
+    )
     paid = min(amount_minor, member.credit_balance)
     if owed is not None:
         paid = min(paid, to_minor(owed, currency_exponent(business.currency)))
@@ -83,10 +72,10 @@ def pay(
             session.add(payment)
             session.flush()
     except IntegrityError:
-        earlier = _payment_by_key(session, business.id, terminal_id, request.idempotency_key or "")
+        earlier = payment_steps.by_key(session, CreditPayment, business.id, terminal_id, request.idempotency_key or "")
         if earlier is None:
             raise
-        return _same_payment(earlier, request), False
+        return payment_steps.same_payment(earlier, request), False
     # The guard in the UPDATE decides: a concurrent payer that got there first makes this one refused.
     post(
         session,
@@ -101,35 +90,21 @@ def pay(
 
 
 def find_payment(session: Session, *, business_id: uuid.UUID, payment_id: uuid.UUID) -> CreditPayment | None:
-    payment = scoped.get(session, CreditPayment, payment_id, business_id=business_id)
-    return payment if payment is not None and payment.business_id == business_id else None
+    return payment_steps.find(session, CreditPayment, business_id=business_id, payment_id=payment_id)
 
 
 def cancel(session: Session, *, business: Business, payment: CreditPayment, actor: str) -> CreditPayment:
     """Give a credit payment back. Twice is a no-op; one inside a confirmed purchase goes with that purchase."""
-    if payment.status == "cancelled":
-        return payment
-    if payment.purchase_id is not None:
-        raise Conflict("payment_in_purchase", "This payment belongs to a confirmed purchase: cancel the purchase.")
-    refund(session, business=business, payment=payment, at=None)
-    record(session, business.id, actor=actor, action="credit_payment.cancel", obj=payment)
+    if payment_steps.to_give_back(payment):
+        refund(session, business=business, payment=payment, at=None)
+        record(session, business.id, actor=actor, action="credit_payment.cancel", obj=payment)
     return payment
 
 
 def refund(session: Session, *, business: Business, payment: CreditPayment, at: datetime | None) -> None:
     """Mark a credit payment cancelled and give the money back, once (the status UPDATE is the guard)."""
-    changed = session.execute(
-        update(CreditPayment)
-        .where(
-            CreditPayment.business_id == business.id,
-            CreditPayment.id == payment.id,
-            CreditPayment.status == "active",
-        )
-        .values(status="cancelled", cancelled_at=at or now())
-    )
-    if changed.rowcount != 1:  # type: ignore[attr-defined]
+    if not payment_steps.mark_cancelled(session, CreditPayment, business_id=business.id, payment=payment, at=at):
         return
-    scoped.refresh(session, payment)
     post(
         session,
         business=business,
@@ -157,13 +132,9 @@ def for_transaction(
     session: Session, *, business_id: uuid.UUID, terminal_id: uuid.UUID, transaction_id: str
 ) -> list[CreditPayment]:
     """The active credit payments of one till's transaction, oldest first."""
-    query = select(CreditPayment).where(
-        CreditPayment.business_id == business_id,
-        CreditPayment.terminal_id == terminal_id,
-        CreditPayment.transaction_id == transaction_id,
-        CreditPayment.status == "active",
+    return payment_steps.for_transaction(
+        session, CreditPayment, business_id=business_id, terminal_id=terminal_id, transaction_id=transaction_id
     )
-    return list(session.scalars(query.order_by(CreditPayment.created_at, CreditPayment.id)))
 
 
 def attach(session: Session, *, payments: list[CreditPayment], purchase_id: uuid.UUID, business_id: uuid.UUID) -> None:
@@ -178,37 +149,6 @@ def attach(session: Session, *, payments: list[CreditPayment], purchase_id: uuid
             )
             .values(purchase_id=purchase_id)
         )
-
-
-def _confirmed(session: Session, business_id: uuid.UUID, terminal_id: uuid.UUID, transaction_id: str) -> bool:
-    return (
-        session.scalar(
-            select(Purchase.id).where(
-                Purchase.business_id == business_id,
-                Purchase.terminal_id == terminal_id,
-                Purchase.transaction_id == transaction_id,
-            )
-        )
-        is not None
-    )
-
-
-def _payment_by_key(session: Session, business_id: uuid.UUID, terminal_id: uuid.UUID, key: str) -> CreditPayment | None:
-    return session.scalar(
-        select(CreditPayment).where(
-            CreditPayment.business_id == business_id,
-            CreditPayment.terminal_id == terminal_id,
-            CreditPayment.idempotency_key == key,
-        )
-    )
-
-
-def _same_payment(earlier: CreditPayment, request: CreditPaymentRequest) -> CreditPayment:
-    if earlier.member_id != request.member_id or earlier.transaction_id != request.transaction_id:
-        raise payments.KeyReused()
-    if None not in (earlier.request_hash, request.request_hash) and earlier.request_hash != request.request_hash:
-        raise payments.KeyReused()
-    return earlier
 
 
 def balances(session: Session, business_id: uuid.UUID, member_id: uuid.UUID) -> tuple[int, int]:

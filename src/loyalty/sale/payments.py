@@ -4,27 +4,27 @@ The money value of a point is the business setting `point_value`. A member pays 
 covers: the paid amount is the requested one, or the balance's worth cut down to the currency's minor unit.
 The points taken are the paid amount divided by `point_value`, rounded UP to the business's points precision
 (ROUND_CEILING: the business never gives away a fraction of a point). A recorded payment counts as MOP
-`points` in the accumulation of the purchase with the same terminal and transaction id.
+`points` in the accumulation of the purchase with the same terminal and transaction id. The steps it takes as a
+credit payment does are in `payment_steps`.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from loyalty.audit import record
 from loyalty.db import scoped
 from loyalty.db.engine import RetryTransaction
-from loyalty.db.models import Business, LedgerTransaction, Member, PointsPayment, Purchase, now
+from loyalty.db.models import Business, LedgerTransaction, Member, PointsPayment, now
 from loyalty.db.rows import cast_table
-from loyalty.errors import Conflict, InvalidInput, NotFound, Refused
+from loyalty.errors import NotFound, Refused
 from loyalty.money import (
     currency_exponent,
     floor_points,
@@ -33,6 +33,7 @@ from loyalty.money import (
     points_to_hundredths,
     to_minor,
 )
+from loyalty.sale import payment_steps
 from loyalty.wallet import ledger
 from loyalty.wallet.lots import book
 
@@ -42,16 +43,6 @@ POINTS_MOP = "points"
 class NothingToPayWith(Refused):
     def __init__(self) -> None:
         super().__init__("insufficient_points", "The member has no points to pay with.")
-
-
-@dataclass(frozen=True)
-class PaymentRequest:
-    member_id: uuid.UUID
-    transaction_id: str
-    amount: Decimal
-    idempotency_key: str | None = None
-    # A digest of the whole request the key was sent with (the door's body): the same key with another is refused.
-    request_hash: str | None = None
 
 
 def money_exponent(business: Business) -> int:
@@ -77,17 +68,12 @@ def affordable(balance_hundredths: int, business: Business) -> Decimal:
     return worth.quantize(Decimal(1).scaleb(-money_exponent(business)), rounding=ROUND_FLOOR)
 
 
-class NothingOwed(Conflict):
-    def __init__(self) -> None:
-        super().__init__("payments_exceed_total", "Nothing is left to pay on this sale: points cannot pay more.")
-
-
 def pay(
     session: Session,
     *,
     business: Business,
     terminal_id: uuid.UUID,
-    request: PaymentRequest,
+    request: payment_steps.PaymentRequest,
     actor: str,
     owed: Decimal | None = None,
     key_looked_up: bool = False,
@@ -96,27 +82,25 @@ def pay(
 
     With `owed` (what the sale still owes), the payment is capped at it: a member never pays more than the sale.
     `key_looked_up`: the caller already found no payment under the key (`payment_keys.earlier`)."""
-    exponent = money_exponent(business)
-    try:
-        amount_minor = to_minor(request.amount, exponent)
-    except ValueError:
-        raise InvalidInput("amount", f"has more decimals than {business.currency} allows") from None
-    if amount_minor <= 0:
-        raise InvalidInput("amount", "must be more than zero")
-    if request.idempotency_key and not key_looked_up:
-        earlier = _by_key(session, business.id, terminal_id, request.idempotency_key)
-        if earlier is not None:
-            return _same_request(earlier, request), False
+    payment_steps.amount_minor(business, request.amount)
+    earlier = payment_steps.replayed(
+        session,
+        PointsPayment,
+        business_id=business.id,
+        terminal_id=terminal_id,
+        request=request,
+        key_looked_up=key_looked_up,
+    )
+    if earlier is not None:
+        return earlier, False
     member = scoped.get(session, Member, request.member_id, business_id=business.id)
     if member is None or member.business_id != business.id:
         raise NotFound("member")
     if member.status != "active":
         raise Refused("member_blocked", "This loyalty account is blocked: its points cannot pay.")
-    if _confirmed(session, business.id, terminal_id, request.transaction_id):
-        # Points paid now could never become part of that purchase: they would be spent for nothing.
-        raise Conflict("transaction_completed", f"Transaction {request.transaction_id} is already confirmed.")
-    if owed is not None and owed <= 0:
-        raise NothingOwed()
+    payment_steps.check_open(
+        session, business_id=business.id, terminal_id=terminal_id, transaction_id=request.transaction_id, owed=owed
+    )
     # Only spendable lots pay: pending points wait for their day, expired ones are gone even before the expiry run.
     _, spendable = book.lock_spendable(session, business_id=business.id, member_id=member.id, at=now())
     paid = min(request.amount, affordable(spendable, business))
@@ -132,7 +116,7 @@ def pay(
         transaction_id=request.transaction_id,
         idempotency_key=request.idempotency_key,
         member_id=member.id,
-        amount_minor=to_minor(paid, exponent),
+        amount_minor=to_minor(paid, money_exponent(business)),
         points=points,
         status="active",
         purchase_id=None,
@@ -142,10 +126,10 @@ def pay(
     )
     if not _insert_once(session, payment):
         # The same idempotency key raced in from a retry: the first one stands.
-        earlier = _by_key(session, business.id, terminal_id, request.idempotency_key or "")
+        earlier = payment_steps.by_key(session, PointsPayment, business.id, terminal_id, request.idempotency_key or "")
         if earlier is None:
             raise RetryTransaction()  # not visible to this transaction yet: run it again
-        return _same_request(earlier, request), False
+        return payment_steps.same_payment(earlier, request), False
     make_transient_to_detached(payment)
     session.add(payment)  # the row as inserted, held by the session like a loaded one (no second INSERT)
     # A points payment never takes a balance below zero, whatever the business allows for returns.
@@ -205,30 +189,19 @@ def _insert_statement(session: Session) -> Any:
 def cancel(session: Session, *, business: Business, payment_id: uuid.UUID, actor: str) -> PointsPayment:
     """Give the points of a payment back. Twice is a no-op; a payment inside a confirmed purchase is cancelled
     with that purchase."""
-    payment = scoped.get(session, PointsPayment, payment_id, business_id=business.id)
-    if payment is None or payment.business_id != business.id:
+    payment = payment_steps.find(session, PointsPayment, business_id=business.id, payment_id=payment_id)
+    if payment is None:
         raise NotFound("payment")
-    if payment.status == "cancelled":
-        return payment
-    if payment.purchase_id is not None:
-        raise Conflict("payment_in_purchase", "This payment belongs to a confirmed purchase: cancel the purchase.")
-    refund(session, business=business, payment=payment, at=None)
-    record(session, business.id, actor=actor, action="payment.cancel", obj=payment)
+    if payment_steps.to_give_back(payment):
+        refund(session, business=business, payment=payment, at=None)
+        record(session, business.id, actor=actor, action="payment.cancel", obj=payment)
     return payment
 
 
 def refund(session: Session, *, business: Business, payment: PointsPayment, at: datetime | None) -> None:
     """Mark a payment cancelled and give its points back, once (the status UPDATE is the guard)."""
-    changed = session.execute(
-        update(PointsPayment)
-        .where(
-            PointsPayment.business_id == business.id, PointsPayment.id == payment.id, PointsPayment.status == "active"
-        )
-        .values(status="cancelled", cancelled_at=at or now())
-    )
-    if changed.rowcount != 1:  # type: ignore[attr-defined]
+    if not payment_steps.mark_cancelled(session, PointsPayment, business_id=business.id, payment=payment, at=at):
         return
-    scoped.refresh(session, payment)
     spent = session.scalar(
         select(LedgerTransaction.id).where(
             LedgerTransaction.business_id == business.id,
@@ -252,54 +225,9 @@ def for_transaction(
     session: Session, *, business_id: uuid.UUID, terminal_id: uuid.UUID, transaction_id: str
 ) -> list[PointsPayment]:
     """The active points payments of one till's transaction, oldest first."""
-    query = select(PointsPayment).where(
-        PointsPayment.business_id == business_id,
-        PointsPayment.terminal_id == terminal_id,
-        PointsPayment.transaction_id == transaction_id,
-        PointsPayment.status == "active",
+    return payment_steps.for_transaction(
+        session, PointsPayment, business_id=business_id, terminal_id=terminal_id, transaction_id=transaction_id
     )
-    return list(session.scalars(query.order_by(PointsPayment.created_at, PointsPayment.id)))
-
-
-def _confirmed(session: Session, business_id: uuid.UUID, terminal_id: uuid.UUID, transaction_id: str) -> bool:
-    found = session.scalar(
-        select(Purchase.id).where(
-            Purchase.business_id == business_id,
-            Purchase.terminal_id == terminal_id,
-            Purchase.transaction_id == transaction_id,
-        )
-    )
-    return found is not None
-
-
-def _by_key(session: Session, business_id: uuid.UUID, terminal_id: uuid.UUID, key: str) -> PointsPayment | None:
-    return session.scalar(
-        select(PointsPayment).where(
-            PointsPayment.business_id == business_id,
-            PointsPayment.terminal_id == terminal_id,
-            PointsPayment.idempotency_key == key,
-        )
-    )
-
-
-class KeyReused(Conflict):
-    def __init__(self) -> None:
-        super().__init__("idempotency_conflict", "This Idempotency-Key was used for another payment.")
-
-
-def same_request(
-    earlier_hash: str | None, earlier_member: uuid.UUID, earlier_transaction: str, request: PaymentRequest
-) -> None:
-    """A payment found under the request's key answers it only if it was asked by the same request."""
-    if earlier_member != request.member_id or earlier_transaction != request.transaction_id:
-        raise KeyReused()
-    if earlier_hash is not None and request.request_hash is not None and earlier_hash != request.request_hash:
-        raise KeyReused()
-
-
-def _same_request(earlier: PointsPayment, request: PaymentRequest) -> PointsPayment:
-    same_request(earlier.request_hash, earlier.member_id, earlier.transaction_id, request)
-    return earlier
 
 
 def spendable_after(session: Session, payment: PointsPayment) -> int:

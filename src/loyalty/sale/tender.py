@@ -29,7 +29,17 @@ from loyalty.members import access, sent_codes
 from loyalty.members import accounts as members
 from loyalty.members.access import Principal
 from loyalty.money import currency_exponent, from_minor
-from loyalty.sale import credit_payments, payment_keys, payment_policy, payments, pricing, purchases, settlement, tab
+from loyalty.sale import (
+    credit_payments,
+    payment_keys,
+    payment_policy,
+    payment_steps,
+    payments,
+    pricing,
+    purchases,
+    settlement,
+    tab,
+)
 from loyalty.sale.checkout import till
 from loyalty.settings import Settings
 
@@ -110,33 +120,12 @@ def pay(db: Database, who: Principal, request: Payment) -> Tendered:
             session, business_id=business.id, terminal_id=terminal_id, transaction_id=request.transaction_id, at=now()
         )
         owed = _owed_by_sale(session, who, business, terminal_id, request.sale)
-        if request.wallet == "credit":
-            asked = credit_payments.CreditPaymentRequest(
-                request.member_id, request.transaction_id, request.amount, request.idempotency_key, digest
-            )
-            paid, new = credit_payments.pay(
-                session,
-                business=business,
-                terminal_id=terminal_id,
-                request=asked,
-                actor=who.actor,
-                owed=owed,
-                key_looked_up=True,
-            )
-            return _tendered(session, business, paid, created=new)
-        points = payments.PaymentRequest(
+        asked = payment_steps.PaymentRequest(
             request.member_id, request.transaction_id, request.amount, request.idempotency_key, digest
         )
-        payment, created = payments.pay(
-            session,
-            business=business,
-            terminal_id=terminal_id,
-            request=points,
-            actor=who.actor,
-            owed=owed,
-            key_looked_up=True,
+        return _pay_from(
+            request.wallet, session, business, terminal_id, asked, actor=who.actor, owed=owed, key_looked_up=True
         )
-        return _tendered(session, business, payment, created=created)
 
     return db.write(work)
 
@@ -196,20 +185,11 @@ def pay_budget(db: Database, who: Principal, request: BudgetPayment, *, settings
             total_minor=cap,
         )
         if owed <= 0:
-            raise payments.NothingOwed()
+            raise payment_steps.NothingOwed()
         wanted = min(request.amount_minor, owed)
         amount = from_minor(wanted, currency_exponent(business.currency))
-        if business.payment_wallet == "credit":
-            asked = credit_payments.CreditPaymentRequest(member.id, request.transaction_id, amount, request.key, digest)
-            paid, new = credit_payments.pay(
-                session, business=business, terminal_id=terminal_id, request=asked, actor=who.actor
-            )
-            return _tendered(session, business, paid, created=new)
-        points = payments.PaymentRequest(member.id, request.transaction_id, amount, request.key, digest)
-        payment, created = payments.pay(
-            session, business=business, terminal_id=terminal_id, request=points, actor=who.actor
-        )
-        return _tendered(session, business, payment, created=created)
+        asked = payment_steps.PaymentRequest(member.id, request.transaction_id, amount, request.key, digest)
+        return _pay_from(business.payment_wallet, session, business, terminal_id, asked, actor=who.actor)
 
     return db.write(work)
 
@@ -233,6 +213,31 @@ def cancel(db: Database, who: Principal, payment_id: uuid.UUID, *, release_key: 
     return db.write(work)
 
 
+def _pay_from(
+    wallet: str,
+    session: Session,
+    business: Any,
+    terminal_id: uuid.UUID,
+    asked: payment_steps.PaymentRequest,
+    *,
+    actor: str,
+    owed: Decimal | None = None,
+    key_looked_up: bool = False,
+) -> Tendered:
+    """Pay `asked` from the member's credit (`wallet` "credit") or points."""
+    pay = credit_payments.pay if wallet == "credit" else payments.pay
+    paid, created = pay(
+        session,
+        business=business,
+        terminal_id=terminal_id,
+        request=asked,
+        actor=actor,
+        owed=owed,
+        key_looked_up=key_looked_up,
+    )
+    return _tendered(session, business, paid, created=created)
+
+
 def _owed_by_sale(
     session: Session, who: Principal, business: Any, terminal_id: uuid.UUID, sale: purchases.Sale | None
 ) -> Decimal | None:
@@ -252,9 +257,9 @@ def _owed_by_sale(
 def _same(found: payment_keys.Standing, member_id: uuid.UUID, transaction_id: str, digest: str, *, wallet: str) -> None:
     """The payment under a key answers only the request it was made for."""
     if found.wallet != wallet:
-        raise payments.KeyReused()
-    asked = payments.PaymentRequest(member_id, transaction_id, Decimal(0), None, digest)
-    payments.same_request(found.request_hash, found.member_id, found.transaction_id, asked)
+        raise payment_steps.KeyReused()
+    asked = payment_steps.PaymentRequest(member_id, transaction_id, Decimal(0), None, digest)
+    payment_steps.same_request(found.request_hash, found.member_id, found.transaction_id, asked)
 
 
 def _row(session: Session, found: payment_keys.Standing) -> PointsPayment | CreditPayment:
