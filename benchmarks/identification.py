@@ -43,6 +43,7 @@ from sqlalchemy import event, insert, update
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from loyalty.db import prepared  # noqa: E402
 from loyalty.db.engine import Database  # noqa: E402
 from loyalty.db.models import Business, IdentificationCode, IdentifyFailure, Member, now  # noqa: E402
 from loyalty.members import access, identification  # noqa: E402
@@ -256,11 +257,16 @@ def statements(db: Database) -> Iterator[list[tuple[str, Any]]]:
         if not statement.lstrip().upper().startswith("BEGIN"):
             seen.append((statement, parameters))
 
+    def direct(statement: str, parameters: Any, queued: bool) -> None:  # on the driver's cursor (loyalty.db.later)
+        seen.append((statement, parameters[0] if queued else parameters))
+
     event.listen(db.writer, "before_cursor_execute", note)
+    prepared.observers.append(direct)
     try:
         yield seen
     finally:
         event.remove(db.writer, "before_cursor_execute", note)
+        prepared.observers.remove(direct)
 
 
 def explain(db: Database, seen: list[tuple[str, Any]]) -> list[str]:

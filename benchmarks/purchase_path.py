@@ -84,7 +84,7 @@ class Counter:
             self.round_trips += 1
             self._show(statement)
 
-    def direct(self, statement: str, queued: bool) -> None:  # sent on the driver's cursor
+    def direct(self, statement: str, _parameters: Any, queued: bool) -> None:  # sent on the driver's cursor
         self.count += 1
         self.round_trips += not queued
         self._show(f"({'queued' if queued else 'direct'}) {statement}")

@@ -43,7 +43,7 @@ def sent() -> Iterator[list[str]]:
     """The statements queued, as they are."""
     statements: list[str] = []
 
-    def observe(sql: str, queued: bool) -> None:
+    def observe(sql: str, _parameters: Any, queued: bool) -> None:
         if queued:
             statements.append(sql)
 

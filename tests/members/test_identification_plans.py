@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
+from loyalty.db import prepared
 from loyalty.db.engine import Database
 from loyalty.db.models import IdentificationCode, IdentifyFailure, Member, now
 from loyalty.members import access, identification, lockouts
@@ -35,11 +36,16 @@ def caught(db: Database) -> Iterator[list[tuple[str, Any]]]:
         if statement.lstrip().upper().startswith(CAUGHT):
             seen.append((statement, parameters))
 
+    def direct(statement: str, parameters: Any, queued: bool) -> None:  # on the driver's cursor (loyalty.db.later)
+        note(None, None, statement, parameters[0] if queued else parameters, None, queued)
+
     event.listen(db.writer, "before_cursor_execute", note)
+    prepared.observers.append(direct)
     try:
         yield seen
     finally:
         event.remove(db.writer, "before_cursor_execute", note)
+        prepared.observers.remove(direct)
 
 
 def plans(db: Database, seen: list[tuple[str, Any]]) -> list[str]:

@@ -67,7 +67,8 @@ def recording() -> Iterator[Recorder]:
     """Every statement any engine of this process sends meanwhile (the app's, the CLI's)."""
     recorder = Recorder()
 
-    def direct(sql: str, _queued: bool) -> None:  # sent on the driver's cursor (loyalty.db.later), seen by its caller
+    # Sent on the driver's cursor (loyalty.db.later): seen by its caller.
+    def direct(sql: str, _parameters: Any, _queued: bool) -> None:
         recorder.statements.append(Sent(sql, _our_frames()))
 
     event.listen(Engine, "before_cursor_execute", recorder)

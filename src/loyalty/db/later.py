@@ -40,9 +40,10 @@ def execute(session: Session, statement: Any, rows: Sequence[Mapping[str, Any]],
     connection = connection_of(session)
     plan = prepared(statement, connection.dialect, tuple(keys) or None)
     queue: list[tuple[Prepared, list[Any]]] = connection.info.setdefault(QUEUE, [])
-    queue.append((plan, [plan.parameters(row) for row in rows]))
+    parameters = [plan.parameters(row) for row in rows]
+    queue.append((plan, parameters))
     for observe in observers:
-        observe(plan.sql, True)
+        observe(plan.sql, parameters, True)
     if session.in_nested_transaction() or connection.engine not in _hooked:
         send(connection)
 
@@ -53,11 +54,12 @@ def first(session: Session, statement: Any, values: Mapping[str, Any]) -> Any:
     connection = connection_of(session)
     send(connection)
     plan = prepared(statement, connection.dialect)
+    parameters = plan.parameters(values)
     for observe in observers:
-        observe(plan.sql, False)
+        observe(plan.sql, parameters, False)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        _execute(connection.dialect, cursor, plan.sql, plan.parameters(values))
+        _execute(connection.dialect, cursor, plan.sql, parameters)
         return cursor.fetchone()
     except connection.dialect.loaded_dbapi.Error as error:
         raise _raised(connection, error, plan.sql) from None

@@ -12,9 +12,10 @@ from typing import Any
 
 from sqlalchemy.engine import Dialect
 
-# Called with each statement sent on the driver's cursor, by its caller, and whether it was queued (tests check and
-# benchmarks count statements with it, as with SQLAlchemy's before_cursor_execute for the others); empty in production.
-observers: list[Callable[[str, bool], None]] = []
+# Called with each statement sent on the driver's cursor, by its caller, with its parameters as the driver gets them
+# (a list of them for a queued one) and whether it was queued: tests check and benchmarks count statements with it,
+# as with SQLAlchemy's before_cursor_execute for the others. Empty in production.
+observers: list[Callable[[str, Any, bool], None]] = []
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from loyalty.audit import record
-from loyalty.db import scoped
+from loyalty.db import later, scoped
 from loyalty.db.models import Business, IdentifyFailure, Terminal
 from loyalty.errors import NotFound
 from loyalty.settings import Settings
@@ -67,8 +67,8 @@ def window_failures(
     """
     values = {"business": business_id, "kind": kind, "since": since}
     if terminal_id is None:
-        return WindowFailures(session.scalar(_business_count(), values) or 0, 0)
-    counted = session.execute(_both_counts(), {**values, "terminal": terminal_id}).one()
+        return WindowFailures(later.first(session, _business_count(), values)[0] or 0, 0)
+    counted = later.first(session, _both_counts(), {**values, "terminal": terminal_id})
     return WindowFailures(counted[0] or 0, counted[1] or 0)
 
 
@@ -82,8 +82,8 @@ def _in_window() -> tuple[ColumnElement[bool], ...]:
 
 @functools.cache
 def _business_count() -> Any:
-    """`window_failures`' statements, built once (every identification runs one): SQLAlchemy builds and keys a
-    statement anew each time it is written out."""
+    """`window_failures`' statements, built once (every identification runs one) and run on the driver's cursor
+    (`later.first`: their answers are plain counts)."""
     return select(select(func.count()).where(*_in_window()).scalar_subquery())
 
 
