@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, PendingRollbackError
 from sqlalchemy.orm import Session
 
-from loyalty.db import prepared
+from loyalty.db import later, prepared
 from loyalty.db.engine import Database
-from loyalty.db.models import AuditRecord, now
+from loyalty.db.models import AuditRecord, Business, now
 from loyalty.db.rows import insert_rows
 from tests.conftest import BACKEND, Tenant
 
@@ -139,3 +139,32 @@ def test_on_postgresql_the_queue_goes_in_one_pipeline(db: Database, tenant: Tena
     assert pipelines == [3] and len(sent) == 3  # three statements (executemany each), one pipeline
     with db.read() as session:
         assert _count(session, action) == 6
+
+
+def test_the_connection_is_asked_once_per_transaction_and_never_for_a_failed_one(db: Database) -> None:
+    with Session(db.writer) as session:
+        connection = later.connection_of(session)
+        assert later.connection_of(session) is connection
+        session.add(Business(name=None))  # NOT NULL: the flush fails, and with it the transaction
+        with pytest.raises(IntegrityError):
+            session.flush()
+        with pytest.raises(PendingRollbackError):  # as session.connection() refuses it
+            later.connection_of(session)
+        session.rollback()
+        assert later.connection_of(session).scalar(select(1)) == 1  # the next transaction's
+
+
+def test_a_write_in_a_savepoint_goes_inside_it(db: Database, tenant: Tenant) -> None:
+    action = f"later-{uuid.uuid4().hex}"
+
+    def work(session: Session) -> None:
+        later.connection_of(session)  # asked before the savepoint: it must be asked again inside it
+        insert_rows(session, AuditRecord, _records(tenant.business_id, 1, action), flush=False)
+        savepoint = session.begin_nested()
+        insert_rows(session, AuditRecord, _records(tenant.business_id, 2, action), flush=False)
+        savepoint.rollback()
+        assert _count(session, action) == 1
+
+    db.write(work)
+    with db.read() as session:
+        assert _count(session, action) == 1

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from loyalty.db.prepared import Prepared, observers, prepared
 
@@ -69,15 +69,19 @@ def first(session: Session, statement: Any, values: Mapping[str, Any]) -> Any:
 
 def connection_of(session: Session) -> Connection:
     """`session.connection()`, asked once per transaction: SQLAlchemy's own answer walks its transaction machinery
-    each time, which costs more than a queued statement's own work. Only while the transaction is active, so a
-    failed one is refused as SQLAlchemy refuses it."""
-    transaction = session.get_transaction()
+    each time, which costs more than a queued statement's own work. Asked again in a savepoint (asking is what
+    sends its SAVEPOINT) and after it, and for a failed transaction, which SQLAlchemy refuses."""
+    transaction = _innermost(session)
     kept = session.info.get(_CONNECTION)
     if kept is not None and kept[0] is transaction and transaction.is_active:
         return kept[1]  # type: ignore[no-any-return]
     connection = session.connection()
-    session.info[_CONNECTION] = (session.get_transaction(), connection)
+    session.info[_CONNECTION] = (_innermost(session), connection)
     return connection
+
+
+def _innermost(session: Session) -> SessionTransaction | None:
+    return session.get_nested_transaction() or session.get_transaction()
 
 
 def send(connection: Connection) -> None:
