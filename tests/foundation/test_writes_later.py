@@ -3,13 +3,15 @@ read back in the same transaction, kept with it, gone with it, and failing it; o
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import psycopg
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError, PendingRollbackError
+from sqlalchemy import event, func, literal, select
+from sqlalchemy.exc import DBAPIError, IntegrityError, PendingRollbackError
 from sqlalchemy.orm import Session
 
 from loyalty.db import later, prepared
@@ -168,3 +170,32 @@ def test_a_write_in_a_savepoint_goes_inside_it(db: Database, tenant: Tenant) -> 
     db.write(work)
     with db.read() as session:
         assert _count(session, action) == 1
+
+
+@pytest.mark.parametrize("queued", [False, True])
+def test_a_connection_lost_under_a_statement_raises_as_sqlalchemy_raises_it(db: Database, queued: bool) -> None:
+    """Whatever the driver then says (SQLite's closed connection refuses even to close a cursor), the failure is
+    SQLAlchemy's, with the connection marked lost, so a write is run again on a fresh one (Database.write)."""
+    marker = f"lost-{uuid.uuid4().hex}"
+
+    def lose(cursor: Any, statement: str, parameters: Any, *_: Any) -> bool:
+        if marker not in str(parameters):
+            return False
+        cursor.connection.close()  # as a server going away under the statement
+        if BACKEND == "sqlite":
+            raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+        raise psycopg.OperationalError("the connection was lost")
+
+    for hook in ("do_execute", "do_executemany"):
+        event.listen(db.writer, hook, lose, retval=True)
+    try:
+        with Session(db.writer) as session, pytest.raises(DBAPIError) as raised:
+            if queued:
+                later.execute(session, select(literal(1)).where(literal(marker) == literal(marker)), [{}])
+                later.send(later.connection_of(session))
+            else:
+                later.first(session, select(literal(marker)), {})
+        assert raised.value.connection_invalidated
+    finally:
+        for hook in ("do_execute", "do_executemany"):
+            event.remove(db.writer, hook, lose)

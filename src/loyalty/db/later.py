@@ -59,12 +59,13 @@ def first(session: Session, statement: Any, values: Mapping[str, Any]) -> Any:
         observe(plan.sql, parameters, False)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        _execute(connection.dialect, cursor, plan.sql, parameters)
-        return cursor.fetchone()
+        try:
+            _execute(connection.dialect, cursor, plan.sql, parameters)
+            return cursor.fetchone()
+        finally:
+            cursor.close()  # which fails too on a lost connection: raised as SQLAlchemy raises it, as the rest
     except connection.dialect.loaded_dbapi.Error as error:
         raise _raised(connection, error, plan.sql) from None
-    finally:
-        cursor.close()
 
 
 def connection_of(session: Session) -> Connection:
