@@ -162,6 +162,10 @@ def test_a_swiss_million_keeps_its_group_marks():
     assert Speech.of("fr", "CH").number(Decimal("-1234567890"), 0) == "-1'234'567'890"
 
 
+def test_a_number_with_more_decimals_than_any_money_is_written_whole():
+    assert Speech.of("en", "CH").plain(Decimal("0.0000000000000000000012")) == "0.0000000000000000000012"
+
+
 # Halves at every position (rounded to even), zeros, groups of every length, more decimals than written.
 _NUMBERS = [
     "0", "0.005", "0.015", "0.5", "1.5", "2.5", "2.675", "999.995", "1000", "1234.5", "12345.675",

@@ -29,8 +29,6 @@ from loyalty.rules.written import name_in
 
 __all__ = ["Speech"]
 
-_QUANTA = [Decimal(1).scaleb(-decimals) for decimals in range(19)]  # a point's or an amount's step, by decimals
-
 
 @cache
 def _locale(language: Language, country: str) -> Locale:
@@ -41,9 +39,16 @@ def _locale(language: Language, country: str) -> Locale:
 
 
 @cache
+def _quantum(decimals: int) -> Decimal:
+    """The step of a number written with `decimals` decimals: 0.01 for 2."""
+    return Decimal(1).scaleb(-decimals)
+
+
+@cache
 def _marks(locale: Locale) -> dict[int, str]:
     """What Python's grouped number ("-1,234.50") becomes in `locale` (its minus sign, group and decimal marks):
-    the pattern `#,##0.00` in every locale, as Babel writes it (tests/i18n/test_speech.py compares them)."""
+    Babel's pattern `#,##0.00` in every locale, but for a Swiss million, whose apostrophes Babel drops
+    (tests/i18n/test_speech.py compares them)."""
     return str.maketrans(
         {"-": get_minus_sign_symbol(locale), ",": get_group_symbol(locale), ".": get_decimal_symbol(locale)}
     )
@@ -83,7 +88,7 @@ class Speech:
     def number(self, value: Decimal, decimals: int) -> str:
         """`value` with exactly `decimals` decimals, grouped by thousands with the locale's marks: 1'234.50. Rounded
         as Babel rounds, by the decimal context (half to even)."""
-        return format(value.quantize(_QUANTA[decimals]), ",f").translate(_marks(self.locale))
+        return format(value.quantize(_quantum(decimals)), ",f").translate(_marks(self.locale))
 
     def plain(self, value: Decimal) -> str:
         """A number without trailing zeros: 2.5 -> "2,5" in French."""
