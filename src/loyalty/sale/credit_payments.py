@@ -38,14 +38,8 @@ def pay(
 ) -> tuple[CreditPayment, bool]:
     """Pay part of a sale from credit, at most the balance and, with `owed` (what the sale still owes), at most
     that; once per Idempotency-Key (`key_looked_up`: the caller found no payment under it)."""
-    amount_minor = payment_steps.amount_minor(business, request.amount)
-    earlier = payment_steps.replayed(
-        session,
-        CreditPayment,
-        business_id=business.id,
-        terminal_id=terminal_id,
-        request=request,
-        key_looked_up=key_looked_up,
+    amount_minor, earlier = payment_steps.start(
+        session, CreditPayment, business=business, terminal_id=terminal_id, request=request, key_looked_up=key_looked_up
     )
     if earlier is not None:
         return earlier, False

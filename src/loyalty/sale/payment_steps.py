@@ -58,20 +58,22 @@ def amount_minor(business: Business, amount: Decimal) -> int:
     return minor
 
 
-def replayed(
+def start(
     session: Session,
     model: type[Paid],
     *,
-    business_id: uuid.UUID,
+    business: Business,
     terminal_id: uuid.UUID,
     request: PaymentRequest,
     key_looked_up: bool,
-) -> Paid | None:
-    """The payment already made under the request's key, which answers it (`key_looked_up`: the caller found none)."""
+) -> tuple[int, Paid | None]:
+    """The amount asked, in minor units (`amount_minor`), and the payment already made under the request's key,
+    which answers it (`key_looked_up`: the caller found none)."""
+    minor = amount_minor(business, request.amount)
     if not request.idempotency_key or key_looked_up:
-        return None
-    earlier = by_key(session, model, business_id, terminal_id, request.idempotency_key)
-    return None if earlier is None else same_payment(earlier, request)
+        return minor, None
+    earlier = by_key(session, model, business.id, terminal_id, request.idempotency_key)
+    return minor, None if earlier is None else same_payment(earlier, request)
 
 
 def by_key(

@@ -82,14 +82,8 @@ def pay(
 
     With `owed` (what the sale still owes), the payment is capped at it: a member never pays more than the sale.
     `key_looked_up`: the caller already found no payment under the key (`payment_keys.earlier`)."""
-    payment_steps.amount_minor(business, request.amount)
-    earlier = payment_steps.replayed(
-        session,
-        PointsPayment,
-        business_id=business.id,
-        terminal_id=terminal_id,
-        request=request,
-        key_looked_up=key_looked_up,
+    _, earlier = payment_steps.start(
+        session, PointsPayment, business=business, terminal_id=terminal_id, request=request, key_looked_up=key_looked_up
     )
     if earlier is not None:
         return earlier, False
