@@ -32,7 +32,7 @@ from loyalty.db.models import (
 )
 from loyalty.errors import InvalidInput, NotFound, Refused
 from loyalty.i18n import reader
-from loyalty.money import currency_exponent, floor_points, to_minor
+from loyalty.money import currency_exponent, floor_points, quantize_money, to_minor
 
 
 class MemberBlocked(Refused):
@@ -242,10 +242,9 @@ class View:
         self.exponent = currency_exponent(business.currency)
         self.speech = reader.speech_for(business)  # explanations in the reader's language
         self.points_decimals = business.points_decimals
-        self._cent = Decimal(1).scaleb(-self.exponent)
 
     def money(self, amount: Decimal) -> str:
-        return str(amount.quantize(self._cent))
+        return str(quantize_money(amount, self.exponent))
 
     def points(self, points: Decimal) -> str:
         return str(floor_points(points, self.points_decimals))
