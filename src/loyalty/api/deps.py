@@ -19,8 +19,9 @@ from loyalty.db.clock import now
 from loyalty.members import access
 from loyalty.members.access import KeyInvalid, KeyKindRefused, Principal
 from loyalty.members.keyed import KeyedDatabase
+from loyalty.settings import Settings
 
-__all__ = ["KeyedDatabase", "admin", "admin_or_pos", "database", "pos", "principal", "require"]
+__all__ = ["KeyedDatabase", "admin", "admin_or_pos", "database", "pos", "principal", "require", "settings_of"]
 bearer = HTTPBearer(auto_error=False, description="An admin, pos or member key.")
 
 
@@ -38,6 +39,11 @@ def _keyed(request: Request) -> KeyedDatabase:
 
 async def database(request: Request) -> KeyedDatabase:
     return _keyed(request)
+
+
+async def settings_of(request: Request) -> Settings:  # async: a sync dependency runs in a worker thread
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 async def principal(

@@ -11,10 +11,9 @@ from fastapi.responses import PlainTextResponse, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from loyalty import paging
-from loyalty.api.deps import admin, admin_or_pos, database
+from loyalty.api.deps import admin, admin_or_pos, database, settings_of
 from loyalty.api.idempotent import once, optional_key
 from loyalty.api.v1.member_shapes import AssetOut, MemberOut
-from loyalty.api.v1.pos import settings_of
 from loyalty.campaigns import code_admin, codes, redeeming
 from loyalty.db.engine import Database
 from loyalty.errors import InvalidInput

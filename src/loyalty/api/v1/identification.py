@@ -6,11 +6,11 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from loyalty.api.deps import admin, database, pos, require
+from loyalty.api.deps import admin, database, pos, require, settings_of
 from loyalty.api.v1.member_shapes import MemberOut, member_answer
 from loyalty.db.engine import Database
 from loyalty.errors import InvalidInput
@@ -50,11 +50,6 @@ class RiskOut(BaseModel):
     daily_chance: str = Field(description="Chance of at least one hit in a day of guessing at the business limit.")
     daily_chance_one_terminal: str
     warning: str | None = Field(description="Set when daily_chance passes 1%.")
-
-
-async def settings_of(request: Request) -> Settings:  # async: a sync dependency runs in a worker thread
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 @router.post("/members/{member_id}/identification-code", response_model=CodeOut, status_code=201)

@@ -9,12 +9,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from loyalty import rules as engine
-from loyalty.api.deps import database, pos
+from loyalty.api.deps import database, pos, settings_of
 from loyalty.api.numbers import Plain
 from loyalty.db.engine import Database
 from loyalty.errors import InvalidInput
@@ -233,11 +233,6 @@ class ReturnOut(BaseModel):
 def answer(body: dict[str, Any], status: int) -> Response:
     """One serialisation for a first answer and its replays, so a replay is byte-identical."""
     return Response(json.dumps(body, separators=(",", ":")), status_code=status, media_type="application/json")
-
-
-async def settings_of(request: Request) -> Settings:  # async: a sync dependency runs in a worker thread
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 @router.post("/quotes", response_model=QuoteOut, responses={429: {"description": "too_many_attempts"}})
