@@ -114,11 +114,13 @@ class KeyedRoute(ComoRoute):
     about its body (a 401, never a 4000001)."""
 
     async def admit(self, request: Request) -> None:
-        # A key this process knows is taken from its cache here, on the event loop; only an unknown one is looked
-        # up, in a worker thread.
-        known = request.app.state.keys.get(_raw_key(request))
-        who = _admitted(known) if known is not None else await run_in_threadpool(pos_key, request)
-        request.state.como_db = keyed(request, who)
+        # `pos_key` on the event loop: only a key this process does not know yet is looked up, in a worker thread.
+        raw = _raw_key(request)
+        keys: access.KeyCache = request.app.state.keys
+        who = keys.get(raw)
+        if who is None:
+            who = await run_in_threadpool(KeyedDatabase(request.app.state.db).identify, raw, keys)
+        request.state.como_db = keyed(request, _admitted(who))
 
     async def settle(self, request: Request, problem: Exception) -> Exception:
         # A refusal before the call's first transaction (a body that is not JSON, say) waits for the key's check.
