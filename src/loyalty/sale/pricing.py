@@ -38,7 +38,8 @@ def price(
     kinds: frozenset[str] | None = None,
 ) -> Priced:
     """Discounts, points and refusals for `sale`, as a quote shows them and a confirmation records them. `kinds`:
-    the kinds of payment the sale has, when the caller already read them (`settlement.recorded_for`)."""
+    the kinds of payment the sale has, when the caller already read them (`tab.wait`; None: `settlement.recorded_for`
+    reads them)."""
     check_amounts(sale, business)
     member = buyer(session, business.id, sale.member_id)
     exponent = currency_exponent(business.currency)
