@@ -30,6 +30,7 @@ from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request, Response
 
+from loyalty.api import heap
 from loyalty.db.engine import Database, is_sqlite, make_engine
 
 TABLES = (
@@ -105,7 +106,9 @@ def create_app(url: str) -> FastAPI:
 
 def app_from_env() -> FastAPI:
     """The factory uvicorn's workers call, as `loyalty serve` hands it `loyalty.api.app:app_from_env`."""
-    return create_app(os.environ["LOYALTY_DATABASE_URL"])
+    app = create_app(os.environ["LOYALTY_DATABASE_URL"])
+    app.router.add_event_handler("startup", heap.settle)  # as loyalty's served processes do
+    return app
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from starlette.routing import BaseRoute
 
 from loyalty import __version__, web
-from loyalty.api import docs, errors, guards, languages, request_ids, routing
+from loyalty.api import docs, errors, guards, heap, languages, request_ids, routing
 from loyalty.api.como import routes as como
 from loyalty.api.como.outer import ComoEnvelope
 from loyalty.api.v1 import (
@@ -107,6 +107,7 @@ def app_from_env() -> FastAPI:
     settings = Settings.from_env()
     logs.configure(settings.log_level)
     app = create_app(settings)
+    app.router.add_event_handler("startup", heap.settle)
     if settings.webhooks_worker:
         from loyalty.webhooks.worker import Worker
 
