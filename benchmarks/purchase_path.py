@@ -18,8 +18,9 @@ with points, a discount benefit and a promo code. Operations, each on a sale of 
 With --profile N, one till's confirmed purchases go through the ASGI app in process instead (called as a server
 calls it, with no HTTP client, whose CPU would be the till's: the key, the middleware and the request's validation
 included; the thread-pool hops run inline so that one profiler sees all of it): the wall and CPU time per purchase
-without a profiler (medians of batches of 25), then where each millisecond goes under `cProfile` (its overhead
-inflates every figure alike: read the shares).
+without a profiler (medians of batches of 25), the same for the lean floor (`reference.py`, called the same way on a
+database of its own), then where each millisecond goes under `cProfile` (its overhead inflates every figure alike:
+read the shares).
 
 Statements are every SQL statement sent (an executemany counts once, BEGIN/COMMIT not at all), per operation,
 those queued to go together included (`loyalty.db.later`); round trips count each statement sent alone once and
@@ -37,6 +38,7 @@ import cProfile
 import json
 import os
 import pstats
+import random
 import statistics
 import sys
 import tempfile
@@ -50,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 import asgi_request
+import reference
 import till_sale
 from fastapi.testclient import TestClient
 from sqlalchemy import event
@@ -258,7 +261,7 @@ def _cumulative(stats: pstats.Stats, functions: list[tuple[str, str]]) -> float:
     return total
 
 
-def profile(bench: Bench, backend: str, purchases: int) -> None:
+def profile(bench: Bench, backend: str, purchases: int, floor_url: str) -> None:
     """One till's confirmed purchases through the ASGI app, called in process as a server calls it (no HTTP client:
     its CPU is the till's, not loyalty's): times without a profiler, then the stages."""
     import anyio.to_thread
@@ -299,6 +302,11 @@ def profile(bench: Bench, backend: str, purchases: int) -> None:
         f"{os.getloadavg()[0]:.1f}: wall {statistics.median(walls):.2f} ms, CPU {statistics.median(cpus):.2f} ms "
         "(medians of batches of 25, no profiler)\n"
     )
+    floor_wall, floor_cpu = asyncio.run(floor(floor_url, purchases))
+    print(
+        f"The lean floor (benchmarks/reference.py) called the same way: wall {floor_wall:.2f} ms, "
+        f"CPU {floor_cpu:.2f} ms; loyalty's CPU is {statistics.median(cpus) / floor_cpu:.1f} times the floor's\n"
+    )
     calls = stats.total_calls / purchases  # type: ignore[attr-defined]
     print(f"Python function calls per purchase (cProfile's count, the same on a busy machine): {calls:,.0f}\n")
     whole = _cumulative(stats, STAGES[0][1])
@@ -309,6 +317,31 @@ def profile(bench: Bench, backend: str, purchases: int) -> None:
         print(f"| {name} | {spent * 1000 / purchases:.2f} | {spent / whole:.0%} |")
 
 
+async def floor(url: str, purchases: int) -> tuple[float, float]:
+    """The lean floor's confirmed purchase (`reference.py`, on a fresh database of the same kind) through its ASGI app
+    in process, as `profile` calls loyalty's: its wall and CPU per purchase, medians of batches of 25."""
+    members = reference.prepare(url, 50)
+    app = reference.create_app(url)
+    headers = [(b"content-type", b"application/json")]
+
+    async def one() -> None:
+        body = json.dumps(
+            {"transaction_id": f"t-{uuid.uuid4().hex}", "member_id": random.choice(members), "items": ITEMS}
+        )
+        assert await asgi_request.request(app, "POST", "/v1/purchases", headers, body.encode()) == 201
+
+    for _ in range(30):
+        await one()
+    walls, cpus = [], []
+    for _ in range(max(1, purchases // 25)):
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in range(25):
+            await one()
+        walls.append((time.perf_counter() - wall) * 1000 / 25)
+        cpus.append((time.process_time() - cpu) * 1000 / 25)
+    return statistics.median(walls), statistics.median(cpus)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=300)
@@ -317,10 +350,11 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="profile N purchases through HTTP instead")
     arguments = parser.parse_args()
     if arguments.profile:
-        with databases(os.environ.get("LOYALTY_TEST_POSTGRES_URL")) as found:
-            for backend, url in found:
+        postgres = os.environ.get("LOYALTY_TEST_POSTGRES_URL")
+        with databases(postgres) as found, databases(postgres) as floors:
+            for (backend, url), (_, floor_url) in zip(found, floors, strict=True):
                 bench = Bench(url)
-                profile(bench, backend, arguments.profile)
+                profile(bench, backend, arguments.profile, floor_url)
                 bench.client.__exit__(None, None, None)
                 bench.db.dispose()
         return
