@@ -44,7 +44,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -280,15 +280,7 @@ def profile(bench: Bench, backend: str, purchases: int, floor_url: str) -> None:
         assert status == 201, status
 
     async def run() -> tuple[list[float], list[float], pstats.Stats]:
-        for _ in range(30):
-            await one()
-        walls, cpus = [], []
-        for _ in range(max(1, purchases // 25)):
-            wall, cpu = time.perf_counter(), time.process_time()
-            for _ in range(25):
-                await one()
-            walls.append((time.perf_counter() - wall) * 1000 / 25)
-            cpus.append((time.process_time() - cpu) * 1000 / 25)
+        walls, cpus = await _timed(one, purchases)
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(purchases):
@@ -330,6 +322,13 @@ async def floor(url: str, purchases: int) -> tuple[float, float]:
         )
         assert await asgi_request.request(app, "POST", "/v1/purchases", headers, body.encode()) == 201
 
+    walls, cpus = await _timed(one, purchases)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+async def _timed(one: Callable[[], Awaitable[None]], purchases: int) -> tuple[list[float], list[float]]:
+    """`one` run 30 times to warm up, then `purchases` times in batches of 25: the wall and CPU ms per run of each
+    batch (no profiler)."""
     for _ in range(30):
         await one()
     walls, cpus = [], []
@@ -339,7 +338,7 @@ async def floor(url: str, purchases: int) -> tuple[float, float]:
             await one()
         walls.append((time.perf_counter() - wall) * 1000 / 25)
         cpus.append((time.process_time() - cpu) * 1000 / 25)
-    return statistics.median(walls), statistics.median(cpus)
+    return walls, cpus
 
 
 def main() -> None:
