@@ -19,8 +19,10 @@ With --profile N, one till's confirmed purchases go through the ASGI app in proc
 calls it, with no HTTP client, whose CPU would be the till's: the key, the middleware and the request's validation
 included; the thread-pool hops run inline so that one profiler sees all of it): the wall and CPU time per purchase
 without a profiler (medians of batches of 25), the same for the lean floor (`reference.py`, called the same way on a
-database of its own), then where each millisecond goes under `cProfile` (its overhead inflates every figure alike:
-read the shares).
+database of its own), the CPU of loyalty's own statements alone (one purchase's statements, captured, then sent again
+on a bare driver connection in a transaction rolled back each time, before the purchase's state: what a purchase
+path with no ORM, framework or Python of its own around the same statements would still cost), then where each
+millisecond goes under `cProfile` (its overhead inflates every figure alike: read the shares).
 
 Statements are every SQL statement sent (an executemany counts once, BEGIN/COMMIT not at all), per operation,
 those queued to go together included (`loyalty.db.later`); round trips count each statement sent alone once and
@@ -36,6 +38,7 @@ import argparse
 import asyncio
 import cProfile
 import json
+import logging
 import os
 import pstats
 import random
@@ -44,7 +47,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -299,6 +302,11 @@ def profile(bench: Bench, backend: str, purchases: int, floor_url: str) -> None:
         f"The lean floor (benchmarks/reference.py) called the same way: wall {floor_wall:.2f} ms, "
         f"CPU {floor_cpu:.2f} ms; loyalty's CPU is {statistics.median(cpus) / floor_cpu:.1f} times the floor's\n"
     )
+    statements, bare_cpu = statements_alone(bench, one, purchases)
+    print(
+        f"Its {statements} statements alone, sent again on a bare driver connection (no COMMIT: rolled back each "
+        f"time): CPU {bare_cpu:.2f} ms, {bare_cpu / statistics.median(cpus):.0%} of the purchase's\n"
+    )
     calls = stats.total_calls / purchases  # type: ignore[attr-defined]
     print(f"Python function calls per purchase (cProfile's count, the same on a busy machine): {calls:,.0f}\n")
     whole = _cumulative(stats, STAGES[0][1])
@@ -307,6 +315,88 @@ def profile(bench: Bench, backend: str, purchases: int, floor_url: str) -> None:
     for name, functions in STAGES:
         spent = _cumulative(stats, functions)
         print(f"| {name} | {spent * 1000 / purchases:.2f} | {spent / whole:.0%} |")
+
+
+class Aborted(Exception):
+    """Raised at a captured purchase's COMMIT, so that it is rolled back and can be sent again as it was."""
+
+
+def statements_alone(bench: Bench, one: Callable[[], Coroutine[Any, Any, None]], purchases: int) -> tuple[int, float]:
+    """One purchase's statements (its reads, its writes, those queued to go together), captured from a purchase
+    that is rolled back at its COMMIT, then sent again `purchases` times on a bare driver connection, each time in
+    a transaction rolled back (the queued ones together, in one pipeline on PostgreSQL, as loyalty sends them):
+    their number and their CPU ms per purchase (medians of batches of 25)."""
+    sent: list[tuple[str, list[Any], bool]] = []  # SQL, its parameters (several: an executemany), queued
+
+    def through_sqlalchemy(_conn: Any, _cursor: Any, sql: str, parameters: Any, _context: Any, many: bool) -> None:
+        if sql.split(None, 1)[0].upper() not in ("BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"):
+            sent.append((sql, list(parameters) if many else [parameters], False))
+
+    def on_the_driver(sql: str, parameters: Any, queued: bool) -> None:
+        sent.append((sql, list(parameters) if queued else [parameters], queued))
+
+    def abort(_connection: Any) -> None:
+        raise Aborted()
+
+    engines = {bench.db.writer, bench.db.reader}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", through_sqlalchemy)
+    event.listen(bench.db.writer, "commit", abort)
+    prepared.observers.append(on_the_driver)
+    logging.getLogger("loyalty.api").disabled = True  # the aborted purchase's 500 is expected
+    try:
+        asyncio.run(one())
+        raise RuntimeError("the captured purchase was not rolled back")
+    except AssertionError:
+        pass  # answered 500: rolled back at its COMMIT, as wanted
+    finally:
+        logging.getLogger("loyalty.api").disabled = False
+        prepared.observers.remove(on_the_driver)
+        event.remove(bench.db.writer, "commit", abort)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", through_sqlalchemy)
+    pooled = bench.db.writer.raw_connection()
+    driver: Any = pooled.driver_connection
+    sqlite = bench.db.is_sqlite
+
+    def send(cursor: Any, sql: str, rows: list[Any]) -> None:
+        if len(rows) > 1:
+            cursor.executemany(sql, rows)
+            return
+        cursor.execute(sql, rows[0])
+        if cursor.description:
+            cursor.fetchall()
+
+    def replay() -> None:
+        cursor = driver.cursor()
+        if sqlite:
+            cursor.execute("BEGIN IMMEDIATE")  # the connection's own BEGIN, as loyalty's (psycopg begins by itself)
+        at = 0
+        while at < len(sent):
+            sql, rows, queued = sent[at]
+            if sqlite or not queued:
+                send(cursor, sql, rows)
+                at += 1
+                continue
+            with driver.pipeline():
+                while at < len(sent) and sent[at][2]:
+                    send(cursor, sent[at][0], sent[at][1])
+                    at += 1
+        cursor.close()
+        driver.rollback()
+
+    try:
+        for _ in range(30):
+            replay()
+        cpus = []
+        for _ in range(max(1, purchases // 25)):
+            started = time.process_time()
+            for _ in range(25):
+                replay()
+            cpus.append((time.process_time() - started) * 1000 / 25)
+    finally:
+        pooled.close()
+    return len(sent), statistics.median(cpus)
 
 
 async def floor(url: str, purchases: int) -> tuple[float, float]:
