@@ -19,6 +19,7 @@ from sqlalchemy import event, update
 
 from loyalty.api import deps
 from loyalty.api.como.caller import KeyedRoute
+from loyalty.db import prepared
 from loyalty.db.engine import Database
 from loyalty.db.models import ApiKey, now
 from loyalty.members import access
@@ -142,7 +143,8 @@ def test_an_expired_key_known_to_the_process_is_401(tenant: Tenant, db: Database
 
 
 class Statements:
-    """The SQL statements and transactions of a database, as SQLAlchemy's events see them."""
+    """The SQL statements and transactions of a database, as SQLAlchemy's events see them, and those sent on the
+    driver's cursor (`loyalty.db.prepared.observers`)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -153,16 +155,21 @@ class Statements:
         if not statement.startswith("BEGIN"):
             self.statements.append(statement)
 
+    def _direct(self, statement: str, _parameters: Any, _queued: bool) -> None:
+        self.statements.append(statement)
+
     def _begin(self, _conn: Any) -> None:
         self.transactions += 1
 
     def __enter__(self) -> Statements:
+        prepared.observers.append(self._direct)
         for engine in {self.db.writer, self.db.reader}:
             event.listen(engine, "before_cursor_execute", self._statement)
             event.listen(engine, "begin", self._begin)
         return self
 
     def __exit__(self, *_: object) -> None:
+        prepared.observers.remove(self._direct)
         for engine in {self.db.writer, self.db.reader}:
             event.remove(engine, "before_cursor_execute", self._statement)
             event.remove(engine, "begin", self._begin)

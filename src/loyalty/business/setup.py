@@ -57,7 +57,7 @@ def change_business(db: Database, who: Principal, given: Mapping[str, Any]) -> B
     access.require_kind(who, "admin")
 
     def work(session: Session) -> Business:
-        found = access.business(session, who.business_id)
+        found = access.business_to_change(session, who.business_id)
         changes = {name: value for name, value in given.items() if value is not None or name in NULLABLE_SETTINGS}
         if "point_value" in changes:
             found.point_value_minor = _minor(found, changes.pop("point_value"), "point_value")

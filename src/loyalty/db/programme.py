@@ -23,13 +23,14 @@ def cached_for(cache: dict[uuid.UUID, tuple[int, Any]], session: Session, busine
     every change of what a sale evaluates: rules, punch cards, tiers). A value read by a transaction that changed
     them itself is not kept: it may roll back, and the next attempt reach the same version number with other
     rows."""
+    if session.info.get(_UNCOMMITTED_RULES):
+        return read()
     cached = cache.get(business.id)
     if cached is not None and cached[0] == business.rules_version:
         return cached[1]
     value = read()
-    if not session.info.get(_UNCOMMITTED_RULES):
-        with _cache_lock:
-            cache[business.id] = (business.rules_version, value)
+    with _cache_lock:
+        cache[business.id] = (business.rules_version, value)
     return value
 
 
@@ -37,5 +38,4 @@ def changed(session: Session, business: Business) -> None:
     """Something a sale evaluates changed (a rule, a punch card, the tiers): what was cached for the business is
     read again."""
     session.execute(update(Business).where(Business.id == business.id).values(rules_version=Business.rules_version + 1))
-    session.refresh(business, ["rules_version"])
-    session.info[_UNCOMMITTED_RULES] = True
+    session.info[_UNCOMMITTED_RULES] = True  # from here on, this transaction reads rather than keeps

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import secrets
 import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from loyalty.audit import record
-from loyalty.db import scoped
+from loyalty.db import later, scoped
 from loyalty.db.models import ApiKey, Branch, Business, Terminal, now
 from loyalty.errors import InvalidInput, NotFound
+from loyalty.members import business_rows
 
 KEY_KINDS = ("admin", "pos", "member")
 
@@ -157,27 +156,19 @@ class KeyCache:
 
 def still_valid(session: Session, who: Principal, *, at: datetime) -> Business:
     """The caller's business, read by the statement that checks the caller's key is neither revoked nor expired
-    (KeyInvalid otherwise). Run first in a transaction: later reads of the business in it need no query."""
+    (KeyInvalid otherwise). Run first in a transaction, it is kept for `business` to give the rest of it: shared
+    between requests and read only (`business_rows`)."""
     values = {"business": who.business_id, "key": who.key_id, "at": at}
-    found: Business | None = session.scalars(_key_still_valid(), values).first()
-    if found is None:
+    row = later.first(session, business_rows.statement(), values)
+    if row is None:
         raise KeyInvalid("revoked or expired key")
+    found = _rows.business(row, session.get_bind().dialect)
+    session.info[_CALLER_BUSINESS] = found
     return found
 
 
-@functools.cache
-def _key_still_valid() -> Any:
-    """`still_valid`'s statement, built once (run by every request that carries a key)."""
-    return (
-        select(Business)
-        .join(ApiKey, ApiKey.business_id == Business.id)
-        .where(
-            Business.id == bindparam("business"),
-            ApiKey.id == bindparam("key"),
-            ApiKey.revoked_at.is_(None),
-            or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > bindparam("at")),
-        )
-    )
+_rows = business_rows.BusinessRows()
+_CALLER_BUSINESS = "loyalty.caller_business"
 
 
 def revoke_key(session: Session, *, business_id: uuid.UUID, key_id: uuid.UUID, actor: str) -> ApiKey:
@@ -203,6 +194,15 @@ def check_timezone(name: str) -> None:
 
 
 def business(session: Session, business_id: uuid.UUID) -> Business:
+    """The business, to read: the caller's as the key check read it in this transaction, or loaded."""
+    known: Business | None = session.info.get(_CALLER_BUSINESS)
+    if known is not None and known.id == business_id:
+        return known
+    return business_to_change(session, business_id)
+
+
+def business_to_change(session: Session, business_id: uuid.UUID) -> Business:
+    """The business loaded in this session, whose changes are written with it."""
     found = session.get(Business, business_id)
     if found is None:
         raise NotFound("business")

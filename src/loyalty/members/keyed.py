@@ -78,8 +78,7 @@ class KeyedDatabase(Database):
 
     def _check(self, session: Session, who: Principal) -> None:
         try:
-            # Held by the session (its identity map holds objects weakly), so access.business finds it there.
-            session.info["caller_business"] = access.still_valid(session, who, at=now())
+            access.still_valid(session, who, at=now())  # which keeps the business for access.business
         except KeyInvalid:
             self.key_checked = True
             raise
