@@ -8,7 +8,7 @@ round trip (psycopg's pipeline mode), on SQLite one statement after the other; b
 each statement compiled once per dialect and its values converted by the columns' own bind processors, without
 SQLAlchemy's per-statement execution work.
 
-`first` runs a statement whose answer is read in the same way, after the queue.
+`first` and `rows` run a statement whose answer is read in the same way, after the queue.
 
 What changes for a caller is only when a failing write raises: at the next statement (or the commit) instead of at
 its call. So inside a savepoint, where a caller catches a write's failure to recover from it, nothing is queued.
@@ -51,6 +51,15 @@ def execute(session: Session, statement: Any, rows: Sequence[Mapping[str, Any]],
 def first(session: Session, statement: Any, values: Mapping[str, Any]) -> Any:
     """Run `statement` (built once) on the driver's cursor, after what is queued, and return its first row as the
     driver gives it, or None: for statements whose answer needs no conversion (integers, text)."""
+    return _asked(session, statement, values, every=False)
+
+
+def rows(session: Session, statement: Any, values: Mapping[str, Any]) -> list[Any]:
+    """`first`, for every row."""
+    return _asked(session, statement, values, every=True)  # type: ignore[no-any-return]
+
+
+def _asked(session: Session, statement: Any, values: Mapping[str, Any], *, every: bool) -> Any:
     connection = connection_of(session)
     send(connection)
     plan = prepared(statement, connection.dialect)
@@ -61,7 +70,7 @@ def first(session: Session, statement: Any, values: Mapping[str, Any]) -> Any:
     try:
         try:
             _execute(connection.dialect, cursor, plan.sql, parameters)
-            return cursor.fetchone()
+            return cursor.fetchall() if every else cursor.fetchone()
         finally:
             cursor.close()  # which fails too on a lost connection: raised as SQLAlchemy raises it, as the rest
     except connection.dialect.loaded_dbapi.Error as error:

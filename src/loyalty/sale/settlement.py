@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from loyalty import rules as engine
+from loyalty.db import later
 from loyalty.db.models import Business, CreditPayment, PointsPayment
 from loyalty.errors import Conflict
 from loyalty.money import currency_exponent, from_minor
@@ -116,10 +117,8 @@ def recorded_for(
     any of each (most sales have none), and only the kinds there are are read. `kinds`: that answer, when the
     caller already has it (`tab.wait`)."""
     if kinds is None:
-        found = session.connection().execute(
-            _PROBE, {"business_id": business_id, "terminal_id": terminal_id, "transaction_id": transaction_id}
-        )
-        kinds = frozenset(row[0] for row in found.fetchall())  # plain rows: a scalars() filter costs more than the read
+        asked = {"business_id": business_id, "terminal_id": terminal_id, "transaction_id": transaction_id}
+        kinds = frozenset(row[0] for row in later.rows(session, _PROBE, asked))
     points_paid: list[PointsPayment] = []
     credit_paid: list[CreditPayment] = []
     if not kinds:

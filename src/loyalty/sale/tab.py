@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, literal, select, union_all
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from loyalty.db import later
 from loyalty.db.models import SaleTab
 from loyalty.db.rows import cast_table
 from loyalty.sale import settlement
@@ -57,7 +58,7 @@ def wait(
     if session.get_bind().dialect.name != "postgresql":
         return None
     params = {"business_id": business_id, "terminal_id": terminal_id, "transaction_id": transaction_id}
-    kinds = frozenset(row[0] for row in session.connection().execute(_WAIT_AND_PROBE, params).fetchall())
+    kinds = frozenset(row[0] for row in later.rows(session, _WAIT_AND_PROBE, params))
     return None if _TAB in kinds else kinds
 
 
