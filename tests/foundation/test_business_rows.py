@@ -14,6 +14,7 @@ from loyalty.members import access
 from loyalty.members.business_rows import SharedBusinessChanged
 from loyalty.members.keyed import KeyedDatabase
 from tests.conftest import Tenant
+from tests.support.statements import Statements
 
 
 def _read_business(db: Database, tenant: Tenant) -> Business:
@@ -53,3 +54,24 @@ def test_a_setting_changed_through_the_api_is_seen_at_once_by_every_key(tenant: 
     assert changed.status_code == 200 and changed.json()["points_decimals"] == 0
     assert tenant.client.get(f"/v1/members/{member['id']}", headers=tenant.pos).json()["points_balance"] == "12"
     assert tenant.client.get("/v1/business", headers=tenant.admin).json()["points_decimals"] == 0
+
+
+def test_a_purchase_reads_the_business_once_and_the_webhook_endpoints_never(db: Database, tenant: Tenant) -> None:
+    """The business read by the key check serves the whole purchase: the webhook endpoints kept with its
+    programme's version are not asked again."""
+    member = tenant.client.post("/v1/members", headers=tenant.admin, json={"phone": "+41790000002"}).json()
+
+    def buy(number: int) -> None:
+        sale = {
+            "transaction_id": f"t-{number}",
+            "member_id": member["id"],
+            "items": [{"line_id": "1", "code": "TICKET", "quantity": "1", "amount": "15.00"}],
+        }
+        assert tenant.client.post("/v1/purchases", headers=tenant.pos, json=sale).status_code == 201
+
+    buy(1)
+    with Statements(db) as seen:
+        buy(2)
+    business_reads = [sql for sql in seen.statements if sql.lstrip().startswith("SELECT business.")]
+    assert len(business_reads) == 1 and "api_key" in business_reads[0]
+    assert not [sql for sql in seen.statements if "webhook_endpoint" in sql]

@@ -15,16 +15,16 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from loyalty.api import deps
 from loyalty.api.como.caller import KeyedRoute
-from loyalty.db import prepared
 from loyalty.db.engine import Database
 from loyalty.db.models import ApiKey, now
 from loyalty.members import access
 from tests.conftest import Tenant, create_tenant_via_cli
 from tests.support.server import LiveServer
+from tests.support.statements import Statements
 
 PHONE = "+41 79 555 31 31"
 
@@ -140,39 +140,6 @@ def test_an_expired_key_known_to_the_process_is_401(tenant: Tenant, db: Database
         )
     )
     assert tenant.client.get("/v1/business", headers=tenant.headers(raw)).status_code == 401
-
-
-class Statements:
-    """The SQL statements and transactions of a database, as SQLAlchemy's events see them, and those sent on the
-    driver's cursor (`loyalty.db.prepared.observers`)."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self.statements: list[str] = []
-        self.transactions = 0
-
-    def _statement(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if not statement.startswith("BEGIN"):
-            self.statements.append(statement)
-
-    def _direct(self, statement: str, _parameters: Any, _queued: bool) -> None:
-        self.statements.append(statement)
-
-    def _begin(self, _conn: Any) -> None:
-        self.transactions += 1
-
-    def __enter__(self) -> Statements:
-        prepared.observers.append(self._direct)
-        for engine in {self.db.writer, self.db.reader}:
-            event.listen(engine, "before_cursor_execute", self._statement)
-            event.listen(engine, "begin", self._begin)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        prepared.observers.remove(self._direct)
-        for engine in {self.db.writer, self.db.reader}:
-            event.remove(engine, "before_cursor_execute", self._statement)
-            event.remove(engine, "begin", self._begin)
 
 
 def test_a_known_key_and_its_business_cost_one_statement_in_the_requests_own_transaction(

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from loyalty.audit import record
-from loyalty.db import later, scoped
+from loyalty.db import held, later, scoped
 from loyalty.db.models import ApiKey, Branch, Business, Terminal, now
 from loyalty.errors import InvalidInput, NotFound
 from loyalty.members import business_rows
@@ -163,12 +163,11 @@ def still_valid(session: Session, who: Principal, *, at: datetime) -> Business:
     if row is None:
         raise KeyInvalid("revoked or expired key")
     found = _rows.business(row, session.get_bind().dialect)
-    session.info[_CALLER_BUSINESS] = found
+    held.keep(session, found)
     return found
 
 
 _rows = business_rows.BusinessRows()
-_CALLER_BUSINESS = "loyalty.caller_business"
 
 
 def revoke_key(session: Session, *, business_id: uuid.UUID, key_id: uuid.UUID, actor: str) -> ApiKey:
@@ -194,11 +193,8 @@ def check_timezone(name: str) -> None:
 
 
 def business(session: Session, business_id: uuid.UUID) -> Business:
-    """The business, to read: the caller's as the key check read it in this transaction, or loaded."""
-    known: Business | None = session.info.get(_CALLER_BUSINESS)
-    if known is not None and known.id == business_id:
-        return known
-    return business_to_change(session, business_id)
+    """The business, to read: the one this transaction holds (the caller's, as the key check read it), or loaded."""
+    return held.business(session, business_id) or business_to_change(session, business_id)
 
 
 def business_to_change(session: Session, business_id: uuid.UUID) -> Business:

@@ -14,11 +14,10 @@ from typing import Any
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
 from loyalty import metrics
-from loyalty.db import programme
-from loyalty.db.models import Business, WebhookDelivery, WebhookEndpoint, WebhookEvent, new_id, now
+from loyalty.db import held, programme
+from loyalty.db.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, new_id, now
 from loyalty.db.rows import insert_rows
 
 EVENT_TYPES = (
@@ -107,7 +106,7 @@ def _subscribed(session: Session, business_id: uuid.UUID) -> list[tuple[uuid.UUI
         )
         return [(endpoint_id, list(events)) for endpoint_id, events in session.execute(query)]
 
-    business = session.identity_map.get(identity_key(Business, business_id))
+    business = held.business(session, business_id)
     if business is None:
         return read()
     found: list[tuple[uuid.UUID, list[str]]] = programme.cached_for(_subscribed_cache, session, business, read)
