@@ -19,6 +19,7 @@ def keep(session: Session, business: Business) -> None:
 
 
 def business(session: Session, business_id: uuid.UUID) -> Business | None:
+    """The business `business_id` if this transaction holds it, else None."""
     known: Business | None = session.info.get(_CALLER)
     if known is not None and known.id == business_id:
         return known

@@ -18,11 +18,12 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, event, or_, select
+from sqlalchemy import bindparam, event, or_, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import make_transient_to_detached
 
 from loyalty.db.models import ApiKey, Business
+from loyalty.db.rows import cast_table
 
 
 class SharedBusinessChanged(Exception):
@@ -36,7 +37,7 @@ _shared: weakref.WeakSet[Business] = weakref.WeakSet()
 def statement() -> Any:
     """The business's columns, read only if the key `key` of business `business` is neither revoked nor expired at
     `at`. Built once: every request with a key runs it."""
-    business, key = _table(Business), _table(ApiKey)
+    business, key = cast_table(Business), cast_table(ApiKey)
     return (
         select(*business.columns)
         .join_from(business, key, key.c.business_id == business.c.id)
@@ -86,13 +87,8 @@ def _converters(dialect: Dialect) -> tuple[tuple[str, Callable[[Any], Any] | Non
     mapper = Business.__mapper__
     return tuple(
         (mapper.get_property_by_column(column).key, column.type.dialect_impl(dialect).result_processor(dialect, None))
-        for column in _table(Business).columns
+        for column in cast_table(Business).columns
     )
-
-
-def _table(model: type) -> Table:
-    table: Table = model.__table__  # type: ignore[attr-defined]
-    return table
 
 
 def _refuse_change(target: Business, value: Any, _old: Any, _initiator: Any) -> Any:
