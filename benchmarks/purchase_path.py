@@ -48,9 +48,10 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -74,26 +75,32 @@ RULES, ITEMS = till_sale.RULES, till_sale.ITEMS
 class Counter:
     """Counts the statements an operation sends (BEGIN, COMMIT and ROLLBACK are not statements of the work), and
     its round trips: each statement sent alone is one, and so is each sending of the queued writes
-    (`loyalty.db.later`, one pipeline on PostgreSQL), however many statements it holds."""
+    (`loyalty.db.later`, one pipeline on PostgreSQL), however many statements it holds. While `captured` is a list,
+    each statement is also kept there: its SQL, its parameters (several: an executemany) and whether it was queued."""
 
     def __init__(self, show: bool) -> None:
         self.count = 0
         self.round_trips = 0
         self.show = show
+        self.captured: list[tuple[str, list[Any], bool]] | None = None
         prepared.observers.append(self.direct)
         self._send = later.send
         later.send = self.send  # type: ignore[assignment]  # the queue's sendings, counted
 
-    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool) -> None:
         if statement.split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):
             self.count += 1
             self.round_trips += 1
             self._show(statement)
+            if self.captured is not None:
+                self.captured.append((statement, list(parameters) if many else [parameters], False))
 
-    def direct(self, statement: str, _parameters: Any, queued: bool) -> None:  # sent on the driver's cursor
+    def direct(self, statement: str, parameters: Any, queued: bool) -> None:  # sent on the driver's cursor
         self.count += 1
         self.round_trips += not queued
         self._show(f"({'queued' if queued else 'direct'}) {statement}")
+        if self.captured is not None:
+            self.captured.append((statement, list(parameters) if queued else [parameters], queued))
 
     def send(self, connection: Any) -> None:
         self.round_trips += bool(connection.info.get(later.QUEUE))
@@ -326,23 +333,13 @@ def statements_alone(bench: Bench, one: Callable[[], Coroutine[Any, Any, None]],
     that is rolled back at its COMMIT, then sent again `purchases` times on a bare driver connection, each time in
     a transaction rolled back (the queued ones together, in one pipeline on PostgreSQL, as loyalty sends them):
     their number and their CPU ms per purchase (medians of batches of 25)."""
-    sent: list[tuple[str, list[Any], bool]] = []  # SQL, its parameters (several: an executemany), queued
-
-    def through_sqlalchemy(_conn: Any, _cursor: Any, sql: str, parameters: Any, _context: Any, many: bool) -> None:
-        if sql.split(None, 1)[0].upper() not in ("BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"):
-            sent.append((sql, list(parameters) if many else [parameters], False))
-
-    def on_the_driver(sql: str, parameters: Any, queued: bool) -> None:
-        sent.append((sql, list(parameters) if queued else [parameters], queued))
 
     def abort(_connection: Any) -> None:
         raise Aborted()
 
-    engines = {bench.db.writer, bench.db.reader}
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", through_sqlalchemy)
+    sent: list[tuple[str, list[Any], bool]] = []
+    bench.counter.captured = sent
     event.listen(bench.db.writer, "commit", abort)
-    prepared.observers.append(on_the_driver)
     logging.getLogger("loyalty.api").disabled = True  # the aborted purchase's 500 is expected
     try:
         asyncio.run(one())
@@ -351,13 +348,13 @@ def statements_alone(bench: Bench, one: Callable[[], Coroutine[Any, Any, None]],
         pass  # answered 500: rolled back at its COMMIT, as wanted
     finally:
         logging.getLogger("loyalty.api").disabled = False
-        prepared.observers.remove(on_the_driver)
         event.remove(bench.db.writer, "commit", abort)
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", through_sqlalchemy)
+        bench.counter.captured = None
+    sqlite = bench.db.is_sqlite
+    # Statements sent one by one, and on PostgreSQL each run of queued ones in one pipeline.
+    batches = [(pipelined, list(group)) for pipelined, group in groupby(sent, key=lambda s: s[2] and not sqlite)]
     pooled = bench.db.writer.raw_connection()
     driver: Any = pooled.driver_connection
-    sqlite = bench.db.is_sqlite
 
     def send(cursor: Any, sql: str, rows: list[Any]) -> None:
         if len(rows) > 1:
@@ -367,33 +364,19 @@ def statements_alone(bench: Bench, one: Callable[[], Coroutine[Any, Any, None]],
         if cursor.description:
             cursor.fetchall()
 
-    def replay() -> None:
+    async def replay() -> None:
         cursor = driver.cursor()
         if sqlite:
             cursor.execute("BEGIN IMMEDIATE")  # the connection's own BEGIN, as loyalty's (psycopg begins by itself)
-        at = 0
-        while at < len(sent):
-            sql, rows, queued = sent[at]
-            if sqlite or not queued:
-                send(cursor, sql, rows)
-                at += 1
-                continue
-            with driver.pipeline():
-                while at < len(sent) and sent[at][2]:
-                    send(cursor, sent[at][0], sent[at][1])
-                    at += 1
+        for pipelined, batch in batches:
+            with driver.pipeline() if pipelined else nullcontext():
+                for sql, rows, _queued in batch:
+                    send(cursor, sql, rows)
         cursor.close()
         driver.rollback()
 
     try:
-        for _ in range(30):
-            replay()
-        cpus = []
-        for _ in range(max(1, purchases // 25)):
-            started = time.process_time()
-            for _ in range(25):
-                replay()
-            cpus.append((time.process_time() - started) * 1000 / 25)
+        _walls, cpus = asyncio.run(_timed(replay, purchases))
     finally:
         pooled.close()
     return len(sent), statistics.median(cpus)
