@@ -10,7 +10,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import event, func, literal, select
+from sqlalchemy import bindparam, event, func, literal, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, PendingRollbackError
 from sqlalchemy.orm import Session
 
@@ -199,3 +199,38 @@ def test_a_connection_lost_under_a_statement_raises_as_sqlalchemy_raises_it(db: 
     finally:
         for hook in ("do_execute", "do_executemany"):
             event.remove(db.writer, hook, lose)
+
+
+_READ_BACK = select(AuditRecord.id, AuditRecord.at, AuditRecord.details, AuditRecord.object_id).where(
+    AuditRecord.action == bindparam("action")
+)
+
+
+def test_records_read_on_the_driver_are_what_sqlalchemy_reads(db: Database, tenant: Tenant) -> None:
+    """Ids, aware times and JSON come back converted as SQLAlchemy converts them, by the columns' own types; an
+    object added but not flushed yet is read too, as a session's query would."""
+    action = f"records-{uuid.uuid4().hex}"
+
+    def work(session: Session) -> tuple[list[Any], list[Any]]:
+        insert_rows(session, AuditRecord, _records(tenant.business_id, 1, action), flush=False)
+        session.add(
+            AuditRecord(
+                business_id=uuid.UUID(tenant.business_id),
+                actor="test",
+                action=action,
+                object_type="test",
+                object_id="added",
+                details={"name": "Café ☕", "lines": [1, 2]},
+            )
+        )
+        ours = later.records(session, _READ_BACK, {"action": action})
+        theirs = list(session.execute(_READ_BACK, {"action": action}))
+        return ours, theirs
+
+    ours, theirs = db.write(work)
+    assert sorted(map(tuple, ours)) == sorted(map(tuple, theirs))
+    assert {row.object_id for row in ours} == {"0", "added"}
+    for row in ours:
+        assert isinstance(row.id, uuid.UUID)
+        assert row.at.tzinfo is not None
+    assert {"name": "Café ☕", "lines": [1, 2]} in [row.details for row in ours]

@@ -8,7 +8,8 @@ round trip (psycopg's pipeline mode), on SQLite one statement after the other; b
 each statement compiled once per dialect and its values converted by the columns' own bind processors, without
 SQLAlchemy's per-statement execution work.
 
-`first` and `rows` run a statement whose answer is read in the same way, after the queue.
+`first` and `rows` run a statement whose answer is read in the same way, after the queue; `records` converts
+that answer as SQLAlchemy would.
 
 What changes for a caller is only when a failing write raises: at the next statement (or the commit) instead of at
 its call. So inside a savepoint, where a caller catches a write's failure to recover from it, nothing is queued.
@@ -25,7 +26,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, SessionTransaction
 
-from loyalty.db.prepared import Prepared, observers, prepared
+from loyalty.db.prepared import Prepared, observers, prepared, reader
 
 QUEUE = "loyalty.later"  # the key of a connection's queue in its `info`
 _CONNECTION = "loyalty.later.connection"  # the key of a session's transaction and its connection in its `info`
@@ -59,7 +60,15 @@ def rows(session: Session, statement: Any, values: Mapping[str, Any]) -> list[An
     return _asked(session, statement, values, every=True)  # type: ignore[no-any-return]
 
 
-def _asked(session: Session, statement: Any, values: Mapping[str, Any], *, every: bool) -> Any:
+def records(session: Session, statement: Any, values: Mapping[str, Any]) -> list[Any]:
+    """`rows`, each a named tuple of the statement's column keys, its values converted by their columns' types
+    (dates, ids, JSON) as SQLAlchemy would. Like a session's query, it first flushes the objects added or changed."""
+    if session.autoflush:
+        session.flush()
+    return _asked(session, statement, values, every=True, converted=True)  # type: ignore[no-any-return]
+
+
+def _asked(session: Session, statement: Any, values: Mapping[str, Any], *, every: bool, converted: bool = False) -> Any:
     connection = connection_of(session)
     send(connection)
     plan = prepared(statement, connection.dialect)
@@ -70,6 +79,9 @@ def _asked(session: Session, statement: Any, values: Mapping[str, Any], *, every
     try:
         try:
             _execute(connection.dialect, cursor, plan.sql, parameters)
+            if converted:
+                read = reader(plan, connection.dialect, cursor.description)
+                return [read(row) for row in cursor.fetchall()]
             return cursor.fetchall() if every else cursor.fetchone()
         finally:
             cursor.close()  # which fails too on a lost connection: raised as SQLAlchemy raises it, as the rest

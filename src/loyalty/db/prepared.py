@@ -4,6 +4,7 @@ per-execution work (which costs several times the driver's own on a purchase's s
 
 from __future__ import annotations
 
+import collections
 import functools
 import operator
 from collections.abc import Callable, Mapping
@@ -18,7 +19,7 @@ from sqlalchemy.engine import Dialect
 observers: list[Callable[[str, Any, bool], None]] = []
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one per statement and dialect: known by identity
 class Prepared:
     """A Core statement compiled once for one dialect: its SQL, its parameters' order (None: named), the
     values it carries itself, and the conversion of each parameter."""
@@ -27,6 +28,7 @@ class Prepared:
     order: tuple[str, ...] | None
     fixed: Mapping[str, Any]
     processors: tuple[tuple[str, Callable[[Any], Any]], ...]
+    columns: tuple[tuple[str, Any], ...] = ()  # what it answers: each column's key and type
 
     def parameters(self, values: Mapping[str, Any]) -> Any:
         row = {**self.fixed, **values} if self.fixed else dict(values)
@@ -62,5 +64,33 @@ def prepared(statement: Any, dialect: Dialect, keys: tuple[str, ...] | None = No
             processors.append((name, process))
     fixed = {name: bind.value for name, bind in binds.items() if bind.value is not None}
     order = tuple(compiled.positiontup) if compiled.positional else None
-    found = _prepared[(statement, dialect.name, keys)] = Prepared(compiled.string, order, fixed, tuple(processors))
+    columns = tuple((column.keyname, column.type) for column in compiled._result_columns)
+    found = Prepared(compiled.string, order, fixed, tuple(processors), columns)
+    _prepared[(statement, dialect.name, keys)] = found
     return found
+
+
+def reader(plan: Prepared, dialect: Dialect, description: Any) -> Callable[[Any], Any]:
+    """What turns a row of `plan`'s answer, as the driver gives it, into a named tuple of its columns' keys, each
+    value converted by its column's type as SQLAlchemy would (the driver's type codes are in `description`)."""
+    codes = tuple(column[1] for column in description)
+    found = _readers.get((plan, dialect.name, codes))
+    if found is not None:
+        return found
+    keys = [key for key, _ in plan.columns]
+    record = collections.namedtuple("Record", keys)  # type: ignore[misc]
+    converts = [
+        type_._cached_result_processor(dialect, code) for (_, type_), code in zip(plan.columns, codes, strict=True)
+    ]
+    if any(converts):
+        pairs = list(zip(converts, range(len(keys)), strict=True))
+
+        def read(row: Any) -> Any:
+            return record._make([convert(row[at]) if convert else row[at] for convert, at in pairs])
+    else:
+        read = record._make
+    _readers[(plan, dialect.name, codes)] = read
+    return read
+
+
+_readers: dict[tuple[Prepared, str, tuple[Any, ...]], Callable[[Any], Any]] = {}

@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from loyalty import rules as engine
-from loyalty.db import scoped
+from loyalty.db import later, scoped
 from loyalty.db.clock import now
 from loyalty.db.models import Asset, Benefit, Business, Member
 from loyalty.errors import Conflict, InvalidInput, NotFound
@@ -137,7 +137,8 @@ def _refused(status: str, code: str, on: datetime | None, timezone: str) -> Stan
     return Standing(status, False, english, code, on)
 
 
-def standing(asset: Asset, *, at: datetime, timezone: str) -> Standing:
+def standing(asset: Any, *, at: datetime, timezone: str) -> Standing:
+    """`asset`: an Asset, or a row of its columns."""
     if asset.status == "redeemed":
         return _refused("redeemed", "already_used", asset.redeemed_at, timezone)
     if asset.status == "deactivated":
@@ -161,32 +162,39 @@ def reason_in(standing: Standing, speech: Speech, timezone: str) -> str | None:
 
 @dataclass(frozen=True)
 class WalletEntry:
-    asset: Asset
-    benefit: Benefit
+    asset: Any  # an Asset, or a row of its columns
+    benefit: Any  # its Benefit, or a row with its name, names and kind
     standing: Standing
 
 
 def wallet(
     session: Session, *, business: Business, member_ids: Sequence[uuid.UUID], at: datetime
 ) -> dict[uuid.UUID, list[WalletEntry]]:
-    """Each member's wallet, usable entries first, then the newest; one query for a whole page of members."""
+    """Each member's wallet, usable entries first, then the newest; one statement for a whole page of members,
+    and for one member (a till's identify, a sale's quote) one read on the driver's cursor."""
     found: dict[uuid.UUID, list[WalletEntry]] = {member_id: [] for member_id in member_ids}
-    if not member_ids:
+    if len(member_ids) == 1:
+        rows = later.records(session, _WALLET, {"business": business.id, "member": member_ids[0]})
+    elif member_ids:
+        rows = list(session.execute(_WALLETS, {"business": business.id, "members": list(member_ids)}))
+    else:
         return found
-    rows = session.execute(_WALLETS, {"business": business.id, "members": list(member_ids)})
-    for asset, benefit in rows:
-        found[asset.member_id].append(WalletEntry(asset, benefit, standing(asset, at=at, timezone=business.timezone)))
+    for row in rows:  # one row carries the asset's columns and its benefit's name, names and kind
+        found[row.member_id].append(WalletEntry(row, row, standing(row, at=at, timezone=business.timezone)))
     for entries in found.values():
         entries.sort(key=lambda entry: (entry.standing.status != "active", not entry.standing.redeemable))
     return found
 
 
-# Built once (a till's identify reads one wallet each time): the members' ids are one expanding parameter.
-_WALLETS = (
-    select(Asset, Benefit)
+# Built once: a till's identify reads one wallet each time.
+_HELD = (
+    select(*Asset.__table__.columns, Benefit.name, Benefit.names, Benefit.kind)
     .join(Benefit, (Benefit.business_id == Asset.business_id) & (Benefit.id == Asset.benefit_id))
-    .where(Asset.business_id == bindparam("business"), Asset.member_id.in_(bindparam("members", expanding=True)))
     .order_by(Asset.granted_at.desc(), Asset.id.desc())
+)
+_WALLET = _HELD.where(Asset.business_id == bindparam("business"), Asset.member_id == bindparam("member"))
+_WALLETS = _HELD.where(
+    Asset.business_id == bindparam("business"), Asset.member_id.in_(bindparam("members", expanding=True))
 )
 
 

@@ -76,7 +76,8 @@ def summaries(
         return {}
     where = {"business_id": business_id, "at": at}
     if len(ids) == 1:  # a till's identify, a member's app: the member's figures alone, without the member row
-        return {ids[0]: _summary(balances[ids[0]], session.execute(_SUMMARY, where | {"member_id": ids[0]}).one())}
+        (figures,) = later.records(session, _SUMMARY, where | {"member_id": ids[0]})
+        return {ids[0]: _summary(balances[ids[0]], figures)}
     found = {row[0]: row[1:] for row in session.execute(_SUMMARIES, where | {"member_ids": ids})}
     return {member_id: _summary(balance, found.get(member_id, _NONE)) for member_id, balance in balances.items()}
 
