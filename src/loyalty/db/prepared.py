@@ -82,13 +82,10 @@ def reader(plan: Prepared, dialect: Dialect, description: Any) -> Callable[[Any]
     converts = [
         type_._cached_result_processor(dialect, code) for (_, type_), code in zip(plan.columns, codes, strict=True)
     ]
-    if any(converts):
-        pairs = list(zip(converts, range(len(keys)), strict=True))
 
-        def read(row: Any) -> Any:
-            return record._make([convert(row[at]) if convert else row[at] for convert, at in pairs])
-    else:
-        read = record._make
+    def read(row: Any) -> Any:
+        return record._make([convert(value) if convert else value for convert, value in zip(converts, row)])
+
     _readers[(plan, dialect.name, codes)] = read
     return read
 
