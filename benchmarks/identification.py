@@ -15,7 +15,8 @@ a phone, mixed case for an address; a code or QR is spent by its lookup). The si
 so the noise of a busy machine falls on all of them alike. The table gives p50 / p99 per way and size, the ratio
 of each to the smallest size, and the SQL statements one identification runs. `--http N` also sends N
 identifications per way through a real `loyalty serve` (one per size, smallest and largest, taking turns), one
-request at a time on one kept-alive connection per size, as a till sends them. `--explain` prints the plan of every statement one identification runs, at the largest size.
+request at a time on one kept-alive connection per size, as a till sends them. `--explain` prints the plan of every
+statement one identification runs, at the largest size.
 """
 
 from __future__ import annotations

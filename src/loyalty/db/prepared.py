@@ -84,7 +84,7 @@ def reader(plan: Prepared, dialect: Dialect, description: Any) -> Callable[[Any]
     ]
 
     def read(row: Any) -> Any:
-        return record._make([convert(value) if convert else value for convert, value in zip(converts, row)])
+        return record._make([convert(value) if convert else value for convert, value in zip(converts, row, strict=True)])
 
     _readers[(plan, dialect.name, codes)] = read
     return read
