@@ -84,7 +84,8 @@ def reader(plan: Prepared, dialect: Dialect, description: Any) -> Callable[[Any]
     ]
 
     def read(row: Any) -> Any:
-        return record._make([convert(value) if convert else value for convert, value in zip(converts, row, strict=True)])
+        pairs = zip(converts, row, strict=True)
+        return record._make([convert(value) if convert else value for convert, value in pairs])
 
     _readers[(plan, dialect.name, codes)] = read
     return read
