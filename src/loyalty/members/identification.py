@@ -18,12 +18,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, localcontext
+from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from loyalty.db import scoped
+from loyalty.db import later, scoped
 from loyalty.db.models import Business, IdentificationCode, IdentifyFailure, Member
 from loyalty.errors import Conflict, LoyaltyError
 from loyalty.members import accounts as members
@@ -268,18 +269,29 @@ def _by_code(session: Session, *, business: Business, kind: str, value: str, at:
     if kind == "code" and not (value.isdigit() and len(value) == business.identification_code_length):
         return None
     wanted = digest(business.id, kind, value)
-    column = IdentificationCode.code_hash if kind == "code" else IdentificationCode.qr_hash
     # Found and spent in one statement, a seek on the unique (business, hash) index. Single use: whoever deletes
     # the row identified with it; a concurrent second attempt deletes nothing and finds nobody.
-    member_id = session.execute(
-        delete(IdentificationCode)
-        .where(IdentificationCode.business_id == business.id, column == wanted, IdentificationCode.expires_at > at)
-        .returning(IdentificationCode.member_id)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
+    spent = later.records(session, _SPEND[kind], {"business": business.id, "hash": wanted, "at": at})
+    member_id = spent[0].member_id if spent else None
     if member_id is None:
         return None
     return scoped.get(session, Member, member_id, business_id=business.id)
+
+
+def _spend(column: Any) -> Any:
+    return (
+        delete(IdentificationCode)
+        .where(
+            IdentificationCode.business_id == bindparam("business"),
+            column == bindparam("hash"),
+            IdentificationCode.expires_at > bindparam("at"),
+        )
+        .returning(IdentificationCode.member_id)
+    )
+
+
+# Built once: a till spends a code or a QR payload at most sales.
+_SPEND = {"code": _spend(IdentificationCode.code_hash), "qr": _spend(IdentificationCode.qr_hash)}
 
 
 def _note_failure(
