@@ -18,7 +18,7 @@ its call. So inside a savepoint, where a caller catches a write's failure to rec
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event
@@ -60,15 +60,26 @@ def rows(session: Session, statement: Any, values: Mapping[str, Any]) -> list[An
     return _asked(session, statement, values, every=True)  # type: ignore[no-any-return]
 
 
-def records(session: Session, statement: Any, values: Mapping[str, Any]) -> list[Any]:
-    """`rows`, each a named tuple of the statement's column keys, its values converted by their columns' types
-    (dates, ids, JSON) as SQLAlchemy would. Like a session's query, it first flushes the objects added or changed."""
+def records(
+    session: Session, statement: Any, values: Mapping[str, Any], *, into: Callable[..., Any] | None = None
+) -> list[Any]:
+    """`rows`, each a named tuple of the statement's column keys (or `into(*values)`), its values converted by
+    their columns' types (dates, ids, JSON) as SQLAlchemy would. Like a session's query, it first flushes the
+    objects added or changed."""
     if session.autoflush:
         session.flush()
-    return _asked(session, statement, values, every=True, converted=True)  # type: ignore[no-any-return]
+    return _asked(session, statement, values, every=True, converted=True, into=into)  # type: ignore[no-any-return]
 
 
-def _asked(session: Session, statement: Any, values: Mapping[str, Any], *, every: bool, converted: bool = False) -> Any:
+def _asked(
+    session: Session,
+    statement: Any,
+    values: Mapping[str, Any],
+    *,
+    every: bool,
+    converted: bool = False,
+    into: Callable[..., Any] | None = None,
+) -> Any:
     connection = connection_of(session)
     send(connection)
     plan = prepared(statement, connection.dialect)
@@ -80,7 +91,7 @@ def _asked(session: Session, statement: Any, values: Mapping[str, Any], *, every
         try:
             _execute(connection.dialect, cursor, plan.sql, parameters)
             if converted:
-                read = reader(plan, connection.dialect, cursor.description)
+                read = reader(plan, connection.dialect, cursor.description, into)
                 return [read(row) for row in cursor.fetchall()]
             return cursor.fetchall() if every else cursor.fetchone()
         finally:

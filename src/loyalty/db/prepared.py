@@ -70,25 +70,26 @@ def prepared(statement: Any, dialect: Dialect, keys: tuple[str, ...] | None = No
     return found
 
 
-def reader(plan: Prepared, dialect: Dialect, description: Any) -> Callable[[Any], Any]:
-    """What turns a row of `plan`'s answer, as the driver gives it, into a named tuple of its columns' keys, each
-    value converted by its column's type as SQLAlchemy would (the driver's type codes are in `description`)."""
-    codes = tuple(column[1] for column in description)
-    found = _readers.get((plan, dialect.name, codes))
+def reader(
+    plan: Prepared, dialect: Dialect, description: Any, into: Callable[..., Any] | None = None
+) -> Callable[[Any], Any]:
+    """What turns a row of `plan`'s answer, as the driver gives it, into a named tuple of its columns' keys (or
+    `into(*values)`), each value converted by its column's type as SQLAlchemy would (the driver's type codes are in
+    `description`)."""
+    key = (plan, dialect.name, tuple(column[1] for column in description), into)
+    found = _readers.get(key)
     if found is not None:
         return found
-    keys = [key for key, _ in plan.columns]
-    record = collections.namedtuple("Record", keys)  # type: ignore[misc]
+    make: Callable[..., Any] = into or collections.namedtuple("Record", [name for name, _ in plan.columns])
     converts = [
-        type_._cached_result_processor(dialect, code) for (_, type_), code in zip(plan.columns, codes, strict=True)
+        type_._cached_result_processor(dialect, code) for (_, type_), code in zip(plan.columns, key[2], strict=True)
     ]
 
     def read(row: Any) -> Any:
-        pairs = zip(converts, row, strict=True)
-        return record._make([convert(value) if convert else value for convert, value in pairs])
+        return make(*[convert(value) if convert else value for convert, value in zip(converts, row, strict=True)])
 
-    _readers[(plan, dialect.name, codes)] = read
+    _readers[key] = read
     return read
 
 
-_readers: dict[tuple[Prepared, str, tuple[Any, ...]], Callable[[Any], Any]] = {}
+_readers: dict[tuple[Prepared, str, tuple[Any, ...], Any], Callable[[Any], Any]] = {}

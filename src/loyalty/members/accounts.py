@@ -208,16 +208,20 @@ def reloaded(session: Session, *, business_id: uuid.UUID, member_id: uuid.UUID) 
 
 def find_by(session: Session, *, business: Business, field: str, value: str) -> Member | None:
     """The member whose phone, email or member number is `value` (normalised as at registration)."""
-    if field == "phone":
-        value = normalise_phone(value, business.country)
-    elif field == "email":
-        value = value.strip().lower()
-    elif field == "member_number":
-        value = value.strip()
-    else:
-        raise ValueError(f"cannot find members by {field!r}")
+    value = spelled_as_stored(business, field, value)
     found: Member | None = session.scalar(_by_contact(field), {"business": business.id, "value": value})
     return found
+
+
+def spelled_as_stored(business: Business, field: str, value: str) -> str:
+    """`value` of `field` (phone, email, member_number) spelled as registration stores it."""
+    if field == "phone":
+        return normalise_phone(value, business.country)
+    if field == "email":
+        return value.strip().lower()
+    if field == "member_number":
+        return value.strip()
+    raise ValueError(f"cannot find members by {field!r}")
 
 
 @functools.cache

@@ -17,6 +17,7 @@ from loyalty.i18n.names import names_out
 from loyalty.members import accounts as members
 from loyalty.members import tiers
 from loyalty.members.access import Principal
+from loyalty.members.views import MemberView
 from loyalty.wallet import benefits, credit
 from loyalty.wallet.lots import book
 
@@ -135,7 +136,9 @@ def asset_cards(session: Session, business: Business, assets: Sequence[Any], at:
     return out
 
 
-def cards(session: Session, business: Business, rows: Sequence[Member], *, masked: bool) -> list[MemberCard]:
+def cards(
+    session: Session, business: Business, rows: Sequence[Member | MemberView], *, masked: bool
+) -> list[MemberCard]:
     """The Member objects of `rows`; `masked` for pos keys (phone and e-mail masked, no birthday)."""
     at = now()
     wallets = benefits.wallet(session, business=business, member_ids=[row.id for row in rows], at=at)
@@ -174,7 +177,7 @@ def cards(session: Session, business: Business, rows: Sequence[Member], *, maske
     ]
 
 
-def card(session: Session, business: Business, member: Member, who: Principal) -> MemberCard:
+def card(session: Session, business: Business, member: Member | MemberView, who: Principal) -> MemberCard:
     """The member as `who` may see them: a till sees a masked phone and e-mail and no birthday."""
     return cards(session, business, [member], masked=who.kind == "pos")[0]
 

@@ -24,11 +24,12 @@ from sqlalchemy import ColumnElement, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from loyalty.db import later, scoped
+from loyalty.db import later
 from loyalty.db.models import Business, IdentificationCode, IdentifyFailure, Member
 from loyalty.errors import Conflict, LoyaltyError
 from loyalty.members import accounts as members
-from loyalty.members import lockouts
+from loyalty.members import lockouts, views
+from loyalty.members.views import MemberView
 from loyalty.settings import Settings
 
 WAYS = ("phone", "code", "qr", "email", "member_number")
@@ -231,7 +232,7 @@ def identify(
     value: str,
     settings: Settings,
     at: datetime,
-) -> Member | None:
+) -> MemberView | None:
     """The member that `value` names, or None after noting a failed attempt.
 
     On None the caller must still commit (the failure is what the limits count) and then answer 404.
@@ -248,11 +249,12 @@ def identify(
         check_limits(session, business_id=business.id, terminal_id=terminal_id, settings=settings, at=at)
     elif lookup:
         check_lookups(session, business_id=business.id, terminal_id=terminal_id, settings=settings, at=at)
-    member: Member | None
+    member: MemberView | None
     if way in ("code", "qr"):
         member = _by_code(session, business=business, kind=way, value=value.strip(), at=at)
     else:
-        member = members.find_by(session, business=business, field=way, value=value)
+        spelled = members.spelled_as_stored(business, way, value)
+        member = views.by_contact(session, business_id=business.id, field=way, value=spelled)
     if member is not None and member.status in ("pending", "erased"):
         member = None  # not a member until the app's login code proved the number or address; erased: nobody
     if member is not None and way == "phone" and member.phone_verified_at is None:
@@ -265,7 +267,7 @@ def identify(
     return member
 
 
-def _by_code(session: Session, *, business: Business, kind: str, value: str, at: datetime) -> Member | None:
+def _by_code(session: Session, *, business: Business, kind: str, value: str, at: datetime) -> MemberView | None:
     if kind == "code" and not (value.isdigit() and len(value) == business.identification_code_length):
         return None
     wanted = digest(business.id, kind, value)
@@ -275,7 +277,7 @@ def _by_code(session: Session, *, business: Business, kind: str, value: str, at:
     member_id = spent[0].member_id if spent else None
     if member_id is None:
         return None
-    return scoped.get(session, Member, member_id, business_id=business.id)
+    return views.by_id(session, business_id=business.id, member_id=member_id)
 
 
 def _spend(column: Any) -> Any:

@@ -23,6 +23,7 @@ from loyalty.audit import record
 from loyalty.db import programme
 from loyalty.db.models import Business, LedgerEntry, LedgerTransaction, Member, Tier
 from loyalty.errors import InvalidInput
+from loyalty.members.views import MemberView
 from loyalty.money import points_to_hundredths
 from loyalty.webhooks import payloads
 from loyalty.webhooks.outbox import record_event
@@ -120,7 +121,12 @@ def earned_in_window(session: Session, *, business: Business, member_id: uuid.UU
 
 
 def standing(
-    session: Session, *, business: Business, member: Member, at: datetime, ladder: Sequence[Rung] | None = None
+    session: Session,
+    *,
+    business: Business,
+    member: Member | MemberView,
+    at: datetime,
+    ladder: Sequence[Rung] | None = None,
 ) -> Standing | None:
     """The member's tier now and the next one; None when the business has no tiers."""
     ladder = rungs(session, business=business) if ladder is None else ladder
@@ -194,7 +200,7 @@ def _rank(ladder: Sequence[Rung], earned: int) -> int:
     return reached
 
 
-def _kept(business: Business, member: Member, ladder: Sequence[Rung], at: datetime) -> int | None:
+def _kept(business: Business, member: Member | MemberView, ladder: Sequence[Rung], at: datetime) -> int | None:
     """The rank of the tier written on the member while its window lasts (None once it ran out or was removed)."""
     if member.tier is None or member.tier_since is None:
         return None

@@ -25,6 +25,7 @@ from loyalty.db.models import Branch, Business, IdentificationCode, Member, Term
 from loyalty.errors import Forbidden, InvalidInput, LoyaltyError
 from loyalty.members import access, identification
 from loyalty.members.access import Principal
+from loyalty.members.views import MemberView
 from loyalty.settings import Settings
 
 EXTERNAL_ID_MAX = 64
@@ -242,7 +243,7 @@ def identify_by_code(
     value: str,
     settings: Settings,
     at: datetime,
-) -> Member | None:
+) -> Member | MemberView | None:
     """The member an app code or QR payload names at this till: a live code is spent (with every guarantee of
     `identification.identify`: limits, same answer for wrong, used and expired codes) and kept for the sale; a code
     this till already spent in this sale finds its member again without counting as an attempt."""
