@@ -274,10 +274,9 @@ def _by_code(session: Session, *, business: Business, kind: str, value: str, at:
     # Found and spent in one statement, a seek on the unique (business, hash) index. Single use: whoever deletes
     # the row identified with it; a concurrent second attempt deletes nothing and finds nobody.
     spent = later.records(session, _SPEND[kind], {"business": business.id, "hash": wanted, "at": at})
-    member_id = spent[0].member_id if spent else None
-    if member_id is None:
+    if not spent:
         return None
-    return views.by_id(session, business_id=business.id, member_id=member_id)
+    return views.by_id(session, business_id=business.id, member_id=spent[0].member_id)
 
 
 def _spend(column: Any) -> Any:

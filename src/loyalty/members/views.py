@@ -1,5 +1,5 @@
 """A member's row as read, for a use case that only reads it (a till's identify and the card it answers): plain
-data from the driver's cursor. The ORM's identity map and change tracking cost some four times the statement
+data from the driver's cursor. The ORM's identity map and change tracking cost some three times the statement
 itself on SQLite; a use case that changes the member loads a `Member`."""
 
 from __future__ import annotations
