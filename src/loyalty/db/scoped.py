@@ -4,7 +4,8 @@
 would ask every shard. These add `business_id = …` to that statement (a row of another business is not found);
 `get`, like `session.get`, sends nothing when the session already holds the row. Its statement is built once per
 model, with the id and the business as parameters: built anew (with `with_loader_criteria`) it cost as much again as
-running it on SQLite.
+running it on SQLite. A row the session does not hold yet is read on the driver's cursor (`later.records`) and
+made the session's own, as loaded (half the CPU of the ORM's query on SQLite, measured on a member).
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from collections.abc import Sequence
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import bindparam, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ColumnProperty, Mapper, Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
+
+from loyalty.db import later
 
 T = TypeVar("T")
 
@@ -31,6 +34,9 @@ def get(
         held = session.identity_map.get(identity_key(model, ident))
         if held is not None and not inspect(held).expired:
             return held if held.business_id == business_id else None  # type: ignore[attr-defined]
+        if held is None and _plain(cast(Any, model)):
+            loaded: T | None = _loaded(session, model, ident, business_id)
+            return loaded
     query = _by_id(cast(Any, model))
     if populate_existing:
         query = query.execution_options(populate_existing=True)
@@ -41,6 +47,36 @@ def get(
 @functools.cache
 def _by_id(model: type[Any]) -> Any:
     return select(model).where(model.id == bindparam("ident"), model.business_id == bindparam("business"))
+
+
+@functools.cache
+def _plain(model: type[Any]) -> bool:
+    """Whether every attribute of `model` is one column of its table, loaded with the row (no relationship):
+    then the row alone makes the object, as the ORM's loading would."""
+    mapper: Mapper[Any] = inspect(model)
+    return not mapper.relationships and all(
+        isinstance(prop, ColumnProperty) and len(prop.columns) == 1 and not prop.deferred for prop in mapper.attrs
+    )
+
+
+@functools.cache
+def _by_id_columns(model: type[Any]) -> Any:
+    mapper: Mapper[Any] = inspect(model)
+    columns = [prop.columns[0].label(prop.key) for prop in mapper.column_attrs]
+    return select(*columns).where(model.id == bindparam("ident"), model.business_id == bindparam("business"))
+
+
+def _loaded(session: Session, model: Any, ident: uuid.UUID, business_id: uuid.UUID) -> Any:
+    """The row read on the driver's cursor, made a persistent object of the session with nothing to flush (its
+    attributes set as loaded, then attached as a detached object with its identity would be)."""
+    rows = later.records(session, _by_id_columns(model), {"ident": ident, "business": business_id})
+    if not rows:
+        return None
+    instance = inspect(model).class_manager.new_instance()
+    instance.__dict__.update(rows[0]._asdict())
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance
 
 
 def refresh(session: Session, instance: Any, names: Sequence[str] | None = None) -> None:
