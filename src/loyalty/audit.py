@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from loyalty.db.ids import new_id
 from loyalty.db.models import AuditRecord, now
 from loyalty.db.rows import insert_rows
 
@@ -22,7 +23,7 @@ def record(
 ) -> None:
     """Note that `actor` did `action` to `obj` (any model with an `id`): one INSERT, sent now."""
     entry = {
-        "id": uuid.uuid4(),
+        "id": new_id(),
         "business_id": business_id,
         "at": now(),
         "actor": actor,

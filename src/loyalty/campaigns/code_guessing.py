@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from loyalty.campaigns import codes
+from loyalty.db.ids import new_id
 from loyalty.db.models import CodeBatch, CodeFailure, PromoCode
 from loyalty.members.identification import TooManyAttempts
 from loyalty.settings import Settings
@@ -112,11 +113,10 @@ def note(
     old = at - timedelta(seconds=settings.code_window_seconds)
     session.execute(delete(CodeFailure).where(CodeFailure.business_id == business_id, CodeFailure.at <= old))
     rows = [
-        {"id": uuid.uuid4(), "business_id": business_id, "terminal_id": terminal_id, "at": at, "guess": key}
-        for key in keys
+        {"id": new_id(), "business_id": business_id, "terminal_id": terminal_id, "at": at, "guess": key} for key in keys
     ]
     rows += [
-        {"id": uuid.uuid4(), "business_id": business_id, "terminal_id": terminal_id, "at": at, "guess": None}
+        {"id": new_id(), "business_id": business_id, "terminal_id": terminal_id, "at": at, "guess": None}
         for _ in range(guesses)
     ]
     # A key already there (another request of the same sale got there first) is no new failure.

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from loyalty.db.ids import new_id
 from loyalty.db.models import ConsentChange, Member
 from loyalty.db.rows import insert_rows
 
@@ -40,7 +41,7 @@ def log_changes(
         raise ValueError(f"unknown consent source {source!r}")
     rows = [
         {
-            "id": uuid.uuid4(),
+            "id": new_id(),
             "business_id": business_id,
             "member_id": member_id,
             "purpose": purpose,

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from loyalty.db.ids import new_id
 from loyalty.db.models import (
     Asset,
     Benefit,
@@ -156,7 +157,7 @@ def add_new(new: NewRows, business: Business, row: MemberRow, profile: dict[str,
     its two entries), their lots, consents and wallet, which `loyalty verify` recomputes as for any member. No
     `joined` rules: they joined in the system they come from; their contacts were proven there, so here too."""
     joined = row.joined_at or at
-    member_id = uuid.uuid4()
+    member_id = new_id()
     new.rows[Member].append(
         {
             "id": member_id,
@@ -189,7 +190,7 @@ def add_new(new: NewRows, business: Business, row: MemberRow, profile: dict[str,
     )
     new.rows[ConsentChange] += [
         {
-            "id": uuid.uuid4(),
+            "id": new_id(),
             "business_id": business.id,
             "member_id": member_id,
             "purpose": purpose,
@@ -212,7 +213,7 @@ def _opening_entries(new: NewRows, business: Business, member_id: uuid.UUID, row
     if row.credit:
         postings.append(("credit_import", credit.MEMBER_ACCOUNT, credit.COUNTER_ACCOUNT["credit_import"], row.credit))
     for kind, account, counter, amount in postings:
-        transaction_id = uuid.uuid4()
+        transaction_id = new_id()
         new.rows[LedgerTransaction].append(
             {
                 "id": transaction_id,
@@ -230,7 +231,7 @@ def _opening_entries(new: NewRows, business: Business, member_id: uuid.UUID, row
         for leg_account, leg_member, leg in ((account, member_id, amount), (counter, None, -amount)):
             new.rows[LedgerEntry].append(
                 {
-                    "id": uuid.uuid4(),
+                    "id": new_id(),
                     "business_id": business.id,
                     "transaction_id": transaction_id,
                     "account": leg_account,
@@ -420,7 +421,7 @@ def _lot_rows(
         available = earned + hold
         rows.append(
             {
-                "id": uuid.uuid4(),
+                "id": new_id(),
                 "business_id": business.id,
                 "member_id": member_id,
                 "transaction_id": transaction_id,
@@ -592,7 +593,7 @@ def _asset_rows(
 ) -> list[dict[str, Any]]:
     return [
         {
-            "id": uuid.uuid4(),
+            "id": new_id(),
             "business_id": business.id,
             "member_id": member_id,
             "benefit_id": benefit_id,

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from loyalty import rules as engine
 from loyalty.campaigns import rulebook as campaigns
+from loyalty.db.ids import new_id
 from loyalty.db.models import Business, Member, RuleUse
 from loyalty.db.rows import insert_rows
 from loyalty.errors import Conflict, NotFound
@@ -177,7 +178,7 @@ def apply(
         tiers.note(session, business=business, member=member, at=at)
     uses = [
         {
-            "id": uuid.uuid4(),
+            "id": new_id(),
             "business_id": business.id,
             "rule_id": uuid.UUID(fired.rule_id),
             "revision": fired.revision or 1,

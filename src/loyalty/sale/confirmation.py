@@ -21,6 +21,7 @@ from loyalty import rules as engine
 from loyalty.audit import record
 from loyalty.campaigns import codes
 from loyalty.db.engine import RetryTransaction
+from loyalty.db.ids import new_id
 from loyalty.db.models import Business, Member, PointsPayment, Purchase, PurchaseLine
 from loyalty.db.rows import insert_rows
 from loyalty.errors import Conflict, NotFound
@@ -83,7 +84,7 @@ def confirmed(
     # first time did, whatever became of the member since.
     member = member_row(session, business.id, sale.member_id)
     purchase = purchase_rows.NewPurchase(
-        id=uuid.uuid4(),
+        id=new_id(),
         business_id=business.id,
         branch_id=branch_id,
         terminal_id=terminal_id,
@@ -261,7 +262,7 @@ def _record_lines(session: Session, *, business: Business, priced: Priced, purch
         PurchaseLine,
         [
             {
-                "id": uuid.uuid4(),
+                "id": new_id(),
                 "business_id": business.id,
                 "purchase_id": purchase_id,
                 "line_id": line.line_id,

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from loyalty.audit import record
 from loyalty.db import scoped
 from loyalty.db.engine import RetryTransaction
+from loyalty.db.ids import new_id
 from loyalty.db.models import Business, LedgerTransaction, Member, PointsPayment, now
 from loyalty.db.rows import cast_table
 from loyalty.errors import NotFound, Refused
@@ -104,7 +105,7 @@ def pay(
         raise NothingToPayWith()
     points = points_to_hundredths(points_for(paid, business))
     payment = PointsPayment(
-        id=uuid.uuid4(),
+        id=new_id(),
         business_id=business.id,
         terminal_id=terminal_id,
         transaction_id=request.transaction_id,

@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from loyalty.db import later
+from loyalty.db.ids import new_id
 from loyalty.db.models import SaleTab
 from loyalty.db.rows import cast_table
 from loyalty.sale import settlement
@@ -35,7 +36,7 @@ def hold(
     session.connection().execute(
         _HOLD,
         {
-            "new_id": uuid.uuid4(),
+            "new_id": new_id(),
             "new_business_id": business_id,
             "new_terminal_id": terminal_id,
             "new_transaction_id": transaction_id,

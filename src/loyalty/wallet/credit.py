@@ -27,6 +27,7 @@ from sqlalchemy.orm.util import identity_key
 
 from loyalty.audit import record
 from loyalty.db import scoped
+from loyalty.db.ids import new_id
 from loyalty.db.models import (
     Business,
     CreditLoad,
@@ -154,7 +155,7 @@ def post(
     if member is not None:
         set_committed_value(member, "credit_balance", moved.credit_balance)
     transaction = LedgerTransaction(
-        id=uuid.uuid4(),
+        id=new_id(),
         business_id=business.id,
         kind=kind,
         member_id=member_id,

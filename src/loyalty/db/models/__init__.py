@@ -7,7 +7,8 @@ One module per domain; every name is importable from here, as Alembic's `target_
 """
 
 from loyalty.db.clock import now
-from loyalty.db.models.base import NAMING, Base, UTCDateTime, business_fk, new_id, pk
+from loyalty.db.ids import new_id
+from loyalty.db.models.base import NAMING, Base, UTCDateTime, business_fk, pk
 from loyalty.db.models.business import ApiKey, AuditRecord, Branch, Business, IdempotentRequest, Terminal
 from loyalty.db.models.campaigns import (
     Benefit,

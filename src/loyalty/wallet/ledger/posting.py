@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from loyalty.db import later
+from loyalty.db.ids import new_id
 from loyalty.db.models import Business, LedgerEntry, LedgerTransaction, Member, now
 from loyalty.db.rows import insert_rows
 from loyalty.errors import Conflict, Refused
@@ -245,7 +246,7 @@ def _insert_transactions(
     entries: list[dict[str, object]] = []
     counter = COUNTER_ACCOUNT[kind]
     for leg, cause in postings:
-        transaction_id = uuid.uuid4()
+        transaction_id = new_id()
         row: dict[str, Any] = {
             "id": transaction_id,
             "business_id": business.id,
@@ -276,7 +277,7 @@ def _entry(
     at: datetime,
 ) -> dict[str, object]:
     return {
-        "id": uuid.uuid4(),
+        "id": new_id(),
         "business_id": business_id,
         "transaction_id": transaction_id,
         "account": account,
@@ -290,7 +291,7 @@ def new_transaction(
     business: Business, member_id: uuid.UUID, kind: str, leg: int, cause: Cause, at: datetime
 ) -> LedgerTransaction:
     transaction = LedgerTransaction(
-        id=uuid.uuid4(),  # known before the INSERT, so the entries need no flush in between
+        id=new_id(),  # known before the INSERT, so the entries need no flush in between
         business_id=business.id,
         kind=kind,
         member_id=member_id,

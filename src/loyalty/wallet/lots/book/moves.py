@@ -13,6 +13,7 @@ from sqlalchemy import BigInteger, bindparam, case, select, update
 from sqlalchemy.orm import Session
 
 from loyalty.db.engine import RetryTransaction
+from loyalty.db.ids import new_id
 from loyalty.db.models import Business, LotAllocation, PointsLot, now
 from loyalty.db.rows import cast_table, insert_rows
 from loyalty.wallet.lots import model
@@ -47,7 +48,7 @@ def add(
 ) -> PointsLot:
     available_at, expires_at = policy_dates(business, at, held=purchase_id is not None)
     lot = PointsLot(
-        id=uuid.uuid4(),
+        id=new_id(),
         business_id=business.id,
         member_id=member_id,
         transaction_id=transaction_id,
@@ -82,7 +83,7 @@ def add_many(
         available_at, expires_at = policy_dates(business, at, held=purchase_id is not None)
         rows.append(
             {
-                "id": uuid.uuid4(),
+                "id": new_id(),
                 "business_id": business.id,
                 "member_id": member_id,
                 "transaction_id": transaction_id,
@@ -279,7 +280,7 @@ def _allocation(
     at: datetime,
 ) -> dict[str, object]:
     return {
-        "id": uuid.uuid4(),
+        "id": new_id(),
         "business_id": business_id,
         "member_id": member_id,
         "lot_id": lot_id,
