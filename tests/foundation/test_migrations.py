@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine
+from sqlalchemy import UniqueConstraint, create_engine, inspect
 
 from loyalty.db.models import Base
 
@@ -15,3 +17,35 @@ def test_migrated_schema_matches_the_models(database_url: str) -> None:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     engine.dispose()
     assert differences == []
+
+
+def _where(options: dict[str, Any], dialect: str) -> str | None:
+    """An index's condition, spelled without brackets or case, or None (Alembic does not compare them)."""
+    where = options.get(f"{dialect}_where")
+    return None if where is None else "".join(ch for ch in str(where).lower() if ch not in "() ")
+
+
+def test_migrated_partial_indexes_have_the_models_conditions(database_url: str) -> None:
+    engine = create_engine(database_url)
+    dialect = engine.dialect.name
+    found = inspect(engine)
+    for table in Base.metadata.sorted_tables:
+        migrated = {
+            index["name"]: _where(index.get("dialect_options", {}), dialect) for index in found.get_indexes(table.name)
+        }
+        for index in table.indexes:
+            wanted = _where(dict(index.dialect_kwargs), dialect)
+            assert migrated[index.name] == wanted, index.name
+    engine.dispose()
+    lots = Base.metadata.tables["points_lot"].indexes
+    assert any(index.dialect_kwargs.get("sqlite_where") is not None for index in lots)  # there is one to compare
+
+
+def test_no_index_of_the_business_alone_beside_a_key_that_begins_with_it() -> None:
+    for table in Base.metadata.sorted_tables:
+        keys = [list(index.columns) for index in table.indexes] + [
+            list(constraint.columns) for constraint in table.constraints if isinstance(constraint, UniqueConstraint)
+        ]
+        led = [columns for columns in keys if len(columns) > 1 and columns[0].name == "business_id"]
+        alone = [columns for columns in keys if [column.name for column in columns] == ["business_id"]]
+        assert not (led and alone), table.name

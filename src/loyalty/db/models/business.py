@@ -64,7 +64,7 @@ class Branch(Base):
     __tablename__ = "branch"
     __table_args__ = (UniqueConstraint("business_id", "external_id"),)
     id: Mapped[uuid.UUID] = pk()
-    business_id: Mapped[uuid.UUID] = business_fk()
+    business_id: Mapped[uuid.UUID] = business_fk(index=False)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=now)
     external_id: Mapped[str | None] = mapped_column(String(64))  # the point of sale's own id (X-Branch-Id)
@@ -78,7 +78,7 @@ class Terminal(Base):
         Index("ix_terminal_business_id_created_by_key_id", "business_id", "created_by_key_id", "created_at"),
     )
     id: Mapped[uuid.UUID] = pk()
-    business_id: Mapped[uuid.UUID] = business_fk()
+    business_id: Mapped[uuid.UUID] = business_fk(index=False)
     branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branch.id"))
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=now)

@@ -39,7 +39,7 @@ class RuleRevision(Base):
     __tablename__ = "rule_revision"
     __table_args__ = (UniqueConstraint("business_id", "rule_id", "revision"),)
     id: Mapped[uuid.UUID] = pk()
-    business_id: Mapped[uuid.UUID] = business_fk()
+    business_id: Mapped[uuid.UUID] = business_fk(index=False)
     rule_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rule.id"))
     revision: Mapped[int] = mapped_column(Integer)
     definition: Mapped[dict[str, Any]] = mapped_column()
@@ -90,7 +90,7 @@ class PromoCode(Base):
     __tablename__ = "promo_code"
     __table_args__ = (UniqueConstraint("business_id", "code"),)
     id: Mapped[uuid.UUID] = pk()
-    business_id: Mapped[uuid.UUID] = business_fk()
+    business_id: Mapped[uuid.UUID] = business_fk(index=False)
     code: Mapped[str] = mapped_column(String(64))  # normalised: trimmed, upper case
     effect: Mapped[str] = mapped_column(String(16), default="benefit")  # benefit | trigger
     benefit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("benefit.id"))

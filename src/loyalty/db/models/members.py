@@ -32,7 +32,7 @@ class Member(Base):
         UniqueConstraint("business_id", "external_id"),
     )
     id: Mapped[uuid.UUID] = pk()
-    business_id: Mapped[uuid.UUID] = business_fk()
+    business_id: Mapped[uuid.UUID] = business_fk(index=False)
     phone: Mapped[str | None] = mapped_column(String(20))  # E.164; a member has a phone or an e-mail or both
     email: Mapped[str | None] = mapped_column(String(254))  # lower case
     member_number: Mapped[str | None] = mapped_column(String(64))
@@ -75,7 +75,7 @@ class IdentificationCode(Base):
     __tablename__ = "identification_code"
     __table_args__ = (UniqueConstraint("business_id", "code_hash"), UniqueConstraint("business_id", "qr_hash"))
     id: Mapped[uuid.UUID] = pk()
-    business_id: Mapped[uuid.UUID] = business_fk()
+    business_id: Mapped[uuid.UUID] = business_fk(index=False)
     member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("member.id"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64))
     qr_hash: Mapped[str] = mapped_column(String(64))

@@ -32,7 +32,7 @@ class Purchase(Base):
         Index("ix_purchase_business_created", "business_id", "created_at"),
     )
     id: Mapped[uuid.UUID] = pk()
-    business_id: Mapped[uuid.UUID] = business_fk()
+    business_id: Mapped[uuid.UUID] = business_fk(index=False)
     branch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("branch.id"))
     terminal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("terminal.id"))
     transaction_id: Mapped[str] = mapped_column(String(128))

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -31,7 +32,7 @@ class LedgerTransaction(Base):
         Index("ix_ledger_transaction_member_at", "member_id", "created_at"),
     )
     id: Mapped[uuid.UUID] = pk()
-    business_id: Mapped[uuid.UUID] = business_fk()
+    business_id: Mapped[uuid.UUID] = business_fk(index=False)
     kind: Mapped[str] = mapped_column(String(32))  # earn | redeem | pay | refund | reverse | adjust
     member_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("member.id"), index=True)
     purchase_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("purchase.id"), index=True)
@@ -60,21 +61,30 @@ class LedgerEntry(Base):
     created_at: Mapped[datetime] = mapped_column(default=now)
 
 
+def _due(column: str) -> tuple[Index, Index]:
+    """The indexes of a lot's due date, of every lot and of a member's, of the lots that have one."""
+    due = text(f"{column} IS NOT NULL")
+    return (
+        Index(f"ix_points_lot_{column}", column, sqlite_where=due, postgresql_where=due),
+        Index(f"ix_points_lot_member_{column}", "member_id", column, sqlite_where=due, postgresql_where=due),
+    )
+
+
 class PointsLot(Base):
     """The points of one earning, with the moments they were earned, become spendable and expire.
 
     `remaining` is what the lot still holds; every change of it is a `LotAllocation` in the same transaction.
     `expiring_at` is `expires_at` while the lot holds points and `pending_until` is `available_at` until the
     release run has seen it: the expiry and release runs scan only what is still due, however long the history.
+    Their indexes hold only the lots that are due (the rest are null), so a lot that will never expire or is
+    spendable at once adds no entry to them.
     """
 
     __tablename__ = "points_lot"
     __table_args__ = (
         Index("ix_points_lot_member_remaining", "business_id", "member_id", "remaining"),
-        Index("ix_points_lot_expiring_at", "expiring_at"),
-        Index("ix_points_lot_pending_until", "pending_until"),
-        Index("ix_points_lot_member_expiring_at", "member_id", "expiring_at"),
-        Index("ix_points_lot_member_pending_until", "member_id", "pending_until"),
+        *_due("expiring_at"),
+        *_due("pending_until"),
     )
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
