@@ -1,7 +1,7 @@
 """The simulation's hold on the house: its clock, its ids, its process caches and a wiped database between runs.
 
-The clock and the retry backoff are seams in the code (`loyalty.db.clock.clock`, `loyalty.db.engine.backoff`); ids
-come from `uuid.uuid4`, which every id of the house is made by; the caches are the ones a process keeps between
+The clock, the ids and the retry backoff are seams in the code (`loyalty.db.clock.clock`, `loyalty.db.ids.make`,
+`loyalty.db.engine.backoff`; request ids come from `uuid.uuid4`); the caches are the ones a process keeps between
 requests (the rule index, the punch cards and tiers per rules version, the keys).
 """
 
@@ -20,6 +20,7 @@ from sqlalchemy import text
 from loyalty.campaigns import rulebook
 from loyalty.db import clock as house_clock
 from loyalty.db import engine as db_engine
+from loyalty.db import ids as house_ids
 from loyalty.db import models
 from loyalty.db.engine import Database
 from loyalty.members import access, tiers
@@ -61,14 +62,14 @@ class Ids:
 def simulated(seed: int) -> Iterator[SimClock]:
     """The simulated clock, ids and backoff in place for one run; the real ones back afterwards."""
     clock = SimClock()
-    saved = house_clock.clock, uuid.uuid4, db_engine.backoff
+    saved = house_clock.clock, house_ids.make, uuid.uuid4, db_engine.backoff
     house_clock.clock = clock
-    uuid.uuid4 = Ids(seed)  # type: ignore[assignment]
+    house_ids.make = uuid.uuid4 = Ids(seed)  # type: ignore[assignment]
     db_engine.backoff = lambda attempt: clock.jump(0.005 * 2**attempt)
     try:
         yield clock
     finally:
-        house_clock.clock, uuid.uuid4, db_engine.backoff = saved  # type: ignore[assignment]
+        house_clock.clock, house_ids.make, uuid.uuid4, db_engine.backoff = saved  # type: ignore[assignment]
 
 
 def clear_caches(app: FastAPI) -> None:
