@@ -47,11 +47,19 @@ class LedgerTransaction(Base):
     entries: Mapped[list[LedgerEntry]] = relationship(lazy="raise")
 
 
+_HAS_MEMBER = text("member_id IS NOT NULL")
+
+
 class LedgerEntry(Base):
     """One leg of a ledger transaction. `account` is "member" (with member_id) or a business account."""
 
     __tablename__ = "ledger_entry"
-    __table_args__ = (Index("ix_ledger_entry_member", "business_id", "member_id"),)
+    # A member's entries; the business accounts' legs (half of them, with no member) are not in it.
+    __table_args__ = (
+        Index(
+            "ix_ledger_entry_member", "business_id", "member_id", sqlite_where=_HAS_MEMBER, postgresql_where=_HAS_MEMBER
+        ),
+    )
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business.id"))
     transaction_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ledger_transaction.id"), index=True)

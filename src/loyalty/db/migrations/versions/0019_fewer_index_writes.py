@@ -1,5 +1,5 @@
-"""fewer index writes per sale: no index of business_id alone beside a key that begins with it, and the lots'
-due-date indexes only of the lots that are due
+"""fewer index writes per sale: no index of business_id alone beside a key that begins with it, the lots'
+due-date indexes only of the lots that are due, the ledger's member index only of members' entries
 
 Revision ID: 0019_fewer_index_writes
 Revises: 0018_translated_names
@@ -27,27 +27,29 @@ BUSINESS_ALONE = (
     "purchase",
     "ledger_transaction",
 )
-# (index, its columns): lots that never expire, or are spendable at once, have null there and need no entry.
-DUE = (
-    ("ix_points_lot_expiring_at", ["expiring_at"]),
-    ("ix_points_lot_member_expiring_at", ["member_id", "expiring_at"]),
-    ("ix_points_lot_pending_until", ["pending_until"]),
-    ("ix_points_lot_member_pending_until", ["member_id", "pending_until"]),
+# (table, index, its columns): a lot that never expires, or is spendable at once, has null there and needs no
+# entry; nor does a ledger entry of a business account (no member).
+PARTIAL = (
+    ("points_lot", "ix_points_lot_expiring_at", ["expiring_at"]),
+    ("points_lot", "ix_points_lot_member_expiring_at", ["member_id", "expiring_at"]),
+    ("points_lot", "ix_points_lot_pending_until", ["pending_until"]),
+    ("points_lot", "ix_points_lot_member_pending_until", ["member_id", "pending_until"]),
+    ("ledger_entry", "ix_ledger_entry_member", ["business_id", "member_id"]),
 )
 
 
 def upgrade() -> None:
     for table in BUSINESS_ALONE:
         op.drop_index(f"ix_{table}_business_id", table_name=table)
-    for name, columns in DUE:
-        due = sa.text(f"{columns[-1]} IS NOT NULL")
-        op.drop_index(name, table_name="points_lot")
-        op.create_index(name, "points_lot", columns, sqlite_where=due, postgresql_where=due)
+    for table, name, columns in PARTIAL:
+        present = sa.text(f"{columns[-1]} IS NOT NULL")
+        op.drop_index(name, table_name=table)
+        op.create_index(name, table, columns, sqlite_where=present, postgresql_where=present)
 
 
 def downgrade() -> None:
-    for name, columns in DUE:
-        op.drop_index(name, table_name="points_lot")
-        op.create_index(name, "points_lot", columns)
+    for table, name, columns in PARTIAL:
+        op.drop_index(name, table_name=table)
+        op.create_index(name, table, columns)
     for table in BUSINESS_ALONE:
         op.create_index(f"ix_{table}_business_id", table, ["business_id"])
