@@ -34,7 +34,7 @@ class LedgerTransaction(Base):
     id: Mapped[uuid.UUID] = pk()
     business_id: Mapped[uuid.UUID] = business_fk(index=False)
     kind: Mapped[str] = mapped_column(String(32))  # earn | redeem | pay | refund | reverse | adjust
-    member_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("member.id"), index=True)
+    member_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("member.id"))
     purchase_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("purchase.id"), index=True)
     payment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("points_payment.id"))
     rule_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("rule.id"))

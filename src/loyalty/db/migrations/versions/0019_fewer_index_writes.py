@@ -1,5 +1,6 @@
-"""fewer index writes per sale: no index of business_id alone beside a key that begins with it, the lots'
-due-date indexes only of the lots that are due, the ledger's member index only of members' entries
+"""fewer index writes per sale: no index that is the beginning of another key (of business_id alone beside a key
+that begins with it, of a ledger transaction's member beside its member and time), the lots' due-date indexes only
+of the lots that are due, the ledger's member index only of members' entries
 
 Revision ID: 0019_fewer_index_writes
 Revises: 0018_translated_names
@@ -41,6 +42,7 @@ PARTIAL = (
 def upgrade() -> None:
     for table in BUSINESS_ALONE:
         op.drop_index(f"ix_{table}_business_id", table_name=table)
+    op.drop_index("ix_ledger_transaction_member_id", table_name="ledger_transaction")  # ix_..._member_at serves
     for table, name, columns in PARTIAL:
         present = sa.text(f"{columns[-1]} IS NOT NULL")
         op.drop_index(name, table_name=table)
@@ -51,5 +53,6 @@ def downgrade() -> None:
     for table, name, columns in PARTIAL:
         op.drop_index(name, table_name=table)
         op.create_index(name, table, columns)
+    op.create_index("ix_ledger_transaction_member_id", "ledger_transaction", ["member_id"])
     for table in BUSINESS_ALONE:
         op.create_index(f"ix_{table}_business_id", table, ["business_id"])
