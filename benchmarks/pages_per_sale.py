@@ -17,37 +17,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
-import json
 import os
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Any
-
-import anyio.to_thread
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import asgi_request
 import purchase_path
-import till_sale
 
 WAL_HEADER, FRAME_HEADER = 32, 24
 
 
-async def _inline(function: Any, *args: Any, **_: Any) -> Any:
-    return function(*args)
-
-
 def purchases(bench: purchase_path.Bench, count: int) -> None:
     """`count` purchases of the till's sale, one after the other, through the app in process."""
-    headers = [(k.lower().encode(), v.encode()) for k, v in bench.till.items()]
-    headers.append((b"content-type", b"application/json"))
+    one = purchase_path.in_process(bench)
 
     async def run() -> None:
         for _ in range(count):
-            body = json.dumps(bench.sale(bench.member(), payments=till_sale.PAYMENTS)).encode()
-            assert await asgi_request.request(bench.client.app, "POST", "/v1/purchases", headers, body) == 201
+            await one()
 
     asyncio.run(run())
 
@@ -89,7 +77,6 @@ def main() -> None:
     parser.add_argument("--measured", type=int, default=50)
     parser.add_argument("--top", type=int, default=12, help="tables and indexes listed by name")
     args = parser.parse_args()
-    anyio.to_thread.run_sync = _inline  # type: ignore[assignment]  # the route runs inline, as in purchase_path
     with purchase_path.databases(os.environ.get("LOYALTY_TEST_POSTGRES_URL")) as found:
         for backend, url in found:
             bench = purchase_path.Bench(url)

@@ -271,9 +271,9 @@ def _cumulative(stats: pstats.Stats, functions: list[tuple[str, str]]) -> float:
     return total
 
 
-def profile(bench: Bench, backend: str, purchases: int, floor_url: str) -> None:
-    """One till's confirmed purchases through the ASGI app, called in process as a server calls it (no HTTP client:
-    its CPU is the till's, not loyalty's): times without a profiler, then the stages."""
+def in_process(bench: Bench) -> Callable[[], Coroutine[Any, Any, None]]:
+    """One till's confirmed purchase through the ASGI app, called in process as a server calls it (no HTTP client:
+    its CPU is the till's, not loyalty's); the route runs inline, not in a worker thread."""
     import anyio.to_thread
 
     async def inline(function: Callable[..., Any], *args: Any, **_: Any) -> Any:
@@ -288,6 +288,13 @@ def profile(bench: Bench, backend: str, purchases: int, floor_url: str) -> None:
         body = json.dumps(bench.sale(bench.member(), payments=till_sale.PAYMENTS)).encode()
         status = await asgi_request.request(app, "POST", "/v1/purchases", headers, body)
         assert status == 201, status
+
+    return one
+
+
+def profile(bench: Bench, backend: str, purchases: int, floor_url: str) -> None:
+    """One till's confirmed purchases in process (`in_process`): times without a profiler, then the stages."""
+    one = in_process(bench)
 
     async def run() -> tuple[list[float], list[float], pstats.Stats]:
         walls, cpus = await _timed(one, purchases)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import bindparam, inspect, select
@@ -72,10 +72,17 @@ def _loaded(session: Session, model: Any, ident: uuid.UUID, business_id: uuid.UU
     rows = later.records(session, _by_id_columns(model), {"ident": ident, "business": business_id})
     if not rows:
         return None
-    instance = inspect(model).class_manager.new_instance()
-    instance.__dict__.update(rows[0]._asdict())
-    make_transient_to_detached(instance)
+    instance = as_loaded(model, rows[0]._asdict())
     session.add(instance)
+    return instance
+
+
+def as_loaded(model: Any, values: Mapping[str, Any]) -> Any:
+    """A `model` object of `values` (by attribute name) as the ORM's loading makes one: no constructor, no change
+    history, its identity set; detached, for a session to `add` or for no session at all."""
+    instance = inspect(model).class_manager.new_instance()
+    instance.__dict__.update(values)
+    make_transient_to_detached(instance)
     return instance
 
 

@@ -20,8 +20,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, event, or_, select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import make_transient_to_detached
 
+from loyalty.db import scoped
 from loyalty.db.models import ApiKey, Business
 from loyalty.db.rows import cast_table
 
@@ -75,8 +75,7 @@ class BusinessRows:
 def _built(row: Sequence[Any], dialect: Dialect) -> Business:
     pairs = zip(_converters(dialect), row, strict=True)
     values = {name: convert(value) if convert else value for (name, convert), value in pairs}
-    built = Business(**values)
-    make_transient_to_detached(built)  # as if loaded: it has its identity, and no session
+    built: Business = scoped.as_loaded(Business, values)  # it has its identity, and no session
     _shared.add(built)
     return built
 
