@@ -26,6 +26,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from loyalty import jsontext
 from loyalty.db import later
 from loyalty.db.checkpoints import Checkpointer
 from loyalty.db.witness import Witness, WriteNotWitnessed
@@ -46,11 +47,13 @@ def is_sqlite(url: str) -> bool:
 def make_engine(url: str, *, immediate: bool = True, pool_size: int = 10) -> Engine:
     """An engine for `url`. On SQLite, `immediate=False` gives a reader whose BEGIN takes no write lock."""
     if is_sqlite(url):
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, json_serializer=jsontext.dumps
+        )
         later.send_before_each_statement(engine)  # first: a transaction's BEGIN finds no queue of another's
         _make_sqlite_safe(engine, begin="BEGIN IMMEDIATE" if immediate else "BEGIN")
         return engine
-    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, json_serializer=jsontext.dumps)
     later.send_before_each_statement(engine)
     _ping_rested(engine)
     return engine
@@ -103,7 +106,7 @@ def _make_sqlite_safe(engine: Engine, *, begin: str) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql(begin)
+        later.run(connection, begin)  # on the driver's cursor: SQLAlchemy's execution would cost more than it
 
 
 def backoff(attempt: int) -> None:

@@ -91,13 +91,27 @@ def _asked(
         try:
             _execute(connection.dialect, cursor, plan.sql, parameters)
             if converted:
-                read = reader(plan, connection.dialect, cursor.description, into)
+                read = reader(plan, connection.dialect, cursor, into)
                 return [read(row) for row in cursor.fetchall()]
             return cursor.fetchall() if every else cursor.fetchone()
         finally:
             cursor.close()  # which fails too on a lost connection: raised as SQLAlchemy raises it, as the rest
     except connection.dialect.loaded_dbapi.Error as error:
         raise _raised(connection, error, plan.sql) from None
+
+
+def run(connection: Connection, sql: str) -> None:
+    """Run `sql`, a statement with no parameters and no answer (a BEGIN), on the driver's cursor now."""
+    dialect = connection.dialect
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        try:
+            if not any(hook(cursor, sql, None) for hook in dialect.dispatch.do_execute_no_params):
+                cursor.execute(sql)
+        finally:
+            cursor.close()
+    except dialect.loaded_dbapi.Error as error:
+        raise _raised(connection, error, sql) from None
 
 
 def connection_of(session: Session) -> Connection:

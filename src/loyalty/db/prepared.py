@@ -5,8 +5,6 @@ per-execution work (which costs several times the driver's own on a purchase's s
 from __future__ import annotations
 
 import collections
-import functools
-import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,29 +19,40 @@ observers: list[Callable[[str, Any, bool], None]] = []
 
 @dataclass(frozen=True, eq=False)  # one per statement and dialect: known by identity
 class Prepared:
-    """A Core statement compiled once for one dialect: its SQL, its parameters' order (None: named), the
-    values it carries itself, and the conversion of each parameter."""
+    """A Core statement compiled once for one dialect: its SQL, what it answers (each column's key and type), and
+    `parameters`, which turns the values given by name into what the driver takes: each converted by its column's
+    bind processor, in the order of the SQL's question marks (or by name)."""
 
     sql: str
-    order: tuple[str, ...] | None
-    fixed: Mapping[str, Any]
-    processors: tuple[tuple[str, Callable[[Any], Any]], ...]
-    columns: tuple[tuple[str, Any], ...] = ()  # what it answers: each column's key and type
+    parameters: Callable[[Mapping[str, Any]], Any]
+    columns: tuple[tuple[str, Any], ...] = ()
 
-    def parameters(self, values: Mapping[str, Any]) -> Any:
-        row = {**self.fixed, **values} if self.fixed else dict(values)
-        for name, process in self.processors:
-            row[name] = process(row[name])
-        return row if self.order is None else self._positional(row)
 
-    @functools.cached_property
-    def _positional(self) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
-        """The values in the order of the SQL's question marks, picked in one C call."""
-        assert self.order is not None
-        if len(self.order) == 1:
-            only = self.order[0]
-            return lambda row: (row[only],)
-        return operator.itemgetter(*self.order)
+def _converter(
+    names: tuple[str, ...], fixed: Mapping[str, Any], processors: Mapping[str, Callable[[Any], Any]], positional: bool
+) -> Callable[[Mapping[str, Any]], Any]:
+    """One function per statement that picks and converts its values, written out for it as dataclasses and
+    SQLAlchemy write theirs: a loop over a statement's parameters costs as much again as the conversions. A value
+    the statement carries itself (`fixed`) is used when none is given; a name may stand at several places."""
+    scope: dict[str, Any] = {}
+    lines = []
+    for index, name in enumerate(dict.fromkeys(names)):
+        value = f"values[{name!r}]"
+        if name in fixed:
+            scope[f"f{index}"] = fixed[name]
+            value = f"values.get({name!r}, f{index})"
+        if name in processors:
+            scope[f"p{index}"] = processors[name]
+            value = f"p{index}({value})"
+        lines.append(f"    v{index} = {value}")
+    local = {name: f"v{index}" for index, name in enumerate(dict.fromkeys(names))}
+    if positional:
+        answer = "(" + "".join(f"{local[name]}, " for name in names) + ")"
+    else:
+        answer = "{" + ", ".join(f"{name!r}: {local[name]}" for name in local) + "}"
+    source = "def parameters(values):\n" + "\n".join(lines) + f"\n    return {answer}\n"
+    exec(source, scope)  # our own statements' bind names, each written as a string literal
+    return scope["parameters"]  # type: ignore[no-any-return]
 
 
 # Keyed by the statement object: the statements given are built once (module constants or caches of their own).
@@ -57,32 +66,34 @@ def prepared(statement: Any, dialect: Dialect, keys: tuple[str, ...] | None = No
         return found
     compiled = statement.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
     binds = compiled.binds
-    processors = []
+    processors = {}
     for name, bind in binds.items():
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
-            processors.append((name, process))
+            processors[name] = process
     fixed = {name: bind.value for name, bind in binds.items() if bind.value is not None}
-    order = tuple(compiled.positiontup) if compiled.positional else None
+    names = tuple(compiled.positiontup) if compiled.positional else tuple(binds)
     columns = tuple((column.keyname, column.type) for column in compiled._result_columns)
-    found = Prepared(compiled.string, order, fixed, tuple(processors), columns)
+    found = Prepared(compiled.string, _converter(names, fixed, processors, compiled.positional), columns)
     _prepared[(statement, dialect.name, keys)] = found
     return found
 
 
 def reader(
-    plan: Prepared, dialect: Dialect, description: Any, into: Callable[..., Any] | None = None
+    plan: Prepared, dialect: Dialect, cursor: Any, into: Callable[..., Any] | None = None
 ) -> Callable[[Any], Any]:
     """What turns a row of `plan`'s answer, as the driver gives it, into a named tuple of its columns' keys (or
-    `into(*values)`), each value converted by its column's type as SQLAlchemy would (the driver's type codes are in
-    `description`)."""
-    key = (plan, dialect.name, tuple(column[1] for column in description), into)
+    `into(*values)`), each value converted by its column's type as SQLAlchemy would. Built from the first answer's
+    description in `cursor` (the driver's type codes, the same for every answer of one statement): psycopg
+    builds that description anew each time it is asked."""
+    key = (plan, dialect.name, into)
     found = _readers.get(key)
     if found is not None:
         return found
     make: Callable[..., Any] = into or collections.namedtuple("Record", [name for name, _ in plan.columns])
+    codes = [column[1] for column in cursor.description]
     converts = [
-        type_._cached_result_processor(dialect, code) for (_, type_), code in zip(plan.columns, key[2], strict=True)
+        type_._cached_result_processor(dialect, code) for (_, type_), code in zip(plan.columns, codes, strict=True)
     ]
 
     def read(row: Any) -> Any:
@@ -92,4 +103,4 @@ def reader(
     return read
 
 
-_readers: dict[tuple[Prepared, str, tuple[Any, ...], Any], Callable[[Any], Any]] = {}
+_readers: dict[tuple[Prepared, str, Any], Callable[[Any], Any]] = {}

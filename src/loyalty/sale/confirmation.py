@@ -7,7 +7,6 @@ stored to be replayed verbatim.
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from loyalty import jsontext
 from loyalty import rules as engine
 from loyalty.audit import record
 from loyalty.campaigns import codes
@@ -64,7 +64,7 @@ class Confirmed:
 
 def serialised(answer: dict[str, Any]) -> str:
     """The one JSON form of an answer: what is sent, stored and replayed."""
-    return json.dumps(answer, separators=(",", ":"))
+    return jsontext.dumps(answer)
 
 
 def confirmed(
