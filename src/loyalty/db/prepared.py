@@ -71,7 +71,7 @@ def prepared(statement: Any, dialect: Dialect, keys: tuple[str, ...] | None = No
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
             processors[name] = process
-    fixed = {name: bind.value for name, bind in binds.items() if bind.value is not None}
+    fixed = {name: bind.value for name, bind in binds.items() if bind.value is not None and not bind.required}
     names = tuple(compiled.positiontup) if compiled.positional else tuple(binds)
     columns = tuple((column.keyname, column.type) for column in compiled._result_columns)
     found = Prepared(compiled.string, _converter(names, fixed, processors, compiled.positional), columns)
