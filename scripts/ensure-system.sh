@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests need when they are missing: PostgreSQL server, pg_auto_failover,
-# Chromium, PHP's command line (and wrk for the benchmarks when LOYALTY_BENCH=1).
+# Chromium, PHP's command line (and wrk and valgrind for the benchmarks when LOYALTY_BENCH=1).
 set -euo pipefail
 want=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || want+=(postgresql)
@@ -13,8 +13,9 @@ ls /usr/share/postgresql/"$major"/extension/pgautofailover.control >/dev/null 2>
 [ "${LOYALTY_SKIP_BROWSER:-0}" = 1 ] || command -v chromium >/dev/null 2>&1 || want+=(chromium)
 # PHP, to run the integration guide's webhook signature check as written.
 command -v php >/dev/null 2>&1 || want+=(php-cli)
-# The benchmarks' load generator.
+# The benchmarks' load generator, and valgrind, which counts their instructions.
 [ "${LOYALTY_BENCH:-0}" != 1 ] || command -v wrk >/dev/null 2>&1 || want+=(wrk)
+[ "${LOYALTY_BENCH:-0}" != 1 ] || command -v valgrind >/dev/null 2>&1 || want+=(valgrind)
 if [ ${#want[@]} -gt 0 ]; then
   echo "installing system packages: ${want[*]}"
   sudo_cmd=""
