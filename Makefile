@@ -67,6 +67,7 @@ bench: install
 	LOYALTY_PG_DURABLE=1 bash scripts/with-postgres.sh $(PY) benchmarks/purchase_path.py
 	LOYALTY_PG_DURABLE=1 bash scripts/with-postgres.sh $(PY) benchmarks/purchase_path.py --profile 200
 	LOYALTY_PG_DURABLE=1 bash scripts/with-postgres.sh $(PY) benchmarks/pages_per_sale.py
+	bash scripts/with-postgres.sh $(PY) benchmarks/instructions.py
 	bash scripts/with-postgres.sh $(PY) benchmarks/auth.py
 	bash scripts/with-postgres.sh $(PY) benchmarks/identification.py
 	$(PY) benchmarks/engine.py

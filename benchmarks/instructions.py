@@ -4,19 +4,21 @@
     bash scripts/with-postgres.sh .venv/bin/python benchmarks/instructions.py    # SQLite and PostgreSQL
 
 Timings on a shared machine of two cores move by 10% between two runs of the same code, more than most changes
-to the purchase path save. The number of instructions the process runs does not: each database gets a fresh
-database and business (`purchase_path.Bench`), 30 purchases to warm up, then valgrind counts the instructions
-of --purchases confirmed purchases through the ASGI app in process (`purchase_path.in_process`: the key, the
-middleware, the route, the transaction; on PostgreSQL the client's side only, not the server's), and the same
-for the lean floor (`reference.py`, called the same way on a database of its own). Setting up runs under
-valgrind too, uncounted (about a minute per figure). An A/B: run this file in each checkout (copy it into an
-older one), one after the other.
+to the purchase path save. The number of instructions the process runs barely does (1-2%): each database gets a
+fresh database and business (`purchase_path.Bench`), 30 purchases to warm up, then valgrind counts the
+instructions of --purchases confirmed purchases through the ASGI app in process (`purchase_path.in_process`: the
+key, the middleware, the route, the transaction; on PostgreSQL the client's side only, not the server's), and the
+same for the lean floor (`reference.py`, called the same way on a database of its own), and for as many
+`POST /v1/identify` by phone on loyalty's database (each of its 20 members in turn). Setting up runs under
+valgrind too, uncounted (about a minute per figure); `Bench`'s statement counter is counted (about 1%). An A/B:
+run this file in each checkout (copy it into an older one), one after the other.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import random
@@ -46,6 +48,16 @@ def inner(what: str, url: str, purchases: int) -> None:
     if what == "loyalty":
         bench = purchase_path.Bench(url)
         one = purchase_path.in_process(bench)
+    elif what == "identify":
+        bench = purchase_path.Bench(url)
+        app, turn = bench.client.app, itertools.count()
+        headers = [(name.lower().encode(), value.encode()) for name, value in bench.till.items()]
+        headers.append((b"content-type", b"application/json"))
+        purchase_path.in_process(bench)  # which also runs the route inline, as a server's worker thread would
+
+        async def one() -> None:  # by phone, as the till's cashier types it, each of the members in turn
+            body = json.dumps({"phone": f"079 {6000000 + next(turn) % 20}"}).encode()
+            assert await asgi_request.request(app, "POST", "/v1/identify", headers, body) == 200
     else:
         members = reference.prepare(url, 50)
         app = reference.create_app(url)
@@ -95,7 +107,7 @@ def counted(what: str, url: str, purchases: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--purchases", type=int, default=100)
-    parser.add_argument("--inner", choices=("loyalty", "floor"), help=argparse.SUPPRESS)
+    parser.add_argument("--inner", choices=("loyalty", "floor", "identify"), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.inner:
@@ -105,13 +117,14 @@ def main() -> None:
 
     postgres = os.environ.get("LOYALTY_TEST_POSTGRES_URL")
     print(f"Instructions per confirmed purchase (valgrind, {arguments.purchases} purchases after 30 to warm up)\n")
-    print("| database | loyalty | the lean floor | loyalty ÷ floor |")
-    print("|---|---:|---:|---:|")
+    print("| database | loyalty | the lean floor | loyalty ÷ floor | POST /v1/identify by phone |")
+    print("|---|---:|---:|---:|---:|")
     with purchase_path.databases(postgres) as found, purchase_path.databases(postgres) as floors:
         for (backend, url), (_, floor_url) in zip(found, floors, strict=True):
             ours = counted("loyalty", url, arguments.purchases)
             floor = counted("floor", floor_url, arguments.purchases)
-            print(f"| {backend} | {ours:,.0f} | {floor:,.0f} | {ours / floor:.2f} |", flush=True)
+            identify = counted("identify", url, arguments.purchases)
+            print(f"| {backend} | {ours:,.0f} | {floor:,.0f} | {ours / floor:.2f} | {identify:,.0f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,8 @@ def _converter(
     the statement carries itself (`fixed`) is used when none is given; a name may stand at several places."""
     scope: dict[str, Any] = {}
     lines = []
-    for index, name in enumerate(dict.fromkeys(names)):
+    local = {name: f"v{index}" for index, name in enumerate(dict.fromkeys(names))}  # each name once, in order
+    for index, name in enumerate(local):
         value = f"values[{name!r}]"
         if name in fixed:
             scope[f"f{index}"] = fixed[name]
@@ -44,12 +45,11 @@ def _converter(
         if name in processors:
             scope[f"p{index}"] = processors[name]
             value = f"p{index}({value})"
-        lines.append(f"    v{index} = {value}")
-    local = {name: f"v{index}" for index, name in enumerate(dict.fromkeys(names))}
+        lines.append(f"    {local[name]} = {value}")
     if positional:
         answer = "(" + "".join(f"{local[name]}, " for name in names) + ")"
     else:
-        answer = "{" + ", ".join(f"{name!r}: {local[name]}" for name in local) + "}"
+        answer = "{" + ", ".join(f"{name!r}: {variable}" for name, variable in local.items()) + "}"
     source = "def parameters(values):\n" + "\n".join(lines) + f"\n    return {answer}\n"
     exec(source, scope)  # our own statements' bind names, each written as a string literal
     return scope["parameters"]  # type: ignore[no-any-return]
