@@ -106,8 +106,7 @@ def run(connection: Connection, sql: str) -> None:
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         try:
-            if not any(hook(cursor, sql, None) for hook in dialect.dispatch.do_execute_no_params):
-                cursor.execute(sql)
+            _execute(dialect, cursor, sql, None)
         finally:
             cursor.close()
     except dialect.loaded_dbapi.Error as error:
@@ -174,7 +173,11 @@ def _run(dialect: Dialect, cursor: Any, plan: Prepared, parameters: list[Any]) -
 
 def _execute(dialect: Dialect, cursor: Any, sql: str, parameters: Any, *, many: bool = False) -> None:
     """The driver's execute, or what a listener of the dialect's do_execute events does instead, as SQLAlchemy
-    gives them the choice (the simulator injects its faults there)."""
+    gives them the choice (the simulator injects its faults there); `parameters` None: a statement without any."""
+    if parameters is None:
+        if not any(hook(cursor, sql, None) for hook in dialect.dispatch.do_execute_no_params):
+            cursor.execute(sql)
+        return
     for hook in dialect.dispatch.do_executemany if many else dialect.dispatch.do_execute:
         if hook(cursor, sql, parameters, None):
             return
